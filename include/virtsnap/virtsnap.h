@@ -1,0 +1,360 @@
+/* virtsnap.h — the whole public API of libvirtsnap.
+ *
+ * libvirtsnap keeps libvirt-style domain snapshot metadata: a tree of
+ * <domainsnapshot> records per virtual machine, with at most one "current"
+ * snapshot.  A store is a directory; each VM's whole tree lives in one bulk
+ * file DIR/<vm>.xml that is replaced atomically, exactly once per operation.
+ *
+ * Conventions (every function below follows them):
+ *  - Functions that can fail return int: 0 on success, a negative value on
+ *    failure, and then set *error (GError, domain VS_ERROR, codes below).
+ *  - Output arguments come first and belong to the caller, who frees them
+ *    with the type's free function (all accept NULL) or g_free for strings.
+ *  - Getters return borrowed pointers that live as long as their owner.
+ *  - Flags are the libvirt flags with the same names and values.
+ *  - Error messages are libvirt's texts where libvirt has one (including its
+ *    category prefix such as "XML error: "), so virsh users see the same words.
+ *
+ * Objects are not thread-safe; use one per thread or lock around them.
+ */
+#ifndef VIRTSNAP_H
+#define VIRTSNAP_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VS_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+#define VS_ERROR (vs_error_quark())
+GQuark vs_error_quark(void);
+
+typedef enum {
+    VS_ERROR_FAILED = 1,   /* anything else; the message says what */
+    VS_ERROR_NOT_FOUND,    /* no such snapshot / VM / current snapshot */
+    VS_ERROR_EXISTS,       /* a snapshot of that name already exists */
+    VS_ERROR_INVALID,      /* bad input: XML, flags, names, tree rules */
+    VS_ERROR_CORRUPT,      /* a stored file is unreadable or inconsistent */
+    VS_ERROR_TOO_LARGE,    /* input exceeds a configured size limit */
+    VS_ERROR_LOCKED,       /* another process holds the VM's lock */
+    VS_ERROR_IO,           /* a system call failed; message names the file */
+} vsErrorCode;
+
+/* ------------------------------------------------------------------ */
+/* Snapshot records                                                     */
+
+typedef struct _vsSnapshot vsSnapshot;
+
+typedef enum {
+    VS_SNAPSHOT_STATE_NOSTATE = 0,
+    VS_SNAPSHOT_STATE_RUNNING,
+    VS_SNAPSHOT_STATE_BLOCKED,
+    VS_SNAPSHOT_STATE_PAUSED,
+    VS_SNAPSHOT_STATE_SHUTDOWN,
+    VS_SNAPSHOT_STATE_SHUTOFF,
+    VS_SNAPSHOT_STATE_CRASHED,
+    VS_SNAPSHOT_STATE_PMSUSPENDED,
+    VS_SNAPSHOT_STATE_DISK_SNAPSHOT,
+    VS_SNAPSHOT_STATE_LAST
+} vsSnapshotState;
+
+typedef enum {
+    VS_SNAPSHOT_LOCATION_DEFAULT = 0,
+    VS_SNAPSHOT_LOCATION_NO,
+    VS_SNAPSHOT_LOCATION_INTERNAL,
+    VS_SNAPSHOT_LOCATION_EXTERNAL,
+    VS_SNAPSHOT_LOCATION_MANUAL,
+    VS_SNAPSHOT_LOCATION_LAST
+} vsSnapshotLocation;
+
+/* Parse flags: libvirt's internal VIR_DOMAIN_SNAPSHOT_PARSE_* values. */
+typedef enum {
+    VS_SNAPSHOT_PARSE_REDEFINE = 1 << 0, /* a previously dumped definition */
+    VS_SNAPSHOT_PARSE_INTERNAL = 1 << 1, /* <active> is required and read */
+    VS_SNAPSHOT_PARSE_OFFLINE  = 1 << 2, /* VM inactive or disk-only */
+    VS_SNAPSHOT_PARSE_VALIDATE = 1 << 3, /* RelaxNG-validate first */
+} vsSnapshotParseFlags;
+
+/* Format flags: libvirt's VIR_DOMAIN_SNAPSHOT_FORMAT_* values. */
+typedef enum {
+    VS_SNAPSHOT_FORMAT_SECURE   = 1 << 0, /* keep passwords in <domain> */
+    VS_SNAPSHOT_FORMAT_INTERNAL = 1 << 1, /* append <active> */
+    VS_SNAPSHOT_FORMAT_CURRENT  = 1 << 2, /* with INTERNAL: <active>1 */
+} vsSnapshotFormatFlags;
+
+/* Largest snapshot document accepted by vsSnapshotParse (bytes). */
+#define VS_SNAPSHOT_XML_MAX (64 * 1024 * 1024)
+
+/**
+ * vsSnapshotParse:
+ * @out: (out): the new record; free with vsSnapshotUnref
+ * @xml: the document; need not be NUL-terminated
+ * @len: its length in bytes (> VS_SNAPSHOT_XML_MAX is TOO_LARGE)
+ * @flags: vsSnapshotParseFlags
+ * @now: seconds since the epoch, stamped as creationTime (and default
+ *   name) on a plain create, exactly as libvirt's post-parse does
+ * @is_current: (out) (optional): with PARSE_INTERNAL, the <active> value
+ *
+ * Parses one <domainsnapshot> with libvirt's rules and messages.  Entities,
+ * DTDs and network access are disabled.  <domain>, <inactiveDomain> and
+ * <cookie> are kept as opaque subtrees.
+ * Errors: VS_ERROR_INVALID (with libvirt's text), VS_ERROR_TOO_LARGE.
+ * Cost: one pass over @xml (plus a RelaxNG validation with VALIDATE).
+ */
+int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
+                    unsigned int flags, gint64 now, gboolean *is_current,
+                    GError **error);
+
+/**
+ * vsSnapshotFormat:
+ * @out: (out): the NUL-terminated document, ending in "\n"; g_free it
+ * @snap: the record
+ * @uuid: (nullable): the VM's UUID, printed as <domain><uuid> when the
+ *   record has no full <domain>
+ * @flags: vsSnapshotFormatFlags
+ *
+ * Formats exactly as libvirt 9.0 does (element order, 2-space indent,
+ * single-quoted attributes, escaping).  Without FORMAT_SECURE the secrets
+ * libvirt hides (graphics passwords) are left out.
+ * Cost: linear in the output size.  Never fails for a parsed record.
+ */
+int vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
+                     unsigned int flags, GError **error);
+
+vsSnapshot *vsSnapshotRef(vsSnapshot *snap);
+void vsSnapshotUnref(vsSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsSnapshot, vsSnapshotUnref)
+
+/* Getters: borrowed strings, NULL when the element is absent. */
+const char *vsSnapshotGetName(const vsSnapshot *snap);
+const char *vsSnapshotGetDescription(const vsSnapshot *snap);
+const char *vsSnapshotGetParentName(const vsSnapshot *snap);
+gint64 vsSnapshotGetCreationTime(const vsSnapshot *snap);
+vsSnapshotState vsSnapshotGetState(const vsSnapshot *snap);
+vsSnapshotLocation vsSnapshotGetMemoryLocation(const vsSnapshot *snap);
+/* TRUE when memory or any disk is external (libvirt's "external"). */
+gboolean vsSnapshotIsExternal(const vsSnapshot *snap);
+/* TRUE when the record carries a full <domain> definition. */
+gboolean vsSnapshotHasDomain(const vsSnapshot *snap);
+/* virsh snapshot-info's "Location:" word: "internal" or "external". */
+const char *vsSnapshotGetLocationSummary(const vsSnapshot *snap);
+
+const char *vsSnapshotStateToString(vsSnapshotState state);
+/* -1 when @str names no state. */
+int vsSnapshotStateFromString(const char *str);
+
+/**
+ * vsSnapshotNameCheck:
+ * Refuses names libvirt refuses (a '/', a leading '.') and names that cannot
+ * be a file name (empty, NUL or control characters, longer than
+ * VS_SNAPSHOT_NAME_MAX bytes).  Errors: VS_ERROR_INVALID.
+ */
+#define VS_SNAPSHOT_NAME_MAX 200
+int vsSnapshotNameCheck(const char *name, GError **error);
+
+/* ------------------------------------------------------------------ */
+/* Tree operation and list flags (libvirt's public values)              */
+
+typedef enum {
+    VS_SNAPSHOT_CREATE_REDEFINE    = 1 << 0,
+    VS_SNAPSHOT_CREATE_CURRENT     = 1 << 1,
+    VS_SNAPSHOT_CREATE_NO_METADATA = 1 << 2,
+    VS_SNAPSHOT_CREATE_HALT        = 1 << 3,
+    VS_SNAPSHOT_CREATE_DISK_ONLY   = 1 << 4,
+    VS_SNAPSHOT_CREATE_REUSE_EXT   = 1 << 5,
+    VS_SNAPSHOT_CREATE_QUIESCE     = 1 << 6,
+    VS_SNAPSHOT_CREATE_ATOMIC      = 1 << 7,
+    VS_SNAPSHOT_CREATE_LIVE        = 1 << 8,
+    VS_SNAPSHOT_CREATE_VALIDATE    = 1 << 9,
+} vsSnapshotCreateFlags;
+
+typedef enum {
+    VS_SNAPSHOT_DELETE_CHILDREN      = 1 << 0,
+    VS_SNAPSHOT_DELETE_METADATA_ONLY = 1 << 1,
+    VS_SNAPSHOT_DELETE_CHILDREN_ONLY = 1 << 2,
+} vsSnapshotDeleteFlags;
+
+typedef enum {
+    VS_SNAPSHOT_LIST_ROOTS       = 1 << 0, /* domain-wide: roots only */
+    VS_SNAPSHOT_LIST_DESCENDANTS = 1 << 0, /* from a snapshot: all below */
+    VS_SNAPSHOT_LIST_METADATA    = 1 << 1,
+    VS_SNAPSHOT_LIST_LEAVES      = 1 << 2,
+    VS_SNAPSHOT_LIST_NO_LEAVES   = 1 << 3,
+    VS_SNAPSHOT_LIST_NO_METADATA = 1 << 4,
+    VS_SNAPSHOT_LIST_INACTIVE    = 1 << 5,
+    VS_SNAPSHOT_LIST_ACTIVE      = 1 << 6,
+    VS_SNAPSHOT_LIST_DISK_ONLY   = 1 << 7,
+    VS_SNAPSHOT_LIST_INTERNAL    = 1 << 8,
+    VS_SNAPSHOT_LIST_EXTERNAL    = 1 << 9,
+    VS_SNAPSHOT_LIST_TOPOLOGICAL = 1 << 10,
+} vsSnapshotListFlags;
+
+/* ------------------------------------------------------------------ */
+/* The store and its VMs                                                */
+
+typedef struct _vsStore vsStore;
+typedef struct _vsDomain vsDomain;
+
+typedef enum {
+    VS_STORE_OPEN_CREATE   = 1 << 0, /* create DIR (mode 0700) if missing */
+} vsStoreOpenFlags;
+
+/**
+ * vsStoreOpen:
+ * @out: (out): the store; free with vsStoreFree
+ * @dir: the store directory (libvirt's snapshotDir)
+ * Errors: VS_ERROR_NOT_FOUND (no such directory), VS_ERROR_IO.
+ * Cost: a stat and, with CREATE, a mkdir.
+ */
+int vsStoreOpen(vsStore **out, const char *dir, unsigned int flags,
+                GError **error);
+void vsStoreFree(vsStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
+
+const char *vsStoreGetPath(const vsStore *store);
+
+/* Whether new bulk files are zstd-compressed (default: no).  Both kinds
+ * are always readable.  Affects this handle only. */
+void vsStoreSetCompression(vsStore *store, gboolean compress);
+
+/* Clock used to stamp creationTime on plain creates (seconds since the
+ * epoch).  NULL restores the real clock.  For tests and reproducible runs. */
+typedef gint64 (*vsClockFunc)(gpointer data);
+void vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data);
+
+/**
+ * vsStoreListDomains:
+ * @out: (out): NULL-terminated, sorted VM names with a bulk file; g_strfreev
+ * Cost: one readdir of the store directory.
+ */
+int vsStoreListDomains(char ***out, vsStore *store, GError **error);
+
+typedef enum {
+    VS_DOMAIN_LOAD_WRITE = 1 << 0,   /* take the VM's lock (blocking) */
+    VS_DOMAIN_LOAD_NOWAIT = 1 << 1,  /* with WRITE: fail LOCKED, don't wait */
+} vsDomainLoadFlags;
+
+/**
+ * vsStoreLoadDomain:
+ * @out: (out): the VM's tree; free with vsDomainFree (which drops the lock)
+ * @vm: the VM name (a valid file name; see vsDomainNameCheck)
+ * @uuid: (nullable): the VM's UUID, for the <domain><uuid> fallback
+ *
+ * Loads DIR/<vm>.xml with a streaming reader, all-or-nothing.  A VM without
+ * a file has an empty tree.  With LOAD_WRITE the VM's lock is held from now
+ * until vsDomainFree, so a read-modify-write never loses another process's
+ * update.  Without it the handle is a read-only snapshot of the file.
+ * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
+ * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE.
+ * Cost: one read of the file; memory linear in unique content.
+ */
+int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
+                      const char *uuid, unsigned int flags, GError **error);
+
+/* VM names: non-empty, no '/', no leading '.', no control characters, and
+ * short enough for DIR/<vm>.xml plus a temporary suffix. */
+int vsDomainNameCheck(const char *vm, GError **error);
+
+void vsDomainFree(vsDomain *dom);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomain, vsDomainFree)
+
+const char *vsDomainGetName(const vsDomain *dom);
+guint vsDomainCount(const vsDomain *dom);
+
+/* Borrowed record, or NULL (then *error is NOT_FOUND with libvirt's text
+ * "Domain snapshot not found: no domain snapshot with matching name 'X'"). */
+const vsSnapshot *vsDomainLookup(const vsDomain *dom, const char *name,
+                                 GError **error);
+/* Current snapshot (borrowed), or NULL with NOT_FOUND
+ * "Domain snapshot not found: the domain does not have a current snapshot". */
+const vsSnapshot *vsDomainGetCurrent(const vsDomain *dom, GError **error);
+/* Parent record (borrowed) or NULL for a root (no error). */
+const vsSnapshot *vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap);
+guint vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap);
+guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
+
+/**
+ * vsDomainListSnapshots:
+ * @out: (out): borrowed records in a new GPtrArray (free the array only)
+ * @from: (nullable): start snapshot; NULL lists domain-wide
+ * @flags: vsSnapshotListFlags, with libvirt's group rules
+ *
+ * Order: always topological (pre-order; siblings by creationTime, then
+ * name), so TOPOLOGICAL is implied; the CLI re-sorts by name like virsh.
+ * Errors: VS_ERROR_INVALID for unknown flags.  Cost: O(N).
+ */
+int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
+                          const vsSnapshot *from, unsigned int flags,
+                          GError **error);
+
+/**
+ * vsDomainCreateXML:
+ * @out_name: (out) (optional): the name of the new/redefined snapshot
+ * @xml: a <domainsnapshot> document
+ * @flags: vsSnapshotCreateFlags (REDEFINE, CURRENT, VALIDATE, DISK_ONLY;
+ *   NO_METADATA is refused because virtsnap stores nothing else)
+ *
+ * Plain create: creationTime/name stamped from the store clock; the new
+ * snapshot becomes the child of the current one and becomes current.  It
+ * must carry the VM's <domain> (there is no hypervisor to ask).
+ * Redefine: update in place or insert; libvirt's checks and messages.
+ * Needs a LOAD_WRITE handle.  Errors: VS_ERROR_INVALID, VS_ERROR_EXISTS,
+ * VS_ERROR_NOT_FOUND, VS_ERROR_IO (tree unchanged on any error).
+ * Cost: one atomic rewrite of the VM's bulk file.
+ */
+int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
+                      gsize len, unsigned int flags, GError **error);
+
+/**
+ * vsDomainSetCurrent:
+ * Makes @name current (virsh snapshot-current NAME / snapshot-revert).
+ * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_IO.  Cost: one atomic rewrite.
+ */
+int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
+
+/**
+ * vsDomainDelete:
+ * Deletes @name with libvirt's semantics: children re-parented to the
+ * grandparent and current moved to the parent; DELETE_CHILDREN removes the
+ * subtree too; DELETE_CHILDREN_ONLY only the descendants.
+ * METADATA_ONLY is accepted (virtsnap never touches disk images).
+ * Deleting the last snapshot removes the VM's file.
+ * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_INVALID (flags), VS_ERROR_IO.
+ * Cost: one atomic rewrite (or one unlink), whatever the subtree size.
+ */
+int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
+                   GError **error);
+
+/**
+ * vsDomainDeleteAll:
+ * Drops every snapshot of the VM without re-parenting (libvirt's
+ * `undefine --snapshots-metadata`): removes DIR/<vm>.xml.
+ * Cost: one unlink plus a directory flush.
+ */
+int vsDomainDeleteAll(vsDomain *dom, GError **error);
+
+/**
+ * vsStoreRenameDomain:
+ * Moves VM @from's snapshots to the name @to (both locked while moving).
+ * Errors: VS_ERROR_EXISTS when @to has snapshots, VS_ERROR_NOT_FOUND,
+ * VS_ERROR_IO.  Cost: one rename plus a directory flush.
+ */
+int vsStoreRenameDomain(vsStore *store, const char *from, const char *to,
+                        GError **error);
+
+/**
+ * vsDomainFormat:
+ * @out: (out): the VM's bulk document as written to disk (uncompressed)
+ * Cost: linear in the tree size.
+ */
+int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
+
+/* How many times this process replaced a bulk file (for budget tests). */
+guint64 vsStoreGetCommitCount(const vsStore *store);
+
+G_END_DECLS
+
+#endif /* VIRTSNAP_H */

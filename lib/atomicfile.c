@@ -1,0 +1,1 @@
+/* atomicfile.c — placeholder until implemented. */

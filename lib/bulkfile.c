@@ -1,0 +1,1 @@
+/* bulkfile.c — placeholder until implemented. */

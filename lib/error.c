@@ -1,0 +1,29 @@
+/* error.c — the VS_ERROR domain. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include "error.h"
+
+G_DEFINE_QUARK(vs-error-quark, vs_error)
+
+int
+vsErr(GError **error, vsErrorCode code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, VS_ERROR, code, msg);
+    return -1;
+}
+
+int
+vsErrErrno(GError **error, int errsv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, VS_ERROR, VS_ERROR_IO, "%s: %s", msg, g_strerror(errsv));
+    return -1;
+}

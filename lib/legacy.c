@@ -1,0 +1,1 @@
+/* legacy.c — placeholder until implemented. */

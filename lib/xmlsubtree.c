@@ -1,0 +1,1 @@
+/* xmlsubtree.c — placeholder until implemented. */

@@ -1,0 +1,34 @@
+/* xmlsubtree.h — opaque XML subtrees (<domain>, <inactiveDomain>,
+ * <cookie>, disk <source>): kept exactly, re-emitted in libvirt's
+ * canonical style (internal). */
+#pragma once
+
+#include <libxml/tree.h>
+#include <glib.h>
+
+typedef struct _vsXmlSubtree vsXmlSubtree;
+
+/* Captures @node and everything below it.  Errors: VS_ERROR_TOO_LARGE
+ * past VS_XML_SUBTREE_MAX canonical bytes. */
+#define VS_XML_SUBTREE_MAX (64 * 1024 * 1024)
+int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
+
+/* Appends the subtree in libvirt's style, each line indented by
+ * 2 * @indent_level spaces (the element itself starts at that indent and
+ * the output ends with "\n").  Without @secure, <graphics passwd=…> is
+ * left out as libvirt does without VIR_DOMAIN_XML_SECURE. */
+void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
+                        guint indent_level, gboolean secure);
+
+/* Value of attribute @attr on the root element, or of the text of the
+ * first child element @child (e.g. "uuid"); NULL if absent.  g_free. */
+char *vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr);
+char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
+
+/* Canonical bytes (secure form, indent level 0) for hashing/interning. */
+const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
+gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
+
+vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
+void vsXmlSubtreeUnref(vsXmlSubtree *tree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlSubtree, vsXmlSubtreeUnref)
