@@ -1,1 +1,297 @@
-/* atomicfile.c — placeholder until implemented. */
+/* atomicfile.c — replace one file durably: temp file, fsync, rename, dir fsync. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "atomicfile.h"
+#include "error.h"
+
+#define VS_ATOMIC_BUF_SIZE (1024 * 1024)
+#define VS_ATOMIC_SUFFIX_LEN 6
+#define VS_ATOMIC_CREATE_TRIES 100
+
+struct _vsAtomicFile {
+    int dirfd;
+    int fd;            /* -1 once closed */
+    char *path;        /* dirpath/name, for messages */
+    char *name;
+    char *tmpname;     /* NULL once renamed or removed: nothing left to clean */
+    char *buf;
+    gsize used;
+    int err;           /* first write errno, latched until commit */
+    gboolean finished;
+};
+
+static vsAtomicFaultFunc fault_fn;
+static gpointer fault_data;
+
+static const char *const step_names[] = {
+    "create", "write", "fsync", "close", "rename", "dirsync", "unlink",
+};
+static gsize crash_once;
+static int crash_step = -1;
+static guint64 crash_at;
+static guint64 step_count[G_N_ELEMENTS(step_names)];
+
+void
+vsAtomicFileSetFaultHook(vsAtomicFaultFunc fn, gpointer data)
+{
+    fault_fn = fn;
+    fault_data = data;
+}
+
+static void
+vsAtomicCrashInit(void)
+{
+    const char *env = g_getenv("VIRTSNAP_CRASH_AT");
+    const char *colon = env ? strchr(env, ':') : NULL;
+    guint64 n = 0;
+
+    if (!env)
+        return;
+    for (gsize i = 0; colon && i < G_N_ELEMENTS(step_names); i++) {
+        if (strlen(step_names[i]) == (gsize)(colon - env) &&
+            strncmp(env, step_names[i], colon - env) == 0 &&
+            g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT64, &n, NULL)) {
+            crash_step = i;
+            crash_at = n;
+            return;
+        }
+    }
+    /* A typo must not let a crash test pass silently. */
+    g_printerr("virtsnap: ignoring malformed VIRTSNAP_CRASH_AT='%s'\n", env);
+}
+
+/* Called right before each system call of the write path: the crash harness
+ * may kill us here, and the fault hook may make the call "fail". */
+static int
+vsAtomicEnter(vsAtomicStep step)
+{
+    if (g_once_init_enter(&crash_once)) {
+        vsAtomicCrashInit();
+        g_once_init_leave(&crash_once, 1);
+    }
+    if (++step_count[step] == crash_at && (int)step == crash_step)
+        _exit(99);
+    return fault_fn ? fault_fn(step, fault_data) : 0;
+}
+
+static int
+vsAtomicCheckName(const char *dirpath, const char *name, GError **error)
+{
+    if (name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+        strcmp(name, "..") != 0)
+        return 0;
+    return vsErr(error, VS_ERROR_INVALID, "%s/%s: invalid file name",
+                 dirpath ? dirpath : ".", name ? name : "");
+}
+
+/* fsync through a fresh descriptor so callers may hold dirfd as O_PATH. */
+static int
+vsAtomicDirSync(int dirfd)
+{
+    int e = vsAtomicEnter(VS_ATOMIC_STEP_DIRSYNC);
+    int fd;
+
+    if (e)
+        return e;
+    if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return errno;
+    if (fsync(fd) < 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+int
+vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
+                 const char *name, GError **error)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    g_autoptr(vsAtomicFile) af = NULL;
+    int e = 0;
+
+    *out = NULL;
+    if (vsAtomicCheckName(dirpath, name, error) < 0)
+        return -1;
+
+    af = g_new0(vsAtomicFile, 1);
+    af->dirfd = dirfd;
+    af->fd = -1;
+    af->path = g_build_filename(dirpath ? dirpath : ".", name, NULL);
+    af->name = g_strdup(name);
+    for (int attempt = 0; attempt < VS_ATOMIC_CREATE_TRIES; attempt++) {
+        char suffix[VS_ATOMIC_SUFFIX_LEN + 1] = { 0 };
+        for (int i = 0; i < VS_ATOMIC_SUFFIX_LEN; i++)
+            suffix[i] = alnum[g_random_int_range(0, sizeof(alnum) - 1)];
+        g_free(af->tmpname);
+        af->tmpname = g_strconcat(name, VS_ATOMIC_TEMP_MARK, suffix, NULL);
+        /* O_EXCL|O_NOFOLLOW: never open anything planted at the temp name. */
+        if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_CREATE)) &&
+            (af->fd = openat(dirfd, af->tmpname,
+                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                             0600)) < 0)
+            e = errno;
+        if (e != EEXIST)
+            break;
+    }
+    if (e) {
+        g_clear_pointer(&af->tmpname, g_free);
+        return vsErrErrno(error, e, "%s: cannot create temporary file", af->path);
+    }
+    af->buf = g_malloc(VS_ATOMIC_BUF_SIZE);
+    *out = g_steal_pointer(&af);
+    return 0;
+}
+
+static void
+vsAtomicWriteRaw(vsAtomicFile *af, const char *p, gsize len)
+{
+    while (len > 0 && af->err == 0) {
+        ssize_t n;
+        if ((af->err = vsAtomicEnter(VS_ATOMIC_STEP_WRITE)))
+            return;
+        n = write(af->fd, p, MIN(len, (gsize)G_MAXSSIZE));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            af->err = n < 0 ? errno : ENOSPC; /* 0 would loop forever */
+            return;
+        }
+        p += n;
+        len -= n;
+    }
+}
+
+static void
+vsAtomicFlush(vsAtomicFile *af)
+{
+    vsAtomicWriteRaw(af, af->buf, af->used);
+    af->used = 0;
+}
+
+void
+vsAtomicFileWrite(vsAtomicFile *af, const void *data, gsize len)
+{
+    if (af->finished || af->err || len == 0)
+        return;
+    if (af->used + len > VS_ATOMIC_BUF_SIZE) {
+        vsAtomicFlush(af);
+        if (len >= VS_ATOMIC_BUF_SIZE) {
+            vsAtomicWriteRaw(af, data, len);
+            return;
+        }
+    }
+    memcpy(af->buf + af->used, data, len);
+    af->used += len;
+}
+
+/* Close and unlink whatever is left of the temp file; errors here cannot
+ * hurt the target, and loaders clean stale temp files anyway. */
+static void
+vsAtomicDiscard(vsAtomicFile *af)
+{
+    if (af->fd >= 0)
+        close(af->fd);
+    af->fd = -1;
+    if (af->tmpname && vsAtomicEnter(VS_ATOMIC_STEP_UNLINK) == 0)
+        unlinkat(af->dirfd, af->tmpname, 0);
+    g_clear_pointer(&af->tmpname, g_free);
+}
+
+int
+vsAtomicFileCommit(vsAtomicFile *af, GError **error)
+{
+    int e;
+
+    if (af->finished)
+        return vsErr(error, VS_ERROR_FAILED, "%s: already committed", af->path);
+    af->finished = TRUE;
+
+    vsAtomicFlush(af);
+    if (af->err) {
+        vsErrErrno(error, af->err, "%s: cannot write temporary file", af->path);
+        goto fail;
+    }
+    /* fsync, not fdatasync: the new file's size and inode must be durable. */
+    if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_FSYNC)) && fsync(af->fd) < 0)
+        e = errno;
+    if (e) {
+        vsErrErrno(error, e, "%s: cannot flush temporary file to disk", af->path);
+        goto fail;
+    }
+    e = vsAtomicEnter(VS_ATOMIC_STEP_CLOSE);
+    /* Linux frees the fd even on EINTR, and the data is already synced. */
+    if (close(af->fd) < 0 && e == 0 && errno != EINTR)
+        e = errno;
+    af->fd = -1;
+    if (e) {
+        vsErrErrno(error, e, "%s: cannot close temporary file", af->path);
+        goto fail;
+    }
+    if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_RENAME)) &&
+        renameat(af->dirfd, af->tmpname, af->dirfd, af->name) < 0)
+        e = errno;
+    if (e) {
+        vsErrErrno(error, e, "%s: cannot replace file", af->path);
+        goto fail;
+    }
+    g_clear_pointer(&af->tmpname, g_free);
+    if ((e = vsAtomicDirSync(af->dirfd)))
+        return vsErrErrno(error, e, "%s: replaced, but cannot flush the directory to disk",
+                          af->path);
+    return 0;
+
+ fail:
+    vsAtomicDiscard(af);
+    return -1;
+}
+
+void
+vsAtomicFileFree(vsAtomicFile *af)
+{
+    if (!af)
+        return;
+    vsAtomicDiscard(af);
+    g_free(af->buf);
+    g_free(af->path);
+    g_free(af->name);
+    g_free(af);
+}
+
+gboolean
+vsAtomicFileIsTemp(const char *name)
+{
+    gsize len = strlen(name), mlen = strlen(VS_ATOMIC_TEMP_MARK);
+
+    if (len < mlen + VS_ATOMIC_SUFFIX_LEN ||
+        memcmp(name + len - VS_ATOMIC_SUFFIX_LEN - mlen, VS_ATOMIC_TEMP_MARK, mlen) != 0)
+        return FALSE;
+    for (gsize i = len - VS_ATOMIC_SUFFIX_LEN; i < len; i++)
+        if (!g_ascii_isalnum(name[i]))
+            return FALSE;
+    return TRUE;
+}
+
+int
+vsAtomicFileRemove(int dirfd, const char *dirpath, const char *name,
+                   GError **error)
+{
+    g_autofree char *path = NULL;
+    int e;
+
+    if (vsAtomicCheckName(dirpath, name, error) < 0)
+        return -1;
+    path = g_build_filename(dirpath ? dirpath : ".", name, NULL);
+    if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_UNLINK)) && unlinkat(dirfd, name, 0) < 0)
+        e = errno;
+    if (e && e != ENOENT)
+        return vsErrErrno(error, e, "%s: cannot remove file", path);
+    /* Even when already gone: an earlier unlink may not have been synced. */
+    if ((e = vsAtomicDirSync(dirfd)))
+        return vsErrErrno(error, e, "%s: removed, but cannot flush the directory to disk",
+                          path);
+    return 0;
+}

@@ -6,8 +6,18 @@
  * Write errors are latched: callers check once, at commit.  Abandoning
  * (vsAtomicFileFree without commit) removes the temporary file.
  *
- * Temporary files are named "<target>.vstmp-XXXXXX"; vsAtomicFileIsTemp
- * recognises them so loaders never take them for data and can clean them. */
+ * Temporary files are named "<target>.vstmp-XXXXXX" (X: [A-Za-z0-9]);
+ * vsAtomicFileIsTemp recognises them so loaders never take them for data and
+ * can clean them.
+ *
+ * Errors are VS_ERROR_IO "DIRPATH/NAME: problem: strerror" (VS_ERROR_INVALID
+ * for a bad name).  On any commit failure the temp file is removed and the
+ * target is untouched, with one exception: if only the final directory fsync
+ * fails, the new file is already in place (and visible) but the rename may
+ * not survive a power loss; commit then still returns -1 with
+ * "...: replaced, but cannot flush the directory to disk: ...".  After
+ * commit (success or not) the object is finished: further writes are
+ * ignored and vsAtomicFileFree only frees. */
 #pragma once
 
 #include <glib.h>
@@ -16,7 +26,9 @@ typedef struct _vsAtomicFile vsAtomicFile;
 
 #define VS_ATOMIC_TEMP_MARK ".vstmp-"
 
-/* @dirfd: the directory holding @name (kept open by the caller). */
+/* @dirfd: the directory holding @name (kept open by the caller; O_PATH is
+ * fine).  @dirpath is only used in error messages.  @name must be a single
+ * path component (no '/', not "." or ".."). */
 int vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
                      const char *name, GError **error);
 void vsAtomicFileWrite(vsAtomicFile *af, const void *data, gsize len);
@@ -26,14 +38,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsAtomicFile, vsAtomicFileFree)
 
 gboolean vsAtomicFileIsTemp(const char *name);
 
-/* Removes a file durably (unlink + directory fsync); missing is fine. */
+/* Removes a file durably (unlink + directory fsync); missing is fine.
+ * Goes through the UNLINK and DIRSYNC steps below. */
 int vsAtomicFileRemove(int dirfd, const char *dirpath, const char *name,
                        GError **error);
 
 /* Fault injection (compiled in always; inert unless set).  Each step of the
  * write path calls the hook first; a non-zero return makes that step fail
  * with that errno, as if the system call had.  Tests use it to prove the
- * old file survives every failure. */
+ * old file survives every failure.  WRITE is called before each write(2)
+ * (a 1 MiB buffer means one call per MiB); a failing CLOSE still closes.
+ * The hook is process-global and not thread-safe.
+ *
+ * Crash injection for the SIGKILL harness: if the environment variable
+ * VIRTSNAP_CRASH_AT is "STEP:N" (STEP one of create, write, fsync, close,
+ * rename, dirsync, unlink; N >= 1), the process calls _exit(99) right before
+ * the Nth occurrence of that step in this process, counting every
+ * vsAtomicFile and vsAtomicFileRemove call.  The variable is read once, on
+ * the first step; a malformed value is reported on stderr and ignored. */
 typedef enum {
     VS_ATOMIC_STEP_CREATE,
     VS_ATOMIC_STEP_WRITE,

@@ -5,6 +5,19 @@
 #include "virtsnap/virtsnap.h"
 #include "xmlsubtree.h"
 
+/* The comment libvirt's qemu driver writes before every per-snapshot file
+ * (exact bytes, including the blank line after it). */
+#ifndef VS_LEGACY_HEADER
+#define VS_LEGACY_HEADER \
+    "<!--\n" \
+    "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n" \
+    "OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n" \
+    "  virsh snapshot-edit\n" \
+    "or other application using the libvirt API.\n" \
+    "-->\n" \
+    "\n"
+#endif
+
 /* Parses the <domainsnapshot> element @root of an already-parsed document
  * (the bulk-file reader expands one element at a time and calls this).
  * Same rules, flags and errors as vsSnapshotParse. */
@@ -27,3 +40,35 @@ void vsSnapshotSetParentName(vsSnapshot *snap, const char *parent_name);
 vsXmlSubtree *vsSnapshotGetDomain(const vsSnapshot *snap);
 /* Replaces the record's <domain> (takes a new reference to @domain). */
 void vsSnapshotSetDomain(vsSnapshot *snap, vsXmlSubtree *domain);
+/* <inactiveDomain> and <cookie> subtrees (borrowed) or NULL. */
+vsXmlSubtree *vsSnapshotGetInactiveDomain(const vsSnapshot *snap);
+vsXmlSubtree *vsSnapshotGetCookie(const vsSnapshot *snap);
+
+/* What a hypervisor fills in on a plain create (store.c). */
+void vsSnapshotSetState(vsSnapshot *snap, vsSnapshotState state);
+void vsSnapshotSetMemoryLocation(vsSnapshot *snap, vsSnapshotLocation location);
+
+/* <disks> entries, in order: target name and location. */
+guint vsSnapshotGetDiskCount(const vsSnapshot *snap);
+const char *vsSnapshotGetDiskName(const vsSnapshot *snap, guint i);
+vsSnapshotLocation vsSnapshotGetDiskLocation(const vsSnapshot *snap, guint i);
+/* The new image path of an external disk (file/dev/network name) or NULL. */
+const char *vsSnapshotGetDiskPath(const vsSnapshot *snap, guint i);
+
+/**
+ * vsSnapshotAlignDisks:
+ * libvirt's virDomainSnapshotAlignDisks with the qemu driver's defaults
+ * (SEMANTICS §1.7): one <disk> per domain disk, in domain order, names
+ * canonicalised to the target dev, locations defaulted, external image
+ * names generated.  The domain is @snap's own <domain>, else
+ * @fallback_domain (the existing snapshot's on redefine).
+ * Default location: create — internal, or external when memory is external
+ * or the state is disk-snapshot (a DISK_ONLY create); redefine — external
+ * when the state is disk-snapshot or any location is external, else
+ * internal.  Uniform internal snapshots are required.
+ * Errors: VS_ERROR_INVALID with libvirt's texts ("internal error: missing
+ * domain in snapshot", "unsupported configuration: no disk named 'X'", …).
+ * Cost: one parse of the domain's XML.
+ */
+int vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
+                         gboolean redefine, GError **error);

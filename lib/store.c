@@ -1,1 +1,721 @@
-/* store.c — placeholder until implemented. */
+/* store.c — a store directory, its VMs, their locks, load and commit.
+ *
+ * Every operation that changes a VM applies itself to a copy of the tree,
+ * writes the copy's bulk file with one atomic replace, and only then
+ * swaps it in: a failed write leaves file and memory as they were. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libxml/parser.h>
+
+#include "virtsnap/virtsnap.h"
+#include "atomicfile.h"
+#include "bulkfile.h"
+#include "error.h"
+#include "legacy.h"
+#include "snapshot.h"
+#include "tree.h"
+
+/* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */
+#define STORE_PRIVATE_DIR ".virtsnap"
+#define STORE_LOCK_DIR ".virtsnap/locks"
+
+struct _vsStore {
+    char *path;
+    int dirfd;
+    gboolean compress;
+    vsClockFunc clock;
+    gpointer clock_data;
+    guint64 commits;
+};
+
+struct _vsDomain {
+    vsStore *store;
+    char *name;
+    char *file;        /* "<vm>.xml" */
+    char *uuid;        /* NULL when unknown */
+    vsTree *tree;
+    int lockfd;        /* -1 for a read-only handle */
+};
+
+/* ---------------------------------------------------------------- */
+/* Store                                                              */
+
+int
+vsStoreOpen(vsStore **out, const char *dir, unsigned int flags, GError **error)
+{
+    g_autoptr(vsStore) store = g_new0(vsStore, 1);
+    struct stat st;
+
+    store->dirfd = -1;
+    store->path = g_strdup(dir);
+    if ((flags & VS_STORE_OPEN_CREATE) && g_mkdir_with_parents(dir, 0700) < 0)
+        return vsErrErrno(error, errno, "%s: cannot create store directory", dir);
+    store->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (store->dirfd < 0) {
+        if (errno == ENOENT)
+            return vsErr(error, VS_ERROR_NOT_FOUND,
+                         "%s: store directory does not exist", dir);
+        return vsErrErrno(error, errno, "%s: cannot open store directory", dir);
+    }
+    if (fstat(store->dirfd, &st) < 0)
+        return vsErrErrno(error, errno, "%s: cannot stat", dir);
+    *out = g_steal_pointer(&store);
+    return 0;
+}
+
+void
+vsStoreFree(vsStore *store)
+{
+    if (!store)
+        return;
+    if (store->dirfd >= 0)
+        close(store->dirfd);
+    g_free(store->path);
+    g_free(store);
+}
+
+const char *
+vsStoreGetPath(const vsStore *store)
+{
+    return store->path;
+}
+
+void
+vsStoreSetCompression(vsStore *store, gboolean compress)
+{
+    store->compress = compress;
+}
+
+void
+vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data)
+{
+    store->clock = clock;
+    store->clock_data = data;
+}
+
+guint64
+vsStoreGetCommitCount(const vsStore *store)
+{
+    return store->commits;
+}
+
+static gint64
+storeNow(const vsStore *store)
+{
+    if (store->clock)
+        return store->clock(store->clock_data);
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+int
+vsDomainNameCheck(const char *vm, GError **error)
+{
+    /* "<vm>.xml" + the temporary suffix must fit in NAME_MAX (255). */
+    gsize max = 255 - strlen(".xml" VS_ATOMIC_TEMP_MARK "XXXXXX");
+
+    if (!vm || !*vm)
+        return vsErr(error, VS_ERROR_INVALID, "invalid VM name '': name is empty");
+    if (strchr(vm, '/'))
+        return vsErr(error, VS_ERROR_INVALID, "invalid VM name '%s': name can't contain '/'", vm);
+    if (vm[0] == '.')
+        return vsErr(error, VS_ERROR_INVALID, "invalid VM name '%s': name can't start with '.'", vm);
+    for (const char *p = vm; *p; p++) {
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            return vsErr(error, VS_ERROR_INVALID,
+                         "invalid VM name: name can't contain control characters");
+    }
+    if (!g_utf8_validate(vm, -1, NULL))
+        return vsErr(error, VS_ERROR_INVALID, "invalid VM name: name is not valid UTF-8");
+    if (strlen(vm) > max)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "invalid VM name '%.20s…': longer than %zu bytes", vm, max);
+    return 0;
+}
+
+static gint
+compareStrings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+vsStoreListDomains(char ***out, vsStore *store, GError **error)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) dir = NULL;
+    GError *derr = NULL;
+    const char *entry;
+
+    dir = g_dir_open(store->path, 0, &derr);
+    if (!dir) {
+        g_propagate_error(error, derr);
+        return -1;
+    }
+    while ((entry = g_dir_read_name(dir))) {
+        struct stat st;
+        gsize len = strlen(entry);
+        if (len <= 4 || strcmp(entry + len - 4, ".xml") != 0 || entry[0] == '.')
+            continue;
+        if (fstatat(store->dirfd, entry, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        g_ptr_array_add(names, g_strndup(entry, len - 4));
+    }
+    g_ptr_array_sort(names, compareStrings);
+    g_ptr_array_add(names, NULL);
+    *out = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Locks                                                              */
+
+static int
+storeMkdirPrivate(vsStore *store, const char *rel, GError **error)
+{
+    if (mkdirat(store->dirfd, rel, 0700) < 0 && errno != EEXIST)
+        return vsErrErrno(error, errno, "%s/%s: cannot create", store->path, rel);
+    return 0;
+}
+
+/* flock() on DIR/.virtsnap/locks/<vm>.lock: released by the kernel when the
+ * process dies, so a killed writer never wedges the store. */
+static int
+storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GError **error)
+{
+    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s.lock", vm);
+    int fd;
+
+    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0 ||
+        storeMkdirPrivate(store, STORE_LOCK_DIR, error) < 0)
+        return -1;
+    fd = openat(store->dirfd, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return vsErrErrno(error, errno, "%s/%s: cannot open lock file", store->path, rel);
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        int errsv = errno;
+        if (errsv == EINTR)
+            continue;
+        close(fd);
+        if (errsv == EWOULDBLOCK)
+            return vsErr(error, VS_ERROR_LOCKED,
+                         "VM '%s' is locked by another virtsnap process", vm);
+        return vsErrErrno(error, errsv, "%s/%s: cannot lock", store->path, rel);
+    }
+    *out_fd = fd;
+    return 0;
+}
+
+/* Removes this VM's temporary files left by a writer that died mid-commit.
+ * Only called with the VM's lock held, so no live writer owns them. */
+static void
+storeCleanTemps(vsStore *store, const char *file)
+{
+    g_autoptr(GDir) dir = g_dir_open(store->path, 0, NULL);
+    gsize flen = strlen(file);
+    const char *entry;
+
+    if (!dir)
+        return;
+    while ((entry = g_dir_read_name(dir))) {
+        if (strncmp(entry, file, flen) == 0 && vsAtomicFileIsTemp(entry) &&
+            strncmp(entry + flen, VS_ATOMIC_TEMP_MARK, strlen(VS_ATOMIC_TEMP_MARK)) == 0)
+            unlinkat(store->dirfd, entry, 0);
+    }
+}
+
+/* ---------------------------------------------------------------- */
+/* Load                                                               */
+
+/* The VM's UUID as recorded in its snapshots' <domain>s, if any. */
+static char *
+treeFindUUID(const vsTree *tree)
+{
+    g_autoptr(GPtrArray) all = NULL;
+    if (vsTreeList(&all, tree, NULL, 0, NULL) < 0)
+        return NULL;
+    for (guint i = 0; i < all->len; i++) {
+        vsXmlSubtree *domain = vsSnapshotGetDomain(all->pdata[i]);
+        if (domain) {
+            char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
+            if (uuid)
+                return uuid;
+        }
+    }
+    return NULL;
+}
+
+int
+vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
+                  unsigned int flags, GError **error)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) lerr = NULL;
+    struct stat st;
+
+    if (vsDomainNameCheck(vm, error) < 0)
+        return -1;
+    dom = g_new0(vsDomain, 1);
+    dom->store = store;
+    dom->name = g_strdup(vm);
+    dom->file = g_strdup_printf("%s.xml", vm);
+    dom->lockfd = -1;
+
+    if ((flags & VS_DOMAIN_LOAD_WRITE) &&
+        storeLockDomain(&dom->lockfd, store, vm, !(flags & VS_DOMAIN_LOAD_NOWAIT), error) < 0)
+        return -1;
+
+    /* DIR/<vm>.xml as a directory is VM '<vm>.xml''s legacy layout. */
+    if (fstatat(store->dirfd, dom->file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        return vsErr(error, VS_ERROR_CORRUPT,
+                     "%s/%s: is the legacy snapshot directory of VM '%s', so VM '%s' "
+                     "cannot have a bulk file there; rename one of the VMs",
+                     store->path, dom->file, dom->file, vm);
+
+    if (vsBulkFileRead(&dom->tree, store->dirfd, store->path, dom->file, NULL, &lerr) < 0) {
+        if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
+            g_propagate_error(error, g_steal_pointer(&lerr));
+            return -1;
+        }
+        /* LEGACY-HOOK: no bulk file; a libvirt per-file directory DIR/<vm>/
+         * is converted here (write loads) or read as it is (read-only). */
+        if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
+                                 dom->lockfd >= 0, store->compress, error) < 0)
+            return -1;
+        if (dom->tree)
+            store->commits++;  /* the conversion wrote the bulk file */
+        else
+            dom->tree = vsTreeNew();
+    }
+    if (dom->lockfd >= 0)
+        storeCleanTemps(store, dom->file);
+    dom->uuid = uuid ? g_strdup(uuid) : treeFindUUID(dom->tree);
+    *out = g_steal_pointer(&dom);
+    return 0;
+}
+
+void
+vsDomainFree(vsDomain *dom)
+{
+    if (!dom)
+        return;
+    if (dom->lockfd >= 0)
+        close(dom->lockfd);  /* drops the flock */
+    g_clear_pointer(&dom->tree, vsTreeFree);
+    g_free(dom->name);
+    g_free(dom->file);
+    g_free(dom->uuid);
+    g_free(dom);
+}
+
+const char *
+vsDomainGetName(const vsDomain *dom)
+{
+    return dom->name;
+}
+
+guint
+vsDomainCount(const vsDomain *dom)
+{
+    return vsTreeCount(dom->tree);
+}
+
+static int
+notFound(GError **error, const char *name)
+{
+    return vsErr(error, VS_ERROR_NOT_FOUND,
+                 "Domain snapshot not found: no domain snapshot with matching name '%s'", name);
+}
+
+const vsSnapshot *
+vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
+{
+    const vsSnapshot *snap = name ? vsTreeLookup(dom->tree, name) : NULL;
+    if (!snap)
+        notFound(error, name ? name : "");
+    return snap;
+}
+
+const vsSnapshot *
+vsDomainGetCurrent(const vsDomain *dom, GError **error)
+{
+    const vsSnapshot *snap = vsTreeGetCurrent(dom->tree);
+    if (!snap)
+        vsErr(error, VS_ERROR_NOT_FOUND,
+              "Domain snapshot not found: the domain does not have a current snapshot");
+    return snap;
+}
+
+const vsSnapshot *
+vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap)
+{
+    return vsTreeGetParent(dom->tree, snap);
+}
+
+guint
+vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap)
+{
+    return vsTreeCountChildren(dom->tree, snap);
+}
+
+guint
+vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap)
+{
+    return vsTreeCountDescendants(dom->tree, snap);
+}
+
+int
+vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom, const vsSnapshot *from,
+                      unsigned int flags, GError **error)
+{
+    return vsTreeList(out, dom->tree, from, flags, error);
+}
+
+int
+vsDomainFormat(char **out, const vsDomain *dom, GError **error)
+{
+    GString *buf = g_string_new(NULL);
+    vsBulkFileFormat(buf, dom->tree, dom->uuid);
+    *out = g_string_free(buf, FALSE);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Commit                                                             */
+
+static int
+domainRequireWrite(const vsDomain *dom, GError **error)
+{
+    if (dom->lockfd < 0)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "VM '%s' was loaded read-only; load it with VS_DOMAIN_LOAD_WRITE to change it",
+                     dom->name);
+    return 0;
+}
+
+/* Writes @tree as the VM's new state (one replace, or one unlink when it
+ * is empty) and adopts it; on failure @tree is freed and nothing changes. */
+static int
+domainCommit(vsDomain *dom, vsTree *tree, GError **error)
+{
+    g_autoptr(vsTree) next = tree;
+    vsStore *store = dom->store;
+
+    if (vsTreeCount(next) == 0) {
+        if (vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
+            return -1;
+    } else {
+        g_autoptr(vsAtomicFile) af = NULL;
+        if (vsAtomicFileOpen(&af, store->dirfd, store->path, dom->file, error) < 0 ||
+            vsBulkFileWrite(af, next, dom->uuid, store->compress, error) < 0 ||
+            vsAtomicFileCommit(af, error) < 0)
+            return -1;
+    }
+    store->commits++;
+    vsTreeFree(dom->tree);
+    dom->tree = g_steal_pointer(&next);
+    return 0;
+}
+
+/* Parses a <domain> document given by the caller for a plain create. */
+static int
+parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root;
+    int ret;
+
+    if (!doc) {
+        const xmlError *err = xmlGetLastError();
+        g_autofree char *msg = g_strdup(err && err->message ? err->message : "not well-formed");
+        return vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
+                     g_strchomp(msg));
+    }
+    root = xmlDocGetRootElement(doc);
+    if (!root || strcmp((const char *) root->name, "domain") != 0) {
+        ret = vsErr(error, VS_ERROR_INVALID,
+                    "XML error: expecting root element of 'domain', not '%s'",
+                    root ? (const char *) root->name : "");
+    } else {
+        ret = vsXmlSubtreeFromNode(out, root, error);
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+static gboolean
+stateIsOnline(vsSnapshotState state)
+{
+    return state == VS_SNAPSHOT_STATE_RUNNING || state == VS_SNAPSHOT_STATE_PAUSED;
+}
+
+/* libvirt's RedefinePrep: checks against the tree and the existing record. */
+static int
+domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot **snapp, unsigned int flags,
+                   GError **error)
+{
+    vsSnapshot *snap = *snapp;
+    const char *name = vsSnapshotGetName(snap);
+    const vsSnapshot *other = vsTreeLookup(tree, name);
+    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
+    vsSnapshotState state = vsSnapshotGetState(snap);
+
+    if (vsSnapshotGetParentName(snap) && vsTreeCheckCycles(tree, snap, error) < 0)
+        return -1;
+    if ((flags & VS_SNAPSHOT_CREATE_DISK_ONLY) && state != VS_SNAPSHOT_STATE_DISK_SNAPSHOT)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "invalid argument: disk-only flag for snapshot %s requires "
+                     "disk-snapshot state", name);
+    if (domain && dom->uuid) {
+        g_autofree char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
+        if (uuid && g_ascii_strcasecmp(uuid, dom->uuid) != 0)
+            return vsErr(error, VS_ERROR_INVALID,
+                         "invalid argument: definition for snapshot %s must use uuid %s",
+                         name, dom->uuid);
+    }
+    if (other) {
+        vsSnapshotState ostate = vsSnapshotGetState(other);
+        if (stateIsOnline(ostate) != stateIsOnline(state))
+            return vsErr(error, VS_ERROR_INVALID,
+                         "invalid argument: cannot change between online and offline "
+                         "snapshot state in snapshot %s", name);
+        if ((ostate == VS_SNAPSHOT_STATE_DISK_SNAPSHOT) !=
+            (state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT))
+            return vsErr(error, VS_ERROR_INVALID,
+                         "invalid argument: cannot change between disk only and full "
+                         "system in snapshot %s", name);
+        /* A redefinition without <domain> keeps the one already stored. */
+        if (!domain && vsSnapshotGetDomain(other))
+            vsSnapshotSetDomain(snap, vsSnapshotGetDomain(other));
+    }
+    return vsSnapshotAlignDisks(snap, other ? vsSnapshotGetDomain(other) : NULL, TRUE, error);
+}
+
+/* Fills in what a hypervisor supplies on a plain create (SEMANTICS §1.9). */
+static int
+domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *domain_xml,
+                 vsSnapshotState vm_state, unsigned int flags, GError **error)
+{
+    const char *name = vsSnapshotGetName(snap);
+    const vsSnapshot *current = vsTreeGetCurrent(tree);
+    g_autoptr(vsXmlSubtree) domain = NULL;
+    vsSnapshotState state;
+    vsSnapshotLocation memory = vsSnapshotGetMemoryLocation(snap);
+
+    if (vsTreeLookup(tree, name))
+        return vsErr(error, VS_ERROR_EXISTS,
+                     "operation failed: domain moment %s already exists", name);
+    if (vm_state == VS_SNAPSHOT_STATE_NOSTATE)
+        vm_state = VS_SNAPSHOT_STATE_SHUTOFF;
+    switch (vm_state) {
+    case VS_SNAPSHOT_STATE_RUNNING:
+    case VS_SNAPSHOT_STATE_PAUSED:
+    case VS_SNAPSHOT_STATE_SHUTDOWN:
+    case VS_SNAPSHOT_STATE_SHUTOFF:
+    case VS_SNAPSHOT_STATE_CRASHED:
+        break;
+    case VS_SNAPSHOT_STATE_PMSUSPENDED:
+        return vsErr(error, VS_ERROR_INVALID,
+                     "unsupported configuration: qemu doesn't support taking snapshots "
+                     "of PMSUSPENDED guests");
+    default:
+        return vsErr(error, VS_ERROR_INVALID, "internal error: Invalid domain state %s",
+                     vsSnapshotStateToString(vm_state));
+    }
+
+    if (domain_xml) {
+        if (parseDomainXML(&domain, domain_xml, error) < 0)
+            return -1;
+    } else if (current && vsSnapshotGetDomain(current)) {
+        domain = vsXmlSubtreeRef(vsSnapshotGetDomain(current));
+    } else {
+        return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
+    }
+    if (dom->uuid) {
+        g_autofree char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
+        if (uuid && g_ascii_strcasecmp(uuid, dom->uuid) != 0)
+            return vsErr(error, VS_ERROR_INVALID,
+                         "invalid argument: definition for snapshot %s must use uuid %s",
+                         name, dom->uuid);
+    }
+    vsSnapshotSetDomain(snap, domain);
+
+    state = vm_state;
+    if ((flags & VS_SNAPSHOT_CREATE_DISK_ONLY) && vm_state != VS_SNAPSHOT_STATE_SHUTOFF)
+        state = VS_SNAPSHOT_STATE_DISK_SNAPSHOT;
+    vsSnapshotSetState(snap, state);
+
+    if (memory == VS_SNAPSHOT_LOCATION_DEFAULT) {
+        gboolean offline = state == VS_SNAPSHOT_STATE_SHUTOFF ||
+                           state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT;
+        vsSnapshotSetMemoryLocation(snap, offline ? VS_SNAPSHOT_LOCATION_NO
+                                                  : VS_SNAPSHOT_LOCATION_INTERNAL);
+    } else if (memory == VS_SNAPSHOT_LOCATION_NO && stateIsOnline(state) &&
+               !(flags & VS_SNAPSHOT_CREATE_DISK_ONLY)) {
+        return vsErr(error, VS_ERROR_INVALID,
+                     "unsupported configuration: internal snapshot of a running VM must "
+                     "include the memory state");
+    }
+    vsSnapshotSetParentName(snap, current ? vsSnapshotGetName(current) : NULL);
+    return vsSnapshotAlignDisks(snap, NULL, FALSE, error);
+}
+
+int
+vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
+                  const char *domain_xml, vsSnapshotState vm_state, unsigned int flags,
+                  GError **error)
+{
+    const unsigned int supported = VS_SNAPSHOT_CREATE_REDEFINE | VS_SNAPSHOT_CREATE_CURRENT |
+                                   VS_SNAPSHOT_CREATE_DISK_ONLY | VS_SNAPSHOT_CREATE_ATOMIC |
+                                   VS_SNAPSHOT_CREATE_VALIDATE;
+    g_autoptr(vsSnapshot) snap = NULL;
+    g_autoptr(vsTree) next = NULL;
+    unsigned int parse_flags = 0;
+    gboolean redefine = flags & VS_SNAPSHOT_CREATE_REDEFINE;
+
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    if ((flags & VS_SNAPSHOT_CREATE_CURRENT) && !redefine)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag "
+                     "'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'");
+    if (redefine && (flags & VS_SNAPSHOT_CREATE_NO_METADATA))
+        return vsErr(error, VS_ERROR_INVALID,
+                     "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' and "
+                     "'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA' are mutually exclusive");
+    if (flags & VS_SNAPSHOT_CREATE_NO_METADATA)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "unsupported flags: virtsnap keeps only snapshot metadata, so a "
+                     "snapshot without metadata would store nothing");
+    if (flags & ~supported)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "unsupported flags (0x%x): virtsnap does not run the hypervisor",
+                     flags & ~supported);
+
+    if (redefine)
+        parse_flags |= VS_SNAPSHOT_PARSE_REDEFINE;
+    if ((flags & VS_SNAPSHOT_CREATE_DISK_ONLY) ||
+        (!redefine && (vm_state == VS_SNAPSHOT_STATE_NOSTATE ||
+                       vm_state == VS_SNAPSHOT_STATE_SHUTOFF)))
+        parse_flags |= VS_SNAPSHOT_PARSE_OFFLINE;
+    if (flags & VS_SNAPSHOT_CREATE_VALIDATE)
+        parse_flags |= VS_SNAPSHOT_PARSE_VALIDATE;
+
+    if (vsSnapshotParse(&snap, xml, len, parse_flags, storeNow(dom->store), NULL, error) < 0 ||
+        vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0)
+        return -1;
+
+    next = vsTreeCopy(dom->tree);
+    if (redefine) {
+        if (domainRedefinePrep(dom, next, &snap, flags, error) < 0 ||
+            vsTreeRedefine(next, snap, error) < 0)
+            return -1;
+        if ((flags & VS_SNAPSHOT_CREATE_CURRENT) &&
+            vsTreeSetCurrent(next, vsSnapshotGetName(snap), error) < 0)
+            return -1;
+    } else {
+        if (domainCreatePrep(dom, next, snap, domain_xml, vm_state, flags, error) < 0 ||
+            vsTreeAdd(next, snap, error) < 0 ||
+            vsTreeSetCurrent(next, vsSnapshotGetName(snap), error) < 0)
+            return -1;
+    }
+    if (!dom->uuid && vsSnapshotGetDomain(snap))
+        dom->uuid = vsXmlSubtreeGetChildText(vsSnapshotGetDomain(snap), "uuid");
+    if (out_name)
+        *out_name = g_strdup(vsSnapshotGetName(snap));
+    return domainCommit(dom, g_steal_pointer(&next), error);
+}
+
+int
+vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error)
+{
+    g_autoptr(vsTree) next = NULL;
+
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    if (!vsTreeLookup(dom->tree, name))
+        return notFound(error, name);
+    next = vsTreeCopy(dom->tree);
+    if (vsTreeSetCurrent(next, name, error) < 0)
+        return -1;
+    return domainCommit(dom, g_steal_pointer(&next), error);
+}
+
+int
+vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags, GError **error)
+{
+    g_autoptr(vsTree) next = NULL;
+
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    next = vsTreeCopy(dom->tree);
+    if (vsTreeDelete(next, name, flags, error) < 0)
+        return -1;
+    return domainCommit(dom, g_steal_pointer(&next), error);
+}
+
+int
+vsDomainDeleteAll(vsDomain *dom, GError **error)
+{
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    return domainCommit(dom, vsTreeNew(), error);
+}
+
+/* ---------------------------------------------------------------- */
+/* Rename                                                             */
+
+int
+vsStoreRenameDomain(vsStore *store, const char *from, const char *to, GError **error)
+{
+    g_autofree char *from_file = g_strdup_printf("%s.xml", from);
+    g_autofree char *to_file = g_strdup_printf("%s.xml", to);
+    int fd1 = -1, fd2 = -1;
+    struct stat st;
+    int ret = -1;
+
+    if (vsDomainNameCheck(from, error) < 0 || vsDomainNameCheck(to, error) < 0)
+        return -1;
+    if (strcmp(from, to) == 0)
+        return 0;
+    /* Lock in name order so two crossing renames cannot deadlock. */
+    if (storeLockDomain(&fd1, store, strcmp(from, to) < 0 ? from : to, TRUE, error) < 0 ||
+        storeLockDomain(&fd2, store, strcmp(from, to) < 0 ? to : from, TRUE, error) < 0)
+        goto cleanup;
+    if (fstatat(store->dirfd, from_file, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+        vsErr(error, VS_ERROR_NOT_FOUND, "VM '%s' has no snapshot metadata in %s", from,
+              store->path);
+        goto cleanup;
+    }
+    if (fstatat(store->dirfd, to_file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        vsErr(error, VS_ERROR_EXISTS, "%s/%s: already exists; VM '%s' has snapshot metadata",
+              store->path, to_file, to);
+        goto cleanup;
+    }
+    if (fstatat(store->dirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        vsErr(error, VS_ERROR_EXISTS, "%s/%s: VM '%s' has a legacy snapshot directory",
+              store->path, to, to);
+        goto cleanup;
+    }
+    if (renameat(store->dirfd, from_file, store->dirfd, to_file) < 0) {
+        vsErrErrno(error, errno, "%s/%s: cannot rename to %s", store->path, from_file, to_file);
+        goto cleanup;
+    }
+    if (fsync(store->dirfd) < 0) {
+        vsErrErrno(error, errno, "%s: cannot flush directory", store->path);
+        goto cleanup;
+    }
+    store->commits++;
+    ret = 0;
+
+ cleanup:
+    if (fd1 >= 0)
+        close(fd1);
+    if (fd2 >= 0)
+        close(fd2);
+    return ret;
+}

@@ -28,7 +28,12 @@ const vsSnapshot *vsTreeGetParent(const vsTree *tree, const vsSnapshot *snap);
 guint vsTreeCountChildren(const vsTree *tree, const vsSnapshot *snap);
 guint vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap);
 
-/* Adds @snap (takes a reference) under the parent its record names.
+/* Records passed to vsTreeAdd/AddUnlinked/Redefine are not consumed: the
+ * tree takes its own reference and the caller keeps (and drops) theirs.
+ * Redefine, Delete and List need a fully linked tree (no record added
+ * unlinked since the last vsTreeLinkAll).
+ *
+ * Adds @snap under the parent its record names.
  * Errors: EXISTS "domain moment %s already exists" (libvirt's text is
  * prefixed "operation failed: "), INVALID when the parent is missing.
  * Used by loaders, which add parents first or call vsTreeAddUnlinked +
@@ -36,8 +41,10 @@ guint vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap);
 int vsTreeAdd(vsTree *tree, vsSnapshot *snap, GError **error);
 
 /* Order-independent loading: add every record unlinked, then link all.
- * vsTreeLinkAll fails (INVALID, naming the snapshot) on a missing parent
- * or a cycle, leaving the tree unusable (loaders discard it). */
+ * vsTreeLinkAll fails (INVALID, naming the first offending snapshot in
+ * insertion order: "snapshot 'X': parent 'P' does not exist", "snapshot
+ * 'X': parent chain forms a cycle") on a missing parent or a cycle; it
+ * checks before linking anything, but loaders should discard the tree. */
 int vsTreeAddUnlinked(vsTree *tree, vsSnapshot *snap, GError **error);
 int vsTreeLinkAll(vsTree *tree, GError **error);
 
@@ -55,12 +62,15 @@ int vsTreeRedefine(vsTree *tree, vsSnapshot *snap, GError **error);
 
 /* Removes @name with libvirt's delete semantics (vsSnapshotDeleteFlags):
  * single (children move to the grandparent, current moves to the parent),
- * CHILDREN, CHILDREN_ONLY.  Re-parented children get new record copies. */
+ * CHILDREN, CHILDREN_ONLY.  Re-parented children get new record copies.
+ * Errors: INVALID (flags), NOT_FOUND.  Cost: O(subtree + siblings). */
 int vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
                  GError **error);
 
 /* Records matching libvirt list @flags, from @from (NULL: domain-wide),
- * in pre-order.  Borrowed pointers in a new array. */
+ * in pre-order.  Borrowed pointers in a new array.  Errors: INVALID for
+ * unknown flags, NOT_FOUND when @from's name is not in the tree.  As in
+ * libvirt 9.0, LEAVES|NO_LEAVES together match nothing. */
 int vsTreeList(GPtrArray **out, const vsTree *tree, const vsSnapshot *from,
                unsigned int flags, GError **error);
 

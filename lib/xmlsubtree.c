@@ -1,1 +1,780 @@
-/* xmlsubtree.c — placeholder until implemented. */
+/* xmlsubtree.c — opaque, immutable, ref-counted XML subtrees.
+ *
+ * A subtree is kept as ONE string: its canonical serialization at indent
+ * level 0, in the style of libvirt's formatter (2 spaces per level,
+ * single-quoted attributes, libvirt's escaping, self-closed empty elements,
+ * text-only elements on one line, whitespace between elements dropped,
+ * comments and PIs dropped).  That text is the single source of truth, so
+ * equal content means equal bytes (later work interns by content).
+ *
+ * Two byte markers that cannot occur in XML 1.0 character data make the
+ * text re-indentable in one pass:
+ *   '\n'   ends a structural line; re-indenting prefixes the next line;
+ *   '\x01' is a newline inside character data, emitted raw and never
+ *          indented (libvirt only indents at structural line starts);
+ *   '\x02' … '\x03' bracket a secret attribute (" passwd='…'" of
+ *          <graphics>), dropped when emitting without secure.
+ *
+ * The exception is <metadata> directly under a <domain>/<inactiveDomain>
+ * root: libvirt prints it with libxml2's own serializer (xmlNodeDump with
+ * indentation), double quotes and all, so that is what we store for it.
+ */
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/xmlsave.h>
+#include <libxml/globals.h>
+#include "error.h"
+#include "xmlsubtree.h"
+
+struct _vsXmlSubtree {
+    gint refs;
+    gsize len;
+    char text[];   /* canonical form, NUL-terminated */
+};
+
+#define MARK_NL ('\x01')
+#define MARK_SECRET_BEGIN ('\x02')
+#define MARK_SECRET_END ('\x03')
+
+/* ------------------------------------------------------------------ */
+/* Escaping                                                             */
+
+static void
+escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
+{
+    const char *run = str;
+    const char *p;
+
+    for (p = str; *p; p++) {
+        unsigned char c = (unsigned char) *p;
+        const char *rep;
+
+        switch (c) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&apos;"; break;
+        case '\n': rep = mark_newlines ? "\x01" : NULL; break;
+        default:
+            /* libvirt silently drops control characters it cannot print */
+            if (c < 0x20 && c != '\t' && c != '\r')
+                rep = "";
+            else
+                rep = NULL;
+            break;
+        }
+        if (rep) {
+            g_string_append_len(buf, run, p - run);
+            g_string_append(buf, rep);
+            run = p + 1;
+        }
+    }
+    g_string_append_len(buf, run, p - run);
+}
+
+void
+vsXmlEscape(GString *buf, const char *str)
+{
+    escapeAppend(buf, str, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Serialization                                                        */
+
+typedef struct {
+    GString *out;
+    GHashTable *used_ns;   /* xmlNs* referenced outside <metadata> */
+    xmlNodePtr metadata;   /* the <metadata> child dumped libxml2-style */
+    gboolean domain_root;
+    GError **error;
+} vsSer;
+
+static gboolean
+nameIs(xmlNodePtr node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+           strcmp((const char *) node->name, name) == 0;
+}
+
+static gboolean
+isBlank(const xmlChar *s)
+{
+    if (!s)
+        return TRUE;
+    for (; *s; s++) {
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+appendIndent(GString *out, guint depth)
+{
+    for (guint i = 0; i < depth; i++)
+        g_string_append(out, "  ");
+}
+
+static void
+appendQName(GString *out, xmlNsPtr ns, const xmlChar *name)
+{
+    if (ns && ns->prefix) {
+        g_string_append(out, (const char *) ns->prefix);
+        g_string_append_c(out, ':');
+    }
+    g_string_append(out, (const char *) name);
+}
+
+static void
+collectUsedNs(vsSer *ser, xmlNodePtr node)
+{
+    if (node->ns)
+        g_hash_table_add(ser->used_ns, node->ns);
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+        if (a->ns)
+            g_hash_table_add(ser->used_ns, a->ns);
+    }
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && c != ser->metadata)
+            collectUsedNs(ser, c);
+    }
+}
+
+static void
+appendNsDecl(vsSer *ser, xmlNsPtr ns)
+{
+    GString *out = ser->out;
+
+    if (!ns->href || !g_hash_table_contains(ser->used_ns, ns))
+        return;
+    if (ns->prefix && strcmp((const char *) ns->prefix, "xml") == 0)
+        return;
+    g_string_append(out, " xmlns");
+    if (ns->prefix) {
+        g_string_append_c(out, ':');
+        g_string_append(out, (const char *) ns->prefix);
+    }
+    g_string_append(out, "='");
+    escapeAppend(out, (const char *) ns->href, TRUE);
+    g_string_append_c(out, '\'');
+}
+
+static gboolean
+attrHasEntityRef(xmlAttrPtr attr)
+{
+    for (xmlNodePtr c = attr->children; c; c = c->next) {
+        if (c->type == XML_ENTITY_REF_NODE)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static int
+appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
+{
+    GString *out = ser->out;
+    gboolean graphics = nameIs(node, "graphics");
+
+    g_string_append_c(out, '<');
+    appendQName(out, node->ns, node->name);
+
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+        xmlChar *value;
+        /* the only secret libvirt hides without VIR_DOMAIN_XML_SECURE */
+        gboolean secret = graphics && !a->ns &&
+                          strcmp((const char *) a->name, "passwd") == 0;
+
+        if (attrHasEntityRef(a))
+            return vsErr(ser->error, VS_ERROR_INVALID,
+                         "XML error: entity reference in attribute '%s' is not supported",
+                         (const char *) a->name);
+        value = xmlNodeGetContent((xmlNodePtr) a);
+        if (secret)
+            g_string_append_c(out, MARK_SECRET_BEGIN);
+        g_string_append_c(out, ' ');
+        appendQName(out, a->ns, a->name);
+        g_string_append(out, "='");
+        escapeAppend(out, value ? (const char *) value : "", TRUE);
+        xmlFree(value);
+        g_string_append_c(out, '\'');
+        if (secret)
+            g_string_append_c(out, MARK_SECRET_END);
+    }
+
+    if (root) {
+        /* declarations in scope (own first, then inherited), as libvirt
+         * prints its namespaces on the root after ordinary attributes */
+        xmlNsPtr *list = xmlGetNsList(node->doc, node);
+        for (xmlNsPtr *n = list; n && *n; n++)
+            appendNsDecl(ser, *n);
+        xmlFree(list);
+    } else {
+        for (xmlNsPtr ns = node->nsDef; ns; ns = ns->next)
+            appendNsDecl(ser, ns);
+    }
+    return 0;
+}
+
+static int serElement(vsSer *ser, xmlNodePtr node, guint depth,
+                      gboolean inlined, gboolean root);
+static int serMetadata(vsSer *ser, xmlNodePtr node, guint depth);
+
+static int
+checkSize(vsSer *ser)
+{
+    if (ser->out->len > VS_XML_SUBTREE_MAX)
+        return vsErr(ser->error, VS_ERROR_TOO_LARGE,
+                     "XML subtree is larger than %d bytes", VS_XML_SUBTREE_MAX);
+    return 0;
+}
+
+static int
+serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
+           gboolean root)
+{
+    GString *out = ser->out;
+    gboolean has_elem = FALSE;
+    gboolean has_text = FALSE;
+    gboolean has_blank = FALSE;
+
+    if (checkSize(ser) < 0)
+        return -1;
+
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+        switch (c->type) {
+        case XML_ELEMENT_NODE:
+            has_elem = TRUE;
+            break;
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            if (isBlank(c->content))
+                has_blank = TRUE;
+            else
+                has_text = TRUE;
+            break;
+        case XML_ENTITY_REF_NODE:
+            return vsErr(ser->error, VS_ERROR_INVALID,
+                         "XML error: entity reference '&%s;' is not supported",
+                         (const char *) c->name);
+        default:
+            break;   /* comments, PIs: dropped */
+        }
+    }
+
+    if (!inlined)
+        appendIndent(out, depth);
+    if (appendStartTag(ser, node, root) < 0)
+        return -1;
+
+    if (inlined || (has_elem && has_text)) {
+        /* mixed content: formatting whitespace would change the data, so
+         * keep it on one line exactly as given */
+        if (!has_elem && !has_text && !has_blank) {
+            g_string_append(out, "/>");
+        } else {
+            g_string_append_c(out, '>');
+            for (xmlNodePtr c = node->children; c; c = c->next) {
+                if (c->type == XML_ELEMENT_NODE) {
+                    if (serElement(ser, c, depth + 1, TRUE, FALSE) < 0)
+                        return -1;
+                } else if (c->type == XML_TEXT_NODE ||
+                           c->type == XML_CDATA_SECTION_NODE) {
+                    escapeAppend(out, (const char *) c->content, TRUE);
+                }
+            }
+            g_string_append(out, "</");
+            appendQName(out, node->ns, node->name);
+            g_string_append_c(out, '>');
+        }
+        if (!inlined)
+            g_string_append_c(out, '\n');
+    } else if (has_elem) {
+        g_string_append(out, ">\n");
+        for (xmlNodePtr c = node->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE)
+                continue;
+            if (root && ser->domain_root && nameIs(c, "metadata")) {
+                /* libvirt keeps only the first <metadata> */
+                if (c == ser->metadata && serMetadata(ser, c, depth + 1) < 0)
+                    return -1;
+                continue;
+            }
+            if (serElement(ser, c, depth + 1, FALSE, FALSE) < 0)
+                return -1;
+        }
+        appendIndent(out, depth);
+        g_string_append(out, "</");
+        appendQName(out, node->ns, node->name);
+        g_string_append(out, ">\n");
+    } else if (has_text || has_blank) {
+        g_string_append_c(out, '>');
+        for (xmlNodePtr c = node->children; c; c = c->next) {
+            if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
+                escapeAppend(out, (const char *) c->content, TRUE);
+        }
+        g_string_append(out, "</");
+        appendQName(out, node->ns, node->name);
+        g_string_append(out, ">\n");
+    } else {
+        g_string_append(out, "/>\n");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* <metadata>: libxml2's serializer, as libvirt uses it                 */
+
+/* libvirt keeps only namespaced children of <metadata>, the first per
+ * namespace URI (virXMLNodeSanitizeNamespaces). */
+static void
+metadataSanitize(xmlNodePtr node)
+{
+    xmlNodePtr child = node->children;
+
+    while (child) {
+        xmlNodePtr next = child->next;
+
+        if (child->type != XML_ELEMENT_NODE || !child->ns || !child->ns->href) {
+            xmlUnlinkNode(child);
+            xmlFreeNode(child);
+            child = next;
+            continue;
+        }
+        for (xmlNodePtr other = child->next; other;) {
+            xmlNodePtr after = other->next;
+            if (other->type == XML_ELEMENT_NODE && other->ns && other->ns->href &&
+                xmlStrEqual(other->ns->href, child->ns->href)) {
+                xmlUnlinkNode(other);
+                xmlFreeNode(other);
+            }
+            other = after;
+        }
+        child = child->next;
+    }
+}
+
+/* Drops the whitespace-only text nodes that libxml2's keepBlanks=0
+ * heuristic drops while parsing (libvirt parses that way, and indenting
+ * output depends on it).  Idempotent on an already NOBLANKS-parsed tree. */
+static void
+metadataStripBlanks(xmlNodePtr node)
+{
+    xmlNodePtr child = node->children;
+
+    while (child) {
+        xmlNodePtr next = child->next;
+
+        if (child->type == XML_ELEMENT_NODE) {
+            metadataStripBlanks(child);
+        } else if (child->type == XML_TEXT_NODE && isBlank(child->content)) {
+            gboolean only = !child->prev && !child->next;
+            gboolean after_text = child->prev && child->prev->type == XML_TEXT_NODE;
+            gboolean text_first = node->children != child &&
+                                  node->children->type == XML_TEXT_NODE;
+
+            if (!only && !after_text && !text_first) {
+                xmlUnlinkNode(child);
+                xmlFreeNode(child);
+            }
+        }
+        child = next;
+    }
+}
+
+/* Newlines in character data become MARK_NL so the dump's raw newlines
+ * are all structural (xmlNodeDump writes \x01 through unchanged). */
+static void
+metadataMarkNewlines(xmlNodePtr node)
+{
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+        switch (c->type) {
+        case XML_ELEMENT_NODE:
+            metadataMarkNewlines(c);
+            break;
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+        case XML_COMMENT_NODE:
+        case XML_PI_NODE:
+            if (c->content && strchr((const char *) c->content, '\n')) {
+                g_autofree char *s = g_strdup((const char *) c->content);
+                for (char *p = s; *p; p++) {
+                    if (*p == '\n')
+                        *p = MARK_NL;
+                }
+                xmlNodeSetContent(c, (const xmlChar *) s);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static gboolean
+hasEntityRef(xmlNodePtr node)
+{
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+        if (attrHasEntityRef(a))
+            return TRUE;
+    }
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+        if (c->type == XML_ENTITY_REF_NODE)
+            return TRUE;
+        if (c->type == XML_ELEMENT_NODE && hasEntityRef(c))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static int
+serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
+{
+    xmlNodePtr copy;
+    xmlBufferPtr buf;
+    int old_indent;
+    int rc;
+
+    if (hasEntityRef(node))
+        return vsErr(ser->error, VS_ERROR_INVALID,
+                     "XML error: entity references in <metadata> are not supported");
+
+    /* Like libvirt: a document-less deep copy (namespaces declared outside
+     * get re-declared on the copy's root), sanitized, then dumped. */
+    copy = xmlCopyNode(node, 1);
+    if (!copy)
+        g_error("out of memory copying <metadata>");
+    metadataSanitize(copy);
+    metadataStripBlanks(copy);
+    metadataMarkNewlines(copy);
+
+    buf = xmlBufferCreate();
+    old_indent = xmlIndentTreeOutput;
+    xmlIndentTreeOutput = 1;
+    rc = xmlNodeDump(buf, NULL, copy, (int) depth, 1);
+    xmlIndentTreeOutput = old_indent;
+    xmlFreeNode(copy);
+
+    if (rc < 0) {
+        xmlBufferFree(buf);
+        return vsErr(ser->error, VS_ERROR_FAILED, "failed to serialize <metadata>");
+    }
+    appendIndent(ser->out, depth);
+    g_string_append_len(ser->out, (const char *) xmlBufferContent(buf),
+                        xmlBufferLength(buf));
+    g_string_append_c(ser->out, '\n');
+    xmlBufferFree(buf);
+    return checkSize(ser);
+}
+
+/* Everything below recurses; libxml2's parser already stops at depth 256
+ * (without XML_PARSE_HUGE), this also covers trees built by hand. */
+#define VS_XML_SUBTREE_DEPTH_MAX 1024
+
+static gboolean
+tooDeep(xmlNodePtr top)
+{
+    xmlNodePtr node = top;
+    guint depth = 0;
+
+    /* iterative pre-order walk, so the check itself cannot overflow */
+    while (node) {
+        if (node->children && node->type == XML_ELEMENT_NODE) {
+            if (++depth > VS_XML_SUBTREE_DEPTH_MAX)
+                return TRUE;
+            node = node->children;
+            continue;
+        }
+        while (node != top && !node->next) {
+            node = node->parent;
+            depth--;
+        }
+        if (node == top)
+            break;
+        node = node->next;
+    }
+    return FALSE;
+}
+
+int
+vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
+{
+    g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
+    g_autoptr(GString) text = g_string_sized_new(256);
+    vsSer ser = { text, used, NULL, FALSE, error };
+    vsXmlSubtree *tree;
+
+    *out = NULL;
+    g_return_val_if_fail(node && node->type == XML_ELEMENT_NODE, -1);
+    if (tooDeep(node))
+        return vsErr(error, VS_ERROR_INVALID,
+                     "XML error: <%s> is nested deeper than %d levels",
+                     (const char *) node->name, VS_XML_SUBTREE_DEPTH_MAX);
+
+    if (nameIs(node, "domain") || nameIs(node, "inactiveDomain")) {
+        ser.domain_root = TRUE;
+        for (xmlNodePtr c = node->children; c; c = c->next) {
+            if (nameIs(c, "metadata")) {
+                ser.metadata = c;
+                break;
+            }
+        }
+    }
+    collectUsedNs(&ser, node);
+    if (serElement(&ser, node, 0, FALSE, TRUE) < 0)
+        return -1;
+    if (checkSize(&ser) < 0)
+        return -1;
+
+    tree = g_malloc(sizeof(*tree) + text->len + 1);
+    tree->refs = 1;
+    tree->len = text->len;
+    memcpy(tree->text, text->str, text->len + 1);
+    *out = tree;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Emission                                                             */
+
+void
+vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
+                   guint indent_level, gboolean secure)
+{
+    const char *p = tree->text;
+    const char *end = tree->text + tree->len;
+    guint pad = indent_level * 2;
+
+    if (p == end)
+        return;
+    for (guint i = 0; i < pad; i++)
+        g_string_append_c(buf, ' ');
+
+    while (p < end) {
+        const char *run = p;
+
+        while (p < end && (unsigned char) *p > MARK_SECRET_END && *p != '\n')
+            p++;
+        g_string_append_len(buf, run, p - run);
+        if (p >= end)
+            break;
+
+        switch (*p) {
+        case '\n':
+            g_string_append_c(buf, '\n');
+            if (p + 1 < end) {
+                for (guint i = 0; i < pad; i++)
+                    g_string_append_c(buf, ' ');
+            }
+            p++;
+            break;
+        case MARK_NL:
+            g_string_append_c(buf, '\n');
+            p++;
+            break;
+        case MARK_SECRET_BEGIN:
+            if (!secure) {
+                const char *close = memchr(p, MARK_SECRET_END, end - p);
+                p = close ? close + 1 : end;
+            } else {
+                p++;
+            }
+            break;
+        default:   /* MARK_SECRET_END, or a byte that cannot be there */
+            p++;
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups                                                              */
+
+/* Reverses escapeAppend on [s, s+len). */
+static char *
+unescape(const char *s, gsize len)
+{
+    GString *out = g_string_sized_new(len);
+    const char *end = s + len;
+
+    while (s < end) {
+        if (*s == '&') {
+            static const struct { const char *ent; char c; } ents[] = {
+                { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+                { "&quot;", '"' }, { "&apos;", '\'' },
+            };
+            gboolean done = FALSE;
+            for (gsize i = 0; i < G_N_ELEMENTS(ents); i++) {
+                gsize n = strlen(ents[i].ent);
+                if ((gsize) (end - s) >= n && memcmp(s, ents[i].ent, n) == 0) {
+                    g_string_append_c(out, ents[i].c);
+                    s += n;
+                    done = TRUE;
+                    break;
+                }
+            }
+            if (done)
+                continue;
+        }
+        if (*s == MARK_NL)
+            g_string_append_c(out, '\n');
+        else if (*s != MARK_SECRET_BEGIN && *s != MARK_SECRET_END)
+            g_string_append_c(out, *s);
+        s++;
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr)
+{
+    const char *p = tree->text;
+    gsize alen = strlen(attr);
+
+    /* the start tag is the first line; canonical attributes are
+     * " name='value'" with every ' inside value escaped */
+    if (*p != '<')
+        return NULL;
+    while (*p && *p != ' ' && *p != '>' && *p != '/' && *p != '\n')
+        p++;
+    while (*p == ' ' || *p == MARK_SECRET_BEGIN || *p == MARK_SECRET_END) {
+        const char *name;
+        const char *eq;
+        const char *close;
+
+        if (*p != ' ') {
+            p++;
+            continue;
+        }
+        name = p + 1;
+        eq = strchr(name, '=');
+        if (!eq || eq[1] != '\'')
+            return NULL;
+        close = strchr(eq + 2, '\'');
+        if (!close)
+            return NULL;
+        if ((gsize) (eq - name) == alen && memcmp(name, attr, alen) == 0)
+            return unescape(eq + 2, close - (eq + 2));
+        p = close + 1;
+    }
+    return NULL;
+}
+
+char *
+vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
+{
+    g_autofree char *open = g_strdup_printf("\n  <%s", child);
+    g_autofree char *close = g_strdup_printf("</%s>\n", child);
+    gsize olen = strlen(open);
+    const char *p = tree->text;
+
+    /* A line starting with exactly two spaces and "<child" is a depth-1
+     * child: deeper lines have more indent, and newlines inside data are
+     * markers, never '\n'.  Fast path for the text-only form; anything
+     * else goes through a real parse. */
+    while ((p = strstr(p, open))) {
+        const char *after = p + olen;
+        if (*after == '>') {
+            const char *eol = strchr(after, '\n');
+            const char *content = after + 1;
+            gsize clen = strlen(close);
+            if (eol && (gsize) (eol + 1 - content) >= clen &&
+                memcmp(eol + 1 - clen, close, clen) == 0 &&
+                !memchr(content, '<', (eol + 1 - clen) - content))
+                return unescape(content, (eol + 1 - clen) - content);
+            break;
+        }
+        if (*after == ' ' || *after == '/')
+            break;
+        p = after;   /* a longer name with this prefix */
+    }
+    /* not found: absent, unless the whole subtree is one inline line */
+    if (!p && strchr(tree->text, '\n') != tree->text + tree->len - 1)
+        return NULL;
+
+    {
+        xmlDocPtr doc = vsXmlSubtreeToDoc(tree, NULL);
+        xmlNodePtr root;
+        char *ret = NULL;
+
+        if (!doc)
+            return NULL;
+        root = xmlDocGetRootElement(doc);
+        for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
+            if (nameIs(c, child)) {
+                xmlChar *s = xmlNodeGetContent(c);
+                ret = g_strdup(s ? (const char *) s : "");
+                xmlFree(s);
+                break;
+            }
+        }
+        xmlFreeDoc(doc);
+        return ret;
+    }
+}
+
+static void
+ignoreStructuredError(void *data, xmlErrorPtr err)
+{
+}
+
+xmlDocPtr
+vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
+{
+    g_autoptr(GString) xml = g_string_sized_new(tree->len + 64);
+    xmlParserCtxtPtr ctxt;
+    xmlDocPtr doc;
+
+    vsXmlSubtreeAppend(xml, tree, 0, TRUE);
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        g_error("out of memory creating an XML parser");
+    ctxt->sax->serror = ignoreStructuredError;
+    doc = xmlCtxtReadMemory(ctxt, xml->str, (int) xml->len, "(subtree)", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+                            XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    if (doc && !ctxt->wellFormed) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    if (!doc)
+        vsErr(error, VS_ERROR_CORRUPT, "internal error: stored XML subtree does not parse");
+    return doc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Identity and lifetime                                                */
+
+const char *
+vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
+{
+    if (len)
+        *len = tree->len;
+    return tree->text;
+}
+
+gboolean
+vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b)
+{
+    if (a == b)
+        return TRUE;
+    if (!a || !b)
+        return FALSE;
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+vsXmlSubtree *
+vsXmlSubtreeRef(vsXmlSubtree *tree)
+{
+    if (tree)
+        g_atomic_int_inc(&tree->refs);
+    return tree;
+}
+
+void
+vsXmlSubtreeUnref(vsXmlSubtree *tree)
+{
+    if (tree && g_atomic_int_dec_and_test(&tree->refs))
+        g_free(tree);
+}

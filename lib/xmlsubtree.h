@@ -9,7 +9,10 @@
 typedef struct _vsXmlSubtree vsXmlSubtree;
 
 /* Captures @node and everything below it.  Errors: VS_ERROR_TOO_LARGE
- * past VS_XML_SUBTREE_MAX canonical bytes. */
+ * past VS_XML_SUBTREE_MAX canonical bytes; VS_ERROR_INVALID for entity
+ * references (never expanded).  The document should have been parsed with
+ * XML_PARSE_NOBLANKS, as libvirt does; a <metadata> child of a <domain> or
+ * <inactiveDomain> root is normalised the same way either way. */
 #define VS_XML_SUBTREE_MAX (64 * 1024 * 1024)
 int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 
@@ -25,9 +28,21 @@ void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
 char *vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr);
 char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
 
-/* Canonical bytes (secure form, indent level 0) for hashing/interning. */
+/* Canonical bytes (secure form, indent level 0) for hashing/interning.
+ * Not plain XML: a newline inside character data is stored as '\x01' (so
+ * re-indenting never touches it) and a secret attribute is bracketed by
+ * '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
 const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
+
+/* Parses the subtree's secure XML back into a fresh document (for callers
+ * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
+xmlDocPtr vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error);
+
+/* Appends @str escaped as libvirt's virBufferEscapeString does:
+ * & < > " ' become entities, other control characters except TAB, LF and
+ * CR are dropped, everything else (UTF-8, newlines) is written raw. */
+void vsXmlEscape(GString *buf, const char *str);
 
 vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
 void vsXmlSubtreeUnref(vsXmlSubtree *tree);

@@ -241,7 +241,8 @@ typedef enum {
  * vsStoreLoadDomain:
  * @out: (out): the VM's tree; free with vsDomainFree (which drops the lock)
  * @vm: the VM name (a valid file name; see vsDomainNameCheck)
- * @uuid: (nullable): the VM's UUID, for the <domain><uuid> fallback
+ * @uuid: (nullable): the VM's UUID, for the <domain><uuid> fallback and
+ *   the redefine UUID check; NULL takes it from the snapshots' domains
  *
  * Loads DIR/<vm>.xml with a streaming reader, all-or-nothing.  A VM without
  * a file has an empty tree.  With LOAD_WRITE the VM's lock is held from now
@@ -293,20 +294,26 @@ int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
 /**
  * vsDomainCreateXML:
  * @out_name: (out) (optional): the name of the new/redefined snapshot
- * @xml: a <domainsnapshot> document
+ * @xml: a <domainsnapshot> document of @len bytes
+ * @domain_xml: (nullable): plain create only — the VM's current <domain>
+ *   definition, which a hypervisor would supply; NULL reuses the current
+ *   snapshot's (error "internal error: missing domain in snapshot" if none)
+ * @vm_state: plain create only — the VM's state (0 means shutoff)
  * @flags: vsSnapshotCreateFlags (REDEFINE, CURRENT, VALIDATE, DISK_ONLY;
  *   NO_METADATA is refused because virtsnap stores nothing else)
  *
  * Plain create: creationTime/name stamped from the store clock; the new
- * snapshot becomes the child of the current one and becomes current.  It
- * must carry the VM's <domain> (there is no hypervisor to ask).
+ * snapshot becomes the child of the current one and becomes current;
+ * state, memory and disks follow libvirt's rules for @vm_state.
  * Redefine: update in place or insert; libvirt's checks and messages.
  * Needs a LOAD_WRITE handle.  Errors: VS_ERROR_INVALID, VS_ERROR_EXISTS,
  * VS_ERROR_NOT_FOUND, VS_ERROR_IO (tree unchanged on any error).
  * Cost: one atomic rewrite of the VM's bulk file.
  */
 int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
-                      gsize len, unsigned int flags, GError **error);
+                      gsize len, const char *domain_xml,
+                      vsSnapshotState vm_state, unsigned int flags,
+                      GError **error);
 
 /**
  * vsDomainSetCurrent:
@@ -354,6 +361,199 @@ int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
 
 /* How many times this process replaced a bulk file (for budget tests). */
 guint64 vsStoreGetCommitCount(const vsStore *store);
+
+/* ------------------------------------------------------------------ */
+/* Legacy layout (libvirt's per-file directories)                       */
+/*
+ * libvirt <= 9.x keeps a VM's snapshots as DIR/<vm>/<snap>.xml, one file
+ * per snapshot, <active>1</active> marking the current one.  virtsnap reads
+ * such a directory with libvirt's rules (INTERNAL format, parents rebuilt)
+ * but reports, instead of skipping, everything libvirt would silently drop,
+ * and converts a VM only once every problem has an explicit resolution
+ * (vsLegacyOptions).  It can also write a VM back in that layout.
+ *
+ * A directory that was converted is moved aside (by default) to
+ * DIR/.virtsnap/legacy/<vm>/<N>/, N = 1, 2, ... per move: under a name no
+ * VM can have (VM names never start with '.'), so it is never taken for a
+ * VM's legacy directory and never collides with a VM's files.
+ */
+
+/* What happens to DIR/<vm>/ once its bulk file is written and verified. */
+typedef enum {
+    VS_LEGACY_LEFTOVER_MOVE = 0,  /* default: move it aside, keep it all */
+    VS_LEGACY_LEFTOVER_KEEP,      /* leave it in place (check reports it) */
+    VS_LEGACY_LEFTOVER_REMOVE,    /* delete the converted files; any other
+                                   * entry (a dropped file) is moved aside */
+} vsLegacyLeftover;
+
+/* Resolutions: each one is an explicit "yes, drop/alter that" from the user. */
+typedef enum {
+    /* Entries that are not loadable snapshots (unreadable, over 1 MiB,
+     * unparsable, junk, stale temporary files, sub-directories, symlinks)
+     * are left out; they stay in the moved-aside directory. */
+    VS_LEGACY_DROP_BAD_FILES   = 1 << 0,
+    /* Snapshots whose parent does not exist become roots (libvirt's view). */
+    VS_LEGACY_ORPHANS_ROOT     = 1 << 1,
+    /* A name defined by several files: keep the file whose name sorts
+     * first (resp. last) bytewise; the others are left out. */
+    VS_LEGACY_DUPLICATES_FIRST = 1 << 2,
+    VS_LEGACY_DUPLICATES_LAST  = 1 << 3,
+    /* Several snapshots marked current: make none current. */
+    VS_LEGACY_NO_CURRENT       = 1 << 4,
+} vsLegacyResolveFlags;
+
+typedef struct _vsLegacyOptions vsLegacyOptions;
+
+/* Defaults: policy MOVE, no resolution.  Free with vsLegacyOptionsFree. */
+vsLegacyOptions *vsLegacyOptionsNew(void);
+void vsLegacyOptionsFree(vsLegacyOptions *opts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLegacyOptions, vsLegacyOptionsFree)
+
+void vsLegacyOptionsSetLeftover(vsLegacyOptions *opts, vsLegacyLeftover policy);
+/* @flags: vsLegacyResolveFlags (FIRST and LAST together are INVALID at use). */
+void vsLegacyOptionsSetFlags(vsLegacyOptions *opts, unsigned int flags);
+/* Makes @name the current snapshot, whatever the files say (resolves
+ * "several current"; also picks one when none is).  NULL unsets. */
+void vsLegacyOptionsSetCurrent(vsLegacyOptions *opts, const char *name);
+/* Makes @name a root (its recorded parent is dropped): breaks a parent
+ * cycle at a point the user chooses, or re-roots one orphan.  Repeatable. */
+void vsLegacyOptionsAddRoot(vsLegacyOptions *opts, const char *name);
+/* Called after each directory entry is read (@done of @total). */
+typedef void (*vsLegacyProgressFunc)(const char *vm, guint done, guint total,
+                                     gpointer data);
+void vsLegacyOptionsSetProgress(vsLegacyOptions *opts, vsLegacyProgressFunc fn,
+                                gpointer data);
+
+/* What a finding is about. */
+typedef enum {
+    VS_LEGACY_PROBLEM_NOT_CONVERTED = 1, /* note: VM still in the legacy layout */
+    VS_LEGACY_PROBLEM_LEFTOVER,        /* note: DIR/<vm>/ beside DIR/<vm>.xml,
+                                        * same snapshots (interrupted or kept
+                                        * conversion, or an export) */
+    VS_LEGACY_PROBLEM_DIVERGED,        /* DIR/<vm>/ beside DIR/<vm>.xml, and
+                                        * they differ */
+    VS_LEGACY_PROBLEM_COLLISION,       /* a path another VM owns; a symlink in DIR */
+    VS_LEGACY_PROBLEM_SYMLINK,         /* a symlink in DIR/<vm>/ (never followed) */
+    VS_LEGACY_PROBLEM_UNREADABLE,      /* not a regular file, or a read error */
+    VS_LEGACY_PROBLEM_TOO_LARGE,       /* over libvirt's 1 MiB limit */
+    VS_LEGACY_PROBLEM_UNPARSABLE,      /* a *.xml libvirt cannot parse */
+    VS_LEGACY_PROBLEM_JUNK,            /* not *.xml and not a snapshot */
+    VS_LEGACY_PROBLEM_STALE_TEMP,      /* *.xml.new (libvirt) or a virtsnap temp */
+    VS_LEGACY_PROBLEM_DUPLICATE,       /* several files define one name */
+    VS_LEGACY_PROBLEM_NAME_MISMATCH,   /* note: file name is not <name>.xml */
+    VS_LEGACY_PROBLEM_MISSING_PARENT,  /* <parent> names no snapshot */
+    VS_LEGACY_PROBLEM_CYCLE,           /* parents form a cycle */
+    VS_LEGACY_PROBLEM_NO_CURRENT,      /* note: no file has <active>1 */
+    VS_LEGACY_PROBLEM_SEVERAL_CURRENT, /* several files have <active>1 */
+    VS_LEGACY_PROBLEM_BULK_CORRUPT,    /* the VM's bulk file does not load */
+} vsLegacyProblem;
+
+/* A short keyword ("unparsable", "missing-parent", ...) for output. */
+const char *vsLegacyProblemToString(vsLegacyProblem kind);
+
+/* Findings and a summary of what was done, from convert, export, check. */
+typedef struct _vsLegacyReport vsLegacyReport;
+void vsLegacyReportFree(vsLegacyReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLegacyReport, vsLegacyReportFree)
+
+guint vsLegacyReportGetCount(const vsLegacyReport *report);
+vsLegacyProblem vsLegacyReportGetProblem(const vsLegacyReport *report, guint i);
+/* TRUE for informational findings, which never block a conversion. */
+gboolean vsLegacyReportIsNote(const vsLegacyReport *report, guint i);
+/* Borrowed strings.  The VM; the store-relative path concerned (NULL when
+ * the finding is about the VM as a whole); a one-line message; what was
+ * done about it (NULL when nothing was: an unresolved problem or a note). */
+const char *vsLegacyReportGetDomain(const vsLegacyReport *report, guint i);
+const char *vsLegacyReportGetPath(const vsLegacyReport *report, guint i);
+const char *vsLegacyReportGetMessage(const vsLegacyReport *report, guint i);
+const char *vsLegacyReportGetAction(const vsLegacyReport *report, guint i);
+/* Problems (not notes) nothing was done about. */
+guint vsLegacyReportCountUnresolved(const vsLegacyReport *report);
+/* What the operation did, one line per step ("" when nothing). */
+const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
+
+/**
+ * vsStoreListLegacyDomains:
+ * @out: (out): NULL-terminated, sorted names of VMs with a directory
+ *   DIR/<vm>/ (converted or not; symlinks excluded); g_strfreev
+ * Cost: one readdir of the store directory.
+ */
+int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
+
+/**
+ * vsStoreConvertDomain:
+ * @out: (out) (optional): what was found and done; set also when the
+ *   conversion is refused for problems, so the caller can show them all
+ * @opts: (nullable): resolutions and leftover policy; NULL: defaults
+ *
+ * Converts VM @vm from DIR/<vm>/ to DIR/<vm>.xml, holding the VM's lock:
+ * reads the directory with libvirt's rules, refuses (VS_ERROR_CORRUPT, one
+ * line naming the first problems) while any problem has no resolution,
+ * writes the bulk file with one atomic replace, re-reads and compares it,
+ * and only then applies the leftover policy.  Safe to interrupt anywhere
+ * and to run again: with the bulk file already there, the directory is
+ * compared with it and the policy applied if they match; if they differ,
+ * nothing is touched (VS_ERROR_EXISTS).  A VM already converted with no
+ * directory left succeeds and does nothing.
+ * Errors: VS_ERROR_NOT_FOUND (neither file nor directory), VS_ERROR_CORRUPT,
+ * VS_ERROR_EXISTS, VS_ERROR_INVALID (options naming no snapshot; a path
+ * owned by another VM), VS_ERROR_LOCKED, VS_ERROR_IO.
+ * Cost: one read of every file, one atomic write and one read of the bulk
+ * file, one rename (MOVE) or one unlink per converted file (REMOVE).
+ */
+int vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
+                         const vsLegacyOptions *opts, GError **error);
+
+typedef enum {
+    /* Write over a non-empty DIR/<vm>/: files of the export are replaced,
+     * other entries are moved aside (never deleted). */
+    VS_LEGACY_EXPORT_FORCE = 1 << 0,
+} vsLegacyExportFlags;
+
+/**
+ * vsStoreExportLegacy:
+ * @out: (out) (optional): summary of what was written
+ *
+ * Writes DIR/<vm>/<snap>.xml for every snapshot of VM @vm exactly as
+ * libvirt 9.0 does (its header comment, element order, secrets included,
+ * <active>, mode 0600), each file replaced atomically, so an older libvirt
+ * sees every snapshot again.  The bulk file stays (virtsnap keeps using it;
+ * `check` reports the directory as a leftover once they differ).  Refuses
+ * an existing non-empty directory without EXPORT_FORCE, and any symlink.
+ * Errors: VS_ERROR_NOT_FOUND (no bulk file or no snapshots),
+ * VS_ERROR_EXISTS, VS_ERROR_INVALID (the directory path is another VM's
+ * file or a symlink), VS_ERROR_LOCKED, VS_ERROR_IO.
+ * Cost: one read of the bulk file, one atomic write per snapshot.
+ */
+int vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
+                        unsigned int flags, GError **error);
+
+typedef enum {
+    /* Fix what can be fixed without guessing, moving things aside rather
+     * than deleting them: a stale *.xml.new beside its committed <snap>.xml,
+     * a duplicate file identical to the one named <name>.xml, a file not
+     * named <name>.xml (renamed when that name is free), stale virtsnap
+     * temporary files.  A leftover directory is not touched (it may be an
+     * export for an older libvirt): vsStoreConvertDomain moves it. */
+    VS_STORE_CHECK_REPAIR = 1 << 0,
+} vsStoreCheckFlags;
+
+/**
+ * vsStoreCheck:
+ * @out: (out): the findings; each repaired one has an action
+ * @vm: (nullable): one VM; NULL checks every VM with a bulk file or a
+ *   legacy directory, and the store directory itself (symlinks, paths two
+ *   VMs would need)
+ *
+ * Reports leftover legacy directories beside bulk files, VMs not yet
+ * converted, bulk files that do not load, and every legacy-directory
+ * problem listed in vsLegacyProblem.  Read-only unless CHECK_REPAIR.
+ * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_LOCKED (repair),
+ * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
+ * Cost: reads every file concerned once.
+ */
+int vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm,
+                 unsigned int flags, GError **error);
 
 G_END_DECLS
 

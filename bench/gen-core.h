@@ -1,0 +1,55 @@
+/* gen-core.h — synthetic snapshot stores for the benchmarks (bench only).
+ *
+ * Shared by virtsnap-bench-gen (its command line) and virtsnap-bench (which
+ * generates its cases in a child process).  Uses only the public API. */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+    BENCH_SHAPE_CHAIN,   /* s00000 <- s00001 <- ... */
+    BENCH_SHAPE_WIDE,    /* s00000 is the parent of every other snapshot */
+    BENCH_SHAPE_RANDOM,  /* parent uniform among the earlier snapshots */
+} BenchShape;
+
+typedef enum {
+    BENCH_LAYOUT_BULK = 1 << 0,    /* DIR/<vm>.xml */
+    BENCH_LAYOUT_LEGACY = 1 << 1,  /* DIR/<vm>/<snap>.xml, as libvirt 9.0 writes it */
+} BenchLayout;
+
+typedef struct {
+    guint snapshots;
+    BenchShape shape;
+    guint32 seed;
+    gsize domain_size;   /* 0: the model domain as it is (~8 KB) */
+    guint vary;          /* percent of snapshots whose domain differs from the parent's */
+    gboolean compress;
+    unsigned int layout; /* BenchLayout bits */
+    const char *out;
+    const char *vm;
+    gboolean quiet;
+} BenchGenOptions;
+
+void benchGenOptionsInit(BenchGenOptions *opts);
+int benchShapeFromString(const char *str);
+const char *benchShapeToString(BenchShape shape);
+
+/* Writes the store and validates it by loading it once through the library
+ * (count, current and, for the bulk file, byte equality with the library's
+ * own formatting).  Returns 0 or -1 with @error set. */
+int benchGenerate(const BenchGenOptions *opts, GError **error);
+
+/* The benchmark's VM UUID (fixed, so every generated store agrees). */
+#define BENCH_UUID "6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d"
+
+/* Name of snapshot @i ("s00042"); g_free. */
+char *benchSnapshotName(guint i);
+
+/* The <domain> document (indent level 0) the generator uses for a
+ * snapshot with no hot-plugged devices; for the runner's plain creates. */
+char *benchDomainXML(const BenchGenOptions *opts);
+
+/* A complete <domainsnapshot> (public form, with <domain>) named @name,
+ * child of @parent (nullable), for the runner's redefine. */
+char *benchSnapshotXML(const BenchGenOptions *opts, const char *name,
+                       const char *parent, gint64 creation_time);

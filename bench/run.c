@@ -1,0 +1,871 @@
+/* run.c — virtsnap-bench: measure load, memory, commits and disk use.
+ *
+ *   virtsnap-bench [--quick] [--repeat K] [--case NAME]... [--workdir DIR] [--keep]
+ *
+ * Every measurement runs in a freshly exec'd child (this same program in a
+ * hidden child mode), so peak RSS (ru_maxrss from wait4) is that one
+ * load's and never accumulates, and the page cache is the only thing runs
+ * share.  Prints one markdown table on stdout; progress goes to stderr.
+ * See bench/README.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "virtsnap/virtsnap.h"
+#include "gen-core.h"
+
+#define BENCH_VM "vm1"
+#define KIB 1024.0
+#define MIB (1024.0 * 1024.0)
+
+typedef struct {
+    const char *name;
+    const char *label;
+    guint snapshots;
+    BenchShape shape;
+    gsize domain_size;
+    guint vary;
+} BenchCase;
+
+/* Issue 7's targets; see docs/performance.md. */
+static const BenchCase default_cases[] = {
+    { "chain-1000", "chain 1,000 × ~9 KB", 1000, BENCH_SHAPE_CHAIN, 0, 10 },
+    { "chain-5000", "chain 5,000 × ~9 KB", 5000, BENCH_SHAPE_CHAIN, 0, 10 },
+    { "chain-16384", "chain 16,384 × ~9 KB", 16384, BENCH_SHAPE_CHAIN, 0, 10 },
+    { "random-5000", "random 5,000 × ~9 KB", 5000, BENCH_SHAPE_RANDOM, 0, 10 },
+    { "dom4m-256", "chain 256 × 4 MiB domain", 256, BENCH_SHAPE_CHAIN, 4 * 1024 * 1024, 10 },
+};
+
+static const BenchCase quick_cases[] = {
+    { "chain-200", "chain 200 × ~9 KB", 200, BENCH_SHAPE_CHAIN, 0, 10 },
+    { "dom256k-16", "chain 16 × 256 KiB domain", 16, BENCH_SHAPE_CHAIN, 256 * 1024, 10 },
+};
+
+/* Commit operations, in the order the ops child runs them. */
+enum { OP_CREATE, OP_REDEFINE, OP_CURRENT, OP_DELETE, OP_DELETE_CHILDREN, OP_LAST };
+static const char *op_names[OP_LAST] = {
+    "create", "redefine", "set-current", "delete", "delete-children",
+};
+static const char *op_labels[OP_LAST] = {
+    "commit: create (plain, with `<domain>`), ms",
+    "commit: redefine (new leaf with `<domain>`), ms",
+    "commit: set current, ms",
+    "commit: delete one (middle, re-parents), ms",
+    "commit: delete `--children` of s00001 (N−1 gone), ms",
+};
+
+typedef enum { KIND_PLAIN, KIND_ZSTD, KIND_LEGACY, KIND_LAST } StoreKind;
+static const char *kind_dirs[KIND_LAST] = { "plain", "zstd", "legacy" };
+
+typedef struct {
+    gboolean ok;
+    char *why;                 /* when !ok: short reason for "n/a" */
+    double load_s;             /* medians */
+    double rss_kib;
+    double gen_s;
+    guint64 apparent, allocated, files;
+    double op_s[OP_LAST];
+    gboolean op_ok[OP_LAST];
+    guint64 op_commits[OP_LAST];  /* max over repeats */
+} KindResult;
+
+typedef struct {
+    const BenchCase *c;
+    KindResult kind[KIND_LAST];
+} CaseResult;
+
+static guint opt_repeat = 5;
+static gboolean opt_keep;
+
+/* ---------------------------------------------------------------- */
+/* Children                                                           */
+
+static double
+nowSeconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Peak RSS of this process image (KiB): VmHWM.  The parent's
+ * ru_maxrss from wait4 would do too for big loads, but Linux carries the
+ * pre-exec high-water mark across execve, so for a small load it reports
+ * the forking parent's RSS instead of the child's. */
+static long
+peakRssKiB(void)
+{
+    g_autofree char *status = NULL;
+    const char *hwm;
+
+    if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL) ||
+        !(hwm = strstr(status, "\nVmHWM:")))
+        return 0;
+    return atol(hwm + strlen("\nVmHWM:"));
+}
+
+/* Child: load the VM read-only; report "load SECONDS COUNT PEAK_KIB". */
+static int
+childLoad(const char *dir, const char *vm)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    double t0 = nowSeconds();
+
+    if (vsStoreOpen(&store, dir, 0, &error) < 0 ||
+        vsStoreLoadDomain(&dom, store, vm, NULL, 0, &error) < 0) {
+        printf("error %s\n", error->message);
+        return 1;
+    }
+    printf("load %.6f %u %ld\n", nowSeconds() - t0, vsDomainCount(dom), peakRssKiB());
+    return 0;
+}
+
+static void
+reportOp(const char *name, double t0, const vsStore *store, guint64 before, GError *error)
+{
+    if (error)
+        printf("error %s %s\n", name, error->message);
+    else
+        printf("op %s %.6f %" G_GUINT64_FORMAT "\n", name, nowSeconds() - t0,
+               vsStoreGetCommitCount(store) - before);
+    fflush(stdout);
+}
+
+/* Child: one commit of each kind on a write-loaded copy of the store. */
+static int
+childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean compress)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    BenchGenOptions opts;
+    g_autofree char *domain_xml = NULL, *redef_xml = NULL;
+    g_autofree char *mid = benchSnapshotName(n / 2);
+    g_autofree char *second = benchSnapshotName(1);
+    static const char create_xml[] =
+        "<domainsnapshot><name>bench-create</name>"
+        "<description>created by the benchmark</description></domainsnapshot>";
+    guint64 before;
+    double t0;
+
+    benchGenOptionsInit(&opts);
+    opts.vm = vm;
+    opts.domain_size = domain_size;
+    domain_xml = benchDomainXML(&opts);
+    redef_xml = benchSnapshotXML(&opts, "bench-redefine", mid,
+                                 G_GINT64_CONSTANT(1800000000));
+
+    if (vsStoreOpen(&store, dir, 0, &error) < 0 ||
+        vsStoreLoadDomain(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &error) < 0) {
+        printf("error load %s\n", error->message);
+        return 1;
+    }
+    vsStoreSetCompression(store, compress);
+
+#define RUN_OP(idx, call) \
+    do { \
+        before = vsStoreGetCommitCount(store); \
+        t0 = nowSeconds(); \
+        if ((call) < 0) { \
+            reportOp(op_names[idx], t0, store, before, error); \
+            g_clear_error(&error); \
+        } else { \
+            reportOp(op_names[idx], t0, store, before, NULL); \
+        } \
+    } while (0)
+
+    RUN_OP(OP_CREATE, vsDomainCreateXML(NULL, dom, create_xml, strlen(create_xml), domain_xml,
+                                        VS_SNAPSHOT_STATE_SHUTOFF, 0, &error));
+    RUN_OP(OP_REDEFINE, vsDomainCreateXML(NULL, dom, redef_xml, strlen(redef_xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error));
+    RUN_OP(OP_CURRENT, vsDomainSetCurrent(dom, mid, &error));
+    RUN_OP(OP_DELETE, vsDomainDelete(dom, mid, 0, &error));
+    if (n > 1)
+        RUN_OP(OP_DELETE_CHILDREN, vsDomainDelete(dom, second, VS_SNAPSHOT_DELETE_CHILDREN,
+                                                  &error));
+#undef RUN_OP
+    return 0;
+}
+
+typedef struct {
+    char *out;        /* child's stdout */
+    long maxrss_kib;
+    int status;
+} ChildResult;
+
+static void
+childResultClear(ChildResult *r)
+{
+    g_free(r->out);
+}
+
+/* Runs this program again with @args (NULL-terminated, after argv[0]). */
+static int
+runChild(ChildResult *res, const char *const *args)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    GString *out = g_string_new(NULL);
+    struct rusage ru;
+    int fds[2];
+    pid_t pid;
+    char buf[4096];
+    ssize_t n;
+
+    g_ptr_array_add(argv, (char *) "virtsnap-bench");
+    for (guint i = 0; args[i]; i++)
+        g_ptr_array_add(argv, (char *) args[i]);
+    g_ptr_array_add(argv, NULL);
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        g_error("pipe: %s", g_strerror(errno));
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        g_error("fork: %s", g_strerror(errno));
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        execv("/proc/self/exe", (char **) argv->pdata);
+        _exit(127);
+    }
+    close(fds[1]);
+    while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        g_string_append_len(out, buf, n);
+    }
+    close(fds[0]);
+    while (wait4(pid, &res->status, 0, &ru) < 0 && errno == EINTR)
+        ;
+    res->maxrss_kib = ru.ru_maxrss;
+    res->out = g_string_free(out, FALSE);
+    return (WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0) ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Files                                                              */
+
+static int
+rmEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path) < 0 ? -1 : 0;
+}
+
+static void
+rmTree(const char *path)
+{
+    nftw(path, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+sizeEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+static guint64 du_apparent, du_allocated, du_files;
+static int
+sizeEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if (flag == FTW_F) {
+        du_apparent += st->st_size;
+        du_files++;
+    }
+    du_allocated += (guint64) st->st_blocks * 512;
+    return 0;
+}
+
+/* Apparent/allocated bytes of a file, or of a directory and its files. */
+static void
+diskUsage(KindResult *k, const char *path)
+{
+    du_apparent = du_allocated = du_files = 0;
+    nftw(path, sizeEntry, 16, FTW_PHYS);
+    k->apparent = du_apparent;
+    k->allocated = du_allocated;
+    k->files = du_files;
+}
+
+static int
+copyFile(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    struct stat st;
+    int ret = -1;
+
+    if (in < 0 || out < 0 || fstat(in, &st) < 0)
+        goto cleanup;
+    for (off_t left = st.st_size; left > 0;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, left, 0);
+        if (n <= 0)
+            goto cleanup;
+        left -= n;
+    }
+    ret = 0;
+ cleanup:
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+    return ret;
+}
+
+/* ---------------------------------------------------------------- */
+/* Measuring                                                          */
+
+static int
+compareDoubles(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, guint n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(double), compareDoubles);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void
+kindFail(KindResult *k, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void
+kindFail(KindResult *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_free(k->why);
+    k->why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    k->ok = FALSE;
+}
+
+static int
+generate(KindResult *k, const BenchCase *c, const char *dir, StoreKind kind)
+{
+    BenchGenOptions opts;
+    double t0 = nowSeconds();
+    pid_t pid;
+    int status;
+
+    benchGenOptionsInit(&opts);
+    opts.snapshots = c->snapshots;
+    opts.shape = c->shape;
+    opts.domain_size = c->domain_size;
+    opts.vary = c->vary;
+    opts.out = dir;
+    opts.vm = BENCH_VM;
+    opts.quiet = TRUE;
+    opts.compress = kind == KIND_ZSTD;
+    opts.layout = kind == KIND_LEGACY ? BENCH_LAYOUT_LEGACY : BENCH_LAYOUT_BULK;
+
+    /* In a child, so the generator's memory never inflates later forks. */
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        g_autoptr(GError) error = NULL;
+        if (benchGenerate(&opts, &error) < 0) {
+            g_printerr("virtsnap-bench: %s: %s\n", dir, error->message);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        kindFail(k, "generation failed");
+        return -1;
+    }
+    k->gen_s = nowSeconds() - t0;
+    return 0;
+}
+
+static void
+measureLoad(KindResult *k, const BenchCase *c, const char *dir)
+{
+    g_autofree double *times = g_new0(double, opt_repeat);
+    g_autofree double *rss = g_new0(double, opt_repeat);
+    const char *args[] = { "--child-load", dir, BENCH_VM, NULL };
+
+    for (guint r = 0; r < opt_repeat; r++) {
+        ChildResult res = { 0 };
+        double t;
+        guint count;
+        long hwm;
+
+        if (runChild(&res, args) < 0 ||
+            sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3) {
+            kindFail(k, "load failed: %s", g_strchomp(res.out ? res.out : ""));
+            childResultClear(&res);
+            return;
+        }
+        childResultClear(&res);
+        if (count != c->snapshots) {
+            kindFail(k, "loaded %u of %u", count, c->snapshots);
+            return;
+        }
+        times[r] = t;
+        rss[r] = hwm > 0 ? hwm : res.maxrss_kib;
+    }
+    k->load_s = median(times, opt_repeat);
+    k->rss_kib = median(rss, opt_repeat);
+}
+
+static void
+measureOps(KindResult *k, const BenchCase *c, const char *work, const char *src,
+           gboolean compress)
+{
+    g_autofree double *times = g_new0(double, opt_repeat * OP_LAST);
+    g_autofree char *n = g_strdup_printf("%u", c->snapshots);
+    g_autofree char *size = g_strdup_printf("%zu", c->domain_size);
+    g_autofree char *opsdir = g_build_filename(work, "ops", NULL);
+    g_autofree char *target = g_build_filename(opsdir, BENCH_VM ".xml", NULL);
+    const char *args[] = { "--child-ops", opsdir, BENCH_VM, n, size, compress ? "1" : "0",
+                           NULL };
+    guint got[OP_LAST] = { 0 };
+
+    for (guint r = 0; r < opt_repeat; r++) {
+        ChildResult res = { 0 };
+        g_auto(GStrv) lines = NULL;
+
+        /* A fresh copy each time: every repeat sees the same N. */
+        rmTree(opsdir);
+        g_mkdir_with_parents(opsdir, 0700);
+        if (copyFile(src, target) < 0) {
+            kindFail(k, "cannot copy %s", src);
+            return;
+        }
+        if (runChild(&res, args) < 0) {
+            kindFail(k, "commit run failed: %s", g_strchomp(res.out));
+            childResultClear(&res);
+            return;
+        }
+        lines = g_strsplit(res.out, "\n", -1);
+        for (guint i = 0; lines[i]; i++) {
+            char name[64];
+            double t;
+            guint64 commits;
+            if (sscanf(lines[i], "op %63s %lf %" G_GUINT64_FORMAT, name, &t, &commits) != 3) {
+                if (g_str_has_prefix(lines[i], "error"))
+                    g_printerr("virtsnap-bench: %s: %s\n", c->name, lines[i]);
+                continue;
+            }
+            for (guint op = 0; op < OP_LAST; op++) {
+                if (g_str_equal(name, op_names[op])) {
+                    times[op * opt_repeat + got[op]++] = t;
+                    k->op_commits[op] = MAX(k->op_commits[op], commits);
+                }
+            }
+        }
+        childResultClear(&res);
+    }
+    rmTree(opsdir);
+    for (guint op = 0; op < OP_LAST; op++) {
+        k->op_ok[op] = got[op] == opt_repeat;
+        if (k->op_ok[op])
+            k->op_s[op] = median(times + op * opt_repeat, opt_repeat);
+    }
+}
+
+static void
+runCase(CaseResult *cr, const char *workdir)
+{
+    const BenchCase *c = cr->c;
+    g_autofree char *casedir = g_build_filename(workdir, c->name, NULL);
+
+    for (StoreKind kind = 0; kind < KIND_LAST; kind++) {
+        KindResult *k = &cr->kind[kind];
+        g_autofree char *dir = g_build_filename(casedir, kind_dirs[kind], NULL);
+        g_autofree char *file = g_build_filename(dir, kind == KIND_LEGACY ? BENCH_VM
+                                                 : BENCH_VM ".xml", NULL);
+
+        k->ok = TRUE;
+        if (kind == KIND_LEGACY && c->domain_size > 1024 * 1024) {
+            /* libvirt 9.0 refuses snapshot files over 1 MiB. */
+            kindFail(k, "over libvirt's 1 MiB file limit");
+            continue;
+        }
+        g_printerr("virtsnap-bench: %s: generating %s store...\n", c->name, kind_dirs[kind]);
+        if (generate(k, c, dir, kind) < 0)
+            continue;
+        diskUsage(k, file);
+        g_printerr("virtsnap-bench: %s: %s: load x%u...\n", c->name, kind_dirs[kind],
+                   opt_repeat);
+        measureLoad(k, c, dir);
+        if (kind != KIND_LEGACY && k->ok) {
+            g_printerr("virtsnap-bench: %s: %s: commits x%u...\n", c->name, kind_dirs[kind],
+                       opt_repeat);
+            measureOps(k, c, casedir, file, kind == KIND_ZSTD);
+        }
+        /* Big cases: keep the disk footprint of a full run small. */
+        if (!opt_keep)
+            rmTree(dir);
+    }
+    if (!opt_keep)
+        rmTree(casedir);
+}
+
+/* ---------------------------------------------------------------- */
+/* Table                                                              */
+
+static char *
+fmtBytes(guint64 b)
+{
+    if (b >= 10 * MIB)
+        return g_strdup_printf("%.1f MiB", b / MIB);
+    if (b >= 10 * KIB)
+        return g_strdup_printf("%.1f KiB", b / KIB);
+    return g_strdup_printf("%" G_GUINT64_FORMAT " B", b);
+}
+
+static char *
+fmtMs(double s)
+{
+    double ms = s * 1000;
+    if (ms >= 100)
+        return g_strdup_printf("%.0f", ms);
+    if (ms >= 10)
+        return g_strdup_printf("%.1f", ms);
+    return g_strdup_printf("%.2f", ms);
+}
+
+static char *
+na(const KindResult *k)
+{
+    return g_strdup_printf("n/a (%s)", k->why ? k->why : "not measured");
+}
+
+typedef char *(*CellFunc)(const CaseResult *cr, double baseline_kib);
+
+static char *
+cellShape(const CaseResult *cr, double b)
+{
+    return g_strdup_printf("%s, %u", benchShapeToString(cr->c->shape), cr->c->snapshots);
+}
+
+static char *
+cellRecord(const CaseResult *cr, double b)
+{
+    const KindResult *k = &cr->kind[KIND_PLAIN];
+    if (!k->apparent)
+        return na(k);
+    g_autofree char *s = fmtBytes(k->apparent / cr->c->snapshots);
+    return g_strdup_printf("%s", s);
+}
+
+static char *
+diskCell(const KindResult *k, guint n)
+{
+    if (!k->apparent)
+        return na(k);
+    g_autofree char *a = fmtBytes(k->apparent);
+    g_autofree char *l = fmtBytes(k->allocated);
+    g_autofree char *per = fmtBytes(k->allocated / n);
+    return g_strdup_printf("%s / %s (%s per snapshot)", a, l, per);
+}
+
+static char *
+cellDiskPlain(const CaseResult *cr, double b)
+{
+    return diskCell(&cr->kind[KIND_PLAIN], cr->c->snapshots);
+}
+
+static char *
+cellDiskZstd(const CaseResult *cr, double b)
+{
+    const KindResult *k = &cr->kind[KIND_ZSTD];
+    if (!k->apparent)
+        return na(k);
+    g_autofree char *a = fmtBytes(k->apparent);
+    g_autofree char *l = fmtBytes(k->allocated);
+    return g_strdup_printf("%s / %s (%.0f B per snapshot)", a, l,
+                           (double) k->apparent / cr->c->snapshots);
+}
+
+static char *
+cellDiskLegacy(const CaseResult *cr, double b)
+{
+    const KindResult *k = &cr->kind[KIND_LEGACY];
+    if (!k->apparent)
+        return na(k);
+    g_autofree char *d = diskCell(k, cr->c->snapshots);
+    return g_strdup_printf("%s, %" G_GUINT64_FORMAT " files", d, k->files);
+}
+
+static char *
+loadCell(const KindResult *k, guint n)
+{
+    if (!k->ok || k->load_s == 0)
+        return na(k);
+    g_autofree char *ms = fmtMs(k->load_s);
+    return g_strdup_printf("%s (%.3f per snapshot)", ms, k->load_s * 1000 / n);
+}
+
+static char *
+cellLoadPlain(const CaseResult *cr, double b)
+{
+    return loadCell(&cr->kind[KIND_PLAIN], cr->c->snapshots);
+}
+
+static char *
+cellLoadZstd(const CaseResult *cr, double b)
+{
+    return loadCell(&cr->kind[KIND_ZSTD], cr->c->snapshots);
+}
+
+static char *
+cellLoadLegacy(const CaseResult *cr, double b)
+{
+    return loadCell(&cr->kind[KIND_LEGACY], cr->c->snapshots);
+}
+
+static char *
+rssCell(const KindResult *k, guint n, double baseline)
+{
+    if (!k->ok || k->rss_kib == 0)
+        return na(k);
+    return g_strdup_printf("%.1f (+%.1f KiB per snapshot)", k->rss_kib / KIB,
+                           (k->rss_kib - baseline) / n);
+}
+
+static char *
+cellRssPlain(const CaseResult *cr, double b)
+{
+    return rssCell(&cr->kind[KIND_PLAIN], cr->c->snapshots, b);
+}
+
+static char *
+cellRssZstd(const CaseResult *cr, double b)
+{
+    return rssCell(&cr->kind[KIND_ZSTD], cr->c->snapshots, b);
+}
+
+static char *
+cellRssLegacy(const CaseResult *cr, double b)
+{
+    return rssCell(&cr->kind[KIND_LEGACY], cr->c->snapshots, b);
+}
+
+static char *
+opCell(const CaseResult *cr, guint op)
+{
+    const KindResult *p = &cr->kind[KIND_PLAIN], *z = &cr->kind[KIND_ZSTD];
+    g_autofree char *ps = p->op_ok[op] ? fmtMs(p->op_s[op]) : g_strdup("n/a");
+    g_autofree char *zs = z->op_ok[op] ? fmtMs(z->op_s[op]) : g_strdup("n/a");
+    return g_strdup_printf("%s / %s", ps, zs);
+}
+
+#define OP_CELL(idx, fn) \
+    static char *fn(const CaseResult *cr, double b) { return opCell(cr, idx); }
+OP_CELL(OP_CREATE, cellOpCreate)
+OP_CELL(OP_REDEFINE, cellOpRedefine)
+OP_CELL(OP_CURRENT, cellOpCurrent)
+OP_CELL(OP_DELETE, cellOpDelete)
+OP_CELL(OP_DELETE_CHILDREN, cellOpDeleteChildren)
+
+static char *
+cellCommits(const CaseResult *cr, double b)
+{
+    GString *s = g_string_new(NULL);
+    for (StoreKind kind = KIND_PLAIN; kind <= KIND_ZSTD; kind++) {
+        const KindResult *k = &cr->kind[kind];
+        guint64 max = 0;
+        gboolean all = TRUE;
+        for (guint op = 0; op < OP_LAST; op++) {
+            if (cr->c->snapshots < 2 && op == OP_DELETE_CHILDREN)
+                continue;
+            all &= k->op_ok[op];
+            max = MAX(max, k->op_commits[op]);
+        }
+        if (kind > KIND_PLAIN)
+            g_string_append(s, " / ");
+        if (all)
+            g_string_append_printf(s, "%" G_GUINT64_FORMAT, max);
+        else
+            g_string_append(s, "n/a");
+    }
+    return g_string_free(s, FALSE);
+}
+
+static const struct {
+    const char *label;
+    CellFunc fn;
+} rows[] = {
+    { "shape, snapshots", cellShape },
+    { "record size (plain bulk file / N)", cellRecord },
+    { "bulk file, plain: apparent / allocated", cellDiskPlain },
+    { "bulk file, zstd: apparent / allocated", cellDiskZstd },
+    { "legacy per-file dir: apparent / allocated", cellDiskLegacy },
+    { "load, plain bulk file, ms", cellLoadPlain },
+    { "load, zstd bulk file, ms", cellLoadZstd },
+    { "load, legacy per-file dir (read-only), ms", cellLoadLegacy },
+    { "peak RSS of the load, plain, MiB", cellRssPlain },
+    { "peak RSS of the load, zstd, MiB", cellRssZstd },
+    { "peak RSS of the load, legacy, MiB", cellRssLegacy },
+    { NULL, NULL },  /* op rows follow: plain / zstd */
+    { NULL, cellOpCreate },
+    { NULL, cellOpRedefine },
+    { NULL, cellOpCurrent },
+    { NULL, cellOpDelete },
+    { NULL, cellOpDeleteChildren },
+    { "file replaces per operation (max), plain / zstd", cellCommits },
+};
+
+static void
+printTable(CaseResult *res, guint n, double baseline_kib)
+{
+    guint op = 0;
+
+    printf("| metric (median of %u) |", opt_repeat);
+    for (guint i = 0; i < n; i++)
+        printf(" %s |", res[i].c->label);
+    printf("\n|---|");
+    for (guint i = 0; i < n; i++)
+        printf("---|");
+    printf("\n");
+    printf("| peak RSS of a process loading an empty VM (baseline), MiB |");
+    for (guint i = 0; i < n; i++)
+        printf(" %.1f |", baseline_kib / KIB);
+    printf("\n");
+    for (guint r = 0; r < G_N_ELEMENTS(rows); r++) {
+        const char *label = rows[r].label;
+        if (!rows[r].fn)
+            continue;
+        if (!label)
+            label = op_labels[op++];
+        printf("| %s%s |", label, op > 0 && !rows[r].label ? " (plain / zstd)" : "");
+        for (guint i = 0; i < n; i++) {
+            g_autofree char *cell = rows[r].fn(&res[i], baseline_kib);
+            printf(" %s |", cell);
+        }
+        printf("\n");
+    }
+}
+
+/* ---------------------------------------------------------------- */
+
+static double
+measureBaseline(const char *workdir)
+{
+    g_autofree char *dir = g_build_filename(workdir, "empty", NULL);
+    const char *args[] = { "--child-load", dir, BENCH_VM, NULL };
+    g_autofree double *rss = g_new0(double, opt_repeat);
+
+    g_mkdir_with_parents(dir, 0700);
+    for (guint r = 0; r < opt_repeat; r++) {
+        ChildResult res = { 0 };
+        double t;
+        guint count;
+        long hwm = 0;
+        if (runChild(&res, args) < 0 || sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3)
+            g_printerr("virtsnap-bench: baseline load failed: %s\n", res.out);
+        rss[r] = hwm > 0 ? hwm : res.maxrss_kib;
+        childResultClear(&res);
+    }
+    rmTree(dir);
+    return median(rss, opt_repeat);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) ctx = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean quick = FALSE, keep = FALSE;
+    gint repeat = 0;
+    g_autofree char *workdir_parent = NULL;
+    g_auto(GStrv) only = NULL;
+    g_autofree char *workdir = NULL;
+    g_autoptr(GArray) chosen = g_array_new(FALSE, FALSE, sizeof(BenchCase));
+    g_autofree CaseResult *results = NULL;
+    const BenchCase *cases;
+    guint ncases;
+    double baseline, t0 = nowSeconds();
+    GOptionEntry entries[] = {
+        { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Small smoke run (< 30 s)", NULL },
+        { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat,
+          "Runs per measurement, median reported (5; 3 with --quick)", "K" },
+        { "case", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &only, "Only this case (repeatable)",
+          "NAME" },
+        { "workdir", 'w', 0, G_OPTION_ARG_FILENAME, &workdir_parent,
+          "Where to create the scratch directory ($TMPDIR or /var/tmp)", "DIR" },
+        { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the scratch directory", NULL },
+        G_OPTION_ENTRY_NULL
+    };
+
+    /* Hidden child modes (see runChild). */
+    if (argc == 4 && g_str_equal(argv[1], "--child-load"))
+        return childLoad(argv[2], argv[3]);
+    if (argc == 7 && g_str_equal(argv[1], "--child-ops"))
+        return childOps(argv[2], argv[3], atoi(argv[4]), g_ascii_strtoull(argv[5], NULL, 10),
+                        g_str_equal(argv[6], "1"));
+
+    ctx = g_option_context_new("- benchmark libvirtsnap (prints a markdown table)");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    {
+        GString *desc = g_string_new("Cases:\n");
+        for (guint i = 0; i < G_N_ELEMENTS(default_cases); i++)
+            g_string_append_printf(desc, "  %-12s %s\n", default_cases[i].name,
+                                   default_cases[i].label);
+        for (guint i = 0; i < G_N_ELEMENTS(quick_cases); i++)
+            g_string_append_printf(desc, "  %-12s %s (--quick)\n", quick_cases[i].name,
+                                   quick_cases[i].label);
+        g_option_context_set_description(ctx, desc->str);
+        g_string_free(desc, TRUE);
+    }
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("virtsnap-bench: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    opt_keep = keep;
+    opt_repeat = repeat > 0 ? repeat : quick ? 3 : 5;
+    cases = quick ? quick_cases : default_cases;
+    ncases = quick ? G_N_ELEMENTS(quick_cases) : G_N_ELEMENTS(default_cases);
+    for (guint i = 0; i < G_N_ELEMENTS(default_cases) + G_N_ELEMENTS(quick_cases); i++) {
+        const BenchCase *c = i < G_N_ELEMENTS(default_cases) ? &default_cases[i]
+                             : &quick_cases[i - G_N_ELEMENTS(default_cases)];
+        gboolean in_list = c >= cases && c < cases + ncases;
+        if (only ? g_strv_contains((const char *const *) only, c->name) : in_list)
+            g_array_append_val(chosen, *c);
+    }
+    if (chosen->len == 0) {
+        g_printerr("virtsnap-bench: no such case; see --help\n");
+        return EXIT_FAILURE;
+    }
+
+    if (!workdir_parent)
+        workdir_parent = g_strdup(g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp");
+    workdir = g_build_filename(workdir_parent, "virtsnap-bench-XXXXXX", NULL);
+    if (!g_mkdtemp(workdir)) {
+        g_printerr("virtsnap-bench: %s: cannot create: %s\n", workdir, g_strerror(errno));
+        return EXIT_FAILURE;
+    }
+    g_printerr("virtsnap-bench: scratch directory %s\n", workdir);
+
+    baseline = measureBaseline(workdir);
+    results = g_new0(CaseResult, chosen->len);
+    for (guint i = 0; i < chosen->len; i++) {
+        results[i].c = &g_array_index(chosen, BenchCase, i);
+        runCase(&results[i], workdir);
+    }
+    printTable(results, chosen->len, baseline);
+    for (guint i = 0; i < chosen->len; i++) {
+        for (StoreKind k = 0; k < KIND_LAST; k++)
+            g_free(results[i].kind[k].why);
+    }
+    if (!keep)
+        rmTree(workdir);
+    g_printerr("virtsnap-bench: done in %.1f s\n", nowSeconds() - t0);
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make-corpus.sh OUTDIR [VIRTSNAP-BENCH-GEN]
+#
+# Seed corpora for the libFuzzer harnesses, from tests/fixtures (and, when
+# the benchmark generator is given, a few small generated stores):
+#   OUTDIR/snapshot/       flags byte + one <domainsnapshot> document
+#   OUTDIR/bulkfile/       <snapshots> documents (also used by bulkfile-zstd,
+#                          whose first byte is a mode byte: any byte works)
+#   OUTDIR/bulkfile-zstd/  mode byte + <snapshots> document
+#   OUTDIR/legacy/         "--8<-- NAME" split directories (see fuzz-legacy.c)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$here/../tests/fixtures
+out=${1:?usage: make-corpus.sh OUTDIR [VIRTSNAP-BENCH-GEN]}
+gen=${2:-}
+
+rm -rf "$out"
+mkdir -p "$out"/{snapshot,bulkfile,bulkfile-zstd,legacy}
+
+# The on-disk fixtures hold a "<peer>" placeholder in attribute values.
+clean() { sed 's|<peer>|/var/lib/libvirt|g' "$1"; }
+# The <domainsnapshot> element of a file, without libvirt's header comment.
+body() { clean "$1" | sed -n '/<domainsnapshot/,$p'; }
+
+n=0
+seed() {  # DIR FLAGBYTE(octal) FILE
+    n=$((n + 1))
+    { printf "\\$2"; body "$3"; } > "$out/$1/$(printf '%04d' $n)-$(basename "$3")"
+}
+
+# snapshot: REDEFINE (001), plain create (000), REDEFINE|INTERNAL (003) for
+# on-disk files, OFFLINE (004), REDEFINE|VALIDATE (011).
+for f in "$fixtures"/libvirt-tests/*/*.xml "$fixtures"/libvirt-9.0-ondisk/*.xml; do
+    [ -f "$f" ] || continue
+    seed snapshot 001 "$f"
+    seed snapshot 000 "$f"
+    case $f in
+        */libvirt-9.0-ondisk/ondisk-*) seed snapshot 003 "$f"; seed snapshot 023 "$f" ;;
+        */qemudomainsnapshotxml2xmlin/*) seed snapshot 004 "$f" ;;
+    esac
+done
+for f in "$fixtures"/libvirt-9.0-ondisk/input-*.xml; do
+    [ -f "$f" ] && seed snapshot 011 "$f"
+done
+
+# bulkfile: fixture records wrapped in <snapshots>, one chain per directory.
+bulk() {  # NAME FILES...
+    local name=$1; shift
+    {
+        echo "<snapshots>"
+        for f in "$@"; do
+            body "$f" | grep -v '<active>' | sed 's/^/  /'
+        done
+        echo "</snapshots>"
+    } > "$out/bulkfile/$name.xml"
+}
+for f in "$fixtures"/libvirt-tests/domainsnapshotxml2xmlout/*.xml \
+         "$fixtures"/libvirt-tests/qemudomainsnapshotxml2xmlout/*.xml; do
+    [ -f "$f" ] && bulk "one-$(basename "$f" .xml)" "$f"
+done
+bulk ondisk-pair "$fixtures"/libvirt-9.0-ondisk/ondisk-root-not-current.xml
+printf '<snapshots/>\n' > "$out/bulkfile/empty.xml"
+printf '<snapshots current="a">\n  <domainsnapshot>\n    <name>a</name>\n    <creationTime>1</creationTime>\n  </domainsnapshot>\n  <domainsnapshot>\n    <name>b</name>\n    <parent>\n      <name>a</name>\n    </parent>\n    <creationTime>2</creationTime>\n  </domainsnapshot>\n</snapshots>\n' > "$out/bulkfile/tiny.xml"
+
+# legacy: the libvirt-written files, several per directory.
+legacy() {  # NAME FILES...
+    local name=$1; shift
+    for f in "$@"; do
+        printf -- '--8<-- %s\n' "$(basename "$f")"
+        clean "$f"
+    done > "$out/legacy/$name"
+}
+legacy ondisk-all "$fixtures"/libvirt-9.0-ondisk/ondisk-*.xml
+legacy ondisk-b1 "$fixtures"/libvirt-9.0-ondisk/ondisk-b1-current.xml
+{ printf -- '--8<-- a.xml\n'; clean "$fixtures"/libvirt-9.0-ondisk/ondisk-root-not-current.xml
+  printf -- '--8<-- a.xml.new\nnot xml\n--8<-- junk\n\x01\x02\n'; } > "$out/legacy/with-junk"
+
+# Small generated stores: the benchmark's realistic domains, all shapes.
+if [ -n "$gen" ] && [ -x "$gen" ]; then
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    i=0
+    for shape in chain wide random; do
+        for count in 1 3 8; do
+            i=$((i + 1))
+            "$gen" -q --out "$tmp/b$i" --vm vm1 --snapshots $count --shape $shape \
+                --vary 50 --seed $i
+            cp "$tmp/b$i/vm1.xml" "$out/bulkfile/gen-$shape-$count.xml"
+            "$gen" -q --out "$tmp/l$i" --vm vm1 --snapshots $count --shape $shape \
+                --vary 50 --seed $i --legacy
+            for f in "$tmp/l$i"/vm1/*.xml; do
+                printf -- '--8<-- %s\n' "$(basename "$f")"
+                cat "$f"
+            done > "$out/legacy/gen-$shape-$count"
+        done
+    done
+fi
+
+# bulkfile-zstd: a mode byte (0: plain frame, level 1) before each document.
+for f in "$out"/bulkfile/*; do
+    { printf '\000'; cat "$f"; } > "$out/bulkfile-zstd/$(basename "$f")"
+done
+
+for d in snapshot bulkfile bulkfile-zstd legacy; do
+    echo "$d: $(ls "$out/$d" | wc -l) seeds"
+done

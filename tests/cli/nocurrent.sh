@@ -1,0 +1,24 @@
+# A domain without snapshots, and one whose snapshots have no current one.
+. "$CLI_TESTS/lib.sh"
+origin virsh
+define_domain demo
+
+run snapshot-list demo
+run snapshot-list demo --tree
+run snapshot-list demo --name
+run -q snapshot-list demo
+run snapshot-current demo
+run snapshot-current demo --name
+run snapshot-info demo --current
+run snapshot-list demo --current
+run snapshot-parent demo --current
+run snapshot-delete demo --current --metadata
+run snapshot-list demo --descendants
+run snapshot-dumpxml demo s1
+
+mksnap s1 '' 1700000000 >s1.xml
+run snapshot-create demo s1.xml --redefine
+run snapshot-current demo --name
+run snapshot-list demo --current
+run snapshot-info demo s1
+run snapshot-list demo --tree

@@ -1,0 +1,19 @@
+# Store and VM-name errors, and a VM without snapshots.
+. "$CLI_TESTS/lib.sh"
+origin virtsnap
+
+note "a read command does not create the store, a write command does"
+run VIRTSNAP_STORE=missing snapshot-list demo
+run VIRTSNAP_STORE=missing snapshot-current demo
+ls -d missing 2>&1
+mksnap s1 '' 1700000000 >s1.xml
+run VIRTSNAP_STORE=missing snapshot-create demo s1.xml --redefine
+ls missing
+run VIRTSNAP_STORE=missing snapshot-list other
+
+note VM names are file names
+run VIRTSNAP_STORE=missing snapshot-list ../demo
+run VIRTSNAP_STORE=missing snapshot-list .demo
+run VIRTSNAP_STORE=missing snapshot-list "$(printf 'a\tb')"
+touch afile
+run VIRTSNAP_STORE=afile snapshot-list demo

@@ -1,0 +1,193 @@
+/* test-bulkfile.c — the <snapshots> document: golden output, round trips
+ * (plain and zstd), any record order, and all-or-nothing rejection. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <glib/gstdio.h>
+
+#include "bulkfile.h"
+#include "snapshot.h"
+#include "testutil.h"
+
+#define REC(name, parent_elem, when) \
+    "<domainsnapshot><name>" name "</name><state>shutoff</state>" parent_elem \
+    "<creationTime>" when "</creationTime><memory snapshot='no'/>" \
+    "<domain type='qemu'><name>demo</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>" \
+    "</domain></domainsnapshot>"
+#define PARENT(p) "<parent><name>" p "</name></parent>"
+
+/* Records listed children-first: readers must not depend on order. */
+static const char *small_doc =
+    "<snapshots current='a1'>"
+    REC("a1", PARENT("a"), "300")
+    REC("b", PARENT("root"), "250")
+    REC("a", PARENT("root"), "200")
+    REC("root", "", "100")
+    REC("r2", "", "50")
+    "</snapshots>";
+
+static vsTree *
+parseOk(const char *doc, gsize len)
+{
+    g_autoptr(GError) error = NULL;
+    vsTree *tree = NULL;
+    g_assert_cmpint(vsBulkFileParse(&tree, doc, len, "test.xml", NULL, &error), ==, 0);
+    g_assert_no_error(error);
+    return tree;
+}
+
+static char *
+format(const vsTree *tree)
+{
+    GString *buf = g_string_new(NULL);
+    vsBulkFileFormat(buf, tree, NULL);
+    return g_string_free(buf, FALSE);
+}
+
+static void
+test_golden(void)
+{
+    g_autoptr(vsTree) tree = parseOk(small_doc, strlen(small_doc));
+    g_autofree char *out = format(tree);
+    g_autofree char *golden = g_build_filename(g_getenv("VS_TESTS_SRCDIR"), "golden",
+                                               "bulk-small.xml", NULL);
+
+    g_assert_cmpuint(vsTreeCount(tree), ==, 5);
+    g_assert_cmpstr(vsSnapshotGetName(vsTreeGetCurrent(tree)), ==, "a1");
+    /* Topological, siblings by creationTime: r2 (50) before root (100). */
+    vsTestAssertGolden(out, golden);
+
+    /* The formatted document reads back to the same bytes. */
+    g_autoptr(vsTree) again = parseOk(out, strlen(out));
+    g_autofree char *out2 = format(again);
+    g_assert_cmpstr(out, ==, out2);
+}
+
+static void
+test_zstd_round_trip(void)
+{
+    g_autoptr(vsTree) tree = parseOk(small_doc, strlen(small_doc));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autofree char *dir = vsTestTempDir();
+    g_autofree char *plain = format(tree);
+    g_autofree char *raw = NULL;
+    g_autoptr(vsTree) back = NULL;
+    gsize len;
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    g_assert_cmpint(vsAtomicFileOpen(&af, dirfd, dir, "vm.xml", &error), ==, 0);
+    g_assert_cmpint(vsBulkFileWrite(af, tree, NULL, TRUE, &error), ==, 0);
+    g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+
+    /* A standard zstd frame of exactly the plain document. */
+    {
+        g_autofree char *path = g_build_filename(dir, "vm.xml", NULL);
+        g_assert_true(g_file_get_contents(path, &raw, &len, NULL));
+        g_autofree char *dec = g_malloc(strlen(plain) + 1);
+        size_t n = ZSTD_decompress(dec, strlen(plain) + 1, raw, len);
+        g_assert_false(ZSTD_isError(n));
+        g_assert_cmpmem(dec, n, plain, strlen(plain));
+    }
+    g_assert_cmpint(vsBulkFileRead(&back, dirfd, dir, "vm.xml", NULL, &error), ==, 0);
+    g_autofree char *again = format(back);
+    g_assert_cmpstr(again, ==, plain);
+
+    /* Truncated compressed data is refused, not half-loaded. */
+    {
+        g_autoptr(vsTree) half = NULL;
+        g_assert_cmpint(vsBulkFileParse(&half, raw, len / 2, "half.xml", NULL, &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+        g_assert_null(half);
+        g_clear_error(&error);
+    }
+    close(dirfd);
+}
+
+static void
+expectCorrupt(const char *doc, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsTree) tree = NULL;
+    if (vsBulkFileParse(&tree, doc, strlen(doc), "vm.xml", NULL, &error) == 0)
+        g_error("loaded: %s", doc);
+    g_assert_null(tree);
+    g_assert_nonnull(error);
+    if (!strstr(error->message, needle))
+        g_error("'%s' does not mention '%s'", error->message, needle);
+    g_assert_true(g_str_has_prefix(error->message, "vm.xml"));
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+static void
+test_rejects(void)
+{
+    expectCorrupt("<snapshots>" REC("a", "", "1") REC("a", "", "2") "</snapshots>",
+                  "domain moment a already exists");
+    expectCorrupt("<snapshots>" REC("a", PARENT("gone"), "1") "</snapshots>", "gone");
+    expectCorrupt("<snapshots>" REC("a", PARENT("b"), "1") REC("b", PARENT("a"), "2")
+                  "</snapshots>", "cycle");
+    expectCorrupt("<snapshots current='zz'>" REC("a", "", "1") "</snapshots>",
+                  "no snapshot matching current='zz'");
+    expectCorrupt("<domainsnapshot/>", "unexpected root element <domainsnapshot>");
+    expectCorrupt("<snapshots><x/></snapshots>", "unexpected element <x>");
+    expectCorrupt("<snapshots>text</snapshots>", "unexpected text");
+    expectCorrupt("", "vm.xml");
+    expectCorrupt("<snapshots>" "<domainsnapshot><name>a</name></domainsnapshot>" "</snapshots>",
+                  "missing creationTime from existing snapshot");
+    expectCorrupt("<snapshots></snapshots><snapshots/>", "Extra content");
+    expectCorrupt("<!DOCTYPE s [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><snapshots>&x;"
+                  "</snapshots>", "entities are not allowed");
+}
+
+static void
+test_truncation_never_loads(void)
+{
+    g_autoptr(vsTree) tree = parseOk(small_doc, strlen(small_doc));
+    g_autofree char *doc = format(tree);
+    gsize len = strlen(doc);
+    /* Every strict prefix that ends before </snapshots> is refused. */
+    gsize end = strstr(doc, "</snapshots>") - doc;
+    for (gsize cut = 0; cut <= end; cut += 7) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsTree) part = NULL;
+        if (vsBulkFileParse(&part, doc, cut, "vm.xml", NULL, &error) == 0)
+            g_error("prefix of %zu/%zu bytes loaded", cut, len);
+        g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    }
+}
+
+static void
+test_size_cap(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsTree) tree = NULL;
+    vsBulkReadOptions opts = { .max_bytes = 100 };
+    g_assert_cmpint(vsBulkFileParse(&tree, small_doc, strlen(small_doc), "vm.xml", &opts,
+                                    &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
+    g_assert_nonnull(strstr(error->message, "100 bytes"));
+}
+
+static void
+test_empty_and_comment(void)
+{
+    const char *doc = "<!-- generated -->\n<snapshots/>\n";
+    g_autoptr(vsTree) tree = parseOk(doc, strlen(doc));
+    g_assert_cmpuint(vsTreeCount(tree), ==, 0);
+    g_assert_null(vsTreeGetCurrent(tree));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/bulkfile/golden", test_golden);
+    g_test_add_func("/bulkfile/zstd-round-trip", test_zstd_round_trip);
+    g_test_add_func("/bulkfile/rejects", test_rejects);
+    g_test_add_func("/bulkfile/truncation-never-loads", test_truncation_never_loads);
+    g_test_add_func("/bulkfile/size-cap", test_size_cap);
+    g_test_add_func("/bulkfile/empty-and-comment", test_empty_and_comment);
+    return g_test_run();
+}

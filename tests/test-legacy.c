@@ -1,0 +1,1535 @@
+/* test-legacy.c — libvirt's per-file layout: load with diagnostics,
+ * convert, export back, check/repair, and a round trip through the real
+ * libvirt 9.0 qemu driver (virsh -c qemu:///embed). */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "virtsnap/virtsnap.h"
+#include "atomicfile.h"
+#include "bulkfile.h"
+#include "legacy.h"
+#include "snapshot.h"
+#include "testutil.h"
+
+/* ------------------------------------------------------------------ */
+/* Fixtures: files libvirt 9.0 wrote, and records derived from them      */
+
+#define ROOT_FIXTURE "libvirt-9.0-ondisk/ondisk-root-not-current.xml"
+#define B1_FIXTURE "libvirt-9.0-ondisk/ondisk-b1-current.xml"
+
+/* The 9.0 captures redact a path as "<peer>" inside attribute values,
+ * which is not well-formed; put a real path back. */
+static char *
+readFixture(const char *rel)
+{
+    g_autofree char *path = vsTestFixture(rel);
+    g_autofree char *data = vsTestReadFile(path, NULL);
+    g_auto(GStrv) parts = g_strsplit(data, "<peer>", -1);
+    return g_strjoinv("/srv/peer", parts);
+}
+
+static char *
+replaceOnce(const char *s, const char *from, const char *to)
+{
+    const char *p = strstr(s, from);
+    g_assert_nonnull(p);
+    return g_strdup_printf("%.*s%s%s", (int) (p - s), s, to, p + strlen(from));
+}
+
+/* A snapshot file exactly as libvirt 9.0 would write it: the root fixture
+ * with its name, parent, creationTime and <active> changed. */
+static char *
+mkRecord(const char *name, const char *parent, gint64 ctime, gboolean active)
+{
+    g_autofree char *base = readFixture(ROOT_FIXTURE);
+    g_autofree char *head = g_strdup_printf("  <name>%s</name>\n", name);
+    g_autofree char *tail = NULL;
+    g_autofree char *s1 = NULL, *s2 = NULL;
+
+    if (parent)
+        tail = g_strdup_printf("  <parent>\n    <name>%s</name>\n  </parent>\n"
+                               "  <creationTime>%" G_GINT64_FORMAT "</creationTime>\n",
+                               parent, ctime);
+    else
+        tail = g_strdup_printf("  <creationTime>%" G_GINT64_FORMAT "</creationTime>\n", ctime);
+    s1 = replaceOnce(base, "  <name>root</name>\n  <description>root snapshot</description>\n",
+                     head);
+    s2 = replaceOnce(s1, "  <creationTime>1700000000</creationTime>\n", tail);
+    return replaceOnce(s2, "<active>0</active>", active ? "<active>1</active>"
+                                                        : "<active>0</active>");
+}
+
+typedef struct {
+    char *dir;
+    vsStore *store;
+} Env;
+
+static void
+envInit(Env *env)
+{
+    g_autoptr(GError) err = NULL;
+    env->dir = vsTestTempDir();
+    g_assert_cmpint(vsStoreOpen(&env->store, env->dir, 0, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+static void
+envClear(Env *env)
+{
+    vsStoreFree(env->store);
+    g_free(env->dir);
+}
+
+static char *
+envPath(const Env *env, const char *rel)
+{
+    return g_build_filename(env->dir, rel, NULL);
+}
+
+static void
+putFile(const Env *env, const char *rel, const char *data, gssize len)
+{
+    g_autofree char *path = envPath(env, rel);
+    g_autofree char *parent = g_path_get_dirname(path);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(g_mkdir_with_parents(parent, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(path, data, len, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(chmod(path, 0600), ==, 0);
+}
+
+static gboolean
+exists(const Env *env, const char *rel)
+{
+    g_autofree char *path = envPath(env, rel);
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static char *
+slurp(const Env *env, const char *rel)
+{
+    g_autofree char *path = envPath(env, rel);
+    return vsTestReadFile(path, NULL);
+}
+
+/* The standard legacy directory: root -> {a, b -> b1}, b1 current, with
+ * root.xml and b1.xml byte for byte as libvirt 9.0 wrote them. */
+static void
+putStandard(const Env *env, const char *vm)
+{
+    g_autofree char *root = readFixture(ROOT_FIXTURE);
+    g_autofree char *b1 = readFixture(B1_FIXTURE);
+    g_autofree char *a = mkRecord("a", "root", 1700000100, FALSE);
+    g_autofree char *b = mkRecord("b", "root", 1700000300, FALSE);
+    g_autofree char *p_root = g_strdup_printf("%s/root.xml", vm);
+    g_autofree char *p_a = g_strdup_printf("%s/a.xml", vm);
+    g_autofree char *p_b = g_strdup_printf("%s/b.xml", vm);
+    g_autofree char *p_b1 = g_strdup_printf("%s/b1.xml", vm);
+
+    putFile(env, p_root, root, -1);
+    putFile(env, p_a, a, -1);
+    putFile(env, p_b, b, -1);
+    putFile(env, p_b1, b1, -1);
+}
+
+/* "name<parent" per snapshot in pre-order, then "*current". */
+static char *
+describeDomain(Env *env, const char *vm)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    const vsSnapshot *cur;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, &err), ==, 0);
+    for (guint i = 0; i < all->len; i++) {
+        const vsSnapshot *parent = vsDomainGetParent(dom, all->pdata[i]);
+        g_string_append_printf(out, "%s%s<%s", i ? " " : "", vsSnapshotGetName(all->pdata[i]),
+                               parent ? vsSnapshotGetName(parent) : "");
+    }
+    cur = vsDomainGetCurrent(dom, NULL);
+    g_string_append_printf(out, " *%s", cur ? vsSnapshotGetName(cur) : "");
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* "kind:path:action" per finding, one per line (action "-" when none). */
+static char *
+describeReport(const vsLegacyReport *report)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < vsLegacyReportGetCount(report); i++) {
+        const char *path = vsLegacyReportGetPath(report, i);
+        g_string_append_printf(out, "%s:%s:%s\n",
+                               vsLegacyProblemToString(vsLegacyReportGetProblem(report, i)),
+                               path ? path : "", vsLegacyReportGetAction(report, i) ? "fixed" : "-");
+    }
+    return g_string_free(out, FALSE);
+}
+
+static const char *
+findMessage(const vsLegacyReport *report, vsLegacyProblem kind)
+{
+    for (guint i = 0; i < vsLegacyReportGetCount(report); i++) {
+        if (vsLegacyReportGetProblem(report, i) == kind)
+            return vsLegacyReportGetMessage(report, i);
+    }
+    return NULL;
+}
+
+static int
+convert(Env *env, const char *vm, vsLegacyOptions *opts, vsLegacyReport **report,
+        GError **error)
+{
+    g_autoptr(vsLegacyReport) own = NULL;
+    return vsStoreConvertDomain(report ? report : &own, env->store, vm, opts, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Clean directories                                                    */
+
+static void
+testConvertStandard(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *desc = NULL;
+    g_autofree char *bulk = NULL;
+    g_autofree char *summary = NULL;
+    struct stat st;
+    g_autofree char *bulkpath = NULL;
+
+    envInit(&env);
+    putStandard(&env, "peer1");
+    convert(&env, "peer1", NULL, &report, &err);
+    g_assert_no_error(err);
+    {
+        g_autofree char *d = describeReport(report);
+        g_assert_cmpstr(d, ==, "");
+    }
+    summary = g_strdup(vsLegacyReportGetSummary(report));
+    g_assert_cmpstr(summary, ==,
+                    "converted 4 snapshots of peer1/ into peer1.xml (current 'b1')\n"
+                    "moved peer1/ to .virtsnap/legacy/peer1/1/\n");
+
+    /* The directory moved aside whole; the bulk file is 0600. */
+    g_assert_false(exists(&env, "peer1"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/peer1/1/b1.xml"));
+    bulkpath = envPath(&env, "peer1.xml");
+    g_assert_cmpint(stat(bulkpath, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+    desc = describeDomain(&env, "peer1");
+    g_assert_cmpstr(desc, ==, "root< a<root b<root b1<b *b1");
+
+    /* Each record is what libvirt's file said, minus header and <active>. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_autofree char *xml = NULL;
+        g_autofree char *want = readFixture("libvirt-9.0-ondisk/api-dumpxml-b1-security-info.xml");
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "peer1", NULL, 0, &err), ==, 0);
+        g_assert_cmpint(vsSnapshotFormat(&xml, vsDomainLookup(dom, "b1", NULL), NULL,
+                                         VS_SNAPSHOT_FORMAT_SECURE, &err), ==, 0);
+        g_strchomp(want);
+        g_strchomp(xml);
+        g_assert_cmpstr(xml, ==, want);
+    }
+
+    /* Safe to run again: nothing left to do. */
+    g_clear_pointer(&report, vsLegacyReportFree);
+    bulk = slurp(&env, "peer1.xml");
+    g_assert_cmpint(convert(&env, "peer1", NULL, &report, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "peer1.xml already holds VM 'peer1''s snapshots and no legacy "
+                    "directory is left: nothing to do\n");
+    {
+        g_autofree char *again = slurp(&env, "peer1.xml");
+        g_assert_cmpstr(again, ==, bulk);
+    }
+    envClear(&env);
+}
+
+
+static void
+assertFileIs(const Env *env, const char *rel, const char *want)
+{
+    g_autofree char *got = slurp(env, rel);
+    g_autofree char *path = envPath(env, rel);
+    struct stat st;
+
+    g_assert_cmpstr(got, ==, want);
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+}
+
+static gint
+cmpStr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Entry names of a directory, sorted, space-separated. */
+static char *
+listDirNames(const Env *env, const char *rel)
+{
+    g_autofree char *path = envPath(env, rel);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(dir);
+    while ((n = g_dir_read_name(dir)))
+        g_ptr_array_add(names, g_strdup(n));
+    g_ptr_array_sort(names, cmpStr);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **) names->pdata);
+}
+
+/* ------------------------------------------------------------------ */
+/* Export back                                                          */
+
+static void
+testExportRoundTrip(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *root = readFixture(ROOT_FIXTURE);
+    g_autofree char *b1 = readFixture(B1_FIXTURE);
+    g_autofree char *a = mkRecord("a", "root", 1700000100, FALSE);
+    g_autofree char *b = mkRecord("b", "root", 1700000300, FALSE);
+    g_autofree char *names = NULL;
+    g_autofree char *vmpath = NULL;
+    struct stat st;
+
+    envInit(&env);
+    putStandard(&env, "peer1");
+    g_assert_cmpint(convert(&env, "peer1", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+
+    vsStoreExportLegacy(&report, env.store, "peer1", 0, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "exported 4 snapshots to peer1/ (current 'b1')\n");
+    /* Byte for byte what libvirt 9.0 wrote, mode 0600, nothing else. */
+    assertFileIs(&env, "peer1/root.xml", root);
+    assertFileIs(&env, "peer1/b1.xml", b1);
+    assertFileIs(&env, "peer1/a.xml", a);
+    assertFileIs(&env, "peer1/b.xml", b);
+    names = listDirNames(&env, "peer1");
+    g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
+    vmpath = envPath(&env, "peer1");
+    g_assert_cmpint(stat(vmpath, &st), ==, 0);
+    g_assert_true(S_ISDIR(st.st_mode));
+
+    /* Never over an existing directory unless forced. */
+    g_clear_pointer(&report, vsLegacyReportFree);
+    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "peer1", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_EXISTS);
+    {
+        g_autofree char *want = g_strdup_printf(
+            "%s/peer1/: legacy snapshot directory already exists and is not empty "
+            "(4 entries); export with force to write over it (other entries are "
+            "moved aside, never deleted)", env.dir);
+        g_assert_cmpstr(err->message, ==, want);
+    }
+    g_clear_error(&err);
+
+    /* Forced: our files are rewritten, anything else moved aside. */
+    putFile(&env, "peer1/stale.xml", a, -1);
+    putFile(&env, "peer1/b.xml", "garbage", -1);
+    vsStoreExportLegacy(&report, env.store, "peer1", VS_LEGACY_EXPORT_FORCE, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "exported 4 snapshots to peer1/ (current 'b1')\n"
+                    "moved 1 other entry of peer1/ to .virtsnap/legacy/peer1/2/\n");
+    assertFileIs(&env, "peer1/b.xml", b);
+    g_assert_true(exists(&env, ".virtsnap/legacy/peer1/2/stale.xml"));
+    g_free(names);
+    names = listDirNames(&env, "peer1");
+    g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
+
+    /* The export and the bulk file agree: check notes it, convert moves it. */
+    g_clear_pointer(&report, vsLegacyReportFree);
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    {
+        g_autofree char *d = describeReport(report);
+        g_assert_cmpstr(d, ==, "leftover:peer1:-\n");
+    }
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_LEFTOVER), ==,
+                    "peer1/: left beside peer1.xml, with the same 4 snapshots; "
+                    "'virtsnap convert peer1' moves it aside");
+    g_clear_pointer(&report, vsLegacyReportFree);
+    g_assert_cmpint(convert(&env, "peer1", NULL, &report, &err), ==, 0);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "peer1.xml already holds the same snapshots as peer1/ (an earlier "
+                    "conversion was interrupted or kept it)\n"
+                    "moved peer1/ to .virtsnap/legacy/peer1/3/\n");
+    g_assert_false(exists(&env, "peer1"));
+    envClear(&env);
+}
+
+static void
+testExportRefusals(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *link = NULL;
+
+    envInit(&env);
+    /* No snapshots at all. */
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "ghost", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_NOT_FOUND);
+    want = g_strdup_printf("VM 'ghost' has no snapshots in %s", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+
+    /* Only a legacy directory: nothing to export, and it is not converted. */
+    putStandard(&env, "peer1");
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "peer1", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_NOT_FOUND);
+    g_free(want);
+    want = g_strdup_printf("VM 'peer1' has no bulk file; its snapshots are still in "
+                           "libvirt's layout (%s/peer1/): nothing to export", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "peer1.xml"));
+
+    /* A symlink where the directory would go is never written through. */
+    g_assert_cmpint(convert(&env, "peer1", NULL, NULL, &err), ==, 0);
+    link = envPath(&env, "peer1");
+    g_assert_cmpint(symlink("/tmp", link), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "peer1", VS_LEGACY_EXPORT_FORCE,
+                                        &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_free(want);
+    want = g_strdup_printf("%s/peer1: is a symbolic link; virtsnap never writes through "
+                           "links in the store", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    envClear(&env);
+}
+
+/* VM 'foo''s bulk file is the path VM 'foo.xml''s directory needs. */
+static void
+testCollisions(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autofree char *want = NULL;
+    g_auto(GStrv) legacy = NULL;
+
+    envInit(&env);
+    putStandard(&env, "foo.xml");
+    putStandard(&env, "foo");
+
+    /* Converting foo would need foo.xml, which is VM foo.xml's directory. */
+    g_assert_cmpint(convert(&env, "foo", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    want = g_strdup_printf("%s/foo.xml/ is the legacy directory of VM 'foo.xml' and takes "
+                           "the place of VM 'foo''s bulk file; convert VM 'foo.xml' first "
+                           "(its directory is moved aside), or rename one of the VMs",
+                           env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_true(exists(&env, "foo/b1.xml"));
+    g_assert_true(exists(&env, "foo.xml/b1.xml"));
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    {
+        g_autofree char *d = describeReport(report);
+        g_assert_cmpstr(d, ==,
+                        "collision:foo.xml:-\n"
+                        "not-converted:foo:-\n"
+                        "not-converted:foo.xml:-\n");
+    }
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* The way out the message gives works, in that order. */
+    g_assert_cmpint(convert(&env, "foo.xml", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_true(exists(&env, "foo.xml.xml"));
+    g_assert_cmpint(convert(&env, "foo", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_true(exists(&env, ".virtsnap/legacy/foo/1/b1.xml"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/foo.xml/1/b1.xml"));
+
+    /* Now VM foo.xml cannot be exported: its directory would be foo's file. */
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "foo.xml", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_free(want);
+    want = g_strdup_printf("%s/foo.xml: is the bulk file of VM 'foo', where VM 'foo.xml''s "
+                           "legacy directory would have to be; libvirt's layout cannot hold "
+                           "both, rename one of the VMs", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+
+    /* Moved-aside directories are never taken for VMs. */
+    g_assert_cmpint(vsStoreListLegacyDomains(&legacy, env.store, &err), ==, 0);
+    g_assert_cmpuint(g_strv_length(legacy), ==, 0);
+    g_assert_cmpint(convert(&env, ".virtsnap", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_clear_error(&err);
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(report), ==, 0);
+    envClear(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* Broken directories: each problem reported, refused, then resolved     */
+
+typedef struct {
+    const char *name;
+    void (*setup)(Env *env);
+    const char *findings;        /* describeReport of the refused convert */
+    vsLegacyProblem kind;        /* the finding whose message is checked */
+    const char *message;         /* exact; "%s" is the store path if any */
+    unsigned int flags;          /* the resolution... */
+    const char *current;
+    const char *root;
+    const char *tree;            /* ...and the tree it gives */
+    const char *resolved;        /* describeReport of the resolved convert */
+    const char *aside;           /* entries of .virtsnap/legacy/vm/1 */
+} BrokenCase;
+
+static void
+setupTruncated(Env *env)
+{
+    g_autofree char *a = slurp(env, "vm/a.xml");
+    putFile(env, "vm/a.xml", a, 260);
+}
+
+static void
+setupEmptyParent(Env *env)
+{
+    putFile(env, "vm/b.xml", "", 0);
+}
+
+static void
+setupJunk(Env *env)
+{
+    putFile(env, "vm/junk.txt", "hello world\n", -1);
+}
+
+static void
+setupSubdir(Env *env)
+{
+    g_autofree char *path = envPath(env, "vm/subdir");
+    g_assert_cmpint(g_mkdir(path, 0755), ==, 0);
+}
+
+static void
+setupSymlink(Env *env)
+{
+    g_autofree char *path = envPath(env, "vm/link.xml");
+    g_assert_cmpint(symlink("b.xml", path), ==, 0);
+}
+
+static void
+setupStaleNew(Env *env)
+{
+    g_autofree char *a = slurp(env, "vm/a.xml");
+    putFile(env, "vm/a.xml.new", a, -1);
+}
+
+static void
+setupOurTemp(Env *env)
+{
+    putFile(env, "vm/a.xml" VS_ATOMIC_TEMP_MARK "Ab12Cd", "<domainsnap", -1);
+}
+
+/* b1.xml padded to @size bytes with a longer <description>. */
+static char *
+paddedB1(gsize size)
+{
+    g_autofree char *b1 = readFixture(B1_FIXTURE);
+    const char *tag = "  <name>b1</name>\n";
+    gsize overhead = strlen(b1) + strlen("  <description></description>\n");
+    g_autofree char *pad = NULL;
+    g_autofree char *desc = NULL;
+
+    g_assert_cmpuint(size, >, overhead);
+    pad = g_strnfill(size - overhead, 'x');
+    desc = g_strdup_printf("%s  <description>%s</description>\n", tag, pad);
+    return replaceOnce(b1, tag, desc);
+}
+
+static void
+setupTooLarge(Env *env)
+{
+    g_autofree char *big = paddedB1(VS_LEGACY_FILE_MAX + 1);
+    putFile(env, "vm/b1.xml", big, -1);
+}
+
+static void
+setupDuplicate(Env *env)
+{
+    g_autofree char *b1 = slurp(env, "vm/b1.xml");
+    putFile(env, "vm/dup.xml", b1, -1);
+}
+
+static void
+setupRenamed(Env *env)
+{
+    g_autofree char *from = envPath(env, "vm/b.xml");
+    g_autofree char *to = envPath(env, "vm/renamed.xml");
+    g_assert_cmpint(rename(from, to), ==, 0);
+}
+
+static void
+setupMissingParent(Env *env)
+{
+    g_autofree char *path = envPath(env, "vm/b.xml");
+    g_assert_cmpint(unlink(path), ==, 0);
+}
+
+static void
+setupCycle(Env *env)
+{
+    g_autofree char *root = mkRecord("root", "b1", 1700000000, FALSE);
+    putFile(env, "vm/root.xml", root, -1);
+}
+
+static void
+setupTwoCurrent(Env *env)
+{
+    g_autofree char *a = mkRecord("a", "root", 1700000100, TRUE);
+    putFile(env, "vm/a.xml", a, -1);
+}
+
+static void
+setupNoCurrent(Env *env)
+{
+    g_autofree char *b1 = slurp(env, "vm/b1.xml");
+    g_autofree char *off = replaceOnce(b1, "<active>1</active>", "<active>0</active>");
+    putFile(env, "vm/b1.xml", off, -1);
+}
+
+static const BrokenCase broken_cases[] = {
+    { "truncated", setupTruncated, "unparsable:vm/a.xml:-\n", VS_LEGACY_PROBLEM_UNPARSABLE,
+      "vm/a.xml: not a valid snapshot file: (domain_snapshot):10: Premature end of data in "
+      "tag domainsnapshot line 8",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< b<root b1<b *b1",
+      "unparsable:vm/a.xml:fixed\n", "a.xml" },
+    { "empty-parent", setupEmptyParent,
+      "unparsable:vm/b.xml:-\nmissing-parent:vm/b1.xml:-\n", VS_LEGACY_PROBLEM_MISSING_PARENT,
+      "vm/b1.xml: snapshot 'b1': parent 'b' does not exist",
+      VS_LEGACY_DROP_BAD_FILES | VS_LEGACY_ORPHANS_ROOT, NULL, NULL, "root< a<root b1< *b1",
+      "unparsable:vm/b.xml:fixed\nmissing-parent:vm/b1.xml:fixed\n", "b.xml" },
+    { "junk", setupJunk, "junk:vm/junk.txt:-\n", VS_LEGACY_PROBLEM_JUNK,
+      "vm/junk.txt: not a snapshot file: (domain_snapshot):1: Start tag expected, '<' not found",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "junk:vm/junk.txt:fixed\n", "a.xml b.xml b1.xml junk.txt root.xml" },
+    { "subdir", setupSubdir, "unreadable:vm/subdir:-\n", VS_LEGACY_PROBLEM_UNREADABLE,
+      "vm/subdir: is a directory, not a snapshot file",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "unreadable:vm/subdir:fixed\n", NULL },
+    { "symlink", setupSymlink, "symlink:vm/link.xml:-\n", VS_LEGACY_PROBLEM_SYMLINK,
+      "vm/link.xml: is a symbolic link (virtsnap never follows links; libvirt would)",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "symlink:vm/link.xml:fixed\n", NULL },
+    { "stale-new", setupStaleNew, "stale-temp:vm/a.xml.new:-\n", VS_LEGACY_PROBLEM_STALE_TEMP,
+      "vm/a.xml.new: stale temporary file of an unfinished libvirt write",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "stale-temp:vm/a.xml.new:fixed\n", NULL },
+    { "our-temp", setupOurTemp, "stale-temp:vm/a.xml.vstmp-Ab12Cd:-\n",
+      VS_LEGACY_PROBLEM_STALE_TEMP,
+      "vm/a.xml.vstmp-Ab12Cd: stale temporary file of an unfinished virtsnap write",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "stale-temp:vm/a.xml.vstmp-Ab12Cd:fixed\n", NULL },
+    { "too-large", setupTooLarge, "too-large:vm/b1.xml:-\n", VS_LEGACY_PROBLEM_TOO_LARGE,
+      "vm/b1.xml: 1048577 bytes, over libvirt's 1 MiB limit for a snapshot file",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< a<root b<root *",
+      "too-large:vm/b1.xml:fixed\nno-current::-\n", "b1.xml" },
+    { "duplicate-first", setupDuplicate, "duplicate::-\n", VS_LEGACY_PROBLEM_DUPLICATE,
+      "vm: snapshot 'b1' is defined by 2 files: b1.xml, dup.xml",
+      VS_LEGACY_DUPLICATES_FIRST, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "duplicate::fixed\n", "dup.xml" },
+    { "duplicate-last", setupDuplicate, "duplicate::-\n", VS_LEGACY_PROBLEM_DUPLICATE,
+      "vm: snapshot 'b1' is defined by 2 files: b1.xml, dup.xml",
+      VS_LEGACY_DUPLICATES_LAST, NULL, NULL, "root< a<root b<root b1<b *b1",
+      "duplicate::fixed\nname-mismatch:vm/dup.xml:-\n", "b1.xml" },
+    { "missing-parent", setupMissingParent, "missing-parent:vm/b1.xml:-\n",
+      VS_LEGACY_PROBLEM_MISSING_PARENT, "vm/b1.xml: snapshot 'b1': parent 'b' does not exist",
+      VS_LEGACY_ORPHANS_ROOT, NULL, NULL, "root< a<root b1< *b1",
+      "missing-parent:vm/b1.xml:fixed\n", NULL },
+    { "missing-parent-root", setupMissingParent, "missing-parent:vm/b1.xml:-\n",
+      VS_LEGACY_PROBLEM_MISSING_PARENT, "vm/b1.xml: snapshot 'b1': parent 'b' does not exist",
+      0, NULL, "b1", "root< a<root b1< *b1", "missing-parent:vm/b1.xml:fixed\n", NULL },
+    { "cycle", setupCycle, "cycle::-\n", VS_LEGACY_PROBLEM_CYCLE,
+      "vm: parents form a cycle: 'root' -> 'b1' -> 'b' -> 'root'",
+      0, NULL, "root", "root< a<root b<root b1<b *b1", "cycle::fixed\n", NULL },
+    { "two-current-pick", setupTwoCurrent, "several-current::-\n",
+      VS_LEGACY_PROBLEM_SEVERAL_CURRENT,
+      "vm: 2 snapshots are marked current: 'a' (a.xml), 'b1' (b1.xml)",
+      0, "a", NULL, "root< a<root b<root b1<b *a", "several-current::fixed\n", NULL },
+    { "two-current-none", setupTwoCurrent, "several-current::-\n",
+      VS_LEGACY_PROBLEM_SEVERAL_CURRENT,
+      "vm: 2 snapshots are marked current: 'a' (a.xml), 'b1' (b1.xml)",
+      VS_LEGACY_NO_CURRENT, NULL, NULL, "root< a<root b<root b1<b *",
+      "several-current::fixed\n", NULL },
+};
+
+static void
+testBroken(gconstpointer data)
+{
+    const BrokenCase *tc = data;
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *findings = NULL;
+    g_autofree char *tree = NULL;
+    g_autofree char *want = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    tc->setup(&env);
+
+    /* Refused as it is, with every problem reported and nothing touched. */
+    g_assert_cmpint(convert(&env, "vm", NULL, &report, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_true(g_str_has_prefix(err->message, env.dir));
+    if (!strstr(err->message, tc->message))
+        g_error("'%s' lacks '%s'", err->message, tc->message);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, tc->findings);
+    g_assert_cmpstr(findMessage(report, tc->kind), ==, tc->message);
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/root.xml"));
+    g_clear_error(&err);
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* A read-only load is refused the same way; libvirt would have
+     * silently shown a different tree. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, 0, &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_CORRUPT);
+        g_clear_error(&err);
+    }
+
+    /* check lists the same problems, plus the not-converted note. */
+    g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", 0, &err), ==, 0);
+    g_free(findings);
+    findings = describeReport(report);
+    want = g_strdup_printf("%snot-converted:vm:-\n", tc->findings);
+    g_assert_cmpstr(findings, ==, want);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), >, 0);
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* With the user's resolution it converts. */
+    vsLegacyOptionsSetFlags(opts, tc->flags);
+    vsLegacyOptionsSetCurrent(opts, tc->current);
+    if (tc->root)
+        vsLegacyOptionsAddRoot(opts, tc->root);
+    convert(&env, "vm", opts, &report, &err);
+    g_assert_no_error(err);
+    g_free(findings);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, tc->resolved);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, 0);
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, tc->tree);
+    /* Nothing is lost: whatever was left out is in the moved-aside copy. */
+    g_assert_false(exists(&env, "vm"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/1/root.xml"));
+    if (tc->aside) {
+        g_auto(GStrv) names = g_strsplit(tc->aside, " ", -1);
+        for (guint i = 0; names[i]; i++) {
+            g_autofree char *rel = g_strdup_printf(".virtsnap/legacy/vm/1/%s", names[i]);
+            g_assert_true(exists(&env, rel));
+        }
+    }
+    envClear(&env);
+}
+
+static void
+testNotesOnly(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *findings = NULL;
+    g_autofree char *tree = NULL;
+
+    /* A file not named after its snapshot and no current: nothing is lost
+     * by converting, so both are only noted. */
+    envInit(&env);
+    putStandard(&env, "vm");
+    setupRenamed(&env);
+    setupNoCurrent(&env);
+    convert(&env, "vm", NULL, &report, &err);
+    g_assert_no_error(err);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, "name-mismatch:vm/renamed.xml:-\nno-current::-\n");
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_NAME_MISMATCH), ==,
+                    "vm/renamed.xml: holds snapshot 'b' (libvirt names that file b.xml; "
+                    "it loads it anyway)");
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_NO_CURRENT), ==,
+                    "vm: no snapshot is marked current");
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *");
+    envClear(&env);
+}
+
+/* Exactly 1 MiB is what libvirt still reads; one byte more it skips. */
+static void
+testSizeLimit(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *exact = paddedB1(VS_LEGACY_FILE_MAX);
+    g_autofree char *tree = NULL;
+
+    g_assert_cmpuint(strlen(exact), ==, 1024 * 1024);
+    envInit(&env);
+    putStandard(&env, "vm");
+    putFile(&env, "vm/b1.xml", exact, -1);
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+    envClear(&env);
+}
+
+static void
+testBadOptions(void)
+{
+    Env env;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(GError) err = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    vsLegacyOptionsAddRoot(opts, "a");
+    g_assert_cmpint(convert(&env, "vm", opts, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(err->message, ==, "cannot make 'a' a root: it is neither on a parent "
+                    "cycle nor missing its parent in vm/");
+    g_clear_error(&err);
+    vsLegacyOptionsFree(opts);
+    opts = vsLegacyOptionsNew();
+    vsLegacyOptionsSetCurrent(opts, "nosuch");
+    g_assert_cmpint(convert(&env, "vm", opts, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(err->message, ==, "cannot make 'nosuch' current: vm/ has no such snapshot");
+    g_clear_error(&err);
+    g_assert_true(exists(&env, "vm/root.xml"));
+    g_assert_false(exists(&env, "vm.xml"));
+    envClear(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* check --repair                                                       */
+
+static void
+testRepair(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *findings = NULL;
+    g_autofree char *names = NULL;
+    g_autofree char *b = mkRecord("b", "root", 1700000300, FALSE);
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    setupStaleNew(&env);     /* a.xml.new beside a committed a.xml */
+    setupDuplicate(&env);    /* dup.xml identical to b1.xml */
+    setupRenamed(&env);      /* b lives in renamed.xml */
+    setupOurTemp(&env);
+    setupJunk(&env);         /* needs the user's word: not repaired */
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==,
+                    "stale-temp:vm/a.xml.new:-\n"
+                    "stale-temp:vm/a.xml.vstmp-Ab12Cd:-\n"
+                    "junk:vm/junk.txt:-\n"
+                    "duplicate::-\n"
+                    "name-mismatch:vm/renamed.xml:-\n"
+                    "not-converted:vm:-\n");
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, VS_STORE_CHECK_REPAIR, &err), ==, 0);
+    g_assert_no_error(err);
+    g_free(findings);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==,
+                    "stale-temp:vm/a.xml.new:fixed\n"
+                    "stale-temp:vm/a.xml.vstmp-Ab12Cd:fixed\n"
+                    "duplicate:vm/dup.xml:fixed\n"
+                    "name-mismatch:vm/renamed.xml:fixed\n"
+                    "junk:vm/junk.txt:-\n"
+                    "not-converted:vm:-\n");
+    g_assert_cmpstr(vsLegacyReportGetAction(report, 0), ==,
+                    "moved to .virtsnap/legacy/vm/1/ (a.xml is the committed file)");
+    g_assert_cmpstr(vsLegacyReportGetAction(report, 2), ==,
+                    "moved dup.xml to .virtsnap/legacy/vm/1/ (identical to b1.xml)");
+    g_assert_cmpstr(vsLegacyReportGetAction(report, 3), ==, "renamed to b.xml");
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, 1);
+    names = listDirNames(&env, "vm");
+    g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml junk.txt root.xml");
+    assertFileIs(&env, "vm/b.xml", b);
+    g_free(names);
+    names = listDirNames(&env, ".virtsnap/legacy/vm/1");
+    g_assert_cmpstr(names, ==, "a.xml.new a.xml.vstmp-Ab12Cd dup.xml");
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* Only what needs a decision is left, and convert takes it. */
+    {
+        g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+        vsLegacyOptionsSetFlags(opts, VS_LEGACY_DROP_BAD_FILES);
+        g_assert_cmpint(convert(&env, "vm", opts, NULL, &err), ==, 0);
+        g_assert_no_error(err);
+    }
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/2/junk.txt"));
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, VS_STORE_CHECK_REPAIR, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(report), ==, 0);
+    envClear(&env);
+}
+
+static void
+testCheckBulk(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *findings = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    putFile(&env, "vm.xml" VS_ATOMIC_TEMP_MARK "Zz99zz", "<snap", -1);
+    putFile(&env, "bad.xml", "<snapshots><oops/></snapshots>", -1);
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, "bulk-corrupt:bad.xml:-\nstale-temp:vm.xml.vstmp-Zz99zz:-\n");
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* Repair clears virtsnap's own unfinished write; a bad bulk file needs
+     * a human. */
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, VS_STORE_CHECK_REPAIR, &err), ==, 0);
+    g_free(findings);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, "bulk-corrupt:bad.xml:-\nstale-temp:vm.xml.vstmp-Zz99zz:fixed\n");
+    g_assert_false(exists(&env, "vm.xml" VS_ATOMIC_TEMP_MARK "Zz99zz"));
+    g_assert_true(exists(&env, "bad.xml"));
+    envClear(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* The store's hook and the leftover policies                           */
+
+static void
+testHook(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tree = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+
+    /* A read-only load shows the directory without converting it. */
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/b1.xml"));
+    g_assert_false(exists(&env, ".virtsnap/legacy"));
+
+    /* Opening it for writing converts it (default policy), one write. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpuint(vsDomainCount(dom), ==, 4);
+        g_assert_cmpint(vsDomainDelete(dom, "a", 0, &err), ==, 0);
+    }
+    g_assert_true(exists(&env, "vm.xml"));
+    g_assert_false(exists(&env, "vm"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/1/a.xml"));
+    g_free(tree);
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, "root< b<root b1<b *b1");
+
+    /* A broken directory is refused for writing too, untouched. */
+    putStandard(&env, "w");
+    setupJunk(&env);
+    {
+        g_autofree char *fixed = NULL;
+        g_autoptr(vsDomain) dom = NULL;
+        g_autofree char *want = g_strdup_printf(
+            "%s/w/: legacy snapshot directory has 1 unresolved problem (w/junk.txt: not a "
+            "snapshot file: (domain_snapshot):1: Start tag expected, '<' not found); "
+            "'virtsnap check w' lists them, 'virtsnap convert w' with a resolution "
+            "converts it", env.dir);
+        (void) fixed;
+        /* setupJunk wrote vm/junk.txt; put one in w/ as well. */
+        putFile(&env, "w/junk.txt", "hello world\n", -1);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_CORRUPT);
+        g_assert_cmpstr(err->message, ==, want);
+        g_clear_error(&err);
+    }
+    g_assert_false(exists(&env, "w.xml"));
+    g_assert_true(exists(&env, "w/junk.txt"));
+    envClear(&env);
+}
+
+static void
+testPolicyRemove(void)
+{
+    Env env;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *names = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    putStandard(&env, "w");
+    putFile(&env, "w/junk.txt", "hello world\n", -1);
+    vsLegacyOptionsSetLeftover(opts, VS_LEGACY_LEFTOVER_REMOVE);
+
+    g_assert_cmpint(convert(&env, "vm", opts, &report, &err), ==, 0);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "converted 4 snapshots of vm/ into vm.xml (current 'b1')\n"
+                    "removed vm/ (4 files)\n");
+    g_assert_false(exists(&env, "vm"));
+    g_assert_false(exists(&env, ".virtsnap/legacy/vm"));
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* What the user chose to leave out is not deleted with the rest. */
+    vsLegacyOptionsSetFlags(opts, VS_LEGACY_DROP_BAD_FILES);
+    g_assert_cmpint(convert(&env, "w", opts, &report, &err), ==, 0);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "converted 4 snapshots of w/ into w.xml (current 'b1')\n"
+                    "removed 4 converted files of w/; its 1 other entry is kept in "
+                    ".virtsnap/legacy/w/1/\n");
+    names = listDirNames(&env, ".virtsnap/legacy/w/1");
+    g_assert_cmpstr(names, ==, "junk.txt");
+    envClear(&env);
+}
+
+static void
+testPolicyKeepThenDiverge(void)
+{
+    Env env;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *findings = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    vsLegacyOptionsSetLeftover(opts, VS_LEGACY_LEFTOVER_KEEP);
+    g_assert_cmpint(convert(&env, "vm", opts, &report, &err), ==, 0);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "converted 4 snapshots of vm/ into vm.xml (current 'b1')\n"
+                    "left vm/ in place\n");
+    g_assert_true(exists(&env, "vm/b1.xml"));
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* virtsnap changes the VM; the kept directory is now stale. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_cmpint(vsDomainDelete(dom, "a", 0, &err), ==, 0);
+        g_assert_cmpint(vsDomainSetCurrent(dom, "root", &err), ==, 0);
+    }
+    g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", 0, &err), ==, 0);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, "diverged:vm:-\n");
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_DIVERGED), ==,
+                    "vm/: left beside vm.xml, and they differ: snapshot 'a' is only in the "
+                    "directory; the current snapshot is 'b1' in the directory, 'root' in "
+                    "the bulk file");
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    /* Converting again refuses to hide the difference. */
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_EXISTS);
+    want = g_strdup_printf("%s/vm/ differs from %s/vm.xml (snapshot 'a' is only in the "
+                           "directory; the current snapshot is 'b1' in the directory, 'root' "
+                           "in the bulk file); nothing was changed: virtsnap uses the bulk "
+                           "file, and 'virtsnap export-legacy --force vm' rewrites the "
+                           "directory from it (moving its files aside)", env.dir, env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_true(exists(&env, "vm/a.xml"));
+
+    /* The way out the message names. */
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", VS_LEGACY_EXPORT_FORCE, &err),
+                    ==, 0);
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/1/a.xml"));
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_false(exists(&env, "vm"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/2/root.xml"));
+    envClear(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interruptions                                                        */
+
+static vsAtomicStep fail_step;
+
+static int
+failAt(vsAtomicStep step, gpointer data)
+{
+    return step == fail_step ? EIO : 0;
+}
+
+static void
+testInterruptedByFailure(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tree = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+
+    /* The bulk file never replaced: nothing changed at all. */
+    fail_step = VS_ATOMIC_STEP_RENAME;
+    vsAtomicFileSetFaultHook(failAt, NULL);
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_IO);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/b1.xml"));
+
+    /* Replaced but not flushed: the directory is not touched either. */
+    fail_step = VS_ATOMIC_STEP_DIRSYNC;
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_IO);
+    g_clear_error(&err);
+    vsAtomicFileSetFaultHook(NULL, NULL);
+    g_assert_true(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/b1.xml"));
+
+    /* Run again: it finishes the job. */
+    g_assert_cmpint(convert(&env, "vm", NULL, &report, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
+                    "vm.xml already holds the same snapshots as vm/ (an earlier conversion "
+                    "was interrupted or kept it)\n"
+                    "moved vm/ to .virtsnap/legacy/vm/1/\n");
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+    envClear(&env);
+}
+
+/* A real crash (the process dies) at every step of the conversion; each
+ * time a rerun finishes it with the same result. */
+static void
+testInterruptedByCrash(void)
+{
+    static const struct {
+        const char *at;
+        gboolean bulk;      /* DIR/vm.xml exists after the crash */
+        gboolean temp;      /* a temporary file is left over */
+    } points[] = {
+        { "create:1", FALSE, FALSE },
+        { "write:1", FALSE, TRUE },
+        { "fsync:1", FALSE, TRUE },
+        { "rename:1", FALSE, TRUE },
+        { "dirsync:1", TRUE, FALSE },
+    };
+    const char *dir = g_getenv("VS_LEGACY_CRASH_DIR");
+
+    if (g_test_subprocess()) {
+        g_autoptr(vsStore) store = NULL;
+        g_autoptr(vsLegacyReport) report = NULL;
+        g_setenv("VIRTSNAP_CRASH_AT", g_getenv("VS_LEGACY_CRASH_AT"), TRUE);
+        g_assert_cmpint(vsStoreOpen(&store, dir, 0, NULL), ==, 0);
+        vsStoreConvertDomain(&report, store, "vm", NULL, NULL);
+        return;   /* not reached when the crash point is hit */
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(points); i++) {
+        Env env;
+        g_autoptr(GError) err = NULL;
+        g_autofree char *tree = NULL;
+        g_autofree char *names = NULL;
+
+        envInit(&env);
+        putStandard(&env, "vm");
+        g_setenv("VS_LEGACY_CRASH_DIR", env.dir, TRUE);
+        g_setenv("VS_LEGACY_CRASH_AT", points[i].at, TRUE);
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_failed();
+        g_test_trap_assert_stderr("");
+        g_assert_true(exists(&env, "vm/b1.xml"));   /* never touched before the end */
+        g_assert_cmpint(exists(&env, "vm.xml"), ==, points[i].bulk);
+        names = listDirNames(&env, ".");
+        g_assert_cmpint(strstr(names, "vm.xml" VS_ATOMIC_TEMP_MARK) != NULL, ==, points[i].temp);
+
+        g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+        g_assert_no_error(err);
+        tree = describeDomain(&env, "vm");
+        g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+        g_assert_false(exists(&env, "vm"));
+        g_assert_true(exists(&env, ".virtsnap/legacy/vm/1/b1.xml"));
+        g_free(names);
+        names = listDirNames(&env, ".");
+        g_assert_null(strstr(names, VS_ATOMIC_TEMP_MARK));
+        envClear(&env);
+    }
+}
+
+static void
+progressCount(const char *vm, guint done, guint total, gpointer data)
+{
+    GString *log = data;
+    g_string_append_printf(log, "%s:%u/%u ", vm, done, total);
+}
+
+static void
+testProgress(void)
+{
+    Env env;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(GString) log = g_string_new(NULL);
+    g_autoptr(GError) err = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    vsLegacyOptionsSetProgress(opts, progressCount, log);
+    g_assert_cmpint(convert(&env, "vm", opts, NULL, &err), ==, 0);
+    g_assert_cmpstr(log->str, ==, "vm:1/4 vm:2/4 vm:3/4 vm:4/4 ");
+    envClear(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trips through libvirt 9.0 itself (the embedded qemu driver)     */
+
+typedef struct {
+    char *root;      /* qemu:///embed?root=ROOT */
+    char *uri;
+    gboolean as_nobody;
+} Virsh;
+
+/* NULL (and the test skipped) when libvirt's virsh is not installed. */
+static gboolean
+virshInit(Virsh *v)
+{
+    g_autofree char *virsh = g_find_program_in_path("virsh");
+    g_autofree char *setpriv = g_find_program_in_path("setpriv");
+
+    if (!virsh) {
+        g_test_skip("virsh (libvirt 9.0 clients) is not installed: cannot compare "
+                    "with real libvirt");
+        return FALSE;
+    }
+    /* As root the embedded driver runs privileged and wants the
+     * 'libvirt-qemu' user; as any other user it needs nothing. */
+    v->as_nobody = geteuid() == 0;
+    if (v->as_nobody && !setpriv) {
+        g_test_skip("running as root and setpriv is missing: cannot run virsh unprivileged");
+        return FALSE;
+    }
+    v->root = vsTestTempDir();
+    v->uri = g_strdup_printf("qemu:///embed?root=%s", v->root);
+    return TRUE;
+}
+
+static void
+virshClear(Virsh *v)
+{
+    g_free(v->root);
+    g_free(v->uri);
+}
+
+static void
+virshChown(const Virsh *v)
+{
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+    const char *argv[] = { "chown", "-R", "65534:65534", v->root, NULL };
+
+    if (!v->as_nobody)
+        return;
+    g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* Runs virsh -q -c URI ARGS...; its stdout, or aborts the test. */
+static char *
+virshRun(const Virsh *v, const char *arg0, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *home = g_strdup_printf("HOME=%s", v->root);
+    const char *envp[] = { home, "LC_ALL=C", "TZ=UTC", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                           NULL };
+    char *out = NULL, *errout = NULL;
+    int status = 0;
+    va_list ap;
+
+    if (v->as_nobody) {
+        g_ptr_array_add(argv, "setpriv");
+        g_ptr_array_add(argv, "--reuid=65534");
+        g_ptr_array_add(argv, "--regid=65534");
+        g_ptr_array_add(argv, "--clear-groups");
+    }
+    g_ptr_array_add(argv, "virsh");
+    g_ptr_array_add(argv, "-q");
+    g_ptr_array_add(argv, "-c");
+    g_ptr_array_add(argv, v->uri);
+    va_start(ap, arg0);
+    for (const char *a = arg0; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (gpointer) a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, (char **) envp, G_SPAWN_SEARCH_PATH,
+                               NULL, NULL, &out, &errout, &status, &err));
+    g_assert_no_error(err);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("virsh %s failed: %s", arg0, errout);
+    g_free(errout);
+    return out;
+}
+
+/* Defines peer1 (the fixtures' VM: same name and UUID) in the driver.
+ * Its type is 'qemu' because KVM may be missing here; the snapshots'
+ * embedded <domain type='kvm'> load all the same. */
+static void
+virshDefine(const Virsh *v)
+{
+    g_autofree char *root = readFixture(ROOT_FIXTURE);
+    const char *start = strstr(root, "  <domain type='kvm'>");
+    const char *end = strstr(root, "  </domain>\n");
+    g_autofree char *dom = NULL;
+    g_autofree char *qemu = NULL;
+    g_autofree char *path = g_build_filename(v->root, "peer1.xml", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_nonnull(start);
+    g_assert_nonnull(end);
+    dom = g_strndup(start, end + strlen("  </domain>\n") - start);
+    qemu = replaceOnce(dom, "<domain type='kvm'>", "<domain type='qemu'>");
+    g_assert_true(g_file_set_contents(path, qemu, -1, &err));
+    virshChown(v);
+    out = virshRun(v, "define", path, NULL);
+}
+
+/* libvirt's view: "name<parent" sorted by name, then "*current". */
+static char *
+virshDescribe(const Virsh *v)
+{
+    g_autofree char *list = virshRun(v, "snapshot-list", "peer1", "--parent", NULL);
+    g_autofree char *cur = virshRun(v, "snapshot-current", "peer1", "--name", NULL);
+    g_auto(GStrv) lines = g_strsplit(list, "\n", -1);
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (guint i = 0; lines[i]; i++) {
+        /* " NAME   2023-11-14 22:13:20 +0000   shutoff   PARENT" */
+        g_auto(GStrv) cols = g_regex_split_simple("\\s{3,}", g_strstrip(lines[i]), 0, 0);
+        if (!cols[0] || !*cols[0])
+            continue;
+        g_string_append_printf(out, "%s<%s ", cols[0], cols[3] ? cols[3] : "");
+    }
+    g_string_append_printf(out, "*%s", g_strstrip(cur));
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Ours, in the same form as virshDescribe. */
+static char *
+describeSorted(Env *env, const char *vm)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    const vsSnapshot *cur;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    {
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < all->len; i++) {
+            const vsSnapshot *parent = vsDomainGetParent(dom, all->pdata[i]);
+            g_ptr_array_add(names, g_strdup_printf("%s<%s ", vsSnapshotGetName(all->pdata[i]),
+                                                   parent ? vsSnapshotGetName(parent) : ""));
+        }
+        g_ptr_array_sort(names, cmpStr);
+        for (guint i = 0; i < names->len; i++)
+            g_string_append(out, names->pdata[i]);
+    }
+    cur = vsDomainGetCurrent(dom, NULL);
+    g_string_append_printf(out, "*%s", cur ? vsSnapshotGetName(cur) : "");
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Every snapshot's dumpxml --security-info equals our formatting. */
+static void
+assertSameXML(const Virsh *v, Env *env, const char *vm)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    g_assert_cmpuint(all->len, >, 0);
+    for (guint i = 0; i < all->len; i++) {
+        const char *name = vsSnapshotGetName(all->pdata[i]);
+        g_autofree char *theirs = virshRun(v, "snapshot-dumpxml", "peer1", "--security-info",
+                                           "--", name, NULL);
+        g_autofree char *ours = NULL;
+        g_autoptr(GError) err = NULL;
+
+        g_assert_cmpint(vsSnapshotFormat(&ours, all->pdata[i], NULL,
+                                         VS_SNAPSHOT_FORMAT_SECURE, &err), ==, 0);
+        g_assert_cmpstr(g_strchomp(ours), ==, g_strchomp(theirs));
+    }
+}
+
+/* Ours -> export-legacy -> libvirt 9.0 loads the directory and sees the
+ * same tree, current and XML. */
+static void
+testLibvirtLoadsExport(void)
+{
+    Virsh v;
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *ours = NULL;
+    g_autofree char *theirs = NULL;
+    g_autofree char *odd = mkRecord("x &amp; y", "b", 1700000900, FALSE);
+
+    if (!virshInit(&v))
+        return;
+    env.dir = g_build_filename(v.root, "lib", "qemu", "snapshot", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(env.dir, 0755), ==, 0);
+    g_assert_cmpint(vsStoreOpen(&env.store, env.dir, 0, &err), ==, 0);
+    virshDefine(&v);
+
+    /* A tree with an odd name and a current that is not the newest. */
+    putStandard(&env, "peer1");
+    g_assert_cmpint(convert(&env, "peer1", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "peer1", NULL,
+                                          VS_DOMAIN_LOAD_WRITE, &err), ==, 0);
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, odd, strlen(odd), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpint(vsDomainSetCurrent(dom, "a", &err), ==, 0);
+    }
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "peer1", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    virshChown(&v);
+
+    theirs = virshDescribe(&v);
+    ours = describeSorted(&env, "peer1");
+    g_assert_cmpstr(ours, ==, "a<root b<root b1<b root< x & y<b *a");
+    g_assert_cmpstr(theirs, ==, ours);
+    assertSameXML(&v, &env, "peer1");
+    vsStoreFree(env.store);
+    g_free(env.dir);
+    virshClear(&v);
+}
+
+/* libvirt 9.0 writes a tree (snapshot-create --redefine) -> convert ->
+ * the same tree, current and XML. */
+static void
+testConvertLibvirtWritten(void)
+{
+    Virsh v;
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autofree char *theirs = NULL;
+    g_autofree char *ours = NULL;
+    const char *names[] = { "root", "a", "b", "b1", "x & y" };
+    g_autofree char *out = NULL;
+
+    if (!virshInit(&v))
+        return;
+    env.dir = g_build_filename(v.root, "lib", "qemu", "snapshot", NULL);
+    virshDefine(&v);
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_strdup_printf("%s/in%u.xml", v.root, i);
+        g_autofree char *xml = NULL;
+        g_autofree char *o = NULL;
+
+        if (i == 0)
+            xml = readFixture(ROOT_FIXTURE);
+        else if (i == 3)
+            xml = readFixture(B1_FIXTURE);
+        else if (i == 4)
+            xml = mkRecord("x &amp; y", "b", 1700000900, FALSE);
+        else
+            xml = mkRecord(names[i], "root", 1700000000 + 100 * i, FALSE);
+        g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+        virshChown(&v);
+        o = virshRun(&v, "snapshot-create", "peer1", path, "--redefine", NULL);
+    }
+    out = virshRun(&v, "snapshot-current", "peer1", "b", NULL);
+    theirs = virshDescribe(&v);
+    g_assert_cmpstr(theirs, ==, "a<root b<root b1<b root< x & y<b *b");
+
+    g_assert_cmpint(vsStoreOpen(&env.store, env.dir, 0, &err), ==, 0);
+    assertSameXML(&v, &env, "peer1");  /* the read-only view, before converting */
+    g_assert_cmpint(convert(&env, "peer1", NULL, &report, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(vsLegacyReportGetCount(report), ==, 0);
+    ours = describeSorted(&env, "peer1");
+    g_assert_cmpstr(ours, ==, theirs);
+    assertSameXML(&v, &env, "peer1");
+    vsStoreFree(env.store);
+    g_free(env.dir);
+    virshClear(&v);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/legacy/convert/standard", testConvertStandard);
+    g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
+    g_test_add_func("/legacy/export/refusals", testExportRefusals);
+    g_test_add_func("/legacy/collisions", testCollisions);
+    g_test_add_func("/legacy/notes-only", testNotesOnly);
+    g_test_add_func("/legacy/size-limit", testSizeLimit);
+    g_test_add_func("/legacy/bad-options", testBadOptions);
+    g_test_add_func("/legacy/check/repair", testRepair);
+    g_test_add_func("/legacy/check/bulk", testCheckBulk);
+    g_test_add_func("/legacy/hook", testHook);
+    g_test_add_func("/legacy/policy/remove", testPolicyRemove);
+    g_test_add_func("/legacy/policy/keep-then-diverge", testPolicyKeepThenDiverge);
+    g_test_add_func("/legacy/interrupted/failure", testInterruptedByFailure);
+    g_test_add_func("/legacy/interrupted/crash", testInterruptedByCrash);
+    g_test_add_func("/legacy/progress", testProgress);
+    g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
+    g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
+    for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/legacy/broken/%s", broken_cases[i].name);
+        g_test_add_data_func(path, &broken_cases[i], testBroken);
+    }
+    return g_test_run();
+}

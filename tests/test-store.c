@@ -1,0 +1,536 @@
+/* test-store.c — the store: load, one write per operation, rollback, locks,
+ * and all-or-nothing refusal of broken files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "virtsnap/virtsnap.h"
+#include "atomicfile.h"
+#include "testutil.h"
+
+#define UUID "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+#define DOMAIN_XML \
+    "<domain type='qemu'><name>demo</name><uuid>" UUID "</uuid>" \
+    "<memory unit='KiB'>65536</memory><os><type arch='x86_64'>hvm</type></os>" \
+    "<devices><disk type='file' device='disk'>" \
+    "<source file='/var/lib/images/demo.qcow2'/><target dev='vda' bus='virtio'/>" \
+    "</disk></devices></domain>"
+
+static char *
+redefineXML(const char *name, const char *parent, gint64 when)
+{
+    g_autofree char *p = parent ? g_strdup_printf("<parent><name>%s</name></parent>", parent)
+                                : g_strdup("");
+    return g_strdup_printf("<domainsnapshot><name>%s</name><state>shutoff</state>%s"
+                           "<creationTime>%" G_GINT64_FORMAT "</creationTime>%s"
+                           "</domainsnapshot>", name, p, when, DOMAIN_XML);
+}
+
+typedef struct {
+    char *dir;
+    vsStore *store;
+} Fixture;
+
+static gint64
+fixedClock(gpointer data)
+{
+    return GPOINTER_TO_INT(data);
+}
+
+static void
+fixtureSetUp(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    f->dir = vsTestTempDir();
+    g_assert_cmpint(vsStoreOpen(&f->store, f->dir, 0, &error), ==, 0);
+    g_assert_no_error(error);
+    vsStoreSetClock(f->store, fixedClock, GINT_TO_POINTER(1700000000));
+}
+
+static void
+fixtureTearDown(Fixture *f, gconstpointer data)
+{
+    vsAtomicFileSetFaultHook(NULL, NULL);
+    vsStoreFree(f->store);
+    g_free(f->dir);
+}
+
+static vsDomain *
+loadWrite(Fixture *f, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    vsDomain *dom = NULL;
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &error),
+                    ==, 0);
+    g_assert_no_error(error);
+    return dom;
+}
+
+/* @len may be -1 for a NUL-terminated document. */
+static int
+create(char **name, vsDomain *dom, const char *xml, gssize len, const char *domain_xml,
+       unsigned int flags, GError **error)
+{
+    return vsDomainCreateXML(name, dom, xml, len < 0 ? strlen(xml) : (gsize) len, domain_xml,
+                             0, flags, error);
+}
+
+static void
+redefine(vsDomain *dom, const char *name, const char *parent, gint64 when, unsigned int flags)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = redefineXML(name, parent, when);
+    g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                      VS_SNAPSHOT_CREATE_REDEFINE | flags, &error), ==, 0);
+    g_assert_no_error(error);
+}
+
+static char *
+fileContents(Fixture *f, const char *name)
+{
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    char *data = NULL;
+    if (!g_file_get_contents(path, &data, NULL, NULL))
+        return NULL;
+    return data;
+}
+
+/* Names of the domain's snapshots in topological order, space separated. */
+static char *
+listNames(const vsDomain *dom, unsigned int flags)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GError) error = NULL;
+    GString *s = g_string_new(NULL);
+    g_assert_cmpint(vsDomainListSnapshots(&list, dom, NULL, flags, &error), ==, 0);
+    for (guint i = 0; i < list->len; i++)
+        g_string_append_printf(s, "%s%s", i ? " " : "", vsSnapshotGetName(list->pdata[i]));
+    return g_string_free(s, FALSE);
+}
+
+static void
+test_one_write_per_operation(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(GError) error = NULL;
+    guint64 before;
+    struct stat st;
+    g_autofree char *path = g_build_filename(f->dir, "demo.xml", NULL);
+
+    /* A chain of 50 plus a side branch. */
+    redefine(dom, "s0", NULL, 100, 0);
+    for (int i = 1; i < 50; i++) {
+        g_autofree char *name = g_strdup_printf("s%d", i);
+        g_autofree char *parent = g_strdup_printf("s%d", i - 1);
+        redefine(dom, name, parent, 100 + i, 0);
+    }
+    redefine(dom, "side", "s0", 99, VS_SNAPSHOT_CREATE_CURRENT);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 51);
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+    before = vsStoreGetCommitCount(f->store);
+    g_assert_cmpint(vsDomainSetCurrent(dom, "s10", &error), ==, 0);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 1);
+
+    /* Deleting a middle node re-parents its child: still one write. */
+    g_assert_cmpint(vsDomainDelete(dom, "s5", 0, &error), ==, 0);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 2);
+    g_assert_cmpstr(vsSnapshotGetParentName(vsDomainLookup(dom, "s6", NULL)), ==, "s4");
+
+    /* --children of the chain's start: 46 snapshots go in one write. */
+    g_assert_cmpint(vsDomainDelete(dom, "s4", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 3);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 5);
+    /* current (s10) was inside the subtree: it moves to s4's parent */
+    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "s3");
+
+    /* The file says exactly what memory says. */
+    {
+        g_autoptr(vsDomain) ro = NULL;
+        g_autofree char *a = NULL, *b = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&ro, f->store, "demo", NULL, 0, &error), ==, 0);
+        vsDomainFormat(&a, dom, NULL);
+        vsDomainFormat(&b, ro, NULL);
+        g_assert_cmpstr(a, ==, b);
+        g_autofree char *names = listNames(ro, 0);
+        g_assert_cmpstr(names, ==, "s0 side s1 s2 s3");
+    }
+
+    /* Deleting the last snapshots removes the file. */
+    g_assert_cmpint(vsDomainDelete(dom, "s0", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 0);
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_plain_create(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *name2 = NULL;
+    const char *xml = "<domainsnapshot><description>first</description></domainsnapshot>";
+
+    /* No <domain> given and no current snapshot to take it from. */
+    g_assert_cmpint(vsDomainCreateXML(&name, dom, xml, strlen(xml), NULL, 0, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, "internal error: missing domain in snapshot");
+    g_clear_error(&error);
+
+    g_assert_cmpint(vsDomainCreateXML(&name, dom, xml, strlen(xml), DOMAIN_XML, 0, 0, &error),
+                    ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpstr(name, ==, "1700000000");   /* libvirt: default name = creation time */
+    {
+        const vsSnapshot *s = vsDomainLookup(dom, name, NULL);
+        g_assert_cmpint(vsSnapshotGetCreationTime(s), ==, 1700000000);
+        g_assert_cmpint(vsSnapshotGetState(s), ==, VS_SNAPSHOT_STATE_SHUTOFF);
+        g_assert_cmpint(vsSnapshotGetMemoryLocation(s), ==, VS_SNAPSHOT_LOCATION_NO);
+        g_assert_true(vsSnapshotHasDomain(s));
+    }
+
+    /* The next one takes the current snapshot's domain and becomes its child. */
+    vsStoreSetClock(f->store, fixedClock, GINT_TO_POINTER(1700000100));
+    g_assert_cmpint(create(&name2, dom, "<domainsnapshot><name>b</name></domainsnapshot>", -1, NULL, 0, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpstr(vsSnapshotGetParentName(vsDomainLookup(dom, "b", NULL)), ==, name);
+    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "b");
+
+    /* Same name again: libvirt's text. */
+    g_assert_cmpint(create(NULL, dom, "<domainsnapshot><name>b</name></domainsnapshot>", -1, NULL, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_EXISTS);
+    g_assert_cmpstr(error->message, ==, "operation failed: domain moment b already exists");
+    g_clear_error(&error);
+
+    /* Names libvirt refuses. */
+    g_assert_cmpint(create(NULL, dom, "<domainsnapshot><name>a/b</name></domainsnapshot>", -1, NULL, 0, &error), <, 0);
+    g_assert_cmpstr(error->message, ==, "invalid snapshot name 'a/b': name can't contain '/'");
+    g_clear_error(&error);
+
+    /* Flag rules. */
+    g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                      VS_SNAPSHOT_CREATE_CURRENT, &error), <, 0);
+    g_assert_cmpstr(error->message, ==, "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is "
+                    "required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'");
+    g_clear_error(&error);
+    g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                      VS_SNAPSHOT_CREATE_NO_METADATA, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 2);
+}
+
+static void
+test_redefine_rules(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(GError) error = NULL;
+
+    redefine(dom, "root", NULL, 100, VS_SNAPSHOT_CREATE_CURRENT);
+    redefine(dom, "a", "root", 200, 0);
+    redefine(dom, "a1", "a", 300, 0);
+
+    /* Redefining the current snapshot without CURRENT keeps it current. */
+    redefine(dom, "root", NULL, 150, 0);
+    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
+    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainLookup(dom, "root", NULL)), ==, 150);
+    g_assert_cmpuint(vsDomainCountDescendants(dom, vsDomainLookup(dom, "root", NULL)), ==, 2);
+
+    /* Without <domain> the stored one is kept (existing name only). */
+    {
+        const char *xml = "<domainsnapshot><name>a</name><state>shutoff</state>"
+                          "<parent><name>root</name></parent>"
+                          "<creationTime>250</creationTime></domainsnapshot>";
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_true(vsSnapshotHasDomain(vsDomainLookup(dom, "a", NULL)));
+    }
+
+    /* Cycle: libvirt's text. */
+    {
+        g_autofree char *xml = redefineXML("root", "a1", 100);
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error), <, 0);
+        g_assert_cmpstr(error->message, ==,
+                        "invalid argument: parent a would create cycle to root");
+        g_clear_error(&error);
+    }
+    /* Online/offline change refused. */
+    {
+        const char *xml = "<domainsnapshot><name>a1</name><state>running</state>"
+                          "<parent><name>a</name></parent><memory snapshot='no'/>"
+                          "<creationTime>300</creationTime></domainsnapshot>";
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error), <, 0);
+        g_assert_cmpstr(error->message, ==,
+                        "invalid argument: cannot change between online and offline snapshot "
+                        "state in snapshot a1");
+        g_clear_error(&error);
+    }
+    /* A different VM's UUID. */
+    {
+        g_autofree char *xml = redefineXML("other", NULL, 5);
+        char *u = strstr(xml, UUID);
+        memcpy(u, "6b1c7f3e", 8);
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error), <, 0);
+        g_assert_cmpstr(error->message, ==, "invalid argument: definition for snapshot other "
+                        "must use uuid " UUID);
+        g_clear_error(&error);
+    }
+    /* New name without a <domain>: libvirt's alignment error. */
+    {
+        const char *xml = "<domainsnapshot><name>new</name><state>shutoff</state>"
+                          "<creationTime>1</creationTime></domainsnapshot>";
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                          VS_SNAPSHOT_CREATE_REDEFINE, &error), <, 0);
+        g_assert_cmpstr(error->message, ==, "internal error: missing domain in snapshot");
+        g_clear_error(&error);
+    }
+    /* None of the failures wrote anything. */
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 5);
+}
+
+static int
+failStep(vsAtomicStep step, gpointer data)
+{
+    const int *spec = data;   /* {step, errno} */
+    return (int) step == spec[0] ? spec[1] : 0;
+}
+
+static void
+test_failed_commit_rolls_back(Fixture *f, gconstpointer data)
+{
+    static const int steps[] = { VS_ATOMIC_STEP_CREATE, VS_ATOMIC_STEP_WRITE,
+                                 VS_ATOMIC_STEP_FSYNC, VS_ATOMIC_STEP_RENAME };
+    static const int errnos[] = { ENOSPC, EIO, EDQUOT, EROFS, EACCES };
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(GError) error = NULL;
+
+    redefine(dom, "root", NULL, 100, VS_SNAPSHOT_CREATE_CURRENT);
+    redefine(dom, "a", "root", 200, 0);
+
+    for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+        for (guint j = 0; j < G_N_ELEMENTS(errnos); j++) {
+            int spec[2] = { steps[i], errnos[j] };
+            g_autofree char *before_file = fileContents(f, "demo.xml");
+            g_autofree char *before_mem = NULL;
+            g_autofree char *after_mem = NULL;
+            g_autofree char *after_file = NULL;
+            g_autofree char *xml = redefineXML("b", "root", 300);
+
+            vsDomainFormat(&before_mem, dom, NULL);
+            vsAtomicFileSetFaultHook(failStep, spec);
+            g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                              VS_SNAPSHOT_CREATE_REDEFINE, &error), <, 0);
+            g_assert_error(error, VS_ERROR, VS_ERROR_IO);
+            g_assert_nonnull(strstr(error->message, "demo.xml"));
+            g_assert_nonnull(strstr(error->message, g_strerror(errnos[j])));
+            g_clear_error(&error);
+            g_assert_cmpint(vsDomainDelete(dom, "a", 0, &error), <, 0);
+            g_clear_error(&error);
+            vsAtomicFileSetFaultHook(NULL, NULL);
+
+            after_file = fileContents(f, "demo.xml");
+            vsDomainFormat(&after_mem, dom, NULL);
+            g_assert_cmpstr(after_file, ==, before_file);
+            g_assert_cmpstr(after_mem, ==, before_mem);
+            g_assert_null(vsDomainLookup(dom, "b", NULL));
+        }
+    }
+    /* Once the cause is gone the next operation works. */
+    redefine(dom, "b", "root", 300, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 3);
+}
+
+static void
+test_locks(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(vsDomain) other = NULL;
+    g_autoptr(vsDomain) ro = NULL;
+    g_autoptr(GError) error = NULL;
+
+    /* A second writer of the same VM is refused while the first holds it. */
+    g_assert_cmpint(vsStoreLoadDomain(&other, f->store, "demo", NULL,
+                                      VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_NOWAIT, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_LOCKED);
+    g_clear_error(&error);
+    /* Another VM is not blocked. */
+    g_assert_cmpint(vsStoreLoadDomain(&other, f->store, "demo2", NULL,
+                                      VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_NOWAIT, &error), ==, 0);
+    /* Readers never wait, and read-only handles refuse to write. */
+    g_assert_cmpint(vsStoreLoadDomain(&ro, f->store, "demo", NULL, 0, &error), ==, 0);
+    g_assert_cmpint(vsDomainSetCurrent(ro, "x", &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_clear_error(&error);
+    /* Releasing the first lets the next writer in. */
+    g_clear_pointer(&dom, vsDomainFree);
+    g_clear_pointer(&other, vsDomainFree);
+    g_assert_cmpint(vsStoreLoadDomain(&other, f->store, "demo", NULL,
+                                      VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_NOWAIT, &error), ==, 0);
+}
+
+static void
+writeFile(Fixture *f, const char *name, const char *content)
+{
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    g_assert_true(g_file_set_contents(path, content, -1, NULL));
+}
+
+static void
+test_broken_files_untouched(Fixture *f, gconstpointer data)
+{
+    static const struct { const char *content; const char *message; } cases[] = {
+        { "garbage", "demo.xml:1: Document is empty" },
+        { "<domainsnapshot/>", "unexpected root element <domainsnapshot>, expecting <snapshots>" },
+        { "<snapshots current='nope'></snapshots>", "no snapshot matching current='nope'" },
+        { "<snapshots><domainsnapshot><name>a</name>", "demo.xml:1:" },
+        { "<snapshots><bogus/></snapshots>", "unexpected element <bogus> in <snapshots>" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(vsDomain) dom = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *after = NULL;
+
+        writeFile(f, "demo.xml", cases[i].content);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+        if (!strstr(error->message, cases[i].message))
+            g_error("case %u: '%s' lacks '%s'", i, error->message, cases[i].message);
+        after = fileContents(f, "demo.xml");
+        g_assert_cmpstr(after, ==, cases[i].content);
+    }
+}
+
+static void
+test_collisions_and_temps(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autofree char *legacy = g_build_filename(f->dir, "foo.xml", NULL);
+    g_autofree char *link = g_build_filename(f->dir, "bar.xml", NULL);
+
+    /* VM 'foo.xml''s legacy directory occupies VM 'foo''s bulk file name. */
+    g_assert_cmpint(g_mkdir(legacy, 0700), ==, 0);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "foo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                      &error), <, 0);
+    g_assert_nonnull(strstr(error->message, "legacy snapshot directory of VM 'foo.xml'"));
+    g_assert_true(g_file_test(legacy, G_FILE_TEST_IS_DIR));
+    g_clear_error(&error);
+
+    /* A symlink in place of a bulk file is never followed. */
+    g_assert_cmpint(symlink("/etc/hostname", link), ==, 0);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "bar", NULL, 0, &error), <, 0);
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    g_clear_error(&error);
+
+    /* A dead writer's temporary file is cleaned by the next writer, never loaded. */
+    writeFile(f, "demo.xml" VS_ATOMIC_TEMP_MARK "Ab12Cd", "<snapshots><half");
+    writeFile(f, "demo2.xml" VS_ATOMIC_TEMP_MARK "Ab12Cd", "other VM's");
+    dom = loadWrite(f, "demo");
+    g_assert_cmpuint(vsDomainCount(dom), ==, 0);
+    {
+        g_autofree char *t1 = fileContents(f, "demo.xml" VS_ATOMIC_TEMP_MARK "Ab12Cd");
+        g_autofree char *t2 = fileContents(f, "demo2.xml" VS_ATOMIC_TEMP_MARK "Ab12Cd");
+        g_assert_null(t1);
+        g_assert_cmpstr(t2, ==, "other VM's");
+    }
+
+    /* Bad VM names. */
+    g_clear_pointer(&dom, vsDomainFree);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "../etc", NULL, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, ".virtsnap", NULL, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+}
+
+static void
+test_rename_and_delete_all(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) names = NULL;
+    {
+        g_autoptr(vsDomain) dom = loadWrite(f, "old");
+        redefine(dom, "root", NULL, 100, VS_SNAPSHOT_CREATE_CURRENT);
+        g_autoptr(vsDomain) dom2 = loadWrite(f, "taken");
+        redefine(dom2, "x", NULL, 100, 0);
+    }
+    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "taken", &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_EXISTS);
+    g_clear_error(&error);
+    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "new", &error), ==, 0);
+    g_assert_cmpint(vsStoreListDomains(&names, f->store, &error), ==, 0);
+    g_assert_cmpuint(g_strv_length(names), ==, 2);
+    g_assert_cmpstr(names[0], ==, "new");
+    g_assert_cmpstr(names[1], ==, "taken");
+    {
+        g_autoptr(vsDomain) dom = loadWrite(f, "new");
+        g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
+        g_assert_cmpint(vsDomainDeleteAll(dom, &error), ==, 0);
+        g_assert_cmpuint(vsDomainCount(dom), ==, 0);
+    }
+    g_autofree char *gone = fileContents(f, "new.xml");
+    g_assert_null(gone);
+}
+
+static void
+test_compressed(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *plain = NULL, *again = NULL;
+    {
+        g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+        vsStoreSetCompression(f->store, TRUE);
+        for (int i = 0; i < 20; i++) {
+            g_autofree char *name = g_strdup_printf("s%02d", i);
+            g_autofree char *parent = i ? g_strdup_printf("s%02d", i - 1) : NULL;
+            redefine(dom, name, parent, 100 + i, 0);
+        }
+        vsDomainFormat(&plain, dom, NULL);
+    }
+    {
+        gsize len;
+        g_autofree char *raw = NULL;
+        g_autofree char *path = g_build_filename(f->dir, "demo.xml", NULL);
+        g_assert_true(g_file_get_contents(path, &raw, &len, NULL));
+        g_assert_cmpuint(len, >=, 4);
+        g_assert_cmpmem(raw, 4, "\x28\xb5\x2f\xfd", 4);
+        /* near-identical records compress far below their plain size */
+        g_assert_cmpuint(len * 5, <, strlen(plain));
+    }
+    vsStoreSetCompression(f->store, FALSE);
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, 0, &error), ==, 0);
+        vsDomainFormat(&again, dom, NULL);
+    }
+    g_assert_cmpstr(plain, ==, again);
+}
+
+#define ADD(path, fn) \
+    g_test_add(path, Fixture, NULL, fixtureSetUp, fn, fixtureTearDown)
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    ADD("/store/one-write-per-operation", test_one_write_per_operation);
+    ADD("/store/plain-create", test_plain_create);
+    ADD("/store/redefine-rules", test_redefine_rules);
+    ADD("/store/failed-commit-rolls-back", test_failed_commit_rolls_back);
+    ADD("/store/locks", test_locks);
+    ADD("/store/broken-files-untouched", test_broken_files_untouched);
+    ADD("/store/collisions-and-temps", test_collisions_and_temps);
+    ADD("/store/rename-and-delete-all", test_rename_and_delete_all);
+    ADD("/store/compressed", test_compressed);
+    return g_test_run();
+}

@@ -1,0 +1,421 @@
+/* test-xmlsubtree.c — opaque XML subtrees (lib/xmlsubtree.c).
+ *
+ * The golden files in tests/golden/snapshot/ were produced by libvirt 9.0
+ * itself (virsh -c qemu:///embed, this machine): metadata-input.xml was
+ * given to `snapshot-create --redefine`; metadata-ondisk.xml is the file the
+ * qemu driver wrote, metadata-dumpxml.xml is `snapshot-dumpxml` (no
+ * --security-info), metadata-domain-secure.xml is `dumpxml --inactive
+ * --security-info` of the domain.  The domain carries a <metadata> full of
+ * libxml2-serializer corner cases (comments, PIs, CDATA, mixed content,
+ * character references, newlines in text, namespace re-declarations). */
+#include <string.h>
+#include <libxml/parser.h>
+
+#include "snapshot.h"
+#include "testutil.h"
+#include "xmlsubtree.h"
+
+static char *
+readGolden(const char *name)
+{
+    const char *srcdir = g_getenv("VS_TESTS_SRCDIR");
+    g_autofree char *path = NULL;
+
+    g_assert_nonnull(srcdir);
+    path = g_build_filename(srcdir, "golden", "snapshot", name, NULL);
+    return vsTestReadFile(path, NULL);
+}
+
+static vsXmlSubtree *
+subtreeFrom(const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    vsXmlSubtree *tree = NULL;
+
+    g_assert_nonnull(doc);
+    g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), &error), ==, 0);
+    g_assert_no_error(error);
+    xmlFreeDoc(doc);
+    return tree;
+}
+
+static char *
+emit(const vsXmlSubtree *tree, guint level, gboolean secure)
+{
+    GString *buf = g_string_new(NULL);
+    vsXmlSubtreeAppend(buf, tree, level, secure);
+    return g_string_free(buf, FALSE);
+}
+
+/* [start, end-of-line-of-end) of the first block "start … end" */
+static char *
+block(const char *text, const char *start, const char *end)
+{
+    const char *a = strstr(text, start);
+    const char *b = a ? strstr(a, end) : NULL;
+
+    g_assert_nonnull(a);
+    g_assert_nonnull(b);
+    return g_strndup(a, b + strlen(end) - a);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+testOndiskRoundTrip(void)
+{
+    g_autofree char *file = readGolden("metadata-ondisk.xml");
+    g_autofree char *plain = readGolden("metadata-dumpxml.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsSnapshot) snap = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *out_plain = NULL;
+    g_autofree char *with_header = NULL;
+    gboolean current = TRUE;
+
+    g_assert_cmpint(vsSnapshotParse(&snap, file, strlen(file), VS_SNAPSHOT_PARSE_REDEFINE |
+                                    VS_SNAPSHOT_PARSE_INTERNAL, 0, &current, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_false(current);
+    vsSnapshotFormat(&out, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL,
+                     &error);
+    with_header = g_strconcat(VS_LEGACY_HEADER, out, NULL);
+    g_assert_cmpstr(with_header, ==, file);
+
+    vsSnapshotFormat(&out_plain, snap, NULL, 0, &error);
+    g_assert_cmpstr(out_plain, ==, plain);
+}
+
+/* What libvirt made of the raw input's <metadata>, <description> and root
+ * namespaces, we make too (the rest of <domain> libvirt normalises with
+ * knowledge of every domain element, which is out of scope). */
+static void
+testFromRawInput(void)
+{
+    g_autofree char *input = readGolden("metadata-input.xml");
+    g_autofree char *file = readGolden("metadata-ondisk.xml");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsSnapshot) snap = NULL;
+    g_autofree char *out = NULL;
+    static const struct { const char *start; const char *end; } blocks[] = {
+        { "    <metadata", "    </metadata>\n" },
+        { "    <description>", "</description>\n" },
+        { "  <description>", "</description>\n" },
+        { "  <domain ", ">\n" },
+        { "    <qemu:commandline>", "</qemu:commandline>\n" },
+    };
+
+    g_assert_cmpint(vsSnapshotParse(&snap, input, strlen(input), VS_SNAPSHOT_PARSE_REDEFINE,
+                                    0, NULL, &error), ==, 0);
+    g_assert_no_error(error);
+    vsSnapshotFormat(&out, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, &error);
+    for (gsize i = 0; i < G_N_ELEMENTS(blocks); i++) {
+        g_autofree char *mine = block(out, blocks[i].start, blocks[i].end);
+        g_autofree char *theirs = block(file, blocks[i].start, blocks[i].end);
+        g_assert_cmpstr(mine, ==, theirs);
+    }
+    /* the stray text, comment, un-namespaced and duplicate-namespace
+     * children of <metadata> are gone, as in libvirt */
+    g_assert_null(strstr(out, "stray"));
+    g_assert_null(strstr(out, "dropped"));
+    g_assert_null(strstr(out, "duplicate ns"));
+}
+
+/* The domain alone at level 0 (virsh dumpxml), and the same subtree
+ * nested at level 1 inside the snapshot: only structural lines move. */
+static void
+testReindent(void)
+{
+    g_autofree char *domain = readGolden("metadata-domain-secure.xml");
+    g_autofree char *file = readGolden("metadata-ondisk.xml");
+    g_autoptr(vsXmlSubtree) tree = subtreeFrom(domain);
+    g_autofree char *level0 = emit(tree, 0, TRUE);
+    g_autofree char *level1 = emit(tree, 1, TRUE);
+    g_autofree char *nested = block(file, "  <domain ", "  </domain>\n");
+    g_autofree char *plain = emit(tree, 0, FALSE);
+    g_auto(GStrv) parts = g_strsplit(domain, " passwd='pw&amp;1'", -1);
+    g_autofree char *expected_plain = g_strjoinv("", parts);
+
+    g_assert_cmpstr(level0, ==, domain);
+    g_assert_cmpstr(level1, ==, nested);
+    g_assert_nonnull(strstr(level1, "<app:owner>r\xc3\xa9s&amp;\nearch</app:owner>"));
+    g_assert_cmpuint(g_strv_length(parts), ==, 2);
+    g_assert_cmpstr(plain, ==, expected_plain);
+}
+
+/* Canonical style for everything outside <metadata>. */
+static void
+testCanonicalStyle(void)
+{
+    g_autoptr(vsXmlSubtree) tree = subtreeFrom(
+        "<?xml version='1.0'?>\n"
+        "<domain xmlns:q=\"urn:q\" type=\"kvm\" xmlns:unused=\"urn:u\">\n"
+        "  <!-- comment -->\n"
+        "  <name>a&amp;b &quot;c&quot; 'd' &lt;e&gt;</name>\n"
+        "  <?pi dropped?>\n"
+        "  <empty   attr = \"1\" ></empty>\n"
+        "  <blank>  </blank>\n"
+        "  <text>line1\nline2</text>\n"
+        "  <mixed>one <b>two</b> three<c/></mixed>\n"
+        "  <devices><graphics type='vnc' passwd='s&apos;cret'><listen/></graphics>"
+        "<graphics type='spice' passwd=''/></devices>\n"
+        "  <q:ext q:attr='v'><inner xmlns:r='urn:r'><r:x/></inner></q:ext>\n"
+        "  <cdata><![CDATA[<raw>&]]></cdata>\n"
+        "</domain>\n");
+    g_autofree char *secure = emit(tree, 0, TRUE);
+    g_autofree char *plain = emit(tree, 2, FALSE);
+    static const char expected[] =
+        "<domain type='kvm' xmlns:q='urn:q'>\n"
+        "  <name>a&amp;b &quot;c&quot; &apos;d&apos; &lt;e&gt;</name>\n"
+        "  <empty attr='1'/>\n"
+        "  <blank>  </blank>\n"
+        "  <text>line1\nline2</text>\n"
+        "  <mixed>one <b>two</b> three<c/></mixed>\n"
+        "  <devices>\n"
+        "    <graphics type='vnc' passwd='s&apos;cret'>\n"
+        "      <listen/>\n"
+        "    </graphics>\n"
+        "    <graphics type='spice' passwd=''/>\n"
+        "  </devices>\n"
+        "  <q:ext q:attr='v'>\n"
+        "    <inner xmlns:r='urn:r'>\n"
+        "      <r:x/>\n"
+        "    </inner>\n"
+        "  </q:ext>\n"
+        "  <cdata>&lt;raw&gt;&amp;</cdata>\n"
+        "</domain>\n";
+    static const char expected_plain[] =
+        "    <domain type='kvm' xmlns:q='urn:q'>\n"
+        "      <name>a&amp;b &quot;c&quot; &apos;d&apos; &lt;e&gt;</name>\n"
+        "      <empty attr='1'/>\n"
+        "      <blank>  </blank>\n"
+        "      <text>line1\nline2</text>\n"
+        "      <mixed>one <b>two</b> three<c/></mixed>\n"
+        "      <devices>\n"
+        "        <graphics type='vnc'>\n"
+        "          <listen/>\n"
+        "        </graphics>\n"
+        "        <graphics type='spice'/>\n"
+        "      </devices>\n"
+        "      <q:ext q:attr='v'>\n"
+        "        <inner xmlns:r='urn:r'>\n"
+        "          <r:x/>\n"
+        "        </inner>\n"
+        "      </q:ext>\n"
+        "      <cdata>&lt;raw&gt;&amp;</cdata>\n"
+        "    </domain>\n";
+    gsize len = 0;
+    const char *canon = vsXmlSubtreeGetCanonical(tree, &len);
+
+    g_assert_cmpstr(secure, ==, expected);
+    g_assert_cmpstr(plain, ==, expected_plain);
+    /* stored form: data newline and secret markers, structural '\n' */
+    g_assert_cmpuint(len, ==, strlen(canon));
+    g_assert_nonnull(strstr(canon, "<text>line1\x01line2</text>\n"));
+    g_assert_nonnull(strstr(canon, "\x02 passwd='s&apos;cret'\x03"));
+}
+
+/* A namespace declared above the captured node is re-declared on it;
+ * cookie and source subtrees get no <metadata> treatment. */
+static void
+testNamespacesFromAncestors(void)
+{
+    const char *xml = "<root xmlns:qemu='urn:qemu'><domain type='kvm'>"
+                      "<qemu:commandline><qemu:arg value='-x'/></qemu:commandline>"
+                      "</domain><cookie><metadata><x>1</x></metadata></cookie></root>";
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), NULL, NULL, XML_PARSE_NONET);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    g_autoptr(vsXmlSubtree) dom = NULL;
+    g_autoptr(vsXmlSubtree) cookie = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
+
+    g_assert_cmpint(vsXmlSubtreeFromNode(&dom, root->children, &error), ==, 0);
+    g_assert_cmpint(vsXmlSubtreeFromNode(&cookie, root->children->next, &error), ==, 0);
+    xmlFreeDoc(doc);
+    out = emit(dom, 0, TRUE);
+    out2 = emit(cookie, 0, TRUE);
+    g_assert_cmpstr(out, ==, "<domain type='kvm' xmlns:qemu='urn:qemu'>\n"
+                             "  <qemu:commandline>\n"
+                             "    <qemu:arg value='-x'/>\n"
+                             "  </qemu:commandline>\n"
+                             "</domain>\n");
+    g_assert_cmpstr(out2, ==, "<cookie>\n  <metadata>\n    <x>1</x>\n  </metadata>\n</cookie>\n");
+}
+
+static void
+testLookups(void)
+{
+    g_autoptr(vsXmlSubtree) tree = subtreeFrom(
+        "<domain type='k&apos;vm' id='3'>"
+        "<name>n&amp;1</name>"
+        "<uuidx>not this</uuidx>"
+        "<uuid>6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d</uuid>"
+        "<title a='1'>with attr</title>"
+        "<empty/>"
+        "<multi>a\nb</multi>"
+        "<sub><deep>x</deep></sub>"
+        "</domain>");
+    g_autoptr(vsXmlSubtree) same = subtreeFrom(
+        "<domain type=\"k'vm\" id=\"3\">\n  <name>n&amp;1</name><uuidx>not this</uuidx>"
+        "<uuid>6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d</uuid><title a='1'>with attr</title>"
+        "<empty></empty><multi>a\nb</multi><sub>\n <deep>x</deep>\n</sub></domain>");
+    g_autoptr(vsXmlSubtree) other = subtreeFrom("<domain type='kvm'/>");
+    g_autofree char *type = vsXmlSubtreeGetRootAttr(tree, "type");
+    g_autofree char *id = vsXmlSubtreeGetRootAttr(tree, "id");
+    g_autofree char *none = vsXmlSubtreeGetRootAttr(tree, "ty");
+    g_autofree char *name = vsXmlSubtreeGetChildText(tree, "name");
+    g_autofree char *uuid = vsXmlSubtreeGetChildText(tree, "uuid");
+    g_autofree char *title = vsXmlSubtreeGetChildText(tree, "title");
+    g_autofree char *empty = vsXmlSubtreeGetChildText(tree, "empty");
+    g_autofree char *multi = vsXmlSubtreeGetChildText(tree, "multi");
+    g_autofree char *deep = vsXmlSubtreeGetChildText(tree, "deep");
+    g_autofree char *sub = vsXmlSubtreeGetChildText(tree, "sub");
+    g_autoptr(GError) error = NULL;
+    xmlDocPtr doc;
+
+    g_assert_cmpstr(type, ==, "k'vm");
+    g_assert_cmpstr(id, ==, "3");
+    g_assert_null(none);
+    g_assert_cmpstr(name, ==, "n&1");
+    g_assert_cmpstr(uuid, ==, "6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d");
+    g_assert_cmpstr(title, ==, "with attr");
+    g_assert_cmpstr(empty, ==, "");
+    g_assert_cmpstr(multi, ==, "a\nb");
+    g_assert_null(deep);
+    g_assert_cmpstr(sub, ==, "x");
+
+    g_assert_true(vsXmlSubtreeEqual(tree, same));
+    g_assert_false(vsXmlSubtreeEqual(tree, other));
+    g_assert_true(vsXmlSubtreeEqual(tree, tree));
+    g_assert_false(vsXmlSubtreeEqual(tree, NULL));
+
+    doc = vsXmlSubtreeToDoc(tree, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(doc);
+    g_assert_cmpstr((const char *) xmlDocGetRootElement(doc)->name, ==, "domain");
+    xmlFreeDoc(doc);
+
+    g_assert_true(vsXmlSubtreeRef(other) == other);
+    vsXmlSubtreeUnref(other);
+    vsXmlSubtreeUnref(NULL);
+}
+
+static void
+testEscape(void)
+{
+    g_autoptr(GString) buf = g_string_new(NULL);
+
+    vsXmlEscape(buf, "a&b<c>d\"e'f\tg\nh\x01i\x1fj\x7f\xc3\xbc");
+    g_assert_cmpstr(buf->str, ==, "a&amp;b&lt;c&gt;d&quot;e&apos;f\tg\nhij\x7f\xc3\xbc");
+}
+
+static void
+testRefused(void)
+{
+    /* entity references are never expanded into a subtree */
+    const char *xml = "<!DOCTYPE d [<!ENTITY e 'text'>]><domain><name>&e;</name></domain>";
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), NULL, NULL, XML_PARSE_NONET);
+    vsXmlSubtree *tree = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull(doc);
+    g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), &error), <, 0);
+    g_assert_null(tree);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, "XML error: entity reference '&e;' is not supported");
+    xmlFreeDoc(doc);
+
+    /* in attributes (libxml2 keeps them as references without NOENT) and
+     * inside <metadata> too */
+    static const char *const more[] = {
+        "<!DOCTYPE d [<!ENTITY e 'text'>]><domain><name a='&e;'/></domain>",
+        "<!DOCTYPE d [<!ENTITY e 'text'>]><domain><metadata><m:x xmlns:m='urn:m'>&e;</m:x>"
+        "</metadata></domain>",
+        "<!DOCTYPE d [<!ENTITY e 'text'>]><domain><metadata><m:x xmlns:m='urn:m' a='&e;'/>"
+        "</metadata></domain>",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(more); i++) {
+        g_clear_error(&error);
+        doc = xmlReadMemory(more[i], strlen(more[i]), NULL, NULL, XML_PARSE_NONET);
+        g_assert_nonnull(doc);
+        g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_null(tree);
+        xmlFreeDoc(doc);
+    }
+}
+
+static void
+testTooLarge(void)
+{
+    /* escaping '&' five-folds it: 14 MB of input, > 64 MB canonical */
+    gsize n = VS_XML_SUBTREE_MAX / 5 + 1024;
+    xmlNodePtr node = xmlNewNode(NULL, BAD_CAST "cookie");
+    g_autofree char *text = g_malloc(n + 1);
+    vsXmlSubtree *tree = NULL;
+    g_autoptr(GError) error = NULL;
+
+    memset(text, '&', n);
+    text[n] = '\0';
+    xmlAddChild(node, xmlNewText(BAD_CAST text));
+    g_assert_cmpint(vsXmlSubtreeFromNode(&tree, node, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
+    g_assert_null(tree);
+    xmlFreeNode(node);
+}
+
+static void
+testTooDeep(void)
+{
+    xmlNodePtr top = xmlNewNode(NULL, BAD_CAST "cookie");
+    xmlNodePtr node = top;
+    vsXmlSubtree *tree = NULL;
+    g_autoptr(GError) error = NULL;
+
+    /* deeper than any parsed document can be (libxml2 stops at 256) */
+    for (int i = 0; i < 2000; i++)
+        node = xmlNewChild(node, NULL, BAD_CAST "x", NULL);
+    g_assert_cmpint(vsXmlSubtreeFromNode(&tree, top, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, "XML error: <cookie> is nested deeper than 1024 levels");
+    g_assert_null(tree);
+    xmlFreeNode(top);
+}
+
+/* mixed content at the root stays on one line; lookups still work */
+static void
+testInlineRoot(void)
+{
+    g_autoptr(vsXmlSubtree) tree = subtreeFrom("<domain type='x'>text<uuid>u1</uuid></domain>");
+    g_autofree char *out = emit(tree, 1, TRUE);
+    g_autofree char *uuid = vsXmlSubtreeGetChildText(tree, "uuid");
+    g_autofree char *type = vsXmlSubtreeGetRootAttr(tree, "type");
+
+    g_assert_cmpstr(out, ==, "  <domain type='x'>text<uuid>u1</uuid></domain>\n");
+    g_assert_cmpstr(uuid, ==, "u1");
+    g_assert_cmpstr(type, ==, "x");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    g_test_add_func("/xmlsubtree/libvirt/ondisk-roundtrip", testOndiskRoundTrip);
+    g_test_add_func("/xmlsubtree/libvirt/from-raw-input", testFromRawInput);
+    g_test_add_func("/xmlsubtree/libvirt/reindent", testReindent);
+    g_test_add_func("/xmlsubtree/canonical/style", testCanonicalStyle);
+    g_test_add_func("/xmlsubtree/canonical/namespaces", testNamespacesFromAncestors);
+    g_test_add_func("/xmlsubtree/api/lookups", testLookups);
+    g_test_add_func("/xmlsubtree/api/escape", testEscape);
+    g_test_add_func("/xmlsubtree/limits/entity-refs", testRefused);
+    g_test_add_func("/xmlsubtree/limits/too-large", testTooLarge);
+    g_test_add_func("/xmlsubtree/limits/too-deep", testTooDeep);
+    g_test_add_func("/xmlsubtree/canonical/inline-root", testInlineRoot);
+
+    return g_test_run();
+}

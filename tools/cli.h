@@ -1,0 +1,129 @@
+/* cli.h — shared pieces of the virtsnap command line (tools/ only).
+ *
+ * The CLI sees libvirtsnap only through <virtsnap/virtsnap.h>.  Each
+ * cmd-*.c file defines one command group: a table of commands, each with a
+ * static option table from which both the parser and `--help` work.  To add
+ * a group, define a vsCliGroup in its own file, declare it below and list it
+ * in vsCliGroups[] in virtsnap.c (and in tools/meson.build).
+ */
+#ifndef VS_CLI_H
+#define VS_CLI_H
+
+#include <stdio.h>
+#include <virtsnap/virtsnap.h>
+
+/* virsh's VSH_MAX_XML_FILE: the largest XML file a command reads. */
+#define VS_CLI_MAX_XML_FILE (10 * 1024 * 1024)
+
+typedef enum {
+    VS_CLI_OT_BOOL,     /* --opt */
+    VS_CLI_OT_STRING,   /* --opt VALUE, --opt=VALUE, or the next positional */
+    VS_CLI_OT_ARGV,     /* like STRING, repeatable; takes every remaining positional */
+} vsCliOptType;
+
+typedef enum {
+    VS_CLI_OF_REQUIRED = 1 << 0,  /* must be given; shown as <name> */
+    VS_CLI_OF_NAMED    = 1 << 1,  /* only as --opt VALUE, never positional */
+    VS_CLI_OF_EMPTY_OK = 1 << 2,  /* an empty value is not an error */
+} vsCliOptFlags;
+
+typedef struct {
+    const char *name;
+    vsCliOptType type;
+    unsigned int flags;     /* vsCliOptFlags */
+    const char *help;
+} vsCliOptDef;
+
+typedef struct _vsCli vsCli;
+typedef struct _vsCliCmd vsCliCmd;
+
+/* 0 on success; -1 after the error was reported with vsCliError. */
+typedef int (*vsCliHandler)(vsCli *cli, const vsCliCmd *cmd);
+
+typedef struct {
+    const char *name;
+    const char *summary;          /* one line, after NAME */
+    const char *description;      /* DESCRIPTION paragraph */
+    const vsCliOptDef *opts;      /* terminated by { NULL } */
+    vsCliHandler handler;
+} vsCliCmdDef;
+
+typedef struct {
+    const char *title;            /* heading in `virtsnap help` */
+    const char *keyword;          /* `virtsnap help KEYWORD` lists the group */
+    const vsCliCmdDef *cmds;      /* terminated by { NULL } */
+} vsCliGroup;
+
+/* The command groups (one per cmd-*.c). */
+extern const vsCliGroup vsCliGroupSnapshot;
+extern const vsCliGroup vsCliGroupXml;
+
+/* Process-wide state shared by all commands of one invocation. */
+struct _vsCli {
+    gboolean quiet;         /* -q: no headers, no extra newlines, no "Extra" text */
+    char *store_dir;        /* the store directory in use */
+    gboolean have_now;      /* VIRTSNAP_NOW set: fixed clock for creates */
+    gint64 now;
+    gboolean quit;          /* a `quit` command ran */
+};
+
+/* --- options of a parsed command ---------------------------------- */
+
+const char *vsCliCmdName(const vsCliCmd *cmd);
+gboolean vsCliOptBool(const vsCliCmd *cmd, const char *name);
+/* 0 when absent (*value = NULL), 1 when present, -1 when present but
+ * empty (reported like virsh: "Failed to get option 'X': ..."). */
+int vsCliOptString(vsCli *cli, const vsCliCmd *cmd, const char *name,
+                   const char **value);
+/* Every value of an ARGV option, in order (NULL when absent). */
+const GPtrArray *vsCliOptArgv(const vsCliCmd *cmd, const char *name);
+/* virsh's VSH_EXCLUSIVE_OPTIONS: -1 (reported) when both are present. */
+int vsCliOptExclusive(vsCli *cli, const vsCliCmd *cmd,
+                      const char *a, const char *b);
+
+/* --- output --------------------------------------------------------- */
+
+/* "error: MESSAGE" on stderr (stdout is flushed first). */
+void vsCliError(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void vsCliReportGError(vsCli *cli, const GError *err);
+/* Command output on stdout. */
+void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Informational output, dropped by -q (virsh's vshPrintExtra). */
+void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* --- store access (errors reported) --------------------------------- */
+
+int vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out);
+/* Opens the store and loads the VM named by the command's "domain"
+ * option; @write takes the VM's lock (mutating commands). */
+int vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
+                    vsStore **store_out, vsDomain **dom_out);
+/* Reads at most @max bytes of @path ("-" is standard input when
+ * @dash_is_stdin); a longer file is a TOO_LARGE error. */
+int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
+                  gboolean dash_is_stdin, GError **error);
+
+/* --- printers (output.c) -------------------------------------------- */
+
+typedef struct _vsCliTable vsCliTable;
+vsCliTable *vsCliTableNew(guint ncols, const char *const *header);
+void vsCliTableAddRow(vsCliTable *table, const char *const *cells);
+/* virsh's vsh-table layout; @header prints the header and dashes. */
+char *vsCliTableFormat(vsCliTable *table, gboolean header);
+void vsCliTableFree(vsCliTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
+
+/* virsh's vshTreePrint for entry @root of @n entries; @parents[i] is the
+ * index of entry i's parent or -1. */
+void vsCliTreeFormat(GString *out, const char *const *names,
+                     const int *parents, guint n, guint root);
+
+/* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
+char *vsCliFormatTime(gint64 when);
+
+/* JSON: a string literal (or null) and one snapshot object. */
+void vsCliJsonString(GString *out, const char *str);
+void vsCliJsonSnapshot(GString *out, const vsDomain *dom,
+                       const vsSnapshot *snap, guint indent);
+
+#endif /* VS_CLI_H */

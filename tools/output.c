@@ -1,0 +1,280 @@
+/* output.c — virsh's table and tree layouts, times, and --json. */
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------ */
+/* Tables (virsh's vsh-table layout)                                    */
+
+struct _vsCliTable {
+    guint ncols;
+    GPtrArray *rows;     /* of char ** (ncols cells); row 0 is the header */
+};
+
+vsCliTable *
+vsCliTableNew(guint ncols, const char *const *header)
+{
+    vsCliTable *table = g_new0(vsCliTable, 1);
+
+    table->ncols = ncols;
+    table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    vsCliTableAddRow(table, header);
+    return table;
+}
+
+void
+vsCliTableAddRow(vsCliTable *table, const char *const *cells)
+{
+    char **row = g_new0(char *, table->ncols + 1);
+
+    for (guint i = 0; i < table->ncols; i++)
+        row[i] = g_strdup(cells[i] ? cells[i] : "");
+    g_ptr_array_add(table->rows, row);
+}
+
+void
+vsCliTableFree(vsCliTable *table)
+{
+    if (!table)
+        return;
+    g_ptr_array_unref(table->rows);
+    g_free(table);
+}
+
+static void
+vsCliHexByte(GString *out, char c)
+{
+    /* virsh formats the (signed) char with "%02x" into 5 bytes, so every
+     * byte >= 0x80 comes out as "\xff"; keep its bytes. */
+    if ((unsigned char)c >= 0x80)
+        g_string_append(out, "\\xff");
+    else
+        g_string_append_printf(out, "\\x%02x", (unsigned char)c);
+}
+
+/* Control and non-printable characters become \xNN, as does a literal
+ * "\x" (so the output is unambiguous); *width is the display width. */
+static char *
+vsCliSafeEncode(const char *s, gsize *width)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = s;
+    mbstate_t st;
+
+    memset(&st, 0, sizeof(st));
+    *width = 0;
+    while (*p) {
+        wchar_t wc;
+        size_t len;
+
+        if ((p[0] == '\\' && p[1] == 'x') || g_ascii_iscntrl(*p)) {
+            vsCliHexByte(out, *p++);
+            *width += 4;
+            continue;
+        }
+        len = mbrtowc(&wc, p, MB_CUR_MAX, &st);
+        if (len == 0)
+            break;
+        if (len == (size_t)-1 || len == (size_t)-2) {
+            memset(&st, 0, sizeof(st));
+            if (g_ascii_isprint(*p)) {
+                g_string_append_c(out, *p);
+                *width += 1;
+            } else {
+                vsCliHexByte(out, *p);
+                *width += 4;
+            }
+            p++;
+        } else if (!iswprint(wc)) {
+            for (size_t i = 0; i < len; i++) {
+                vsCliHexByte(out, p[i]);
+                *width += 4;
+            }
+            p += len;
+        } else {
+            int w = wcwidth(wc);
+
+            g_string_append_len(out, p, len);
+            *width += w > 0 ? (gsize)w : 0;
+            p += len;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+vsCliTableFormat(vsCliTable *table, gboolean header)
+{
+    GString *out = g_string_new(NULL);
+    g_autofree gsize *maxw = g_new0(gsize, table->ncols);
+    g_autofree gsize *widths = g_new0(gsize, (gsize)table->rows->len * table->ncols);
+    g_autoptr(GPtrArray) enc = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint r = 0; r < table->rows->len; r++) {
+        char **row = g_ptr_array_index(table->rows, r);
+
+        for (guint c = 0; c < table->ncols; c++) {
+            gsize w;
+
+            g_ptr_array_add(enc, vsCliSafeEncode(row[c], &w));
+            widths[r * table->ncols + c] = w;
+            /* Without the header, its width does not count. */
+            if ((r > 0 || header) && w > maxw[c])
+                maxw[c] = w;
+        }
+    }
+
+    for (guint r = header ? 0 : 1; r < table->rows->len; r++) {
+        for (guint c = 0; c < table->ncols; c++) {
+            g_string_append_c(out, ' ');
+            g_string_append(out, g_ptr_array_index(enc, r * table->ncols + c));
+            if (c + 1 < table->ncols) {
+                gsize pad = maxw[c] - widths[r * table->ncols + c] + 2;
+                for (gsize i = 0; i < pad; i++)
+                    g_string_append_c(out, ' ');
+            }
+        }
+        g_string_append_c(out, '\n');
+        if (r == 0) {
+            for (guint c = 0; c < table->ncols; c++) {
+                for (gsize i = 0; i < maxw[c] + 3; i++)
+                    g_string_append_c(out, '-');
+            }
+            g_string_append_c(out, '\n');
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Trees (virsh's vshTreePrint)                                         */
+
+static void
+vsCliTreeNode(GString *out, GString *indent, const char *const *names,
+              const int *parents, guint n, guint node, guint last, gboolean root)
+{
+    int lastchild = -1;
+
+    g_string_append_printf(out, "%s%s%s\n", indent->str, root ? "" : "+- ",
+                           names[node]);
+    if (!root)
+        g_string_append(indent, node == last ? "  " : "| ");
+
+    for (guint i = 0; i < n; i++) {
+        if (parents[i] == (int)node)
+            lastchild = i;
+    }
+    if (lastchild >= 0)
+        g_string_append_printf(out, "%s  |\n", indent->str);
+
+    g_string_append(indent, "  ");
+    for (guint i = 0; i < n; i++) {
+        if (parents[i] == (int)node)
+            vsCliTreeNode(out, indent, names, parents, n, i, lastchild, FALSE);
+    }
+    g_string_truncate(indent, indent->len - 2);
+
+    /* A leaf that closes its parent's list gets a spacer line. */
+    if (lastchild < 0 && node == last)
+        g_string_append_printf(out, "%s\n", indent->str);
+    if (!root)
+        g_string_truncate(indent, indent->len - 2);
+}
+
+void
+vsCliTreeFormat(GString *out, const char *const *names, const int *parents,
+                guint n, guint root)
+{
+    g_autoptr(GString) indent = g_string_new(NULL);
+
+    vsCliTreeNode(out, indent, names, parents, n, root, root, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Times                                                                */
+
+char *
+vsCliFormatTime(gint64 when)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    char buf[128];
+
+    if ((gint64)t != when || !localtime_r(&t, &tm) ||
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+        return g_strdup_printf("%" G_GINT64_FORMAT, when);
+    return g_strdup(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+
+void
+vsCliJsonString(GString *out, const char *str)
+{
+    if (!str) {
+        g_string_append(out, "null");
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        switch (*p) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        default:
+            /* UTF-8 passes through; JSON forbids raw control characters. */
+            if (*p < 0x20 || *p == 0x7f)
+                g_string_append_printf(out, "\\u%04x", *p);
+            else
+                g_string_append_c(out, *p);
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+void
+vsCliJsonSnapshot(GString *out, const vsDomain *dom, const vsSnapshot *snap,
+                  guint indent)
+{
+    g_autofree char *pad = g_strnfill(indent, ' ');
+    const vsSnapshot *cur = vsDomainGetCurrent(dom, NULL);
+    const char *state = vsSnapshotStateToString(vsSnapshotGetState(snap));
+
+    g_string_append_printf(out, "%s{\n%s  \"name\": ", pad, pad);
+    vsCliJsonString(out, vsSnapshotGetName(snap));
+    g_string_append_printf(out, ",\n%s  \"parent\": ", pad);
+    vsCliJsonString(out, vsSnapshotGetParentName(snap));
+    g_string_append_printf(out, ",\n%s  \"state\": ", pad);
+    vsCliJsonString(out, state);
+    g_string_append_printf(out, ",\n%s  \"creationTime\": %" G_GINT64_FORMAT,
+                           pad, vsSnapshotGetCreationTime(snap));
+    g_string_append_printf(out, ",\n%s  \"current\": %s", pad,
+                           cur && g_strcmp0(vsSnapshotGetName(cur),
+                                            vsSnapshotGetName(snap)) == 0
+                           ? "true" : "false");
+    g_string_append_printf(out, ",\n%s  \"location\": ", pad);
+    vsCliJsonString(out, vsSnapshotGetLocationSummary(snap));
+    g_string_append_printf(out, ",\n%s  \"children\": %u", pad,
+                           vsDomainCountChildren(dom, snap));
+    g_string_append_printf(out, ",\n%s  \"descendants\": %u", pad,
+                           vsDomainCountDescendants(dom, snap));
+    g_string_append_printf(out, ",\n%s  \"description\": ", pad);
+    vsCliJsonString(out, vsSnapshotGetDescription(snap));
+    g_string_append_printf(out, "\n%s}", pad);
+}
