@@ -37,7 +37,7 @@ guint vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap);
  * Errors: EXISTS "domain moment %s already exists" (libvirt's text is
  * prefixed "operation failed: "), INVALID when the parent is missing.
  * Used by loaders, which add parents first or call vsTreeAddUnlinked +
- * vsTreeLink for any order. */
+ * vsTreeLinkAll for any order. */
 int vsTreeAdd(vsTree *tree, vsSnapshot *snap, GError **error);
 
 /* Order-independent loading: add every record unlinked, then link all.

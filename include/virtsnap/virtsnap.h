@@ -95,7 +95,8 @@ typedef enum {
  * @len: its length in bytes (> VS_SNAPSHOT_XML_MAX is TOO_LARGE)
  * @flags: vsSnapshotParseFlags
  * @now: seconds since the epoch, stamped as creationTime (and default
- *   name) on a plain create, exactly as libvirt's post-parse does
+ *   name) on a plain create, exactly as libvirt's post-parse does; 0 skips
+ *   that stamping (libvirt's parser tests without a mocked clock)
  * @is_current: (out) (optional): with PARSE_INTERNAL, the <active> value
  *
  * Parses one <domainsnapshot> with libvirt's rules and messages.  Entities,

@@ -39,11 +39,15 @@ for name in "${scenarios[@]}"; do
     actual=$work.out
     (
         cd "$work" || exit 1
-        # A clean environment; VIRTSNAP_WRAPPER (e.g. "valgrind -q
-        # --error-exitcode=99") and the sanitizers' options pass through.
+        # A clean environment; the schema directory, VIRTSNAP_WRAPPER
+        # (e.g. "valgrind -q --error-exitcode=99"), G_DEBUG and the
+        # sanitizers' options pass through.
         exec env -i PATH="$PATH" HOME="$work" TMPDIR="$work" TZ=UTC LC_ALL=C.UTF-8 \
             VIRTSNAP="$VIRTSNAP" VIRTSNAP_STORE="$work/store" CLI_TESTS="$here" \
             VIRTSNAP_WRAPPER="${VIRTSNAP_WRAPPER:-}" \
+            VIRTSNAP_SCHEMA_DIR="${VIRTSNAP_SCHEMA_DIR:-$here/../../data/schemas}" \
+            ${G_DEBUG:+G_DEBUG="$G_DEBUG"} \
+            ${MALLOC_PERTURB_:+MALLOC_PERTURB_="$MALLOC_PERTURB_"} \
             ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
             ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
             ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \

@@ -1,0 +1,372 @@
+/* test-crash.c — crash consistency: interrupt a commit at every step of the
+ * write path (and by SIGKILL at random instants) and prove the VM's file is
+ * exactly the state before or after the operation, never anything else. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "virtsnap/virtsnap.h"
+#include "atomicfile.h"
+#include "testutil.h"
+
+#define VM "demo"
+#define DOMAIN_XML \
+    "<domain type='qemu'><name>demo</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>" \
+    "<memory unit='KiB'>65536</memory><os><type arch='x86_64'>hvm</type></os>" \
+    "<devices><disk type='file' device='disk'>" \
+    "<source file='/var/lib/images/demo.qcow2'/><target dev='vda' bus='virtio'/>" \
+    "</disk></devices></domain>"
+
+static guint interruption_points;
+
+static const char *const step_names[] = {
+    [VS_ATOMIC_STEP_CREATE] = "create", [VS_ATOMIC_STEP_WRITE] = "write",
+    [VS_ATOMIC_STEP_FSYNC] = "fsync", [VS_ATOMIC_STEP_CLOSE] = "close",
+    [VS_ATOMIC_STEP_RENAME] = "rename", [VS_ATOMIC_STEP_DIRSYNC] = "dirsync",
+    [VS_ATOMIC_STEP_UNLINK] = "unlink",
+};
+
+static gint64
+fixedClock(gpointer data)
+{
+    return 1700000000;
+}
+
+/* A fixed clock makes a plain create produce the same bytes in every run. */
+static vsStore *
+openStore(const char *dir)
+{
+    vsStore *store = NULL;
+    g_autoptr(GError) error = NULL;
+    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
+    vsStoreSetClock(store, fixedClock, NULL);
+    return store;
+}
+
+static vsDomain *
+loadWrite(vsStore *store)
+{
+    vsDomain *dom = NULL;
+    g_autoptr(GError) error = NULL;
+    if (vsStoreLoadDomain(&dom, store, VM, NULL, VS_DOMAIN_LOAD_WRITE, &error) < 0)
+        g_error("load: %s", error->message);
+    return dom;
+}
+
+static int
+redefine(vsDomain *dom, const char *name, const char *parent, gint64 when,
+         const char *description, unsigned int flags, GError **error)
+{
+    g_autofree char *p = parent ? g_strdup_printf("<parent><name>%s</name></parent>", parent)
+                                : g_strdup("");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainsnapshot><name>%s</name><description>%s</description><state>shutoff</state>"
+        "%s<creationTime>%" G_GINT64_FORMAT "</creationTime>" DOMAIN_XML "</domainsnapshot>",
+        name, description ? description : "", p, when);
+    return vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                             VS_SNAPSHOT_CREATE_REDEFINE | flags, error);
+}
+
+/* root -> {a -> {a1 -> a1x, a2}, b -> b1}, r2; current a1x. */
+static void
+buildBase(vsStore *store)
+{
+    g_autoptr(vsDomain) dom = loadWrite(store);
+    static const char *tree[][2] = {
+        { "root", NULL }, { "a", "root" }, { "a1", "a" }, { "a1x", "a1" },
+        { "a2", "a" }, { "b", "root" }, { "b1", "b" }, { "r2", NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(tree); i++) {
+        g_autoptr(GError) error = NULL;
+        if (redefine(dom, tree[i][0], tree[i][1], 100 + i, NULL,
+                     g_str_equal(tree[i][0], "a1x") ? VS_SNAPSHOT_CREATE_CURRENT : 0,
+                     &error) < 0)
+            g_error("base: %s", error->message);
+    }
+}
+
+typedef int (*OpFunc)(vsDomain *dom, GError **error);
+
+static int op_create(vsDomain *dom, GError **error)
+{
+    const char *xml = "<domainsnapshot><name>new</name></domainsnapshot>";
+    return vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0, 0, error);
+}
+static int op_redefine_existing(vsDomain *dom, GError **error)
+{
+    return redefine(dom, "a1", "b", 103, "moved", 0, error);
+}
+static int op_redefine_new_current(vsDomain *dom, GError **error)
+{
+    return redefine(dom, "c", "r2", 200, NULL, VS_SNAPSHOT_CREATE_CURRENT, error);
+}
+static int op_set_current(vsDomain *dom, GError **error)
+{
+    return vsDomainSetCurrent(dom, "b", error);
+}
+static int op_delete_single(vsDomain *dom, GError **error)
+{
+    return vsDomainDelete(dom, "a", VS_SNAPSHOT_DELETE_METADATA_ONLY, error);
+}
+static int op_delete_children(vsDomain *dom, GError **error)
+{
+    return vsDomainDelete(dom, "root", VS_SNAPSHOT_DELETE_CHILDREN, error);
+}
+static int op_delete_children_only(vsDomain *dom, GError **error)
+{
+    return vsDomainDelete(dom, "a", VS_SNAPSHOT_DELETE_CHILDREN_ONLY, error);
+}
+static int op_delete_all(vsDomain *dom, GError **error)
+{
+    return vsDomainDeleteAll(dom, error);
+}
+
+static const struct {
+    const char *name;
+    OpFunc fn;
+} ops[] = {
+    { "create", op_create },
+    { "redefine-existing", op_redefine_existing },
+    { "redefine-new-current", op_redefine_new_current },
+    { "set-current", op_set_current },
+    { "delete-single", op_delete_single },
+    { "delete-children", op_delete_children },
+    { "delete-children-only", op_delete_children_only },
+    { "delete-all", op_delete_all },
+};
+
+static char *
+readBulk(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, VM ".xml", NULL);
+    char *data = NULL;
+    if (!g_file_get_contents(path, &data, NULL, NULL))
+        return NULL;   /* no file = no snapshots */
+    return data;
+}
+
+/* The crash hook: die, as a power cut would, before the Nth call of @step. */
+typedef struct {
+    vsAtomicStep step;
+    guint nth;
+    guint seen;
+} CrashPlan;
+
+static int
+crashHook(vsAtomicStep step, gpointer data)
+{
+    CrashPlan *plan = data;
+    if (step == plan->step && ++plan->seen == plan->nth)
+        _exit(99);
+    return 0;
+}
+
+/* Runs @op in a child that dies at the plan's step; returns TRUE when the
+ * child actually died there (FALSE: the op finished before reaching it). */
+static gboolean
+runCrashingChild(const char *dir, OpFunc op, CrashPlan plan)
+{
+    pid_t pid = fork();
+    int status;
+
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        vsStore *store = openStore(dir);
+        vsDomain *dom = loadWrite(store);
+        GError *error = NULL;
+        vsAtomicFileSetFaultHook(crashHook, &plan);
+        if (op(dom, &error) < 0)
+            _exit(2);
+        _exit(0);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 2);
+    return WEXITSTATUS(status) == 99;
+}
+
+static void
+assertNoTemps(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *entry;
+    while ((entry = g_dir_read_name(d)))
+        if (vsAtomicFileIsTemp(entry))
+            g_error("temporary file %s left after the next writer's load", entry);
+}
+
+static void
+test_every_step(void)
+{
+    static const vsAtomicStep steps[] = {
+        VS_ATOMIC_STEP_CREATE, VS_ATOMIC_STEP_WRITE, VS_ATOMIC_STEP_FSYNC,
+        VS_ATOMIC_STEP_CLOSE, VS_ATOMIC_STEP_RENAME, VS_ATOMIC_STEP_DIRSYNC,
+        VS_ATOMIC_STEP_UNLINK,
+    };
+    guint points = 0;
+
+    for (guint o = 0; o < G_N_ELEMENTS(ops); o++) {
+        g_autofree char *refdir = vsTestTempDir();
+        g_autofree char *before = NULL, *after = NULL;
+
+        /* Reference: the file before and after the operation. */
+        {
+            g_autoptr(vsStore) store = openStore(refdir);
+            g_autoptr(GError) error = NULL;
+            buildBase(store);
+            before = readBulk(refdir);
+            g_autoptr(vsDomain) dom = loadWrite(store);
+            if (ops[o].fn(dom, &error) < 0)
+                g_error("%s: %s", ops[o].name, error->message);
+            after = readBulk(refdir);
+        }
+        g_assert_cmpstr(before, !=, after);
+
+        for (guint s = 0; s < G_N_ELEMENTS(steps); s++) {
+            for (guint nth = 1;; nth++) {
+                g_autofree char *dir = vsTestTempDir();
+                g_autofree char *now = NULL;
+                CrashPlan plan = { steps[s], nth, 0 };
+                {
+                    g_autoptr(vsStore) store = openStore(dir);
+                    buildBase(store);
+                }
+                if (!runCrashingChild(dir, ops[o].fn, plan))
+                    break;   /* this step occurs fewer than nth times */
+                points++;
+                now = readBulk(dir);
+                if (g_strcmp0(now, before) != 0 && g_strcmp0(now, after) != 0)
+                    g_error("%s: crash before %s #%u left a file that is neither the old "
+                            "nor the new state", ops[o].name, step_names[steps[s]], nth);
+                /* The next writer loads it (cleaning the dead writer's temp file). */
+                {
+                    g_autoptr(vsStore) store = openStore(dir);
+                    g_autoptr(vsDomain) dom = loadWrite(store);
+                    g_autofree char *mem = NULL;
+                    vsDomainFormat(&mem, dom, NULL);
+                    if (now)
+                        g_assert_cmpuint(vsDomainCount(dom), >, 0);
+                    else
+                        g_assert_cmpuint(vsDomainCount(dom), ==, 0);
+                }
+                assertNoTemps(dir);
+            }
+        }
+    }
+    interruption_points += points;
+    g_test_message("interrupted %u commits at distinct write-path steps", points);
+    g_assert_cmpuint(points, >=, G_N_ELEMENTS(ops) * 5);
+}
+
+/* A child performs a fixed sequence of operations and is SIGKILLed at a
+ * random instant; the file must equal one of the sequence's states. */
+#define SEQ_LEN 24
+
+static int
+seqOp(vsDomain *dom, guint i, GError **error)
+{
+    g_autofree char *name = g_strdup_printf("k%02u", i);
+    g_autofree char *older = i >= 2 ? g_strdup_printf("k%02u", i - 2) : NULL;
+    switch (i % 4) {
+    case 3:   /* k(i-2) was created by the case-1 step two ops ago */
+        return vsDomainDelete(dom, older, 0, error);
+    case 2:
+        return vsDomainSetCurrent(dom, "root", error);
+    default:
+        return redefine(dom, name, "root", 1000 + i, "seq", VS_SNAPSHOT_CREATE_CURRENT, error);
+    }
+}
+
+static void
+test_random_sigkill(void)
+{
+    g_autofree char *refdir = vsTestTempDir();
+    g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
+    gint64 start, duration;
+    guint kills = 0, iterations = g_test_slow() ? 1000 : 200;
+    GRand *rand = g_rand_new_with_seed(20261125);
+
+    /* The reference states. */
+    {
+        g_autoptr(vsStore) store = openStore(refdir);
+        buildBase(store);
+        g_ptr_array_add(states, readBulk(refdir));
+        start = g_get_monotonic_time();
+        g_autoptr(vsDomain) dom = loadWrite(store);
+        for (guint i = 0; i < SEQ_LEN; i++) {
+            g_autoptr(GError) error = NULL;
+            if (seqOp(dom, i, &error) < 0)
+                g_error("seq %u: %s", i, error->message);
+            g_ptr_array_add(states, readBulk(refdir));
+        }
+        duration = g_get_monotonic_time() - start;
+    }
+
+    for (guint it = 0; it < iterations; it++) {
+        g_autofree char *dir = vsTestTempDir();
+        g_autofree char *now = NULL;
+        gboolean known = FALSE;
+        int status;
+        pid_t pid;
+        {
+            g_autoptr(vsStore) store = openStore(dir);
+            buildBase(store);
+        }
+        pid = fork();
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0) {
+            vsStore *store = openStore(dir);
+            vsDomain *dom = loadWrite(store);
+            for (guint i = 0; i < SEQ_LEN; i++) {
+                GError *error = NULL;
+                if (seqOp(dom, i, &error) < 0)
+                    _exit(2);
+            }
+            _exit(0);
+        }
+        g_usleep(g_rand_int_range(rand, 0, (gint32) MAX(duration * 12 / 10, 1000)));
+        kill(pid, SIGKILL);
+        g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+        if (WIFSIGNALED(status))
+            kills++;
+        else
+            g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+
+        now = readBulk(dir);
+        for (guint i = 0; i < states->len && !known; i++)
+            known = g_strcmp0(now, states->pdata[i]) == 0;
+        if (!known)
+            g_error("iteration %u: file after SIGKILL matches no state of the sequence", it);
+        {
+            g_autoptr(vsStore) store = openStore(dir);
+            g_autoptr(vsDomain) dom = loadWrite(store);
+            g_assert_cmpuint(vsDomainCount(dom), >, 0);
+        }
+        assertNoTemps(dir);
+        /* Temp dirs pile up otherwise; this one is done. */
+        {
+            g_autofree char *path = g_build_filename(dir, VM ".xml", NULL);
+            g_unlink(path);
+        }
+    }
+    g_rand_free(rand);
+    interruption_points += kills;
+    g_test_message("SIGKILLed %u of %u runs mid-sequence (%u-op sequence, %" G_GINT64_FORMAT
+                   " us)", kills, iterations, SEQ_LEN, duration);
+    g_assert_cmpuint(kills, >, iterations / 2);
+}
+
+int
+main(int argc, char **argv)
+{
+    int ret;
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/crash/every-write-path-step", test_every_step);
+    g_test_add_func("/crash/random-sigkill", test_random_sigkill);
+    ret = g_test_run();
+    g_print("# interruption points tried: %u\n", interruption_points);
+    return ret;
+}
