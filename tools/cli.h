@@ -57,6 +57,7 @@ typedef struct {
 /* The command groups (one per cmd-*.c). */
 extern const vsCliGroup vsCliGroupSnapshot;
 extern const vsCliGroup vsCliGroupXml;
+extern const vsCliGroup vsCliGroupStore;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {

@@ -25,6 +25,7 @@ static const vsCliGroup vsCliGroupShell;
 static const vsCliGroup *const vsCliGroups[] = {
     &vsCliGroupSnapshot,
     &vsCliGroupXml,
+    &vsCliGroupStore,
     &vsCliGroupShell,
     NULL,
 };

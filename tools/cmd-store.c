@@ -1,0 +1,331 @@
+/* cmd-store.c — the store commands: convert (from libvirt's per-file
+ * layout), export-legacy (back to it), check [--repair].
+ *
+ * Findings are printed one per line on stdout:
+ *   problem: MESSAGE (resolve: HOW)     needs the user's decision
+ *   note: MESSAGE                       informational, never blocks
+ *   resolved: MESSAGE: WHAT WAS DONE    (check --repair: "repaired:")
+ * then what the command did, one line per step. */
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* How the user resolves each kind of problem, in this CLI's words. */
+static const char *
+vsCliLegacyHint(vsLegacyProblem kind)
+{
+    switch (kind) {
+    case VS_LEGACY_PROBLEM_SYMLINK:
+    case VS_LEGACY_PROBLEM_UNREADABLE:
+    case VS_LEGACY_PROBLEM_TOO_LARGE:
+    case VS_LEGACY_PROBLEM_UNPARSABLE:
+    case VS_LEGACY_PROBLEM_JUNK:
+        return "convert --drop-bad leaves it out";
+    case VS_LEGACY_PROBLEM_STALE_TEMP:
+        return "check --repair moves it aside if the committed file is sound, "
+               "convert --drop-bad leaves it out";
+    case VS_LEGACY_PROBLEM_DUPLICATE:
+        return "convert --duplicates=first or --duplicates=last picks one by file name";
+    case VS_LEGACY_PROBLEM_MISSING_PARENT:
+        return "convert --orphans=root, or --root NAME for this one";
+    case VS_LEGACY_PROBLEM_CYCLE:
+        return "convert --root NAME with one snapshot of the cycle";
+    case VS_LEGACY_PROBLEM_SEVERAL_CURRENT:
+        return "convert --current NAME, or --no-current";
+    case VS_LEGACY_PROBLEM_DIVERGED:
+        return "export-legacy --force rewrites the directory from the bulk file";
+    default:
+        return NULL;
+    }
+}
+
+static void
+vsCliPrintFindings(vsCli *cli, const vsLegacyReport *report, const char *done_word)
+{
+    for (guint i = 0; i < vsLegacyReportGetCount(report); i++) {
+        const char *msg = vsLegacyReportGetMessage(report, i);
+        const char *action = vsLegacyReportGetAction(report, i);
+        vsLegacyProblem kind = vsLegacyReportGetProblem(report, i);
+        const char *hint;
+
+        if (action)
+            vsCliPrint(cli, "%s: %s: %s\n", done_word, msg, action);
+        else if (vsLegacyReportIsNote(report, i))
+            vsCliPrint(cli, "note: %s\n", msg);
+        else if ((hint = vsCliLegacyHint(kind)))
+            vsCliPrint(cli, "problem: %s (resolve: %s)\n", msg, hint);
+        else
+            vsCliPrint(cli, "problem: %s\n", msg);
+    }
+}
+
+/* A progress line on a terminal, for directories worth waiting for. */
+#define VS_CLI_PROGRESS_MIN 200
+
+static void
+vsCliProgress(const char *vm, guint done, guint total, gpointer data)
+{
+    if (total < VS_CLI_PROGRESS_MIN)
+        return;
+    if (done == total) {
+        fprintf(stderr, "\r\033[K");
+    } else if (done % 50 == 1) {
+        fprintf(stderr, "\r%s: reading %u/%u files", vm, done, total);
+    }
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------------ */
+/* convert                                                              */
+
+static const vsCliOptDef vsCliOptsConvert[] = {
+    { "domain", VS_CLI_OT_ARGV, 0, "VM name(s)" },
+    { "all", VS_CLI_OT_BOOL, 0, "every VM with a legacy directory" },
+    { "legacy", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "what to do with the directory once converted: move (default: to "
+      ".virtsnap/legacy/VM/N/), keep, remove" },
+    { "drop-bad", VS_CLI_OT_BOOL, 0,
+      "leave out files that are not loadable snapshots (they are kept on disk)" },
+    { "orphans", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "'root': snapshots whose parent does not exist become roots" },
+    { "duplicates", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "'first' or 'last': of several files defining one name, keep the one "
+      "whose file name sorts first or last" },
+    { "current", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "make this snapshot current, whatever the files say" },
+    { "no-current", VS_CLI_OT_BOOL, 0,
+      "when several snapshots are marked current, make none current" },
+    { "root", VS_CLI_OT_ARGV, VS_CLI_OF_NAMED,
+      "make this snapshot a root: breaks a parent cycle or re-roots one orphan "
+      "(repeatable)" },
+    { NULL }
+};
+
+static int
+vsCliParseConvertOptions(vsCli *cli, const vsCliCmd *cmd, vsLegacyOptions *opts)
+{
+    const char *legacy = NULL, *orphans = NULL, *dups = NULL, *current = NULL;
+    const GPtrArray *roots = vsCliOptArgv(cmd, "root");
+    unsigned int flags = 0;
+
+    if (vsCliOptString(cli, cmd, "legacy", &legacy) < 0 ||
+        vsCliOptString(cli, cmd, "orphans", &orphans) < 0 ||
+        vsCliOptString(cli, cmd, "duplicates", &dups) < 0 ||
+        vsCliOptString(cli, cmd, "current", &current) < 0)
+        return -1;
+    if (legacy) {
+        if (strcmp(legacy, "move") == 0) {
+            vsLegacyOptionsSetLeftover(opts, VS_LEGACY_LEFTOVER_MOVE);
+        } else if (strcmp(legacy, "keep") == 0) {
+            vsLegacyOptionsSetLeftover(opts, VS_LEGACY_LEFTOVER_KEEP);
+        } else if (strcmp(legacy, "remove") == 0) {
+            vsLegacyOptionsSetLeftover(opts, VS_LEGACY_LEFTOVER_REMOVE);
+        } else {
+            vsCliError(cli, "invalid --legacy '%s': expected keep, move or remove", legacy);
+            return -1;
+        }
+    }
+    if (orphans) {
+        if (strcmp(orphans, "root") != 0) {
+            vsCliError(cli, "invalid --orphans '%s': expected root", orphans);
+            return -1;
+        }
+        flags |= VS_LEGACY_ORPHANS_ROOT;
+    }
+    if (dups) {
+        if (strcmp(dups, "first") == 0) {
+            flags |= VS_LEGACY_DUPLICATES_FIRST;
+        } else if (strcmp(dups, "last") == 0) {
+            flags |= VS_LEGACY_DUPLICATES_LAST;
+        } else {
+            vsCliError(cli, "invalid --duplicates '%s': expected first or last", dups);
+            return -1;
+        }
+    }
+    if (current && vsCliOptBool(cmd, "no-current")) {
+        vsCliError(cli, "Options --current and --no-current are mutually exclusive");
+        return -1;
+    }
+    if (vsCliOptBool(cmd, "drop-bad"))
+        flags |= VS_LEGACY_DROP_BAD_FILES;
+    if (vsCliOptBool(cmd, "no-current"))
+        flags |= VS_LEGACY_NO_CURRENT;
+    vsLegacyOptionsSetFlags(opts, flags);
+    vsLegacyOptionsSetCurrent(opts, current);
+    for (guint i = 0; roots && i < roots->len; i++)
+        vsLegacyOptionsAddRoot(opts, roots->pdata[i]);
+    if (isatty(STDERR_FILENO))
+        vsLegacyOptionsSetProgress(opts, vsCliProgress, NULL);
+    return 0;
+}
+
+/* The VMs a command names, or every one with a legacy directory. */
+static int
+vsCliStoreTargets(vsCli *cli, const vsCliCmd *cmd, vsStore *store, gboolean all,
+                  GPtrArray **out)
+{
+    const GPtrArray *named = vsCliOptArgv(cmd, "domain");
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
+
+    if (all && named) {
+        vsCliError(cli, "Options --all and <domain> are mutually exclusive");
+        return -1;
+    }
+    if (all) {
+        g_auto(GStrv) legacy = NULL;
+        g_autoptr(GError) err = NULL;
+
+        if (vsStoreListLegacyDomains(&legacy, store, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        for (guint i = 0; legacy[i]; i++)
+            g_ptr_array_add(vms, g_strdup(legacy[i]));
+    } else if (named) {
+        for (guint i = 0; i < named->len; i++)
+            g_ptr_array_add(vms, g_strdup(named->pdata[i]));
+    } else {
+        vsCliError(cli, "command '%s' requires <domain> option or --all", vsCliCmdName(cmd));
+        return -1;
+    }
+    *out = g_steal_pointer(&vms);
+    return 0;
+}
+
+static int
+vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(GPtrArray) vms = NULL;
+    gboolean all = vsCliOptBool(cmd, "all");
+    int ret = 0;
+
+    if (vsCliParseConvertOptions(cli, cmd, opts) < 0 ||
+        vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliStoreTargets(cli, cmd, store, all, &vms) < 0)
+        return -1;
+    if (all && vms->len == 0)
+        vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+
+    for (guint i = 0; i < vms->len; i++) {
+        const char *vm = vms->pdata[i];
+        g_autoptr(vsLegacyReport) report = NULL;
+        g_autoptr(GError) err = NULL;
+        int rc;
+
+        if (vms->len > 1)
+            vsCliPrint(cli, "Domain '%s':\n", vm);
+        rc = vsStoreConvertDomain(&report, store, vm, opts, &err);
+        vsCliPrintFindings(cli, report, "resolved");
+        if (rc < 0) {
+            vsCliError(cli, "Failed to convert domain '%s'", vm);
+            vsCliReportGError(cli, err);
+            ret = -1;
+            continue;
+        }
+        vsCliPrint(cli, "%s", vsLegacyReportGetSummary(report));
+    }
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* export-legacy                                                        */
+
+static const vsCliOptDef vsCliOptsExport[] = {
+    { "domain", VS_CLI_OT_ARGV, VS_CLI_OF_REQUIRED, "VM name(s)" },
+    { "force", VS_CLI_OT_BOOL, 0,
+      "write over an existing directory (entries not exported are moved aside)" },
+    { NULL }
+};
+
+static int
+vsCliCmdExport(vsCli *cli, const vsCliCmd *cmd)
+{
+    const GPtrArray *vms = vsCliOptArgv(cmd, "domain");
+    g_autoptr(vsStore) store = NULL;
+    unsigned int flags = vsCliOptBool(cmd, "force") ? VS_LEGACY_EXPORT_FORCE : 0;
+    int ret = 0;
+
+    if (vsCliOpenStore(cli, FALSE, &store) < 0)
+        return -1;
+    for (guint i = 0; i < vms->len; i++) {
+        const char *vm = vms->pdata[i];
+        g_autoptr(vsLegacyReport) report = NULL;
+        g_autoptr(GError) err = NULL;
+
+        if (vsStoreExportLegacy(&report, store, vm, flags, &err) < 0) {
+            vsCliError(cli, "Failed to export domain '%s'", vm);
+            vsCliReportGError(cli, err);
+            ret = -1;
+            continue;
+        }
+        vsCliPrint(cli, "%s", vsLegacyReportGetSummary(report));
+    }
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* check                                                                */
+
+static const vsCliOptDef vsCliOptsCheck[] = {
+    { "domain", VS_CLI_OT_ARGV, 0, "VM name(s); default: the whole store" },
+    { "repair", VS_CLI_OT_BOOL, 0,
+      "fix what needs no guess (moving files aside, never deleting them)" },
+    { NULL }
+};
+
+static int
+vsCliCmdCheck(vsCli *cli, const vsCliCmd *cmd)
+{
+    const GPtrArray *named = vsCliOptArgv(cmd, "domain");
+    g_autoptr(vsStore) store = NULL;
+    unsigned int flags = vsCliOptBool(cmd, "repair") ? VS_STORE_CHECK_REPAIR : 0;
+    guint unresolved = 0, found = 0;
+
+    if (vsCliOpenStore(cli, FALSE, &store) < 0)
+        return -1;
+    for (guint i = 0; i < (named ? named->len : 1); i++) {
+        g_autoptr(vsLegacyReport) report = NULL;
+        g_autoptr(GError) err = NULL;
+
+        if (vsStoreCheck(&report, store, named ? named->pdata[i] : NULL, flags, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        vsCliPrintFindings(cli, report, "repaired");
+        found += vsLegacyReportGetCount(report);
+        unresolved += vsLegacyReportCountUnresolved(report);
+    }
+    if (found == 0)
+        vsCliPrintExtra(cli, "No problems found\n");
+    if (unresolved > 0) {
+        vsCliError(cli, "%u problem%s need%s a decision", unresolved,
+                   unresolved == 1 ? "" : "s", unresolved == 1 ? "s" : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const vsCliCmdDef vsCliStoreCmds[] = {
+    { "check", "Check the store and libvirt's per-file directories",
+      "Reports leftover legacy directories beside bulk files, VMs not yet\n"
+      "    converted, bulk files that do not load, and every problem of a legacy\n"
+      "    directory that libvirt would silently skip.  --repair fixes what needs\n"
+      "    no guess.", vsCliOptsCheck, vsCliCmdCheck },
+    { "convert", "Convert VMs from libvirt's per-file layout",
+      "Converts DIR/VM/*.xml (libvirt's layout) into the bulk file DIR/VM.xml,\n"
+      "    verifies it, then moves the directory aside (or keeps or removes it).\n"
+      "    A directory with problems is refused until each has a resolution.\n"
+      "    Safe to interrupt and to run again.", vsCliOptsConvert, vsCliCmdConvert },
+    { "export-legacy", "Write VMs back in libvirt's per-file layout",
+      "Writes DIR/VM/SNAP.xml for every snapshot exactly as libvirt 9.0 does,\n"
+      "    so an older libvirt sees them again.  The bulk file stays.",
+      vsCliOptsExport, vsCliCmdExport },
+    { NULL }
+};
+
+const vsCliGroup vsCliGroupStore = { "Store", "store", vsCliStoreCmds };
