@@ -429,8 +429,12 @@ checkDomain(vsStore *store, int dirfd, const char *vm, const GPtrArray *entries,
                               "%s/: left beside %s, and they differ: %s", vm, bulkname, diff);
         }
     } else if (bulk) {
-        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_DIVERGED, vm, vm, NULL,
-                          "%s/: left beside %s, with problems of its own", vm, bulkname);
+        /* Its problems are listed already; whether it matches depends on
+         * the resolutions chosen when it was converted. */
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_LEFTOVER, vm, vm, NULL,
+                          "%s/: left beside %s, with the problems above; 'virtsnap convert "
+                          "%s' with the resolutions used before moves it aside",
+                          vm, bulkname, vm);
     }
     return 0;
 }

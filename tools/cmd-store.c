@@ -160,6 +160,19 @@ vsCliParseConvertOptions(vsCli *cli, const vsCliCmd *cmd, vsLegacyOptions *opts)
     return 0;
 }
 
+/* VM X.xml's directory sits where VM X's bulk file goes, so X.xml is
+ * converted (and its directory moved aside) before X. */
+static void
+vsCliOrderLegacy(GPtrArray *out, GHashTable *pending, const char *vm)
+{
+    g_autofree char *next = g_strdup_printf("%s.xml", vm);
+
+    if (!g_hash_table_remove(pending, vm))
+        return;
+    vsCliOrderLegacy(out, pending, next);
+    g_ptr_array_add(out, g_strdup(vm));
+}
+
 /* The VMs a command names, or every one with a legacy directory. */
 static int
 vsCliStoreTargets(vsCli *cli, const vsCliCmd *cmd, vsStore *store, gboolean all,
@@ -180,8 +193,12 @@ vsCliStoreTargets(vsCli *cli, const vsCliCmd *cmd, vsStore *store, gboolean all,
             vsCliReportGError(cli, err);
             return -1;
         }
+        g_autoptr(GHashTable) pending = g_hash_table_new(g_str_hash, g_str_equal);
+
         for (guint i = 0; legacy[i]; i++)
-            g_ptr_array_add(vms, g_strdup(legacy[i]));
+            g_hash_table_add(pending, legacy[i]);
+        for (guint i = 0; legacy[i]; i++)
+            vsCliOrderLegacy(vms, pending, legacy[i]);
     } else if (named) {
         for (guint i = 0; i < named->len; i++)
             g_ptr_array_add(vms, g_strdup(named->pdata[i]));
