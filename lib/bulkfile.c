@@ -212,10 +212,27 @@ readerFailure(GError **error, const char *label, BulkInput *in,
                    "unreadable XML");
 }
 
+/* Snapshots of one VM mostly embed the same <domain>: keep one copy of
+ * each distinct definition, so memory grows with unique domain bytes. */
+static void
+internDomain(GHashTable *domains, vsSnapshot *snap)
+{
+    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
+    vsXmlSubtree *known;
+
+    if (!domain)
+        return;
+    known = g_hash_table_lookup(domains, domain);
+    if (known)
+        vsSnapshotSetDomain(snap, known);
+    else
+        g_hash_table_add(domains, vsXmlSubtreeRef(domain));
+}
+
 /* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
 static int
-bulkParseRecord(vsTree *tree, xmlTextReaderPtr reader, const char *label, int line,
-                BulkInput *in, ReaderErrors *errs, GError **error)
+bulkParseRecord(vsTree *tree, GHashTable *domains, xmlTextReaderPtr reader, const char *label,
+                int line, BulkInput *in, ReaderErrors *errs, GError **error)
 {
     g_autoptr(vsSnapshot) snap = NULL;
     g_autoptr(GError) perr = NULL;
@@ -229,6 +246,7 @@ bulkParseRecord(vsTree *tree, xmlTextReaderPtr reader, const char *label, int li
                     "%s:%d: %s", label, line, perr->message);
         return -1;
     }
+    internDomain(domains, snap);
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
     return 0;
@@ -239,6 +257,9 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
 {
     g_autoptr(vsTree) tree = vsTreeNew();
     g_autofree char *current = NULL;
+    g_autoptr(GHashTable) domains = g_hash_table_new_full(
+        (GHashFunc) vsXmlSubtreeHash, (GEqualFunc) vsXmlSubtreeEqual,
+        (GDestroyNotify) vsXmlSubtreeUnref, NULL);
     ReaderErrors errs = { 0 };
     xmlTextReaderPtr reader = NULL;
     gboolean seen_root = FALSE, root_closed = FALSE;
@@ -278,7 +299,7 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
             root_closed = TRUE;
         } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
                    strcmp(name, "domainsnapshot") == 0) {
-            if (bulkParseRecord(tree, reader, label, line, in, &errs, error) < 0)
+            if (bulkParseRecord(tree, domains, reader, label, line, in, &errs, error) < 0)
                 goto cleanup;
             /* Skip past the expanded record; the reader frees it as it goes. */
             r = xmlTextReaderNext(reader);

@@ -754,6 +754,16 @@ vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
     return tree->text;
 }
 
+guint
+vsXmlSubtreeHash(const vsXmlSubtree *tree)
+{
+    /* FNV-1a over the canonical bytes. */
+    guint32 h = 2166136261u;
+    for (gsize i = 0; i < tree->len; i++)
+        h = (h ^ (guchar) tree->text[i]) * 16777619u;
+    return h;
+}
+
 gboolean
 vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b)
 {

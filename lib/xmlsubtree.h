@@ -34,6 +34,8 @@ char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
  * '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
 const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
+/* Hash of the canonical bytes (with vsXmlSubtreeEqual: interning tables). */
+guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
 
 /* Parses the subtree's secure XML back into a fresh document (for callers
  * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
