@@ -86,16 +86,6 @@ vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error)
 }
 
 static char *
-formatBulk(const vsTree *tree)
-{
-    g_autofree char *uuid = vsLegacyTreeFindUUID(tree);
-    GString *buf = g_string_new(NULL);
-
-    vsBulkFileFormat(buf, tree, uuid);
-    return g_string_free(buf, FALSE);
-}
-
-static char *
 formatRecord(const vsSnapshot *snap)
 {
     g_autofree char *xml = NULL;
@@ -184,7 +174,6 @@ convertFinish(int dirfd, const char *dirpath, const char *vm, const vsLegacyOpti
     g_autoptr(vsLegacyScan) scan = NULL;
     g_autoptr(vsTree) bulk = NULL;
     g_autofree char *bulkname = g_strdup_printf("%s.xml", vm);
-    g_autofree char *a = NULL, *b = NULL;
     g_autoptr(vsLegacyOptions) defaults = NULL;
 
     if (!opts)
@@ -200,9 +189,7 @@ convertFinish(int dirfd, const char *dirpath, const char *vm, const vsLegacyOpti
         return vsLegacyScanRefuse(scan, dirpath, vm, error);
     if (vsBulkFileRead(&bulk, dirfd, dirpath, bulkname, NULL, error) < 0)
         return -1;
-    a = formatBulk(vsLegacyScanGetTree(scan));
-    b = formatBulk(bulk);
-    if (strcmp(a, b) != 0) {
+    if (!vsLegacyTreesEqual(vsLegacyScanGetTree(scan), bulk)) {
         g_autofree char *diff = describeDiff(vsLegacyScanGetTree(scan), bulk);
         vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_DIVERGED, vm, vm, NULL,
                           "%s/: left beside %s, and they differ: %s", vm, bulkname, diff);
@@ -415,10 +402,7 @@ checkDomain(vsStore *store, int dirfd, const char *vm, const GPtrArray *entries,
                           "convert %s' converts it", vm, vsLegacyScanCountEntries(scan),
                           vsLegacyScanCountEntries(scan) == 1 ? "y" : "ies", vm);
     } else if (bulk && vsLegacyScanGetTree(scan)) {
-        g_autofree char *a = formatBulk(vsLegacyScanGetTree(scan));
-        g_autofree char *b = formatBulk(bulk);
-
-        if (strcmp(a, b) == 0) {
+        if (vsLegacyTreesEqual(vsLegacyScanGetTree(scan), bulk)) {
             vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_LEFTOVER, vm, vm, NULL,
                               "%s/: left beside %s, with the same %u snapshot%s; 'virtsnap "
                               "convert %s' moves it aside", vm, bulkname, vsTreeCount(bulk),

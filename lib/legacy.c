@@ -427,6 +427,7 @@ struct _vsLegacyScan {
     guint unresolved;
     GPtrArray *problems;    /* messages of unresolved problems, in order */
     GPtrArray *converted;   /* borrowed file names of kept entries */
+    GHashTable *domains;    /* distinct <domain>s, shared between records */
     vsTree *tree;
 };
 
@@ -450,6 +451,7 @@ vsLegacyScanFree(vsLegacyScan *scan)
     g_ptr_array_unref(scan->entries);
     g_ptr_array_unref(scan->problems);
     g_ptr_array_unref(scan->converted);
+    g_hash_table_unref(scan->domains);
     if (scan->tree)
         vsTreeFree(scan->tree);
     g_free(scan);
@@ -615,6 +617,14 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
                         "%s: not a snapshot file: %s", e->rel, line);
         return;
     }
+    /* A VM's snapshots mostly embed the same <domain>: keep one copy. */
+    if (vsSnapshotGetDomain(e->snap)) {
+        vsXmlSubtree *known = g_hash_table_lookup(scan->domains, vsSnapshotGetDomain(e->snap));
+        if (known)
+            vsSnapshotSetDomain(e->snap, known);
+        else
+            g_hash_table_add(scan->domains, vsXmlSubtreeRef(vsSnapshotGetDomain(e->snap)));
+    }
     e->keep = TRUE;
 }
 
@@ -632,8 +642,8 @@ scanDuplicates(vsLegacyScan *scan, vsLegacyReport *report, const vsLegacyOptions
     g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                                          (GDestroyNotify) g_ptr_array_unref);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
-    gboolean first = opts->flags & VS_LEGACY_DUPLICATES_FIRST;
-    gboolean last = opts->flags & VS_LEGACY_DUPLICATES_LAST;
+    gboolean first = (opts->flags & VS_LEGACY_DUPLICATES_FIRST) != 0;
+    gboolean last = (opts->flags & VS_LEGACY_DUPLICATES_LAST) != 0;
 
     for (guint i = 0; i < scan->entries->len; i++) {
         LegacyEntry *e = scan->entries->pdata[i];
@@ -833,6 +843,9 @@ vsLegacyScanDir(vsLegacyScan **out, int dirfd, const char *dirpath, const char *
     scan->entries = g_ptr_array_new_with_free_func(legacyEntryFree);
     scan->problems = g_ptr_array_new_with_free_func(g_free);
     scan->converted = g_ptr_array_new();
+    scan->domains = g_hash_table_new_full((GHashFunc) vsXmlSubtreeHash,
+                                          (GEqualFunc) vsXmlSubtreeEqual,
+                                          (GDestroyNotify) vsXmlSubtreeUnref, NULL);
     if (S_ISLNK(st.st_mode)) {
         scanNoteSymlinkDir(scan, report, dirpath);
         *out = g_steal_pointer(&scan);
@@ -1004,12 +1017,33 @@ vsLegacyTreeFindUUID(const vsTree *tree)
 /* ------------------------------------------------------------------ */
 /* Converting                                                           */
 
-static char *
-formatBulk(const vsTree *tree, const char *uuid)
+gboolean
+vsLegacyTreesEqual(const vsTree *a, const vsTree *b)
 {
-    GString *buf = g_string_new(NULL);
-    vsBulkFileFormat(buf, tree, uuid);
-    return g_string_free(buf, FALSE);
+    g_autofree char *uuid_a = vsLegacyTreeFindUUID(a);
+    g_autofree char *uuid_b = vsLegacyTreeFindUUID(b);
+    g_autoptr(GPtrArray) la = NULL;
+    g_autoptr(GPtrArray) lb = NULL;
+    g_autoptr(GString) fa = g_string_new(NULL);
+    g_autoptr(GString) fb = g_string_new(NULL);
+    const vsSnapshot *ca = vsTreeGetCurrent(a), *cb = vsTreeGetCurrent(b);
+
+    /* The bulk documents of both, a record at a time: the same verdict as
+     * comparing the whole formatted files, in the memory of one record. */
+    if ((ca == NULL) != (cb == NULL) ||
+        (ca && strcmp(vsSnapshotGetName(ca), vsSnapshotGetName(cb)) != 0) ||
+        vsTreeCount(a) != vsTreeCount(b) ||
+        vsTreeList(&la, a, NULL, 0, NULL) < 0 || vsTreeList(&lb, b, NULL, 0, NULL) < 0)
+        return FALSE;
+    for (guint i = 0; i < la->len; i++) {
+        g_string_truncate(fa, 0);
+        g_string_truncate(fb, 0);
+        vsSnapshotFormatBuf(fa, la->pdata[i], uuid_a, VS_SNAPSHOT_FORMAT_SECURE, 1);
+        vsSnapshotFormatBuf(fb, lb->pdata[i], uuid_b, VS_SNAPSHOT_FORMAT_SECURE, 1);
+        if (!g_string_equal(fa, fb))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 int
@@ -1093,8 +1127,6 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
         g_autoptr(vsTree) back = NULL;
         g_autoptr(GError) rerr = NULL;
         g_autofree char *uuid = vsLegacyTreeFindUUID(tree);
-        g_autofree char *want = NULL;
-        g_autofree char *got = NULL;
         const vsSnapshot *cur = vsTreeGetCurrent(tree);
 
         if (vsAtomicFileOpen(&af, dirfd, dirpath, bulk, error) < 0 ||
@@ -1103,10 +1135,8 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
             return -1;
 
         /* The directory is touched only once the file reads back equal. */
-        want = formatBulk(tree, uuid);
-        if (vsBulkFileRead(&back, dirfd, dirpath, bulk, NULL, &rerr) == 0)
-            got = formatBulk(back, uuid);
-        if (!got || strcmp(want, got) != 0) {
+        if (vsBulkFileRead(&back, dirfd, dirpath, bulk, NULL, &rerr) < 0 ||
+            !vsLegacyTreesEqual(tree, back)) {
             vsAtomicFileRemove(dirfd, dirpath, bulk, NULL);
             return vsErr(error, VS_ERROR_CORRUPT,
                          "%s/%s: the converted file does not read back as written (%s); "
@@ -1170,23 +1200,80 @@ vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *v
 /* ------------------------------------------------------------------ */
 /* Writing back                                                         */
 
-static int
-exportOne(int vfd, const char *vmpath, const vsSnapshot *snap, const char *uuid,
-          gboolean current, GError **error)
+/* One export file being written: "<snap>.xml.vstmp-XXXXXX" until renamed. */
+typedef struct {
+    char *final;
+    char *temp;
+} ExportFile;
+
+static void
+exportFileFree(gpointer data)
 {
-    g_autoptr(vsAtomicFile) af = NULL;
+    ExportFile *f = data;
+    g_free(f->final);
+    g_free(f->temp);
+    g_free(f);
+}
+
+static int
+exportWriteAll(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        data += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Writes @snap to a new temporary file in @vfd (exclusive, no symlink
+ * followed, mode 0600), named so vsAtomicFileIsTemp knows it. */
+static int
+exportWriteTemp(ExportFile **out, int vfd, const char *vmpath, const vsSnapshot *snap,
+                const char *uuid, gboolean current, GError **error)
+{
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     g_autofree char *xml = NULL;
-    g_autofree char *file = g_strdup_printf("%s.xml", vsSnapshotGetName(snap));
+    ExportFile *f;
     unsigned int flags = VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL;
+    int fd = -1;
 
     if (current)
         flags |= VS_SNAPSHOT_FORMAT_CURRENT;
-    if (vsSnapshotFormat(&xml, snap, uuid, flags, error) < 0 ||
-        vsAtomicFileOpen(&af, vfd, vmpath, file, error) < 0)
+    if (vsSnapshotFormat(&xml, snap, uuid, flags, error) < 0)
         return -1;
-    vsAtomicFileWrite(af, VS_LEGACY_HEADER, strlen(VS_LEGACY_HEADER));
-    vsAtomicFileWrite(af, xml, strlen(xml));
-    return vsAtomicFileCommit(af, error);
+    f = g_new0(ExportFile, 1);
+    f->final = g_strdup_printf("%s.xml", vsSnapshotGetName(snap));
+    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+        char suffix[7];
+        for (int i = 0; i < 6; i++)
+            suffix[i] = alnum[g_random_int_range(0, sizeof(alnum) - 1)];
+        suffix[6] = '\0';
+        g_free(f->temp);
+        f->temp = g_strdup_printf("%s" VS_ATOMIC_TEMP_MARK "%s", f->final, suffix);
+        fd = openat(vfd, f->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        vsErrErrno(error, errno, "%s/%s: cannot create", vmpath, f->temp);
+        exportFileFree(f);
+        return -1;
+    }
+    if (exportWriteAll(fd, VS_LEGACY_HEADER, strlen(VS_LEGACY_HEADER)) < 0 ||
+        exportWriteAll(fd, xml, strlen(xml)) < 0 || close(fd) < 0) {
+        int errsv = errno;
+        unlinkat(vfd, f->temp, 0);
+        vsErrErrno(error, errsv, "%s/%s: cannot write", vmpath, f->temp);
+        exportFileFree(f);
+        return -1;
+    }
+    *out = f;
+    return 0;
 }
 
 int
@@ -1196,6 +1283,8 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
     g_autofree char *vmpath = g_strdup_printf("%s/%s", dirpath, vm);
     g_autoptr(GPtrArray) all = NULL;
     g_autoptr(GPtrArray) existing = NULL;
+    g_autoptr(GPtrArray) files = NULL;
+    guint renamed = 0;
     g_autoptr(GHashTable) written = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     const vsSnapshot *cur = vsTreeGetCurrent(tree);
     g_autofree char *aside = NULL;
@@ -1240,13 +1329,33 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
         goto cleanup;
     }
 
+    /* Every file is replaced atomically (temporary, then rename), but the
+     * flushes are batched: one syncfs before the renames and one directory
+     * fsync after them, instead of two fsyncs per file — for thousands of
+     * snapshots that is seconds instead of minutes.  A crash leaves the old
+     * files or the new ones, plus temporaries a forced export removes. */
     if (vsTreeList(&all, tree, NULL, 0, error) < 0)
         goto cleanup;
+    files = g_ptr_array_new_with_free_func(exportFileFree);
     for (guint i = 0; i < all->len; i++) {
         const vsSnapshot *snap = all->pdata[i];
-        if (exportOne(vfd, vmpath, snap, uuid, snap == cur, error) < 0)
+        ExportFile *f = NULL;
+
+        if (exportWriteTemp(&f, vfd, vmpath, snap, uuid, snap == cur, error) < 0)
             goto cleanup;
-        g_hash_table_add(written, g_strdup_printf("%s.xml", vsSnapshotGetName(snap)));
+        g_ptr_array_add(files, f);
+        g_hash_table_add(written, g_strdup(f->final));
+    }
+    if (syncfs(vfd) < 0) {
+        vsErrErrno(error, errno, "%s: cannot flush the new files to disk", vmpath);
+        goto cleanup;
+    }
+    for (; renamed < files->len; renamed++) {
+        ExportFile *f = files->pdata[renamed];
+        if (renameat(vfd, f->temp, vfd, f->final) < 0) {
+            vsErrErrno(error, errno, "%s/%s: cannot rename to %s", vmpath, f->temp, f->final);
+            goto cleanup;
+        }
     }
 
     /* Anything else would change what libvirt loads: out of the way. */
@@ -1286,6 +1395,9 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
     ret = 0;
 
  cleanup:
+    /* Temporaries not renamed yet are nobody's data. */
+    for (guint i = renamed; files && i < files->len; i++)
+        unlinkat(vfd, ((ExportFile *) files->pdata[i])->temp, 0);
     if (vfd >= 0)
         close(vfd);
     return ret;

@@ -78,6 +78,10 @@ const GPtrArray *vsLegacyScanGetConverted(const vsLegacyScan *scan);
 int vsLegacyScanRefuse(const vsLegacyScan *scan, const char *dirpath,
                        const char *vm, GError **error);
 
+/* Whether the two trees format to the same bulk document (each with the
+ * UUID its own records give): compared a record at a time. */
+gboolean vsLegacyTreesEqual(const vsTree *a, const vsTree *b);
+
 /* The VM UUID recorded in the tree's <domain>s (first one), or NULL. */
 char *vsLegacyTreeFindUUID(const vsTree *tree);
 

@@ -285,10 +285,10 @@ vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uu
         if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
                                  dom->lockfd >= 0, store->compress, error) < 0)
             return -1;
-        if (dom->tree)
-            store->commits++;  /* the conversion wrote the bulk file */
-        else
+        if (!dom->tree)
             dom->tree = vsTreeNew();
+        else if (dom->lockfd >= 0)
+            store->commits++;  /* the conversion wrote the bulk file */
     }
     if (dom->lockfd >= 0)
         storeCleanTemps(store, dom->file);

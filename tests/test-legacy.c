@@ -972,17 +972,13 @@ testHook(void)
 
     /* A broken directory is refused for writing too, untouched. */
     putStandard(&env, "w");
-    setupJunk(&env);
     {
-        g_autofree char *fixed = NULL;
         g_autoptr(vsDomain) dom = NULL;
         g_autofree char *want = g_strdup_printf(
             "%s/w/: legacy snapshot directory has 1 unresolved problem (w/junk.txt: not a "
             "snapshot file: (domain_snapshot):1: Start tag expected, '<' not found); "
             "'virtsnap check w' lists them, 'virtsnap convert w' with a resolution "
             "converts it", env.dir);
-        (void) fixed;
-        /* setupJunk wrote vm/junk.txt; put one in w/ as well. */
         putFile(&env, "w/junk.txt", "hello world\n", -1);
         g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, VS_DOMAIN_LOAD_WRITE,
                                           &err), ==, -1);
@@ -1277,18 +1273,44 @@ virshChown(const Virsh *v)
     g_assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
+static char *virshRunV(const Virsh *v, gboolean quiet, const char *arg0, va_list ap);
+
 /* Runs virsh -q -c URI ARGS...; its stdout, or aborts the test. */
 static char *
 virshRun(const Virsh *v, const char *arg0, ...)
 {
+    va_list ap;
+    char *out;
+
+    va_start(ap, arg0);
+    out = virshRunV(v, TRUE, arg0, ap);
+    va_end(ap);
+    return out;
+}
+
+/* The same without -q: the whole output, as a user sees it. */
+static char *
+virshRunFull(const Virsh *v, const char *arg0, ...)
+{
+    va_list ap;
+    char *out;
+
+    va_start(ap, arg0);
+    out = virshRunV(v, FALSE, arg0, ap);
+    va_end(ap);
+    return out;
+}
+
+static char *
+virshRunV(const Virsh *v, gboolean quiet, const char *arg0, va_list ap)
+{
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
     g_autofree char *home = g_strdup_printf("HOME=%s", v->root);
-    const char *envp[] = { home, "LC_ALL=C", "TZ=UTC", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                           NULL };
+    const char *envp[] = { home, "LC_ALL=C.UTF-8", "TZ=UTC",
+                           "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
     char *out = NULL, *errout = NULL;
     int status = 0;
-    va_list ap;
 
     if (v->as_nobody) {
         g_ptr_array_add(argv, "setpriv");
@@ -1297,13 +1319,12 @@ virshRun(const Virsh *v, const char *arg0, ...)
         g_ptr_array_add(argv, "--clear-groups");
     }
     g_ptr_array_add(argv, "virsh");
-    g_ptr_array_add(argv, "-q");
+    if (quiet)
+        g_ptr_array_add(argv, "-q");
     g_ptr_array_add(argv, "-c");
     g_ptr_array_add(argv, v->uri);
-    va_start(ap, arg0);
     for (const char *a = arg0; a; a = va_arg(ap, const char *))
         g_ptr_array_add(argv, (gpointer) a);
-    va_end(ap);
     g_ptr_array_add(argv, NULL);
     g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, (char **) envp, G_SPAWN_SEARCH_PATH,
                                NULL, NULL, &out, &errout, &status, &err));
@@ -1410,6 +1431,86 @@ assertSameXML(const Virsh *v, Env *env, const char *vm)
     }
 }
 
+/* The virtsnap program built with this test (tools/virtsnap beside
+ * tests/), or NULL when it is not there. */
+static char *
+virtsnapBinary(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    char *bin = dir ? g_build_filename(dir, "..", "tools", "virtsnap", NULL) : NULL;
+
+    if (bin && !g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
+        g_clear_pointer(&bin, g_free);
+    return bin;
+}
+
+static char *
+virtsnapRun(const char *bin, const char *store, const char *arg0, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *storeenv = g_strdup_printf("VIRTSNAP_STORE=%s", store);
+    const char *envp[] = { storeenv, "LC_ALL=C.UTF-8", "TZ=UTC", NULL };
+    char *out = NULL;
+    g_autofree char *errout = NULL;
+    int status = 0;
+    va_list ap;
+
+    g_ptr_array_add(argv, (gpointer) bin);
+    va_start(ap, arg0);
+    for (const char *a = arg0; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (gpointer) a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, (char **) envp, 0, NULL, NULL,
+                               &out, &errout, &status, &err));
+    g_assert_no_error(err);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("virtsnap %s failed: %s", arg0, errout);
+    return out;
+}
+
+/* What virtsnap prints equals what virsh prints, byte for byte: the
+ * listing with parents, the tree, the current name, every dumpxml. */
+static void
+assertSameOutput(const Virsh *v, Env *env)
+{
+    g_autofree char *bin = virtsnapBinary();
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    static const char *const lists[][2] = {
+        { "--parent", NULL }, { "--tree", NULL }, { "--roots", NULL }, { "--leaves", NULL },
+    };
+
+    if (!bin) {
+        g_test_message("tools/virtsnap not built: CLI output not compared with virsh");
+        return;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
+        g_autofree char *theirs = virshRunFull(v, "snapshot-list", "peer1", lists[i][0], NULL);
+        g_autofree char *ours = virtsnapRun(bin, env->dir, "snapshot-list", "peer1",
+                                            lists[i][0], NULL);
+        g_assert_cmpstr(ours, ==, theirs);
+    }
+    {
+        g_autofree char *theirs = virshRunFull(v, "snapshot-current", "peer1", "--name", NULL);
+        g_autofree char *ours = virtsnapRun(bin, env->dir, "snapshot-current", "peer1",
+                                            "--name", NULL);
+        g_assert_cmpstr(ours, ==, theirs);
+    }
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, "peer1", NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    for (guint i = 0; i < all->len; i++) {
+        const char *name = vsSnapshotGetName(all->pdata[i]);
+        g_autofree char *theirs = virshRunFull(v, "snapshot-dumpxml", "peer1",
+                                               "--security-info", "--", name, NULL);
+        g_autofree char *ours = virtsnapRun(bin, env->dir, "snapshot-dumpxml", "peer1",
+                                            "--security-info", "--", name, NULL);
+        g_assert_cmpstr(ours, ==, theirs);
+    }
+}
+
 /* Ours -> export-legacy -> libvirt 9.0 loads the directory and sees the
  * same tree, current and XML. */
 static void
@@ -1451,6 +1552,7 @@ testLibvirtLoadsExport(void)
     g_assert_cmpstr(ours, ==, "a<root b<root b1<b root< x & y<b *a");
     g_assert_cmpstr(theirs, ==, ours);
     assertSameXML(&v, &env, "peer1");
+    assertSameOutput(&v, &env);
     vsStoreFree(env.store);
     g_free(env.dir);
     virshClear(&v);
@@ -1507,6 +1609,7 @@ testConvertLibvirtWritten(void)
     ours = describeSorted(&env, "peer1");
     g_assert_cmpstr(ours, ==, theirs);
     assertSameXML(&v, &env, "peer1");
+    assertSameOutput(&v, &env);
     vsStoreFree(env.store);
     g_free(env.dir);
     virshClear(&v);

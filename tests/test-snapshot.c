@@ -986,8 +986,8 @@ testNameCheck(void)
     g_assert_cmpint(vsSnapshotNameCheck(longest, &error), ==, 0);
     g_assert_cmpint(vsSnapshotNameCheck(toolong, &error), <, 0);
     g_assert_cmpstr(error->message, ==,
-                    "invalid snapshot name 'qqqqqqqqqqqqqqqqqqqq...': name is 201 bytes, "
-                    "longer than 200");
+                    "invalid snapshot name 'qqqqqqqqqqqqqqqqqqqq...': name is 248 bytes, "
+                    "longer than 247");
 }
 
 static void

@@ -66,6 +66,9 @@ struct _vsCli {
     gboolean have_now;      /* VIRTSNAP_NOW set: fixed clock for creates */
     gint64 now;
     gboolean quit;          /* a `quit` command ran */
+    gboolean stdin_commands; /* commands are read from standard input */
+    vsStore *store;         /* opened by the first vsCliLoadDomain */
+    GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
 };
 
 /* --- options of a parsed command ---------------------------------- */
@@ -94,11 +97,19 @@ void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* --- store access (errors reported) --------------------------------- */
 
+/* A new store handle of the caller's.  Drops the VM handles kept by
+ * vsCliLoadDomain first (and so their locks): the caller may lock any VM. */
 int vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out);
-/* Opens the store and loads the VM named by the command's "domain"
- * option; @write takes the VM's lock (mutating commands). */
+/* The VM named by the command's "domain" option, borrowed.  @write takes
+ * the VM's lock (mutating commands; the store directory is created if
+ * missing).  Handles are kept while the commands of a batch follow each
+ * other, so a batch loads each VM once and our own writes are seen; they
+ * are dropped (locks released) before waiting for input, before an
+ * editor runs, by vsCliOpenStore and at exit. */
 int vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
-                    vsStore **store_out, vsDomain **dom_out);
+                    vsDomain **dom_out);
+/* Drops every kept VM handle (releasing their locks). */
+void vsCliFlushDomains(vsCli *cli);
 /* Reads at most @max bytes of @path ("-" is standard input when
  * @dash_is_stdin); a longer file is a TOO_LARGE error. */
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,

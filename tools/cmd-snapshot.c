@@ -5,10 +5,7 @@
  * touches metadata only), and a few options supply what a hypervisor
  * would (--domain-xml, --state).
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -108,8 +105,7 @@ vsCliCreate(vsCli *cli, const vsCliCmd *cmd, const char *xml, gsize len,
             unsigned int flags, const char *from)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autofree char *domxml = NULL;
     g_autofree char *name = NULL;
     const char *domfile = NULL;
@@ -131,7 +127,7 @@ vsCliCreate(vsCli *cli, const vsCliCmd *cmd, const char *xml, gsize len,
     if (domfile && vsCliReadXml(cli, domfile, &domxml, &domlen) < 0)
         return -1;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     if (vsDomainCreateXML(&name, dom, xml, len, domxml, state, flags, &err) < 0) {
         vsCliReportGError(cli, err);
@@ -411,8 +407,7 @@ static int
 vsCliCmdCurrent(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     const vsSnapshot *snap;
     const char *snapname = NULL;
     gboolean json = vsCliOptBool(cmd, "json");
@@ -426,7 +421,7 @@ vsCliCmdCurrent(vsCli *cli, const vsCliCmd *cmd)
         return -1;
 
     if (snapname) {
-        if (vsCliLoadDomain(cli, cmd, TRUE, &store, &dom) < 0)
+        if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
             return -1;
         if (vsDomainSetCurrent(dom, snapname, &err) < 0) {
             vsCliReportGError(cli, err);
@@ -436,7 +431,7 @@ vsCliCmdCurrent(vsCli *cli, const vsCliCmd *cmd)
         return 0;
     }
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if (!(snap = vsDomainGetCurrent(dom, NULL))) {
         vsCliError(cli, "domain '%s' has no current snapshot", vsDomainGetName(dom));
@@ -537,8 +532,7 @@ static int
 vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autofree char *name = NULL;
     g_autofree char *doc = NULL;
     g_autofree char *edited = NULL;
@@ -557,17 +551,16 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliOptBool(cmd, "current") && vsCliOptBool(cmd, "snapshotname"))
         define_flags |= VS_SNAPSHOT_CREATE_CURRENT;
 
-    /* The lock is not held while the editor runs: the definition is
-     * compared again before it is replaced, as virsh does. */
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    /* No lock is held while the editor runs: the definition is compared
+     * again, under the lock, before it is replaced, as virsh does. */
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", FALSE, dom, &snap) < 0)
         return -1;
     name = g_strdup(vsSnapshotGetName(snap));
     if (vsCliFormatSnapshot(cli, snap, VS_SNAPSHOT_FORMAT_SECURE, &doc) < 0)
         goto cleanup;
-    g_clear_pointer(&dom, vsDomainFree);
-    g_clear_pointer(&store, vsStoreFree);
+    dom = NULL;
 
     /* The file holds secrets: g_file_open_tmp creates it 0600. */
     if ((fd = g_file_open_tmp("virtsnapXXXXXX.xml", &tmp, &err)) < 0) {
@@ -588,6 +581,8 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
         int c;
 
         if (run_editor) {
+            /* No lock may be held while a person edits. */
+            vsCliFlushDomains(cli);
             if (vsCliRunEditor(cli, tmp) < 0)
                 goto cleanup;
             g_clear_pointer(&edited, g_free);
@@ -603,7 +598,7 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
         }
 
         g_clear_error(&err);
-        if (vsCliLoadDomain(cli, cmd, TRUE, &store, &dom) < 0)
+        if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
             goto cleanup;
         if (!(cur = vsDomainLookup(dom, name, &err)) ||
             vsSnapshotFormat(&reread, cur, NULL, VS_SNAPSHOT_FORMAT_SECURE, &err) < 0) {
@@ -624,8 +619,8 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
             break;
         }
 
-        g_clear_pointer(&dom, vsDomainFree);
-        g_clear_pointer(&store, vsStoreFree);
+        dom = NULL;
+        vsCliFlushDomains(cli);
         c = vsCliAskReedit(cli, msg);
         if (c == 'y' || c == 'f') {
             run_editor = c == 'y';
@@ -681,13 +676,12 @@ static const vsCliOptDef vsCliOptsInfo[] = {
 static int
 vsCliCmdInfo(vsCli *cli, const vsCliCmd *cmd)
 {
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     const vsSnapshot *snap;
     const vsSnapshot *cur;
     const char *parent;
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;
@@ -769,8 +763,7 @@ vsCliCmdList(vsCli *cli, const vsCliCmd *cmd)
         { "external", VS_SNAPSHOT_LIST_EXTERNAL },
     };
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autoptr(GPtrArray) list = NULL;
     const vsSnapshot *start = NULL;
     gboolean tree = vsCliOptBool(cmd, "tree");
@@ -817,7 +810,7 @@ vsCliCmdList(vsCli *cli, const vsCliCmd *cmd)
         flags |= VS_SNAPSHOT_LIST_DESCENDANTS;
     }
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if ((from || current) &&
         vsCliLookupSnapshot(cli, cmd, "from", TRUE, dom, &start) < 0)
@@ -1006,8 +999,7 @@ static int
 vsCliCmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autofree char *xml = NULL;
     const vsSnapshot *snap;
     const char *name = NULL;
@@ -1015,7 +1007,7 @@ vsCliCmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
 
     if (vsCliOptString(cli, cmd, "snapshotname", &name) < 0)
         return -1;
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if (!(snap = vsDomainLookup(dom, name, &err))) {
         vsCliReportGError(cli, err);
@@ -1047,12 +1039,11 @@ static const vsCliOptDef vsCliOptsParent[] = {
 static int
 vsCliCmdParent(vsCli *cli, const vsCliCmd *cmd)
 {
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     const vsSnapshot *snap;
     const vsSnapshot *parent;
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;
@@ -1088,12 +1079,11 @@ static int
 vsCliCmdRevert(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autofree char *name = NULL;
     const vsSnapshot *snap;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;
@@ -1133,13 +1123,12 @@ static int
 vsCliCmdDelete(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsDomain *dom = NULL;
     g_autofree char *name = NULL;
     const vsSnapshot *snap;
     unsigned int flags = 0;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &store, &dom) < 0)
+    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;

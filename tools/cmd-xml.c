@@ -24,8 +24,8 @@ static const vsCliOptDef vsCliOptsXml[] = {
     { NULL }
 };
 
-/* The textual forms libvirt accepts: 32 hex digits, dashes anywhere
- * between pairs (we require the canonical 8-4-4-4-12 or none). */
+/* 32 hex digits, plain or in the canonical 8-4-4-4-12 form; anything
+ * else would be printed into the XML as it is. */
 static gboolean
 vsCliUuidValid(const char *uuid)
 {
@@ -62,6 +62,10 @@ vsCliCmdXml(vsCli *cli, const vsCliCmd *cmd)
         vsCliOptString(cli, cmd, "now", &nowstr) < 0)
         return -1;
 
+    if (strcmp(file, "-") == 0 && cli->stdin_commands) {
+        vsCliError(cli, "standard input holds the commands; give the document as a file");
+        return -1;
+    }
     if (uuid && !vsCliUuidValid(uuid)) {
         vsCliError(cli, "malformed uuid '%s'", uuid);
         return -1;

@@ -11,7 +11,6 @@
 #include <locale.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -195,8 +194,8 @@ vsCliFixedClock(gpointer data)
     return *(const gint64 *)data;
 }
 
-int
-vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out)
+static int
+vsCliStoreOpenFlags(vsCli *cli, gboolean create, vsStore **out)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(vsStore) store = NULL;
@@ -213,27 +212,73 @@ vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out)
 }
 
 int
+vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out)
+{
+    vsCliFlushDomains(cli);
+    return vsCliStoreOpenFlags(cli, create, out);
+}
+
+void
+vsCliFlushDomains(vsCli *cli)
+{
+    if (cli->domains)
+        g_hash_table_remove_all(cli->domains);
+}
+
+typedef struct {
+    vsDomain *dom;
+    gboolean write;
+} vsCliDomainEntry;
+
+static void
+vsCliDomainEntryFree(gpointer data)
+{
+    vsCliDomainEntry *e = data;
+
+    vsDomainFree(e->dom);
+    g_free(e);
+}
+
+int
 vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
-                vsStore **store_out, vsDomain **dom_out)
+                vsDomain **dom_out)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
+    vsCliDomainEntry *e;
+    vsDomain *dom = NULL;
     const char *vm = NULL;
 
     if (vsCliOptString(cli, cmd, "domain", &vm) < 0)
         return -1;
     g_assert(vm);   /* a required option */
+
+    if (!cli->domains)
+        cli->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             vsCliDomainEntryFree);
+    /* A kept write handle serves everything: its lock has been held since
+     * it was loaded, so it is current.  A read-only one is replaced by a
+     * fresh locked load before a write (never write from a stale view). */
+    e = g_hash_table_lookup(cli->domains, vm);
+    if (e && (e->write || !write)) {
+        *dom_out = e->dom;
+        return 0;
+    }
+    if (e)
+        g_hash_table_remove(cli->domains, vm);
+
     /* Read commands fail on a missing store rather than creating it. */
-    if (vsCliOpenStore(cli, write, &store) < 0)
+    if (!cli->store && vsCliStoreOpenFlags(cli, write, &cli->store) < 0)
         return -1;
-    if (vsStoreLoadDomain(&dom, store, vm, NULL,
+    if (vsStoreLoadDomain(&dom, cli->store, vm, NULL,
                           write ? VS_DOMAIN_LOAD_WRITE : 0, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
     }
-    *store_out = g_steal_pointer(&store);
-    *dom_out = g_steal_pointer(&dom);
+    e = g_new0(vsCliDomainEntry, 1);
+    e->dom = dom;
+    e->write = write;
+    g_hash_table_insert(cli->domains, g_strdup(vm), e);
+    *dom_out = dom;
     return 0;
 }
 
@@ -754,31 +799,63 @@ vsCliRunString(vsCli *cli, const char *str)
     return vsCliRun(cli, cmds);
 }
 
-/* Reads one line (without its newline) of at most VS_CLI_MAX_LINE bytes;
- * FALSE at end of input.  *too_long reports a line that was cut. */
+/* Standard input, read with our own buffer so we know when the next
+ * read would block. */
+typedef struct {
+    GString *buf;       /* bytes read but not yet returned */
+    gboolean eof;
+} vsCliInput;
+
+/* Reads one line (without its newline) into @line; FALSE at the end of
+ * input.  A line over VS_CLI_MAX_LINE bytes sets *too_long and is
+ * skipped.  Before waiting for more input the kept VM handles are
+ * dropped: a pause in the input must not keep other writers locked out. */
 static gboolean
-vsCliReadLine(FILE *in, GString *line, gboolean *too_long)
+vsCliReadLine(vsCli *cli, vsCliInput *in, GString *line, gboolean *too_long)
 {
-    char chunk[4096];
-    gboolean any = FALSE;
+    gsize skipped = 0;
 
-    g_string_truncate(line, 0);
     *too_long = FALSE;
-    while (fgets(chunk, sizeof(chunk), in)) {
-        gsize n = strlen(chunk);
-        gboolean eol = n > 0 && chunk[n - 1] == '\n';
+    g_string_truncate(line, 0);
+    for (;;) {
+        char *nl = memchr(in->buf->str, '\n', in->buf->len);
+        char chunk[65536];
+        ssize_t n;
 
-        any = TRUE;
-        if (eol)
-            chunk[--n] = '\0';
-        if (line->len + n > VS_CLI_MAX_LINE)
-            *too_long = TRUE;
+        if (nl) {
+            gsize len = nl - in->buf->str;
+
+            if (skipped + len > VS_CLI_MAX_LINE)
+                *too_long = TRUE;
+            else
+                g_string_append_len(line, in->buf->str, len);
+            g_string_erase(in->buf, 0, len + 1);
+            return TRUE;
+        }
+        if (in->eof) {
+            if (in->buf->len == 0 && skipped == 0)
+                return FALSE;
+            if (skipped + in->buf->len > VS_CLI_MAX_LINE)
+                *too_long = TRUE;
+            else
+                g_string_append_len(line, in->buf->str, in->buf->len);
+            g_string_truncate(in->buf, 0);
+            return TRUE;
+        }
+        /* Keep memory bounded on an endless line. */
+        if (in->buf->len > VS_CLI_MAX_LINE) {
+            skipped += in->buf->len;
+            g_string_truncate(in->buf, 0);
+        }
+        vsCliFlushDomains(cli);
+        n = read(STDIN_FILENO, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            in->eof = TRUE;
         else
-            g_string_append_len(line, chunk, n);
-        if (eol)
-            break;
+            g_string_append_len(in->buf, chunk, n);
     }
-    return any;
 }
 
 /* No command on the command line: one command string per input line,
@@ -787,17 +864,20 @@ static int
 vsCliRunStdin(vsCli *cli)
 {
     g_autoptr(GString) line = g_string_new(NULL);
+    g_autoptr(GString) buf = g_string_new(NULL);
+    vsCliInput in = { buf, FALSE };
     gboolean interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     gboolean too_long;
     guint64 lineno = 0;
     int ret = 0;
 
+    cli->stdin_commands = TRUE;
     for (;;) {
         if (interactive) {
             vsCliPrint(cli, "virtsnap # ");
             fflush(stdout);
         }
-        if (!vsCliReadLine(stdin, line, &too_long))
+        if (!vsCliReadLine(cli, &in, line, &too_long))
             break;
         lineno++;
         if (too_long) {
@@ -963,6 +1043,9 @@ main(int argc, char **argv)
     }
 
     fflush(stdout);
+    vsCliFlushDomains(&cli);
+    g_clear_pointer(&cli.domains, g_hash_table_unref);
+    g_clear_pointer(&cli.store, vsStoreFree);
     g_free(cli.store_dir);
     return ret < 0 ? 1 : 0;
 }

@@ -149,11 +149,13 @@ int vsSnapshotStateFromString(const char *str);
 
 /**
  * vsSnapshotNameCheck:
- * Refuses names libvirt refuses (a '/', a leading '.') and names that cannot
- * be a file name (empty, NUL or control characters, longer than
- * VS_SNAPSHOT_NAME_MAX bytes).  Errors: VS_ERROR_INVALID.
+ * Refuses names libvirt refuses (a '/', a leading '.') and names that could
+ * not be a libvirt snapshot file name: empty, NUL or control characters other
+ * than TAB (which libvirt 9.0 stores), or longer than VS_SNAPSHOT_NAME_MAX
+ * bytes (libvirt writes "<name>.xml.new", so 247 + 8 = NAME_MAX is its real
+ * limit).  Errors: VS_ERROR_INVALID.
  */
-#define VS_SNAPSHOT_NAME_MAX 200
+#define VS_SNAPSHOT_NAME_MAX 247
 int vsSnapshotNameCheck(const char *name, GError **error);
 
 /* ------------------------------------------------------------------ */

@@ -36,6 +36,7 @@ snapshot-parent demo s3'
 run_input 'snapshot-parent demo s4 ; exit ; snapshot-parent demo s3' -q
 run_input 'help quit' -q
 run_input '' -q
+run_input 'xml -' -q
 run_input 'snapshot-list demo --tree' --store=store -q
 
 note a batch that creates and lists in one process

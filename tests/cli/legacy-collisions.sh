@@ -20,7 +20,7 @@ run check
 run convert foo
 run snapshot-current foo root
 ls store store/foo store/foo.xml
-note "the way out the message gives"
+note "convert --all converts foo.xml first, which frees the path for foo"
 run convert --all
 ls -A store
 run convert foo.xml foo

@@ -16,6 +16,10 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 command -v virsh >/dev/null || { echo "virsh not found" >&2; exit 1; }
+case $(virsh --version) in
+9.0.*) ;;
+*) echo "virsh $(virsh --version) is not 9.0: the goldens are virsh 9.0's" >&2; exit 1 ;;
+esac
 
 names=("$@")
 if [[ ${#names[@]} == 0 ]]; then
