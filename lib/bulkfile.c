@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "bulkfile.h"
+#include "domaindedup.h"
 #include "error.h"
 #include "snapshot.h"
 
@@ -72,8 +73,9 @@ inputReadRaw(BulkInput *in, char *buf, gsize len)
     }
 }
 
-static int
-inputReadCallback(void *opaque, char *buf, int len)
+/* The document's bytes: the file's, or zstd-decompressed. */
+static gssize
+inputReadDocument(gpointer opaque, char *buf, gsize len)
 {
     BulkInput *in = opaque;
     gssize n;
@@ -115,7 +117,13 @@ inputReadCallback(void *opaque, char *buf, int len)
             return -1;
         }
     }
-    return (int) n;
+    return n;
+}
+
+static int
+inputReadCallback(void *opaque, char *buf, int len)
+{
+    return (int) vsDomainDedupRead(opaque, buf, len);
 }
 
 static void
@@ -231,22 +239,30 @@ internDomain(GHashTable *domains, vsSnapshot *snap)
 
 /* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
 static int
-bulkParseRecord(vsTree *tree, GHashTable *domains, xmlTextReaderPtr reader, const char *label,
-                int line, BulkInput *in, ReaderErrors *errs, GError **error)
+bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup,
+                xmlTextReaderPtr reader, const char *label, int line, BulkInput *in,
+                ReaderErrors *errs, GError **error)
 {
     g_autoptr(vsSnapshot) snap = NULL;
     g_autoptr(GError) perr = NULL;
     xmlNodePtr node = xmlTextReaderExpand(reader);
+    vsXmlSubtree *repeated = NULL;
+    int def_index;
 
     if (!node)
         return readerFailure(error, label, in, errs, reader);
-    if (vsSnapshotParseNode(&snap, node, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &perr) < 0) {
+    if (vsDomainDedupPrepareRecord(dedup, node, &def_index, &repeated, &perr) < 0 ||
+        vsSnapshotParseNode(&snap, node, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &perr) < 0) {
         g_set_error(error, VS_ERROR,
                     perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE : VS_ERROR_CORRUPT,
                     "%s:%d: %s", label, line, perr->message);
         return -1;
     }
+    if (repeated)
+        vsSnapshotSetDomain(snap, repeated);
     internDomain(domains, snap);
+    if (def_index >= 0)
+        vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
     return 0;
@@ -261,6 +277,7 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
         (GHashFunc) vsXmlSubtreeHash, (GEqualFunc) vsXmlSubtreeEqual,
         (GDestroyNotify) vsXmlSubtreeUnref, NULL);
     ReaderErrors errs = { 0 };
+    g_autoptr(vsDomainDedup) dedup = NULL;
     xmlTextReaderPtr reader = NULL;
     gboolean seen_root = FALSE, root_closed = FALSE;
     int ret = -1;
@@ -269,7 +286,8 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
     if (inputStart(in, label, error) < 0)
         return -1;
 
-    reader = xmlReaderForIO(inputReadCallback, NULL, in, label, NULL,
+    dedup = vsDomainDedupNew(inputReadDocument, in);
+    reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
@@ -299,7 +317,8 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
             root_closed = TRUE;
         } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
                    strcmp(name, "domainsnapshot") == 0) {
-            if (bulkParseRecord(tree, domains, reader, label, line, in, &errs, error) < 0)
+            if (bulkParseRecord(tree, domains, dedup, reader, label, line, in, &errs,
+                                error) < 0)
                 goto cleanup;
             /* Skip past the expanded record; the reader frees it as it goes. */
             r = xmlTextReaderNext(reader);

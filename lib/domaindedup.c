@@ -1,0 +1,403 @@
+/* domaindedup.c — skip re-parsing repeated <domain> definitions while
+ * reading a bulk file.  See domaindedup.h for the contract.
+ *
+ * The scanner is a small XML lexer: it knows comments, CDATA, processing
+ * instructions, quoted attribute values and element depth, which is all it
+ * needs to find where a record's <domain> starts and ends.  It never
+ * decides whether the document is valid: libxml2 still sees every byte of
+ * every distinct definition and reports any error. */
+#include <string.h>
+
+#include "domaindedup.h"
+#include "error.h"
+
+/* Known definitions are looked up by their first bytes, then compared in
+ * full; shorter definitions are not worth the bookkeeping. */
+#define PREFIX_LEN 64
+#define READ_CHUNK (64 * 1024)
+
+typedef struct {
+    GByteArray *raw;       /* the definition's bytes as they appear in the file */
+    guint newlines;        /* kept in the placeholder so line numbers stay true */
+    vsXmlSubtree *domain;  /* its parsed form, once the record is parsed */
+    gboolean parsed;
+} Span;
+
+struct _vsDomainDedup {
+    vsDomainDedupSource source;
+    gpointer source_data;
+    GByteArray *pend;      /* input not yet scanned */
+    GByteArray *out;       /* scanned output not yet handed to libxml2 */
+    gsize out_pos;
+    gboolean eof;
+    gboolean passthrough;  /* something unusual: stop rewriting */
+    int depth;             /* open elements before the scan position */
+    gboolean record_has_domain;
+    GPtrArray *spans;      /* Span*, index = marker number */
+    GHashTable *by_prefix; /* first PREFIX_LEN bytes -> GArray of span indices */
+    Span *open_span;       /* the first copy being scanned, if any */
+    char def_attr[48];
+    char ref_attr[48];
+};
+
+static void
+spanFree(gpointer data)
+{
+    Span *span = data;
+    if (span->raw)
+        g_byte_array_unref(span->raw);
+    vsXmlSubtreeUnref(span->domain);
+    g_free(span);
+}
+
+vsDomainDedup *
+vsDomainDedupNew(vsDomainDedupSource source, gpointer data)
+{
+    vsDomainDedup *d = g_new0(vsDomainDedup, 1);
+    char nonce[33];
+
+    d->source = source;
+    d->source_data = data;
+    d->pend = g_byte_array_sized_new(READ_CHUNK);
+    d->out = g_byte_array_sized_new(READ_CHUNK);
+    d->spans = g_ptr_array_new_with_free_func(spanFree);
+    d->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_array_unref);
+    g_snprintf(nonce, sizeof(nonce), "%08x%08x%08x%08x", g_random_int(), g_random_int(),
+               g_random_int(), g_random_int());
+    g_snprintf(d->def_attr, sizeof(d->def_attr), "vsdef-%s", nonce);
+    g_snprintf(d->ref_attr, sizeof(d->ref_attr), "vsref-%s", nonce);
+    return d;
+}
+
+void
+vsDomainDedupFree(vsDomainDedup *d)
+{
+    if (!d)
+        return;
+    g_byte_array_unref(d->pend);
+    g_byte_array_unref(d->out);
+    g_ptr_array_unref(d->spans);
+    g_hash_table_unref(d->by_prefix);
+    g_free(d);
+}
+
+/* Output of input bytes as they are (also recorded while inside a first copy). */
+static void
+emitRaw(vsDomainDedup *d, const guint8 *data, gsize len)
+{
+    g_byte_array_append(d->out, data, len);
+    if (d->open_span && d->open_span->raw) {
+        if (d->open_span->raw->len + len > VS_XML_SUBTREE_MAX) {
+            /* Too big to remember: it still parses, it just won't be shared. */
+            g_clear_pointer(&d->open_span->raw, g_byte_array_unref);
+        } else {
+            g_byte_array_append(d->open_span->raw, data, len);
+        }
+    }
+}
+
+static char *
+prefixKey(const guint8 *data)
+{
+    return g_strndup((const char *) data, PREFIX_LEN);
+}
+
+static void
+closeSpan(vsDomainDedup *d)
+{
+    Span *span = d->open_span;
+    guint index;
+
+    d->open_span = NULL;
+    if (!span->raw || span->raw->len < PREFIX_LEN ||
+        memchr(span->raw->data, '\0', PREFIX_LEN))
+        return;
+    g_assert(g_ptr_array_find(d->spans, span, &index));
+    for (guint i = 0; i < span->raw->len; i++)
+        span->newlines += span->raw->data[i] == '\n';
+    {
+        char *key = prefixKey(span->raw->data);
+        GArray *list = g_hash_table_lookup(d->by_prefix, key);
+        if (!list) {
+            list = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(d->by_prefix, key, list);
+        } else {
+            g_free(key);
+        }
+        g_array_append_val(list, index);
+    }
+}
+
+/* Index of a known definition that the input at @p repeats exactly, or -1.
+ * *need_more when that cannot be decided before more input arrives. */
+static int
+findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean *need_more)
+{
+    g_autofree char *key = NULL;
+    GArray *list;
+
+    *need_more = FALSE;
+    if (avail < PREFIX_LEN) {
+        *need_more = !d->eof;
+        return -1;
+    }
+    key = prefixKey(p);
+    list = g_hash_table_lookup(d->by_prefix, key);
+    for (guint i = 0; list && i < list->len; i++) {
+        guint index = g_array_index(list, guint, i);
+        Span *span = d->spans->pdata[index];
+        if (span->raw->len > avail) {
+            if (!d->eof) {
+                *need_more = TRUE;
+                return -1;
+            }
+            continue;
+        }
+        if (memcmp(p, span->raw->data, span->raw->len) == 0)
+            return (int) index;
+    }
+    return -1;
+}
+
+static gssize
+findBytes(const guint8 *b, gsize from, gsize n, const char *needle)
+{
+    gsize nl = strlen(needle);
+    if (from >= n)
+        return -1;
+    const guint8 *hit = memmem(b + from, n - from, needle, nl);
+    return hit ? hit - b : -1;
+}
+
+/* The '>' closing the tag that starts before @from, outside quoted values. */
+static gssize
+findTagEnd(const guint8 *b, gsize from, gsize n)
+{
+    guint8 quote = 0;
+    for (gsize j = from; j < n; j++) {
+        guint8 c = b[j];
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '>') {
+            return j;
+        }
+    }
+    return -1;
+}
+
+static gboolean
+nameIs(const guint8 *b, gsize start, gsize end, const char *name)
+{
+    gsize len = strlen(name);
+    if (end - start < len || memcmp(b + start, name, len) != 0)
+        return FALSE;
+    if (start + len == end)
+        return TRUE;
+    guint8 c = b[start + len];
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '>';
+}
+
+/* Scans as much of the pending input as can be decided; returns the number
+ * of bytes consumed. */
+static gsize
+scanPending(vsDomainDedup *d)
+{
+    const guint8 *b = d->pend->data;
+    gsize n = d->pend->len, i = 0;
+    static const struct { const char *open, *close; } skips[] = {
+        { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
+    };
+
+    while (i < n) {
+        const guint8 *lt;
+        gsize p, avail;
+        gssize end;
+        gboolean handled = FALSE;
+
+        if (d->passthrough) {
+            emitRaw(d, b + i, n - i);
+            return n;
+        }
+        lt = memchr(b + i, '<', n - i);
+        if (!lt) {
+            emitRaw(d, b + i, n - i);
+            return n;
+        }
+        p = lt - b;
+        emitRaw(d, b + i, p - i);
+        i = p;
+        avail = n - p;
+        if (avail < 9 && !d->eof)
+            return i;
+
+        for (guint k = 0; k < G_N_ELEMENTS(skips) && !handled; k++) {
+            gsize ol = strlen(skips[k].open);
+            if (avail < ol || memcmp(b + p, skips[k].open, ol) != 0)
+                continue;
+            end = findBytes(b, p + ol, n, skips[k].close);
+            if (end < 0)
+                return d->eof ? (emitRaw(d, b + p, n - p), n) : i;
+            end += strlen(skips[k].close);
+            emitRaw(d, b + p, end - p);
+            i = end;
+            handled = TRUE;
+        }
+        if (handled)
+            continue;
+        if (avail >= 2 && b[p + 1] == '!') {
+            /* A DOCTYPE: never written by us (and refused by the reader). */
+            d->passthrough = TRUE;
+            continue;
+        }
+
+        end = findTagEnd(b, p + 1, n);
+        if (end < 0)
+            return d->eof ? (emitRaw(d, b + p, n - p), n) : i;
+
+        if (b[p + 1] == '/') {
+            emitRaw(d, b + p, end + 1 - p);
+            i = end + 1;
+            d->depth--;
+            if (d->open_span && d->depth == 2)
+                closeSpan(d);
+            continue;
+        }
+
+        gboolean self_closing = b[end - 1] == '/';
+        if (d->depth == 1 && nameIs(b, p + 1, end, "domainsnapshot"))
+            d->record_has_domain = FALSE;
+        if (d->depth == 2 && !d->open_span && !d->record_has_domain &&
+            nameIs(b, p + 1, end, "domain")) {
+            gboolean need_more;
+            int repeat = findRepeat(d, b + p, n - p, &need_more);
+            if (need_more)
+                return i;
+            d->record_has_domain = TRUE;
+            if (repeat >= 0) {
+                Span *span = d->spans->pdata[repeat];
+                g_autofree char *ph = g_strdup_printf("<domain %s='%d'", d->ref_attr, repeat);
+                g_byte_array_append(d->out, (const guint8 *) ph, strlen(ph));
+                for (guint k = 0; k < span->newlines; k++)
+                    g_byte_array_append(d->out, (const guint8 *) "\n", 1);
+                g_byte_array_append(d->out, (const guint8 *) "/>", 2);
+                i = p + span->raw->len;
+                continue;
+            }
+            if (!self_closing) {
+                Span *span = g_new0(Span, 1);
+                g_autofree char *attr = NULL;
+
+                span->raw = g_byte_array_new();
+                g_ptr_array_add(d->spans, span);
+                attr = g_strdup_printf(" %s='%u'", d->def_attr, d->spans->len - 1);
+                /* The tag goes out tagged; the span remembers the original. */
+                g_byte_array_append(d->out, b + p, strlen("<domain"));
+                g_byte_array_append(d->out, (const guint8 *) attr, strlen(attr));
+                g_byte_array_append(d->out, b + p + strlen("<domain"),
+                                    end + 1 - p - strlen("<domain"));
+                g_byte_array_append(span->raw, b + p, end + 1 - p);
+                d->open_span = span;
+                d->depth++;
+                i = end + 1;
+                continue;
+            }
+        }
+        emitRaw(d, b + p, end + 1 - p);
+        if (!self_closing)
+            d->depth++;
+        i = end + 1;
+    }
+    return i;
+}
+
+gssize
+vsDomainDedupRead(vsDomainDedup *d, char *buf, gsize len)
+{
+    gsize have;
+
+    while (d->out->len == d->out_pos) {
+        g_byte_array_set_size(d->out, 0);
+        d->out_pos = 0;
+        if (d->eof && d->pend->len == 0)
+            return 0;
+        if (!d->eof) {
+            gsize old = d->pend->len;
+            gssize got;
+            g_byte_array_set_size(d->pend, old + READ_CHUNK);
+            got = d->source(d->source_data, (char *) d->pend->data + old, READ_CHUNK);
+            g_byte_array_set_size(d->pend, old + MAX(got, 0));
+            if (got < 0)
+                return got;
+            if (got == 0)
+                d->eof = TRUE;
+        }
+        g_byte_array_remove_range(d->pend, 0, scanPending(d));
+        if (d->eof && d->pend->len) {
+            emitRaw(d, d->pend->data, d->pend->len);
+            g_byte_array_set_size(d->pend, 0);
+        }
+    }
+    have = MIN(len, d->out->len - d->out_pos);
+    memcpy(buf, d->out->data + d->out_pos, have);
+    d->out_pos += have;
+    return have;
+}
+
+static int
+markerIndex(vsDomainDedup *d, const char *value, GError **error)
+{
+    guint64 index;
+    if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT, &index, NULL) ||
+        index >= d->spans->len)
+        return vsErr(error, VS_ERROR_CORRUPT, "internal error: bad <domain> marker '%s'", value);
+    return (int) index;
+}
+
+int
+vsDomainDedupPrepareRecord(vsDomainDedup *d, xmlNodePtr record, int *def_index,
+                           vsXmlSubtree **domain, GError **error)
+{
+    xmlNodePtr child;
+
+    *def_index = -1;
+    *domain = NULL;
+    for (child = record->children; child; child = child->next) {
+        if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST "domain"))
+            break;
+    }
+    if (!child)
+        return 0;
+
+    g_autofree char *def = (char *) xmlGetProp(child, BAD_CAST d->def_attr);
+    g_autofree char *ref = (char *) xmlGetProp(child, BAD_CAST d->ref_attr);
+    if (def) {
+        if ((*def_index = markerIndex(d, def, error)) < 0)
+            return -1;
+        xmlUnsetProp(child, BAD_CAST d->def_attr);
+    } else if (ref) {
+        int index = markerIndex(d, ref, error);
+        Span *span;
+        if (index < 0)
+            return -1;
+        span = d->spans->pdata[index];
+        if (!span->parsed)
+            return vsErr(error, VS_ERROR_CORRUPT,
+                         "internal error: <domain> marker %d used before its definition", index);
+        *domain = span->domain;
+        xmlUnlinkNode(child);
+        xmlFreeNode(child);
+    }
+    return 0;
+}
+
+void
+vsDomainDedupRegister(vsDomainDedup *d, int def_index, vsXmlSubtree *domain)
+{
+    Span *span = d->spans->pdata[def_index];
+    span->domain = vsXmlSubtreeRef(domain);
+    span->parsed = TRUE;
+}

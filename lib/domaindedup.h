@@ -1,0 +1,40 @@
+/* domaindedup.h — skip re-parsing repeated <domain> definitions while
+ * reading a bulk file (internal).
+ *
+ * Most snapshots of a VM embed a <domain> byte-identical to an earlier
+ * one.  This filter sits between the file (plain or decompressed) and
+ * libxml2: the first copy of each record-level <domain> goes through
+ * unchanged but tagged, and every later byte-identical copy is replaced
+ * by a one-line placeholder, so libxml2 tokenises each distinct definition
+ * once.  The markers carry a random per-load nonce, so a file cannot forge
+ * them.  Only the first <domain> child of each <domainsnapshot> directly
+ * under the root is considered; anything unusual (a DOCTYPE, a definition
+ * larger than VS_XML_SUBTREE_MAX) just passes through untouched. */
+#pragma once
+
+#include <libxml/tree.h>
+#include "xmlsubtree.h"
+
+typedef struct _vsDomainDedup vsDomainDedup;
+
+/* Supplies document bytes: > 0 bytes, 0 at the end, < 0 on error. */
+typedef gssize (*vsDomainDedupSource)(gpointer data, char *buf, gsize len);
+
+vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data);
+void vsDomainDedupFree(vsDomainDedup *dedup);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDedup, vsDomainDedupFree)
+
+/* The filtered document, for libxml2's read callback (same contract as the
+ * source). */
+gssize vsDomainDedupRead(vsDomainDedup *dedup, char *buf, gsize len);
+
+/* Before parsing an expanded <domainsnapshot> @record: strips the markers.
+ * *def_index is set (>= 0) when the record holds a tagged first copy that
+ * must be registered after parsing; *domain is set (borrowed) when the
+ * record's <domain> was a placeholder, now removed, to be given back to
+ * the parsed record.  Errors: VS_ERROR_CORRUPT (a reference to nothing). */
+int vsDomainDedupPrepareRecord(vsDomainDedup *dedup, xmlNodePtr record, int *def_index,
+                               vsXmlSubtree **domain, GError **error);
+
+/* Remembers the parsed <domain> (may be NULL) of a tagged first copy. */
+void vsDomainDedupRegister(vsDomainDedup *dedup, int def_index, vsXmlSubtree *domain);
