@@ -251,6 +251,9 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup,
 
     if (!node)
         return readerFailure(error, label, in, errs, reader);
+    /* The parser reads ahead; the element knows where it starts. */
+    if (xmlGetLineNo(node) > 0)
+        line = xmlGetLineNo(node);
     if (vsDomainDedupPrepareRecord(dedup, node, &def_index, &repeated, &perr) < 0 ||
         vsSnapshotParseNode(&snap, node, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &perr) < 0) {
         g_set_error(error, VS_ERROR,

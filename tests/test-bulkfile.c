@@ -179,6 +179,136 @@ test_empty_and_comment(void)
     g_assert_null(vsTreeGetCurrent(tree));
 }
 
+/* A record as our writer lays it out: repeated <domain>s are byte-identical. */
+static void
+appendRecord(GString *doc, const char *name, const char *parent, const char *title,
+             const char *description)
+{
+    g_string_append_printf(doc, "  <domainsnapshot>\n    <name>%s</name>\n", name);
+    if (description)
+        g_string_append_printf(doc, "    <description>%s</description>\n", description);
+    g_string_append(doc, "    <state>shutoff</state>\n");
+    if (parent)
+        g_string_append_printf(doc, "    <parent>\n      <name>%s</name>\n    </parent>\n",
+                               parent);
+    g_string_append_printf(doc,
+        "    <creationTime>100</creationTime>\n"
+        "    <domain type='kvm'>\n"
+        "      <name>demo</name>\n"
+        "      <uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>\n"
+        "      <title>%s</title>\n"
+        "      <devices>\n"
+        "        <graphics type='vnc' port='-1' passwd='secret&amp;&apos;'/>\n"
+        "      </devices>\n"
+        "    </domain>\n"
+        "  </domainsnapshot>\n", title);
+}
+
+/* Each record parsed on its own, without the bulk reader's shortcuts. */
+static char *
+formatRecordsOneByOne(const char *doc)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = doc;
+    while ((p = strstr(p, "  <domainsnapshot>"))) {
+        const char *end = strstr(p, "</domainsnapshot>") + strlen("</domainsnapshot>");
+        g_autoptr(vsSnapshot) snap = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL;
+        g_assert_cmpint(vsSnapshotParse(&snap, p, end - p, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL,
+                                        &error), ==, 0);
+        vsSnapshotFormat(&xml, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, NULL);
+        g_string_append(out, xml);
+        p = end;
+    }
+    return g_string_free(out, FALSE);
+}
+
+static char *
+formatRecordsOfTree(const vsTree *tree)
+{
+    g_autoptr(GPtrArray) all = NULL;
+    GString *out = g_string_new(NULL);
+    g_assert_cmpint(vsTreeList(&all, tree, NULL, 0, NULL), ==, 0);
+    for (guint i = 0; i < all->len; i++) {
+        g_autofree char *xml = NULL;
+        vsSnapshotFormat(&xml, all->pdata[i], NULL, VS_SNAPSHOT_FORMAT_SECURE, NULL);
+        g_string_append(out, xml);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void
+test_repeated_domains(void)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots current='s7'>\n");
+    g_autofree char *expected = NULL, *actual = NULL;
+    g_autoptr(vsTree) tree = NULL;
+
+    /* Repeats of the first definition, a variant, repeats of the variant, and
+     * things that merely look like a <domain> in a comment and in CDATA. */
+    appendRecord(doc, "s0", NULL, "base", NULL);
+    appendRecord(doc, "s1", "s0", "base", "<![CDATA[\n    <domain type='kvm'>\n]]>");
+    appendRecord(doc, "s2", "s1", "variant", NULL);
+    appendRecord(doc, "s3", "s2", "base", "plain");
+    g_string_append(doc, "  <!--\n    <domain type='kvm'>\n  -->\n");
+    appendRecord(doc, "s4", "s3", "variant", NULL);
+    appendRecord(doc, "s5", "s4", "variant", NULL);
+    appendRecord(doc, "s6", "s5", "base", NULL);
+    appendRecord(doc, "s7", "s6", "base", NULL);
+    g_string_append(doc, "</snapshots>\n");
+
+    expected = formatRecordsOneByOne(doc->str);
+    tree = parseOk(doc->str, doc->len);
+    actual = formatRecordsOfTree(tree);
+    g_assert_cmpstr(actual, ==, expected);
+    g_assert_nonnull(strstr(actual, "<title>variant</title>"));
+    g_assert_nonnull(strstr(actual, "passwd='secret&amp;&apos;'"));
+}
+
+static void
+test_repeated_domains_keep_line_numbers(void)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots>\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsTree) tree = NULL;
+    guint line;
+
+    for (int i = 0; i < 5; i++) {
+        g_autofree char *name = g_strdup_printf("s%d", i);
+        appendRecord(doc, name, NULL, "base", NULL);
+    }
+    /* The bad record's line, counted in the real file. */
+    line = 1;
+    for (const char *c = doc->str; *c; c++)
+        line += *c == '\n';
+    g_string_append(doc, "  <domainsnapshot>\n    <name>bad</name>\n"
+                         "    <state>bogus</state>\n");
+    g_string_append(doc, "    <creationTime>1</creationTime>\n  </domainsnapshot>\n</snapshots>\n");
+    g_assert_cmpint(vsBulkFileParse(&tree, doc->str, doc->len, "vm.xml", NULL, &error), <, 0);
+    g_autofree char *prefix = g_strdup_printf("vm.xml:%u: ", line);
+    if (!g_str_has_prefix(error->message, prefix))
+        g_error("'%s' does not start with '%s'", error->message, prefix);
+}
+
+static void
+test_forged_markers_are_plain_attributes(void)
+{
+    /* Marker attribute names carry a per-load nonce; a file that guesses the
+     * shape gets an ordinary attribute on an ordinary <domain>. */
+    const char *doc =
+        "<snapshots>"
+        "<domainsnapshot><name>a</name><state>shutoff</state><creationTime>1</creationTime>"
+        "<domain type='kvm'><name>demo</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>"
+        "</domain></domainsnapshot>"
+        "<domainsnapshot><name>b</name><state>shutoff</state><creationTime>2</creationTime>"
+        "<domain vsref-00000000000000000000000000000000='0'/></domainsnapshot>"
+        "</snapshots>";
+    g_autoptr(vsTree) tree = parseOk(doc, strlen(doc));
+    g_assert_true(vsSnapshotHasDomain(vsTreeLookup(tree, "a")));
+    g_assert_false(vsSnapshotHasDomain(vsTreeLookup(tree, "b")));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -189,5 +319,9 @@ main(int argc, char **argv)
     g_test_add_func("/bulkfile/truncation-never-loads", test_truncation_never_loads);
     g_test_add_func("/bulkfile/size-cap", test_size_cap);
     g_test_add_func("/bulkfile/empty-and-comment", test_empty_and_comment);
+    g_test_add_func("/bulkfile/repeated-domains", test_repeated_domains);
+    g_test_add_func("/bulkfile/repeated-domains-keep-line-numbers",
+                    test_repeated_domains_keep_line_numbers);
+    g_test_add_func("/bulkfile/forged-markers", test_forged_markers_are_plain_attributes);
     return g_test_run();
 }
