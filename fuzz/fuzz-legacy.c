@@ -24,6 +24,7 @@
 
 #include "bulkfile.h"
 #include "legacy.h"
+#include "fuzz-common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -150,22 +151,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     /* It loads: convert it (bulk file + leftover policy) and read that back. */
     if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, &error) < 0) {
-        fprintf(stderr, "read-only load worked but conversion failed: %s\n", error->message);
-        abort();
+        fuzzOracleFailed("read-only load worked but conversion failed: %s\n", error->message);
+        goto done;
     }
     if (!converted || vsTreeCount(converted) != vsTreeCount(tree)) {
-        fprintf(stderr, "conversion changed the count\n");
-        abort();
+        fuzzOracleFailed("conversion changed the count\n");
+        goto done;
     }
     if (vsBulkFileRead(&reread, dirfd, store_dir, "vm1.xml", NULL, &error) < 0) {
-        fprintf(stderr, "converted bulk file does not load: %s\n", error->message);
-        abort();
+        fuzzOracleFailed("converted bulk file does not load: %s\n", error->message);
+        goto done;
     }
-    if (vsTreeCount(reread) != vsTreeCount(tree)) {
-        fprintf(stderr, "converted bulk file has %u snapshots, directory had %u\n",
-                vsTreeCount(reread), vsTreeCount(tree));
-        abort();
-    }
+    if (vsTreeCount(reread) != vsTreeCount(tree))
+        fuzzOracleFailed("converted bulk file has %u snapshots, directory had %u\n",
+                         vsTreeCount(reread), vsTreeCount(tree));
 
  done:
     close(dirfd);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "virtsnap/virtsnap.h"
+#include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,16 +33,14 @@ roundTrip(const vsSnapshot *snap)
     }
     if (vsSnapshotParse(&again, first, strlen(first), VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL,
                         &error) < 0) {
-        fprintf(stderr, "our own output does not parse: %s\n---\n%s---\n", error->message,
-                first);
-        abort();
+        fuzzOracleFailed("our own output does not parse: %s\n---\n%s---\n", error->message,
+                         first);
+        return;
     }
     if (vsSnapshotFormat(&second, again, NULL, VS_SNAPSHOT_FORMAT_SECURE, &error) < 0)
         abort();
-    if (strcmp(first, second) != 0) {
-        fprintf(stderr, "format is not stable:\n--- first\n%s--- second\n%s", first, second);
-        abort();
-    }
+    if (strcmp(first, second) != 0)
+        fuzzOracleFailed("format is not stable:\n--- first\n%s--- second\n%s", first, second);
 }
 
 int

@@ -1420,7 +1420,7 @@ assignExternalNames(vsSnapshot *snap, GArray *domdisks, GError **error)
 
 int
 vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
-                     gboolean redefine, GError **error)
+                     unsigned int flags, GError **error)
 {
     vsXmlSubtree *domain = snap->domain ? snap->domain : fallback_domain;
     g_autoptr(vsDomainDiskList) domdisks = NULL;
@@ -1434,12 +1434,13 @@ vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
         return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
 
     /* qemu's default location (qemuSnapshotCreateXML / redefine) */
-    if (redefine) {
+    if (flags & VS_SNAPSHOT_ALIGN_REDEFINE) {
         def = (snap->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT || vsSnapshotIsExternal(snap))
               ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
     } else {
         def = (snap->memory == VS_SNAPSHOT_LOCATION_EXTERNAL ||
-               snap->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT)
+               snap->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT ||
+               (flags & VS_SNAPSHOT_ALIGN_DISK_ONLY))
               ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
     }
     require_match = def == VS_SNAPSHOT_LOCATION_INTERNAL;   /* uniform internal */

@@ -62,13 +62,18 @@ const char *vsSnapshotGetDiskPath(const vsSnapshot *snap, guint i);
  * canonicalised to the target dev, locations defaulted, external image
  * names generated.  The domain is @snap's own <domain>, else
  * @fallback_domain (the existing snapshot's on redefine).
- * Default location: create — internal, or external when memory is external
- * or the state is disk-snapshot (a DISK_ONLY create); redefine — external
+ * Default location: create — internal, or external when memory is external,
+ * the state is disk-snapshot or ALIGN_DISK_ONLY is given (a DISK_ONLY create
+ * of a shut-off VM keeps state shutoff); ALIGN_REDEFINE — external
  * when the state is disk-snapshot or any location is external, else
  * internal.  Uniform internal snapshots are required.
  * Errors: VS_ERROR_INVALID with libvirt's texts ("internal error: missing
  * domain in snapshot", "unsupported configuration: no disk named 'X'", …).
  * Cost: one parse of the domain's XML.
  */
+typedef enum {
+    VS_SNAPSHOT_ALIGN_REDEFINE  = 1 << 0,
+    VS_SNAPSHOT_ALIGN_DISK_ONLY = 1 << 1,
+} vsSnapshotAlignFlags;
 int vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
-                         gboolean redefine, GError **error);
+                         unsigned int flags, GError **error);

@@ -492,7 +492,8 @@ domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot **snapp, unsigned int
         if (!domain && vsSnapshotGetDomain(other))
             vsSnapshotSetDomain(snap, vsSnapshotGetDomain(other));
     }
-    return vsSnapshotAlignDisks(snap, other ? vsSnapshotGetDomain(other) : NULL, TRUE, error);
+    return vsSnapshotAlignDisks(snap, other ? vsSnapshotGetDomain(other) : NULL,
+                                VS_SNAPSHOT_ALIGN_REDEFINE, error);
 }
 
 /* Fills in what a hypervisor supplies on a plain create (SEMANTICS §1.9). */
@@ -561,7 +562,9 @@ domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *doma
                      "include the memory state");
     }
     vsSnapshotSetParentName(snap, current ? vsSnapshotGetName(current) : NULL);
-    return vsSnapshotAlignDisks(snap, NULL, FALSE, error);
+    return vsSnapshotAlignDisks(snap, NULL,
+                                (flags & VS_SNAPSHOT_CREATE_DISK_ONLY) ? VS_SNAPSHOT_ALIGN_DISK_ONLY : 0,
+                                error);
 }
 
 int

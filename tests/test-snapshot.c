@@ -255,7 +255,7 @@ testRedefineInput(void)
     expected = g_strdup_printf("%.*s</domainsnapshot>\n", (int) (active - body), body);
 
     snap = parseOk(input, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
-    vsSnapshotAlignDisks(snap, NULL, TRUE, &error);
+    vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error);
     g_assert_no_error(error);
     out = format(snap, NULL, VS_SNAPSHOT_FORMAT_SECURE);
     g_assert_cmpstr(out, ==, expected);
@@ -285,7 +285,7 @@ testAlignNoDisks(void)
     g_autofree char *out = NULL;
 
     g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 0);
-    vsSnapshotAlignDisks(snap, NULL, TRUE, &error);
+    vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 3);
     g_assert_cmpstr(vsSnapshotGetDiskName(snap, 2), ==, "sda");
@@ -322,7 +322,7 @@ alignFails(const char *state, const char *body, const char *message)
     g_autoptr(vsSnapshot) snap = alignSnap(state, body, dir);
     g_autoptr(GError) error = NULL;
 
-    g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, TRUE, &error), <, 0);
+    g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
     g_assert_cmpstr(error->message, ==, message);
 }
@@ -344,7 +344,7 @@ testAlignRules(void)
         g_autoptr(vsSnapshot) snap = alignSnap(
             "disk-snapshot",
             "<disks><disk name='/dev/HostVG/QEMUGuest1' snapshot='no'/></disks>", dir);
-        vsSnapshotAlignDisks(snap, NULL, TRUE, &error);
+        vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 4);
         g_assert_cmpstr(vsSnapshotGetDiskName(snap, 0), ==, "hda");
@@ -391,7 +391,7 @@ testAlignMore(void)
     /* external requested for a disk whose image is not a regular file */
     {
         g_autoptr(vsSnapshot) snap = alignSnap("disk-snapshot", "", dir);
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, TRUE, &error), <, 0);
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
         g_assert_cmpstr(error->message, ==,
                         "unsupported configuration: source for disk 'hda' is not a "
                         "regular file; refusing to generate external snapshot name");
@@ -402,7 +402,7 @@ testAlignMore(void)
     {
         g_autoptr(vsSnapshot) snap = alignSnap(
             "shutoff", "<disks><disk name='hdc' snapshot='no'/></disks>", dir);
-        vsSnapshotAlignDisks(snap, NULL, TRUE, &error);
+        vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error);
         g_assert_no_error(error);
         g_assert_cmpint(vsSnapshotGetDiskLocation(snap, 0), ==, VS_SNAPSHOT_LOCATION_INTERNAL);
         g_assert_cmpint(vsSnapshotGetDiskLocation(snap, 2), ==, VS_SNAPSHOT_LOCATION_NO);
@@ -413,7 +413,7 @@ testAlignMore(void)
         g_autoptr(vsSnapshot) snap = alignSnap(
             "disk-snapshot", "<disks><disk name='hda' snapshot='no'><source file='/x'/></disk>"
             "</disks>", dir);
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, TRUE, &error), <, 0);
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
         g_assert_cmpstr(error->message, ==,
                         "unsupported configuration: file '/x' for disk 'hda' requires use "
                         "of external snapshot mode");
@@ -428,10 +428,10 @@ testAlignMore(void)
         g_autoptr(vsSnapshot) other = alignSnap("shutoff", "", dir);
 
         g_assert_false(vsSnapshotHasDomain(snap));
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, TRUE, &error), <, 0);
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
         g_assert_cmpstr(error->message, ==, "internal error: missing domain in snapshot");
         g_clear_error(&error);
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, vsSnapshotGetDomain(other), TRUE, &error),
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, vsSnapshotGetDomain(other), VS_SNAPSHOT_ALIGN_REDEFINE, &error),
                         ==, 0);
         g_assert_no_error(error);
         g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 4);
@@ -450,7 +450,7 @@ testAlignMore(void)
         g_assert_cmpint(vsXmlSubtreeFromNode(&dom, xmlDocGetRootElement(doc), &error), ==, 0);
         xmlFreeDoc(doc);
         vsSnapshotSetDomain(snap, dom);
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, FALSE, &error), <, 0);
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, 0, &error), <, 0);
         /* hdb would get a generated external name, but b.qcow2 does not
          * exist in this directory */
         g_assert_cmpstr(error->message, ==,

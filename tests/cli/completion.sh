@@ -41,3 +41,5 @@ complete_words virtsnap snapshot-dumpxml demo s2 --
 complete_words virtsnap snapshot-create-as demo --state p
 complete_words virtsnap help snapshot-p
 complete_words virtsnap snapshot-info demo s2 ''
+complete_words virtsnap check ''
+complete_words virtsnap convert --legacy ''

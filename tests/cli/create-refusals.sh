@@ -14,7 +14,6 @@ run snapshot-create-as demo .hidden
 run snapshot-create-as demo ext --diskspec vda,snapshot=external,file=/var/lib/libvirt/images/ext.qcow2 --diskspec vdb,snapshot=no
 run snapshot-create-as demo nomem --memspec snapshot=no --diskspec vda,snapshot=no --diskspec vdb,snapshot=no
 run snapshot-create-as demo mixed --diskspec vda,snapshot=internal --diskspec vdb,snapshot=no
-run snapshot-create-as demo dsk --disk-only
 run snapshot-create-as demo mem --memspec snapshot=internal
 run snapshot-create-as demo memfile --memspec /var/lib/libvirt/qemu/save/mem
 run snapshot-create-as demo vdz --diskspec vdz
