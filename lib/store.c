@@ -317,6 +317,12 @@ vsDomainGetName(const vsDomain *dom)
     return dom->name;
 }
 
+const char *
+vsDomainGetUUID(const vsDomain *dom)
+{
+    return dom->uuid;
+}
+
 guint
 vsDomainCount(const vsDomain *dom)
 {

@@ -516,6 +516,27 @@ test_compressed(Fixture *f, gconstpointer data)
     g_assert_cmpstr(plain, ==, again);
 }
 
+static void
+test_uuid_fallback(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+
+    /* Old libvirt data: a record without <domain> beside one with it. */
+    writeFile(f, "demo.xml",
+              "<snapshots><domainsnapshot><name>old</name><state>shutoff</state>"
+              "<creationTime>1</creationTime></domainsnapshot>"
+              "<domainsnapshot><name>new</name><state>shutoff</state>"
+              "<parent><name>old</name></parent><creationTime>2</creationTime>"
+              DOMAIN_XML "</domainsnapshot></snapshots>");
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, 0, &error), ==, 0);
+    g_assert_cmpstr(vsDomainGetUUID(dom), ==, UUID);
+    g_assert_cmpint(vsSnapshotFormat(&xml, vsDomainLookup(dom, "old", NULL),
+                                     vsDomainGetUUID(dom), 0, &error), ==, 0);
+    g_assert_nonnull(strstr(xml, "  <domain>\n    <uuid>" UUID "</uuid>\n  </domain>\n"));
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Fixture, NULL, fixtureSetUp, fn, fixtureTearDown)
 
@@ -532,5 +553,6 @@ main(int argc, char **argv)
     ADD("/store/collisions-and-temps", test_collisions_and_temps);
     ADD("/store/rename-and-delete-all", test_rename_and_delete_all);
     ADD("/store/compressed", test_compressed);
+    ADD("/store/uuid-fallback", test_uuid_fallback);
     return g_test_run();
 }

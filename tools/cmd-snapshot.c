@@ -53,12 +53,12 @@ vsCliLookupSnapshot(vsCli *cli, const vsCliCmd *cmd, const char *arg,
 }
 
 static int
-vsCliFormatSnapshot(vsCli *cli, const vsSnapshot *snap, unsigned int flags,
-                    char **out)
+vsCliFormatSnapshot(vsCli *cli, const vsDomain *dom, const vsSnapshot *snap,
+                    unsigned int flags, char **out)
 {
     g_autoptr(GError) err = NULL;
 
-    if (vsSnapshotFormat(out, snap, NULL, flags, &err) < 0) {
+    if (vsSnapshotFormat(out, snap, vsDomainGetUUID(dom), flags, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
     }
@@ -447,7 +447,7 @@ vsCliCmdCurrent(vsCli *cli, const vsCliCmd *cmd)
     } else {
         g_autofree char *xml = NULL;
 
-        if (vsCliFormatSnapshot(cli, snap, vsCliOptBool(cmd, "security-info") ?
+        if (vsCliFormatSnapshot(cli, dom, snap, vsCliOptBool(cmd, "security-info") ?
                                 VS_SNAPSHOT_FORMAT_SECURE : 0, &xml) < 0)
             return -1;
         vsCliPrint(cli, "%s", xml);
@@ -558,7 +558,7 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", FALSE, dom, &snap) < 0)
         return -1;
     name = g_strdup(vsSnapshotGetName(snap));
-    if (vsCliFormatSnapshot(cli, snap, VS_SNAPSHOT_FORMAT_SECURE, &doc) < 0)
+    if (vsCliFormatSnapshot(cli, dom, snap, VS_SNAPSHOT_FORMAT_SECURE, &doc) < 0)
         goto cleanup;
     dom = NULL;
 
@@ -601,7 +601,7 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
         if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
             goto cleanup;
         if (!(cur = vsDomainLookup(dom, name, &err)) ||
-            vsSnapshotFormat(&reread, cur, NULL, VS_SNAPSHOT_FORMAT_SECURE, &err) < 0) {
+            vsSnapshotFormat(&reread, cur, vsDomainGetUUID(dom), VS_SNAPSHOT_FORMAT_SECURE, &err) < 0) {
             vsCliReportGError(cli, err);
             goto cleanup;
         }
@@ -1015,7 +1015,7 @@ vsCliCmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
     }
     if (vsCliOptString(cli, cmd, "xpath", &xpath) < 0)
         return -1;
-    if (vsCliFormatSnapshot(cli, snap, vsCliOptBool(cmd, "security-info") ?
+    if (vsCliFormatSnapshot(cli, dom, snap, vsCliOptBool(cmd, "security-info") ?
                             VS_SNAPSHOT_FORMAT_SECURE : 0, &xml) < 0)
         return -1;
     if (!xpath) {

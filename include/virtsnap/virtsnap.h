@@ -266,6 +266,10 @@ void vsDomainFree(vsDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomain, vsDomainFree)
 
 const char *vsDomainGetName(const vsDomain *dom);
+/* The VM's UUID (given at load, else found in its snapshots' <domain>s),
+ * or NULL when unknown; pass it to vsSnapshotFormat for the
+ * <domain><uuid> fallback.  Borrowed. */
+const char *vsDomainGetUUID(const vsDomain *dom);
 guint vsDomainCount(const vsDomain *dom);
 
 /* Borrowed record, or NULL (then *error is NOT_FOUND with libvirt's text
