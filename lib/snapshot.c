@@ -709,6 +709,7 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         g_autofree char *ctime = nodeString(firstChild(root, "creationTime"));
         g_autofree char *state = NULL;
         g_autofree char *domtype = NULL;
+        xmlNodePtr domnode;
         xmlNodePtr inactive;
         int st;
 
@@ -732,15 +733,21 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 
         /* Older snapshots carry only <domain><uuid>: no type, no domain
          * kept; the formatter regenerates it from the caller's uuid. */
-        for (xmlNodePtr c = root->children; c; c = c->next) {
-            /* string(./domain/@type): the first such attribute decides */
-            if (isElem(c, "domain") && (domtype = propString(c, "type")))
-                break;
-        }
+        if ((domnode = firstChild(root, "domain")))
+            domtype = propString(domnode, "type");
         if (domtype && !*domtype)
             g_clear_pointer(&domtype, g_free);
-        if (domtype &&
-            vsXmlSubtreeFromNode(&snap->domain, firstChild(root, "domain"), error) < 0)
+        if (!domtype) {
+            /* libvirt would read the type of a later <domain> but parse the
+             * first one, and fail; say why instead. */
+            for (xmlNodePtr c = domnode ? domnode->next : NULL; c; c = c->next) {
+                if (isElem(c, "domain") && xmlHasProp(c, BAD_CAST "type"))
+                    return vsErr(error, VS_ERROR_INVALID,
+                                 "XML error: the first of several <domain> elements has "
+                                 "no 'type' attribute");
+            }
+        }
+        if (domtype && vsXmlSubtreeFromNode(&snap->domain, domnode, error) < 0)
             return -1;
 
         if ((inactive = firstChild(root, "inactiveDomain")) &&

@@ -262,6 +262,11 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
         }
     }
 
+    /* Text directly inside <domain> beside its elements is ignored by
+     * libvirt's parser; dropping it keeps <metadata> on its own path. */
+    if (root && has_elem)
+        has_text = FALSE;
+
     if (!inlined)
         appendIndent(out, depth);
     if (appendStartTag(ser, node, root) < 0)

@@ -488,6 +488,11 @@ testParseErrors(void)
     }
     parseFailsStr("<domainsnapshot><name>a</name><creationTime>1</creationTime></domainsnapshot>",
                   REDEF, "XML error: missing state from existing snapshot");
+    /* found by fuzz-snapshot: a typeless first <domain> before a typed one */
+    parseFailsStr("<domainsnapshot><name>a</name><state>shutoff</state>"
+                  "<creationTime>1</creationTime><domain snapshot='x'/>"
+                  "<domain type='qemu'><name>vm</name></domain></domainsnapshot>", REDEF,
+                  "XML error: the first of several <domain> elements has no 'type' attribute");
     parseFailsStr("<domainsnapshot><name>a</name><state>bogus</state>"
                   "<creationTime>1</creationTime></domainsnapshot>", REDEF,
                   "unsupported configuration: Invalid state 'bogus' in domain snapshot XML");
