@@ -25,7 +25,7 @@ run snapshot-delete demo s3 --children-only --metadata
 run snapshot-current demo --name
 run snapshot-list demo --tree
 
-note --children removes the subtree; current moves to the parent
+note "--children removes the subtree; current moves to the parent"
 run snapshot-create demo s4.xml --redefine --current
 run snapshot-delete demo s3 --children --metadata
 run snapshot-current demo --name
