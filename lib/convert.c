@@ -292,7 +292,7 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
     /* The file as committed (the lock is held, so it is current). */
     if (vsBulkFileRead(&tree, dirfd, dirpath, bulkname, NULL, error) < 0)
         goto cleanup;
-    uuid = vsLegacyTreeFindUUID(tree);
+    uuid = vsTreeFindUUID(tree);
     if (vsLegacyExport(dirfd, dirpath, vm, tree, uuid, flags & VS_LEGACY_EXPORT_FORCE,
                        report, error) < 0)
         goto cleanup;

@@ -996,32 +996,14 @@ vsLegacyScanRefuse(const vsLegacyScan *scan, const char *dirpath, const char *vm
                  list->str, vm, vm);
 }
 
-char *
-vsLegacyTreeFindUUID(const vsTree *tree)
-{
-    g_autoptr(GPtrArray) all = NULL;
-
-    if (vsTreeList(&all, tree, NULL, 0, NULL) < 0)
-        return NULL;
-    for (guint i = 0; i < all->len; i++) {
-        vsXmlSubtree *domain = vsSnapshotGetDomain(all->pdata[i]);
-        if (domain) {
-            char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
-            if (uuid)
-                return uuid;
-        }
-    }
-    return NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* Converting                                                           */
 
 gboolean
 vsLegacyTreesEqual(const vsTree *a, const vsTree *b)
 {
-    g_autofree char *uuid_a = vsLegacyTreeFindUUID(a);
-    g_autofree char *uuid_b = vsLegacyTreeFindUUID(b);
+    g_autofree char *uuid_a = vsTreeFindUUID(a);
+    g_autofree char *uuid_b = vsTreeFindUUID(b);
     g_autoptr(GPtrArray) la = NULL;
     g_autoptr(GPtrArray) lb = NULL;
     g_autoptr(GString) fa = g_string_new(NULL);
@@ -1126,7 +1108,7 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
         g_autoptr(vsAtomicFile) af = NULL;
         g_autoptr(vsTree) back = NULL;
         g_autoptr(GError) rerr = NULL;
-        g_autofree char *uuid = vsLegacyTreeFindUUID(tree);
+        g_autofree char *uuid = vsTreeFindUUID(tree);
         const vsSnapshot *cur = vsTreeGetCurrent(tree);
 
         if (vsAtomicFileOpen(&af, dirfd, dirpath, bulk, error) < 0 ||

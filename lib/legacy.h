@@ -82,9 +82,6 @@ int vsLegacyScanRefuse(const vsLegacyScan *scan, const char *dirpath,
  * UUID its own records give): compared a record at a time. */
 gboolean vsLegacyTreesEqual(const vsTree *a, const vsTree *b);
 
-/* The VM UUID recorded in the tree's <domain>s (first one), or NULL. */
-char *vsLegacyTreeFindUUID(const vsTree *tree);
-
 /* ---- converting ------------------------------------------------------- */
 
 /* Writes the bulk file DIR/<vm>.xml for @scan's tree with one atomic

@@ -230,24 +230,6 @@ storeCleanTemps(vsStore *store, const char *file)
 /* ---------------------------------------------------------------- */
 /* Load                                                               */
 
-/* The VM's UUID as recorded in its snapshots' <domain>s, if any. */
-static char *
-treeFindUUID(const vsTree *tree)
-{
-    g_autoptr(GPtrArray) all = NULL;
-    if (vsTreeList(&all, tree, NULL, 0, NULL) < 0)
-        return NULL;
-    for (guint i = 0; i < all->len; i++) {
-        vsXmlSubtree *domain = vsSnapshotGetDomain(all->pdata[i]);
-        if (domain) {
-            char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
-            if (uuid)
-                return uuid;
-        }
-    }
-    return NULL;
-}
-
 int
 vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
                   unsigned int flags, GError **error)
@@ -292,7 +274,7 @@ vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uu
     }
     if (dom->lockfd >= 0)
         storeCleanTemps(store, dom->file);
-    dom->uuid = uuid ? g_strdup(uuid) : treeFindUUID(dom->tree);
+    dom->uuid = uuid ? g_strdup(uuid) : vsTreeFindUUID(dom->tree);
     *out = g_steal_pointer(&dom);
     return 0;
 }

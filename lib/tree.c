@@ -797,3 +797,19 @@ vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data)
         fn(node->snap, data);
     }
 }
+
+char *
+vsTreeFindUUID(const vsTree *tree)
+{
+    g_autoptr(GPtrArray) all = NULL;
+
+    if (vsTreeList(&all, tree, NULL, 0, NULL) < 0)
+        return NULL;
+    for (guint i = 0; i < all->len; i++) {
+        vsXmlSubtree *domain = vsSnapshotGetDomain(all->pdata[i]);
+        char *uuid = domain ? vsXmlSubtreeGetChildText(domain, "uuid") : NULL;
+        if (uuid)
+            return uuid;
+    }
+    return NULL;
+}

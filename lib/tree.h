@@ -74,6 +74,10 @@ int vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
 int vsTreeList(GPtrArray **out, const vsTree *tree, const vsSnapshot *from,
                unsigned int flags, GError **error);
 
+/* The VM's UUID as recorded in the first (pre-order) snapshot that has a
+ * full <domain>, or NULL.  g_free. */
+char *vsTreeFindUUID(const vsTree *tree);
+
 /* Calls @fn on every record in pre-order from the top (topological). */
 typedef void (*vsTreeVisitFunc)(const vsSnapshot *snap, gpointer data);
 void vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data);
