@@ -1,5 +1,6 @@
 /* cmd-store.c — the store commands: convert (from libvirt's per-file
- * layout), export-legacy (back to it), check [--repair].
+ * layout), export-legacy (back to it), check [--repair], and the parts of
+ * virsh's undefine and domrename that concern snapshot metadata.
  *
  * Findings are printed one per line on stdout:
  *   problem: MESSAGE (resolve: HOW)     needs the user's decision
@@ -326,6 +327,70 @@ vsCliCmdCheck(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* undefine --snapshots-metadata, domrename                             */
+
+static const vsCliOptDef vsCliOptsUndefine[] = {
+    { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name" },
+    { "snapshots-metadata", VS_CLI_OT_BOOL, 0,
+      "remove all snapshot metadata of the domain" },
+    { NULL }
+};
+
+/* virtsnap keeps no VM definitions: what undefine means here is dropping
+ * the VM's snapshot metadata, which virsh refuses without the flag. */
+static int
+vsCliCmdUndefine(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(GError) err = NULL;
+    vsDomain *dom = NULL;
+    guint count;
+
+    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
+        return -1;
+    count = vsDomainCount(dom);
+    if (count > 0 && !vsCliOptBool(cmd, "snapshots-metadata")) {
+        vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
+        vsCliError(cli, "Requested operation is not valid: cannot delete inactive domain "
+                   "with %u snapshots", count);
+        return -1;
+    }
+    if (vsDomainDeleteAll(dom, &err) < 0) {
+        vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    vsCliPrintExtra(cli, "Domain '%s' snapshot metadata removed (%u snapshot%s)\n",
+                    vsDomainGetName(dom), count, count == 1 ? "" : "s");
+    return 0;
+}
+
+static const vsCliOptDef vsCliOptsRename[] = {
+    { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name" },
+    { "new-name", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "new domain name" },
+    { NULL }
+};
+
+static int
+vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *from = NULL, *to = NULL;
+
+    if (vsCliOptString(cli, cmd, "domain", &from) < 0 ||
+        vsCliOptString(cli, cmd, "new-name", &to) < 0 ||
+        vsCliOpenStore(cli, FALSE, &store) < 0)
+        return -1;
+    if (vsStoreRenameDomain(store, from, to, &err) < 0) {
+        vsCliError(cli, "Failed to rename domain '%s' to '%s'", from, to);
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    vsCliPrintExtra(cli, "Domain successfully renamed\n");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const vsCliCmdDef vsCliStoreCmds[] = {
     { "check", "Check the store and libvirt's per-file directories",
@@ -342,6 +407,14 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "Writes DIR/VM/SNAP.xml for every snapshot exactly as libvirt 9.0 does,\n"
       "    so an older libvirt sees them again.  The bulk file stays.",
       vsCliOptsExport, vsCliCmdExport },
+    { "domrename", "Move a domain's snapshot metadata to a new name",
+      "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
+      "    new name already has snapshot metadata.", vsCliOptsRename, vsCliCmdRename },
+    { "undefine", "Remove a domain's snapshot metadata",
+      "With --snapshots-metadata, removes every snapshot of the domain without\n"
+      "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"
+      "    without it, refuses while the domain has snapshots.",
+      vsCliOptsUndefine, vsCliCmdUndefine },
     { NULL }
 };
 
