@@ -441,12 +441,27 @@ stateIsOnline(vsSnapshotState state)
     return state == VS_SNAPSHOT_STATE_RUNNING || state == VS_SNAPSHOT_STATE_PAUSED;
 }
 
+/* libvirt: a snapshot's <domain> must be the VM's own (same UUID). */
+static int
+domainCheckUUID(const vsDomain *dom, const char *name, vsXmlSubtree *domain, GError **error)
+{
+    g_autofree char *uuid = NULL;
+
+    if (!domain || !dom->uuid)
+        return 0;
+    uuid = vsXmlSubtreeGetChildText(domain, "uuid");
+    if (uuid && g_ascii_strcasecmp(uuid, dom->uuid) != 0)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "invalid argument: definition for snapshot %s must use uuid %s",
+                     name, dom->uuid);
+    return 0;
+}
+
 /* libvirt's RedefinePrep: checks against the tree and the existing record. */
 static int
-domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot **snapp, unsigned int flags,
+domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, unsigned int flags,
                    GError **error)
 {
-    vsSnapshot *snap = *snapp;
     const char *name = vsSnapshotGetName(snap);
     const vsSnapshot *other = vsTreeLookup(tree, name);
     vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
@@ -458,13 +473,8 @@ domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot **snapp, unsigned int
         return vsErr(error, VS_ERROR_INVALID,
                      "invalid argument: disk-only flag for snapshot %s requires "
                      "disk-snapshot state", name);
-    if (domain && dom->uuid) {
-        g_autofree char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
-        if (uuid && g_ascii_strcasecmp(uuid, dom->uuid) != 0)
-            return vsErr(error, VS_ERROR_INVALID,
-                         "invalid argument: definition for snapshot %s must use uuid %s",
-                         name, dom->uuid);
-    }
+    if (domainCheckUUID(dom, name, domain, error) < 0)
+        return -1;
     if (other) {
         vsSnapshotState ostate = vsSnapshotGetState(other);
         if (stateIsOnline(ostate) != stateIsOnline(state))
@@ -524,13 +534,8 @@ domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *doma
     } else {
         return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
     }
-    if (dom->uuid) {
-        g_autofree char *uuid = vsXmlSubtreeGetChildText(domain, "uuid");
-        if (uuid && g_ascii_strcasecmp(uuid, dom->uuid) != 0)
-            return vsErr(error, VS_ERROR_INVALID,
-                         "invalid argument: definition for snapshot %s must use uuid %s",
-                         name, dom->uuid);
-    }
+    if (domainCheckUUID(dom, name, domain, error) < 0)
+        return -1;
     vsSnapshotSetDomain(snap, domain);
 
     state = vm_state;
@@ -602,7 +607,7 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
 
     next = vsTreeCopy(dom->tree);
     if (redefine) {
-        if (domainRedefinePrep(dom, next, &snap, flags, error) < 0 ||
+        if (domainRedefinePrep(dom, next, snap, flags, error) < 0 ||
             vsTreeRedefine(next, snap, error) < 0)
             return -1;
         if ((flags & VS_SNAPSHOT_CREATE_CURRENT) &&
