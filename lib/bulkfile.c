@@ -262,8 +262,9 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup,
         return -1;
     }
     if (repeated)
-        vsSnapshotSetDomain(snap, repeated);
-    internDomain(domains, snap);
+        vsSnapshotSetDomain(snap, repeated);   /* already shared */
+    else
+        internDomain(domains, snap);
     if (def_index >= 0)
         vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)

@@ -28,6 +28,7 @@
 
 struct _vsXmlSubtree {
     gint refs;
+    guint hash;    /* of the canonical bytes, 0 until first asked */
     gsize len;
     char text[];   /* canonical form, NUL-terminated */
 };
@@ -533,6 +534,7 @@ vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
 
     tree = g_malloc(sizeof(*tree) + text->len + 1);
     tree->refs = 1;
+    tree->hash = 0;
     tree->len = text->len;
     memcpy(tree->text, text->str, text->len + 1);
     *out = tree;
@@ -762,11 +764,15 @@ vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
 guint
 vsXmlSubtreeHash(const vsXmlSubtree *tree)
 {
-    /* FNV-1a over the canonical bytes. */
-    guint32 h = 2166136261u;
-    for (gsize i = 0; i < tree->len; i++)
-        h = (h ^ (guchar) tree->text[i]) * 16777619u;
-    return h;
+    /* FNV-1a over the canonical bytes, computed once: subtrees are
+     * immutable, and interning asks for every snapshot's <domain>. */
+    if (tree->hash == 0) {
+        guint32 h = 2166136261u;
+        for (gsize i = 0; i < tree->len; i++)
+            h = (h ^ (guchar) tree->text[i]) * 16777619u;
+        ((vsXmlSubtree *) tree)->hash = h ? h : 1;
+    }
+    return tree->hash;
 }
 
 gboolean
