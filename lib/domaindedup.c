@@ -12,8 +12,12 @@
 #include "error.h"
 
 /* Known definitions are looked up by their first bytes, then compared in
- * full; shorter definitions are not worth the bookkeeping. */
+ * full; shorter definitions are not worth the bookkeeping.  Every <domain>
+ * of a VM starts alike, so only the few most recent definitions per prefix
+ * are candidates: a repeat is nearly always of a recent snapshot's domain,
+ * and a VM whose every snapshot differs must not cost N comparisons each. */
 #define PREFIX_LEN 64
+#define MAX_CANDIDATES 4
 #define READ_CHUNK (64 * 1024)
 
 typedef struct {
@@ -125,6 +129,12 @@ closeSpan(vsDomainDedup *d)
         } else {
             g_free(key);
         }
+        if (list->len == MAX_CANDIDATES) {
+            /* Forget the oldest: its bytes are not needed any more. */
+            Span *oldest = d->spans->pdata[g_array_index(list, guint, 0)];
+            g_clear_pointer(&oldest->raw, g_byte_array_unref);
+            g_array_remove_index(list, 0);
+        }
         g_array_append_val(list, index);
     }
 }
@@ -144,7 +154,7 @@ findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean *need_more)
     }
     key = prefixKey(p);
     list = g_hash_table_lookup(d->by_prefix, key);
-    for (guint i = 0; list && i < list->len; i++) {
+    for (guint i = list ? list->len : 0; i-- > 0;) {   /* newest first */
         guint index = g_array_index(list, guint, i);
         Span *span = d->spans->pdata[index];
         if (span->raw->len > avail) {
