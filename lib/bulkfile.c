@@ -25,9 +25,12 @@
     "'virtsnap snapshot-edit', not by hand.\n" \
     "-->\n"
 
-/* zstd window for new files: large enough that a 4 MiB <domain> finds the
- * previous snapshot's copy, small enough to bound the decoder's memory. */
-#define BULK_ZSTD_WINDOW_LOG 27
+/* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
+ * the previous snapshot's copy (a parent is written just before its first
+ * child), and bounds what a reader must hold.  Readers accept windows up to
+ * 128 MiB so files from other writers still load, never more. */
+#define BULK_ZSTD_WINDOW_LOG 23
+#define BULK_ZSTD_WINDOW_LOG_MAX 27
 #define BULK_ZSTD_LEVEL 3
 
 static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
@@ -160,7 +163,7 @@ inputStart(BulkInput *in, const char *label, GError **error)
     if (have == 4 && memcmp(head, zstd_magic, 4) == 0) {
         in->compressed = TRUE;
         in->dctx = ZSTD_createDCtx();
-        ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, BULK_ZSTD_WINDOW_LOG);
+        ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, BULK_ZSTD_WINDOW_LOG_MAX);
         in->inbuf_size = ZSTD_DStreamInSize();
         in->inbuf = g_malloc(in->inbuf_size);
     }

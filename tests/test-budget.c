@@ -377,7 +377,7 @@ testDeleteChainChildren(Budget *b, gconstpointer data)
  * loads an empty VM.
  *
  * Measured on Debian 12 x86-64 (GLib 2.74, libxml2 2.9.14, debugoptimized,
- * 2025-11), with the bulk loader sharing equal <domain>s: +3.4 to +3.5 MiB,
+ * 2026-11), with the bulk loader sharing equal <domain>s: +3.4 to +3.5 MiB,
  * about 1.8 KiB per snapshot (201 distinct domains of ~6.6 KB canonical
  * text = 1.3 MiB, plus each record's own fields and tree node).  Before the
  * sharing it was +17.5 MiB (8.8 KiB per snapshot); libvirt 9.0's daemon
