@@ -22,6 +22,8 @@
 /* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */
 #define STORE_PRIVATE_DIR ".virtsnap"
 #define STORE_LOCK_DIR ".virtsnap/locks"
+#define STORE_CONFIG ".virtsnap/config"
+#define STORE_CONFIG_MAX (64 * 1024)
 
 struct _vsStore {
     char *path;
@@ -44,6 +46,56 @@ struct _vsDomain {
 /* ---------------------------------------------------------------- */
 /* Store                                                              */
 
+/* DIR/.virtsnap/config: a GKeyFile, group [store], key compression =
+ * zstd | none.  A missing file means the defaults. */
+static int
+storeLoadConfig(vsStore *store, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) kerr = NULL;
+    g_autofree char *path = g_build_filename(store->path, STORE_CONFIG, NULL);
+    g_autofree char *data = NULL;
+    g_autofree char *compression = NULL;
+    gsize len = 0;
+    int fd = openat(store->dirfd, STORE_CONFIG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return vsErrErrno(error, errno, "%s: cannot open", path);
+    }
+    data = g_malloc(STORE_CONFIG_MAX + 1);
+    for (;;) {
+        ssize_t n = read(fd, data + len, STORE_CONFIG_MAX + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int errsv = errno;
+            close(fd);
+            if (n < 0)
+                return vsErrErrno(error, errsv, "%s: cannot read", path);
+            break;
+        }
+        len += n;
+        if (len > STORE_CONFIG_MAX) {
+            close(fd);
+            return vsErr(error, VS_ERROR_TOO_LARGE, "%s: larger than %d bytes", path,
+                         STORE_CONFIG_MAX);
+        }
+    }
+    if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &kerr))
+        return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", path, kerr->message);
+    compression = g_key_file_get_string(kf, "store", "compression", NULL);
+    if (!compression || strcmp(compression, "none") == 0)
+        store->compress = FALSE;
+    else if (strcmp(compression, "zstd") == 0)
+        store->compress = TRUE;
+    else
+        return vsErr(error, VS_ERROR_CORRUPT,
+                     "%s: unknown compression '%s' (expected zstd or none)", path, compression);
+    return 0;
+}
+
 int
 vsStoreOpen(vsStore **out, const char *dir, unsigned int flags, GError **error)
 {
@@ -63,6 +115,8 @@ vsStoreOpen(vsStore **out, const char *dir, unsigned int flags, GError **error)
     }
     if (fstat(store->dirfd, &st) < 0)
         return vsErrErrno(error, errno, "%s: cannot stat", dir);
+    if (storeLoadConfig(store, error) < 0)
+        return -1;
     *out = g_steal_pointer(&store);
     return 0;
 }
@@ -88,6 +142,42 @@ void
 vsStoreSetCompression(vsStore *store, gboolean compress)
 {
     store->compress = compress;
+}
+
+gboolean
+vsStoreGetCompression(const vsStore *store)
+{
+    return store->compress;
+}
+
+static int storeMkdirPrivate(vsStore *store, const char *rel, GError **error);
+
+int
+vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error)
+{
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autofree char *dirpath = g_build_filename(store->path, STORE_PRIVATE_DIR, NULL);
+    g_autofree char *text = g_strdup_printf(
+        "# virtsnap store settings (written by virtsnap; see docs/format.md)\n"
+        "[store]\ncompression=%s\n", compress ? "zstd" : "none");
+    int fd;
+    int ret;
+
+    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0)
+        return -1;
+    fd = openat(store->dirfd, STORE_PRIVATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return vsErrErrno(error, errno, "%s: cannot open", dirpath);
+    ret = vsAtomicFileOpen(&af, fd, dirpath, "config", error);
+    if (ret == 0) {
+        vsAtomicFileWrite(af, text, strlen(text));
+        ret = vsAtomicFileCommit(af, error);
+    }
+    g_clear_pointer(&af, vsAtomicFileFree);   /* it may still use @fd */
+    close(fd);
+    if (ret == 0)
+        store->compress = compress;
+    return ret;
 }
 
 void

@@ -537,6 +537,35 @@ test_uuid_fallback(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(xml, "  <domain>\n    <uuid>" UUID "</uuid>\n  </domain>\n"));
 }
 
+static void
+test_compression_setting(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsStore) other = NULL;
+    g_autofree char *raw = NULL;
+
+    g_assert_false(vsStoreGetCompression(f->store));
+    g_assert_cmpint(vsStoreSaveCompression(f->store, TRUE, &error), ==, 0);
+    /* A new handle (another process, later) writes compressed files. */
+    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), ==, 0);
+    g_assert_true(vsStoreGetCompression(other));
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &error), ==, 0);
+        redefine(dom, "root", NULL, 100, 0);
+    }
+    raw = fileContents(f, "demo.xml");
+    g_assert_cmpmem(raw, 4, "\x28\xb5\x2f\xfd", 4);
+
+    /* A setting virtsnap does not know is refused, not guessed. */
+    writeFile(f, ".virtsnap/config", "[store]\ncompression=lz4\n");
+    g_clear_pointer(&other, vsStoreFree);
+    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_nonnull(strstr(error->message, "unknown compression 'lz4'"));
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Fixture, NULL, fixtureSetUp, fn, fixtureTearDown)
 
@@ -554,5 +583,6 @@ main(int argc, char **argv)
     ADD("/store/rename-and-delete-all", test_rename_and_delete_all);
     ADD("/store/compressed", test_compressed);
     ADD("/store/uuid-fallback", test_uuid_fallback);
+    ADD("/store/compression-setting", test_compression_setting);
     return g_test_run();
 }

@@ -391,6 +391,40 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* store-config                                                         */
+
+static const vsCliOptDef vsCliOptsConfig[] = {
+    { "compression", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "zstd or none: how bulk files are written from now on" },
+    { NULL }
+};
+
+static int
+vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *compression = NULL;
+
+    if (vsCliOptString(cli, cmd, "compression", &compression) < 0)
+        return -1;
+    if (compression && strcmp(compression, "zstd") != 0 && strcmp(compression, "none") != 0) {
+        vsCliError(cli, "invalid argument: unknown compression '%s' (expected zstd or none)",
+                   compression);
+        return -1;
+    }
+    if (vsCliOpenStore(cli, compression != NULL, &store) < 0)
+        return -1;
+    if (compression &&
+        vsStoreSaveCompression(store, strcmp(compression, "zstd") == 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    vsCliPrint(cli, "compression: %s\n", vsStoreGetCompression(store) ? "zstd" : "none");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const vsCliCmdDef vsCliStoreCmds[] = {
     { "check", "Check the store and libvirt's per-file directories",
@@ -410,6 +444,10 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "domrename", "Move a domain's snapshot metadata to a new name",
       "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
       "    new name already has snapshot metadata.", vsCliOptsRename, vsCliCmdRename },
+    { "store-config", "Show or change the store's settings",
+      "Shows the store's settings; --compression zstd|none sets how bulk files\n"
+      "    are written from now on (each VM's file changes at its next write; both\n"
+      "    kinds are always read).", vsCliOptsConfig, vsCliCmdConfig },
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"

@@ -209,8 +209,9 @@ typedef enum {
  * vsStoreOpen:
  * @out: (out): the store; free with vsStoreFree
  * @dir: the store directory (libvirt's snapshotDir)
- * Errors: VS_ERROR_NOT_FOUND (no such directory), VS_ERROR_IO.
- * Cost: a stat and, with CREATE, a mkdir.
+ * Errors: VS_ERROR_NOT_FOUND (no such directory), VS_ERROR_IO,
+ * VS_ERROR_CORRUPT (an unreadable DIR/.virtsnap/config).
+ * Cost: a stat, a read of the store's settings and, with CREATE, a mkdir.
  */
 int vsStoreOpen(vsStore **out, const char *dir, unsigned int flags,
                 GError **error);
@@ -219,9 +220,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 
 const char *vsStoreGetPath(const vsStore *store);
 
-/* Whether new bulk files are zstd-compressed (default: no).  Both kinds
- * are always readable.  Affects this handle only. */
+/* Whether new bulk files are zstd-compressed.  Both kinds are always
+ * readable.  The store's setting (DIR/.virtsnap/config, see
+ * vsStoreSaveCompression) is read by vsStoreOpen; this changes it for this
+ * handle only. */
 void vsStoreSetCompression(vsStore *store, gboolean compress);
+gboolean vsStoreGetCompression(const vsStore *store);
+
+/**
+ * vsStoreSaveCompression:
+ * Makes @compress the store's setting for every later writer (and this
+ * handle).  Existing files are converted as their VMs are next written.
+ * Errors: VS_ERROR_IO.  Cost: one atomic rewrite of DIR/.virtsnap/config.
+ */
+int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
 /* Clock used to stamp creationTime on plain creates (seconds since the
  * epoch).  NULL restores the real clock.  For tests and reproducible runs. */
