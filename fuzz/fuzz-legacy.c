@@ -142,7 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unpack(vmfd, (const char *) data, size);
     close(vmfd);
 
-    if (vsLegacyLoadForStore(&tree, dirfd, store_dir, "vm1", FALSE, FALSE, &error) < 0) {
+    if (vsLegacyLoadForStore(&tree, dirfd, store_dir, "vm1", FALSE, FALSE, NULL, &error) < 0) {
         if (!error || !error->message || !*error->message)
             abort();
         goto done;
@@ -150,7 +150,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!tree)
         goto done;
     /* It loads: convert it (bulk file + leftover policy) and read that back. */
-    if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, &error) < 0) {
+    if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, NULL,
+                             &error) < 0) {
         fuzzOracleFailed("read-only load worked but conversion failed: %s\n", error->message);
         goto done;
     }

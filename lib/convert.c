@@ -1,9 +1,9 @@
 /* convert.c — store-level legacy operations: convert a VM from libvirt's
  * per-file directory, export it back, check the store.
  *
- * Every operation holds the VM's lock, taken through vsStoreLoadDomain
- * (the store owns the lock protocol); the legacy hook that load calls is
- * steered for the duration of the call with vsLegacyHookSet. */
+ * Every operation holds the VM's lock, taken through the store's load
+ * (the store owns the lock protocol), to which it passes a context that
+ * steers what the load does with the legacy directory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "error.h"
 #include "legacy.h"
 #include "snapshot.h"
+#include "store.h"
 
 static int
 storeOpenDir(int *out, vsStore *store, GError **error)
@@ -228,9 +229,7 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
     if (checkBulkPathFree(dirfd, dirpath, vm, error) < 0)
         goto cleanup;
 
-    vsLegacyHookSet(&ctx);
-    rc = vsStoreLoadDomain(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, error);
-    vsLegacyHookSet(NULL);
+    rc = vsStoreLoadDomainWithLegacy(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &ctx, error);
     if (rc < 0)
         goto cleanup;
     if (ctx.ran && !ctx.found_dir) {
@@ -275,9 +274,7 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
     if (vsDomainNameCheck(vm, error) < 0 || storeOpenDir(&dirfd, store, error) < 0)
         return -1;
 
-    vsLegacyHookSet(&ctx);
-    rc = vsStoreLoadDomain(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, error);
-    vsLegacyHookSet(NULL);
+    rc = vsStoreLoadDomainWithLegacy(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &ctx, error);
     if (rc < 0)
         goto cleanup;
     if (vsDomainCount(dom) == 0) {
@@ -369,15 +366,13 @@ checkDomain(vsStore *store, int dirfd, const char *vm, const GPtrArray *entries,
         vsLegacyHookCtx ctx = { VS_LEGACY_HOOK_SKIP, NULL, NULL, FALSE, FALSE };
         g_autoptr(GError) lerr = NULL;
 
-        vsLegacyHookSet(&ctx);
-        if (vsStoreLoadDomain(&lock, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &lerr) == 0) {
+        if (vsStoreLoadDomainWithLegacy(&lock, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &ctx,
+                                        &lerr) == 0) {
             repaired = TRUE;
         } else if (g_error_matches(lerr, VS_ERROR, VS_ERROR_LOCKED)) {
-            vsLegacyHookSet(NULL);
             g_propagate_error(error, g_steal_pointer(&lerr));
             return -1;
         }
-        vsLegacyHookSet(NULL);
         if (repaired && has_dir && !dir_link && vsLegacyRepairDir(dirfd, dirpath, vm, report, error) < 0)
             return -1;
     }

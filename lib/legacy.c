@@ -296,17 +296,6 @@ vsLegacyReportGetSummary(const vsLegacyReport *report)
 }
 
 /* ------------------------------------------------------------------ */
-/* Hook steering (convert.c → vsLegacyLoadForStore, same thread)         */
-
-static _Thread_local vsLegacyHookCtx *hook_ctx;
-
-void
-vsLegacyHookSet(vsLegacyHookCtx *ctx)
-{
-    hook_ctx = ctx;
-}
-
-/* ------------------------------------------------------------------ */
 /* Small filesystem helpers                                             */
 
 static gint
@@ -1145,9 +1134,9 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
 
 int
 vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *vm,
-                     gboolean convert, gboolean compress, GError **error)
+                     gboolean convert, gboolean compress, vsLegacyHookCtx *ctx,
+                     GError **error)
 {
-    vsLegacyHookCtx *ctx = hook_ctx;
     g_autoptr(vsLegacyReport) own = NULL;
     vsLegacyReport *report;
     g_autoptr(vsLegacyScan) scan = NULL;

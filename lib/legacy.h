@@ -29,27 +29,25 @@
  * says how to resolve them.  Without @convert the directory is read as it
  * is (read-only view), refused the same way when it has problems.
  * When @convert is set and *out is non-NULL, the bulk file was written.
- * convert.c steers this hook for one call (options, report) through
- * vsLegacyHookSet. */
+ * @ctx (nullable) steers one call (options, report): convert.c passes it
+ * through vsStoreLoadDomainWithLegacy; NULL is the store's default. */
+typedef struct _vsLegacyHookCtx vsLegacyHookCtx;
 int vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath,
                          const char *vm, gboolean convert, gboolean compress,
-                         GError **error);
+                         vsLegacyHookCtx *ctx, GError **error);
 
 typedef enum {
     VS_LEGACY_HOOK_CONVERT = 0, /* default behaviour (with the given options) */
     VS_LEGACY_HOOK_SKIP,        /* do nothing: *out = NULL (check, export) */
 } vsLegacyHookMode;
 
-typedef struct {
+struct _vsLegacyHookCtx {
     vsLegacyHookMode mode;
     const vsLegacyOptions *opts;  /* NULL: defaults */
     vsLegacyReport *report;       /* findings and summary go here */
     gboolean ran;                 /* out: the hook was called */
     gboolean found_dir;           /* out: DIR/<vm>/ existed */
-} vsLegacyHookCtx;
-
-/* Steers the next hook calls of this thread; NULL restores the default. */
-void vsLegacyHookSet(vsLegacyHookCtx *ctx);
+};
 
 /* ---- reading ---------------------------------------------------------- */
 

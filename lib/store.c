@@ -17,6 +17,7 @@
 #include "error.h"
 #include "legacy.h"
 #include "snapshot.h"
+#include "store.h"
 #include "tree.h"
 
 /* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */
@@ -324,6 +325,13 @@ int
 vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
                   unsigned int flags, GError **error)
 {
+    return vsStoreLoadDomainWithLegacy(out, store, vm, uuid, flags, NULL, error);
+}
+
+int
+vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
+                            unsigned int flags, vsLegacyHookCtx *legacy, GError **error)
+{
     g_autoptr(vsDomain) dom = NULL;
     g_autoptr(GError) lerr = NULL;
     struct stat st;
@@ -355,7 +363,7 @@ vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uu
         /* LEGACY-HOOK: no bulk file; a libvirt per-file directory DIR/<vm>/
          * is converted here (write loads) or read as it is (read-only). */
         if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
-                                 dom->lockfd >= 0, store->compress, error) < 0)
+                                 dom->lockfd >= 0, store->compress, legacy, error) < 0)
             return -1;
         if (!dom->tree)
             dom->tree = vsTreeNew();

@@ -155,7 +155,7 @@ static const vsCliOptDef vsCliOptsCreate[] = {
       "the domain's current XML definition (default: the current snapshot's)" },
     { "state", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "the domain's state (default: shutoff)" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -212,7 +212,7 @@ static const vsCliOptDef vsCliOptsCreateAs[] = {
       "the domain's current XML definition (default: the current snapshot's)" },
     { "state", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "the domain's state (default: shutoff)" },
-    { NULL }
+    { 0 }
 };
 
 /* virsh's virBufferEscapeString: nothing at all for an empty value;
@@ -400,7 +400,7 @@ static const vsCliOptDef vsCliOptsCurrent[] = {
     { "security-info", VS_CLI_OT_BOOL, 0, "include security sensitive information in XML dump" },
     { "snapshotname", VS_CLI_OT_STRING, 0, "name of existing snapshot to make current" },
     VS_OPT_JSON,
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -464,7 +464,7 @@ static const vsCliOptDef vsCliOptsEdit[] = {
     VS_OPT_CURRENT("also set edited snapshot as current"),
     { "rename", VS_CLI_OT_BOOL, 0, "allow renaming an existing snapshot" },
     { "clone", VS_CLI_OT_BOOL, 0, "allow cloning to new name" },
-    { NULL }
+    { 0 }
 };
 
 /* Runs $VISUAL / $EDITOR / vi on @path; the editor string may carry
@@ -670,7 +670,7 @@ static const vsCliOptDef vsCliOptsInfo[] = {
     { "snapshotname", VS_CLI_OT_STRING, 0, "snapshot name" },
     VS_OPT_CURRENT("info on current snapshot"),
     VS_OPT_JSON,
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -734,7 +734,7 @@ static const vsCliOptDef vsCliOptsList[] = {
     { "name", VS_CLI_OT_BOOL, 0, "list snapshot names only" },
     { "topological", VS_CLI_OT_BOOL, 0, "sort list topologically rather than by name" },
     VS_OPT_JSON,
-    { NULL }
+    { 0 }
 };
 
 /* virsh's vshStrcasecmp: ASCII case folding, bytes compared unsigned. */
@@ -906,7 +906,7 @@ static const vsCliOptDef vsCliOptsDumpxml[] = {
     { "security-info", VS_CLI_OT_BOOL, 0, "include security sensitive information in XML dump" },
     { "xpath", VS_CLI_OT_STRING, VS_CLI_OF_NAMED, "xpath expression to filter the XML document" },
     { "wrap", VS_CLI_OT_BOOL, 0, "wrap xpath results in an common root element" },
-    { NULL }
+    { 0 }
 };
 
 static void
@@ -1033,7 +1033,7 @@ static const vsCliOptDef vsCliOptsParent[] = {
     { "snapshotname", VS_CLI_OT_STRING, 0, "find parent of snapshot name" },
     VS_OPT_CURRENT("find parent of current snapshot"),
     VS_OPT_JSON,
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -1072,7 +1072,7 @@ static const vsCliOptDef vsCliOptsRevert[] = {
     { "running", VS_CLI_OT_BOOL, 0, "after reverting, change state to running" },
     { "paused", VS_CLI_OT_BOOL, 0, "after reverting, change state to paused" },
     { "force", VS_CLI_OT_BOOL, 0, "try harder on risky reverts" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -1116,7 +1116,7 @@ static const vsCliOptDef vsCliOptsDelete[] = {
     { "children", VS_CLI_OT_BOOL, 0, "delete snapshot and all children" },
     { "children-only", VS_CLI_OT_BOOL, 0, "delete children but not snapshot" },
     { "metadata", VS_CLI_OT_BOOL, 0, "delete only libvirt metadata, leaving snapshot contents behind" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -1176,7 +1176,7 @@ static const vsCliCmdDef vsCliSnapshotCmds[] = {
       "Extract the snapshot's parent, if any", vsCliOptsParent, vsCliCmdParent },
     { "snapshot-revert", "Revert a domain to a snapshot",
       "Revert domain to snapshot", vsCliOptsRevert, vsCliCmdRevert },
-    { NULL }
+    { 0 }
 };
 
 const vsCliGroup vsCliGroupSnapshot = { "Snapshot", "snapshot", vsCliSnapshotCmds };

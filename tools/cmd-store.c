@@ -100,7 +100,7 @@ static const vsCliOptDef vsCliOptsConvert[] = {
     { "root", VS_CLI_OT_ARGV, VS_CLI_OF_NAMED,
       "make this snapshot a root: breaks a parent cycle or re-roots one orphan "
       "(repeatable)" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -255,7 +255,7 @@ static const vsCliOptDef vsCliOptsExport[] = {
     { "domain", VS_CLI_OT_ARGV, VS_CLI_OF_REQUIRED, "VM name(s)" },
     { "force", VS_CLI_OT_BOOL, 0,
       "write over an existing directory (entries not exported are moved aside)" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -291,7 +291,7 @@ static const vsCliOptDef vsCliOptsCheck[] = {
     { "domain", VS_CLI_OT_ARGV, 0, "VM name(s); default: the whole store" },
     { "repair", VS_CLI_OT_BOOL, 0,
       "fix what needs no guess (moving files aside, never deleting them)" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -333,7 +333,7 @@ static const vsCliOptDef vsCliOptsUndefine[] = {
     { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name" },
     { "snapshots-metadata", VS_CLI_OT_BOOL, 0,
       "remove all snapshot metadata of the domain" },
-    { NULL }
+    { 0 }
 };
 
 /* virtsnap keeps no VM definitions: what undefine means here is dropping
@@ -367,7 +367,7 @@ vsCliCmdUndefine(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef vsCliOptsRename[] = {
     { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name" },
     { "new-name", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "new domain name" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -396,7 +396,7 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef vsCliOptsConfig[] = {
     { "compression", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "zstd or none: how bulk files are written from now on" },
-    { NULL }
+    { 0 }
 };
 
 static int
@@ -453,7 +453,7 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"
       "    without it, refuses while the domain has snapshots.",
       vsCliOptsUndefine, vsCliCmdUndefine },
-    { NULL }
+    { 0 }
 };
 
 const vsCliGroup vsCliGroupStore = { "Store", "store", vsCliStoreCmds };

@@ -21,7 +21,7 @@ static const vsCliOptDef vsCliOptsXml[] = {
       "domain UUID printed as <domain><uuid> when there is no <domain>" },
     { "now", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "creation time in seconds since the epoch (default: now)" },
-    { NULL }
+    { 0 }
 };
 
 /* 32 hex digits, plain or in the canonical 8-4-4-4-12 form; anything
@@ -120,7 +120,7 @@ static const vsCliCmdDef vsCliXmlCmds[] = {
       "Parses one <domainsnapshot> document with libvirt's rules and prints\n"
       "    it exactly as libvirt would format it, or libvirt's error.",
       vsCliOptsXml, vsCliCmdXml },
-    { NULL }
+    { 0 }
 };
 
 const vsCliGroup vsCliGroupXml = { "XML", "xml", vsCliXmlCmds };

@@ -482,7 +482,7 @@ vsCliCmdQuit(vsCli *cli, const vsCliCmd *cmd)
 
 static const vsCliOptDef vsCliOptsHelp[] = {
     { "command", VS_CLI_OT_STRING, 0, "Prints global help, command specific help, or help for a group of related commands" },
-    { NULL }
+    { 0 }
 };
 
 static const vsCliCmdDef vsCliShellCmds[] = {
@@ -490,7 +490,7 @@ static const vsCliCmdDef vsCliShellCmds[] = {
     { "help", "print help", "Prints global help, command specific help, or help for a\n    group of related commands",
       vsCliOptsHelp, vsCliCmdHelp },
     { "quit", "quit this interactive terminal", NULL, NULL, vsCliCmdQuit },
-    { NULL }
+    { 0 }
 };
 
 static const vsCliGroup vsCliGroupShell = { "Virtsnap itself", "virtsnap", vsCliShellCmds };
