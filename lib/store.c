@@ -409,19 +409,12 @@ vsDomainCount(const vsDomain *dom)
     return vsTreeCount(dom->tree);
 }
 
-static int
-notFound(GError **error, const char *name)
-{
-    return vsErr(error, VS_ERROR_NOT_FOUND,
-                 "Domain snapshot not found: no domain snapshot with matching name '%s'", name);
-}
-
 const vsSnapshot *
 vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
 {
     const vsSnapshot *snap = name ? vsTreeLookup(dom->tree, name) : NULL;
     if (!snap)
-        notFound(error, name ? name : "");
+        vsTreeErrNoSnapshot(error, name ? name : "");
     return snap;
 }
 
@@ -732,7 +725,7 @@ vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error)
     if (domainRequireWrite(dom, error) < 0)
         return -1;
     if (!vsTreeLookup(dom->tree, name))
-        return notFound(error, name);
+        return vsTreeErrNoSnapshot(error, name);
     next = vsTreeCopy(dom->tree);
     if (vsTreeSetCurrent(next, name, error) < 0)
         return -1;

@@ -46,7 +46,7 @@ struct _vsTree {
                                     VS_SNAPSHOT_LIST_FILTERS_STATUS | \
                                     VS_SNAPSHOT_LIST_FILTERS_LOCATION)
 
-static int
+int
 vsTreeErrNoSnapshot(GError **error, const char *name)
 {
     return vsErr(error, VS_ERROR_NOT_FOUND,

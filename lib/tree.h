@@ -23,6 +23,8 @@ vsTree *vsTreeCopy(const vsTree *tree);
 
 guint vsTreeCount(const vsTree *tree);
 const vsSnapshot *vsTreeLookup(const vsTree *tree, const char *name);
+/* Sets libvirt's NOT_FOUND error for an unknown snapshot name; returns -1. */
+int vsTreeErrNoSnapshot(GError **error, const char *name);
 const vsSnapshot *vsTreeGetCurrent(const vsTree *tree);
 const vsSnapshot *vsTreeGetParent(const vsTree *tree, const vsSnapshot *snap);
 guint vsTreeCountChildren(const vsTree *tree, const vsSnapshot *snap);
