@@ -48,13 +48,13 @@ fuzzBulkCheck(const char *data, size_t size)
     g_autoptr(GString) first = g_string_new(NULL);
     g_autoptr(GString) second = g_string_new(NULL);
 
-    if (vsBulkFileParse(&tree, data, size, "fuzz.xml", &opts, &error) < 0) {
+    if (vsBulkFileParse(&tree, NULL, data, size, "fuzz.xml", &opts, &error) < 0) {
         if (!error || !error->message || !*error->message)
             abort();
         return;
     }
     vsBulkFileFormat(first, tree, NULL);
-    if (vsBulkFileParse(&again, first->str, first->len, "fuzz-formatted.xml", NULL,
+    if (vsBulkFileParse(&again, NULL, first->str, first->len, "fuzz-formatted.xml", NULL,
                         &error) < 0) {
         fuzzOracleFailed("our own bulk output does not load: %s\n", error->message);
         return;

@@ -36,6 +36,91 @@
 static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 
 /* ---------------------------------------------------------------- */
+/* Segments: a compressed file is a sequence of independent zstd frames
+ * (header, a marker, one frame per run of whole records, trailer), so a
+ * commit recompresses only the runs whose records changed and copies the
+ * other frames as they are.  Concatenated frames are one zstd stream:
+ * `zstdcat` and every reader see the same single document. */
+
+/* A run of records ends after a record whose name hashes to 0 mod
+ * SEGMENT_SPREAD (content-defined, so inserting or deleting a record moves
+ * no other boundary), or once it has SEGMENT_MAX_RECORDS records or its
+ * records' domains pass SEGMENT_CAP bytes.  Each frame starts without
+ * history, so fewer, longer runs compress better; shorter ones make a
+ * commit cheaper.  ~32 records of ~10 KB: a commit recompresses ~300 KB and
+ * a frame costs ~2.5 KB on disk. */
+#define SEGMENT_SPREAD 32
+#define SEGMENT_MAX_RECORDS 96
+#define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
+#define SEGMENT_RECORD_OVERHEAD 1024
+#define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
+
+/* A skippable frame (ignored by every zstd decoder) right after the header
+ * frame says the records are framed by this writer: bump the version when
+ * record formatting changes, so old frames are never mixed with new ones. */
+#define SEGMENT_MARKER_MAGIC 0x184D2A56u
+#define SEGMENT_MARKER "virtsnap-segments 1"
+
+typedef struct {
+    GPtrArray *records;       /* vsSnapshot refs, in document order */
+    GBytes *frame;            /* one complete zstd frame */
+    gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
+} BulkSegment;
+
+struct _vsBulkSegments {
+    char *uuid;               /* what uuid-sensitive segments were formatted with */
+    GPtrArray *segments;      /* BulkSegment, owned */
+    GHashTable *by_first;     /* first record -> BulkSegment */
+};
+
+typedef struct {
+    guint64 comp_start, comp_end;  /* in the file */
+    guint64 doc_start, doc_end;    /* in the decompressed document */
+} BulkFrame;
+
+static void
+segmentFree(gpointer data)
+{
+    BulkSegment *seg = data;
+    g_ptr_array_unref(seg->records);
+    g_bytes_unref(seg->frame);
+    g_free(seg);
+}
+
+static vsBulkSegments *
+segmentsNew(const char *uuid)
+{
+    vsBulkSegments *segs = g_new0(vsBulkSegments, 1);
+    segs->uuid = g_strdup(uuid);
+    segs->segments = g_ptr_array_new_with_free_func(segmentFree);
+    segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return segs;
+}
+
+void
+vsBulkSegmentsFree(vsBulkSegments *segs)
+{
+    if (!segs)
+        return;
+    g_free(segs->uuid);
+    g_hash_table_unref(segs->by_first);
+    g_ptr_array_unref(segs->segments);
+    g_free(segs);
+}
+
+static void
+segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
+{
+    BulkSegment *seg = g_new0(BulkSegment, 1);
+    seg->records = g_ptr_array_ref(records);
+    seg->frame = g_bytes_ref(frame);
+    for (guint i = 0; i < records->len && !seg->uuid_sensitive; i++)
+        seg->uuid_sensitive = !vsSnapshotGetDomain(records->pdata[i]);
+    g_ptr_array_add(segs->segments, seg);
+    g_hash_table_insert(segs->by_first, records->pdata[0], seg);
+}
+
+/* ---------------------------------------------------------------- */
 /* Input: plain bytes or a zstd stream, from memory or a descriptor. */
 
 typedef struct {
@@ -49,6 +134,10 @@ typedef struct {
     gsize inbuf_size;
     gboolean src_eof;
     gboolean zstd_frame_open; /* a frame has started and not ended */
+    guint64 raw_offset;       /* source offset of inbuf[0] */
+    GArray *frames;           /* BulkFrame, when the caller wants segments */
+    BulkFrame frame;          /* the frame being decoded */
+    gboolean marker_seen;     /* our segment marker frame was in the stream */
     guint64 produced;         /* document bytes handed to libxml2 */
     guint64 max_bytes;
     int err;                  /* errno of a failed read */
@@ -76,6 +165,28 @@ inputReadRaw(BulkInput *in, char *buf, gsize len)
     }
 }
 
+/* Notes where a frame starts, and whether it is our segment marker (only
+ * recognised when its few bytes are already buffered, as they are near the
+ * start of the file; missing it just means no frame is reused). */
+static void
+inputFrameStart(BulkInput *in, gsize out_pos)
+{
+    const guint8 *p = (const guint8 *) in->in.src + in->in.pos;
+    gsize avail = in->in.size - in->in.pos;
+    gsize mlen = strlen(SEGMENT_MARKER);
+    guint32 magic, size;
+
+    in->frame.comp_start = in->raw_offset + in->in.pos;
+    in->frame.doc_start = in->produced + out_pos;
+    if (avail < 8 + mlen)
+        return;
+    memcpy(&magic, p, 4);
+    memcpy(&size, p + 4, 4);
+    if (GUINT32_FROM_LE(magic) == SEGMENT_MARKER_MAGIC && GUINT32_FROM_LE(size) == mlen &&
+        memcmp(p + 8, SEGMENT_MARKER, mlen) == 0)
+        in->marker_seen = TRUE;
+}
+
 /* The document's bytes: the file's, or zstd-decompressed. */
 static gssize
 inputReadDocument(gpointer opaque, char *buf, gsize len)
@@ -94,18 +205,26 @@ inputReadDocument(gpointer opaque, char *buf, gsize len)
                     return -1;
                 if (got == 0)
                     in->src_eof = TRUE;
+                in->raw_offset += in->in.size;
                 in->in.src = in->inbuf;
                 in->in.size = got;
                 in->in.pos = 0;
             }
             if (in->in.pos == in->in.size && in->src_eof)
                 break;
+            if (!in->zstd_frame_open && in->frames)
+                inputFrameStart(in, out.pos);
             size_t r = ZSTD_decompressStream(in->dctx, &out, &in->in);
             if (ZSTD_isError(r)) {
                 in->zstd_error = g_strdup(ZSTD_getErrorName(r));
                 return -1;
             }
             in->zstd_frame_open = (r != 0);
+            if (r == 0 && in->frames) {
+                in->frame.comp_end = in->raw_offset + in->in.pos;
+                in->frame.doc_end = in->produced + out.pos;
+                g_array_append_val(in->frames, in->frame);
+            }
         }
         if (out.pos == 0 && in->zstd_frame_open) {
             in->zstd_error = g_strdup("compressed data is truncated");
@@ -136,6 +255,8 @@ inputClear(BulkInput *in)
         ZSTD_freeDCtx(in->dctx);
     g_free(in->inbuf);
     g_free(in->zstd_error);
+    if (in->frames)
+        g_array_unref(in->frames);
 }
 
 /* Peeks the first 4 bytes to choose plain or zstd; keeps them for libxml2. */
@@ -242,7 +363,7 @@ internDomain(GHashTable *domains, vsSnapshot *snap)
 
 /* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
 static int
-bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup,
+bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArray *order,
                 xmlTextReaderPtr reader, const char *label, int line, BulkInput *in,
                 ReaderErrors *errs, GError **error)
 {
@@ -272,12 +393,84 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup,
         vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
+    if (order)
+        g_ptr_array_add(order, vsSnapshotRef(snap));
     return 0;
 }
 
-static int
-bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
+/* The compressed bytes of @frame, from the source. */
+static GBytes *
+inputFrameBytes(BulkInput *in, const BulkFrame *frame)
 {
+    gsize len = frame->comp_end - frame->comp_start;
+    char *data;
+    gsize got = 0;
+
+    if (in->fd < 0)
+        return g_bytes_new(in->mem + frame->comp_start, len);
+    data = g_malloc(len);
+    while (got < len) {
+        ssize_t n = pread(in->fd, data + got, len - got, frame->comp_start + got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            g_free(data);
+            return NULL;
+        }
+        got += n;
+    }
+    return g_bytes_new_take(data, len);
+}
+
+/* After a good load: the frames that hold whole records, laid out exactly
+ * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
+ * between), become reusable segments.  Anything else is just not reused. */
+static vsBulkSegments *
+segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order)
+{
+    vsBulkSegments *segs = segmentsNew(NULL);
+    guint nspans, next = 0;
+    const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
+
+    if (!in->marker_seen || !spans || nspans != order->len)
+        return segs;
+    for (guint f = 0; f < in->frames->len; f++) {
+        const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
+        guint first = next;
+        gboolean exact = TRUE;
+        guint64 expect = frame->doc_start + 2;
+
+        while (next < nspans && spans[next].start < frame->doc_end) {
+            exact = exact && spans[next].start == expect && spans[next].end < frame->doc_end;
+            expect = spans[next].end + 3;
+            next++;
+        }
+        if (next == first || !exact || expect - 2 != frame->doc_end)
+            continue;
+        {
+            g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
+                (GDestroyNotify) vsSnapshotUnref);
+            g_autoptr(GBytes) bytes = NULL;
+            gboolean uuid_sensitive = FALSE;
+
+            for (guint i = first; i < next; i++) {
+                g_ptr_array_add(records, vsSnapshotRef(order->pdata[i]));
+                uuid_sensitive = uuid_sensitive || !vsSnapshotGetDomain(order->pdata[i]);
+            }
+            /* Those were formatted from a uuid we cannot know here. */
+            if (uuid_sensitive || !(bytes = inputFrameBytes(in, frame)))
+                continue;
+            segmentsAdd(segs, records, bytes);
+        }
+    }
+    return segs;
+}
+
+static int
+bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *label,
+          GError **error)
+{
+    g_autoptr(GPtrArray) order = NULL;
     g_autoptr(vsTree) tree = vsTreeNew();
     g_autofree char *current = NULL;
     g_autoptr(GHashTable) domains = g_hash_table_new_full(
@@ -292,6 +485,10 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
 
     if (inputStart(in, label, error) < 0)
         return -1;
+    if (segments && in->compressed) {
+        order = g_ptr_array_new_with_free_func((GDestroyNotify) vsSnapshotUnref);
+        in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
+    }
 
     dedup = vsDomainDedupNew(inputReadDocument, in);
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
@@ -324,7 +521,7 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
             root_closed = TRUE;
         } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
                    strcmp(name, "domainsnapshot") == 0) {
-            if (bulkParseRecord(tree, domains, dedup, reader, label, line, in, &errs,
+            if (bulkParseRecord(tree, domains, dedup, order, reader, label, line, in, &errs,
                                 error) < 0)
                 goto cleanup;
             /* Skip past the expanded record; the reader frees it as it goes. */
@@ -372,6 +569,8 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
         if (vsTreeSetCurrent(tree, current, error) < 0)
             goto cleanup;
     }
+    if (segments)
+        *segments = order ? segmentsFromLoad(in, dedup, order) : segmentsNew(NULL);
     *out = g_steal_pointer(&tree);
     ret = 0;
 
@@ -383,21 +582,21 @@ bulkParse(vsTree **out, BulkInput *in, const char *label, GError **error)
 }
 
 int
-vsBulkFileParse(vsTree **out, const char *data, gsize len, const char *label,
-                const vsBulkReadOptions *opts, GError **error)
+vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize len,
+                const char *label, const vsBulkReadOptions *opts, GError **error)
 {
     BulkInput in = { .fd = -1, .mem = data, .mem_len = len };
     int ret;
 
     in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
-    ret = bulkParse(out, &in, label, error);
+    ret = bulkParse(out, segments, &in, label, error);
     inputClear(&in);
     return ret;
 }
 
 int
-vsBulkFileRead(vsTree **out, int dirfd, const char *dirpath, const char *name,
-               const vsBulkReadOptions *opts, GError **error)
+vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *dirpath,
+               const char *name, const vsBulkReadOptions *opts, GError **error)
 {
     g_autofree char *label = g_build_filename(dirpath, name, NULL);
     BulkInput in = { .fd = -1 };
@@ -422,7 +621,7 @@ vsBulkFileRead(vsTree **out, int dirfd, const char *dirpath, const char *name,
         goto cleanup;
     }
     in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
-    ret = bulkParse(out, &in, label, error);
+    ret = bulkParse(out, segments, &in, label, error);
 
  cleanup:
     close(in.fd);
@@ -468,77 +667,196 @@ vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid)
     g_string_append(buf, "</snapshots>\n");
 }
 
-/* Streams records into the atomic file, through zstd when asked, so the
- * whole document never has to exist in memory at once. */
+static void
+collectOne(const vsSnapshot *snap, gpointer data)
+{
+    g_ptr_array_add(data, (gpointer) snap);
+}
+
+static gboolean
+segmentBoundaryAfter(const vsSnapshot *snap)
+{
+    /* g_str_hash's low bits are weak: mix before taking them. */
+    guint32 h = g_str_hash(vsSnapshotGetName(snap));
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h % SEGMENT_SPREAD == 0;
+}
+
+static gsize
+segmentWeight(const vsSnapshot *snap)
+{
+    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
+    gsize len = 0;
+    if (domain)
+        vsXmlSubtreeGetCanonical(domain, &len);
+    return len + SEGMENT_RECORD_OVERHEAD;
+}
+
+/* The previous write's frame for exactly these records, if any.  Records
+ * are immutable, so the same pointers mean the same bytes. */
+static BulkSegment *
+segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsSnapshot *const *records,
+                guint count)
+{
+    BulkSegment *seg;
+
+    if (!prev || !(seg = g_hash_table_lookup(prev->by_first, records[0])) ||
+        seg->records->len != count ||
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0))
+        return NULL;
+    for (guint i = 0; i < count; i++)
+        if (seg->records->pdata[i] != records[i])
+            return NULL;
+    return seg;
+}
+
 typedef struct {
     vsAtomicFile *af;
-    ZSTD_CCtx *cctx;
-    GString *buf;
     const char *uuid;
-    char *outbuf;
-    gsize outbuf_size;
+    ZSTD_CCtx *cctx;
+    GString *text;
+    char *frame;
+    gsize frame_size;
     char *zstd_error;
-} WriteCtx;
+} FrameWriter;
 
-static void
-writeChunk(WriteCtx *w, const char *data, gsize len, ZSTD_EndDirective end)
+/* Compresses @len bytes of @data as one complete frame into w->frame. */
+static gsize
+frameCompress(FrameWriter *w, const char *data, gsize len)
 {
-    if (!w->cctx) {
-        vsAtomicFileWrite(w->af, data, len);
-        return;
+    gsize bound = ZSTD_compressBound(len);
+    size_t n;
+
+    if (w->frame_size < bound) {
+        g_free(w->frame);
+        w->frame_size = bound;
+        w->frame = g_malloc(bound);
     }
-    ZSTD_inBuffer in = { data, len, 0 };
-    for (;;) {
-        ZSTD_outBuffer out = { w->outbuf, w->outbuf_size, 0 };
-        size_t left = ZSTD_compressStream2(w->cctx, &out, &in, end);
-        if (ZSTD_isError(left)) {
-            if (!w->zstd_error)
-                w->zstd_error = g_strdup(ZSTD_getErrorName(left));
-            return;
-        }
-        vsAtomicFileWrite(w->af, w->outbuf, out.pos);
-        if (end == ZSTD_e_end ? left == 0 : in.pos == in.size)
-            break;
+    /* Long-distance matching finds the previous copy of a big <domain>;
+     * for small runs it only costs time. */
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_enableLongDistanceMatching,
+                           len >= LDM_MIN_INPUT);
+    n = ZSTD_compress2(w->cctx, w->frame, w->frame_size, data, len);
+    if (ZSTD_isError(n)) {
+        if (!w->zstd_error)
+            w->zstd_error = g_strdup(ZSTD_getErrorName(n));
+        return 0;
     }
+    vsAtomicFileWrite(w->af, w->frame, n);
+    return n;
 }
 
 static void
-writeOne(const vsSnapshot *snap, gpointer data)
+writeMarkerFrame(vsAtomicFile *af)
 {
-    WriteCtx *w = data;
-    g_string_truncate(w->buf, 0);
-    vsSnapshotFormatBuf(w->buf, snap, w->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
-    writeChunk(w, w->buf->str, w->buf->len, ZSTD_e_continue);
+    guint32 head[2] = { GUINT32_TO_LE(SEGMENT_MARKER_MAGIC),
+                        GUINT32_TO_LE((guint32) strlen(SEGMENT_MARKER)) };
+    vsAtomicFileWrite(af, head, sizeof(head));
+    vsAtomicFileWrite(af, SEGMENT_MARKER, strlen(SEGMENT_MARKER));
+}
+
+/* Compressed: header frame, marker, one frame per run of records (reused
+ * from @prev when the run is unchanged), trailer frame. */
+static int
+bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
+                  const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
+{
+    g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
+    vsBulkSegments *next = segmentsNew(uuid);
+    FrameWriter w = { .af = af };
+    guint start = 0;
+    gsize weight = 0;
+    int ret = 0;
+
+    w.cctx = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
+    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
+    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1);
+    w.text = g_string_sized_new(64 * 1024);
+
+    appendRoot(w.text, tree);
+    frameCompress(&w, w.text->str, w.text->len);
+    writeMarkerFrame(af);
+
+    vsTreeForEach(tree, collectOne, records);
+    for (guint i = 0; i < records->len; i++) {
+        const vsSnapshot *const *run = (const vsSnapshot *const *) records->pdata + start;
+        guint count = i + 1 - start;
+        BulkSegment *seg;
+
+        weight += segmentWeight(records->pdata[i]);
+        if (i + 1 < records->len && weight < SEGMENT_CAP && count < SEGMENT_MAX_RECORDS &&
+            !segmentBoundaryAfter(records->pdata[i]))
+            continue;
+        if ((seg = segmentReusable(prev, uuid, run, count))) {
+            vsAtomicFileWrite(af, g_bytes_get_data(seg->frame, NULL),
+                              g_bytes_get_size(seg->frame));
+            segmentsAdd(next, seg->records, seg->frame);
+        } else {
+            g_autoptr(GPtrArray) kept = g_ptr_array_new_full(count,
+                                                             (GDestroyNotify) vsSnapshotUnref);
+            g_autoptr(GBytes) frame = NULL;
+            gsize n;
+
+            g_string_truncate(w.text, 0);
+            for (guint k = 0; k < count; k++) {
+                vsSnapshotFormatBuf(w.text, run[k], uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+                g_ptr_array_add(kept, vsSnapshotRef((vsSnapshot *) run[k]));
+            }
+            n = frameCompress(&w, w.text->str, w.text->len);
+            frame = g_bytes_new(w.frame, n);
+            segmentsAdd(next, kept, frame);
+        }
+        start = i + 1;
+        weight = 0;
+    }
+    frameCompress(&w, "</snapshots>\n", strlen("</snapshots>\n"));
+
+    if (w.zstd_error) {
+        ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
+        vsBulkSegmentsFree(next);
+    } else if (out) {
+        *out = next;
+    } else {
+        vsBulkSegmentsFree(next);
+    }
+    ZSTD_freeCCtx(w.cctx);
+    g_free(w.frame);
+    g_free(w.zstd_error);
+    g_string_free(w.text, TRUE);
+    return ret;
+}
+
+static void
+writePlainOne(const vsSnapshot *snap, gpointer data)
+{
+    FrameWriter *w = data;
+    g_string_truncate(w->text, 0);
+    vsSnapshotFormatBuf(w->text, snap, w->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    vsAtomicFileWrite(w->af, w->text->str, w->text->len);
 }
 
 int
-vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid,
-                gboolean compress, GError **error)
+vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean compress,
+                const vsBulkSegments *reuse, vsBulkSegments **segments, GError **error)
 {
-    WriteCtx w = { .af = af, .uuid = uuid };
-    int ret = 0;
+    FrameWriter w = { .af = af, .uuid = uuid };
 
-    w.buf = g_string_sized_new(64 * 1024);
-    if (compress) {
-        w.cctx = ZSTD_createCCtx();
-        ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
-        ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
-        ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_enableLongDistanceMatching, 1);
-        ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1);
-        w.outbuf_size = ZSTD_CStreamOutSize();
-        w.outbuf = g_malloc(w.outbuf_size);
-    }
-    appendRoot(w.buf, tree);
-    writeChunk(&w, w.buf->str, w.buf->len, ZSTD_e_continue);
-    vsTreeForEach(tree, writeOne, &w);
-    writeChunk(&w, "</snapshots>\n", strlen("</snapshots>\n"), ZSTD_e_end);
-    if (w.zstd_error)
-        ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
+    if (compress)
+        return bulkWriteSegments(af, tree, uuid, reuse, segments, error);
 
-    if (w.cctx)
-        ZSTD_freeCCtx(w.cctx);
-    g_free(w.outbuf);
-    g_free(w.zstd_error);
-    g_string_free(w.buf, TRUE);
-    return ret;
+    /* Plain: streamed a record at a time; nothing to reuse. */
+    w.text = g_string_sized_new(64 * 1024);
+    appendRoot(w.text, tree);
+    vsAtomicFileWrite(af, w.text->str, w.text->len);
+    vsTreeForEach(tree, writePlainOne, &w);
+    vsAtomicFileWrite(af, "</snapshots>\n", strlen("</snapshots>\n"));
+    g_string_free(w.text, TRUE);
+    if (segments)
+        *segments = segmentsNew(uuid);
+    return 0;
 }

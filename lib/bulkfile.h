@@ -8,6 +8,14 @@
 #include "tree.h"
 #include "atomicfile.h"
 
+/* The compressed frames of the last file read or written, kept so the next
+ * write copies the frames of unchanged runs of records instead of
+ * formatting and compressing them again (see format.md, "Segments").
+ * Holds references to the records it describes. */
+typedef struct _vsBulkSegments vsBulkSegments;
+void vsBulkSegmentsFree(vsBulkSegments *segments);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsBulkSegments, vsBulkSegmentsFree)
+
 typedef struct {
     guint64 max_bytes;   /* cap on the decompressed document; 0 = default */
 } vsBulkReadOptions;
@@ -15,15 +23,18 @@ typedef struct {
 #define VS_BULK_DEFAULT_MAX ((guint64) 64 * 1024 * 1024 * 1024)
 
 /* Reads the document at @path (opened relative to @dirfd) into a new tree.
+ * With @segments (may be NULL), also returns the file's reusable frames
+ * (none unless it is compressed and framed by this writer); costs one
+ * extra read of the compressed bytes.
  * Errors: VS_ERROR_CORRUPT "PATH:LINE: problem" (bad XML, wrong root,
  * duplicate, missing parent, cycle, unknown current, truncation),
  * VS_ERROR_TOO_LARGE, VS_ERROR_IO, VS_ERROR_NOT_FOUND (no file). */
-int vsBulkFileRead(vsTree **out, int dirfd, const char *dirpath,
+int vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *dirpath,
                    const char *name, const vsBulkReadOptions *opts,
                    GError **error);
 
 /* Same, from memory (fuzzing, tests).  @label names it in errors. */
-int vsBulkFileParse(vsTree **out, const char *data, gsize len,
+int vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize len,
                     const char *label, const vsBulkReadOptions *opts,
                     GError **error);
 
@@ -31,6 +42,14 @@ int vsBulkFileParse(vsTree **out, const char *data, gsize len,
  * order, each with FORMAT_SECURE and no <active>) to @buf. */
 void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
 
-/* Writes the document for @tree into @af, zstd-compressed if asked. */
+/* Writes the document for @tree into @af, zstd-compressed if asked.
+ * Compressed files are a sequence of frames, one per run of records: runs
+ * whose records are unchanged since @reuse (may be NULL) was made are
+ * copied from it, not formatted and compressed again.  With @segments (may
+ * be NULL), returns the frames of what was written, for the next write;
+ * adopt them only once the file is committed.  Cost: O(N) to walk the tree
+ * plus formatting and compressing the changed runs (plain: everything).
+ * Errors: VS_ERROR_FAILED (zstd). */
 int vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid,
-                    gboolean compress, GError **error);
+                    gboolean compress, const vsBulkSegments *reuse,
+                    vsBulkSegments **segments, GError **error);

@@ -188,7 +188,7 @@ convertFinish(int dirfd, const char *dirpath, const char *vm, const vsLegacyOpti
     }
     if (vsLegacyScanUnresolved(scan))
         return vsLegacyScanRefuse(scan, dirpath, vm, error);
-    if (vsBulkFileRead(&bulk, dirfd, dirpath, bulkname, NULL, error) < 0)
+    if (vsBulkFileRead(&bulk, NULL, dirfd, dirpath, bulkname, NULL, error) < 0)
         return -1;
     if (!vsLegacyTreesEqual(vsLegacyScanGetTree(scan), bulk)) {
         g_autofree char *diff = describeDiff(vsLegacyScanGetTree(scan), bulk);
@@ -287,7 +287,7 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
         goto cleanup;
     }
     /* The file as committed (the lock is held, so it is current). */
-    if (vsBulkFileRead(&tree, dirfd, dirpath, bulkname, NULL, error) < 0)
+    if (vsBulkFileRead(&tree, NULL, dirfd, dirpath, bulkname, NULL, error) < 0)
         goto cleanup;
     uuid = vsTreeFindUUID(tree);
     if (vsLegacyExport(dirfd, dirpath, vm, tree, uuid, flags & VS_LEGACY_EXPORT_FORCE,
@@ -378,7 +378,7 @@ checkDomain(vsStore *store, int dirfd, const char *vm, const GPtrArray *entries,
     }
 
     if (has_bulk) {
-        if (vsBulkFileRead(&bulk, dirfd, dirpath, bulkname, NULL, &berr) < 0)
+        if (vsBulkFileRead(&bulk, NULL, dirfd, dirpath, bulkname, NULL, &berr) < 0)
             vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_BULK_CORRUPT, vm, bulkname, NULL,
                               "%s", berr->message);
         checkBulkTemps(dirfd, vm, entries, repaired, report);

@@ -31,6 +31,7 @@ struct _vsDomainDedup {
     vsDomainDedupSource source;
     gpointer source_data;
     GByteArray *pend;      /* input not yet scanned */
+    guint64 pend_offset;   /* document offset of pend->data[0] */
     GByteArray *out;       /* scanned output not yet handed to libxml2 */
     gsize out_pos;
     gboolean eof;
@@ -40,6 +41,8 @@ struct _vsDomainDedup {
     GPtrArray *spans;      /* Span*, index = marker number */
     GHashTable *by_prefix; /* first PREFIX_LEN bytes -> GArray of span indices */
     Span *open_span;       /* the first copy being scanned, if any */
+    GArray *records;       /* vsDomainDedupRecordSpan of each record, in order */
+    gboolean records_lost; /* passthrough hid some: the list is unusable */
     char def_attr[48];
     char ref_attr[48];
 };
@@ -65,6 +68,7 @@ vsDomainDedupNew(vsDomainDedupSource source, gpointer data)
     d->pend = g_byte_array_sized_new(READ_CHUNK);
     d->out = g_byte_array_sized_new(READ_CHUNK);
     d->spans = g_ptr_array_new_with_free_func(spanFree);
+    d->records = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
     d->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_array_unref);
     g_snprintf(nonce, sizeof(nonce), "%08x%08x%08x%08x", g_random_int(), g_random_int(),
@@ -82,6 +86,7 @@ vsDomainDedupFree(vsDomainDedup *d)
     g_byte_array_unref(d->pend);
     g_byte_array_unref(d->out);
     g_ptr_array_unref(d->spans);
+    g_array_unref(d->records);
     g_hash_table_unref(d->by_prefix);
     g_free(d);
 }
@@ -229,6 +234,7 @@ scanPending(vsDomainDedup *d)
         gboolean handled = FALSE;
 
         if (d->passthrough) {
+            d->records_lost = TRUE;
             emitRaw(d, b + i, n - i);
             return n;
         }
@@ -274,12 +280,18 @@ scanPending(vsDomainDedup *d)
             d->depth--;
             if (d->open_span && d->depth == 2)
                 closeSpan(d);
+            if (d->depth == 1 && d->records->len)
+                g_array_index(d->records, vsDomainDedupRecordSpan,
+                              d->records->len - 1).end = d->pend_offset + i;
             continue;
         }
 
         gboolean self_closing = b[end - 1] == '/';
-        if (d->depth == 1 && nameIs(b, p + 1, end, "domainsnapshot"))
+        if (d->depth == 1 && nameIs(b, p + 1, end, "domainsnapshot")) {
+            vsDomainDedupRecordSpan rec = { d->pend_offset + p, d->pend_offset + end + 1 };
+            g_array_append_val(d->records, rec);
             d->record_has_domain = FALSE;
+        }
         if (d->depth == 2 && !d->open_span && !d->record_has_domain &&
             nameIs(b, p + 1, end, "domain")) {
             gboolean need_more;
@@ -345,9 +357,15 @@ vsDomainDedupRead(vsDomainDedup *d, char *buf, gsize len)
             if (got == 0)
                 d->eof = TRUE;
         }
-        g_byte_array_remove_range(d->pend, 0, scanPending(d));
+        {
+            gsize consumed = scanPending(d);
+            g_byte_array_remove_range(d->pend, 0, consumed);
+            d->pend_offset += consumed;
+        }
         if (d->eof && d->pend->len) {
+            d->records_lost = TRUE;  /* unscannable tail */
             emitRaw(d, d->pend->data, d->pend->len);
+            d->pend_offset += d->pend->len;
             g_byte_array_set_size(d->pend, 0);
         }
     }
@@ -355,6 +373,16 @@ vsDomainDedupRead(vsDomainDedup *d, char *buf, gsize len)
     memcpy(buf, d->out->data + d->out_pos, have);
     d->out_pos += have;
     return have;
+}
+
+const vsDomainDedupRecordSpan *
+vsDomainDedupGetRecordSpans(const vsDomainDedup *d, guint *count)
+{
+    *count = 0;
+    if (d->records_lost || d->passthrough)
+        return NULL;
+    *count = d->records->len;
+    return (const vsDomainDedupRecordSpan *) d->records->data;
 }
 
 static int

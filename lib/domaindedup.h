@@ -28,6 +28,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDedup, vsDomainDedupFree)
  * source). */
 gssize vsDomainDedupRead(vsDomainDedup *dedup, char *buf, gsize len);
 
+/* Where each <domainsnapshot> directly under the root starts ('<') and
+ * ends (after its closing '>'), as offsets into the source document, in
+ * document order — what the bulk-file reader needs to tell which
+ * compressed frame holds which records.  NULL (and *count 0) when the
+ * scan gave up (a DOCTYPE, an unterminated construct at the end).
+ * Valid until the filter is freed. */
+typedef struct {
+    guint64 start, end;
+} vsDomainDedupRecordSpan;
+const vsDomainDedupRecordSpan *vsDomainDedupGetRecordSpans(const vsDomainDedup *dedup,
+                                                           guint *count);
+
 /* Before parsing an expanded <domainsnapshot> @record: strips the markers.
  * *def_index is set (>= 0) when the record holds a tagged first copy that
  * must be registered after parsing; *domain is set (borrowed) when the

@@ -1101,12 +1101,12 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
         const vsSnapshot *cur = vsTreeGetCurrent(tree);
 
         if (vsAtomicFileOpen(&af, dirfd, dirpath, bulk, error) < 0 ||
-            vsBulkFileWrite(af, tree, uuid, compress, error) < 0 ||
+            vsBulkFileWrite(af, tree, uuid, compress, NULL, NULL, error) < 0 ||
             vsAtomicFileCommit(af, error) < 0)
             return -1;
 
         /* The directory is touched only once the file reads back equal. */
-        if (vsBulkFileRead(&back, dirfd, dirpath, bulk, NULL, &rerr) < 0 ||
+        if (vsBulkFileRead(&back, NULL, dirfd, dirpath, bulk, NULL, &rerr) < 0 ||
             !vsLegacyTreesEqual(tree, back)) {
             vsAtomicFileRemove(dirfd, dirpath, bulk, NULL);
             return vsErr(error, VS_ERROR_CORRUPT,

@@ -41,6 +41,7 @@ struct _vsDomain {
     char *file;        /* "<vm>.xml" */
     char *uuid;        /* NULL when unknown */
     vsTree *tree;
+    vsBulkSegments *segments;  /* the file's reusable frames (write handles) */
     int lockfd;        /* -1 for a read-only handle */
 };
 
@@ -48,7 +49,9 @@ struct _vsDomain {
 /* Store                                                              */
 
 /* DIR/.virtsnap/config: a GKeyFile, group [store], key compression =
- * zstd | none.  A missing file means the defaults. */
+ * zstd | none.  A missing file or key means the default, zstd: only a
+ * compressed file can be rewritten without formatting and writing every
+ * record again (format.md, "Segments"). */
 static int
 storeLoadConfig(vsStore *store, GError **error)
 {
@@ -87,10 +90,10 @@ storeLoadConfig(vsStore *store, GError **error)
     if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &kerr))
         return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", path, kerr->message);
     compression = g_key_file_get_string(kf, "store", "compression", NULL);
-    if (!compression || strcmp(compression, "none") == 0)
-        store->compress = FALSE;
-    else if (strcmp(compression, "zstd") == 0)
+    if (!compression || strcmp(compression, "zstd") == 0)
         store->compress = TRUE;
+    else if (strcmp(compression, "none") == 0)
+        store->compress = FALSE;
     else
         return vsErr(error, VS_ERROR_CORRUPT,
                      "%s: unknown compression '%s' (expected zstd or none)", path, compression);
@@ -105,6 +108,7 @@ vsStoreOpen(vsStore **out, const char *dir, unsigned int flags, GError **error)
 
     store->dirfd = -1;
     store->path = g_strdup(dir);
+    store->compress = TRUE;
     if ((flags & VS_STORE_OPEN_CREATE) && g_mkdir_with_parents(dir, 0700) < 0)
         return vsErrErrno(error, errno, "%s: cannot create store directory", dir);
     store->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -355,7 +359,8 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
                      "cannot have a bulk file there; rename one of the VMs",
                      store->path, dom->file, dom->file, vm);
 
-    if (vsBulkFileRead(&dom->tree, store->dirfd, store->path, dom->file, NULL, &lerr) < 0) {
+    if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, store->dirfd,
+                       store->path, dom->file, NULL, &lerr) < 0) {
         if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
             g_propagate_error(error, g_steal_pointer(&lerr));
             return -1;
@@ -385,6 +390,7 @@ vsDomainFree(vsDomain *dom)
     if (dom->lockfd >= 0)
         close(dom->lockfd);  /* drops the flock */
     g_clear_pointer(&dom->tree, vsTreeFree);
+    g_clear_pointer(&dom->segments, vsBulkSegmentsFree);
     g_free(dom->name);
     g_free(dom->file);
     g_free(dom->uuid);
@@ -488,10 +494,15 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
             return -1;
     } else {
         g_autoptr(vsAtomicFile) af = NULL;
+        /* A copy: the old frames stay right for the old tree if this fails. */
+        g_autoptr(vsBulkSegments) segments = NULL;
         if (vsAtomicFileOpen(&af, store->dirfd, store->path, dom->file, error) < 0 ||
-            vsBulkFileWrite(af, next, dom->uuid, store->compress, error) < 0 ||
+            vsBulkFileWrite(af, next, dom->uuid, store->compress, dom->segments,
+                                   &segments, error) < 0 ||
             vsAtomicFileCommit(af, error) < 0)
             return -1;
+        vsBulkSegmentsFree(dom->segments);
+        dom->segments = g_steal_pointer(&segments);
     }
     store->commits++;
     vsTreeFree(dom->tree);

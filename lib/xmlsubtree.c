@@ -29,6 +29,8 @@
 struct _vsXmlSubtree {
     gint refs;
     guint hash;    /* of the canonical bytes, 0 until first asked */
+    gboolean lines_known;
+    gsize lines;   /* '\n' bytes in the text, once lines_known */
     gsize len;
     char text[];   /* canonical form, NUL-terminated */
 };
@@ -536,6 +538,7 @@ vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
     tree->refs = 1;
     tree->hash = 0;
     tree->len = text->len;
+    tree->lines_known = FALSE;
     memcpy(tree->text, text->str, text->len + 1);
     *out = tree;
     return 0;
@@ -544,6 +547,23 @@ vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
 /* ------------------------------------------------------------------ */
 /* Emission                                                             */
 
+/* Counted once per subtree (subtrees are shared, not thread-safe, like
+ * the cached hash): the output of vsXmlSubtreeAppend is at most the text
+ * plus one indent per line. */
+static gsize
+subtreeLines(const vsXmlSubtree *tree)
+{
+    vsXmlSubtree *mut = (vsXmlSubtree *) tree;
+    if (!mut->lines_known) {
+        gsize lines = 0;
+        for (gsize i = 0; i < tree->len; i++)
+            lines += tree->text[i] == '\n';
+        mut->lines = lines;
+        mut->lines_known = TRUE;
+    }
+    return mut->lines;
+}
+
 void
 vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
                    guint indent_level, gboolean secure)
@@ -551,32 +571,39 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
     const char *p = tree->text;
     const char *end = tree->text + tree->len;
     guint pad = indent_level * 2;
+    gsize at = buf->len;
+    char *out;
 
     if (p == end)
         return;
-    for (guint i = 0; i < pad; i++)
-        g_string_append_c(buf, ' ');
+    /* Every commit formats thousands of these: size the output once and
+     * copy runs, instead of growing the string a piece at a time. */
+    g_string_set_size(buf, at + pad + tree->len + subtreeLines(tree) * pad);
+    out = buf->str + at;
+    memset(out, ' ', pad);
+    out += pad;
 
     while (p < end) {
         const char *run = p;
 
         while (p < end && (unsigned char) *p > MARK_SECRET_END && *p != '\n')
             p++;
-        g_string_append_len(buf, run, p - run);
+        memcpy(out, run, p - run);
+        out += p - run;
         if (p >= end)
             break;
 
         switch (*p) {
         case '\n':
-            g_string_append_c(buf, '\n');
+            *out++ = '\n';
             if (p + 1 < end) {
-                for (guint i = 0; i < pad; i++)
-                    g_string_append_c(buf, ' ');
+                memset(out, ' ', pad);
+                out += pad;
             }
             p++;
             break;
         case MARK_NL:
-            g_string_append_c(buf, '\n');
+            *out++ = '\n';
             p++;
             break;
         case MARK_SECRET_BEGIN:
@@ -592,6 +619,7 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
             break;
         }
     }
+    g_string_truncate(buf, out - buf->str);
 }
 
 /* ------------------------------------------------------------------ */

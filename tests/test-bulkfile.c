@@ -32,7 +32,7 @@ parseOk(const char *doc, gsize len)
 {
     g_autoptr(GError) error = NULL;
     vsTree *tree = NULL;
-    g_assert_cmpint(vsBulkFileParse(&tree, doc, len, "test.xml", NULL, &error), ==, 0);
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc, len, "test.xml", NULL, &error), ==, 0);
     g_assert_no_error(error);
     return tree;
 }
@@ -78,7 +78,7 @@ test_zstd_round_trip(void)
     int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
 
     g_assert_cmpint(vsAtomicFileOpen(&af, dirfd, dir, "vm.xml", &error), ==, 0);
-    g_assert_cmpint(vsBulkFileWrite(af, tree, NULL, TRUE, &error), ==, 0);
+    g_assert_cmpint(vsBulkFileWrite(af, tree, NULL, TRUE, NULL, NULL, &error), ==, 0);
     g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
 
     /* A standard zstd frame of exactly the plain document. */
@@ -90,14 +90,14 @@ test_zstd_round_trip(void)
         g_assert_false(ZSTD_isError(n));
         g_assert_cmpmem(dec, n, plain, strlen(plain));
     }
-    g_assert_cmpint(vsBulkFileRead(&back, dirfd, dir, "vm.xml", NULL, &error), ==, 0);
+    g_assert_cmpint(vsBulkFileRead(&back, NULL, dirfd, dir, "vm.xml", NULL, &error), ==, 0);
     g_autofree char *again = format(back);
     g_assert_cmpstr(again, ==, plain);
 
     /* Truncated compressed data is refused, not half-loaded. */
     {
         g_autoptr(vsTree) half = NULL;
-        g_assert_cmpint(vsBulkFileParse(&half, raw, len / 2, "half.xml", NULL, &error), <, 0);
+        g_assert_cmpint(vsBulkFileParse(&half, NULL, raw, len / 2, "half.xml", NULL, &error), <, 0);
         g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
         g_assert_null(half);
         g_clear_error(&error);
@@ -110,7 +110,7 @@ expectCorrupt(const char *doc, const char *needle)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(vsTree) tree = NULL;
-    if (vsBulkFileParse(&tree, doc, strlen(doc), "vm.xml", NULL, &error) == 0)
+    if (vsBulkFileParse(&tree, NULL, doc, strlen(doc), "vm.xml", NULL, &error) == 0)
         g_error("loaded: %s", doc);
     g_assert_null(tree);
     g_assert_nonnull(error);
@@ -152,7 +152,7 @@ test_truncation_never_loads(void)
     for (gsize cut = 0; cut <= end; cut += 7) {
         g_autoptr(GError) error = NULL;
         g_autoptr(vsTree) part = NULL;
-        if (vsBulkFileParse(&part, doc, cut, "vm.xml", NULL, &error) == 0)
+        if (vsBulkFileParse(&part, NULL, doc, cut, "vm.xml", NULL, &error) == 0)
             g_error("prefix of %zu/%zu bytes loaded", cut, len);
         g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
     }
@@ -164,7 +164,7 @@ test_size_cap(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(vsTree) tree = NULL;
     vsBulkReadOptions opts = { .max_bytes = 100 };
-    g_assert_cmpint(vsBulkFileParse(&tree, small_doc, strlen(small_doc), "vm.xml", &opts,
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, small_doc, strlen(small_doc), "vm.xml", &opts,
                                     &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
     g_assert_nonnull(strstr(error->message, "100 bytes"));
@@ -285,7 +285,7 @@ test_repeated_domains_keep_line_numbers(void)
     g_string_append(doc, "  <domainsnapshot>\n    <name>bad</name>\n"
                          "    <state>bogus</state>\n");
     g_string_append(doc, "    <creationTime>1</creationTime>\n  </domainsnapshot>\n</snapshots>\n");
-    g_assert_cmpint(vsBulkFileParse(&tree, doc->str, doc->len, "vm.xml", NULL, &error), <, 0);
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "vm.xml", NULL, &error), <, 0);
     g_autofree char *prefix = g_strdup_printf("vm.xml:%u: ", line);
     if (!g_str_has_prefix(error->message, prefix))
         g_error("'%s' does not start with '%s'", error->message, prefix);

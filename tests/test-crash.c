@@ -187,14 +187,16 @@ setUpBase(const char *dir, gboolean legacy)
         buildBase(store);
 }
 
+/* The file's exact bytes (base64: compressed files are binary), to compare. */
 static char *
 readBulk(const char *dir)
 {
     g_autofree char *path = g_build_filename(dir, VM ".xml", NULL);
-    char *data = NULL;
-    if (!g_file_get_contents(path, &data, NULL, NULL))
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &data, &len, NULL))
         return NULL;   /* no file = no snapshots */
-    return data;
+    return g_base64_encode((const guchar *) data, len);
 }
 
 /* The crash hook: die, as a power cut would, before the Nth call of @step. */

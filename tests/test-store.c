@@ -544,19 +544,32 @@ test_compression_setting(Fixture *f, gconstpointer data)
     g_autoptr(vsStore) other = NULL;
     g_autofree char *raw = NULL;
 
-    g_assert_false(vsStoreGetCompression(f->store));
-    g_assert_cmpint(vsStoreSaveCompression(f->store, TRUE, &error), ==, 0);
-    /* A new handle (another process, later) writes compressed files. */
-    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), ==, 0);
-    g_assert_true(vsStoreGetCompression(other));
+    /* No config: compressed, the default. */
+    g_assert_true(vsStoreGetCompression(f->store));
     {
         g_autoptr(vsDomain) dom = NULL;
-        g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
                                           &error), ==, 0);
         redefine(dom, "root", NULL, 100, 0);
     }
     raw = fileContents(f, "demo.xml");
     g_assert_cmpmem(raw, 4, "\x28\xb5\x2f\xfd", 4);
+    g_clear_pointer(&raw, g_free);
+
+    g_assert_cmpint(vsStoreSaveCompression(f->store, FALSE, &error), ==, 0);
+    /* A new handle (another process, later) writes plain files. */
+    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), ==, 0);
+    g_assert_false(vsStoreGetCompression(other));
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &error), ==, 0);
+        g_assert_cmpuint(vsDomainCount(dom), ==, 1);
+        redefine(dom, "child", "root", 200, 0);
+    }
+    raw = fileContents(f, "demo.xml");
+    g_assert_true(g_str_has_prefix(raw, "<!--\nvirtsnap snapshot metadata"));
+    g_assert_nonnull(strstr(raw, "<name>child</name>"));
 
     /* A setting virtsnap does not know is refused, not guessed. */
     writeFile(f, ".virtsnap/config", "[store]\ncompression=lz4\n");

@@ -5,20 +5,21 @@ define_domain demo
 mksnap s1 '' 1700000000 >s1.xml
 mksnap s2 s1 1700000100 >s2.xml
 
+note "zstd unless the store says otherwise"
 run store-config
 run snapshot-create demo s1.xml --redefine
-head -c 11 store/demo.xml; echo
+od -An -tx1 -N4 store/demo.xml
 
-note "compressed from the next write on; both kinds are read"
-run store-config --compression zstd
+note "plain from the next write on; both kinds are read"
+run store-config --compression none
 cat store/.virtsnap/config
 run snapshot-list demo --name
 run snapshot-create demo s2.xml --redefine
-od -An -tx1 -N4 store/demo.xml
+head -c 11 store/demo.xml; echo
 run snapshot-list demo --tree
 
 note "and back"
-run store-config --compression=none
+run store-config --compression=zstd
 run snapshot-delete demo s2 --metadata
-head -c 11 store/demo.xml; echo
+od -An -tx1 -N4 store/demo.xml
 run store-config --compression lz4
