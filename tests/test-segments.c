@@ -1,0 +1,506 @@
+/* test-segments.c — compressed bulk files are framed per run of records,
+ * and a write copies the frames of unchanged runs (format.md, "Segments").
+ *
+ * The oracle everywhere: the decompressed file is exactly the canonical
+ * document of the tree.  Reuse is made visible by loading a file whose
+ * record frames were recompressed at another zstd level: a copied frame
+ * keeps those bytes, a frame made again has this writer's bytes. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "bulkfile.h"
+#include "snapshot.h"
+#include "testutil.h"
+
+#define UUID_A "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+#define UUID_B "6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d"
+#define OTHER_LEVEL 19
+#define MARKER_MAGIC 0x184D2A56u
+
+typedef struct {
+    char *dir;
+    int dirfd;
+} Dir;
+
+static void
+dirOpen(Dir *d)
+{
+    d->dir = vsTestTempDir();
+    d->dirfd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(d->dirfd, >=, 0);
+}
+
+static void
+dirClose(Dir *d)
+{
+    close(d->dirfd);
+    g_free(d->dir);
+}
+
+/* N records: mostly a chain, every 10th a branch off an earlier one; one
+ * domain in 7 differs (as after a hot-plug); with @domainless, every 5th
+ * record has no <domain> (older libvirt), so its file form needs a uuid. */
+static GString *
+generateDoc(guint n, gboolean domainless)
+{
+    GString *doc = g_string_new("<snapshots current='s0000'>\n");
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(doc, "<domainsnapshot><name>s%04u</name><state>shutoff</state>", i);
+        if (i > 0)
+            g_string_append_printf(doc, "<parent><name>s%04u</name></parent>",
+                                   i % 10 == 0 ? i / 2 : i - 1);
+        g_string_append_printf(doc, "<creationTime>%u</creationTime><memory snapshot='no'/>",
+                               1000 + i);
+        if (domainless && i % 5 == 4) {
+            g_string_append(doc, "<domain><uuid>" UUID_A "</uuid></domain>");
+        } else {
+            g_string_append(doc, "<domain type='kvm'><name>demo</name><uuid>" UUID_A "</uuid>"
+                                 "<memory unit='KiB'>1048576</memory>");
+            g_string_append_printf(doc, "<description>hot-plug generation %u</description>",
+                                   i / 7);
+            for (guint k = 0; k < 20; k++)
+                g_string_append_printf(doc, "<devices><disk type='file' device='disk'>"
+                                            "<source file='/var/lib/images/d%u.qcow2'/>"
+                                            "<target dev='vd%c' bus='virtio'/></disk></devices>",
+                                       k, 'a' + k);
+            g_string_append(doc, "</domain>");
+        }
+        g_string_append(doc, "</domainsnapshot>\n");
+    }
+    g_string_append(doc, "</snapshots>\n");
+    return doc;
+}
+
+static vsTree *
+parseDoc(const GString *doc)
+{
+    g_autoptr(GError) error = NULL;
+    vsTree *tree = NULL;
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "gen.xml", NULL, &error),
+                    ==, 0);
+    return tree;
+}
+
+static char *
+formatTree(const vsTree *tree, const char *uuid)
+{
+    GString *buf = g_string_new(NULL);
+    vsBulkFileFormat(buf, tree, uuid);
+    return g_string_free(buf, FALSE);
+}
+
+/* Writes @tree as vm.xml (compressed) and returns the file's bytes. */
+static GBytes *
+writeTree(Dir *d, const vsTree *tree, const char *uuid, const vsBulkSegments *reuse,
+          vsBulkSegments **segments)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autofree char *path = g_build_filename(d->dir, "vm.xml", NULL);
+    char *data;
+    gsize len;
+
+    g_assert_cmpint(vsAtomicFileOpen(&af, d->dirfd, d->dir, "vm.xml", &error), ==, 0);
+    g_assert_cmpint(vsBulkFileWrite(af, tree, uuid, TRUE, reuse, segments, &error), ==, 0);
+    g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+    data = vsTestReadFile(path, &len);
+    return g_bytes_new_take(data, len);
+}
+
+static void
+putFile(Dir *d, GBytes *bytes)
+{
+    g_autofree char *path = g_build_filename(d->dir, "vm.xml", NULL);
+    g_assert_true(g_file_set_contents(path, g_bytes_get_data(bytes, NULL),
+                                      g_bytes_get_size(bytes), NULL));
+}
+
+static vsTree *
+readTree(Dir *d, vsBulkSegments **segments)
+{
+    g_autoptr(GError) error = NULL;
+    vsTree *tree = NULL;
+    g_assert_cmpint(vsBulkFileRead(&tree, segments, d->dirfd, d->dir, "vm.xml", NULL, &error),
+                    ==, 0);
+    return tree;
+}
+
+/* The file's frames, each as its own bytes (skippable ones included). */
+static GPtrArray *
+splitFrames(GBytes *file)
+{
+    GPtrArray *frames = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    gsize len, off = 0;
+    const char *data = g_bytes_get_data(file, &len);
+
+    while (off < len) {
+        size_t n = ZSTD_findFrameCompressedSize(data + off, len - off);
+        g_assert_false(ZSTD_isError(n));
+        g_ptr_array_add(frames, g_bytes_new(data + off, n));
+        off += n;
+    }
+    return frames;
+}
+
+static char *
+decompressAll(GBytes *file)
+{
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    GString *doc = g_string_new(NULL);
+    ZSTD_inBuffer in = { NULL, 0, 0 };
+    char chunk[64 * 1024];
+
+    in.src = g_bytes_get_data(file, &in.size);
+    while (in.pos < in.size) {
+        ZSTD_outBuffer out = { chunk, sizeof(chunk), 0 };
+        size_t r = ZSTD_decompressStream(dctx, &out, &in);
+        g_assert_false(ZSTD_isError(r));
+        g_string_append_len(doc, chunk, out.pos);
+    }
+    for (;;) {   /* flush what is still buffered */
+        ZSTD_outBuffer out = { chunk, sizeof(chunk), 0 };
+        size_t r = ZSTD_decompressStream(dctx, &out, &in);
+        g_assert_false(ZSTD_isError(r));
+        g_string_append_len(doc, chunk, out.pos);
+        if (out.pos < sizeof(chunk))
+            break;
+    }
+    ZSTD_freeDCtx(dctx);
+    return g_string_free(doc, FALSE);
+}
+
+static guint32
+readLE32(const guint8 *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
+}
+
+static gboolean
+isSkippable(GBytes *frame)
+{
+    gsize len;
+    const guint8 *p = g_bytes_get_data(frame, &len);
+    return len >= 8 && (readLE32(p) & 0xFFFFFFF0u) == 0x184D2A50u;
+}
+
+/* Each frame's content recompressed at @level (skippable frames kept):
+ * the same document, different bytes. */
+static GBytes *
+recompressFrames(GBytes *file, int level, gboolean keep_marker)
+{
+    g_autoptr(GPtrArray) frames = splitFrames(file);
+    GByteArray *out = g_byte_array_new();
+
+    for (guint i = 0; i < frames->len; i++) {
+        GBytes *frame = frames->pdata[i];
+        gsize flen;
+        const char *fdata = g_bytes_get_data(frame, &flen);
+        if (isSkippable(frame)) {
+            if (keep_marker)
+                g_byte_array_append(out, (const guint8 *) fdata, flen);
+            continue;
+        }
+        g_autofree char *content = g_malloc(ZSTD_getFrameContentSize(fdata, flen) + 1);
+        size_t n = ZSTD_decompress(content, ZSTD_getFrameContentSize(fdata, flen), fdata, flen);
+        g_assert_false(ZSTD_isError(n));
+        g_autofree char *again = g_malloc(ZSTD_compressBound(n));
+        size_t m = ZSTD_compress(again, ZSTD_compressBound(n), content, n, level);
+        g_assert_false(ZSTD_isError(m));
+        g_byte_array_append(out, (const guint8 *) again, m);
+    }
+    return g_byte_array_free_to_bytes(out);
+}
+
+/* How many frames of @file occur, byte for byte, among @known's. */
+static guint
+countSharedFrames(GBytes *file, GBytes *known)
+{
+    g_autoptr(GPtrArray) a = splitFrames(file);
+    g_autoptr(GPtrArray) b = splitFrames(known);
+    guint shared = 0;
+
+    for (guint i = 0; i < a->len; i++) {
+        if (isSkippable(a->pdata[i]))
+            continue;
+        for (guint j = 0; j < b->len; j++) {
+            if (g_bytes_equal(a->pdata[i], b->pdata[j])) {
+                shared++;
+                break;
+            }
+        }
+    }
+    return shared;
+}
+
+static guint
+countDataFrames(GBytes *file)
+{
+    g_autoptr(GPtrArray) frames = splitFrames(file);
+    guint n = 0;
+    for (guint i = 0; i < frames->len; i++)
+        n += !isSkippable(frames->pdata[i]);
+    return n;
+}
+
+static void
+assertDocument(GBytes *file, const vsTree *tree, const char *uuid)
+{
+    g_autofree char *doc = decompressAll(file);
+    g_autofree char *expect = formatTree(tree, uuid);
+    g_assert_cmpstr(doc, ==, expect);
+}
+
+static void
+test_layout(void)
+{
+    g_autoptr(GString) doc = generateDoc(600, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL;
+    g_autoptr(GPtrArray) frames = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, NULL);
+    assertDocument(file, tree, NULL);
+    frames = splitFrames(file);
+    /* Header, marker, runs (600 records, at most 96 each), trailer. */
+    g_assert_cmpuint(frames->len, >=, 3 + 600 / 96 + 1);
+    g_assert_false(isSkippable(frames->pdata[0]));
+    g_assert_true(isSkippable(frames->pdata[1]));
+    {
+        gsize flen;
+        const guint8 *p = g_bytes_get_data(frames->pdata[1], &flen);
+        g_assert_cmpuint(readLE32(p), ==, MARKER_MAGIC);
+        g_assert_cmpuint(readLE32(p + 4), ==, flen - 8);
+        g_assert_cmpmem(p + 8, flen - 8, "virtsnap-segments 1", 19);
+    }
+    for (guint i = 2; i < frames->len; i++)
+        g_assert_false(isSkippable(frames->pdata[i]));
+    /* Same tree, same bytes. */
+    {
+        g_autoptr(GBytes) again = writeTree(&d, tree, NULL, NULL, NULL);
+        g_assert_true(g_bytes_equal(file, again));
+    }
+    dirClose(&d);
+}
+
+static void
+test_reuse_after_load(void)
+{
+    g_autoptr(GString) doc = generateDoc(600, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) ours = NULL, other = NULL;
+    g_autoptr(vsBulkSegments) segs = NULL;
+    g_autoptr(vsTree) loaded = NULL;
+    guint data_frames;
+    Dir d;
+
+    dirOpen(&d);
+    ours = writeTree(&d, tree, NULL, NULL, NULL);
+    other = recompressFrames(ours, OTHER_LEVEL, TRUE);
+    g_assert_false(g_bytes_equal(ours, other));
+    data_frames = countDataFrames(other);
+    putFile(&d, other);
+    loaded = readTree(&d, &segs);
+
+    /* Set current: only the header frame is new. */
+    {
+        g_autoptr(vsTree) next = vsTreeCopy(loaded);
+        g_autoptr(vsBulkSegments) after = NULL;
+        g_autoptr(GBytes) file = NULL;
+        g_assert_cmpint(vsTreeSetCurrent(next, "s0300", NULL), ==, 0);
+        file = writeTree(&d, next, NULL, segs, &after);
+        assertDocument(file, next, NULL);
+        /* Every record frame copied; header and trailer made here. */
+        g_assert_cmpuint(countSharedFrames(file, other), ==, data_frames - 2);
+
+        /* Delete one record in the middle (its child is re-parented): only
+         * the runs holding those two records are made again. */
+        g_autoptr(vsTree) next2 = vsTreeCopy(next);
+        g_autoptr(GBytes) file2 = NULL;
+        g_assert_cmpint(vsTreeDelete(next2, "s0301", 0, NULL), ==, 0);
+        file2 = writeTree(&d, next2, NULL, after, NULL);
+        assertDocument(file2, next2, NULL);
+        g_assert_cmpuint(countSharedFrames(file2, other), >=, data_frames - 2 - 2);
+        g_assert_cmpuint(countSharedFrames(file2, other), <, data_frames - 2);
+    }
+    dirClose(&d);
+}
+
+static void
+test_no_reuse_without_marker(void)
+{
+    g_autoptr(GString) doc = generateDoc(300, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) ours = NULL, other = NULL, file = NULL;
+    g_autoptr(vsBulkSegments) segs = NULL;
+    g_autoptr(vsTree) loaded = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    ours = writeTree(&d, tree, NULL, NULL, NULL);
+    /* Same frames, but nothing says this writer framed them. */
+    other = recompressFrames(ours, OTHER_LEVEL, FALSE);
+    putFile(&d, other);
+    loaded = readTree(&d, &segs);
+    file = writeTree(&d, loaded, NULL, segs, NULL);
+    assertDocument(file, loaded, NULL);
+    g_assert_cmpuint(countSharedFrames(file, other), ==, 0);
+    g_assert_true(g_bytes_equal(file, ours));
+    dirClose(&d);
+}
+
+/* A file cut into frames anywhere (other writers, `zstd` by hand, a frame
+ * that starts or ends inside a record) loads, and nothing of it is reused
+ * even with the marker. */
+static void
+test_misaligned_frames_not_reused(void)
+{
+    g_autoptr(GString) doc = generateDoc(200, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autofree char *canon = formatTree(tree, NULL);
+    gsize len = strlen(canon);
+    static const gsize cuts[] = { 7919, 1, 100000 };
+    Dir d;
+
+    dirOpen(&d);
+    for (guint c = 0; c < G_N_ELEMENTS(cuts); c++) {
+        GByteArray *raw = g_byte_array_new();
+        g_autoptr(GBytes) input = NULL, file = NULL, fresh = NULL;
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsTree) loaded = NULL;
+        guint32 head[2] = { GUINT32_TO_LE(MARKER_MAGIC), GUINT32_TO_LE(19) };
+        gsize step = cuts[c] == 1 ? len / 3 + 1 : cuts[c];
+
+        for (gsize off = 0; off < len; off += step) {
+            gsize n = MIN(step, len - off);
+            g_autofree char *frame = g_malloc(ZSTD_compressBound(n));
+            size_t m = ZSTD_compress(frame, ZSTD_compressBound(n), canon + off, n, OTHER_LEVEL);
+            g_byte_array_append(raw, (const guint8 *) frame, m);
+            if (off == 0) {
+                g_byte_array_append(raw, (const guint8 *) head, sizeof(head));
+                g_byte_array_append(raw, (const guint8 *) "virtsnap-segments 1", 19);
+            }
+        }
+        input = g_byte_array_free_to_bytes(raw);
+        putFile(&d, input);
+        loaded = readTree(&d, &segs);
+        g_assert_cmpuint(vsTreeCount(loaded), ==, 200);
+        file = writeTree(&d, loaded, NULL, segs, NULL);
+        assertDocument(file, loaded, NULL);
+        g_assert_cmpuint(countSharedFrames(file, input), ==, 0);
+        fresh = writeTree(&d, loaded, NULL, NULL, NULL);
+        g_assert_true(g_bytes_equal(file, fresh));
+    }
+    dirClose(&d);
+}
+
+/* A record without <domain> is written with the VM's uuid: its frame may
+ * only be copied while the uuid is the same. */
+static void
+test_uuid_sensitive_runs(void)
+{
+    g_autoptr(GString) doc = generateDoc(300, TRUE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(vsBulkSegments) segs = NULL;
+    g_autoptr(GBytes) a = NULL, b = NULL, a2 = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    a = writeTree(&d, tree, UUID_A, NULL, &segs);
+    assertDocument(a, tree, UUID_A);
+    a2 = writeTree(&d, tree, UUID_A, segs, NULL);
+    g_assert_true(g_bytes_equal(a, a2));
+    b = writeTree(&d, tree, UUID_B, segs, NULL);
+    assertDocument(b, tree, UUID_B);
+    {
+        /* The 60 records without a <domain> now carry the new uuid. */
+        g_autofree char *text = decompressAll(b);
+        guint count = 0;
+        for (const char *p = text; (p = strstr(p, UUID_B)); p++)
+            count++;
+        g_assert_cmpuint(count, ==, 60);
+    }
+    /* After a load the uuid those records were written with is unknown:
+     * their runs are never copied from the file. */
+    {
+        g_autoptr(GBytes) other = recompressFrames(a, OTHER_LEVEL, TRUE);
+        g_autoptr(vsBulkSegments) loaded_segs = NULL;
+        g_autoptr(vsTree) loaded = NULL;
+        g_autoptr(GBytes) c = NULL;
+        putFile(&d, other);
+        loaded = readTree(&d, &loaded_segs);
+        c = writeTree(&d, loaded, UUID_B, loaded_segs, NULL);
+        assertDocument(c, loaded, UUID_B);
+    }
+    dirClose(&d);
+}
+
+/* A long random sequence of operations, each written reusing the previous
+ * write's frames, always gives exactly the canonical document. */
+static void
+test_random_operations(void)
+{
+    g_autoptr(GString) doc = generateDoc(400, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(vsBulkSegments) segs = NULL;
+    GRand *rand = g_rand_new_with_seed(7);
+    guint created = 0;
+    Dir d;
+
+    dirOpen(&d);
+    for (guint step = 0; step < 120 && vsTreeCount(tree) > 0; step++) {
+        g_autoptr(vsTree) next = vsTreeCopy(tree);
+        g_autoptr(GPtrArray) all = NULL;
+        g_autoptr(vsBulkSegments) after = NULL;
+        g_autoptr(GBytes) file = NULL;
+        const vsSnapshot *pick;
+        int op = g_rand_int_range(rand, 0, 4);
+
+        g_assert_cmpint(vsTreeList(&all, next, NULL, 0, NULL), ==, 0);
+        pick = all->pdata[g_rand_int_range(rand, 0, all->len)];
+        if (op == 0) {
+            g_assert_cmpint(vsTreeSetCurrent(next, vsSnapshotGetName(pick), NULL), ==, 0);
+        } else if (op == 1) {
+            g_assert_cmpint(vsTreeDelete(next, vsSnapshotGetName(pick),
+                                         g_rand_boolean(rand) ? VS_SNAPSHOT_DELETE_CHILDREN : 0,
+                                         NULL), ==, 0);
+        } else {
+            g_autofree char *xml = g_strdup_printf(
+                "<domainsnapshot><name>new%u</name><state>shutoff</state>"
+                "<parent><name>%s</name></parent><creationTime>%u</creationTime>"
+                "<domain type='kvm'><name>demo</name><uuid>" UUID_A "</uuid></domain>"
+                "</domainsnapshot>", created++, vsSnapshotGetName(pick),
+                g_rand_int_range(rand, 900, 1500));
+            g_autoptr(vsSnapshot) snap = NULL;
+            g_assert_cmpint(vsSnapshotParse(&snap, xml, strlen(xml),
+                                            VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, NULL), ==, 0);
+            g_assert_cmpint(vsTreeRedefine(next, snap, NULL), ==, 0);
+        }
+        if (vsTreeCount(next) == 0)
+            break;
+        file = writeTree(&d, next, NULL, segs, &after);
+        assertDocument(file, next, NULL);
+        vsBulkSegmentsFree(segs);
+        segs = g_steal_pointer(&after);
+        vsTreeFree(tree);
+        tree = g_steal_pointer(&next);
+    }
+    g_rand_free(rand);
+    dirClose(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/segments/layout", test_layout);
+    g_test_add_func("/segments/reuse-after-load", test_reuse_after_load);
+    g_test_add_func("/segments/no-reuse-without-marker", test_no_reuse_without_marker);
+    g_test_add_func("/segments/misaligned-frames", test_misaligned_frames_not_reused);
+    g_test_add_func("/segments/uuid-sensitive-runs", test_uuid_sensitive_runs);
+    g_test_add_func("/segments/random-operations", test_random_operations);
+    return g_test_run();
+}
