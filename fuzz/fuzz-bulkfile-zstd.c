@@ -3,7 +3,10 @@
  * The input is compressed first, so the decoder path sees structured XML
  * rather than random frames; the first byte picks a compression level and
  * whether the frame is cut short or has one byte flipped (the decoder's
- * error paths: truncation, checksum mismatch, corrupt block). */
+ * error paths: truncation, checksum mismatch, corrupt block), or whether
+ * the document is framed the way the writer frames it — a frame per record
+ * line, the segment marker — plus one cut anywhere, so the loader's choice
+ * of reusable frames is checked against what the frames really hold. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,44 @@
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+appendFrame(GByteArray *out, const char *data, size_t size, int level)
+{
+    g_autofree char *frame = g_malloc(ZSTD_compressBound(size));
+    size_t n = ZSTD_compress(frame, ZSTD_compressBound(size), data, size, level);
+    if (ZSTD_isError(n))
+        abort();
+    g_byte_array_append(out, (const guint8 *) frame, n);
+}
+
+/* Frames cut where the writer cuts (before each "  <domainsnapshot" line
+ * and the closing line), the marker after the first, and one extra cut at
+ * @extra (0: none). */
+static void
+checkFramed(const char *doc, size_t size, size_t extra, int level)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    static const guint8 marker[] = { 0x56, 0x2a, 0x4d, 0x18, 19, 0, 0, 0,
+                                     'v', 'i', 'r', 't', 's', 'n', 'a', 'p', '-', 's', 'e',
+                                     'g', 'm', 'e', 'n', 't', 's', ' ', '1' };
+    size_t start = 0;
+    gboolean first = TRUE;
+
+    for (size_t i = 1; i <= size; i++) {
+        gboolean cut = i == size || i == extra ||
+            (doc[i - 1] == '\n' && (g_str_has_prefix(doc + i, "  <domainsnapshot") ||
+                                     g_str_has_prefix(doc + i, "</snapshots>")));
+        if (!cut)
+            continue;
+        appendFrame(out, doc + start, i - start, level);
+        if (first)
+            g_byte_array_append(out, marker, sizeof(marker));
+        first = FALSE;
+        start = i;
+    }
+    fuzzBulkCheck((const char *) out->data, out->len);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,6 +69,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mode = data[0];
     data++;
     size--;
+    if ((mode >> 4 & 3) == 3) {
+        /* g_str_has_prefix needs a terminated string. */
+        g_autofree char *doc = g_strndup((const char *) data, size);
+        checkFramed(doc, strlen(doc), (mode >> 6) * strlen(doc) / 4, 1 + (mode & 3));
+        return 0;
+    }
     bound = ZSTD_compressBound(size);
     frame = g_malloc(bound);
     cctx = ZSTD_createCCtx();

@@ -38,19 +38,25 @@ fuzzOracleFailed(const char *fmt, ...)
  * memory limit while still far above any interesting input. */
 #define FUZZ_BULK_MAX (16 * 1024 * 1024)
 
-/* Parses @data; when it loads, format -> parse -> format must be stable. */
+/* Parses @data; when it loads, format -> parse -> format must be stable,
+ * and every frame kept for reuse must hold exactly its records' bytes. */
 static inline void
 fuzzBulkCheck(const char *data, size_t size)
 {
     vsBulkReadOptions opts = { .max_bytes = FUZZ_BULK_MAX };
     g_autoptr(vsTree) tree = NULL, again = NULL;
+    g_autoptr(vsBulkSegments) segments = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) first = g_string_new(NULL);
     g_autoptr(GString) second = g_string_new(NULL);
 
-    if (vsBulkFileParse(&tree, NULL, data, size, "fuzz.xml", &opts, &error) < 0) {
+    if (vsBulkFileParse(&tree, &segments, data, size, "fuzz.xml", &opts, &error) < 0) {
         if (!error || !error->message || !*error->message)
             abort();
+        return;
+    }
+    if (vsBulkSegmentsVerify(segments, &error) < 0) {
+        fuzzOracleFailed("a reusable frame is wrong: %s\n", error->message);
         return;
     }
     vsBulkFileFormat(first, tree, NULL);

@@ -96,9 +96,13 @@ if [ -n "$gen" ] && [ -x "$gen" ]; then
     done
 fi
 
-# bulkfile-zstd: a mode byte (0: plain frame, level 1) before each document.
+# bulkfile-zstd: a mode byte (0: one frame, level 1) before each document,
+# and again with 060 (framed as the writer frames it, no extra cut) and
+# 160 (plus a cut in the middle).
 for f in "$out"/bulkfile/*; do
     { printf '\000'; cat "$f"; } > "$out/bulkfile-zstd/$(basename "$f")"
+    { printf '\060'; cat "$f"; } > "$out/bulkfile-zstd/framed-$(basename "$f")"
+    { printf '\260'; cat "$f"; } > "$out/bulkfile-zstd/framed-cut-$(basename "$f")"
 done
 
 for d in snapshot bulkfile bulkfile-zstd legacy; do

@@ -120,6 +120,36 @@ segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
     g_hash_table_insert(segs->by_first, records->pdata[0], seg);
 }
 
+int
+vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
+{
+    g_autoptr(GString) expect = g_string_new(NULL);
+
+    for (guint i = 0; i < segs->segments->len; i++) {
+        BulkSegment *seg = segs->segments->pdata[i];
+        gsize flen;
+        const char *frame = g_bytes_get_data(seg->frame, &flen);
+        unsigned long long size = ZSTD_getFrameContentSize(frame, flen);
+        g_autofree char *content = NULL;
+        size_t n;
+
+        g_string_truncate(expect, 0);
+        for (guint k = 0; k < seg->records->len; k++)
+            vsSnapshotFormatBuf(expect, seg->records->pdata[k], segs->uuid,
+                                VS_SNAPSHOT_FORMAT_SECURE, 1);
+        if (size != expect->len)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: frame holds %llu bytes, "
+                         "its %u records format to %zu", i, size, seg->records->len,
+                         expect->len);
+        content = g_malloc(size + 1);
+        n = ZSTD_decompress(content, size + 1, frame, flen);
+        if (ZSTD_isError(n) || n != size || memcmp(content, expect->str, n) != 0)
+            return vsErr(error, VS_ERROR_FAILED,
+                         "segment %u: frame content differs from its records", i);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- */
 /* Input: plain bytes or a zstd stream, from memory or a descriptor. */
 

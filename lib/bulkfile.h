@@ -15,6 +15,10 @@
 typedef struct _vsBulkSegments vsBulkSegments;
 void vsBulkSegmentsFree(vsBulkSegments *segments);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsBulkSegments, vsBulkSegmentsFree)
+/* Checks that every kept frame decompresses to exactly its records'
+ * formatting (tests and fuzzing).  Errors: VS_ERROR_FAILED naming the
+ * segment.  Cost: decompressing and formatting everything kept. */
+int vsBulkSegmentsVerify(const vsBulkSegments *segments, GError **error);
 
 typedef struct {
     guint64 max_bytes;   /* cap on the decompressed document; 0 = default */

@@ -304,6 +304,7 @@ test_reuse_after_load(void)
     data_frames = countDataFrames(other);
     putFile(&d, other);
     loaded = readTree(&d, &segs);
+    g_assert_cmpint(vsBulkSegmentsVerify(segs, NULL), ==, 0);
 
     /* Set current: only the header frame is new. */
     {
