@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +57,40 @@ removeStore(void)
     rmdir(store_dir);
 }
 
+/* A crashed run cannot clean up after itself (libFuzzer exits from its
+ * crash handler), so each run removes the directories of dead runs: the
+ * owner's pid is in the name. */
+static void
+removeStaleStores(const char *base)
+{
+    g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
+    const char *entry;
+
+    while (dir && (entry = g_dir_read_name(dir))) {
+        guint64 pid;
+        g_auto(GStrv) parts = NULL;
+        if (!g_str_has_prefix(entry, "fuzz-legacy-"))
+            continue;
+        parts = g_strsplit(entry + strlen("fuzz-legacy-"), "-", 2);
+        if (!parts[0] || !parts[1] ||
+            !g_ascii_string_to_unsigned(parts[0], 10, 1, G_MAXINT, &pid, NULL) ||
+            kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+            continue;
+        g_free(store_dir);
+        store_dir = g_build_filename(base, entry, NULL);
+        removeStore();
+    }
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir();
-    store_dir = g_build_filename(base, "fuzz-legacy-XXXXXX", NULL);
+    g_autofree char *pattern = g_strdup_printf("fuzz-legacy-%d-XXXXXX", (int) getpid());
+
+    removeStaleStores(base);
+    g_free(store_dir);
+    store_dir = g_build_filename(base, pattern, NULL);
     if (!g_mkdtemp(store_dir)) {
         perror(store_dir);
         abort();

@@ -248,7 +248,7 @@ vsTreeFree(vsTree *tree)
 }
 
 /* Copies the descendants of @from under @to, its counterpart in @copy
- * (recording old → new nodes in @map), without recursion. */
+ * (recording old → new nodes in @map, when given), without recursion. */
 static void
 vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
                   vsTreeNode *to)
@@ -272,7 +272,8 @@ vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
             dchild->parent = dst;
             g_ptr_array_add(dst->children, dchild);
             g_hash_table_insert(copy->nodes, (gpointer)vsTreeNodeName(dchild), dchild);
-            g_hash_table_insert(map, schild, dchild);
+            if (map)
+                g_hash_table_insert(map, schild, dchild);
             g_ptr_array_add(stack, schild);
             g_ptr_array_add(stack, dchild);
         }
@@ -283,9 +284,13 @@ vsTree *
 vsTreeCopy(const vsTree *tree)
 {
     vsTree *copy = vsTreeNew();
-    g_autoptr(GHashTable) map = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) map = NULL;
     guint i;
 
+    /* Every commit copies the tree: the old → new map is only needed for
+     * unlinked records (loaders); otherwise names find the current node. */
+    if (tree->unlinked->len > 0)
+        map = g_hash_table_new(NULL, NULL);
     vsTreeCopySubtree(copy, map, &tree->metaroot, &copy->metaroot);
     /* Not yet linked records (and anything added under them) too. */
     for (i = 0; i < tree->unlinked->len; i++) {
@@ -298,7 +303,8 @@ vsTreeCopy(const vsTree *tree)
         vsTreeCopySubtree(copy, map, src, dst);
     }
     if (tree->current)
-        copy->current = g_hash_table_lookup(map, tree->current);
+        copy->current = map ? g_hash_table_lookup(map, tree->current)
+                            : g_hash_table_lookup(copy->nodes, vsTreeNodeName(tree->current));
     return copy;
 }
 
