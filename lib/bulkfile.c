@@ -380,7 +380,8 @@ readerFailure(GError **error, const char *label, BulkInput *in,
 {
     if (in->too_large)
         return vsErr(error, VS_ERROR_TOO_LARGE,
-                     "%s: document is larger than the limit of %" G_GUINT64_FORMAT " bytes",
+                     "%s: document is larger than the load limit of %" G_GUINT64_FORMAT
+                     " bytes (the store's load-limit setting)",
                      label, in->max_bytes);
     if (in->err)
         return vsErrErrno(error, in->err, "%s: cannot read", label);

@@ -24,7 +24,7 @@ typedef struct {
     guint64 max_bytes;   /* cap on the decompressed document; 0 = default */
 } vsBulkReadOptions;
 
-#define VS_BULK_DEFAULT_MAX ((guint64) 64 * 1024 * 1024 * 1024)
+#define VS_BULK_DEFAULT_MAX VS_STORE_LOAD_LIMIT_DEFAULT
 
 /* Reads the document at @path (opened relative to @dirfd) into a new tree.
  * With @segments (may be NULL), also returns the file's reusable frames

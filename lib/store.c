@@ -30,6 +30,7 @@ struct _vsStore {
     char *path;
     int dirfd;
     gboolean compress;
+    guint64 load_limit;    /* largest document a load accepts */
     vsClockFunc clock;
     gpointer clock_data;
     guint64 commits;
@@ -48,10 +49,11 @@ struct _vsDomain {
 /* ---------------------------------------------------------------- */
 /* Store                                                              */
 
-/* DIR/.virtsnap/config: a GKeyFile, group [store], key compression =
- * zstd | none.  A missing file or key means the default, zstd: only a
- * compressed file can be rewritten without formatting and writing every
- * record again (format.md, "Segments"). */
+/* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
+ * zstd | none and load-limit = bytes.  A missing file or key means the
+ * default: zstd (only a compressed file can be rewritten without formatting
+ * and writing every record again, format.md "Segments"), and the format's
+ * own maximum. */
 static int
 storeLoadConfig(vsStore *store, GError **error)
 {
@@ -60,6 +62,7 @@ storeLoadConfig(vsStore *store, GError **error)
     g_autofree char *path = g_build_filename(store->path, STORE_CONFIG, NULL);
     g_autofree char *data = NULL;
     g_autofree char *compression = NULL;
+    g_autofree char *limit = NULL;
     gsize len = 0;
     int fd = openat(store->dirfd, STORE_CONFIG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -89,6 +92,10 @@ storeLoadConfig(vsStore *store, GError **error)
     }
     if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &kerr))
         return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", path, kerr->message);
+    limit = g_key_file_get_string(kf, "store", "load-limit", NULL);
+    if (limit && vsStoreParseSize(limit, &store->load_limit, NULL) < 0)
+        return vsErr(error, VS_ERROR_CORRUPT, "%s: bad load-limit '%s' (expected a size "
+                     "in bytes, with an optional K, M, G or T suffix)", path, limit);
     compression = g_key_file_get_string(kf, "store", "compression", NULL);
     if (!compression || strcmp(compression, "zstd") == 0)
         store->compress = TRUE;
@@ -109,6 +116,7 @@ vsStoreOpen(vsStore **out, const char *dir, unsigned int flags, GError **error)
     store->dirfd = -1;
     store->path = g_strdup(dir);
     store->compress = TRUE;
+    store->load_limit = VS_STORE_LOAD_LIMIT_DEFAULT;
     if ((flags & VS_STORE_OPEN_CREATE) && g_mkdir_with_parents(dir, 0700) < 0)
         return vsErrErrno(error, errno, "%s: cannot create store directory", dir);
     store->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -157,17 +165,53 @@ vsStoreGetCompression(const vsStore *store)
 
 static int storeMkdirPrivate(vsStore *store, const char *rel, GError **error);
 
+guint64
+vsStoreGetLoadLimit(const vsStore *store)
+{
+    return store->load_limit;
+}
+
+void
+vsStoreSetLoadLimit(vsStore *store, guint64 bytes)
+{
+    store->load_limit = bytes ? bytes : VS_STORE_LOAD_LIMIT_DEFAULT;
+}
+
 int
-vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error)
+vsStoreParseSize(const char *text, guint64 *out, GError **error)
+{
+    static const char units[] = "KMGT";
+    g_autofree char *digits = g_strdup(text ? text : "");
+    gsize len = strlen(digits);
+    const char *unit;
+    guint64 value, scale = 1;
+
+    if (len > 0 && (unit = strchr(units, g_ascii_toupper(digits[len - 1]))) && *unit) {
+        scale = (guint64) 1 << (10 * (unit - units + 1));
+        digits[len - 1] = '\0';
+    }
+    if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT64 / scale, &value, NULL))
+        return vsErr(error, VS_ERROR_INVALID,
+                     "invalid size '%s' (expected bytes, with an optional K, M, G or T suffix)",
+                     text ? text : "");
+    *out = value * scale;
+    return 0;
+}
+
+/* Replaces DIR/.virtsnap/config with these settings. */
+static int
+storeSaveConfig(vsStore *store, gboolean compress, guint64 load_limit, GError **error)
 {
     g_autoptr(vsAtomicFile) af = NULL;
     g_autofree char *dirpath = g_build_filename(store->path, STORE_PRIVATE_DIR, NULL);
-    g_autofree char *text = g_strdup_printf(
-        "# virtsnap store settings (written by virtsnap; see docs/format.md)\n"
-        "[store]\ncompression=%s\n", compress ? "zstd" : "none");
+    g_autoptr(GString) text = g_string_new(
+        "# virtsnap store settings (written by virtsnap; see docs/format.md)\n[store]\n");
     int fd;
     int ret;
 
+    g_string_append_printf(text, "compression=%s\n", compress ? "zstd" : "none");
+    if (load_limit != VS_STORE_LOAD_LIMIT_DEFAULT)
+        g_string_append_printf(text, "load-limit=%" G_GUINT64_FORMAT "\n", load_limit);
     if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0)
         return -1;
     fd = openat(store->dirfd, STORE_PRIVATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -175,14 +219,29 @@ vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error)
         return vsErrErrno(error, errno, "%s: cannot open", dirpath);
     ret = vsAtomicFileOpen(&af, fd, dirpath, "config", error);
     if (ret == 0) {
-        vsAtomicFileWrite(af, text, strlen(text));
+        vsAtomicFileWrite(af, text->str, text->len);
         ret = vsAtomicFileCommit(af, error);
     }
     g_clear_pointer(&af, vsAtomicFileFree);   /* it may still use @fd */
     close(fd);
-    if (ret == 0)
+    if (ret == 0) {
         store->compress = compress;
+        store->load_limit = load_limit;
+    }
     return ret;
+}
+
+int
+vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error)
+{
+    return storeSaveConfig(store, compress, store->load_limit, error);
+}
+
+int
+vsStoreSaveLoadLimit(vsStore *store, guint64 bytes, GError **error)
+{
+    return storeSaveConfig(store, store->compress, bytes ? bytes : VS_STORE_LOAD_LIMIT_DEFAULT,
+                           error);
 }
 
 void
@@ -338,6 +397,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
 {
     g_autoptr(vsDomain) dom = NULL;
     g_autoptr(GError) lerr = NULL;
+    vsBulkReadOptions read_opts = { .max_bytes = store->load_limit };
     struct stat st;
 
     if (vsDomainNameCheck(vm, error) < 0)
@@ -360,7 +420,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
                      store->path, dom->file, dom->file, vm);
 
     if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, store->dirfd,
-                       store->path, dom->file, NULL, &lerr) < 0) {
+                       store->path, dom->file, &read_opts, &lerr) < 0) {
         if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
             g_propagate_error(error, g_steal_pointer(&lerr));
             return -1;

@@ -579,6 +579,65 @@ test_compression_setting(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "unknown compression 'lz4'"));
 }
 
+static void
+test_load_limit(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsStore) other = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autofree char *path = g_build_filename(f->dir, "demo.xml", NULL);
+    g_autofree char *before = NULL, *after = NULL;
+    gsize before_len, after_len;
+    guint64 size = 0;
+
+    g_assert_cmpuint(vsStoreGetLoadLimit(f->store), ==, VS_STORE_LOAD_LIMIT_DEFAULT);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                      &error), ==, 0);
+    redefine(dom, "root", NULL, 100, 0);
+    g_clear_pointer(&dom, vsDomainFree);
+    before = vsTestReadFile(path, &before_len);
+
+    /* Saved for every later handle; a larger document is refused whole. */
+    g_assert_cmpint(vsStoreSaveLoadLimit(f->store, 100, &error), ==, 0);
+    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), ==, 0);
+    g_assert_cmpuint(vsStoreGetLoadLimit(other), ==, 100);
+    g_assert_true(vsStoreGetCompression(other));
+    g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                      &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
+    g_assert_nonnull(strstr(error->message, "demo.xml: document is larger than the load "
+                                            "limit of 100 bytes"));
+    g_clear_error(&error);
+    after = vsTestReadFile(path, &after_len);
+    g_assert_cmpmem(before, before_len, after, after_len);
+
+    /* This handle only; 0 is the default again. */
+    vsStoreSetLoadLimit(other, 0);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, 0, &error), ==, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 1);
+
+    g_assert_cmpint(vsStoreParseSize("123", &size, NULL), ==, 0);
+    g_assert_cmpuint(size, ==, 123);
+    g_assert_cmpint(vsStoreParseSize("64k", &size, NULL), ==, 0);
+    g_assert_cmpuint(size, ==, 64 * 1024);
+    g_assert_cmpint(vsStoreParseSize("2G", &size, NULL), ==, 0);
+    g_assert_cmpuint(size, ==, (guint64) 2 << 30);
+    for (const char *const *bad = (const char *const[]) { "", "K", "0", "-1", "1.5G", "1Q",
+                                                          "99999999999T", NULL };
+         *bad; bad++) {
+        g_assert_cmpint(vsStoreParseSize(*bad, &size, &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_clear_error(&error);
+    }
+
+    /* A config the store cannot read is an error, not a guess. */
+    writeFile(f, ".virtsnap/config", "[store]\nload-limit=lots\n");
+    g_clear_pointer(&other, vsStoreFree);
+    g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_nonnull(strstr(error->message, "bad load-limit 'lots'"));
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Fixture, NULL, fixtureSetUp, fn, fixtureTearDown)
 
@@ -588,6 +647,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     ADD("/store/one-write-per-operation", test_one_write_per_operation);
     ADD("/store/plain-create", test_plain_create);
+    ADD("/store/load-limit", test_load_limit);
     ADD("/store/redefine-rules", test_redefine_rules);
     ADD("/store/failed-commit-rolls-back", test_failed_commit_rolls_back);
     ADD("/store/locks", test_locks);

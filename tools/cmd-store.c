@@ -396,6 +396,8 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef vsCliOptsConfig[] = {
     { "compression", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "zstd or none: how bulk files are written from now on" },
+    { "load-limit", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
+      "largest document a load accepts (bytes, or with K, M, G, T; 0: the default)" },
     { 0 }
 };
 
@@ -404,23 +406,32 @@ vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GError) err = NULL;
-    const char *compression = NULL;
+    const char *compression = NULL, *limit_text = NULL;
+    guint64 limit = 0;
 
-    if (vsCliOptString(cli, cmd, "compression", &compression) < 0)
+    if (vsCliOptString(cli, cmd, "compression", &compression) < 0 ||
+        vsCliOptString(cli, cmd, "load-limit", &limit_text) < 0)
         return -1;
     if (compression && strcmp(compression, "zstd") != 0 && strcmp(compression, "none") != 0) {
         vsCliError(cli, "invalid argument: unknown compression '%s' (expected zstd or none)",
                    compression);
         return -1;
     }
-    if (vsCliOpenStore(cli, compression != NULL, &store) < 0)
+    if (limit_text && strcmp(limit_text, "0") != 0 &&
+        vsStoreParseSize(limit_text, &limit, &err) < 0) {
+        vsCliError(cli, "invalid argument: --load-limit: %s", err->message);
         return -1;
-    if (compression &&
-        vsStoreSaveCompression(store, strcmp(compression, "zstd") == 0, &err) < 0) {
+    }
+    if (vsCliOpenStore(cli, compression || limit_text, &store) < 0)
+        return -1;
+    if ((compression &&
+         vsStoreSaveCompression(store, strcmp(compression, "zstd") == 0, &err) < 0) ||
+        (limit_text && vsStoreSaveLoadLimit(store, limit, &err) < 0)) {
         vsCliReportGError(cli, err);
         return -1;
     }
     vsCliPrint(cli, "compression: %s\n", vsStoreGetCompression(store) ? "zstd" : "none");
+    vsCliPrint(cli, "load-limit: %" G_GUINT64_FORMAT "\n", vsStoreGetLoadLimit(store));
     return 0;
 }
 
@@ -447,7 +458,9 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "store-config", "Show or change the store's settings",
       "Shows the store's settings; --compression zstd|none sets how bulk files\n"
       "    are written from now on (each VM's file changes at its next write; both\n"
-      "    kinds are always read).", vsCliOptsConfig, vsCliCmdConfig },
+      "    kinds are always read); --load-limit SIZE refuses to load a VM whose\n"
+      "    document is larger (a safety limit; 0 restores the default).",
+      vsCliOptsConfig, vsCliCmdConfig },
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"

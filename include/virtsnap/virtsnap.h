@@ -235,6 +235,22 @@ gboolean vsStoreGetCompression(const vsStore *store);
  */
 int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
+/* The safety limit on one VM's document (decompressed bytes): a larger
+ * file fails to load with VS_ERROR_TOO_LARGE instead of using the memory.
+ * Memory does not grow with the document but with its distinct content, so
+ * the default is the format's own maximum (16,384 snapshots of 4 MiB).
+ * Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
+ * vsStoreSetLoadLimit changes it for this handle (0: the default). */
+#define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 64 * 1024 * 1024 * 1024)
+guint64 vsStoreGetLoadLimit(const vsStore *store);
+void vsStoreSetLoadLimit(vsStore *store, guint64 bytes);
+/* Makes @bytes (0: the default) the store's limit for every later loader.
+ * Errors: VS_ERROR_IO.  Cost: one atomic rewrite of DIR/.virtsnap/config. */
+int vsStoreSaveLoadLimit(vsStore *store, guint64 bytes, GError **error);
+/* Parses "123", "64K", "2G" (binary units, K to T) into bytes.
+ * Errors: VS_ERROR_INVALID. */
+int vsStoreParseSize(const char *text, guint64 *out, GError **error);
+
 /* Clock used to stamp creationTime on plain creates (seconds since the
  * epoch).  NULL restores the real clock.  For tests and reproducible runs. */
 typedef gint64 (*vsClockFunc)(gpointer data);
