@@ -541,7 +541,8 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
 
     dedup = vsDomainDedupNew(inputReadDocument, in);
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
+                            XML_PARSE_COMPACT);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
         goto cleanup;

@@ -20,8 +20,23 @@
 #define MAX_CANDIDATES 4
 #define READ_CHUNK (64 * 1024)
 
+/* Where a record's <domain> stands in a file we wrote: vsBulkFileWrite
+ * formats records at level 1, so their <domain> at level 2, secure. */
+#define DOMAIN_INDENT_LEVEL 2
+
+/* A candidate is recognised by its raw bytes until its record is parsed.
+ * If it is big and the parsed form formats back to exactly those bytes
+ * (always, for a file we wrote), it can be compared with that formatting
+ * instead, and its raw copy is dropped once a newer big definition with
+ * the same prefix is registered: a big definition is then held once, as
+ * the canonical text the tree shares anyway, except the newest, which a
+ * chain of snapshots repeats most and one memcmp checks fastest.  A small
+ * one keeps its raw copy: cheap, and the fastest check. */
+#define FORMATTED_COMPARE_MIN (64 * 1024)
 typedef struct {
     GByteArray *raw;       /* the definition's bytes as they appear in the file */
+    gsize len;             /* their length */
+    gboolean formatted;    /* the bytes are domain's formatting (raw may go) */
     guint newlines;        /* kept in the placeholder so line numbers stay true */
     vsXmlSubtree *domain;  /* its parsed form, once the record is parsed */
     gboolean parsed;
@@ -122,6 +137,7 @@ closeSpan(vsDomainDedup *d)
     if (!span->raw || span->raw->len < PREFIX_LEN ||
         memchr(span->raw->data, '\0', PREFIX_LEN))
         return;
+    span->len = span->raw->len;
     g_assert(g_ptr_array_find(d->spans, span, &index));
     for (guint i = 0; i < span->raw->len; i++)
         span->newlines += span->raw->data[i] == '\n';
@@ -138,10 +154,31 @@ closeSpan(vsDomainDedup *d)
             /* Forget the oldest: its bytes are not needed any more. */
             Span *oldest = d->spans->pdata[g_array_index(list, guint, 0)];
             g_clear_pointer(&oldest->raw, g_byte_array_unref);
+            oldest->formatted = FALSE;
             g_array_remove_index(list, 0);
         }
         g_array_append_val(list, index);
     }
+}
+
+/* Storage for a first copy's bytes, sized like the newest definition that
+ * starts alike (in a VM's file, usually about as long). */
+static GByteArray *
+spanRawNew(vsDomainDedup *d, const guint8 *p, gsize avail)
+{
+    g_autofree char *key = NULL;
+    GArray *list;
+    gsize hint = 0;
+
+    if (avail >= PREFIX_LEN) {
+        key = prefixKey(p);
+        list = g_hash_table_lookup(d->by_prefix, key);
+        if (list && list->len) {
+            Span *newest = d->spans->pdata[g_array_index(list, guint, list->len - 1)];
+            hint = MIN(newest->len + newest->len / 16 + 4096, (gsize) VS_XML_SUBTREE_MAX);
+        }
+    }
+    return hint ? g_byte_array_sized_new(hint) : g_byte_array_new();
 }
 
 /* Index of a known definition that the input at @p repeats exactly, or -1.
@@ -162,14 +199,16 @@ findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean *need_more)
     for (guint i = list ? list->len : 0; i-- > 0;) {   /* newest first */
         guint index = g_array_index(list, guint, i);
         Span *span = d->spans->pdata[index];
-        if (span->raw->len > avail) {
+        if (span->len > avail) {
             if (!d->eof) {
                 *need_more = TRUE;
                 return -1;
             }
             continue;
         }
-        if (memcmp(p, span->raw->data, span->raw->len) == 0)
+        if (span->raw ? memcmp(p, span->raw->data, span->len) == 0 :
+            vsXmlSubtreeFormattedEqual(span->domain, DOMAIN_INDENT_LEVEL, TRUE,
+                                       (const char *) p, span->len))
             return (int) index;
     }
     return -1;
@@ -306,14 +345,14 @@ scanPending(vsDomainDedup *d)
                 for (guint k = 0; k < span->newlines; k++)
                     g_byte_array_append(d->out, (const guint8 *) "\n", 1);
                 g_byte_array_append(d->out, (const guint8 *) "/>", 2);
-                i = p + span->raw->len;
+                i = p + span->len;
                 continue;
             }
             if (!self_closing) {
                 Span *span = g_new0(Span, 1);
                 g_autofree char *attr = NULL;
 
-                span->raw = g_byte_array_new();
+                span->raw = spanRawNew(d, b + p, n - p);
                 g_ptr_array_add(d->spans, span);
                 attr = g_strdup_printf(" %s='%u'", d->def_attr, d->spans->len - 1);
                 /* The tag goes out tagged; the span remembers the original. */
@@ -438,4 +477,19 @@ vsDomainDedupRegister(vsDomainDedup *d, int def_index, vsXmlSubtree *domain)
     Span *span = d->spans->pdata[def_index];
     span->domain = vsXmlSubtreeRef(domain);
     span->parsed = TRUE;
+    /* Only a closed, remembered copy (len is set when it is closed). */
+    if (domain && span->raw && span->len == span->raw->len &&
+        span->len >= FORMATTED_COMPARE_MIN &&
+        vsXmlSubtreeFormattedEqual(domain, DOMAIN_INDENT_LEVEL, TRUE,
+                                   (const char *) span->raw->data, span->raw->len)) {
+        g_autofree char *key = prefixKey(span->raw->data);
+        GArray *list = g_hash_table_lookup(d->by_prefix, key);
+
+        span->formatted = TRUE;
+        for (guint i = 0; list && i < list->len; i++) {
+            Span *older = d->spans->pdata[g_array_index(list, guint, i)];
+            if (older != span && older->formatted)
+                g_clear_pointer(&older->raw, g_byte_array_unref);
+        }
+    }
 }

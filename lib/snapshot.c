@@ -747,11 +747,11 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
                                  "no 'type' attribute");
             }
         }
-        if (domtype && vsXmlSubtreeFromNode(&snap->domain, domnode, error) < 0)
+        if (domtype && vsXmlSubtreeFromNodeInPlace(&snap->domain, domnode, error) < 0)
             return -1;
 
         if ((inactive = firstChild(root, "inactiveDomain")) &&
-            vsXmlSubtreeFromNode(&snap->inactive_domain, inactive, error) < 0)
+            vsXmlSubtreeFromNodeInPlace(&snap->inactive_domain, inactive, error) < 0)
             return -1;
     } else if (now != 0) {
         /* the moment post-parse hook: stamp "now", default the name.  A

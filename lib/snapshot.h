@@ -20,7 +20,9 @@
 
 /* Parses the <domainsnapshot> element @root of an already-parsed document
  * (the bulk-file reader expands one element at a time and calls this).
- * Same rules, flags and errors as vsSnapshotParse. */
+ * Same rules, flags and errors as vsSnapshotParse.  The <metadata> of
+ * @root's <domain>/<inactiveDomain> may be rewritten in place: callers
+ * only free the tree afterwards. */
 int vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
                         gint64 now, gboolean *is_current, GError **error);
 

@@ -90,6 +90,7 @@ typedef struct {
     GHashTable *used_ns;   /* xmlNs* referenced outside <metadata> */
     xmlNodePtr metadata;   /* the <metadata> child dumped libxml2-style */
     gboolean domain_root;
+    gboolean in_place;     /* the caller's <metadata> may be rewritten */
     GError **error;
 } vsSer;
 
@@ -419,59 +420,124 @@ metadataMarkNewlines(xmlNodePtr node)
     }
 }
 
-static gboolean
-hasEntityRef(xmlNodePtr node)
+typedef struct {
+    GHashTable *declared;  /* xmlNs* declared inside the subtree */
+    GHashTable *used;      /* xmlNs* its elements and attributes refer to */
+    xmlNsPtr last_used;    /* most nodes repeat their neighbour's */
+} MetadataNs;
+
+static void
+metadataNsUse(MetadataNs *ns, xmlNsPtr used)
 {
+    if (used && used != ns->last_used) {
+        g_hash_table_add(ns->used, used);
+        ns->last_used = used;
+    }
+}
+
+/* One walk over <metadata>: whether it holds an entity reference, and,
+ * with @ns, the namespaces declared in and used by it. */
+static gboolean
+metadataScan(xmlNodePtr node, MetadataNs *ns)
+{
+    if (ns) {
+        for (xmlNsPtr d = node->nsDef; d; d = d->next)
+            g_hash_table_add(ns->declared, d);
+        metadataNsUse(ns, node->ns);
+    }
     for (xmlAttrPtr a = node->properties; a; a = a->next) {
         if (attrHasEntityRef(a))
             return TRUE;
+        if (ns)
+            metadataNsUse(ns, a->ns);
     }
     for (xmlNodePtr c = node->children; c; c = c->next) {
         if (c->type == XML_ENTITY_REF_NODE)
             return TRUE;
-        if (c->type == XML_ELEMENT_NODE && hasEntityRef(c))
+        if (c->type == XML_ELEMENT_NODE && metadataScan(c, ns))
             return TRUE;
     }
     return FALSE;
 }
 
+/* Whether dumping @node where it stands gives the same bytes as dumping a
+ * document-less copy: every namespace it uses is declared inside it (a
+ * copy re-declares outside ones on its root), and attribute escaping does
+ * not depend on the document (libxml2 writes non-ASCII as character
+ * references only when the document has no declared encoding). */
+static gboolean
+metadataDumpsInPlace(xmlNodePtr node, MetadataNs *ns)
+{
+    GHashTableIter iter;
+    gpointer used;
+
+    if (node->doc && node->doc->encoding)
+        return FALSE;
+    g_hash_table_iter_init(&iter, ns->used);
+    while (g_hash_table_iter_next(&iter, &used, NULL)) {
+        if (!g_hash_table_contains(ns->declared, used))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* libxml2's output layer writes straight into our string: no second
+ * buffer of the whole dump. */
+static int
+metadataWrite(void *context, const char *buffer, int len)
+{
+    g_string_append_len(context, buffer, len);
+    return len;
+}
+
 static int
 serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
 {
-    xmlNodePtr copy;
-    xmlBufferPtr buf;
+    g_autoptr(GHashTable) declared = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
+    MetadataNs ns = { declared, used, NULL };
+    xmlNodePtr copy = NULL;
+    xmlNodePtr target = node;
+    xmlOutputBufferPtr obuf;
     int old_indent;
     int rc;
 
-    if (hasEntityRef(node))
+    if (metadataScan(node, ser->in_place ? &ns : NULL))
         return vsErr(ser->error, VS_ERROR_INVALID,
                      "XML error: entity references in <metadata> are not supported");
 
     /* Like libvirt: a document-less deep copy (namespaces declared outside
-     * get re-declared on the copy's root), sanitized, then dumped. */
-    copy = xmlCopyNode(node, 1);
-    if (!copy)
-        g_error("out of memory copying <metadata>");
-    metadataSanitize(copy);
-    metadataStripBlanks(copy);
-    metadataMarkNewlines(copy);
+     * get re-declared on the copy's root), sanitized, then dumped.  When
+     * the caller gave the tree away and the copy would dump the same,
+     * the node itself is normalised: a big <metadata> is most of a big
+     * domain, and copying it doubled the DOM. */
+    if (!ser->in_place || !metadataDumpsInPlace(node, &ns)) {
+        copy = xmlCopyNode(node, 1);
+        if (!copy)
+            g_error("out of memory copying <metadata>");
+        target = copy;
+    }
+    metadataSanitize(target);
+    metadataStripBlanks(target);
+    metadataMarkNewlines(target);
 
-    buf = xmlBufferCreate();
+    appendIndent(ser->out, depth);
+    obuf = xmlOutputBufferCreateIO(metadataWrite, NULL, ser->out, NULL);
+    if (!obuf)
+        g_error("out of memory serializing <metadata>");
     old_indent = xmlIndentTreeOutput;
     xmlIndentTreeOutput = 1;
-    rc = xmlNodeDump(buf, NULL, copy, (int) depth, 1);
+    xmlNodeDumpOutput(obuf, NULL, target, (int) depth, 1, NULL);
     xmlIndentTreeOutput = old_indent;
-    xmlFreeNode(copy);
+    rc = obuf->error;
+    if (xmlOutputBufferClose(obuf) < 0 && rc == 0)
+        rc = -1;
+    if (copy)
+        xmlFreeNode(copy);
 
-    if (rc < 0) {
-        xmlBufferFree(buf);
+    if (rc != 0)
         return vsErr(ser->error, VS_ERROR_FAILED, "failed to serialize <metadata>");
-    }
-    appendIndent(ser->out, depth);
-    g_string_append_len(ser->out, (const char *) xmlBufferContent(buf),
-                        xmlBufferLength(buf));
     g_string_append_c(ser->out, '\n');
-    xmlBufferFree(buf);
     return checkSize(ser);
 }
 
@@ -504,12 +570,12 @@ tooDeep(xmlNodePtr top)
     return FALSE;
 }
 
-int
-vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
+static int
+subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError **error)
 {
     g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
     g_autoptr(GString) text = g_string_sized_new(256);
-    vsSer ser = { text, used, NULL, FALSE, error };
+    vsSer ser = { text, used, NULL, FALSE, in_place, error };
     vsXmlSubtree *tree;
 
     *out = NULL;
@@ -542,6 +608,18 @@ vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
     memcpy(tree->text, text->str, text->len + 1);
     *out = tree;
     return 0;
+}
+
+int
+vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
+{
+    return subtreeFromNode(out, node, FALSE, error);
+}
+
+int
+vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error)
+{
+    return subtreeFromNode(out, node, TRUE, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -620,6 +698,99 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
         }
     }
     g_string_truncate(buf, out - buf->str);
+}
+
+/* Walks the output of vsXmlSubtreeAppend(tree, indent_level, secure)
+ * without its first indent and final newline, comparing it with @data
+ * when given; *len_out: its length. */
+static gboolean
+formattedWalk(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+              const char *data, gsize data_len, gsize *len_out)
+{
+    static const char spaces[64] =
+        "                                                               ";
+    static const char marks[3] = { MARK_NL, MARK_SECRET_BEGIN, MARK_SECRET_END };
+    const char *next_mark[3];
+    const char *p = tree->text;
+    const char *end = tree->text + tree->len;
+    gsize pad = indent_level * 2;
+    gsize pos = 0;
+
+    /* drop the final newline: the formatted element ends at its '>' */
+    if (end > p && end[-1] == '\n')
+        end--;
+    /* Markers are rare: track where the next of each kind is, and copy or
+     * compare whole runs up to a line end or marker (memchr, memcmp). */
+    for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+        next_mark[k] = memchr(p, marks[k], end - p);
+        if (!next_mark[k])
+            next_mark[k] = end;
+    }
+    while (p < end) {
+        const char *stop = end;
+        const char *nl;
+        gsize n;
+
+        for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+            if (next_mark[k] < p) {
+                next_mark[k] = memchr(p, marks[k], end - p);
+                if (!next_mark[k])
+                    next_mark[k] = end;
+            }
+            stop = MIN(stop, next_mark[k]);
+        }
+        if ((nl = memchr(p, '\n', stop - p)))
+            stop = nl;
+        n = stop - p;
+        if (data && (pos + n > data_len || memcmp(data + pos, p, n) != 0))
+            return FALSE;
+        pos += n;
+        p = stop;
+        if (p >= end)
+            break;
+        switch (*p) {
+        case '\n':
+            if (data && (pos >= data_len || data[pos] != '\n'))
+                return FALSE;
+            pos++;
+            for (gsize left = pad; left > 0;) {
+                gsize k = MIN(left, sizeof(spaces) - 1);
+                if (data && (pos + k > data_len || memcmp(data + pos, spaces, k) != 0))
+                    return FALSE;
+                pos += k;
+                left -= k;
+            }
+            p++;
+            break;
+        case MARK_NL:
+            if (data && (pos >= data_len || data[pos] != '\n'))
+                return FALSE;
+            pos++;
+            p++;
+            break;
+        case MARK_SECRET_BEGIN:
+            if (!secure) {
+                const char *close = memchr(p, MARK_SECRET_END, end - p);
+                p = close ? close + 1 : end;
+            } else {
+                p++;
+            }
+            break;
+        default:
+            p++;
+            break;
+        }
+    }
+    if (len_out)
+        *len_out = pos;
+    return !data || pos == data_len;
+}
+
+gboolean
+vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+                           const char *data, gsize len)
+{
+    return formattedWalk(tree, indent_level, secure, data, len, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -792,13 +963,25 @@ vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
 guint
 vsXmlSubtreeHash(const vsXmlSubtree *tree)
 {
-    /* FNV-1a over the canonical bytes, computed once: subtrees are
-     * immutable, and interning asks for every snapshot's <domain>. */
+    /* Over the canonical bytes, 8 at a time (a domain can be megabytes),
+     * computed once: subtrees are immutable, and interning asks for every
+     * snapshot's <domain>. */
     if (tree->hash == 0) {
-        guint32 h = 2166136261u;
-        for (gsize i = 0; i < tree->len; i++)
-            h = (h ^ (guchar) tree->text[i]) * 16777619u;
-        ((vsXmlSubtree *) tree)->hash = h ? h : 1;
+        guint64 h = 0x9E3779B97F4A7C15u ^ tree->len;
+        gsize i = 0;
+        guint32 h32;
+
+        for (; i + 8 <= tree->len; i += 8) {
+            guint64 w;
+            memcpy(&w, tree->text + i, 8);
+            h = (h ^ w) * 0x100000001B3u;
+            h ^= h >> 29;
+        }
+        for (; i < tree->len; i++)
+            h = (h ^ (guchar) tree->text[i]) * 0x100000001B3u;
+        h ^= h >> 32;
+        h32 = (guint32) h;
+        ((vsXmlSubtree *) tree)->hash = h32 ? h32 : 1;
     }
     return tree->hash;
 }

@@ -15,6 +15,10 @@ typedef struct _vsXmlSubtree vsXmlSubtree;
  * <inactiveDomain> root is normalised the same way either way. */
 #define VS_XML_SUBTREE_MAX (64 * 1024 * 1024)
 int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
+/* Same result, for a caller that frees @node's tree right after: a
+ * <metadata> child of a <domain>/<inactiveDomain> root may be normalised
+ * in place instead of in a copy (cheaper for big definitions). */
+int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
@@ -22,6 +26,13 @@ int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
  * left out as libvirt does without VIR_DOMAIN_XML_SECURE. */
 void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
                         guint indent_level, gboolean secure);
+
+/* Whether @data of @len bytes is exactly what vsXmlSubtreeAppend would
+ * write minus the first line's indent and the final newline (from '<' to
+ * the closing '>', as the element stands in a formatted document).
+ * Nothing is built. */
+gboolean vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level,
+                                    gboolean secure, const char *data, gsize len);
 
 /* Value of attribute @attr on the root element, or of the text of the
  * first child element @child (e.g. "uuid"); NULL if absent.  g_free. */

@@ -266,6 +266,77 @@ test_repeated_domains(void)
     g_assert_nonnull(strstr(actual, "passwd='secret&amp;&apos;'"));
 }
 
+/* Repeats in a file some other writer laid out (double quotes, other
+ * indentation): they cannot be matched against our formatting, so the raw
+ * bytes are what is compared; the result is the same as parsing each. */
+static void
+test_repeated_domains_foreign_layout(void)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots current=\"s3\">\n");
+    g_autofree char *expected = NULL, *actual = NULL;
+    g_autoptr(vsTree) tree = NULL;
+
+    for (int i = 0; i < 4; i++) {
+        g_string_append_printf(doc,
+            "  <domainsnapshot>\n<name>s%d</name>\n<state>shutoff</state>\n"
+            "<creationTime>100</creationTime>\n"
+            "<domain type=\"kvm\">\n <name>demo</name>\n"
+            " <metadata><m:x xmlns:m=\"urn:m\" a=\"1\"/></metadata>\n"
+            " <devices><graphics type=\"vnc\" passwd=\"pw\"/></devices>\n"
+            "</domain>\n</domainsnapshot>\n", i);
+    }
+    g_string_append(doc, "</snapshots>\n");
+
+    expected = formatRecordsOneByOne(doc->str);
+    tree = parseOk(doc->str, doc->len);
+    actual = formatRecordsOfTree(tree);
+    g_assert_cmpstr(actual, ==, expected);
+    g_assert_nonnull(strstr(actual, "<graphics type='vnc' passwd='pw'/>"));
+    g_assert_nonnull(strstr(actual, "<m:x xmlns:m=\"urn:m\" a=\"1\"/>"));
+}
+
+/* Big repeated definitions are recognised by comparing the file with the
+ * parsed definition's formatting (no raw copy kept): a file as our writer
+ * lays it out, with a secret, newlines inside text and a variant that only
+ * differs at its very end, loads the same as parsing each record alone. */
+static void
+test_repeated_big_domains(void)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots current='s5'>\n");
+    g_autoptr(GString) meta = g_string_new(NULL);
+    g_autoptr(GString) canonical = g_string_new(NULL);
+    g_autofree char *expected = NULL, *actual = NULL;
+    g_autoptr(vsTree) first = NULL;
+    g_autoptr(vsTree) tree = NULL;
+    static const char *const titles[] = { "base", "base", "variant", "variant", "base", "base" };
+
+    g_string_append(meta, "<m:all xmlns:m='urn:m'>");
+    for (int i = 0; i < 2000; i++)
+        g_string_append_printf(meta, "<m:e n='%d'>line\ntwo</m:e>", i);
+    g_string_append(meta, "</m:all>");
+    for (guint i = 0; i < G_N_ELEMENTS(titles); i++)
+        g_string_append_printf(doc,
+            "  <domainsnapshot>\n    <name>s%u</name>\n    <state>shutoff</state>\n"
+            "    <creationTime>100</creationTime>\n"
+            "    <domain type='kvm'>\n      <name>demo</name>\n"
+            "      <metadata>%s</metadata>\n"
+            "      <devices>\n        <graphics type='vnc' passwd='pw&amp;'/>\n"
+            "      </devices>\n      <title>%s</title>\n    </domain>\n"
+            "  </domainsnapshot>\n", i, meta->str, titles[i]);
+    g_string_append(doc, "</snapshots>\n");
+
+    /* our writer's layout of it, then loaded again */
+    first = parseOk(doc->str, doc->len);
+    vsBulkFileFormat(canonical, first, NULL);
+    g_assert_cmpuint(canonical->len, >, 6 * 64 * 1024);
+    expected = formatRecordsOneByOne(canonical->str);
+    tree = parseOk(canonical->str, canonical->len);
+    actual = formatRecordsOfTree(tree);
+    g_assert_cmpstr(actual, ==, expected);
+    g_assert_nonnull(strstr(actual, "<title>variant</title>"));
+    g_assert_nonnull(strstr(actual, "passwd='pw&amp;'"));
+}
+
 static void
 test_repeated_domains_keep_line_numbers(void)
 {
@@ -320,6 +391,9 @@ main(int argc, char **argv)
     g_test_add_func("/bulkfile/size-cap", test_size_cap);
     g_test_add_func("/bulkfile/empty-and-comment", test_empty_and_comment);
     g_test_add_func("/bulkfile/repeated-domains", test_repeated_domains);
+    g_test_add_func("/bulkfile/repeated-big-domains", test_repeated_big_domains);
+    g_test_add_func("/bulkfile/repeated-domains-foreign-layout",
+                    test_repeated_domains_foreign_layout);
     g_test_add_func("/bulkfile/repeated-domains-keep-line-numbers",
                     test_repeated_domains_keep_line_numbers);
     g_test_add_func("/bulkfile/forged-markers", test_forged_markers_are_plain_attributes);

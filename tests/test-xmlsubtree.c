@@ -402,6 +402,121 @@ testInlineRoot(void)
     g_assert_cmpstr(type, ==, "x");
 }
 
+/* The bulk reader and vsSnapshotParse let <metadata> be normalised in the
+ * caller's tree instead of a copy; the canonical bytes must be the same
+ * either way: namespaces from outside (the copy re-declares them), an
+ * encoding declaration (libxml2 then escapes attribute values differently),
+ * blanks kept or not by the parse, the serializer's corner cases. */
+static char *
+canonicalOf(const char *xml, int options, gboolean in_place)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsXmlSubtree) tree = NULL;
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), NULL, NULL, XML_PARSE_NONET | options);
+    gsize len;
+    const char *text;
+    int rc;
+
+    g_assert_nonnull(doc);
+    rc = in_place ? vsXmlSubtreeFromNodeInPlace(&tree, xmlDocGetRootElement(doc), &error)
+                  : vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(rc, ==, 0);
+    xmlFreeDoc(doc);
+    text = vsXmlSubtreeGetCanonical(tree, &len);
+    return g_strndup(text, len);
+}
+
+static void
+testMetadataInPlace(void)
+{
+    g_autofree char *golden = readGolden("metadata-input.xml");
+    g_autofree char *golden_domain = block(golden, "<domain ", "</domain>\n");
+    static const char *const docs[] = {
+        "<domain type='kvm'><name>a</name><metadata>\n"
+        "  <m:x xmlns:m='urn:m' v='r\xc3\xa9s&amp;&#10;x'>t\xc3\xa9\nxt<m:y/> <!-- c --> "
+        "<?pi d?><![CDATA[<c>]]></m:x>\n"
+        "  stray <plain/>\n"
+        "  <m:dup xmlns:m='urn:m'/>\n"
+        "  <n:z xmlns:n='urn:n'>\n    <n:w a='1'/>\n  </n:z>\n"
+        "  <q xmlns='urn:q'><r>  </r></q>\n"
+        "</metadata></domain>",
+        /* a namespace declared outside <metadata> */
+        "<domain type='kvm' xmlns:o='urn:o'><metadata>\n"
+        "  <o:x o:a='1'><o:y/></o:x>\n</metadata></domain>",
+        /* an encoding declaration: non-ASCII attribute values stay raw */
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        "<domain type='kvm'><metadata><m:x xmlns:m='urn:m' a='\xc3\xa9'/></metadata></domain>",
+    };
+    const char *inputs[G_N_ELEMENTS(docs) + 1];
+
+    memcpy(inputs, docs, sizeof(docs));
+    inputs[G_N_ELEMENTS(docs)] = golden_domain;
+    for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
+        for (int blanks = 0; blanks < 2; blanks++) {
+            int options = blanks ? 0 : XML_PARSE_NOBLANKS;
+            g_autofree char *copied = canonicalOf(inputs[i], options, FALSE);
+            g_autofree char *in_place = canonicalOf(inputs[i], options, TRUE);
+
+            g_assert_cmpstr(in_place, ==, copied);
+        }
+    }
+    {
+        /* and what that is: the outside namespace declared on the copy's root,
+         * as libvirt's copy does; é as a character reference even with an
+         * encoding declared (the document-less copy's escaping) */
+        g_autofree char *outside = canonicalOf(docs[1], XML_PARSE_NOBLANKS, TRUE);
+        g_autofree char *encoded = canonicalOf(docs[2], XML_PARSE_NOBLANKS, TRUE);
+
+        g_assert_cmpstr(outside, ==,
+                        "<domain type='kvm'>\n"
+                        "  <metadata xmlns:o=\"urn:o\">\n"
+                        "    <o:x o:a=\"1\">\n"
+                        "      <o:y/>\n"
+                        "    </o:x>\n"
+                        "  </metadata>\n"
+                        "</domain>\n");
+        g_assert_cmpstr(encoded, ==,
+                        "<domain type='kvm'>\n"
+                        "  <metadata>\n"
+                        "    <m:x xmlns:m=\"urn:m\" a=\"&#xE9;\"/>\n"
+                        "  </metadata>\n"
+                        "</domain>\n");
+    }
+}
+
+/* The bulk reader recognises a repeated <domain> by comparing the file's
+ * bytes with a known definition's formatting, never built: equal exactly
+ * when they are the formatted element (secret kept, newlines in text raw,
+ * every structural line indented). */
+static void
+testFormattedEqual(void)
+{
+    g_autoptr(vsXmlSubtree) tree = subtreeFrom(
+        "<domain type='kvm'><name>a</name><description>two\nlines</description>"
+        "<devices><graphics type='vnc' passwd='pw'/></devices></domain>");
+    g_autofree char *out = emit(tree, 2, TRUE);
+    const char *elem = out + 4;                   /* no first indent */
+    gsize len = strlen(elem) - 1;                 /* no final newline */
+    g_autofree char *changed = g_strndup(elem, len);
+
+    g_assert_cmpstr(out, ==,
+                    "    <domain type='kvm'>\n"
+                    "      <name>a</name>\n"
+                    "      <description>two\nlines</description>\n"
+                    "      <devices>\n"
+                    "        <graphics type='vnc' passwd='pw'/>\n"
+                    "      </devices>\n"
+                    "    </domain>\n");
+    g_assert_true(vsXmlSubtreeFormattedEqual(tree, 2, TRUE, elem, len));
+    g_assert_false(vsXmlSubtreeFormattedEqual(tree, 2, TRUE, elem, len - 1));
+    g_assert_false(vsXmlSubtreeFormattedEqual(tree, 2, TRUE, elem, len + 1));
+    g_assert_false(vsXmlSubtreeFormattedEqual(tree, 1, TRUE, elem, len));
+    g_assert_false(vsXmlSubtreeFormattedEqual(tree, 2, FALSE, elem, len));
+    changed[strstr(changed, "pw") - changed] = 'P';
+    g_assert_false(vsXmlSubtreeFormattedEqual(tree, 2, TRUE, changed, len));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -418,6 +533,8 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree/limits/too-large", testTooLarge);
     g_test_add_func("/xmlsubtree/limits/too-deep", testTooDeep);
     g_test_add_func("/xmlsubtree/canonical/inline-root", testInlineRoot);
+    g_test_add_func("/xmlsubtree/canonical/metadata-in-place", testMetadataInPlace);
+    g_test_add_func("/xmlsubtree/api/formatted-equal", testFormattedEqual);
 
     return g_test_run();
 }
