@@ -26,6 +26,19 @@ fuzz/make-corpus.sh "$corpus" "$build/bench/virtsnap-bench-gen" >/dev/null || ex
 mkdir -p "$build/fuzz-artifacts" "$build/fuzz-logs"
 
 status=0
+# Every kept reproducer first: a finding that comes back fails at once.
+for f in fuzz/crashers/*; do
+    h=
+    for cand in $harnesses; do
+        case ${f##*/} in "$cand"-*) h=$cand ;; esac   # longest prefix wins
+    done
+    [ -n "$h" ] || continue
+    if ! "$build/fuzz/fuzz-$h" "$f" >"$build/fuzz-logs/replay.log" 2>&1; then
+        status=1
+        echo "fuzz-$h: reproducer $f FAILS again"
+        grep -E -A20 '^==[0-9]+==ERROR|runtime error|deadly signal' "$build/fuzz-logs/replay.log" | head -30
+    fi
+done
 for h in $harnesses; do
     work=$build/fuzz-work/$h       # grows across runs; seeds stay read-only
     log=$build/fuzz-logs/$h.log

@@ -199,6 +199,8 @@ inputReadRaw(BulkInput *in, char *buf, gsize len)
 {
     if (in->fd < 0) {
         gsize n = MIN(len, in->mem_len - in->mem_pos);
+        if (n == 0)
+            return 0;
         memcpy(buf, in->mem + in->mem_pos, n);
         in->mem_pos += n;
         return n;
@@ -316,7 +318,8 @@ inputStart(BulkInput *in, const char *label, GError **error)
 
     if (in->fd < 0) {
         have = MIN(4, in->mem_len);
-        memcpy(head, in->mem, have);
+        if (have > 0)   /* an empty document may come as (NULL, 0) */
+            memcpy(head, in->mem, have);
     } else {
         while (have < 4) {
             gssize n = inputReadRaw(in, (char *) head + have, 4 - have);

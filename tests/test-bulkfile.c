@@ -362,6 +362,22 @@ test_repeated_domains_keep_line_numbers(void)
         g_error("'%s' does not start with '%s'", error->message, prefix);
 }
 
+/* fuzz/crashers/bulkfile-zstd-empty-document-null.bin: an empty document
+ * passed as (NULL, 0) is an ordinary "no document" error. */
+static void
+test_empty_null_document(void)
+{
+    g_autoptr(vsTree) tree = NULL;
+    g_autoptr(vsBulkSegments) segments = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(vsBulkFileParse(&tree, &segments, NULL, 0, "empty.xml", NULL, &error),
+                    <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_cmpstr(error->message, ==,
+                    "empty.xml: no <snapshots> document (empty or truncated file)");
+}
+
 static void
 test_forged_markers_are_plain_attributes(void)
 {
@@ -397,5 +413,6 @@ main(int argc, char **argv)
     g_test_add_func("/bulkfile/repeated-domains-keep-line-numbers",
                     test_repeated_domains_keep_line_numbers);
     g_test_add_func("/bulkfile/forged-markers", test_forged_markers_are_plain_attributes);
+    g_test_add_func("/bulkfile/empty-null-document", test_empty_null_document);
     return g_test_run();
 }
