@@ -390,6 +390,8 @@ readerFailure(GError **error, const char *label, BulkInput *in,
         return vsErrErrno(error, in->err, "%s: cannot read", label);
     if (in->zstd_error)
         return corrupt(error, label, 0, "zstd: %s", in->zstd_error);
+    if (in->produced == 0)   /* libxml2 would say "Extra content at the end" */
+        return corrupt(error, label, 0, "no <snapshots> document (empty or truncated file)");
     if (errs->message)
         return corrupt(error, label, errs->line, "%s", errs->message);
     return corrupt(error, label, xmlTextReaderGetParserLineNumber(reader),
