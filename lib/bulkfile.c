@@ -144,26 +144,42 @@ frameDecompress(GString *out, GBytes *frame)
     return ret == 0 && in.pos == in.size ? 0 : -1;
 }
 
+static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error);
+
 int
 vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
 {
     g_autoptr(GString) expect = g_string_new(NULL);
-    g_autoptr(GString) content = g_string_new(NULL);
+    g_autoptr(GString) got = g_string_new(NULL);
+    g_autoptr(GString) doc = g_string_new(NULL);
 
     for (guint i = 0; i < segs->segments->len; i++) {
         BulkSegment *seg = segs->segments->pdata[i];
+        g_autoptr(GPtrArray) parsed = NULL;
+        g_autoptr(GError) perr = NULL;
 
-        g_string_truncate(expect, 0);
-        g_string_truncate(content, 0);
-        for (guint k = 0; k < seg->records->len; k++)
+        g_string_assign(doc, "<snapshots>\n");
+        if (frameDecompress(doc, seg->frame) < 0)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
+        g_string_append(doc, "</snapshots>\n");
+        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, &perr) < 0)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
+                         i, perr->message);
+        if (parsed->len != seg->records->len)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame holds %u records, "
+                         "not %u", i, parsed->len, seg->records->len);
+        for (guint k = 0; k < parsed->len; k++) {
+            g_string_truncate(expect, 0);
+            g_string_truncate(got, 0);
             vsSnapshotFormatBuf(expect, seg->records->pdata[k], segs->uuid,
                                 VS_SNAPSHOT_FORMAT_SECURE, 1);
-        if (frameDecompress(content, seg->frame) < 0)
-            return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
-        if (!g_string_equal(content, expect))
-            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame holds %zu bytes that "
-                         "are not its %u records (%zu bytes)", i, content->len,
-                         seg->records->len, expect->len);
+            vsSnapshotFormatBuf(got, parsed->pdata[k], segs->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+            if (!g_string_equal(got, expect))
+                return vsErr(error, VS_ERROR_FAILED, "segment %u: record %u of its frame is "
+                             "'%s', not '%s' as kept", i, k,
+                             vsSnapshotGetName(parsed->pdata[k]),
+                             vsSnapshotGetName(seg->records->pdata[k]));
+        }
     }
     return 0;
 }
@@ -186,6 +202,7 @@ typedef struct {
     GArray *frames;           /* BulkFrame, when the caller wants segments */
     BulkFrame frame;          /* the frame being decoded */
     gboolean marker_seen;     /* our segment marker frame was in the stream */
+    GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */
     guint64 max_bytes;
     int err;                  /* errno of a failed read */
@@ -539,7 +556,9 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
 
     if (inputStart(in, label, error) < 0)
         return -1;
-    if (segments && in->compressed) {
+    if (in->records_only) {
+        order = g_ptr_array_ref(in->records_only);
+    } else if (segments && in->compressed) {
         order = g_ptr_array_new_with_free_func((GDestroyNotify) vsSnapshotUnref);
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
     }
@@ -547,7 +566,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     dedup = vsDomainDedupNew(inputReadDocument, in);
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
-                            XML_PARSE_COMPACT);
+                            XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
         goto cleanup;
@@ -609,6 +628,11 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
                 "truncated document: <snapshots> is not closed");
         goto cleanup;
     }
+    if (in->records_only) {
+        *out = g_steal_pointer(&tree);   /* unlinked: only the records matter */
+        ret = 0;
+        goto cleanup;
+    }
     {
         g_autoptr(GError) lerr = NULL;
         if (vsTreeLinkAll(tree, &lerr) < 0) {
@@ -646,6 +670,25 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
     in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
     ret = bulkParse(out, segments, &in, label, error);
     inputClear(&in);
+    return ret;
+}
+
+/* The records of a document fragment, in order, unlinked (what one frame
+ * holds: parents may be elsewhere). */
+static int
+bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error)
+{
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) vsSnapshotUnref);
+    g_autoptr(vsTree) tree = NULL;
+    BulkInput in = { .fd = -1, .mem = data, .mem_len = len, .records_only = records };
+    int ret;
+
+    in.max_bytes = VS_BULK_DEFAULT_MAX;
+    ret = bulkParse(&tree, NULL, &in, "frame", error);
+    inputClear(&in);
+    if (ret == 0)
+        *out = g_steal_pointer(&records);
     return ret;
 }
 
@@ -779,7 +822,8 @@ typedef struct {
     char *zstd_error;
 } FrameWriter;
 
-/* Compresses @len bytes of @data as one complete frame into w->frame. */
+/* Compresses @len bytes of @data as one complete frame (left in w->frame)
+ * and writes it; returns its size, 0 after a zstd error. */
 static gsize
 frameCompress(FrameWriter *w, const char *data, gsize len)
 {

@@ -15,9 +15,11 @@
 typedef struct _vsBulkSegments vsBulkSegments;
 void vsBulkSegmentsFree(vsBulkSegments *segments);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsBulkSegments, vsBulkSegmentsFree)
-/* Checks that every kept frame decompresses to exactly its records'
- * formatting (tests and fuzzing).  Errors: VS_ERROR_FAILED naming the
- * segment.  Cost: decompressing and formatting everything kept. */
+/* Checks that every kept frame holds exactly its records, in order: its
+ * content parses to records that format as the kept ones do (tests and
+ * fuzzing; a frame of a loaded file may hold an equivalent but not
+ * canonical spelling, see format.md "Segments").  Errors: VS_ERROR_FAILED
+ * naming the segment.  Cost: decompressing, parsing and formatting all. */
 int vsBulkSegmentsVerify(const vsBulkSegments *segments, GError **error);
 
 typedef struct {
