@@ -554,11 +554,11 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
             return -1;
     } else {
         g_autoptr(vsAtomicFile) af = NULL;
-        /* A copy: the old frames stay right for the old tree if this fails. */
+        /* The new frames are adopted with the new tree, only once it is on disk. */
         g_autoptr(vsBulkSegments) segments = NULL;
         if (vsAtomicFileOpen(&af, store->dirfd, store->path, dom->file, error) < 0 ||
-            vsBulkFileWrite(af, next, dom->uuid, store->compress, dom->segments,
-                                   &segments, error) < 0 ||
+            vsBulkFileWrite(af, next, dom->uuid, store->compress, dom->segments, &segments,
+                            error) < 0 ||
             vsAtomicFileCommit(af, error) < 0)
             return -1;
         vsBulkSegmentsFree(dom->segments);
