@@ -642,46 +642,79 @@ subtreeLines(const vsXmlSubtree *tree)
     return mut->lines;
 }
 
-void
-vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
-                   guint indent_level, gboolean secure)
+/* Writes @n bytes to @out, or compares them with @cmp, at *pos. */
+static inline gboolean
+emitBytes(char *out, const char *cmp, gsize cmp_len, gsize *pos, const char *bytes, gsize n)
 {
+    if (out)
+        memcpy(out + *pos, bytes, n);
+    else if (*pos + n > cmp_len || memcmp(cmp + *pos, bytes, n) != 0)
+        return FALSE;
+    *pos += n;
+    return TRUE;
+}
+
+/* The one walk behind vsXmlSubtreeAppend and vsXmlSubtreeFormattedEqual:
+ * the formatted subtree after its first indent (with or without its final
+ * newline), either written to @out (sized by the caller: at most the text
+ * plus one indent per line) or compared with @cmp.  Returns its length, or
+ * -1 at the first difference from @cmp.  Markers are rare, so it tracks
+ * where the next of each kind is and moves whole runs (memchr, memcpy or
+ * memcmp): every commit formats thousands of these. */
+static gssize
+subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+            gboolean final_newline, char *out, const char *cmp, gsize cmp_len)
+{
+    static const char spaces[64] =
+        "                                                               ";
+    static const char marks[3] = { MARK_NL, MARK_SECRET_BEGIN, MARK_SECRET_END };
+    const char *next_mark[3];
     const char *p = tree->text;
     const char *end = tree->text + tree->len;
-    guint pad = indent_level * 2;
-    gsize at = buf->len;
-    char *out;
+    gsize pad = indent_level * 2;
+    gsize pos = 0;
 
-    if (p == end)
-        return;
-    /* Every commit formats thousands of these: size the output once and
-     * copy runs, instead of growing the string a piece at a time. */
-    g_string_set_size(buf, at + pad + tree->len + subtreeLines(tree) * pad);
-    out = buf->str + at;
-    memset(out, ' ', pad);
-    out += pad;
-
+    if (!final_newline && end > p && end[-1] == '\n')
+        end--;
+    for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+        next_mark[k] = memchr(p, marks[k], end - p);
+        if (!next_mark[k])
+            next_mark[k] = end;
+    }
     while (p < end) {
-        const char *run = p;
+        const char *stop = end;
+        const char *nl;
 
-        while (p < end && (unsigned char) *p > MARK_SECRET_END && *p != '\n')
-            p++;
-        memcpy(out, run, p - run);
-        out += p - run;
+        for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+            if (next_mark[k] < p) {
+                next_mark[k] = memchr(p, marks[k], end - p);
+                if (!next_mark[k])
+                    next_mark[k] = end;
+            }
+            stop = MIN(stop, next_mark[k]);
+        }
+        if ((nl = memchr(p, '\n', stop - p)))
+            stop = nl;
+        if (!emitBytes(out, cmp, cmp_len, &pos, p, stop - p))
+            return -1;
+        p = stop;
         if (p >= end)
             break;
-
         switch (*p) {
         case '\n':
-            *out++ = '\n';
-            if (p + 1 < end) {
-                memset(out, ' ', pad);
-                out += pad;
+            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
+                return -1;
+            for (gsize left = p + 1 < end ? pad : 0; left > 0;) {
+                gsize k = MIN(left, sizeof(spaces) - 1);
+                if (!emitBytes(out, cmp, cmp_len, &pos, spaces, k))
+                    return -1;
+                left -= k;
             }
             p++;
             break;
         case MARK_NL:
-            *out++ = '\n';
+            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
+                return -1;
             p++;
             break;
         case MARK_SECRET_BEGIN:
@@ -697,100 +730,32 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
             break;
         }
     }
-    g_string_truncate(buf, out - buf->str);
+    if (!out && pos != cmp_len)
+        return -1;
+    return pos;
 }
 
-/* Walks the output of vsXmlSubtreeAppend(tree, indent_level, secure)
- * without its first indent and final newline, comparing it with @data
- * when given; *len_out: its length. */
-static gboolean
-formattedWalk(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
-              const char *data, gsize data_len, gsize *len_out)
+void
+vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
+                   guint indent_level, gboolean secure)
 {
-    static const char spaces[64] =
-        "                                                               ";
-    static const char marks[3] = { MARK_NL, MARK_SECRET_BEGIN, MARK_SECRET_END };
-    const char *next_mark[3];
-    const char *p = tree->text;
-    const char *end = tree->text + tree->len;
-    gsize pad = indent_level * 2;
-    gsize pos = 0;
+    guint pad = indent_level * 2;
+    gsize at = buf->len;
+    gssize n;
 
-    /* drop the final newline: the formatted element ends at its '>' */
-    if (end > p && end[-1] == '\n')
-        end--;
-    /* Markers are rare: track where the next of each kind is, and copy or
-     * compare whole runs up to a line end or marker (memchr, memcmp). */
-    for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
-        next_mark[k] = memchr(p, marks[k], end - p);
-        if (!next_mark[k])
-            next_mark[k] = end;
-    }
-    while (p < end) {
-        const char *stop = end;
-        const char *nl;
-        gsize n;
-
-        for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
-            if (next_mark[k] < p) {
-                next_mark[k] = memchr(p, marks[k], end - p);
-                if (!next_mark[k])
-                    next_mark[k] = end;
-            }
-            stop = MIN(stop, next_mark[k]);
-        }
-        if ((nl = memchr(p, '\n', stop - p)))
-            stop = nl;
-        n = stop - p;
-        if (data && (pos + n > data_len || memcmp(data + pos, p, n) != 0))
-            return FALSE;
-        pos += n;
-        p = stop;
-        if (p >= end)
-            break;
-        switch (*p) {
-        case '\n':
-            if (data && (pos >= data_len || data[pos] != '\n'))
-                return FALSE;
-            pos++;
-            for (gsize left = pad; left > 0;) {
-                gsize k = MIN(left, sizeof(spaces) - 1);
-                if (data && (pos + k > data_len || memcmp(data + pos, spaces, k) != 0))
-                    return FALSE;
-                pos += k;
-                left -= k;
-            }
-            p++;
-            break;
-        case MARK_NL:
-            if (data && (pos >= data_len || data[pos] != '\n'))
-                return FALSE;
-            pos++;
-            p++;
-            break;
-        case MARK_SECRET_BEGIN:
-            if (!secure) {
-                const char *close = memchr(p, MARK_SECRET_END, end - p);
-                p = close ? close + 1 : end;
-            } else {
-                p++;
-            }
-            break;
-        default:
-            p++;
-            break;
-        }
-    }
-    if (len_out)
-        *len_out = pos;
-    return !data || pos == data_len;
+    if (tree->len == 0)
+        return;
+    g_string_set_size(buf, at + pad + tree->len + subtreeLines(tree) * pad);
+    memset(buf->str + at, ' ', pad);
+    n = subtreeEmit(tree, indent_level, secure, TRUE, buf->str + at + pad, NULL, 0);
+    g_string_truncate(buf, at + pad + n);
 }
 
 gboolean
 vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
                            const char *data, gsize len)
 {
-    return formattedWalk(tree, indent_level, secure, data, len, NULL);
+    return subtreeEmit(tree, indent_level, secure, FALSE, NULL, data, len) == (gssize) len;
 }
 
 /* ------------------------------------------------------------------ */
