@@ -281,7 +281,9 @@ typedef enum {
  * update.  Without it the handle is a read-only snapshot of the file.
  * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
  * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE.
- * Cost: one read of the file; memory linear in unique content.
+ * Cost: one read of the file; memory linear in unique content.  A write
+ * handle on a compressed file also keeps the file's frames (about the
+ * compressed size) so that commits copy what they do not change.
  */
 int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
                       const char *uuid, unsigned int flags, GError **error);
@@ -343,7 +345,10 @@ int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
  * Redefine: update in place or insert; libvirt's checks and messages.
  * Needs a LOAD_WRITE handle.  Errors: VS_ERROR_INVALID, VS_ERROR_EXISTS,
  * VS_ERROR_NOT_FOUND, VS_ERROR_IO (tree unchanged on any error).
- * Cost: one atomic rewrite of the VM's bulk file.
+ * Cost: one atomic rewrite of the VM's bulk file.  Compressed (the
+ * default): O(N) to walk the tree, plus formatting and compressing only
+ * the run of ~32 records that changed; the other frames are copied.
+ * Plain: formatting and writing every record.
  */
 int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
                       gsize len, const char *domain_xml,
