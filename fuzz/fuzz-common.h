@@ -39,7 +39,7 @@ fuzzOracleFailed(const char *fmt, ...)
 #define FUZZ_BULK_MAX (16 * 1024 * 1024)
 
 /* Parses @data; when it loads, format -> parse -> format must be stable,
- * and every frame kept for reuse must hold exactly its records' bytes. */
+ * and every frame kept for reuse must hold exactly its records. */
 static inline void
 fuzzBulkCheck(const char *data, size_t size)
 {
