@@ -43,17 +43,17 @@ rmEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return 0;
 }
 
-/* Empties the store directory (keeps it). */
+/* Empties a store directory (keeps it). */
 static void
-storeWipe(void)
+wipeDir(const char *dir)
 {
-    nftw(store_dir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(dir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
 removeStore(void)
 {
-    storeWipe();
+    wipeDir(store_dir);
     rmdir(store_dir);
 }
 
@@ -76,9 +76,11 @@ removeStaleStores(const char *base)
             !g_ascii_string_to_unsigned(parts[0], 10, 1, G_MAXINT, &pid, NULL) ||
             kill((pid_t) pid, 0) == 0 || errno != ESRCH)
             continue;
-        g_free(store_dir);
-        store_dir = g_build_filename(base, entry, NULL);
-        removeStore();
+        {
+            g_autofree char *stale = g_build_filename(base, entry, NULL);
+            wipeDir(stale);
+            rmdir(stale);
+        }
     }
 }
 
@@ -89,7 +91,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     g_autofree char *pattern = g_strdup_printf("fuzz-legacy-%d-XXXXXX", (int) getpid());
 
     removeStaleStores(base);
-    g_free(store_dir);
     store_dir = g_build_filename(base, pattern, NULL);
     if (!g_mkdtemp(store_dir)) {
         perror(store_dir);
@@ -162,7 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autofree char *vmdir = g_build_filename(store_dir, "vm1", NULL);
     int dirfd, vmfd;
 
-    storeWipe();
+    wipeDir(store_dir);
     if (mkdir(vmdir, 0700) < 0)
         abort();
     dirfd = open(store_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

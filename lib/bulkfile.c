@@ -108,14 +108,25 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
     g_free(segs);
 }
 
+/* Whether a run holds a record without <domain>, which is formatted from
+ * the VM's uuid rather than from itself. */
+static gboolean
+runNeedsUuid(gpointer const *records, guint count)
+{
+    for (guint i = 0; i < count; i++) {
+        if (!vsSnapshotGetDomain(records[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
 {
     BulkSegment *seg = g_new0(BulkSegment, 1);
     seg->records = g_ptr_array_ref(records);
     seg->frame = g_bytes_ref(frame);
-    for (guint i = 0; i < records->len && !seg->uuid_sensitive; i++)
-        seg->uuid_sensitive = !vsSnapshotGetDomain(records->pdata[i]);
+    seg->uuid_sensitive = runNeedsUuid(records->pdata, records->len);
     g_ptr_array_add(segs->segments, seg);
     g_hash_table_insert(segs->by_first, records->pdata[0], seg);
 }
@@ -518,19 +529,19 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order)
         }
         if (next == first || !exact || expect - 2 != frame->doc_end)
             continue;
+        /* A record without <domain> was formatted from a uuid we cannot
+         * know here: such a run is never reused from the file. */
+        if (runNeedsUuid(order->pdata + first, next - first))
+            continue;
         {
             g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
                 (GDestroyNotify) vsSnapshotUnref);
-            g_autoptr(GBytes) bytes = NULL;
-            gboolean uuid_sensitive = FALSE;
+            g_autoptr(GBytes) bytes = inputFrameBytes(in, frame);
 
-            for (guint i = first; i < next; i++) {
-                g_ptr_array_add(records, vsSnapshotRef(order->pdata[i]));
-                uuid_sensitive = uuid_sensitive || !vsSnapshotGetDomain(order->pdata[i]);
-            }
-            /* Those were formatted from a uuid we cannot know here. */
-            if (uuid_sensitive || !(bytes = inputFrameBytes(in, frame)))
+            if (!bytes)
                 continue;
+            for (guint i = first; i < next; i++)
+                g_ptr_array_add(records, vsSnapshotRef(order->pdata[i]));
             segmentsAdd(segs, records, bytes);
         }
     }

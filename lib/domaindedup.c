@@ -57,7 +57,7 @@ struct _vsDomainDedup {
     GHashTable *by_prefix; /* first PREFIX_LEN bytes -> GArray of span indices */
     Span *open_span;       /* the first copy being scanned, if any */
     GArray *records;       /* vsDomainDedupRecordSpan of each record, in order */
-    gboolean records_lost; /* passthrough hid some: the list is unusable */
+    gboolean records_lost; /* an unscanned tail: the list is unusable */
     char def_attr[48];
     char ref_attr[48];
 };
@@ -273,7 +273,6 @@ scanPending(vsDomainDedup *d)
         gboolean handled = FALSE;
 
         if (d->passthrough) {
-            d->records_lost = TRUE;
             emitRaw(d, b + i, n - i);
             return n;
         }

@@ -29,8 +29,7 @@
 struct _vsXmlSubtree {
     gint refs;
     guint hash;    /* of the canonical bytes, 0 until first asked */
-    gboolean lines_known;
-    gsize lines;   /* '\n' bytes in the text, once lines_known */
+    gsize lines;   /* '\n' bytes in the text: sizes vsXmlSubtreeAppend's output */
     gsize len;
     char text[];   /* canonical form, NUL-terminated */
 };
@@ -604,7 +603,9 @@ subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError *
     tree->refs = 1;
     tree->hash = 0;
     tree->len = text->len;
-    tree->lines_known = FALSE;
+    tree->lines = 0;
+    for (const char *nl = text->str; (nl = memchr(nl, '\n', text->str + text->len - nl)); nl++)
+        tree->lines++;
     memcpy(tree->text, text->str, text->len + 1);
     *out = tree;
     return 0;
@@ -624,23 +625,6 @@ vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error)
 
 /* ------------------------------------------------------------------ */
 /* Emission                                                             */
-
-/* Counted once per subtree (subtrees are shared, not thread-safe, like
- * the cached hash): the output of vsXmlSubtreeAppend is at most the text
- * plus one indent per line. */
-static gsize
-subtreeLines(const vsXmlSubtree *tree)
-{
-    vsXmlSubtree *mut = (vsXmlSubtree *) tree;
-    if (!mut->lines_known) {
-        gsize lines = 0;
-        for (gsize i = 0; i < tree->len; i++)
-            lines += tree->text[i] == '\n';
-        mut->lines = lines;
-        mut->lines_known = TRUE;
-    }
-    return mut->lines;
-}
 
 /* Writes @n bytes to @out, or compares them with @cmp, at *pos. */
 static inline gboolean
@@ -745,7 +729,7 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
 
     if (tree->len == 0)
         return;
-    g_string_set_size(buf, at + pad + tree->len + subtreeLines(tree) * pad);
+    g_string_set_size(buf, at + pad + tree->len + tree->lines * pad);
     memset(buf->str + at, ' ', pad);
     n = subtreeEmit(tree, indent_level, secure, TRUE, buf->str + at + pad, NULL, 0);
     g_string_truncate(buf, at + pad + n);
