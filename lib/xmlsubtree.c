@@ -12,8 +12,8 @@
  *   '\n'   ends a structural line; re-indenting prefixes the next line;
  *   '\x01' is a newline inside character data, emitted raw and never
  *          indented (libvirt only indents at structural line starts);
- *   '\x02' … '\x03' bracket a secret attribute (" passwd='…'" of
- *          <graphics>), dropped when emitting without secure.
+ *   '\x02' … '\x03' bracket a secret, dropped when emitting without
+ *          secure (see "Secrets" below).
  *
  * The exception is <metadata> directly under a <domain>/<inactiveDomain>
  * root: libvirt prints it with libxml2's own serializer (xmlNodeDump with
@@ -37,6 +37,20 @@ struct _vsXmlSubtree {
 #define MARK_NL ('\x01')
 #define MARK_SECRET_BEGIN ('\x02')
 #define MARK_SECRET_END ('\x03')
+
+/* Secrets: what libvirt 9.0's domain formatter writes only with
+ * VIR_DOMAIN_DEF_FORMAT_SECURE (snapshot-dumpxml --security-info), audited
+ * in its src/conf/domain_conf.c:
+ *  - virDomainGraphicsAuthDefFormatAttr: passwd='…' of <graphics> (VNC and
+ *    SPICE; hidden here on every <graphics>, other types carry none);
+ *  - virDomainDiskSourceFormatNetworkCookies: the whole <cookies> element
+ *    of a network <source>, reached through virDomainDiskSourceFormat for
+ *    a disk's <source>, each <backingStore>'s <source> and the <nvram>
+ *    <source> (virDomainLoaderDefFormatNvram); hidden here wherever it
+ *    stands in a <domain>/<inactiveDomain>.
+ * Nothing else in the domain formatter looks at SECURE (auth and
+ * encryption elements only name libvirt secret objects).  A snapshot's own
+ * <disks> are formatted without it: their <cookies> are never kept. */
 
 /* ------------------------------------------------------------------ */
 /* Escaping                                                             */
@@ -184,7 +198,7 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
 
     for (xmlAttrPtr a = node->properties; a; a = a->next) {
         xmlChar *value;
-        /* the only secret libvirt hides without VIR_DOMAIN_XML_SECURE */
+        /* see "Secrets" above */
         gboolean secret = graphics && !a->ns &&
                           strcmp((const char *) a->name, "passwd") == 0;
 
@@ -240,9 +254,14 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
     gboolean has_elem = FALSE;
     gboolean has_text = FALSE;
     gboolean has_blank = FALSE;
+    /* see "Secrets" above; bracketed with its indent and final newline, so
+     * leaving it out leaves the lines around it as they are */
+    gboolean secret = ser->domain_root && !root && nameIs(node, "cookies");
 
     if (checkSize(ser) < 0)
         return -1;
+    if (secret)
+        g_string_append_c(out, MARK_SECRET_BEGIN);
 
     for (xmlNodePtr c = node->children; c; c = c->next) {
         switch (c->type) {
@@ -327,6 +346,8 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
     } else {
         g_string_append(out, "/>\n");
     }
+    if (secret)
+        g_string_append_c(out, MARK_SECRET_END);
     return 0;
 }
 

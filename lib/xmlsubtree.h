@@ -22,8 +22,9 @@ int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **er
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
- * the output ends with "\n").  Without @secure, <graphics passwd=…> is
- * left out as libvirt does without VIR_DOMAIN_XML_SECURE. */
+ * the output ends with "\n").  Without @secure, the secrets libvirt
+ * writes only with VIR_DOMAIN_DEF_FORMAT_SECURE (<graphics passwd=…>, a
+ * network source's <cookies>; list in xmlsubtree.c) are left out. */
 void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
                         guint indent_level, gboolean secure);
 
@@ -41,8 +42,8 @@ char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
 
 /* Canonical bytes (secure form, indent level 0) for hashing/interning.
  * Not plain XML: a newline inside character data is stored as '\x01' (so
- * re-indenting never touches it) and a secret attribute is bracketed by
- * '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
+ * re-indenting never touches it) and a secret (attribute or element) is
+ * bracketed by '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
 const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
 /* Hash of the canonical bytes (with vsXmlSubtreeEqual: interning tables). */

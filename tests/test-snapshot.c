@@ -185,6 +185,7 @@ static const char *const ondisk[] = {
     "libvirt-9.0-ondisk/ondisk-root-not-current.xml",
     "libvirt-9.0-ondisk/p1.xml",
     "libvirt-9.0-ondisk/s2clone.xml",
+    "libvirt-9.0-secrets/ondisk.xml",
 };
 
 static void
@@ -235,6 +236,32 @@ testDumpxmlSecure(void)
     g_assert_null(strstr(out_plain, "passwd"));
     g_assert_nonnull(strstr(out_secure, "passwd='vncpw123'"));
     g_assert_nonnull(strstr(out_secure, "passwd='s3cr3t-spice'"));
+}
+
+/* Every secret libvirt 9.0 formats only with SECURE (graphics passwd, the
+ * <cookies> of a disk, backingStore and nvram network source, in <domain>
+ * and <inactiveDomain>), against snapshot-dumpxml of real virsh 9.0 with
+ * and without --security-info (tests/fixtures/libvirt-9.0-secrets). */
+static void
+testSecrets(void)
+{
+    g_autofree char *input = readFixture("libvirt-9.0-secrets/snapshot.xml");
+    g_autofree char *plain = readFixture("libvirt-9.0-secrets/dumpxml.xml");
+    g_autofree char *secure = readFixture("libvirt-9.0-secrets/dumpxml-security-info.xml");
+    g_autoptr(vsSnapshot) snap = parseOk(input, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
+    g_autofree char *out_plain = format(snap, NULL, 0);
+    g_autofree char *out_secure = format(snap, NULL, VS_SNAPSHOT_FORMAT_SECURE);
+
+    g_assert_true(g_str_has_suffix(plain, "</domainsnapshot>\n\n"));
+    plain[strlen(plain) - 1] = '\0';
+    g_assert_true(g_str_has_suffix(secure, "</domainsnapshot>\n\n"));
+    secure[strlen(secure) - 1] = '\0';
+    g_assert_cmpstr(out_plain, ==, plain);
+    g_assert_cmpstr(out_secure, ==, secure);
+    g_assert_null(strstr(out_plain, "SECR"));
+    g_assert_null(strstr(out_plain, "cookie"));
+    /* the snapshot's own disks: libvirt formats them without SECURE */
+    g_assert_null(strstr(out_secure, "SECRETSNAPDISK"));
 }
 
 /* The redefine input is stored as the on-disk file (minus header and
@@ -1083,6 +1110,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/snapshot/ondisk/dumpxml-secure", testDumpxmlSecure);
     g_test_add_func("/snapshot/ondisk/redefine-input", testRedefineInput);
+    g_test_add_func("/snapshot/ondisk/secrets", testSecrets);
     g_test_add_func("/snapshot/align/no-disks", testAlignNoDisks);
     g_test_add_func("/snapshot/align/rules", testAlignRules);
     g_test_add_func("/snapshot/align/more", testAlignMore);

@@ -80,7 +80,7 @@ typedef enum {
 
 /* Format flags: libvirt's VIR_DOMAIN_SNAPSHOT_FORMAT_* values. */
 typedef enum {
-    VS_SNAPSHOT_FORMAT_SECURE   = 1 << 0, /* keep passwords in <domain> */
+    VS_SNAPSHOT_FORMAT_SECURE   = 1 << 0, /* keep secrets (see vsSnapshotFormat) */
     VS_SNAPSHOT_FORMAT_INTERNAL = 1 << 1, /* append <active> */
     VS_SNAPSHOT_FORMAT_CURRENT  = 1 << 2, /* with INTERNAL: <active>1 */
 } vsSnapshotFormatFlags;
@@ -119,7 +119,9 @@ int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
  *
  * Formats exactly as libvirt 9.0 does (element order, 2-space indent,
  * single-quoted attributes, escaping).  Without FORMAT_SECURE the secrets
- * libvirt hides (graphics passwords) are left out.
+ * libvirt 9.0 hides are left out: <graphics passwd=…> and the <cookies> of
+ * a network <source> (disk, backingStore, nvram), in <domain> and
+ * <inactiveDomain> (docs/format.md lists where libvirt does this).
  * Cost: linear in the output size.  Never fails for a parsed record.
  */
 int vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,

@@ -58,3 +58,11 @@ run -q xml --now yesterday name_only.xml
 run -q xml --uuid not-a-uuid name_only.xml
 run -q xml
 run -q xml --now
+
+note "secrets (libvirt-9.0-secrets): none without --secure, all of libvirt's with it"
+cp "$fx/../libvirt-9.0-secrets/snapshot.xml" secrets.xml
+"$VIRTSNAP" -q xml --redefine secrets.xml >.plain
+"$VIRTSNAP" -q xml --redefine --secure secrets.xml >.secure
+note "without --secure: $(grep -c -e SECR -e cookie .plain) lines with a secret"
+note "with --secure: $(grep -o -e "passwd='[^']*'" -e '<cookie [^<]*' .secure | sort | uniq -c | tr -s ' ' | paste -sd,)"
+rm -f .plain .secure
