@@ -619,6 +619,38 @@ domainCheckUUID(const vsDomain *dom, const char *name, vsXmlSubtree *domain, GEr
     return 0;
 }
 
+/* The states the qemu driver takes (or, with REDEFINE, records) a snapshot
+ * in: the VM's state on a plain create, the record's <state> on a redefine
+ * (libvirt's qemuSnapshotCreateXMLValidateDef, checked right after the name
+ * and before anything that looks at the tree). */
+static int
+snapshotStateCheck(vsSnapshotState state, gboolean redefine, GError **error)
+{
+    const char *name;
+
+    switch (state) {
+    case VS_SNAPSHOT_STATE_RUNNING:
+    case VS_SNAPSHOT_STATE_PAUSED:
+    case VS_SNAPSHOT_STATE_SHUTDOWN:
+    case VS_SNAPSHOT_STATE_SHUTOFF:
+    case VS_SNAPSHOT_STATE_CRASHED:
+        return 0;
+    case VS_SNAPSHOT_STATE_DISK_SNAPSHOT:
+        if (redefine)
+            return 0;
+        break;
+    case VS_SNAPSHOT_STATE_PMSUSPENDED:
+        return vsErr(error, VS_ERROR_INVALID,
+                     "Operation not supported: qemu doesn't support taking snapshots "
+                     "of PMSUSPENDED guests");
+    default:
+        break;
+    }
+    name = vsSnapshotStateToString(state);
+    return vsErr(error, VS_ERROR_INVALID, "internal error: Invalid domain state %s",
+                 name ? name : "(null)");
+}
+
 /* libvirt's RedefinePrep: checks against the tree and the existing record. */
 static int
 domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, unsigned int flags,
@@ -670,23 +702,6 @@ domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *doma
     if (vsTreeLookup(tree, name))
         return vsErr(error, VS_ERROR_EXISTS,
                      "operation failed: domain moment %s already exists", name);
-    if (vm_state == VS_SNAPSHOT_STATE_NOSTATE)
-        vm_state = VS_SNAPSHOT_STATE_SHUTOFF;
-    switch (vm_state) {
-    case VS_SNAPSHOT_STATE_RUNNING:
-    case VS_SNAPSHOT_STATE_PAUSED:
-    case VS_SNAPSHOT_STATE_SHUTDOWN:
-    case VS_SNAPSHOT_STATE_SHUTOFF:
-    case VS_SNAPSHOT_STATE_CRASHED:
-        break;
-    case VS_SNAPSHOT_STATE_PMSUSPENDED:
-        return vsErr(error, VS_ERROR_INVALID,
-                     "unsupported configuration: qemu doesn't support taking snapshots "
-                     "of PMSUSPENDED guests");
-    default:
-        return vsErr(error, VS_ERROR_INVALID, "internal error: Invalid domain state %s",
-                     vsSnapshotStateToString(vm_state));
-    }
 
     if (domain_xml) {
         if (parseDomainXML(&domain, domain_xml, error) < 0)
@@ -763,8 +778,11 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
     if (flags & VS_SNAPSHOT_CREATE_VALIDATE)
         parse_flags |= VS_SNAPSHOT_PARSE_VALIDATE;
 
+    if (!redefine && vm_state == VS_SNAPSHOT_STATE_NOSTATE)
+        vm_state = VS_SNAPSHOT_STATE_SHUTOFF;
     if (vsSnapshotParse(&snap, xml, len, parse_flags, storeNow(dom->store), NULL, error) < 0 ||
-        vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0)
+        vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0 ||
+        snapshotStateCheck(redefine ? vsSnapshotGetState(snap) : vm_state, redefine, error) < 0)
         return -1;
 
     next = vsTreeCopy(dom->tree);

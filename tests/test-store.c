@@ -297,6 +297,65 @@ test_redefine_rules(Fixture *f, gconstpointer data)
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 5);
 }
 
+/* States the qemu driver refuses (qemuSnapshotCreateXMLValidateDef): the
+ * record's on a redefine, the VM's on a plain create; checked before the
+ * tree is looked at, so they win over a missing parent or an existing name
+ * (order and texts from virsh 9.0: tests/cli/redefine-states). */
+static void
+test_refused_states(Fixture *f, gconstpointer data)
+{
+    static const char pm[] = "Operation not supported: qemu doesn't support taking "
+                             "snapshots of PMSUSPENDED guests";
+    static const struct {
+        const char *state;
+        const char *parent;
+        const char *message;
+    } redefines[] = {
+        { "pmsuspended", NULL, pm },
+        { "blocked", NULL, "internal error: Invalid domain state blocked" },
+        { "pmsuspended", "gone", pm },
+        { "blocked", "base", "internal error: Invalid domain state blocked" },
+    };
+    static const struct {
+        vsSnapshotState vm_state;
+        const char *message;
+    } creates[] = {
+        { VS_SNAPSHOT_STATE_PMSUSPENDED, pm },
+        { VS_SNAPSHOT_STATE_BLOCKED, "internal error: Invalid domain state blocked" },
+        { VS_SNAPSHOT_STATE_DISK_SNAPSHOT, "internal error: Invalid domain state disk-snapshot" },
+    };
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+
+    redefine(dom, "base", NULL, 100, VS_SNAPSHOT_CREATE_CURRENT);
+    for (gsize i = 0; i < G_N_ELEMENTS(redefines); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *p = redefines[i].parent
+            ? g_strdup_printf("<parent><name>%s</name></parent>", redefines[i].parent)
+            : g_strdup("");
+        g_autofree char *xml = g_strdup_printf(
+            "<domainsnapshot><name>base</name><state>%s</state>%s"
+            "<creationTime>1</creationTime>%s</domainsnapshot>",
+            redefines[i].state, p, DOMAIN_XML);
+
+        g_assert_cmpint(create(NULL, dom, xml, -1, NULL, VS_SNAPSHOT_CREATE_REDEFINE,
+                               &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(error->message, ==, redefines[i].message);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(creates); i++) {
+        g_autoptr(GError) error = NULL;
+        const char *xml = "<domainsnapshot><name>base</name></domainsnapshot>";
+
+        g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), DOMAIN_XML,
+                                          creates[i].vm_state, 0, &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(error->message, ==, creates[i].message);
+    }
+    g_assert_cmpuint(vsDomainCount(dom), ==, 1);
+    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainLookup(dom, "base", NULL)), ==, 100);
+    g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 1);
+}
+
 static int
 failStep(vsAtomicStep step, gpointer data)
 {
@@ -649,6 +708,7 @@ main(int argc, char **argv)
     ADD("/store/plain-create", test_plain_create);
     ADD("/store/load-limit", test_load_limit);
     ADD("/store/redefine-rules", test_redefine_rules);
+    ADD("/store/refused-states", test_refused_states);
     ADD("/store/failed-commit-rolls-back", test_failed_commit_rolls_back);
     ADD("/store/locks", test_locks);
     ADD("/store/broken-files-untouched", test_broken_files_untouched);
