@@ -44,6 +44,11 @@ struct _vsDomain {
     vsTree *tree;
     vsBulkSegments *segments;  /* the file's reusable frames (write handles) */
     int lockfd;        /* -1 for a read-only handle */
+    /* A reference to every record this handle has handed out, so that each
+     * stays valid until vsDomainFree although a later operation drops or
+     * replaces it in the tree (virtsnap.h, "Borrowed records").  Only what
+     * was handed out is kept: one entry per distinct record. */
+    GHashTable *lent;
 };
 
 /* ---------------------------------------------------------------- */
@@ -407,6 +412,8 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
     dom->name = g_strdup(vm);
     dom->file = g_strdup_printf("%s.xml", vm);
     dom->lockfd = -1;
+    dom->lent = g_hash_table_new_full(g_direct_hash, NULL,
+                                      (GDestroyNotify) vsSnapshotUnref, NULL);
 
     if ((flags & VS_DOMAIN_LOAD_WRITE) &&
         storeLockDomain(&dom->lockfd, store, vm, !(flags & VS_DOMAIN_LOAD_NOWAIT), error) < 0)
@@ -450,6 +457,7 @@ vsDomainFree(vsDomain *dom)
     if (dom->lockfd >= 0)
         close(dom->lockfd);  /* drops the flock */
     g_clear_pointer(&dom->tree, vsTreeFree);
+    g_clear_pointer(&dom->lent, g_hash_table_unref);
     g_clear_pointer(&dom->segments, vsBulkSegmentsFree);
     g_free(dom->name);
     g_free(dom->file);
@@ -475,13 +483,24 @@ vsDomainCount(const vsDomain *dom)
     return vsTreeCount(dom->tree);
 }
 
+/* Every record leaves the handle through here.  Records are immutable and
+ * shared by reference between tree versions, so holding one keeps exactly
+ * what the caller saw; the tree itself may move on. */
+static const vsSnapshot *
+domainLend(const vsDomain *dom, const vsSnapshot *snap)
+{
+    if (snap && !g_hash_table_contains(dom->lent, snap))
+        g_hash_table_add(dom->lent, vsSnapshotRef((vsSnapshot *) snap));
+    return snap;
+}
+
 const vsSnapshot *
 vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
 {
     const vsSnapshot *snap = name ? vsTreeLookup(dom->tree, name) : NULL;
     if (!snap)
         vsTreeErrNoSnapshot(error, name ? name : "");
-    return snap;
+    return domainLend(dom, snap);
 }
 
 const vsSnapshot *
@@ -491,13 +510,13 @@ vsDomainGetCurrent(const vsDomain *dom, GError **error)
     if (!snap)
         vsErr(error, VS_ERROR_NOT_FOUND,
               "Domain snapshot not found: the domain does not have a current snapshot");
-    return snap;
+    return domainLend(dom, snap);
 }
 
 const vsSnapshot *
 vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap)
 {
-    return vsTreeGetParent(dom->tree, snap);
+    return domainLend(dom, vsTreeGetParent(dom->tree, snap));
 }
 
 guint
@@ -516,7 +535,11 @@ int
 vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom, const vsSnapshot *from,
                       unsigned int flags, GError **error)
 {
-    return vsTreeList(out, dom->tree, from, flags, error);
+    if (vsTreeList(out, dom->tree, from, flags, error) < 0)
+        return -1;
+    for (guint i = 0; i < (*out)->len; i++)
+        domainLend(dom, g_ptr_array_index(*out, i));
+    return 0;
 }
 
 int

@@ -356,6 +356,69 @@ test_refused_states(Fixture *f, gconstpointer data)
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 1);
 }
 
+static void
+assertReadable(const vsSnapshot *snap, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+
+    g_assert_cmpstr(vsSnapshotGetName(snap), ==, name);
+    g_assert_cmpint(vsSnapshotFormat(&xml, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, &error), ==, 0);
+    g_assert_nonnull(strstr(xml, UUID));   /* its <domain> is there too */
+}
+
+/* Borrowed records (virtsnap.h): every record a handle hands out stays
+ * valid and unchanged until vsDomainFree, whatever runs in between; it
+ * describes the snapshot as it was.  Under AddressSanitizer (the sanitizer
+ * suite) a record freed by a later operation is a heap-use-after-free. */
+static void
+test_borrowed_records_outlive_changes(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(GError) error = NULL;
+    const vsSnapshot *a1, *a, *root, *a1_now;
+
+    redefine(dom, "root", NULL, 100, VS_SNAPSHOT_CREATE_CURRENT);
+    redefine(dom, "a", "root", 200, 0);
+    redefine(dom, "a1", "a", 300, 0);
+    redefine(dom, "b", "root", 400, 0);
+    a1 = vsDomainLookup(dom, "a1", NULL);
+    a = vsDomainGetParent(dom, a1);
+    root = vsDomainGetCurrent(dom, NULL);
+    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, &error), ==, 0);
+    g_assert_cmpuint(all->len, ==, 4);
+
+    /* Deleting a parent re-parents its child with a new record and drops
+     * its own; both old ones still read as they were. */
+    g_assert_cmpint(vsDomainDelete(dom, "a", 0, &error), ==, 0);
+    assertReadable(a1, "a1");
+    g_assert_cmpstr(vsSnapshotGetParentName(a1), ==, "a");
+    assertReadable(a, "a");
+    a1_now = vsDomainLookup(dom, "a1", NULL);
+    g_assert_true(a1_now != a1);
+    g_assert_cmpstr(vsSnapshotGetParentName(a1_now), ==, "root");
+    /* A record handed back is looked up by name in the tree as it is now. */
+    g_assert_true(vsDomainGetParent(dom, a1) == vsDomainLookup(dom, "root", NULL));
+    g_assert_null(vsDomainGetParent(dom, a));
+    g_assert_cmpuint(vsDomainCountChildren(dom, a), ==, 0);
+    g_assert_cmpuint(vsDomainCountDescendants(dom, root), ==, 2);
+
+    /* A redefine replaces the record; the old one keeps the old values. */
+    redefine(dom, "root", NULL, 150, 0);
+    g_assert_cmpint(vsSnapshotGetCreationTime(root), ==, 100);
+    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainGetCurrent(dom, NULL)), ==, 150);
+
+    g_assert_cmpint(vsDomainDelete(dom, "root", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 0);
+    for (guint i = 0; i < all->len; i++) {
+        const vsSnapshot *snap = g_ptr_array_index(all, i);
+        assertReadable(snap, vsSnapshotGetName(snap));
+    }
+    assertReadable(root, "root");
+    assertReadable(a1_now, "a1");
+}
+
 static int
 failStep(vsAtomicStep step, gpointer data)
 {
@@ -709,6 +772,7 @@ main(int argc, char **argv)
     ADD("/store/load-limit", test_load_limit);
     ADD("/store/redefine-rules", test_redefine_rules);
     ADD("/store/refused-states", test_refused_states);
+    ADD("/store/borrowed-records-outlive-changes", test_borrowed_records_outlive_changes);
     ADD("/store/failed-commit-rolls-back", test_failed_commit_rolls_back);
     ADD("/store/locks", test_locks);
     ADD("/store/broken-files-untouched", test_broken_files_untouched);

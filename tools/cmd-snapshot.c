@@ -557,6 +557,7 @@ vsCliCmdEdit(vsCli *cli, const vsCliCmd *cmd)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", FALSE, dom, &snap) < 0)
         return -1;
+    /* a copy: the handle is dropped while the editor runs */
     name = g_strdup(vsSnapshotGetName(snap));
     if (vsCliFormatSnapshot(cli, dom, snap, VS_SNAPSHOT_FORMAT_SECURE, &doc) < 0)
         goto cleanup;
@@ -1080,14 +1081,14 @@ vsCliCmdRevert(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
     vsDomain *dom = NULL;
-    g_autofree char *name = NULL;
     const vsSnapshot *snap;
+    const char *name;
 
     if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;
-    name = g_strdup(vsSnapshotGetName(snap));
+    name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
 
     /* Metadata only: reverting makes the snapshot current.  The flag
      * check is the one libvirt's API entry point makes. */
@@ -1124,15 +1125,15 @@ vsCliCmdDelete(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
     vsDomain *dom = NULL;
-    g_autofree char *name = NULL;
     const vsSnapshot *snap;
+    const char *name;
     unsigned int flags = 0;
 
     if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
         return -1;
-    name = g_strdup(vsSnapshotGetName(snap));
+    name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
 
     if (vsCliOptBool(cmd, "children"))
         flags |= VS_SNAPSHOT_DELETE_CHILDREN;

@@ -11,6 +11,20 @@
  *  - Output arguments come first and belong to the caller, who frees them
  *    with the type's free function (all accept NULL) or g_free for strings.
  *  - Getters return borrowed pointers that live as long as their owner.
+ *    Borrowed records: every record (const vsSnapshot *) a vsDomain hands
+ *    out — vsDomainLookup, vsDomainGetCurrent, vsDomainGetParent,
+ *    vsDomainListSnapshots — stays valid until that vsDomain is freed,
+ *    whatever operations run in between, and so do the strings its
+ *    vsSnapshotGet* getters return.  Records are immutable: a record
+ *    describes the snapshot as it was when it was handed out.  After a
+ *    change (redefine, delete — which re-parents children with new
+ *    records —, set current) look the snapshot up again for the new state.
+ *    A record handed back to a vsDomain function (@snap, @from) stands for
+ *    its name: it is looked up in the tree as it is now.  Cost: the handle
+ *    keeps a reference to each distinct record it has handed out, so a
+ *    record that a later operation drops or replaces is freed with the
+ *    handle rather than at once (a long-lived handle that hands out and then
+ *    replaces many records holds them all; free it to release them).
  *  - Flags are the libvirt flags with the same names and values.
  *  - Error messages are libvirt's texts where libvirt has one (including its
  *    category prefix such as "XML error: "), so virsh users see the same words.
@@ -131,7 +145,8 @@ vsSnapshot *vsSnapshotRef(vsSnapshot *snap);
 void vsSnapshotUnref(vsSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsSnapshot, vsSnapshotUnref)
 
-/* Getters: borrowed strings, NULL when the element is absent. */
+/* Getters: borrowed strings, valid as long as @snap, NULL when the element
+ * is absent. */
 const char *vsSnapshotGetName(const vsSnapshot *snap);
 const char *vsSnapshotGetDescription(const vsSnapshot *snap);
 const char *vsSnapshotGetParentName(const vsSnapshot *snap);
@@ -304,27 +319,38 @@ const char *vsDomainGetName(const vsDomain *dom);
 const char *vsDomainGetUUID(const vsDomain *dom);
 guint vsDomainCount(const vsDomain *dom);
 
-/* Borrowed record, or NULL (then *error is NOT_FOUND with libvirt's text
+/* The record named @name as the tree is now (borrowed, valid until
+ * vsDomainFree; see "Borrowed records"), or NULL (then *error is NOT_FOUND
+ * with libvirt's text
  * "Domain snapshot not found: no domain snapshot with matching name 'X'"). */
 const vsSnapshot *vsDomainLookup(const vsDomain *dom, const char *name,
                                  GError **error);
-/* Current snapshot (borrowed), or NULL with NOT_FOUND
+/* The current snapshot's record as the tree is now (borrowed, valid until
+ * vsDomainFree; whether it is still current later: call again), or NULL
+ * with NOT_FOUND
  * "Domain snapshot not found: the domain does not have a current snapshot". */
 const vsSnapshot *vsDomainGetCurrent(const vsDomain *dom, GError **error);
-/* Parent record (borrowed) or NULL for a root (no error). */
+/* The parent, in the tree as it is now, of the snapshot named like @snap
+ * (borrowed, valid until vsDomainFree), or NULL for a root or a snapshot
+ * no longer in the tree (no error). */
 const vsSnapshot *vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap);
+/* Children / all descendants, in the tree as it is now, of the snapshot
+ * named like @snap; 0 when it is no longer in the tree. */
 guint vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap);
 guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
 
 /**
  * vsDomainListSnapshots:
- * @out: (out): borrowed records in a new GPtrArray (free the array only)
- * @from: (nullable): start snapshot; NULL lists domain-wide
+ * @out: (out): borrowed records (valid until vsDomainFree, see "Borrowed
+ *   records") in a new GPtrArray (free the array only)
+ * @from: (nullable): start snapshot, looked up by name in the tree as it is
+ *   now (NOT_FOUND when it is gone); NULL lists domain-wide
  * @flags: vsSnapshotListFlags, with libvirt's group rules
  *
  * Order: always topological (pre-order; siblings by creationTime, then
  * name), so TOPOLOGICAL is implied; the CLI re-sorts by name like virsh.
- * Errors: VS_ERROR_INVALID for unknown flags.  Cost: O(N).
+ * Errors: VS_ERROR_INVALID for unknown flags.  Cost: O(N), plus one
+ * hash-set entry per record listed for the first time by this handle.
  */
 int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
                           const vsSnapshot *from, unsigned int flags,
@@ -370,7 +396,9 @@ int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
  * grandparent and current moved to the parent; DELETE_CHILDREN removes the
  * subtree too; DELETE_CHILDREN_ONLY only the descendants.
  * METADATA_ONLY is accepted (virtsnap never touches disk images).
- * Deleting the last snapshot removes the VM's file.
+ * Deleting the last snapshot removes the VM's file.  Re-parented children
+ * get new records; records handed out before stay valid and unchanged
+ * (see "Borrowed records").
  * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_INVALID (flags), VS_ERROR_IO.
  * Cost: one atomic rewrite (or one unlink), whatever the subtree size.
  */
