@@ -329,6 +329,32 @@ vsStoreListDomains(char ***out, vsStore *store, GError **error)
     return 0;
 }
 
+int
+vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error)
+{
+    g_autofree char *file = NULL;
+    const char *paths[2];
+    struct stat st;
+
+    *out = FALSE;
+    if (vsDomainNameCheck(vm, error) < 0)
+        return -1;
+    file = g_strdup_printf("%s.xml", vm);
+    paths[0] = file;
+    paths[1] = vm;
+    /* Any entry counts, whatever its type: loading is what reports an
+     * entry that is not what it should be, naming it. */
+    for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+        if (fstatat(store->dirfd, paths[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            *out = TRUE;
+            return 0;
+        }
+        if (errno != ENOENT)
+            return vsErrErrno(error, errno, "%s/%s: cannot look up", store->path, paths[i]);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- */
 /* Locks                                                              */
 

@@ -419,6 +419,45 @@ test_borrowed_records_outlive_changes(Fixture *f, gconstpointer data)
     assertReadable(a1_now, "a1");
 }
 
+static gboolean
+hasDomain(Fixture *f, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean known = TRUE;
+
+    g_assert_cmpint(vsStoreHasDomain(&known, f->store, vm, &error), ==, 0);
+    g_assert_no_error(error);
+    return known;
+}
+
+/* A VM exists for virtsnap while the store holds anything for it: its bulk
+ * file or a legacy directory (any entry, not followed). */
+static void
+test_has_domain(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *legacy = g_build_filename(f->dir, "old", NULL);
+    g_autofree char *link = g_build_filename(f->dir, "linked.xml", NULL);
+    gboolean known = TRUE;
+
+    g_assert_false(hasDomain(f, "demo"));
+    {
+        g_autoptr(vsDomain) dom = loadWrite(f, "demo");
+        g_assert_false(hasDomain(f, "demo"));   /* loading creates nothing */
+        redefine(dom, "s1", NULL, 100, 0);
+        g_assert_true(hasDomain(f, "demo"));
+        g_assert_cmpint(vsDomainDelete(dom, "s1", 0, &error), ==, 0);
+        g_assert_false(hasDomain(f, "demo"));   /* last snapshot gone */
+    }
+    g_assert_cmpint(g_mkdir(legacy, 0700), ==, 0);
+    g_assert_true(hasDomain(f, "old"));
+    g_assert_cmpint(symlink("/nonexistent", link), ==, 0);
+    g_assert_true(hasDomain(f, "linked"));
+    g_assert_cmpint(vsStoreHasDomain(&known, f->store, "../demo", &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_false(known);
+}
+
 static int
 failStep(vsAtomicStep step, gpointer data)
 {
@@ -772,6 +811,7 @@ main(int argc, char **argv)
     ADD("/store/load-limit", test_load_limit);
     ADD("/store/redefine-rules", test_redefine_rules);
     ADD("/store/refused-states", test_refused_states);
+    ADD("/store/has-domain", test_has_domain);
     ADD("/store/borrowed-records-outlive-changes", test_borrowed_records_outlive_changes);
     ADD("/store/failed-commit-rolls-back", test_failed_commit_rolls_back);
     ADD("/store/locks", test_locks);

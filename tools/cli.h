@@ -89,6 +89,9 @@ int vsCliOptExclusive(vsCli *cli, const vsCliCmd *cmd,
 
 /* "error: MESSAGE" on stderr (stdout is flushed first). */
 void vsCliError(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* "warning: MESSAGE" on stderr: the command succeeded, but not entirely as
+ * virsh's would (not dropped by -q). */
+void vsCliWarning(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void vsCliReportGError(vsCli *cli, const GError *err);
 /* Command output on stdout. */
 void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -101,13 +104,20 @@ void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  * vsCliLoadDomain first (and so their locks): the caller may lock any VM. */
 int vsCliOpenStore(vsCli *cli, gboolean create, vsStore **out);
 /* The VM named by the command's "domain" option, borrowed.  @write takes
- * the VM's lock (mutating commands; the store directory is created if
- * missing).  Handles are kept while the commands of a batch follow each
- * other, so a batch loads each VM once and our own writes are seen; they
- * are dropped (locks released) before waiting for input, before an
- * editor runs, by vsCliOpenStore and at exit. */
+ * the VM's lock (mutating commands).  Fails like virsh ("failed to get
+ * domain 'X'") when the store has nothing for the VM (vsStoreHasDomain),
+ * and on a missing store directory.  Handles are kept while the commands
+ * of a batch follow each other, so a batch loads each VM once and our own
+ * writes are seen; they are dropped (locks released) before waiting for
+ * input, before an editor runs, by vsCliOpenStore and at exit. */
 int vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
                     vsDomain **dom_out);
+/* The same for the commands that create a snapshot, which may start a new
+ * VM (and create the store directory): a write handle, no existence check. */
+int vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out);
+/* virtsnap knows a VM only by what @store holds for it (vsStoreHasDomain):
+ * reports virsh's "failed to get domain 'VM'" and returns -1 when nothing. */
+int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
 /* Reads at most @max bytes of @path ("-" is standard input when

@@ -127,7 +127,7 @@ vsCliCreate(vsCli *cli, const vsCliCmd *cmd, const char *xml, gsize len,
     if (domfile && vsCliReadXml(cli, domfile, &domxml, &domlen) < 0)
         return -1;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
+    if (vsCliLoadDomainToCreate(cli, cmd, &dom) < 0)
         return -1;
     if (vsDomainCreateXML(&name, dom, xml, len, domxml, state, flags, &err) < 0) {
         vsCliReportGError(cli, err);
@@ -1151,6 +1151,10 @@ vsCliCmdDelete(vsCli *cli, const vsCliCmd *cmd)
         vsCliPrintExtra(cli, "Domain snapshot %s children deleted\n", name);
     else
         vsCliPrintExtra(cli, "Domain snapshot %s deleted\n", name);
+    /* virsh would also have deleted the snapshots' disk and memory data */
+    if (!(flags & VS_SNAPSHOT_DELETE_METADATA_ONLY))
+        vsCliWarning(cli, "only snapshot metadata was deleted; disk and memory data "
+                     "were not touched (--metadata says so)");
     return 0;
 }
 

@@ -308,6 +308,8 @@ vsCliCmdCheck(vsCli *cli, const vsCliCmd *cmd)
         g_autoptr(vsLegacyReport) report = NULL;
         g_autoptr(GError) err = NULL;
 
+        if (named && vsCliRequireKnownDomain(cli, store, named->pdata[i]) < 0)
+            return -1;
         if (vsStoreCheck(&report, store, named ? named->pdata[i] : NULL, flags, &err) < 0) {
             vsCliReportGError(cli, err);
             return -1;
@@ -379,7 +381,8 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 
     if (vsCliOptString(cli, cmd, "domain", &from) < 0 ||
         vsCliOptString(cli, cmd, "new-name", &to) < 0 ||
-        vsCliOpenStore(cli, FALSE, &store) < 0)
+        vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliRequireKnownDomain(cli, store, from) < 0)
         return -1;
     if (vsStoreRenameDomain(store, from, to, &err) < 0) {
         vsCliError(cli, "Failed to rename domain '%s' to '%s'", from, to);

@@ -143,18 +143,34 @@ vsCliOptExclusive(vsCli *cli, const vsCliCmd *cmd, const char *a, const char *b)
 /* ------------------------------------------------------------------ */
 /* Output                                                               */
 
+static void
+vsCliStderrLine(const char *prefix, const char *fmt, va_list ap)
+{
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+
+    fflush(stdout);
+    fprintf(stderr, "%s: %s\n", prefix, msg);
+    fflush(stderr);
+}
+
 void
 vsCliError(vsCli *cli, const char *fmt, ...)
 {
     va_list ap;
-    g_autofree char *msg = NULL;
 
     va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
+    vsCliStderrLine("error", fmt, ap);
     va_end(ap);
-    fflush(stdout);
-    fprintf(stderr, "error: %s\n", msg);
-    fflush(stderr);
+}
+
+void
+vsCliWarning(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsCliStderrLine("warning", fmt, ap);
+    va_end(ap);
 }
 
 void
@@ -240,8 +256,25 @@ vsCliDomainEntryFree(gpointer data)
 }
 
 int
-vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
-                vsDomain **dom_out)
+vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean known = FALSE;
+
+    if (vsStoreHasDomain(&known, store, vm, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    if (!known) {
+        vsCliError(cli, "failed to get domain '%s'", vm);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+vsCliLoad(vsCli *cli, const vsCliCmd *cmd, gboolean write, gboolean create,
+          vsDomain **dom_out)
 {
     g_autoptr(GError) err = NULL;
     vsCliDomainEntry *e;
@@ -251,6 +284,16 @@ vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
     if (vsCliOptString(cli, cmd, "domain", &vm) < 0)
         return -1;
     g_assert(vm);   /* a required option */
+
+    /* Only a create may make the store directory; other commands fail on
+     * a missing store, and on a VM the store has nothing for (virsh:
+     * "failed to get domain"). */
+    if (!cli->store && vsCliStoreOpenFlags(cli, create, &cli->store) < 0)
+        return -1;
+    /* asked at every command: an earlier one of the batch may have deleted
+     * the VM's last snapshot */
+    if (!create && vsCliRequireKnownDomain(cli, cli->store, vm) < 0)
+        return -1;
 
     if (!cli->domains)
         cli->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -266,9 +309,6 @@ vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
     if (e)
         g_hash_table_remove(cli->domains, vm);
 
-    /* Read commands fail on a missing store rather than creating it. */
-    if (!cli->store && vsCliStoreOpenFlags(cli, write, &cli->store) < 0)
-        return -1;
     if (vsStoreLoadDomain(&dom, cli->store, vm, NULL,
                           write ? VS_DOMAIN_LOAD_WRITE : 0, &err) < 0) {
         vsCliReportGError(cli, err);
@@ -280,6 +320,18 @@ vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write,
     g_hash_table_insert(cli->domains, g_strdup(vm), e);
     *dom_out = dom;
     return 0;
+}
+
+int
+vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write, vsDomain **dom_out)
+{
+    return vsCliLoad(cli, cmd, write, FALSE, dom_out);
+}
+
+int
+vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
+{
+    return vsCliLoad(cli, cmd, TRUE, TRUE, dom_out);
 }
 
 int

@@ -280,6 +280,21 @@ void vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data);
  */
 int vsStoreListDomains(char ***out, vsStore *store, GError **error);
 
+/**
+ * vsStoreHasDomain:
+ * @out: (out): TRUE when the store holds anything for VM @vm: its bulk file
+ *   DIR/<vm>.xml or libvirt's per-file directory DIR/<vm>/ (any entry at
+ *   either path, not followed; loading says what is wrong with one of the
+ *   wrong type).  virtsnap knows a VM only by its stored snapshots: a VM
+ *   whose last snapshot was deleted is unknown again.  Use it to refuse
+ *   commands on a VM that does not exist, as virsh does ("failed to get
+ *   domain"); vsStoreLoadDomain itself gives an unknown VM an empty tree,
+ *   to which a create adds the first snapshot.
+ * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_IO.
+ * Cost: at most two fstatat calls.
+ */
+int vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error);
+
 typedef enum {
     VS_DOMAIN_LOAD_WRITE = 1 << 0,   /* take the VM's lock (blocking) */
     VS_DOMAIN_LOAD_NOWAIT = 1 << 1,  /* with WRITE: fail LOCKED, don't wait */
@@ -293,7 +308,7 @@ typedef enum {
  *   the redefine UUID check; NULL takes it from the snapshots' domains
  *
  * Loads DIR/<vm>.xml with a streaming reader, all-or-nothing.  A VM without
- * a file has an empty tree.  With LOAD_WRITE the VM's lock is held from now
+ * a file has an empty tree (vsStoreHasDomain tells whether it exists).  With LOAD_WRITE the VM's lock is held from now
  * until vsDomainFree, so a read-modify-write never loses another process's
  * update.  Without it the handle is a read-only snapshot of the file.
  * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
@@ -395,7 +410,8 @@ int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
  * Deletes @name with libvirt's semantics: children re-parented to the
  * grandparent and current moved to the parent; DELETE_CHILDREN removes the
  * subtree too; DELETE_CHILDREN_ONLY only the descendants.
- * METADATA_ONLY is accepted (virtsnap never touches disk images).
+ * METADATA_ONLY is accepted; with or without it only metadata is deleted
+ * (virtsnap never touches disk or memory data; the CLI warns without it).
  * Deleting the last snapshot removes the VM's file.  Re-parented children
  * get new records; records handed out before stay valid and unchanged
  * (see "Borrowed records").

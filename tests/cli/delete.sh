@@ -45,4 +45,3 @@ run snapshot-list demo --tree
 run snapshot-current demo --name
 run snapshot-info demo s2
 run -q snapshot-delete demo s2 --metadata
-run snapshot-list demo

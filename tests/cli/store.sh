@@ -1,4 +1,4 @@
-# Store and VM-name errors, and a VM without snapshots.
+# Store and VM-name errors, and a VM the store has nothing for.
 . "$CLI_TESTS/lib.sh"
 origin virtsnap
 
