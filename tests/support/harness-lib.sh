@@ -13,6 +13,12 @@ hl_die() {
     exit 1
 }
 
+# hl_missing MESSAGE: the software is not installed; 77 tells a caller to skip, not fail.
+hl_missing() {
+    echo "$HL_NAME: $*" >&2
+    exit 77
+}
+
 # Sets HL_AS (the command prefix that runs a program as the daemon's user), HL_UID, HL_GID.
 # As root the daemon runs as uid/gid 65534 ('nobody'), or VS_HARNESS_UID/VS_HARNESS_GID:
 # libvirtd then stays in session mode and initdb/postgres refuse root anyway.
@@ -44,6 +50,24 @@ hl_check_dir() {
     [ ${#sock} -le 107 ] ||
         hl_die "socket path $sock is ${#sock} bytes, unix sockets allow 107: use a shorter DIR"
     [ -d "$dir" ] || hl_die "$dir: no such directory"
+}
+
+# hl_claim DIR: DIR must be made for this one daemon — empty on first use (then marked with
+# DIR/.harness), or marked already.  This is what makes giving DIR away (hl_own) safe: a
+# mistyped DIR such as /tmp is refused, never taken over.  Sets HL_FRESH=1 on first use.
+hl_claim() {
+    local dir=$1
+    HL_FRESH=
+    if [ -d "$dir/.harness" ]; then
+        [ "$(cat "$dir/.harness/kind" 2>/dev/null)" = "$HL_NAME" ] ||
+            hl_die "$dir was set up by another harness"
+        return 0
+    fi
+    [ -z "$(ls -A "$dir")" ] ||
+        hl_die "$dir is not empty and was not set up by $HL_NAME: give it an empty directory"
+    mkdir "$dir/.harness" && echo "$HL_NAME" >"$dir/.harness/kind" ||
+        hl_die "cannot create $dir/.harness"
+    HL_FRESH=1
 }
 
 # hl_own DIR PATH...: gives DIR itself and PATHs (recursively) to the daemon's user, then
@@ -135,26 +159,30 @@ hl_children() {
     return 0
 }
 
-# hl_start_watchdog STATEDIR DIR: runs "$HL_SELF stop DIR" once the owner has exited — the
-# test process (VS_HARNESS_OWNER, default: whoever ran this script).  It sits in its own
-# session, so the signals a test runner sends to the test's process group do not reach it,
-# and it outlives a test that aborts or is killed.
+# hl_start_watchdog STATEDIR DIR PIDFILE: once the owner has exited — the test process
+# (VS_HARNESS_OWNER, default: whoever ran this script) — runs "$HL_SELF stop DIR", and ends
+# the daemon recorded in PIDFILE itself if that could not (DIR already removed).  It sits in
+# its own session, so the signals a test runner sends to the test's process group do not
+# reach it, and it outlives a test that aborts or is killed.
 hl_start_watchdog() {
-    local state=$1 dir=$2 owner=${VS_HARNESS_OWNER:-$PPID}
+    local state=$1 dir=$2 owner=${VS_HARNESS_OWNER:-$PPID} daemon
     hl_alive "$owner" || hl_die "owner process $owner is not running"
-    (cd / && exec setsid bash "$HL_SELF" __watch "$dir" "$owner") </dev/null >/dev/null 2>&1 &
+    read -r -a daemon <"$3"
+    (cd / && exec setsid bash "$HL_SELF" __watch "$dir" "$owner" "${daemon[@]}") \
+        </dev/null >/dev/null 2>&1 &
     hl_record "$state/watchdog.pid" $! || hl_die "the watchdog exited at once"
 }
 
-# hl_watch STATEDIR DIR OWNER: the watchdog's loop (a bounded cost: one check a second);
-# stop and kill end it, so it has nothing else to watch.
+# hl_watch STATEDIR DIR OWNER PID START: the watchdog's loop (a bounded cost: one check a
+# second); stop and kill end it, so it has nothing else to watch.
 hl_watch() {
-    local state=$1 dir=$2 owner=$3
+    local state=$1 dir=$2 owner=$3 daemon=$4 start=$5
     while hl_alive "$owner"; do
         sleep 1
     done
     rm -f "$state/watchdog.pid"
-    exec bash "$HL_SELF" stop "$dir"
+    bash "$HL_SELF" stop "$dir"
+    hl_alive "$daemon" && [ "${HL_STAT[19]}" = "$start" ] && hl_end "$daemon"
 }
 
 hl_stop_watchdog() {

@@ -6,6 +6,7 @@
 #   libvirtd-harness.sh kill DIR    SIGKILL (a crash); `start DIR` again reloads the state
 #   libvirtd-harness.sh uri DIR     print the URI
 #   libvirtd-harness.sh status DIR  exit 0 while the daemon runs
+# Exit status 77: libvirtd, virsh or the qemu driver is not installed (skip the test).
 #
 # Debian's monolithic libvirtd in session mode, as an unprivileged user (uid 65534 when run
 # as root): every file it keeps is under DIR (HOME and XDG_* point there), it never listens
@@ -26,20 +27,20 @@ uri() {
 
 # The directory of libvirt's connection drivers (multiarch path), or VS_LIBVIRT_DRIVER_DIR.
 driver_dir() {
-    local d
-    for d in ${VS_LIBVIRT_DRIVER_DIR:-} /usr/lib/*/libvirt/connection-driver \
-             /usr/lib64/libvirt/connection-driver /usr/lib/libvirt/connection-driver; do
+    local d dirs=(/usr/lib/*/libvirt/connection-driver /usr/lib64/libvirt/connection-driver
+                  /usr/lib/libvirt/connection-driver)
+    [ -z "${VS_LIBVIRT_DRIVER_DIR:-}" ] || dirs=("$VS_LIBVIRT_DRIVER_DIR")
+    for d in "${dirs[@]}"; do
         [ -f "$d/libvirt_driver_qemu.so" ] && { echo "$d"; return 0; }
     done
-    hl_die "libvirt's qemu driver (libvirt_driver_qemu.so) is not installed" \
+    hl_missing "libvirt's qemu driver (libvirt_driver_qemu.so) is not installed" \
            "(Debian: libvirt-daemon-driver-qemu)"
 }
 
 # First start in DIR: the private tree and configuration.
 prepare() {
-    local dir=$1 drivers
-    drivers=$(driver_dir) || exit 1
-    mkdir -p "$dir/.harness" "$dir/home" "$dir/config" "$dir/cache" "$dir/run" "$dir/drivers"
+    local dir=$1 drivers=$2
+    mkdir -p "$dir/home" "$dir/config" "$dir/cache" "$dir/run" "$dir/drivers"
     chmod 700 "$dir/run"   # libvirt wants its runtime dir private
     # libvirtd loads every driver module it finds in LIBVIRT_DRIVER_DIR: show it only qemu's.
     ln -sf "$drivers/libvirt_driver_qemu.so" "$dir/drivers/"
@@ -63,12 +64,14 @@ answers() {
 }
 
 start() {
-    local dir=$1 pid
+    local dir=$1 pid drivers
     command -v "$LIBVIRTD" >/dev/null ||
-        hl_die "$LIBVIRTD is not installed (Debian: libvirt-daemon)"
-    command -v virsh >/dev/null || hl_die "virsh is not installed (Debian: libvirt-clients)"
+        hl_missing "$LIBVIRTD is not installed (Debian: libvirt-daemon)"
+    command -v virsh >/dev/null || hl_missing "virsh is not installed (Debian: libvirt-clients)"
     pid=$(hl_recorded "$dir/.harness/daemon.pid") && hl_die "already running in $dir (pid $pid)"
-    [ -f "$dir/libvirtd.conf" ] || prepare "$dir"
+    drivers=$(driver_dir) || exit $?
+    hl_claim "$dir"
+    [ -z "$HL_FRESH" ] || prepare "$dir" "$drivers"
     "${HL_AS[@]}" env -i PATH="$HL_PATH" LC_ALL=C.UTF-8 HOME="$dir/home" \
         XDG_CONFIG_HOME="$dir/config" XDG_CACHE_HOME="$dir/cache" XDG_RUNTIME_DIR="$dir/run" \
         LIBVIRT_DRIVER_DIR="$dir/drivers" \
@@ -78,7 +81,7 @@ start() {
         hl_log_tail "$dir/libvirtd.out"
         exit 1
     fi
-    hl_start_watchdog "$dir/.harness" "$dir"
+    hl_start_watchdog "$dir/.harness" "$dir" "$dir/.harness/daemon.pid"
     if ! hl_wait "answer on $dir/$SOCKET" answers "$dir"; then
         echo "$HL_NAME: libvirtd did not come up in $dir" >&2
         hl_log_tail "$dir/libvirtd.out"
@@ -115,11 +118,11 @@ crash() {
     rm -f "$dir/.harness/daemon.pid"
 }
 
-[ $# -ge 2 ] || { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 cmd=$1
 dir=${2%/}
 case $cmd in
-__watch) hl_watch "$dir/.harness" "$dir" "$3" ;;
+__watch) hl_watch "$dir/.harness" "$dir" "${@:3}" ;;
 start) hl_init_user; hl_check_dir "$dir" "$SOCKET"; start "$dir" ;;
 stop) hl_check_dir "$dir" "$SOCKET"; stop "$dir" ;;
 kill) hl_check_dir "$dir" "$SOCKET"; crash "$dir" ;;
