@@ -58,16 +58,18 @@ hl_check_dir() {
 hl_claim() {
     local dir=$1
     HL_FRESH=
-    if [ -d "$dir/.harness" ]; then
-        [ "$(cat "$dir/.harness/kind" 2>/dev/null)" = "$HL_NAME" ] ||
-            hl_die "$dir was set up by another harness"
-        return 0
-    fi
+    [ -d "$dir/.harness" ] && return 0   # and hl_kind_ok has checked whose
     [ -z "$(ls -A "$dir")" ] ||
         hl_die "$dir is not empty and was not set up by $HL_NAME: give it an empty directory"
     mkdir "$dir/.harness" && echo "$HL_NAME" >"$dir/.harness/kind" ||
         hl_die "cannot create $dir/.harness"
     HL_FRESH=1
+}
+
+# hl_kind_ok DIR: stop, kill and status leave a directory of the other harness alone.
+hl_kind_ok() {
+    [ ! -d "$1/.harness" ] || [ "$(cat "$1/.harness/kind" 2>/dev/null)" = "$HL_NAME" ] ||
+        hl_die "$1 was set up by another harness"
 }
 
 # hl_own DIR PATH...: gives DIR itself and PATHs (recursively) to the daemon's user, then

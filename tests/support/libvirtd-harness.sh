@@ -122,11 +122,16 @@ crash() {
 cmd=$1
 dir=${2%/}
 case $cmd in
-__watch) hl_watch "$dir/.harness" "$dir" "${@:3}" ;;
-start) hl_init_user; hl_check_dir "$dir" "$SOCKET"; start "$dir" ;;
-stop) hl_check_dir "$dir" "$SOCKET"; stop "$dir" ;;
-kill) hl_check_dir "$dir" "$SOCKET"; crash "$dir" ;;
-uri) hl_check_dir "$dir" "$SOCKET"; uri "$dir" ;;
-status) hl_recorded "$dir/.harness/daemon.pid" >/dev/null ;;
+__watch) hl_watch "$dir/.harness" "$dir" "${@:3}"; exit ;;
+start | stop | kill | uri | status) ;;
 *) hl_die "unknown command '$cmd' (start, stop, kill, uri, status)" ;;
+esac
+hl_check_dir "$dir" "$SOCKET"
+hl_kind_ok "$dir"
+case $cmd in
+start) hl_init_user; start "$dir" ;;
+stop) stop "$dir" ;;
+kill) crash "$dir" ;;
+uri) uri "$dir" ;;
+status) hl_recorded "$dir/.harness/daemon.pid" >/dev/null ;;
 esac

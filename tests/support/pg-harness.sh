@@ -146,11 +146,16 @@ crash() {
 cmd=$1
 DIR=${2%/}
 case $cmd in
-__watch) hl_watch "$DIR/.harness" "$DIR" "${@:3}" ;;
-start) hl_init_user; hl_check_dir "$DIR" "$SOCKET"; start "$DIR" ;;
-stop) hl_init_user; hl_check_dir "$DIR" "$SOCKET"; stop "$DIR" ;;
-kill) hl_check_dir "$DIR" "$SOCKET"; crash "$DIR" ;;
-uri) hl_check_dir "$DIR" "$SOCKET"; uri "$DIR" ;;
-status) hl_recorded "$DIR/.harness/postmaster.pid" >/dev/null ;;
+__watch) hl_watch "$DIR/.harness" "$DIR" "${@:3}"; exit ;;
+start | stop | kill | uri | status) ;;
 *) hl_die "unknown command '$cmd' (start, stop, kill, uri, status)" ;;
+esac
+hl_check_dir "$DIR" "$SOCKET"
+hl_kind_ok "$DIR"
+case $cmd in
+start) hl_init_user; start "$DIR" ;;
+stop) hl_init_user; stop "$DIR" ;;
+kill) crash "$DIR" ;;
+uri) uri "$DIR" ;;
+status) hl_recorded "$DIR/.harness/postmaster.pid" >/dev/null ;;
 esac
