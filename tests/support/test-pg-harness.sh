@@ -81,13 +81,17 @@ fi
 check "commit a second row (in the WAL only: no checkpoint since)" \
     Q "INSERT INTO t VALUES (2, 'two', '\\x02')"
 
-# A third row inserted by a transaction that is still open when the server dies.
-env -i PATH="$HL_PATH" "$psql" "$uri" -X -c "INSERT INTO t VALUES (3, 'uncommitted', NULL);
-    SELECT pg_sleep(600)" >/dev/null 2>&1 &
+# A third row inserted by a transaction that is still open when the server dies.  Its
+# backend is busy computing (for at most 60 s), so, unlike a waiting one, it would not
+# notice a dead postmaster: only killing every process of the server ends it.
+env -i PATH="$HL_PATH" "$psql" "$uri" -X -c "DO \$\$ BEGIN
+    INSERT INTO t VALUES (3, 'uncommitted', NULL);
+    WHILE clock_timestamp() < now() + interval '60 seconds' LOOP END LOOP; END \$\$" \
+    >/dev/null 2>&1 &
 sleeper=$!
 in_flight() {
     [ "$(Q "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
-            AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()")" = 1 ]
+            AND query LIKE '%uncommitted%' AND pid <> pg_backend_pid()")" = 1 ]
 }
 check "an uncommitted insert is in flight" hl_wait "the uncommitted insert" in_flight
 
