@@ -89,9 +89,9 @@ start() {
         stop "$dir"
         exit 1
     fi
-    # Probe qemu's capabilities now (once per DIR, then cached under DIR/cache): the first
-    # define would otherwise spend seconds in it, and a test killing the daemon there could
-    # orphan the probing qemu.
+    # Have qemu's capabilities probed now (seconds, then cached under DIR/cache, so that a
+    # restart skips it): the first define would spend them otherwise, and a test killing the
+    # daemon in the middle could orphan the probing qemu.
     if ! timeout "$VS_HARNESS_TIMEOUT" virsh -c "$(uri "$dir")" capabilities >/dev/null; then
         echo "$HL_NAME: libvirtd in $dir cannot probe qemu's capabilities" >&2
         hl_log_tail "$dir/libvirtd.log"

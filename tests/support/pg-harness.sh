@@ -82,14 +82,11 @@ drop_stale_lock() {
 }
 
 start() {
-    local dir=$1 bin pid fresh=
+    local dir=$1 bin pid
     bin=$(bindir) || exit $?
     pid=$(postmaster "$dir") && hl_die "already running in $dir (pid $pid)"
     hl_claim "$dir"
-    if [ -n "$HL_FRESH" ]; then
-        init "$dir" "$bin"
-        fresh=1
-    fi
+    [ -z "$HL_FRESH" ] || init "$dir" "$bin"
     drop_stale_lock "$dir/data/postmaster.pid"
     drop_stale_lock "$dir/$SOCKET.lock"
     if ! as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
@@ -104,7 +101,7 @@ start() {
     pid=$(postmaster "$dir") || hl_die "no postmaster in $dir after pg_ctl start"
     hl_record "$dir/.harness/postmaster.pid" "$pid" || hl_die "postmaster $pid exited"
     hl_start_watchdog "$dir/.harness" "$dir" "$dir/.harness/postmaster.pid"
-    if [ -n "$fresh" ] &&
+    if [ -n "$HL_FRESH" ] &&
        ! env -i PATH="$HL_PATH" "$bin/createdb" -h "$dir" -p $PORT -U "$(role)" $DATABASE; then
         stop "$dir"
         hl_die "cannot create database $DATABASE in $dir"
@@ -115,7 +112,10 @@ start() {
 stop() {
     local dir=$1 pid bin
     hl_stop_watchdog "$dir/.harness"
-    pid=$(hl_recorded "$dir/.harness/postmaster.pid") || { rm -f "$dir/.harness/postmaster.pid"; return 0; }
+    if ! pid=$(hl_recorded "$dir/.harness/postmaster.pid"); then
+        rm -f "$dir/.harness/postmaster.pid"
+        return 0
+    fi
     bin=$(bindir) || exit $?
     # Fast shutdown: roll back open transactions, checkpoint, exit.
     if ! as_server "$bin/pg_ctl" -D "$dir/data" -m fast -w -t "$VS_HARNESS_TIMEOUT" -s stop \
