@@ -431,8 +431,10 @@ vsAtomicMove(int fromfd, const char *from, int tofd, const char *to, unsigned in
     if (e)
         return vsErrErrno(error, e, "%s: cannot move to %s", from_path, to_path);
     /* The new name first: it is where the data is now. */
-    if ((e = vsAtomicDirSync(tofd)) || (e = vsAtomicDirSync(fromfd)))
-        return vsErrErrno(error, e, "%s: moved to %s, but cannot flush the directory to disk",
-                          from_path, to_path);
+    if ((e = vsAtomicDirSync(tofd)) || (e = vsAtomicDirSync(fromfd))) {
+        vsErrErrno(error, e, "%s: moved to %s, but cannot flush the directory to disk",
+                   from_path, to_path);
+        return -2;
+    }
     return 0;
 }

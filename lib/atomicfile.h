@@ -67,9 +67,10 @@ int vsAtomicDirOpen(int *out_fd, int dirfd, const char *dirpath, const char *rel
 
 /* renameat2(@fromfd/@from -> @tofd/@to, @flags: 0, RENAME_NOREPLACE or
  * RENAME_EXCHANGE) through the RENAME step, then fsync of both directories
- * (DIRSYNC steps).  @from_path and @to_path name the two in messages:
- * "FROM: cannot move to TO: ..." or, when only a flush failed,
- * "FROM: moved to TO, but cannot flush the directory to disk: ...". */
+ * (DIRSYNC steps).  @from_path and @to_path name the two in messages.
+ * Returns 0; -1 when nothing moved ("FROM: cannot move to TO: ..."); -2 when
+ * the rename happened but a flush failed ("FROM: moved to TO, but cannot
+ * flush the directory to disk: ..."): the move is visible, maybe not durable. */
 int vsAtomicMove(int fromfd, const char *from, int tofd, const char *to,
                  unsigned int flags, const char *from_path, const char *to_path,
                  GError **error);

@@ -97,11 +97,29 @@ int vsLegacyApplyPolicy(int dirfd, const char *dirpath, const char *vm,
                         vsLegacyLeftover policy, const GPtrArray *converted,
                         vsLegacyReport *report, GError **error);
 
-/* Creates DIR/.virtsnap/legacy/<vm>/<N>/ for the next N and returns its
- * store-relative path; with @create FALSE only picks the name (for a
- * rename onto it). */
-int vsLegacyAsideNew(char **out_rel, int dirfd, const char *dirpath,
+/* A moved-aside directory DIR/.virtsnap/legacy/<vm>/<N>/. */
+typedef struct {
+    int containerfd;   /* DIR/.virtsnap/legacy/<vm>/, opened without following links */
+    int fd;            /* N itself once created, else -1 */
+    char *name;        /* "N" */
+    char *rel;         /* ".virtsnap/legacy/<vm>/N" (reports) */
+    char *path;        /* DIRPATH/rel (messages) */
+} vsLegacyAside;
+
+/* Picks the next N (creating the directories above it, never through a
+ * link) and, with @create, makes and opens N for moving entries into it.
+ * Clear with vsLegacyAsideClear, also after a failure. */
+int vsLegacyAsideNew(vsLegacyAside *out, int dirfd, const char *dirpath,
                      const char *vm, gboolean create, GError **error);
+void vsLegacyAsideClear(vsLegacyAside *aside);
+/* Moves the whole directory DIR/<vm>/ to the next N, durably (one rename,
+ * both directories flushed). */
+int vsLegacyAsideMoveDir(int dirfd, const char *dirpath, const char *vm,
+                         vsLegacyAside *aside, GError **error);
+
+/* Sorted names of @fd's entries ("." and ".." left out); @fd stays open.
+ * @path names the directory in messages. */
+int vsLegacyListDir(GPtrArray **out, int fd, const char *path, GError **error);
 
 /* Repairs DIR/<vm>/ where no guess is needed (see VS_STORE_CHECK_REPAIR):
  * adds one finding with its action per fix.  Lock held by the caller. */

@@ -54,6 +54,51 @@ struct _vsDomain {
  * default: zstd (only a compressed file can be rewritten without formatting
  * and writing every record again, format.md "Segments"), and the format's
  * own maximum. */
+/* Opens DIR/.virtsnap/<name> (@flags: open(2) flags; O_CREAT makes the
+ * file, and with @create_dir the directories) never through a link: the
+ * directories are opened one component at a time, the file with O_NOFOLLOW
+ * and checked to be a regular file.  *out is -1 with no error when the file
+ * or its directory is missing and nothing was to be created. */
+static int
+storeOpenPrivate(int *out, vsStore *store, const char *subdir, const char *name, int flags,
+                 GError **error)
+{
+    g_autoptr(GError) derr = NULL;
+    g_autofree char *rel = g_strdup_printf("%s/%s", subdir, name);
+    gboolean create = (flags & O_CREAT) != 0;
+    struct stat st;
+    int dfd, fd, errsv;
+
+    *out = -1;
+    if (vsAtomicDirOpen(&dfd, store->dirfd, store->path, subdir, create, &derr) < 0) {
+        if (!create && g_error_matches(derr, VS_ERROR, VS_ERROR_NOT_FOUND))
+            return 0;
+        g_propagate_error(error, g_steal_pointer(&derr));
+        return -1;
+    }
+    fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    errsv = errno;
+    close(dfd);
+    if (fd < 0 && errsv == ENOENT && !create)
+        return 0;
+    if (fd < 0 && errsv == ELOOP)
+        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is a symbolic link; virtsnap never "
+                     "follows links inside the store", store->path, rel);
+    if (fd < 0)
+        return vsErrErrno(error, errsv, "%s/%s: cannot open", store->path, rel);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is not a regular file", store->path, rel);
+    }
+    *out = fd;
+    return 0;
+}
+
+/* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
+ * zstd | none and load-limit = bytes.  A missing file or key means the
+ * default: zstd (only a compressed file can be rewritten without formatting
+ * and writing every record again, format.md "Segments"), and the format's
+ * own maximum. */
 static int
 storeLoadConfig(vsStore *store, GError **error)
 {
@@ -64,13 +109,12 @@ storeLoadConfig(vsStore *store, GError **error)
     g_autofree char *compression = NULL;
     g_autofree char *limit = NULL;
     gsize len = 0;
-    int fd = openat(store->dirfd, STORE_CONFIG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd;
 
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;
-        return vsErrErrno(error, errno, "%s: cannot open", path);
-    }
+    if (storeOpenPrivate(&fd, store, STORE_PRIVATE_DIR, "config", O_RDONLY, error) < 0)
+        return -1;
+    if (fd < 0)
+        return 0;
     data = g_malloc(STORE_CONFIG_MAX + 1);
     for (;;) {
         ssize_t n = read(fd, data + len, STORE_CONFIG_MAX + 1 - len);
@@ -163,8 +207,6 @@ vsStoreGetCompression(const vsStore *store)
     return store->compress;
 }
 
-static int storeMkdirPrivate(vsStore *store, const char *rel, GError **error);
-
 guint64
 vsStoreGetLoadLimit(const vsStore *store)
 {
@@ -212,11 +254,8 @@ storeSaveConfig(vsStore *store, gboolean compress, guint64 load_limit, GError **
     g_string_append_printf(text, "compression=%s\n", compress ? "zstd" : "none");
     if (load_limit != VS_STORE_LOAD_LIMIT_DEFAULT)
         g_string_append_printf(text, "load-limit=%" G_GUINT64_FORMAT "\n", load_limit);
-    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0)
+    if (vsAtomicDirOpen(&fd, store->dirfd, store->path, STORE_PRIVATE_DIR, TRUE, error) < 0)
         return -1;
-    fd = openat(store->dirfd, STORE_PRIVATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return vsErrErrno(error, errno, "%s: cannot open", dirpath);
     ret = vsAtomicFileOpen(&af, fd, dirpath, "config", error);
     if (ret == 0) {
         vsAtomicFileWrite(af, text->str, text->len);
@@ -327,28 +366,17 @@ vsStoreListDomains(char ***out, vsStore *store, GError **error)
 /* ---------------------------------------------------------------- */
 /* Locks                                                              */
 
-static int
-storeMkdirPrivate(vsStore *store, const char *rel, GError **error)
-{
-    if (mkdirat(store->dirfd, rel, 0700) < 0 && errno != EEXIST)
-        return vsErrErrno(error, errno, "%s/%s: cannot create", store->path, rel);
-    return 0;
-}
-
 /* flock() on DIR/.virtsnap/locks/<vm>.lock: released by the kernel when the
  * process dies, so a killed writer never wedges the store. */
 static int
 storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GError **error)
 {
-    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s.lock", vm);
+    g_autofree char *name = g_strdup_printf("%s.lock", vm);
+    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s", name);
     int fd;
 
-    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0 ||
-        storeMkdirPrivate(store, STORE_LOCK_DIR, error) < 0)
+    if (storeOpenPrivate(&fd, store, STORE_LOCK_DIR, name, O_RDWR | O_CREAT, error) < 0)
         return -1;
-    fd = openat(store->dirfd, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot open lock file", store->path, rel);
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
         int errsv = errno;
         if (errsv == EINTR)

@@ -629,7 +629,7 @@ testMove(void)
     g_clear_error(&error);
     g_assert_cmpint(faccessat(d.fd, "a", F_OK, AT_SYMLINK_NOFOLLOW), ==, 0);
     vsAtomicFileSetFaultHook(faultHook, &g);
-    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "c", 0, "A", "C", &error), ==, -1);
+    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "c", 0, "A", "C", &error), ==, -2);
     vsAtomicFileSetFaultHook(NULL, NULL);
     g_assert_cmpstr(error->message, ==, "A: moved to C, but cannot flush the directory to "
                     "disk: Input/output error");

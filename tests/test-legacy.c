@@ -341,22 +341,27 @@ testExportRoundTrip(void)
     {
         g_autofree char *want = g_strdup_printf(
             "%s/peer1/: legacy snapshot directory already exists and is not empty "
-            "(4 entries); export with force to write over it (other entries are "
-            "moved aside, never deleted)", env.dir);
+            "(4 entries); export with force to replace it (its entries are moved "
+            "aside, never overwritten or deleted)", env.dir);
         g_assert_cmpstr(err->message, ==, want);
     }
     g_clear_error(&err);
 
-    /* Forced: our files are rewritten, anything else moved aside. */
+    /* Forced: the whole previous directory is moved aside, nothing is
+     * overwritten; an edit made on libvirt's side survives there. */
     putFile(&env, "peer1/stale.xml", a, -1);
-    putFile(&env, "peer1/b.xml", "garbage", -1);
+    putFile(&env, "peer1/b.xml", "edited by libvirt", -1);
     vsStoreExportLegacy(&report, env.store, "peer1", VS_LEGACY_EXPORT_FORCE, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
                     "exported 4 snapshots to peer1/ (current 'b1')\n"
-                    "moved 1 other entry of peer1/ to .virtsnap/legacy/peer1/2/\n");
+                    "moved the previous 5 entries of peer1/ to .virtsnap/legacy/peer1/2/ "
+                    "(not as exported: b.xml, stale.xml)\n");
     assertFileIs(&env, "peer1/b.xml", b);
+    assertFileIs(&env, ".virtsnap/legacy/peer1/2/b.xml", "edited by libvirt");
+    assertFileIs(&env, ".virtsnap/legacy/peer1/2/root.xml", root);
     g_assert_true(exists(&env, ".virtsnap/legacy/peer1/2/stale.xml"));
+    g_assert_false(exists(&env, ".virtsnap/export/peer1"));
     g_free(names);
     names = listDirNames(&env, "peer1");
     g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
@@ -1086,6 +1091,44 @@ testPolicyKeepThenDiverge(void)
     envClear(&env);
 }
 
+/* Issue 11 item 7: links where virtsnap keeps moved-aside directories or
+ * stages an export are refused, naming the link; nothing lands behind it. */
+static void
+testPrivateLinks(void)
+{
+    static const char *const links[] = {
+        ".virtsnap/legacy", ".virtsnap/legacy/vm", ".virtsnap/export",
+    };
+    g_autofree char *elsewhere = vsTestTempDir();
+
+    for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+        Env env;
+        g_autoptr(GError) err = NULL;
+        g_autofree char *link = NULL, *parent = NULL, *want = NULL, *names = NULL;
+
+        envInit(&env);
+        putStandard(&env, "vm");
+        link = envPath(&env, links[i]);
+        parent = g_path_get_dirname(link);
+        g_assert_cmpint(g_mkdir_with_parents(parent, 0700), ==, 0);
+        g_assert_cmpint(symlink(elsewhere, link), ==, 0);
+        want = g_strdup_printf("%s/%s: is a symbolic link; virtsnap never follows links "
+                               "inside the store", env.dir, links[i]);
+        if (i < 2) {
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, -1);
+        } else {
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+            g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, -1);
+            g_assert_false(exists(&env, "vm"));
+        }
+        g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(err->message, ==, want);
+        names = listDirNames(&env, links[i]);
+        g_assert_cmpstr(names, ==, "");
+        envClear(&env);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Interruptions                                                        */
 
@@ -1634,6 +1677,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/interrupted/failure", testInterruptedByFailure);
     g_test_add_func("/legacy/interrupted/crash", testInterruptedByCrash);
     g_test_add_func("/legacy/progress", testProgress);
+    g_test_add_func("/legacy/private-links", testPrivateLinks);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {
