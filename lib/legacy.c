@@ -1140,24 +1140,43 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
 /* ------------------------------------------------------------------ */
 /* The store's hook                                                     */
 
+/* A write to a VM that only libvirt's layout holds would have to convert
+ * it, which hides its snapshots from a libvirt that still reads DIR/<vm>/:
+ * only an explicit convert does that. */
+static int
+legacyRefuseImplicit(const char *dirpath, const char *vm, GError **error)
+{
+    return vsErr(error, VS_ERROR_INVALID,
+                 "VM '%s': its snapshots are in libvirt's per-file layout (%s/%s/), which "
+                 "virtsnap does not change unless asked: 'virtsnap convert %s' moves them "
+                 "into virtsnap's file %s/%s.xml (libvirt 9.0 then no longer sees them; "
+                 "'virtsnap export-legacy %s' writes them back)",
+                 vm, dirpath, vm, vm, dirpath, vm, vm);
+}
+
 int
 vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *vm,
-                     gboolean convert, gboolean compress, vsLegacyHookCtx *ctx,
+                     gboolean write, gboolean compress, vsLegacyHookCtx *ctx,
                      GError **error)
 {
     g_autoptr(vsLegacyReport) own = NULL;
+    vsLegacyHookMode mode = ctx ? ctx->mode : VS_LEGACY_HOOK_DEFAULT;
     vsLegacyReport *report;
     g_autoptr(vsLegacyScan) scan = NULL;
     struct stat st;
+    gboolean is_dir;
 
     *out = NULL;
-    if (ctx)
+    g_assert(mode != VS_LEGACY_HOOK_CONVERT || write);
+    is_dir = fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    if (ctx) {
         ctx->ran = TRUE;
-    if (ctx && ctx->mode == VS_LEGACY_HOOK_SKIP) {
-        ctx->found_dir = fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                         S_ISDIR(st.st_mode);
-        return 0;
+        ctx->found_dir = is_dir;
     }
+    if (mode == VS_LEGACY_HOOK_SKIP)
+        return 0;
+    if (mode == VS_LEGACY_HOOK_DEFAULT && write && is_dir)
+        return legacyRefuseImplicit(dirpath, vm, error);
     report = ctx && ctx->report ? ctx->report : (own = vsLegacyReportNew());
     if (vsLegacyScanDir(&scan, dirfd, dirpath, vm, ctx ? ctx->opts : NULL, report, error) < 0)
         return -1;
@@ -1167,9 +1186,8 @@ vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *v
         ctx->found_dir = TRUE;
     if (scan->unresolved)
         return vsLegacyScanRefuse(scan, dirpath, vm, error);
-    if (convert &&
-        vsLegacyConvert(dirfd, dirpath, vm, scan, ctx ? ctx->opts : NULL, compress,
-                        report, error) < 0)
+    if (mode == VS_LEGACY_HOOK_CONVERT &&
+        vsLegacyConvert(dirfd, dirpath, vm, scan, ctx->opts, compress, report, error) < 0)
         return -1;
     if (vsTreeCount(scan->tree) > 0)
         *out = vsTreeCopy(scan->tree);

@@ -23,21 +23,24 @@
 
 /* Called by vsStoreLoadDomain when DIR/<vm>.xml does not exist.  Sets *out
  * to NULL when there is no legacy directory DIR/<vm>/ either (or it holds
- * no snapshot).  With @convert (a write load, the VM's lock held) the
- * directory is converted to the bulk file first (default leftover policy);
- * a directory with problems is refused with an error that lists them and
- * says how to resolve them.  Without @convert the directory is read as it
- * is (read-only view), refused the same way when it has problems.
- * When @convert is set and *out is non-NULL, the bulk file was written.
+ * no snapshot).  What happens to a directory depends on @ctx's mode:
+ *  - DEFAULT (@ctx NULL): a read-only load (@write FALSE) reads it as it is,
+ *    refused with an error listing its problems if it has any; a write load
+ *    is refused (VS_ERROR_INVALID, naming 'virtsnap convert VM'): nothing
+ *    converts a directory libvirt may still use unless asked to.
+ *  - CONVERT (@write, the VM's lock held): converts it to the bulk file with
+ *    @ctx's options; then *out non-NULL means the bulk file was written.
+ *  - SKIP: does nothing (*out NULL), only records whether it exists.
  * @ctx (nullable) steers one call (options, report): convert.c passes it
- * through vsStoreLoadDomainWithLegacy; NULL is the store's default. */
+ * through vsStoreLoadDomainWithLegacy. */
 typedef struct _vsLegacyHookCtx vsLegacyHookCtx;
 int vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath,
-                         const char *vm, gboolean convert, gboolean compress,
+                         const char *vm, gboolean write, gboolean compress,
                          vsLegacyHookCtx *ctx, GError **error);
 
 typedef enum {
-    VS_LEGACY_HOOK_CONVERT = 0, /* default behaviour (with the given options) */
+    VS_LEGACY_HOOK_DEFAULT = 0, /* read-only view; refuse a write load */
+    VS_LEGACY_HOOK_CONVERT,     /* convert (vsStoreConvertDomain) */
     VS_LEGACY_HOOK_SKIP,        /* do nothing: *out = NULL (check, export) */
 } vsLegacyHookMode;
 

@@ -454,7 +454,8 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
             return -1;
         }
         /* LEGACY-HOOK: no bulk file; a libvirt per-file directory DIR/<vm>/
-         * is converted here (write loads) or read as it is (read-only). */
+         * is read as it is (read-only), refused (writes: never converted
+         * implicitly) or converted (vsStoreConvertDomain's context). */
         if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
                                  dom->lockfd >= 0, store->compress, legacy, error) < 0)
             return -1;

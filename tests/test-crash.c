@@ -294,10 +294,15 @@ test_every_step(void)
                 /* The next writer loads it (cleaning the dead writer's temp file). */
                 {
                     g_autoptr(vsStore) store = openStore(dir);
-                    g_autoptr(vsDomain) dom = loadWrite(store);
+                    g_autoptr(vsDomain) dom = NULL;
                     g_autofree char *mem = NULL;
+                    g_autoptr(GError) error = NULL;
+                    /* A half-done upgrade finishes when convert runs again
+                     * (a write load never converts on its own). */
+                    if (ops[o].legacy_base && op_convert(store, &error) < 0)
+                        g_error("convert again: %s", error->message);
+                    dom = loadWrite(store);
                     vsDomainFormat(&mem, dom, NULL);
-                    /* A half-done upgrade finishes on the next write load. */
                     if (ops[o].legacy_base)
                         g_assert_cmpstr(mem, ==, after_tree);
                     else if (now)

@@ -959,7 +959,27 @@ testHook(void)
     g_assert_true(exists(&env, "vm/b1.xml"));
     g_assert_false(exists(&env, ".virtsnap/legacy"));
 
-    /* Opening it for writing converts it (default policy), one write. */
+    /* Opening it for writing never converts it (issue 11 item 10): libvirt
+     * may still read the directory.  The error says what to run and what
+     * that means for libvirt; nothing changes. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_autofree char *want = g_strdup_printf(
+            "VM 'vm': its snapshots are in libvirt's per-file layout (%s/vm/), which "
+            "virtsnap does not change unless asked: 'virtsnap convert vm' moves them into "
+            "virtsnap's file %s/vm.xml (libvirt 9.0 then no longer sees them; 'virtsnap "
+            "export-legacy vm' writes them back)", env.dir, env.dir);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(err->message, ==, want);
+        g_clear_error(&err);
+    }
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/a.xml"));
+    g_assert_false(exists(&env, ".virtsnap/legacy"));
+    /* Converted on request, it is an ordinary VM. */
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
     {
         g_autoptr(vsDomain) dom = NULL;
         g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
@@ -975,7 +995,7 @@ testHook(void)
     tree = describeDomain(&env, "vm");
     g_assert_cmpstr(tree, ==, "root< b<root b1<b *b1");
 
-    /* A broken directory is refused for writing too, untouched. */
+    /* A broken directory is refused for reading, untouched. */
     putStandard(&env, "w");
     {
         g_autoptr(vsDomain) dom = NULL;
@@ -985,8 +1005,7 @@ testHook(void)
             "'virtsnap check w' lists them, 'virtsnap convert w' with a resolution "
             "converts it", env.dir);
         putFile(&env, "w/junk.txt", "hello world\n", -1);
-        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, VS_DOMAIN_LOAD_WRITE,
-                                          &err), ==, -1);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, 0, &err), ==, -1);
         g_assert_error(err, VS_ERROR, VS_ERROR_CORRUPT);
         g_assert_cmpstr(err->message, ==, want);
         g_clear_error(&err);
