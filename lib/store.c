@@ -44,6 +44,7 @@ struct _vsDomain {
     vsTree *tree;
     vsBulkSegments *segments;  /* the file's reusable frames (write handles) */
     int lockfd;        /* -1 for a read-only handle */
+    char *moved_aside; /* where the last commit moved DIR/<vm>/, or NULL */
 };
 
 /* ---------------------------------------------------------------- */
@@ -483,6 +484,7 @@ vsDomainFree(vsDomain *dom)
     g_free(dom->name);
     g_free(dom->file);
     g_free(dom->uuid);
+    g_free(dom->moved_aside);
     g_free(dom);
 }
 
@@ -570,16 +572,47 @@ domainRequireWrite(const vsDomain *dom, GError **error)
     return 0;
 }
 
+/* Before VM @vm's bulk file is removed or renamed: a legacy directory
+ * DIR/<vm>/ (an export, or a conversion that kept it) would become the VM's
+ * snapshots again, bringing deleted ones back.  It is moved aside first, so
+ * a crash in between leaves the bulk file as the truth.  *out_aside is its
+ * new path (NULL when there was none). */
+static int
+storeMoveLegacyAside(char **out_aside, vsStore *store, const char *vm, GError **error)
+{
+    vsLegacyAside aside = { .containerfd = -1, .fd = -1 };
+    struct stat st;
+    int ret;
+
+    *out_aside = NULL;
+    if (fstatat(store->dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    ret = vsLegacyAsideMoveDir(store->dirfd, store->path, vm, &aside, error);
+    if (ret == 0 || ret == -2)   /* -2: moved, not flushed: say where it is anyway */
+        *out_aside = g_strdup(aside.path);
+    vsLegacyAsideClear(&aside);
+    return ret < 0 ? -1 : 0;
+}
+
+const char *
+vsDomainGetMovedAside(const vsDomain *dom)
+{
+    return dom->moved_aside;
+}
+
 /* Writes @tree as the VM's new state (one replace, or one unlink when it
- * is empty) and adopts it; on failure @tree is freed and nothing changes. */
+ * is empty) and adopts it; on failure @tree is freed and nothing changes
+ * (except a legacy directory moved aside before an unlink). */
 static int
 domainCommit(vsDomain *dom, vsTree *tree, GError **error)
 {
     g_autoptr(vsTree) next = tree;
     vsStore *store = dom->store;
 
+    g_clear_pointer(&dom->moved_aside, g_free);
     if (vsTreeCount(next) == 0) {
-        if (vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
+        if (storeMoveLegacyAside(&dom->moved_aside, store, dom->name, error) < 0 ||
+            vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
             return -1;
     } else {
         g_autoptr(vsAtomicFile) af = NULL;
@@ -857,14 +890,19 @@ vsDomainDeleteAll(vsDomain *dom, GError **error)
 /* Rename                                                             */
 
 int
-vsStoreRenameDomain(vsStore *store, const char *from, const char *to, GError **error)
+vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, const char *to,
+                    GError **error)
 {
     g_autofree char *from_file = g_strdup_printf("%s.xml", from);
     g_autofree char *to_file = g_strdup_printf("%s.xml", to);
+    g_autofree char *from_path = g_strdup_printf("%s/%s.xml", store->path, from);
+    g_autofree char *moved = NULL;
     int fd1 = -1, fd2 = -1;
     struct stat st;
     int ret = -1;
 
+    if (out_moved_aside)
+        *out_moved_aside = NULL;
     if (vsDomainNameCheck(from, error) < 0 || vsDomainNameCheck(to, error) < 0)
         return -1;
     if (strcmp(from, to) == 0)
@@ -888,18 +926,18 @@ vsStoreRenameDomain(vsStore *store, const char *from, const char *to, GError **e
               store->path, to, to);
         goto cleanup;
     }
-    if (renameat(store->dirfd, from_file, store->dirfd, to_file) < 0) {
-        vsErrErrno(error, errno, "%s/%s: cannot rename to %s", store->path, from_file, to_file);
+    /* DIR/<from>/ would become VM <from>'s snapshots again. */
+    if (storeMoveLegacyAside(&moved, store, from, error) < 0)
         goto cleanup;
-    }
-    if (fsync(store->dirfd) < 0) {
-        vsErrErrno(error, errno, "%s: cannot flush directory", store->path);
+    if (vsAtomicMove(store->dirfd, from_file, store->dirfd, to_file, RENAME_NOREPLACE,
+                     from_path, to_file, error) < 0)
         goto cleanup;
-    }
     store->commits++;
     ret = 0;
 
  cleanup:
+    if (out_moved_aside)
+        *out_moved_aside = g_steal_pointer(&moved);
     if (fd1 >= 0)
         close(fd1);
     if (fd2 >= 0)

@@ -1110,6 +1110,84 @@ testPolicyKeepThenDiverge(void)
     envClear(&env);
 }
 
+/* Issue 11 item 9: once the bulk file goes (last snapshot deleted,
+ * undefine --snapshots-metadata, domrename), an exported directory would
+ * be the VM's snapshots again.  It is moved aside first, and the caller
+ * learns where. */
+static void
+testNoResurrection(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tree = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *moved = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, 0);
+
+    /* Deleting snapshots while others remain changes nothing there. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_cmpint(vsDomainDelete(dom, "b", VS_SNAPSHOT_DELETE_CHILDREN, &err), ==, 0);
+        g_assert_null(vsDomainGetMovedAside(dom));
+        g_assert_true(exists(&env, "vm/b1.xml"));
+        /* The last ones: the export goes aside before the file goes. */
+        g_assert_cmpint(vsDomainDelete(dom, "root", VS_SNAPSHOT_DELETE_CHILDREN, &err), ==, 0);
+        g_assert_no_error(err);
+        want = g_strdup_printf("%s/.virtsnap/legacy/vm/2", env.dir);
+        g_assert_cmpstr(vsDomainGetMovedAside(dom), ==, want);
+    }
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_false(exists(&env, "vm"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/2/b1.xml"));
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, " *");   /* nothing came back */
+
+    /* undefine --snapshots-metadata. */
+    putStandard(&env, "u");
+    g_assert_cmpint(convert(&env, "u", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "u", 0, &err), ==, 0);
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "u", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_cmpint(vsDomainDeleteAll(dom, &err), ==, 0);
+        g_free(want);
+        want = g_strdup_printf("%s/.virtsnap/legacy/u/2", env.dir);
+        g_assert_cmpstr(vsDomainGetMovedAside(dom), ==, want);
+    }
+    g_free(tree);
+    tree = describeDomain(&env, "u");
+    g_assert_cmpstr(tree, ==, " *");
+
+    /* domrename: the old name's export must not give it its snapshots back. */
+    putStandard(&env, "old");
+    g_assert_cmpint(convert(&env, "old", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "old", 0, &err), ==, 0);
+    g_assert_cmpint(vsStoreRenameDomain(&moved, env.store, "old", "new", &err), ==, 0);
+    g_assert_no_error(err);
+    g_free(want);
+    want = g_strdup_printf("%s/.virtsnap/legacy/old/2", env.dir);
+    g_assert_cmpstr(moved, ==, want);
+    g_free(tree);
+    tree = describeDomain(&env, "old");
+    g_assert_cmpstr(tree, ==, " *");
+    g_free(tree);
+    tree = describeDomain(&env, "new");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+
+    /* No directory, nothing moved. */
+    g_clear_pointer(&moved, g_free);
+    g_assert_cmpint(vsStoreRenameDomain(&moved, env.store, "new", "newer", &err), ==, 0);
+    g_assert_null(moved);
+    envClear(&env);
+}
+
 /* Issue 11 item 7: links where virtsnap keeps moved-aside directories or
  * stages an export are refused, naming the link; nothing lands behind it. */
 static void
@@ -1697,6 +1775,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/interrupted/crash", testInterruptedByCrash);
     g_test_add_func("/legacy/progress", testProgress);
     g_test_add_func("/legacy/private-links", testPrivateLinks);
+    g_test_add_func("/legacy/no-resurrection", testNoResurrection);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {

@@ -464,10 +464,10 @@ test_rename_and_delete_all(Fixture *f, gconstpointer data)
         g_autoptr(vsDomain) dom2 = loadWrite(f, "taken");
         redefine(dom2, "x", NULL, 100, 0);
     }
-    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "taken", &error), <, 0);
+    g_assert_cmpint(vsStoreRenameDomain(NULL, f->store, "old", "taken", &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_EXISTS);
     g_clear_error(&error);
-    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "new", &error), ==, 0);
+    g_assert_cmpint(vsStoreRenameDomain(NULL, f->store, "old", "new", &error), ==, 0);
     g_assert_cmpint(vsStoreListDomains(&names, f->store, &error), ==, 0);
     g_assert_cmpuint(g_strv_length(names), ==, 2);
     g_assert_cmpstr(names[0], ==, "new");

@@ -357,8 +357,10 @@ vsCliCmdUndefine(vsCli *cli, const vsCliCmd *cmd)
     if (vsDomainDeleteAll(dom, &err) < 0) {
         vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
         vsCliReportGError(cli, err);
+        vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
         return -1;
     }
+    vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
     vsCliPrintExtra(cli, "Domain '%s' snapshot metadata removed (%u snapshot%s)\n",
                     vsDomainGetName(dom), count, count == 1 ? "" : "s");
     return 0;
@@ -375,17 +377,22 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GError) err = NULL;
+    g_autofree char *moved = NULL;
     const char *from = NULL, *to = NULL;
+    int rc;
 
     if (vsCliOptString(cli, cmd, "domain", &from) < 0 ||
         vsCliOptString(cli, cmd, "new-name", &to) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0)
         return -1;
-    if (vsStoreRenameDomain(store, from, to, &err) < 0) {
+    rc = vsStoreRenameDomain(&moved, store, from, to, &err);
+    if (rc < 0) {
         vsCliError(cli, "Failed to rename domain '%s' to '%s'", from, to);
         vsCliReportGError(cli, err);
-        return -1;
     }
+    vsCliNoteMovedAside(cli, from, moved);
+    if (rc < 0)
+        return -1;
     vsCliPrintExtra(cli, "Domain successfully renamed\n");
     return 0;
 }
@@ -454,7 +461,9 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       vsCliOptsExport, vsCliCmdExport },
     { "domrename", "Move a domain's snapshot metadata to a new name",
       "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
-      "    new name already has snapshot metadata.", vsCliOptsRename, vsCliCmdRename },
+      "    new name already has snapshot metadata.  A legacy directory DIR/VM/ is\n"
+      "    moved aside first (it would give VM its snapshots back).",
+      vsCliOptsRename, vsCliCmdRename },
     { "store-config", "Show or change the store's settings",
       "Shows the store's settings; --compression zstd|none sets how bulk files\n"
       "    are written from now on (each VM's file changes at its next write; both\n"
@@ -464,7 +473,8 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"
-      "    without it, refuses while the domain has snapshots.",
+      "    without it, refuses while the domain has snapshots.  A legacy directory\n"
+      "    DIR/VM/ is moved aside first (it would bring the snapshots back).",
       vsCliOptsUndefine, vsCliCmdUndefine },
     { 0 }
 };

@@ -368,7 +368,8 @@ int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
  * grandparent and current moved to the parent; DELETE_CHILDREN removes the
  * subtree too; DELETE_CHILDREN_ONLY only the descendants.
  * METADATA_ONLY is accepted (virtsnap never touches disk images).
- * Deleting the last snapshot removes the VM's file.
+ * Deleting the last snapshot removes the VM's file (and first moves a
+ * legacy directory aside: see vsDomainGetMovedAside).
  * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_INVALID (flags), VS_ERROR_IO.
  * Cost: one atomic rewrite (or one unlink), whatever the subtree size.
  */
@@ -378,19 +379,37 @@ int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
 /**
  * vsDomainDeleteAll:
  * Drops every snapshot of the VM without re-parenting (libvirt's
- * `undefine --snapshots-metadata`): removes DIR/<vm>.xml.
+ * `undefine --snapshots-metadata`): removes DIR/<vm>.xml (and first moves a
+ * legacy directory aside: see vsDomainGetMovedAside).
  * Cost: one unlink plus a directory flush.
  */
 int vsDomainDeleteAll(vsDomain *dom, GError **error);
 
 /**
- * vsStoreRenameDomain:
- * Moves VM @from's snapshots to the name @to (both locked while moving).
- * Errors: VS_ERROR_EXISTS when @to has snapshots, VS_ERROR_NOT_FOUND,
- * VS_ERROR_IO.  Cost: one rename plus a directory flush.
+ * vsDomainGetMovedAside:
+ * A VM whose bulk file is gone is read from its legacy directory DIR/<vm>/
+ * again, if there is one (an export-legacy, or a conversion that kept it):
+ * the snapshots just deleted would come back.  So a commit that removes the
+ * bulk file first moves such a directory to DIR/.virtsnap/legacy/<vm>/<N>/
+ * (then removes the file: a crash in between leaves the file, which is the
+ * truth).  Returns that directory's path when this handle's last commit
+ * (successful or not) moved one, else NULL; tell the user.  Borrowed: valid
+ * until the next operation on @dom.
  */
-int vsStoreRenameDomain(vsStore *store, const char *from, const char *to,
-                        GError **error);
+const char *vsDomainGetMovedAside(const vsDomain *dom);
+
+/**
+ * vsStoreRenameDomain:
+ * @out_moved_aside: (out) (optional): like vsDomainGetMovedAside: where
+ *   VM @from's legacy directory DIR/<from>/ was moved (it would otherwise
+ *   become @from's snapshots again), or NULL; g_free
+ * Moves VM @from's snapshots to the name @to (both locked while moving).
+ * Errors: VS_ERROR_EXISTS when @to has snapshots or a legacy directory,
+ * VS_ERROR_NOT_FOUND, VS_ERROR_IO.  Cost: one rename plus a directory
+ * flush (and one more of each for a legacy directory).
+ */
+int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from,
+                        const char *to, GError **error);
 
 /**
  * vsDomainFormat:
