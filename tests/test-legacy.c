@@ -428,6 +428,300 @@ testExportRefusals(void)
     envClear(&env);
 }
 
+/* Redefines @xml (one <domainsnapshot>) into VM @vm's bulk file. */
+static void
+redefineInto(Env *env, const char *vm, const char *xml)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &err),
+                    ==, 0);
+    g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                      VS_SNAPSHOT_CREATE_REDEFINE, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+/* Issue 11 item 5: the exporter itself refuses a file name with '/', even
+ * for a tree no loader checked (built here in memory). */
+static void
+testExportRefusesSlash(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
+    g_autofree char *bad = mkRecord("../../outside/pwned", NULL, 1700000000, FALSE);
+    g_autofree char *good = mkRecord("fine", NULL, 1700000100, FALSE);
+    g_autofree char *names = NULL;
+    const char *docs[] = { good, bad };
+    int dirfd;
+
+    envInit(&env);
+    for (guint i = 0; i < G_N_ELEMENTS(docs); i++) {
+        g_autoptr(vsSnapshot) snap = NULL;
+        g_assert_cmpint(vsSnapshotParse(&snap, docs[i], strlen(docs[i]),
+                                        VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &err), ==, 0);
+        g_assert_cmpint(vsTreeAddUnlinked(tree, snap, &err), ==, 0);
+    }
+    g_assert_cmpint(vsTreeLinkAll(tree, &err), ==, 0);
+    /* The store sits two levels down, so "../../outside" would still be
+     * inside the test's own directory. */
+    {
+        g_autofree char *deep = g_build_filename(env.dir, "a", "b", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(deep, 0700), ==, 0);
+        dirfd = open(deep, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        g_assert_cmpint(dirfd, >=, 0);
+        g_assert_cmpint(vsLegacyExport(dirfd, deep, "vm", tree, NULL, FALSE, report, &err),
+                        ==, -1);
+        close(dirfd);
+    }
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(err->message, ==, "VM 'vm': snapshot '../../outside/pwned' cannot be "
+                    "exported: its name contains '/', which is not a file name; nothing was "
+                    "exported");
+    names = listDirNames(&env, "a/b");
+    g_assert_cmpstr(names, ==, "");
+    g_free(names);
+    names = listDirNames(&env, ".");
+    g_assert_cmpstr(names, ==, "a");
+    envClear(&env);
+}
+
+/* Issue 11 item 13: every accepted name (up to 247 bytes, multi-byte
+ * characters too) exports; the temporary names fit NAME_MAX. */
+static void
+testExportLongNames(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    envInit(&env);
+    for (gsize len = 238; len <= VS_SNAPSHOT_NAME_MAX; len++) {
+        g_autoptr(GString) name = g_string_new(NULL);
+        g_autofree char *xml = NULL;
+        while (name->len < len)
+            g_string_append(name, (len % 2 && name->len + 2 <= len) ? "\xc3\xa9" : "n");
+        xml = mkRecord(name->str, NULL, 1700000000 + len, FALSE);
+        redefineInto(&env, "vm", xml);
+        g_ptr_array_add(names, g_string_free(g_steal_pointer(&name), FALSE));
+    }
+    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "vm", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *rel = g_strdup_printf("vm/%s.xml", (char *) names->pdata[i]);
+        g_assert_true(exists(&env, rel));
+    }
+    g_clear_pointer(&report, vsLegacyReportFree);
+    /* And the export is exactly the bulk file (check: a leftover note). */
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    {
+        g_autofree char *d = describeReport(report);
+        g_assert_cmpstr(d, ==, "no-current::-\nleftover:vm:-\n");
+    }
+    g_assert_false(exists(&env, ".virtsnap/export/vm"));
+
+    /* A crashed virtsnap writer's temporary file, in the cut form used for
+     * long names, is recognised by check and moved aside by --repair. */
+    {
+        const char *longest = names->pdata[names->len - 1];
+        g_autofree char *cut = g_strndup(longest, VS_ATOMIC_TEMP_BASE_MAX);
+        g_autofree char *temp = g_strdup_printf("vm/%s" VS_ATOMIC_TEMP_MARK "Ab12Cd", cut);
+        g_autofree char *moved = NULL;
+
+        g_assert_cmpuint(strlen(temp) - 3, ==, 255);
+        {
+            /* (g_file_set_contents would need a longer name of its own) */
+            g_autofree char *path = envPath(&env, temp);
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            g_assert_cmpint(fd, >=, 0);
+            g_assert_cmpint(write(fd, "half", 4), ==, 4);
+            close(fd);
+        }
+        g_clear_pointer(&report, vsLegacyReportFree);
+        g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", 0, &err), ==, 0);
+        g_assert_cmpstr(vsLegacyReportGetPath(report, 0), ==, temp);
+        g_assert_cmpint(vsLegacyReportGetProblem(report, 0), ==, VS_LEGACY_PROBLEM_STALE_TEMP);
+        g_clear_pointer(&report, vsLegacyReportFree);
+        g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", VS_STORE_CHECK_REPAIR, &err),
+                        ==, 0);
+        g_assert_cmpint(vsLegacyReportGetProblem(report, 0), ==, VS_LEGACY_PROBLEM_STALE_TEMP);
+        g_assert_nonnull(vsLegacyReportGetAction(report, 0));
+        g_assert_false(exists(&env, temp));
+        moved = g_strdup_printf(".virtsnap/legacy/vm/1/%s", temp + 3);
+        g_assert_true(exists(&env, moved));
+    }
+    envClear(&env);
+}
+
+/* Issue 11 item 17: libvirt 9.0 skips a file over 1 MiB without a word, so
+ * export refuses (nothing written) and names every such record. */
+static void
+testExportTooLarge(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *want = NULL;
+    gsize fit;
+
+    envInit(&env);
+    /* A record whose file is exactly 1 MiB is what libvirt still reads. */
+    {
+        g_autofree char *probe = mkRecord("edge", NULL, 1700000000, FALSE);
+        g_autofree char *xml = NULL;
+        g_autoptr(vsSnapshot) snap = NULL;
+        g_autofree char *fmt = NULL;
+        gsize size;
+
+        g_assert_cmpint(vsSnapshotParse(&snap, probe, strlen(probe), VS_SNAPSHOT_PARSE_REDEFINE,
+                                        0, NULL, &err), ==, 0);
+        g_assert_cmpint(vsSnapshotFormat(&fmt, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE |
+                                         VS_SNAPSHOT_FORMAT_INTERNAL, &err), ==, 0);
+        size = strlen(VS_LEGACY_HEADER) + strlen(fmt);
+        /* "<description>" + text + "</description>\n" + two spaces of indent */
+        fit = VS_LEGACY_FILE_MAX - size - strlen("  <description></description>\n");
+        {
+            g_autofree char *text = g_strnfill(fit, 'x');
+            g_autofree char *with = g_strdup_printf("<description>%s</description>\n"
+                                                    "  <state>", text);
+            xml = replaceOnce(probe, "<state>", with);
+        }
+        redefineInto(&env, "vm", xml);
+    }
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    {
+        g_autofree char *path = envPath(&env, "vm/edge.xml");
+        struct stat st;
+        g_assert_cmpint(stat(path, &st), ==, 0);
+        g_assert_cmpint(st.st_size, ==, VS_LEGACY_FILE_MAX);
+    }
+
+    /* One byte more, in five records: all named (three, then a count),
+     * and nothing is written. */
+    for (guint i = 0; i < 5; i++) {
+        g_autofree char *name = g_strdup_printf("big%u", i);
+        g_autofree char *probe = mkRecord(name, NULL, 1700000100 + i, FALSE);
+        g_autofree char *text = g_strnfill(fit + 1 - (strlen(name) - strlen("edge")), 'x');
+        g_autofree char *with = g_strdup_printf("<description>%s</description>\n  <state>",
+                                                text);
+        g_autofree char *xml = replaceOnce(probe, "<state>", with);
+        redefineInto(&env, "w", xml);
+    }
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "w", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_TOO_LARGE);
+    want = g_strdup_printf("%s/w/: 5 snapshots would be files over the 1 MiB that libvirt 9.0 "
+                           "reads (it would skip them without a word): 'big0' (1048577 bytes), "
+                           "'big1' (1048577 bytes), 'big2' (1048577 bytes) and 2 more; nothing "
+                           "was exported", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "w"));
+    g_assert_false(exists(&env, ".virtsnap/export/w"));
+    envClear(&env);
+}
+
+/* Issue 11 item 13: an export failing at any step (ENOSPC at the k-th step
+ * of the write path, for every k) leaves the directory as it was and
+ * nothing of its own; the step that puts it in place is all or nothing. */
+typedef struct {
+    guint fail_at;
+    guint calls;
+} CountFault;
+
+static int
+failKth(vsAtomicStep step, gpointer data)
+{
+    CountFault *f = data;
+    return ++f->calls == f->fail_at ? ENOSPC : 0;
+}
+
+/* "name=bytes" of every file below @rel, recursively, sorted. */
+static void
+snapshotTree(GString *out, const Env *env, const char *rel)
+{
+    g_autofree char *names = listDirNames(env, rel);
+    g_auto(GStrv) list = g_strsplit(names, " ", -1);
+
+    for (guint i = 0; list[i] && *list[i]; i++) {
+        g_autofree char *child = g_strdup_printf("%s/%s", rel, list[i]);
+        g_autofree char *path = envPath(env, child);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            snapshotTree(out, env, child);
+        } else {
+            g_autofree char *data = slurp(env, child);
+            g_string_append_printf(out, "%s=%s\n", child, data);
+        }
+    }
+}
+
+static void
+testExportEveryFailure(void)
+{
+    for (int forced = 0; forced < 2; forced++) {
+        guint k;
+        for (k = 1;; k++) {
+            Env env;
+            CountFault f = { k, 0 };
+            g_autoptr(GError) err = NULL;
+            g_autoptr(GString) before = g_string_new(NULL);
+            g_autoptr(GString) after = g_string_new(NULL);
+            guint unresolved;
+            int rc;
+
+            envInit(&env);
+            putStandard(&env, "vm");
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+            if (forced)
+                putFile(&env, "vm/libvirt-edit.xml", "an edit", -1);
+            snapshotTree(before, &env, ".");
+            {
+                g_autoptr(vsLegacyReport) report = NULL;
+                g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+                unresolved = vsLegacyReportCountUnresolved(report);
+            }
+            vsAtomicFileSetFaultHook(failKth, &f);
+            rc = vsStoreExportLegacy(NULL, env.store, "vm", forced ? VS_LEGACY_EXPORT_FORCE : 0,
+                                     &err);
+            vsAtomicFileSetFaultHook(NULL, NULL);
+            snapshotTree(after, &env, ".");
+            if (rc == 0) {
+                g_assert_cmpuint(f.calls, <, k);   /* ran without meeting the fault */
+                envClear(&env);
+                break;
+            }
+            g_assert_error(err, VS_ERROR, VS_ERROR_IO);
+            g_assert_nonnull(strstr(err->message, g_strerror(ENOSPC)));
+            /* In place: the new directory replaced the old one (or none). */
+            if (forced ? !exists(&env, "vm/libvirt-edit.xml") : exists(&env, "vm")) {
+                /* Then a flush failed: the export is whole, old entries kept. */
+                g_autofree char *names = listDirNames(&env, "vm");
+                g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
+                if (forced)
+                    g_assert_nonnull(strstr(after->str, "/libvirt-edit.xml=an edit"));
+                g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm",
+                                                    VS_LEGACY_EXPORT_FORCE, &err), ==, 0);
+                unresolved = 0;
+            } else {
+                /* Not in place: exactly as before, nothing of ours left. */
+                if (!g_string_equal(before, after))
+                    g_error("k=%u: export failed but changed the store:\n%s---\n%s", k,
+                            before->str, after->str);
+            }
+            {
+                g_autoptr(vsLegacyReport) report = NULL;
+                g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+                g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, unresolved);
+            }
+            envClear(&env);
+        }
+        g_test_message("export %s: failed at each of %u steps", forced ? "--force" : "", k - 1);
+        g_assert_cmpuint(k, >, 10);
+    }
+}
+
 /* VM 'foo''s bulk file is the path VM 'foo.xml''s directory needs. */
 static void
 testCollisions(void)
@@ -1762,6 +2056,10 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/convert/standard", testConvertStandard);
     g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
     g_test_add_func("/legacy/export/refusals", testExportRefusals);
+    g_test_add_func("/legacy/export/refuses-slash", testExportRefusesSlash);
+    g_test_add_func("/legacy/export/long-names", testExportLongNames);
+    g_test_add_func("/legacy/export/too-large", testExportTooLarge);
+    g_test_add_func("/legacy/export/every-failure", testExportEveryFailure);
     g_test_add_func("/legacy/collisions", testCollisions);
     g_test_add_func("/legacy/notes-only", testNotesOnly);
     g_test_add_func("/legacy/size-limit", testSizeLimit);

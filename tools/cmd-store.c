@@ -254,7 +254,7 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef vsCliOptsExport[] = {
     { "domain", VS_CLI_OT_ARGV, VS_CLI_OF_REQUIRED, "VM name(s)" },
     { "force", VS_CLI_OT_BOOL, 0,
-      "write over an existing directory (entries not exported are moved aside)" },
+      "replace an existing directory (it is moved aside whole, never overwritten)" },
     { 0 }
 };
 
@@ -457,7 +457,9 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    Safe to interrupt and to run again.", vsCliOptsConvert, vsCliCmdConvert },
     { "export-legacy", "Write VMs back in libvirt's per-file layout",
       "Writes DIR/VM/SNAP.xml for every snapshot exactly as libvirt 9.0 does,\n"
-      "    so an older libvirt sees them again.  The bulk file stays.",
+      "    so an older libvirt sees them again: all files at once (one rename), or\n"
+      "    nothing.  Refuses a snapshot whose file would be over the 1 MiB libvirt\n"
+      "    reads.  The bulk file stays.",
       vsCliOptsExport, vsCliCmdExport },
     { "domrename", "Move a domain's snapshot metadata to a new name",
       "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
