@@ -86,6 +86,78 @@ vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error)
     return 0;
 }
 
+/* A name fit for a one-line message: control characters and bytes that
+ * are not UTF-8 escaped (\t, \xNN), cut after 40 characters. */
+static char *
+displayName(const char *name)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = name;
+    guint chars = 0;
+
+    while (*p && chars < 40) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char) *p++);
+        } else if (c == '\t') {
+            g_string_append(out, "\\t");
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char) *p++);
+        } else {
+            const char *next = g_utf8_next_char(p);
+            g_string_append_len(out, p, next - p);
+            p = next;
+        }
+        chars++;
+    }
+    if (*p)
+        g_string_append(out, "…");
+    return g_string_free(out, FALSE);
+}
+
+static int
+findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GError **error)
+{
+    g_autoptr(GPtrArray) names = NULL;
+
+    if (vsLegacyListDir(&names, dirfd, dirpath, error) < 0)
+        return -1;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autoptr(GError) why = NULL;
+        g_autofree char *shown = NULL;
+        struct stat st;
+
+        if (strcmp(name, ".virtsnap") == 0 || vsDomainNameCheck(name, &why) == 0 ||
+            fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        shown = displayName(name);
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_UNSUPPORTED_NAME, name, name, NULL,
+                          "%s/: %s, so virtsnap can neither convert nor manage the snapshots "
+                          "a libvirt VM of that name keeps here; the directory is left as it "
+                          "is", shown, why->message);
+    }
+    return 0;
+}
+
+int
+vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error)
+{
+    g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
+    int dirfd = -1;
+    int ret;
+
+    *out = NULL;
+    if (storeOpenDir(&dirfd, store, error) < 0)
+        return -1;
+    ret = findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error);
+    close(dirfd);
+    if (ret == 0)
+        *out = g_steal_pointer(&report);
+    return ret;
+}
+
 static char *
 formatRecord(const vsSnapshot *snap)
 {
@@ -478,6 +550,8 @@ vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int 
                         report, error) < 0)
             goto cleanup;
     }
+    if (!vm && findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error) < 0)
+        goto cleanup;
     ret = 0;
     *out = g_steal_pointer(&report);
 

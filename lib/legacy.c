@@ -217,6 +217,7 @@ vsLegacyProblemToString(vsLegacyProblem kind)
     case VS_LEGACY_PROBLEM_NO_CURRENT: return "no-current";
     case VS_LEGACY_PROBLEM_SEVERAL_CURRENT: return "several-current";
     case VS_LEGACY_PROBLEM_BULK_CORRUPT: return "bulk-corrupt";
+    case VS_LEGACY_PROBLEM_UNSUPPORTED_NAME: return "unsupported-name";
     }
     return "unknown";
 }

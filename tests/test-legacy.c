@@ -1482,6 +1482,66 @@ testNoResurrection(void)
     envClear(&env);
 }
 
+/* Issue 11 item 11: directories whose names cannot be VM names here (a
+ * leading '.', a TAB or another control character, over 238 bytes, not
+ * UTF-8) are findings of check and of vsStoreFindUnsupportedNames, never
+ * skipped silently; the store's own .virtsnap is not one. */
+static void
+testUnsupportedNames(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(vsLegacyReport) found = NULL;
+    g_autofree char *longname = g_strnfill(239, 'L');
+    g_autofree char *d = NULL;
+    const char *bad[] = { ".hidden", "tab\tname", "bell\aname", "latin1-\xe9", longname };
+    g_autofree char *want = NULL;
+
+    envInit(&env);
+    putStandard(&env, "ok");
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+        putStandard(&env, bad[i]);
+    {
+        g_autofree char *locks = envPath(&env, ".virtsnap/locks");
+        g_assert_cmpint(g_mkdir_with_parents(locks, 0700), ==, 0);
+    }
+    putFile(&env, ".plainfile", "not a directory", -1);
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    d = describeReport(report);
+    want = g_strdup_printf("not-converted:ok:-\nunsupported-name:.hidden:-\n"
+                           "unsupported-name:%s:-\nunsupported-name:bell\aname:-\n"
+                           "unsupported-name:latin1-\xe9:-\nunsupported-name:tab\tname:-\n",
+                           longname);
+    g_assert_cmpstr(d, ==, want);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, 5);
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_UNSUPPORTED_NAME), ==,
+                    ".hidden/: invalid VM name '.hidden': name can't start with '.', so "
+                    "virtsnap can neither convert nor manage the snapshots a libvirt VM of "
+                    "that name keeps here; the directory is left as it is");
+    for (guint i = 0; i < vsLegacyReportGetCount(report); i++) {
+        const char *msg = vsLegacyReportGetMessage(report, i);
+        g_assert_null(strchr(msg, '\t'));   /* one printable line each */
+        g_assert_true(g_utf8_validate(msg, -1, NULL));
+    }
+    g_assert_cmpstr(vsLegacyReportGetMessage(report, 5), ==,
+                    "tab\\tname/: invalid VM name: name can't contain control characters, so "
+                    "virtsnap can neither convert nor manage the snapshots a libvirt VM of "
+                    "that name keeps here; the directory is left as it is");
+    g_assert_true(g_str_has_prefix(vsLegacyReportGetMessage(report, 2),
+                                   "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL…/: invalid VM name"));
+    g_assert_true(g_str_has_prefix(vsLegacyReportGetMessage(report, 4), "latin1-\\xe9/: "));
+
+    g_assert_cmpint(vsStoreFindUnsupportedNames(&found, env.store, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(found), ==, 5);
+    /* Checking one VM by name does not list the others. */
+    g_clear_pointer(&report, vsLegacyReportFree);
+    g_assert_cmpint(vsStoreCheck(&report, env.store, "ok", 0, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(report), ==, 1);
+    envClear(&env);
+}
+
 /* Issue 11 item 7: links where virtsnap keeps moved-aside directories or
  * stages an export are refused, naming the link; nothing lands behind it. */
 static void
@@ -2074,6 +2134,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/progress", testProgress);
     g_test_add_func("/legacy/private-links", testPrivateLinks);
     g_test_add_func("/legacy/no-resurrection", testNoResurrection);
+    g_test_add_func("/legacy/unsupported-names", testUnsupportedNames);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {

@@ -218,14 +218,27 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
     gboolean all = vsCliOptBool(cmd, "all");
+    guint skipped = 0;
     int ret = 0;
 
     if (vsCliParseConvertOptions(cli, cmd, opts) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
         vsCliStoreTargets(cli, cmd, store, all, &vms) < 0)
         return -1;
-    if (all && vms->len == 0)
-        vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+    if (all) {
+        g_autoptr(vsLegacyReport) unsupported = NULL;
+        g_autoptr(GError) err = NULL;
+
+        /* Directories whose names cannot be VMs here are said, not skipped. */
+        if (vsStoreFindUnsupportedNames(&unsupported, store, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        vsCliPrintFindings(cli, unsupported, "resolved");
+        skipped = vsLegacyReportGetCount(unsupported);
+        if (vms->len == 0 && skipped == 0)
+            vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+    }
 
     for (guint i = 0; i < vms->len; i++) {
         const char *vm = vms->pdata[i];
@@ -244,6 +257,12 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
             continue;
         }
         vsCliPrint(cli, "%s", vsLegacyReportGetSummary(report));
+    }
+    if (skipped > 0) {
+        vsCliError(cli, "%u director%s not converted: %s name%s cannot be a VM name here",
+                   skipped, skipped == 1 ? "y" : "ies", skipped == 1 ? "its" : "their",
+                   skipped == 1 ? "" : "s");
+        ret = -1;
     }
     return ret;
 }

@@ -505,6 +505,9 @@ typedef enum {
     VS_LEGACY_PROBLEM_NO_CURRENT,      /* note: no file has <active>1 */
     VS_LEGACY_PROBLEM_SEVERAL_CURRENT, /* several files have <active>1 */
     VS_LEGACY_PROBLEM_BULK_CORRUPT,    /* the VM's bulk file does not load */
+    VS_LEGACY_PROBLEM_UNSUPPORTED_NAME, /* DIR/<name>/ whose name virtsnap cannot
+                                        * use as a VM name (leading '.', control
+                                        * characters, too long, not UTF-8) */
 } vsLegacyProblem;
 
 /* A short keyword ("unparsable", "missing-parent", ...) for output. */
@@ -538,6 +541,17 @@ const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
  * Cost: one readdir of the store directory.
  */
 int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
+
+/**
+ * vsStoreFindUnsupportedNames:
+ * @out: (out): one VS_LEGACY_PROBLEM_UNSUPPORTED_NAME finding per directory
+ *   DIR/<name>/ whose name vsDomainNameCheck refuses (DIR/.virtsnap
+ *   excepted): libvirt may keep a VM's snapshots there, which virtsnap can
+ *   neither convert nor manage, so the caller should say so rather than
+ *   skip it (vsStoreListLegacyDomains leaves them out).
+ * Errors: VS_ERROR_IO.  Cost: one readdir of the store directory.
+ */
+int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error);
 
 /**
  * vsStoreConvertDomain:
@@ -605,8 +619,9 @@ typedef enum {
  *   VMs would need)
  *
  * Reports leftover legacy directories beside bulk files, VMs not yet
- * converted, bulk files that do not load, and every legacy-directory
- * problem listed in vsLegacyProblem.  Read-only unless CHECK_REPAIR.
+ * converted, bulk files that do not load, every legacy-directory problem
+ * listed in vsLegacyProblem and (whole store) directories whose names
+ * cannot be VM names (vsStoreFindUnsupportedNames).  Read-only unless CHECK_REPAIR.
  * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_LOCKED (repair),
  * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
  * Cost: reads every file concerned once.
