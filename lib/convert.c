@@ -290,6 +290,7 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
     vsLegacyHookCtx ctx = { VS_LEGACY_HOOK_CONVERT, opts, report, FALSE, FALSE };
     g_autoptr(vsDomain) dom = NULL;
     const char *dirpath = vsStoreGetPath(store);
+    struct stat st;
     int dirfd = -1;
     int ret = -1;
     int rc;
@@ -299,6 +300,11 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
     if (vsDomainNameCheck(vm, error) < 0 || storeOpenDir(&dirfd, store, error) < 0)
         return -1;
     if (checkBulkPathFree(dirfd, dirpath, vm, error) < 0)
+        goto cleanup;
+    /* Moving DIR/<vm>/ away hides it from a libvirt that reads it. */
+    if (fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+        !(vsLegacyOptionsGetFlags(opts) & VS_LEGACY_FORCE_LIBVIRT_RUNNING) &&
+        vsStoreCheckLibvirtIdle(store, vm, error) < 0)
         goto cleanup;
 
     rc = vsStoreLoadDomainWithLegacy(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &ctx, error);

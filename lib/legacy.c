@@ -67,6 +67,12 @@ vsLegacyOptionsGetLeftover(const vsLegacyOptions *opts)
     return opts ? opts->policy : VS_LEGACY_LEFTOVER_MOVE;
 }
 
+unsigned int
+vsLegacyOptionsGetFlags(const vsLegacyOptions *opts)
+{
+    return opts ? opts->flags : 0;
+}
+
 void
 vsLegacyOptionsSetFlags(vsLegacyOptions *opts, unsigned int flags)
 {

@@ -142,6 +142,8 @@ int vsLegacyExport(int dirfd, const char *dirpath, const char *vm,
 
 /* The leftover policy of @opts (NULL: the default, MOVE). */
 vsLegacyLeftover vsLegacyOptionsGetLeftover(const vsLegacyOptions *opts);
+/* The vsLegacyResolveFlags of @opts (NULL: none). */
+unsigned int vsLegacyOptionsGetFlags(const vsLegacyOptions *opts);
 
 /* ---- reports ------------------------------------------------------------ */
 

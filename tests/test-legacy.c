@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -2109,6 +2110,226 @@ testConvertLibvirtWritten(void)
     virshClear(&v);
 }
 
+/* ------------------------------------------------------------------ */
+/* A running libvirt reads the directory: convert refuses unless forced  */
+
+/* A child that holds a write lock on @pidfile (as libvirt's qemu driver does
+ * on its driver.pid) until its end of @release is closed. */
+static pid_t
+holdPidFileLock(const char *pidfile, int *release)
+{
+    int fds[2];
+    int ready[2];
+    pid_t pid;
+    char c;
+
+    g_assert_cmpint(pipe(fds), ==, 0);
+    g_assert_cmpint(pipe(ready), ==, 0);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+        int fd = open(pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        close(fds[1]);
+        close(ready[0]);
+        if (fd < 0 || fcntl(fd, F_SETLK, &lk) < 0)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        while (read(fds[0], &c, 1) > 0)
+            ;
+        _exit(0);
+    }
+    close(fds[0]);
+    close(ready[1]);
+    g_assert_cmpint(read(ready[0], &c, 1), ==, 1);
+    close(ready[0]);
+    *release = fds[1];
+    return pid;
+}
+
+static void
+endChild(pid_t pid, int release)
+{
+    int status;
+    close(release);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+}
+
+/* The path mapping of each driver kind, with a lock held as libvirt does. */
+static void
+testLibvirtRunningLayouts(void)
+{
+    static const struct { const char *snapdir, *pidfile; } layouts[] = {
+        { "embed/lib/qemu/snapshot", "embed/run/qemu/driver.pid" },
+        { "var/lib/libvirt/qemu/snapshot", "var/run/libvirt/qemu/driver.pid" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        g_autofree char *top = vsTestTempDir();
+        g_autofree char *snapdir = g_build_filename(top, layouts[i].snapdir, NULL);
+        g_autofree char *pidfile = g_build_filename(top, layouts[i].pidfile, NULL);
+        g_autofree char *piddir = g_path_get_dirname(pidfile);
+        g_autofree char *found = NULL;
+        g_autoptr(vsStore) store = NULL;
+        g_autoptr(GError) err = NULL;
+        gint64 pid = 0;
+        pid_t holder;
+        int release;
+
+        g_assert_cmpint(g_mkdir_with_parents(snapdir, 0755), ==, 0);
+        g_assert_cmpint(g_mkdir_with_parents(piddir, 0755), ==, 0);
+        g_assert_cmpint(vsStoreOpen(&store, snapdir, 0, &err), ==, 0);
+        /* No pid file, then a stale one: nobody runs. */
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+        g_assert_true(g_file_set_contents(pidfile, "12345\n", -1, NULL));
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+        g_assert_cmpint(vsStoreCheckLibvirtIdle(store, "vm", &err), ==, 0);
+
+        holder = holdPidFileLock(pidfile, &release);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpstr(found, ==, pidfile);
+        g_assert_cmpint(pid, ==, holder);
+        g_assert_cmpint(vsStoreCheckLibvirtIdle(store, NULL, &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_LOCKED);
+        endChild(holder, release);
+        g_clear_pointer(&found, g_free);
+        g_clear_error(&err);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+    }
+}
+
+/* virsh -c qemu:///embed?root=R as a long-lived shell (its stdin a pipe we
+ * keep open), so its qemu driver runs, holding R/run/qemu/driver.pid. */
+static GPid
+virshStartShell(const Virsh *v, int *stdin_fd)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *home = g_strdup_printf("HOME=%s", v->root);
+    g_autofree char *xdg = g_strdup_printf("XDG_RUNTIME_DIR=%s/xdg", v->root);
+    const char *envp[] = { home, xdg, "LC_ALL=C.UTF-8", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                           NULL };
+    GPid pid;
+
+    if (v->as_nobody) {
+        g_ptr_array_add(argv, "setpriv");
+        g_ptr_array_add(argv, "--reuid=65534");
+        g_ptr_array_add(argv, "--regid=65534");
+        g_ptr_array_add(argv, "--clear-groups");
+    }
+    g_ptr_array_add(argv, "virsh");
+    g_ptr_array_add(argv, "-q");
+    g_ptr_array_add(argv, "-c");
+    g_ptr_array_add(argv, v->uri);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **) argv->pdata, (char **) envp,
+                                           G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDOUT_TO_DEV_NULL |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &pid, stdin_fd, NULL, NULL, &err));
+    g_assert_no_error(err);
+    return pid;
+}
+
+/* Issue 11 item 10: a real libvirt 9.0 qemu driver (embedded in a running
+ * virsh) reads R/lib/qemu/snapshot; convert refuses there, says how to undo
+ * a forced one, and converts again once that libvirt has exited. */
+static void
+testLibvirtRunningRefused(void)
+{
+    Virsh v;
+    Env env = { NULL, NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyOptions) force = vsLegacyOptionsNew();
+    g_autofree char *pidfile = NULL;
+    g_autofree char *found = NULL;
+    g_autofree char *want = NULL;
+    gint64 pid = 0;
+    GPid shell;
+    int in, status;
+
+    if (!virshInit(&v))
+        return;
+    virshChown(&v);
+    shell = virshStartShell(&v, &in);
+    pidfile = g_build_filename(v.root, "run", "qemu", "driver.pid", NULL);
+    env.dir = g_build_filename(v.root, "lib", "qemu", "snapshot", NULL);
+    /* Wait for the driver to start (it creates the directories). */
+    for (guint tries = 0; tries < 1200 && !found; tries++) {
+        g_usleep(50 * 1000);
+        if (!g_file_test(env.dir, G_FILE_TEST_IS_DIR))
+            continue;
+        if (!env.store)
+            g_assert_cmpint(vsStoreOpen(&env.store, env.dir, 0, &err), ==, 0);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, env.store, &err), ==, 0);
+    }
+    g_assert_cmpstr(found, ==, pidfile);
+    g_assert_cmpint(pid, ==, shell);
+
+    putStandard(&env, "peer1");
+    putStandard(&env, "peer2");
+    /* The CLI: convert --all refuses once, whatever the number of VMs. */
+    {
+        g_autofree char *bin = virtsnapBinary();
+        g_autofree char *out = NULL, *errout = NULL;
+        g_autofree char *line = NULL;
+        const char *argv[] = { bin, "--store", env.dir, "convert", "--all", NULL };
+        int st = 0;
+
+        if (bin) {
+            g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, 0, NULL, NULL, &out,
+                                       &errout, &st, NULL));
+            g_assert_false(g_spawn_check_wait_status(st, NULL));
+            line = g_strdup_printf("error: %s: a running libvirt (qemu driver, pid %d, %s) "
+                                   "reads its snapshots from this directory; converting would "
+                                   "hide them from it (libvirt 9.0 reads only %s/VM/*.xml); "
+                                   "stop libvirt first, or convert with --force and undo it "
+                                   "with 'virtsnap export-legacy VM'\n", env.dir, (int) shell,
+                                   pidfile, env.dir);
+            g_assert_cmpstr(errout, ==, line);
+            g_assert_cmpstr(out, ==, "\n");   /* virsh's blank line after an error */
+        }
+    }
+    g_assert_cmpint(convert(&env, "peer1", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_LOCKED);
+    want = g_strdup_printf("%s: a running libvirt (qemu driver, pid %d, %s) reads its snapshots "
+                           "from this directory; converting VM 'peer1' would hide them from it "
+                           "(libvirt 9.0 reads only %s/peer1/*.xml); stop libvirt first, or "
+                           "convert with --force and undo it with 'virtsnap export-legacy "
+                           "peer1'", env.dir, (int) shell, pidfile, env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "peer1.xml"));
+    g_assert_true(exists(&env, "peer1/b1.xml"));
+
+    /* Forced: converted; export-legacy is the way back. */
+    vsLegacyOptionsSetFlags(force, VS_LEGACY_FORCE_LIBVIRT_RUNNING);
+    g_assert_cmpint(convert(&env, "peer1", force, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_false(exists(&env, "peer1"));
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "peer1", 0, &err), ==, 0);
+    g_assert_true(exists(&env, "peer1/b1.xml"));
+
+    /* libvirt exits (its lock goes with it, the pid file stays): no refusal. */
+    close(in);
+    g_assert_cmpint(waitpid(shell, &status, 0), ==, shell);
+    g_spawn_close_pid(shell);
+    g_assert_true(g_file_test(pidfile, G_FILE_TEST_EXISTS));
+    g_clear_pointer(&found, g_free);
+    g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, env.store, &err), ==, 0);
+    g_assert_null(found);
+    g_assert_cmpint(convert(&env, "peer2", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    vsStoreFree(env.store);
+    g_free(env.dir);
+    virshClear(&v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2137,6 +2358,8 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/unsupported-names", testUnsupportedNames);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
+    g_test_add_func("/legacy/libvirt/running-layouts", testLibvirtRunningLayouts);
+    g_test_add_func("/legacy/libvirt/running-refused", testLibvirtRunningRefused);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {
         g_autofree char *path = g_strdup_printf("/legacy/broken/%s", broken_cases[i].name);
         g_test_add_data_func(path, &broken_cases[i], testBroken);

@@ -100,6 +100,9 @@ static const vsCliOptDef vsCliOptsConvert[] = {
     { "root", VS_CLI_OT_ARGV, VS_CLI_OF_NAMED,
       "make this snapshot a root: breaks a parent cycle or re-roots one orphan "
       "(repeatable)" },
+    { "force", VS_CLI_OT_BOOL, 0,
+      "convert even though a running libvirt reads the directory (it then no longer "
+      "sees the snapshots; export-legacy VM undoes it)" },
     { 0 }
 };
 
@@ -152,6 +155,8 @@ vsCliParseConvertOptions(vsCli *cli, const vsCliCmd *cmd, vsLegacyOptions *opts)
         flags |= VS_LEGACY_DROP_BAD_FILES;
     if (vsCliOptBool(cmd, "no-current"))
         flags |= VS_LEGACY_NO_CURRENT;
+    if (vsCliOptBool(cmd, "force"))
+        flags |= VS_LEGACY_FORCE_LIBVIRT_RUNNING;
     vsLegacyOptionsSetFlags(opts, flags);
     vsLegacyOptionsSetCurrent(opts, current);
     for (guint i = 0; roots && i < roots->len; i++)
@@ -225,6 +230,14 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
         vsCliStoreTargets(cli, cmd, store, all, &vms) < 0)
         return -1;
+    /* Once for --all, rather than the same refusal for every VM. */
+    if (all && vms->len > 0 && !vsCliOptBool(cmd, "force")) {
+        g_autoptr(GError) err = NULL;
+        if (vsStoreCheckLibvirtIdle(store, NULL, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+    }
     if (all) {
         g_autoptr(vsLegacyReport) unsupported = NULL;
         g_autoptr(GError) err = NULL;
@@ -472,7 +485,9 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "convert", "Convert VMs from libvirt's per-file layout",
       "Converts DIR/VM/*.xml (libvirt's layout) into the bulk file DIR/VM.xml,\n"
       "    verifies it, then moves the directory aside (or keeps or removes it).\n"
-      "    A directory with problems is refused until each has a resolution.\n"
+      "    A directory with problems is refused until each has a resolution, and\n"
+      "    a directory a running libvirt reads is refused without --force (libvirt\n"
+      "    9.0 no longer sees converted snapshots; export-legacy writes them back).\n"
       "    Safe to interrupt and to run again.", vsCliOptsConvert, vsCliCmdConvert },
     { "export-legacy", "Write VMs back in libvirt's per-file layout",
       "Writes DIR/VM/SNAP.xml for every snapshot exactly as libvirt 9.0 does,\n"

@@ -459,6 +459,10 @@ typedef enum {
     VS_LEGACY_DUPLICATES_LAST  = 1 << 3,
     /* Several snapshots marked current: make none current. */
     VS_LEGACY_NO_CURRENT       = 1 << 4,
+    /* Convert even though a running libvirt reads the store directory
+     * (vsStoreCheckLibvirtIdle): it no longer sees the VM's snapshots
+     * until vsStoreExportLegacy writes them back. */
+    VS_LEGACY_FORCE_LIBVIRT_RUNNING = 1 << 5,
 } vsLegacyResolveFlags;
 
 typedef struct _vsLegacyOptions vsLegacyOptions;
@@ -554,6 +558,36 @@ int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
 int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error);
 
 /**
+ * vsStoreFindLibvirt:
+ * @out_pidfile: (out): the pid file of a running libvirt qemu driver
+ *   (libvirtd, virtqemud or an embedded qemu:///embed one) whose snapshot
+ *   directory is this store, or NULL when none runs; g_free
+ * @out_pid: (out) (optional): that driver's process id, 0 when none
+ *
+ * Asks the kernel, without talking to any daemon: the driver holds a lock
+ * on its state directory's driver.pid while it runs, and the snapshot
+ * directory follows from the state directory's layout (embedded root R:
+ * R/lib/qemu/snapshot and R/run/qemu/driver.pid; system:
+ * /var/lib/libvirt/qemu/snapshot and /run/libvirt/qemu/driver.pid; session:
+ * ~/.config/libvirt/qemu/snapshot and $XDG_RUNTIME_DIR/libvirt/qemu/run/).
+ * A libvirt that is stopped (or socket-activated and idle) is not found.
+ * Errors: VS_ERROR_IO when a pid file exists but cannot be checked.
+ * Cost: a realpath and one open + fcntl per candidate pid file.
+ */
+int vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store,
+                       GError **error);
+
+/**
+ * vsStoreCheckLibvirtIdle:
+ * @vm: (nullable): the VM about to be converted (for the message)
+ * Fails with VS_ERROR_LOCKED, one line naming the driver, what converting
+ * would do to it and how to undo it (`virtsnap export-legacy VM`), when
+ * vsStoreFindLibvirt finds a running libvirt using this directory.
+ * vsStoreConvertDomain calls it unless VS_LEGACY_FORCE_LIBVIRT_RUNNING.
+ */
+int vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error);
+
+/**
  * vsStoreConvertDomain:
  * @out: (out) (optional): what was found and done; set also when the
  *   conversion is refused for problems, so the caller can show them all
@@ -567,10 +601,13 @@ int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **e
  * and to run again: with the bulk file already there, the directory is
  * compared with it and the policy applied if they match; if they differ,
  * nothing is touched (VS_ERROR_EXISTS).  A VM already converted with no
- * directory left succeeds and does nothing.
+ * directory left succeeds and does nothing.  While a running libvirt reads
+ * the store directory (vsStoreCheckLibvirtIdle) nothing is converted unless
+ * @opts has VS_LEGACY_FORCE_LIBVIRT_RUNNING.
  * Errors: VS_ERROR_NOT_FOUND (neither file nor directory), VS_ERROR_CORRUPT,
  * VS_ERROR_EXISTS, VS_ERROR_INVALID (options naming no snapshot; a path
- * owned by another VM), VS_ERROR_LOCKED, VS_ERROR_IO.
+ * owned by another VM), VS_ERROR_LOCKED (the VM's lock, or a running
+ * libvirt), VS_ERROR_IO.
  * Cost: one read of every file, one atomic write and one read of the bulk
  * file, one rename (MOVE) or one unlink per converted file (REMOVE).
  */
