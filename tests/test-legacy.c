@@ -2110,6 +2110,56 @@ testConvertLibvirtWritten(void)
     virshClear(&v);
 }
 
+/* Issue 11 item 10: without --store or VIRTSNAP_STORE a user's store is
+ * $XDG_DATA_HOME/virtsnap/snapshot, never libvirt's directory.  (Run as
+ * an unprivileged user when the suite runs as root, whose default is
+ * /var/lib/virtsnap/snapshot and is not touched here.) */
+static void
+testCliDefaultStore(void)
+{
+    g_autofree char *bin = virtsnapBinary();
+    g_autofree char *top = vsTestTempDir();
+    g_autofree char *home = g_strdup_printf("HOME=%s", top);
+    g_autofree char *data = g_strdup_printf("XDG_DATA_HOME=%s/data", top);
+    g_autofree char *config = g_strdup_printf("XDG_CONFIG_HOME=%s/config", top);
+    g_autofree char *want = g_build_filename(top, "data", "virtsnap", "snapshot", ".virtsnap",
+                                             "config", NULL);
+    g_autofree char *libvirts = g_build_filename(top, "config", "libvirt", NULL);
+    g_autofree char *out = NULL, *errout = NULL;
+    const char *envp[] = { home, data, config, "LC_ALL=C.UTF-8",
+                           "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    int status = 0;
+
+    if (!bin) {
+        g_test_skip("tools/virtsnap not built");
+        return;
+    }
+    if (geteuid() == 0) {
+        g_autofree char *setpriv = g_find_program_in_path("setpriv");
+        if (!setpriv) {
+            g_test_skip("running as root and setpriv is missing");
+            return;
+        }
+        g_assert_cmpint(chown(top, 65534, 65534), ==, 0);
+        g_ptr_array_add(argv, "setpriv");
+        g_ptr_array_add(argv, "--reuid=65534");
+        g_ptr_array_add(argv, "--regid=65534");
+        g_ptr_array_add(argv, "--clear-groups");
+    }
+    g_ptr_array_add(argv, bin);
+    g_ptr_array_add(argv, "store-config");
+    g_ptr_array_add(argv, "--compression");
+    g_ptr_array_add(argv, "zstd");
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, (char **) envp,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status, NULL));
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("virtsnap store-config failed: %s", errout);
+    g_assert_true(g_file_test(want, G_FILE_TEST_IS_REGULAR));
+    g_assert_false(g_file_test(libvirts, G_FILE_TEST_EXISTS));
+}
+
 /* ------------------------------------------------------------------ */
 /* A running libvirt reads the directory: convert refuses unless forced  */
 
@@ -2358,6 +2408,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/unsupported-names", testUnsupportedNames);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
+    g_test_add_func("/legacy/cli/default-store", testCliDefaultStore);
     g_test_add_func("/legacy/libvirt/running-layouts", testLibvirtRunningLayouts);
     g_test_add_func("/legacy/libvirt/running-refused", testLibvirtRunningRefused);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {

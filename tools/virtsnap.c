@@ -445,8 +445,9 @@ vsCliUsage(vsCli *cli)
                "\n"
                "  environment:\n"
                "    VIRTSNAP_STORE          store directory when --store is not given\n"
-               "                            (default: /var/lib/libvirt/qemu/snapshot for root,\n"
-               "                            else $XDG_CONFIG_HOME/libvirt/qemu/snapshot)\n"
+               "                            (default: /var/lib/virtsnap/snapshot for root, else\n"
+               "                            $XDG_DATA_HOME/virtsnap/snapshot; libvirt's own\n"
+               "                            /var/lib/libvirt/qemu/snapshot only when named)\n"
                "\n"
                "  commands (non interactive mode):\n"
                "\n");
@@ -918,12 +919,12 @@ vsCliRunStdin(vsCli *cli)
 static char *
 vsCliDefaultStore(void)
 {
-    /* root uses libvirt's own snapshotDir, so a legacy directory there
-     * can be converted in place. */
+    /* virtsnap's own directory, never libvirt's: libvirt 9.0 reads only its
+     * per-file layout, so virtsnap writes there only when told to (--store,
+     * VIRTSNAP_STORE). */
     if (geteuid() == 0)
-        return g_strdup("/var/lib/libvirt/qemu/snapshot");
-    return g_build_filename(g_get_user_config_dir(), "libvirt", "qemu",
-                            "snapshot", NULL);
+        return g_strdup("/var/lib/virtsnap/snapshot");
+    return g_build_filename(g_get_user_data_dir(), "virtsnap", "snapshot", NULL);
 }
 
 static int
