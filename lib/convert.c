@@ -141,6 +141,36 @@ findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GEr
     return 0;
 }
 
+/* Leftovers of exports interrupted (or failing to flush) after their swap
+ * hold a VM's previous legacy entries: say so rather than leave them
+ * unnoticed until that VM's next export moves them aside. */
+static int
+checkStaging(int dirfd, const char *dirpath, vsLegacyReport *report, GError **error)
+{
+    g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(GError) derr = NULL;
+    g_autofree char *path = g_strdup_printf("%s/" VS_LEGACY_STAGING_DIR, dirpath);
+    int fd, ret;
+
+    if (vsAtomicDirOpen(&fd, dirfd, dirpath, VS_LEGACY_STAGING_DIR, FALSE, &derr) < 0) {
+        if (g_error_matches(derr, VS_ERROR, VS_ERROR_NOT_FOUND))
+            return 0;
+        g_propagate_error(error, g_steal_pointer(&derr));
+        return -1;
+    }
+    ret = vsLegacyListDir(&names, fd, path, error);
+    close(fd);
+    for (guint i = 0; ret == 0 && i < names->len; i++) {
+        const char *vm = names->pdata[i];
+        g_autofree char *rel = g_strdup_printf(VS_LEGACY_STAGING_DIR "/%s", vm);
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_LEFTOVER, vm, rel, NULL,
+                          "%s/: left by an interrupted export-legacy (it may hold the previous "
+                          "entries of %s/); the next 'virtsnap export-legacy %s' moves it to "
+                          VS_LEGACY_ASIDE_DIR "/%s/", rel, vm, vm, vm);
+    }
+    return ret;
+}
+
 int
 vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error)
 {
@@ -556,7 +586,8 @@ vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int 
                         report, error) < 0)
             goto cleanup;
     }
-    if (!vm && findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error) < 0)
+    if (!vm && (findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error) < 0 ||
+                checkStaging(dirfd, vsStoreGetPath(store), report, error) < 0))
         goto cleanup;
     ret = 0;
     *out = g_steal_pointer(&report);

@@ -19,7 +19,6 @@
 #include "error.h"
 #include "snapshot.h"
 
-#define EXPORT_STAGING_DIR ".virtsnap/export"
 /* Findings that list names show this many, then a count. */
 #define EXPORT_SHOW_MAX 3
 
@@ -148,7 +147,7 @@ exportMoveStaleStaging(Export *ex, vsLegacyReport *report, GError **error)
         ret = -1;
     if (ret == 0)
         vsLegacyReportAppendSummary(report, "moved the leftover of an interrupted export "
-                                    "(%s/%s/) to %s/", EXPORT_STAGING_DIR, ex->vm, aside.rel);
+                                    "(%s/%s/) to %s/", VS_LEGACY_STAGING_DIR, ex->vm, aside.rel);
     vsLegacyAsideClear(&aside);
     return ret;
 }
@@ -156,7 +155,7 @@ exportMoveStaleStaging(Export *ex, vsLegacyReport *report, GError **error)
 static int
 exportOpenStaging(Export *ex, vsLegacyReport *report, GError **error)
 {
-    if (vsAtomicDirOpen(&ex->parentfd, ex->dirfd, ex->dirpath, EXPORT_STAGING_DIR, TRUE,
+    if (vsAtomicDirOpen(&ex->parentfd, ex->dirfd, ex->dirpath, VS_LEGACY_STAGING_DIR, TRUE,
                         error) < 0 ||
         exportMoveStaleStaging(ex, report, error) < 0)
         return -1;
@@ -348,8 +347,8 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
     Export ex = {
         .dirfd = dirfd, .dirpath = dirpath, .vm = vm, .parentfd = -1, .stagefd = -1,
         .vmpath = g_strdup_printf("%s/%s", dirpath, vm),
-        .parentpath = g_strdup_printf("%s/" EXPORT_STAGING_DIR, dirpath),
-        .stagepath = g_strdup_printf("%s/" EXPORT_STAGING_DIR "/%s", dirpath, vm),
+        .parentpath = g_strdup_printf("%s/" VS_LEGACY_STAGING_DIR, dirpath),
+        .stagepath = g_strdup_printf("%s/" VS_LEGACY_STAGING_DIR "/%s", dirpath, vm),
         .digests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
         .too_large = g_ptr_array_new_with_free_func(g_free),
     };

@@ -8,7 +8,9 @@
  * a tree back in that layout, byte for byte as libvirt 9.0 does.
  *
  * convert.c holds the public store-level functions (convert, export-legacy,
- * check); legacy.c the directory reader/writer and the report objects. */
+ * check); legacy.c the directory reader, converter and the report objects;
+ * export.c the writer (vsLegacyExport); libvirtuse.c finds a running
+ * libvirt that reads the store. */
 #pragma once
 
 #include "tree.h"
@@ -20,6 +22,9 @@
 /* Where moved-aside directories go: DIR/.virtsnap/legacy/<vm>/<N>/.
  * VM names never start with '.', so nothing here is ever a VM's path. */
 #define VS_LEGACY_ASIDE_DIR ".virtsnap/legacy"
+/* Where export-legacy writes DIR/<vm>/ before one rename puts it in place
+ * (export.c); a leftover there is noted by check. */
+#define VS_LEGACY_STAGING_DIR ".virtsnap/export"
 
 /* Called by vsStoreLoadDomain when DIR/<vm>.xml does not exist.  Sets *out
  * to NULL when there is no legacy directory DIR/<vm>/ either (or it holds
