@@ -50,13 +50,8 @@ struct _vsDomain {
 /* ---------------------------------------------------------------- */
 /* Store                                                              */
 
-/* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
- * zstd | none and load-limit = bytes.  A missing file or key means the
- * default: zstd (only a compressed file can be rewritten without formatting
- * and writing every record again, format.md "Segments"), and the format's
- * own maximum. */
-/* Opens DIR/.virtsnap/<name> (@flags: open(2) flags; O_CREAT makes the
- * file, and with @create_dir the directories) never through a link: the
+/* Opens DIR/<subdir>/<name> (@flags: open(2) flags; O_CREAT makes the
+ * file and the directories) never through a link: the
  * directories are opened one component at a time, the file with O_NOFOLLOW
  * and checked to be a regular file.  *out is -1 with no error when the file
  * or its directory is missing and nothing was to be created. */
