@@ -161,6 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(vsTree) tree = NULL, converted = NULL, reread = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *vmdir = g_build_filename(store_dir, "vm1", NULL);
+    vsLegacyHookCtx convert = { .mode = VS_LEGACY_HOOK_CONVERT };
     int dirfd, vmfd;
 
     wipeDir(store_dir);
@@ -181,7 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!tree)
         goto done;
     /* It loads: convert it (bulk file + leftover policy) and read that back. */
-    if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, NULL,
+    if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, &convert,
                              &error) < 0) {
         fuzzOracleFailed("read-only load worked but conversion failed: %s\n", error->message);
         goto done;

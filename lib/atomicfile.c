@@ -1,8 +1,12 @@
-/* atomicfile.c — replace one file durably: temp file, fsync, rename, dir fsync. */
+/* atomicfile.c — replace one file durably: temp file, fsync, rename, dir fsync;
+ * and the other durable steps on a store's files and directories (remove,
+ * move, open a directory without following links), all through one fault
+ * and crash hook. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "atomicfile.h"
 #include "error.h"
@@ -21,6 +25,7 @@ struct _vsAtomicFile {
     gsize used;
     int err;           /* first write errno, latched until commit */
     gboolean finished;
+    gboolean defer_sync;  /* the caller syncs the filesystem (vsAtomicSyncFs) */
 };
 
 static vsAtomicFaultFunc fault_fn;
@@ -104,12 +109,30 @@ vsAtomicDirSync(int dirfd)
     return e;
 }
 
+/* "<name>.vstmp-XXXXXX", @name cut (never inside a UTF-8 character) so that
+ * the whole fits in NAME_MAX. */
+static char *
+vsAtomicTempName(const char *name)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    char suffix[VS_ATOMIC_SUFFIX_LEN + 1] = { 0 };
+    gsize keep = strlen(name);
+
+    if (keep > VS_ATOMIC_TEMP_BASE_MAX) {
+        keep = VS_ATOMIC_TEMP_BASE_MAX;
+        while (keep > 0 && ((unsigned char) name[keep] & 0xC0) == 0x80)
+            keep--;
+    }
+    for (int i = 0; i < VS_ATOMIC_SUFFIX_LEN; i++)
+        suffix[i] = alnum[g_random_int_range(0, sizeof(alnum) - 1)];
+    return g_strdup_printf("%.*s" VS_ATOMIC_TEMP_MARK "%s", (int) keep, name, suffix);
+}
+
 int
 vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
                  const char *name, GError **error)
 {
-    static const char alnum[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     g_autoptr(vsAtomicFile) af = NULL;
     int e = 0;
 
@@ -123,11 +146,8 @@ vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
     af->path = g_build_filename(dirpath ? dirpath : ".", name, NULL);
     af->name = g_strdup(name);
     for (int attempt = 0; attempt < VS_ATOMIC_CREATE_TRIES; attempt++) {
-        char suffix[VS_ATOMIC_SUFFIX_LEN + 1] = { 0 };
-        for (int i = 0; i < VS_ATOMIC_SUFFIX_LEN; i++)
-            suffix[i] = alnum[g_random_int_range(0, sizeof(alnum) - 1)];
         g_free(af->tmpname);
-        af->tmpname = g_strconcat(name, VS_ATOMIC_TEMP_MARK, suffix, NULL);
+        af->tmpname = vsAtomicTempName(name);
         /* O_EXCL|O_NOFOLLOW: never open anything planted at the temp name. */
         if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_CREATE)) &&
             (af->fd = openat(dirfd, af->tmpname,
@@ -144,6 +164,18 @@ vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
     af->buf = g_malloc(VS_ATOMIC_BUF_SIZE);
     *out = g_steal_pointer(&af);
     return 0;
+}
+
+const char *
+vsAtomicFileGetTempName(const vsAtomicFile *af)
+{
+    return af->tmpname;
+}
+
+void
+vsAtomicFileDeferSync(vsAtomicFile *af)
+{
+    af->defer_sync = TRUE;
 }
 
 static void
@@ -216,8 +248,10 @@ vsAtomicFileCommit(vsAtomicFile *af, GError **error)
         goto fail;
     }
     /* fsync, not fdatasync: the new file's size and inode must be durable. */
-    if (!(e = vsAtomicEnter(VS_ATOMIC_STEP_FSYNC)) && fsync(af->fd) < 0)
+    if (!af->defer_sync && !(e = vsAtomicEnter(VS_ATOMIC_STEP_FSYNC)) && fsync(af->fd) < 0)
         e = errno;
+    else if (af->defer_sync)
+        e = 0;
     if (e) {
         vsErrErrno(error, e, "%s: cannot flush temporary file to disk", af->path);
         goto fail;
@@ -239,7 +273,7 @@ vsAtomicFileCommit(vsAtomicFile *af, GError **error)
         goto fail;
     }
     g_clear_pointer(&af->tmpname, g_free);
-    if ((e = vsAtomicDirSync(af->dirfd)))
+    if (!af->defer_sync && (e = vsAtomicDirSync(af->dirfd)))
         return vsErrErrno(error, e, "%s: replaced, but cannot flush the directory to disk",
                           af->path);
     return 0;
@@ -293,5 +327,114 @@ vsAtomicFileRemove(int dirfd, const char *dirpath, const char *name,
     if ((e = vsAtomicDirSync(dirfd)))
         return vsErrErrno(error, e, "%s: removed, but cannot flush the directory to disk",
                           path);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Directories and moves                                              */
+
+static int
+vsAtomicDirOpenOne(int *out, int parent, const char *dirpath, const char *rel,
+                   const char *comp, gboolean create, GError **error)
+{
+    struct stat st;
+    int fd;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            *out = fd;
+            return 0;
+        }
+        if (errno != ENOENT || !create)
+            break;
+        /* EEXIST: made by someone else meanwhile; open it (or refuse it). */
+        if (mkdirat(parent, comp, 0700) < 0 && errno != EEXIST)
+            return vsErrErrno(error, errno, "%s/%s: cannot create directory", dirpath, rel);
+    }
+    if (errno == ENOENT)
+        return vsErr(error, VS_ERROR_NOT_FOUND, "%s/%s: does not exist", dirpath, rel);
+    if ((errno == ELOOP || errno == ENOTDIR) &&
+        fstatat(parent, comp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return vsErr(error, VS_ERROR_INVALID, "%s/%s: is a symbolic link; virtsnap never "
+                         "follows links inside the store", dirpath, rel);
+        return vsErr(error, VS_ERROR_INVALID, "%s/%s: exists and is not a directory",
+                     dirpath, rel);
+    }
+    return vsErrErrno(error, errno, "%s/%s: cannot open directory", dirpath, rel);
+}
+
+int
+vsAtomicDirOpen(int *out_fd, int dirfd, const char *dirpath, const char *rel,
+                gboolean create, GError **error)
+{
+    g_auto(GStrv) comps = g_strsplit(rel, "/", -1);
+    g_autoptr(GString) done = g_string_new(NULL);
+    int fd = -1;
+
+    *out_fd = -1;
+    for (guint i = 0; comps[i]; i++) {
+        int next = -1;
+
+        if (!*comps[i] || strcmp(comps[i], ".") == 0 || strcmp(comps[i], "..") == 0) {
+            if (fd >= 0)
+                close(fd);
+            return vsErr(error, VS_ERROR_INVALID, "%s/%s: invalid directory name",
+                         dirpath, rel);
+        }
+        g_string_append_printf(done, "%s%s", i ? "/" : "", comps[i]);
+        if (vsAtomicDirOpenOne(&next, fd >= 0 ? fd : dirfd, dirpath, done->str, comps[i],
+                               create, error) < 0) {
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        if (fd >= 0)
+            close(fd);
+        fd = next;
+    }
+    *out_fd = fd;
+    return fd >= 0 ? 0 : vsErr(error, VS_ERROR_INVALID, "%s/: empty directory name", dirpath);
+}
+
+int
+vsAtomicSyncDir(int fd, const char *path, GError **error)
+{
+    int e = vsAtomicDirSync(fd);
+
+    if (e)
+        return vsErrErrno(error, e, "%s: cannot flush directory to disk", path);
+    return 0;
+}
+
+int
+vsAtomicSyncFs(int fd, const char *path, GError **error)
+{
+    int e = vsAtomicEnter(VS_ATOMIC_STEP_FSYNC);
+
+    if (!e && syncfs(fd) < 0)
+        e = errno;
+    if (e)
+        return vsErrErrno(error, e, "%s: cannot flush the new files to disk", path);
+    return 0;
+}
+
+int
+vsAtomicMove(int fromfd, const char *from, int tofd, const char *to, unsigned int flags,
+             const char *from_path, const char *to_path, GError **error)
+{
+    int e = vsAtomicEnter(VS_ATOMIC_STEP_RENAME);
+
+    if (!e && renameat2(fromfd, from, tofd, to, flags) < 0)
+        e = errno;
+    if (e)
+        return vsErrErrno(error, e, "%s: cannot move to %s", from_path, to_path);
+    /* The new name first: it is where the data is now. */
+    if ((e = vsAtomicDirSync(tofd)) || (e = vsAtomicDirSync(fromfd))) {
+        vsErrErrno(error, e, "%s: moved to %s, but cannot flush the directory to disk",
+                   from_path, to_path);
+        return -2;
+    }
     return 0;
 }

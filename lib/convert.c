@@ -86,6 +86,108 @@ vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error)
     return 0;
 }
 
+/* A name fit for a one-line message: control characters and bytes that
+ * are not UTF-8 escaped (\t, \xNN), cut after 40 characters. */
+static char *
+displayName(const char *name)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = name;
+    guint chars = 0;
+
+    while (*p && chars < 40) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char) *p++);
+        } else if (c == '\t') {
+            g_string_append(out, "\\t");
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            g_string_append_printf(out, "\\x%02x", (unsigned char) *p++);
+        } else {
+            const char *next = g_utf8_next_char(p);
+            g_string_append_len(out, p, next - p);
+            p = next;
+        }
+        chars++;
+    }
+    if (*p)
+        g_string_append(out, "…");
+    return g_string_free(out, FALSE);
+}
+
+static int
+findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GError **error)
+{
+    g_autoptr(GPtrArray) names = NULL;
+
+    if (vsLegacyListDir(&names, dirfd, dirpath, error) < 0)
+        return -1;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autoptr(GError) why = NULL;
+        g_autofree char *shown = NULL;
+        struct stat st;
+
+        if (strcmp(name, ".virtsnap") == 0 || vsDomainNameCheck(name, &why) == 0 ||
+            fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        shown = displayName(name);
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_UNSUPPORTED_NAME, name, name, NULL,
+                          "%s/: %s, so virtsnap can neither convert nor manage the snapshots "
+                          "a libvirt VM of that name keeps here; the directory is left as it "
+                          "is", shown, why->message);
+    }
+    return 0;
+}
+
+/* Leftovers of exports interrupted (or failing to flush) after their swap
+ * hold a VM's previous legacy entries: say so rather than leave them
+ * unnoticed until that VM's next export moves them aside. */
+static int
+checkStaging(int dirfd, const char *dirpath, vsLegacyReport *report, GError **error)
+{
+    g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(GError) derr = NULL;
+    g_autofree char *path = g_strdup_printf("%s/" VS_LEGACY_STAGING_DIR, dirpath);
+    int fd, ret;
+
+    if (vsAtomicDirOpen(&fd, dirfd, dirpath, VS_LEGACY_STAGING_DIR, FALSE, &derr) < 0) {
+        if (g_error_matches(derr, VS_ERROR, VS_ERROR_NOT_FOUND))
+            return 0;
+        g_propagate_error(error, g_steal_pointer(&derr));
+        return -1;
+    }
+    ret = vsLegacyListDir(&names, fd, path, error);
+    close(fd);
+    for (guint i = 0; ret == 0 && i < names->len; i++) {
+        const char *vm = names->pdata[i];
+        g_autofree char *rel = g_strdup_printf(VS_LEGACY_STAGING_DIR "/%s", vm);
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_LEFTOVER, vm, rel, NULL,
+                          "%s/: left by an interrupted export-legacy (it may hold the previous "
+                          "entries of %s/); the next 'virtsnap export-legacy %s' moves it to "
+                          VS_LEGACY_ASIDE_DIR "/%s/", rel, vm, vm, vm);
+    }
+    return ret;
+}
+
+int
+vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error)
+{
+    g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
+    int dirfd = -1;
+    int ret;
+
+    *out = NULL;
+    if (storeOpenDir(&dirfd, store, error) < 0)
+        return -1;
+    ret = findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error);
+    close(dirfd);
+    if (ret == 0)
+        *out = g_steal_pointer(&report);
+    return ret;
+}
+
 static char *
 formatRecord(const vsSnapshot *snap)
 {
@@ -218,6 +320,7 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
     vsLegacyHookCtx ctx = { VS_LEGACY_HOOK_CONVERT, opts, report, FALSE, FALSE };
     g_autoptr(vsDomain) dom = NULL;
     const char *dirpath = vsStoreGetPath(store);
+    struct stat st;
     int dirfd = -1;
     int ret = -1;
     int rc;
@@ -227,6 +330,11 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
     if (vsDomainNameCheck(vm, error) < 0 || storeOpenDir(&dirfd, store, error) < 0)
         return -1;
     if (checkBulkPathFree(dirfd, dirpath, vm, error) < 0)
+        goto cleanup;
+    /* Moving DIR/<vm>/ away hides it from a libvirt that reads it. */
+    if (fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+        !(vsLegacyOptionsGetFlags(opts) & VS_LEGACY_FORCE_LIBVIRT_RUNNING) &&
+        vsStoreCheckLibvirtIdle(store, vm, error) < 0)
         goto cleanup;
 
     rc = vsStoreLoadDomainWithLegacy(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &ctx, error);
@@ -478,6 +586,9 @@ vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int 
                         report, error) < 0)
             goto cleanup;
     }
+    if (!vm && (findUnsupportedNames(dirfd, vsStoreGetPath(store), report, error) < 0 ||
+                checkStaging(dirfd, vsStoreGetPath(store), report, error) < 0))
+        goto cleanup;
     ret = 0;
     *out = g_steal_pointer(&report);
 

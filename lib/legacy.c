@@ -67,6 +67,12 @@ vsLegacyOptionsGetLeftover(const vsLegacyOptions *opts)
     return opts ? opts->policy : VS_LEGACY_LEFTOVER_MOVE;
 }
 
+unsigned int
+vsLegacyOptionsGetFlags(const vsLegacyOptions *opts)
+{
+    return opts ? opts->flags : 0;
+}
+
 void
 vsLegacyOptionsSetFlags(vsLegacyOptions *opts, unsigned int flags)
 {
@@ -217,6 +223,7 @@ vsLegacyProblemToString(vsLegacyProblem kind)
     case VS_LEGACY_PROBLEM_NO_CURRENT: return "no-current";
     case VS_LEGACY_PROBLEM_SEVERAL_CURRENT: return "several-current";
     case VS_LEGACY_PROBLEM_BULK_CORRUPT: return "bulk-corrupt";
+    case VS_LEGACY_PROBLEM_UNSUPPORTED_NAME: return "unsupported-name";
     }
     return "unknown";
 }
@@ -304,9 +311,8 @@ compareStrings(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Sorted names of @fd's entries ("." and ".." left out); @fd stays open. */
-static int
-listDir(GPtrArray **out, int fd, const char *path, GError **error)
+int
+vsLegacyListDir(GPtrArray **out, int fd, const char *path, GError **error)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     int dfd = dup(fd);
@@ -345,58 +351,66 @@ syncDir(int fd, const char *path, GError **error)
     return 0;
 }
 
-/* mkdir that accepts an existing directory but never a symlink or file. */
-static int
-ensureDir(int dirfd, const char *dirpath, const char *rel, GError **error)
+void
+vsLegacyAsideClear(vsLegacyAside *aside)
 {
-    struct stat st;
-
-    if (mkdirat(dirfd, rel, 0700) == 0)
-        return 0;
-    if (errno != EEXIST)
-        return vsErrErrno(error, errno, "%s/%s: cannot create directory", dirpath, rel);
-    if (fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot stat", dirpath, rel);
-    if (!S_ISDIR(st.st_mode))
-        return vsErr(error, VS_ERROR_INVALID,
-                     "%s/%s: exists and is not a directory (virtsnap keeps its own "
-                     "files there and never follows links)", dirpath, rel);
-    return 0;
+    if (aside->containerfd >= 0)
+        close(aside->containerfd);
+    if (aside->fd >= 0)
+        close(aside->fd);
+    g_free(aside->name);
+    g_free(aside->rel);
+    g_free(aside->path);
+    *aside = (vsLegacyAside) { .containerfd = -1, .fd = -1 };
 }
 
 int
-vsLegacyAsideNew(char **out_rel, int dirfd, const char *dirpath, const char *vm,
+vsLegacyAsideNew(vsLegacyAside *out, int dirfd, const char *dirpath, const char *vm,
                  gboolean create, GError **error)
 {
     g_autofree char *container = g_strdup_printf(VS_LEGACY_ASIDE_DIR "/%s", vm);
     g_autoptr(GPtrArray) names = NULL;
-    g_autofree char *rel = NULL;
+    vsLegacyAside aside = { .containerfd = -1, .fd = -1 };
     guint64 next = 1;
-    int cfd;
 
-    if (ensureDir(dirfd, dirpath, ".virtsnap", error) < 0 ||
-        ensureDir(dirfd, dirpath, VS_LEGACY_ASIDE_DIR, error) < 0 ||
-        ensureDir(dirfd, dirpath, container, error) < 0)
+    *out = aside;
+    /* Opened a component at a time: a link at .virtsnap, .virtsnap/legacy or
+     * .virtsnap/legacy/<vm> is refused, never followed. */
+    if (vsAtomicDirOpen(&aside.containerfd, dirfd, dirpath, container, TRUE, error) < 0)
         return -1;
-    cfd = openat(dirfd, container, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (cfd < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot open", dirpath, container);
-    if (listDir(&names, cfd, container, error) < 0) {
-        close(cfd);
+    if (vsLegacyListDir(&names, aside.containerfd, container, error) < 0) {
+        vsLegacyAsideClear(&aside);
         return -1;
     }
-    close(cfd);
     for (guint i = 0; i < names->len; i++) {
         guint64 n;
         if (g_ascii_string_to_unsigned(names->pdata[i], 10, 1, G_MAXUINT32, &n, NULL) &&
             n >= next)
             next = n + 1;
     }
-    rel = g_strdup_printf("%s/%" G_GUINT64_FORMAT, container, next);
-    if (create && mkdirat(dirfd, rel, 0700) < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot create directory", dirpath, rel);
-    *out_rel = g_steal_pointer(&rel);
+    aside.name = g_strdup_printf("%" G_GUINT64_FORMAT, next);
+    aside.rel = g_strdup_printf("%s/%s", container, aside.name);
+    aside.path = g_strdup_printf("%s/%s", dirpath, aside.rel);
+    if (create &&
+        vsAtomicDirOpen(&aside.fd, aside.containerfd, aside.path, aside.name, TRUE, error) < 0) {
+        vsLegacyAsideClear(&aside);
+        return -1;
+    }
+    *out = aside;
     return 0;
+}
+
+int
+vsLegacyAsideMoveDir(int dirfd, const char *dirpath, const char *vm, vsLegacyAside *aside,
+                     GError **error)
+{
+    g_autofree char *vmpath = NULL;
+
+    if (vsLegacyAsideNew(aside, dirfd, dirpath, vm, FALSE, error) < 0)
+        return -1;
+    vmpath = g_strdup_printf("%s/%s", dirpath, vm);
+    return vsAtomicMove(dirfd, vm, aside->containerfd, aside->name, RENAME_NOREPLACE,
+                        vmpath, aside->path, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -846,7 +860,7 @@ vsLegacyScanDir(vsLegacyScan **out, int dirfd, const char *dirpath, const char *
     vfd = openat(dirfd, vm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (vfd < 0)
         return vsErrErrno(error, errno, "%s: cannot open legacy snapshot directory", vmpath);
-    if (listDir(&names, vfd, vmpath, error) < 0) {
+    if (vsLegacyListDir(&names, vfd, vmpath, error) < 0) {
         close(vfd);
         return -1;
     }
@@ -1021,12 +1035,10 @@ int
 vsLegacyApplyPolicy(int dirfd, const char *dirpath, const char *vm, vsLegacyLeftover policy,
                     const GPtrArray *converted, vsLegacyReport *report, GError **error)
 {
-    g_autofree char *aside = NULL;
-    g_autofree char *container = g_strdup_printf(VS_LEGACY_ASIDE_DIR "/%s", vm);
-    g_autofree char *asidepath = NULL;
+    vsLegacyAside aside = { .containerfd = -1, .fd = -1 };
     g_autoptr(GPtrArray) rest = NULL;
-    int cfd, afd;
     guint removed = 0;
+    int ret = -1;
 
     if (policy == VS_LEGACY_LEFTOVER_KEEP) {
         vsLegacyReportAppendSummary(report, "left %s/ in place", vm);
@@ -1034,53 +1046,56 @@ vsLegacyApplyPolicy(int dirfd, const char *dirpath, const char *vm, vsLegacyLeft
     }
     /* Both MOVE and REMOVE start with one atomic rename, so an interrupted
      * REMOVE leaves a moved-aside directory, never a half-empty DIR/<vm>/. */
-    if (vsLegacyAsideNew(&aside, dirfd, dirpath, vm, FALSE, error) < 0)
-        return -1;
-    if (renameat(dirfd, vm, dirfd, aside) < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot move to %s", dirpath, vm, aside);
-    cfd = openat(dirfd, container, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (cfd < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot open", dirpath, container);
-    if (syncDir(cfd, container, error) < 0 || syncDir(dirfd, dirpath, error) < 0) {
-        close(cfd);
-        return -1;
-    }
-    close(cfd);
+    if (vsLegacyAsideMoveDir(dirfd, dirpath, vm, &aside, error) < 0)
+        goto cleanup;
     if (policy == VS_LEGACY_LEFTOVER_MOVE) {
-        vsLegacyReportAppendSummary(report, "moved %s/ to %s/", vm, aside);
-        return 0;
+        vsLegacyReportAppendSummary(report, "moved %s/ to %s/", vm, aside.rel);
+        ret = 0;
+        goto cleanup;
     }
 
-    asidepath = g_strdup_printf("%s/%s", dirpath, aside);
-    afd = openat(dirfd, aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (afd < 0)
-        return vsErrErrno(error, errno, "%s: cannot open", asidepath);
+    if (vsAtomicDirOpen(&aside.fd, aside.containerfd, aside.path, aside.name, FALSE,
+                        error) < 0)
+        goto cleanup;
     for (guint i = 0; i < converted->len; i++) {
-        if (unlinkat(afd, converted->pdata[i], 0) < 0 && errno != ENOENT) {
-            int errsv = errno;
-            close(afd);
-            return vsErrErrno(error, errsv, "%s/%s: cannot remove", asidepath,
-                              (const char *) converted->pdata[i]);
+        if (unlinkat(aside.fd, converted->pdata[i], 0) < 0 && errno != ENOENT) {
+            vsErrErrno(error, errno, "%s/%s: cannot remove", aside.path,
+                       (const char *) converted->pdata[i]);
+            goto cleanup;
         }
         removed++;
     }
-    if (syncDir(afd, asidepath, error) < 0 || listDir(&rest, afd, asidepath, error) < 0) {
-        close(afd);
-        return -1;
-    }
-    close(afd);
+    if (syncDir(aside.fd, aside.path, error) < 0 ||
+        vsLegacyListDir(&rest, aside.fd, aside.path, error) < 0)
+        goto cleanup;
     if (rest->len > 0) {
         vsLegacyReportAppendSummary(report, "removed %u converted file%s of %s/; its %u other "
                                     "entr%s kept in %s/", removed, removed == 1 ? "" : "s",
-                                    vm, rest->len, rest->len == 1 ? "y is" : "ies are", aside);
-        return 0;
+                                    vm, rest->len, rest->len == 1 ? "y is" : "ies are",
+                                    aside.rel);
+        ret = 0;
+        goto cleanup;
     }
-    if (unlinkat(dirfd, aside, AT_REMOVEDIR) < 0)
-        return vsErrErrno(error, errno, "%s: cannot remove", asidepath);
-    unlinkat(dirfd, container, AT_REMOVEDIR);   /* only if empty; fine if not */
+    if (unlinkat(aside.containerfd, aside.name, AT_REMOVEDIR) < 0) {
+        vsErrErrno(error, errno, "%s: cannot remove", aside.path);
+        goto cleanup;
+    }
+    /* The container too, when this was its only entry (fine if not). */
+    {
+        g_autofree char *container = g_strdup_printf(VS_LEGACY_ASIDE_DIR "/%s", vm);
+        int lfd;
+        if (vsAtomicDirOpen(&lfd, dirfd, dirpath, VS_LEGACY_ASIDE_DIR, FALSE, NULL) == 0) {
+            unlinkat(lfd, vm, AT_REMOVEDIR);
+            close(lfd);
+        }
+    }
     vsLegacyReportAppendSummary(report, "removed %s/ (%u file%s)", vm, removed,
                                 removed == 1 ? "" : "s");
-    return 0;
+    ret = 0;
+
+ cleanup:
+    vsLegacyAsideClear(&aside);
+    return ret;
 }
 
 int
@@ -1132,24 +1147,43 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
 /* ------------------------------------------------------------------ */
 /* The store's hook                                                     */
 
+/* A write to a VM that only libvirt's layout holds would have to convert
+ * it, which hides its snapshots from a libvirt that still reads DIR/<vm>/:
+ * only an explicit convert does that. */
+static int
+legacyRefuseImplicit(const char *dirpath, const char *vm, GError **error)
+{
+    return vsErr(error, VS_ERROR_INVALID,
+                 "VM '%s': its snapshots are in libvirt's per-file layout (%s/%s/), which "
+                 "virtsnap does not change unless asked: 'virtsnap convert %s' moves them "
+                 "into virtsnap's file %s/%s.xml (libvirt 9.0 then no longer sees them; "
+                 "'virtsnap export-legacy %s' writes them back)",
+                 vm, dirpath, vm, vm, dirpath, vm, vm);
+}
+
 int
 vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *vm,
-                     gboolean convert, gboolean compress, vsLegacyHookCtx *ctx,
+                     gboolean write, gboolean compress, vsLegacyHookCtx *ctx,
                      GError **error)
 {
     g_autoptr(vsLegacyReport) own = NULL;
+    vsLegacyHookMode mode = ctx ? ctx->mode : VS_LEGACY_HOOK_DEFAULT;
     vsLegacyReport *report;
     g_autoptr(vsLegacyScan) scan = NULL;
     struct stat st;
+    gboolean is_dir;
 
     *out = NULL;
-    if (ctx)
+    g_assert(mode != VS_LEGACY_HOOK_CONVERT || write);
+    is_dir = fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    if (ctx) {
         ctx->ran = TRUE;
-    if (ctx && ctx->mode == VS_LEGACY_HOOK_SKIP) {
-        ctx->found_dir = fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                         S_ISDIR(st.st_mode);
-        return 0;
+        ctx->found_dir = is_dir;
     }
+    if (mode == VS_LEGACY_HOOK_SKIP)
+        return 0;
+    if (mode == VS_LEGACY_HOOK_DEFAULT && write && is_dir)
+        return legacyRefuseImplicit(dirpath, vm, error);
     report = ctx && ctx->report ? ctx->report : (own = vsLegacyReportNew());
     if (vsLegacyScanDir(&scan, dirfd, dirpath, vm, ctx ? ctx->opts : NULL, report, error) < 0)
         return -1;
@@ -1159,219 +1193,12 @@ vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath, const char *v
         ctx->found_dir = TRUE;
     if (scan->unresolved)
         return vsLegacyScanRefuse(scan, dirpath, vm, error);
-    if (convert &&
-        vsLegacyConvert(dirfd, dirpath, vm, scan, ctx ? ctx->opts : NULL, compress,
-                        report, error) < 0)
+    if (mode == VS_LEGACY_HOOK_CONVERT &&
+        vsLegacyConvert(dirfd, dirpath, vm, scan, ctx->opts, compress, report, error) < 0)
         return -1;
     if (vsTreeCount(scan->tree) > 0)
         *out = vsTreeCopy(scan->tree);
     return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Writing back                                                         */
-
-/* One export file being written: "<snap>.xml.vstmp-XXXXXX" until renamed. */
-typedef struct {
-    char *final;
-    char *temp;
-} ExportFile;
-
-static void
-exportFileFree(gpointer data)
-{
-    ExportFile *f = data;
-    g_free(f->final);
-    g_free(f->temp);
-    g_free(f);
-}
-
-static int
-exportWriteAll(int fd, const char *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= n;
-    }
-    return 0;
-}
-
-/* Writes @snap to a new temporary file in @vfd (exclusive, no symlink
- * followed, mode 0600), named so vsAtomicFileIsTemp knows it. */
-static int
-exportWriteTemp(ExportFile **out, int vfd, const char *vmpath, const vsSnapshot *snap,
-                const char *uuid, gboolean current, GError **error)
-{
-    static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    g_autofree char *xml = NULL;
-    ExportFile *f;
-    unsigned int flags = VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL;
-    int fd = -1;
-
-    if (current)
-        flags |= VS_SNAPSHOT_FORMAT_CURRENT;
-    if (vsSnapshotFormat(&xml, snap, uuid, flags, error) < 0)
-        return -1;
-    f = g_new0(ExportFile, 1);
-    f->final = g_strdup_printf("%s.xml", vsSnapshotGetName(snap));
-    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
-        char suffix[7];
-        for (int i = 0; i < 6; i++)
-            suffix[i] = alnum[g_random_int_range(0, sizeof(alnum) - 1)];
-        suffix[6] = '\0';
-        g_free(f->temp);
-        f->temp = g_strdup_printf("%s" VS_ATOMIC_TEMP_MARK "%s", f->final, suffix);
-        fd = openat(vfd, f->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        vsErrErrno(error, errno, "%s/%s: cannot create", vmpath, f->temp);
-        exportFileFree(f);
-        return -1;
-    }
-    if (exportWriteAll(fd, VS_LEGACY_HEADER, strlen(VS_LEGACY_HEADER)) < 0 ||
-        exportWriteAll(fd, xml, strlen(xml)) < 0 || close(fd) < 0) {
-        int errsv = errno;
-        unlinkat(vfd, f->temp, 0);
-        vsErrErrno(error, errsv, "%s/%s: cannot write", vmpath, f->temp);
-        exportFileFree(f);
-        return -1;
-    }
-    *out = f;
-    return 0;
-}
-
-int
-vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tree,
-               const char *uuid, gboolean force, vsLegacyReport *report, GError **error)
-{
-    g_autofree char *vmpath = g_strdup_printf("%s/%s", dirpath, vm);
-    g_autoptr(GPtrArray) all = NULL;
-    g_autoptr(GPtrArray) existing = NULL;
-    g_autoptr(GPtrArray) files = NULL;
-    guint renamed = 0;
-    g_autoptr(GHashTable) written = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    const vsSnapshot *cur = vsTreeGetCurrent(tree);
-    g_autofree char *aside = NULL;
-    gboolean created = FALSE;
-    guint moved = 0;
-    struct stat st;
-    int vfd = -1;
-    int ret = -1;
-
-    if (fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno != ENOENT)
-            return vsErrErrno(error, errno, "%s: cannot stat", vmpath);
-        /* libvirt: mkdir 0777 & umask. */
-        if (mkdirat(dirfd, vm, 0777) < 0)
-            return vsErrErrno(error, errno, "%s: cannot create directory", vmpath);
-        created = TRUE;
-    } else if (S_ISLNK(st.st_mode)) {
-        return vsErr(error, VS_ERROR_INVALID,
-                     "%s: is a symbolic link; virtsnap never writes through links in the store",
-                     vmpath);
-    } else if (!S_ISDIR(st.st_mode)) {
-        if (S_ISREG(st.st_mode) && g_str_has_suffix(vm, ".xml"))
-            return vsErr(error, VS_ERROR_INVALID,
-                         "%s: is the bulk file of VM '%.*s', where VM '%s''s legacy "
-                         "directory would have to be; libvirt's layout cannot hold both, "
-                         "rename one of the VMs", vmpath, (int) strlen(vm) - 4, vm, vm);
-        return vsErr(error, VS_ERROR_INVALID,
-                     "%s: exists and is not a directory", vmpath);
-    }
-
-    vfd = openat(dirfd, vm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (vfd < 0)
-        return vsErrErrno(error, errno, "%s: cannot open", vmpath);
-    if (listDir(&existing, vfd, vmpath, error) < 0)
-        goto cleanup;
-    if (existing->len > 0 && !force) {
-        vsErr(error, VS_ERROR_EXISTS,
-              "%s/: legacy snapshot directory already exists and is not empty "
-              "(%u entr%s); export with force to write over it (other entries are "
-              "moved aside, never deleted)", vmpath, existing->len,
-              existing->len == 1 ? "y" : "ies");
-        goto cleanup;
-    }
-
-    /* Every file is replaced atomically (temporary, then rename), but the
-     * flushes are batched: one syncfs before the renames and one directory
-     * fsync after them, instead of two fsyncs per file — for thousands of
-     * snapshots that is seconds instead of minutes.  A crash leaves the old
-     * files or the new ones, plus temporaries a forced export removes. */
-    if (vsTreeList(&all, tree, NULL, 0, error) < 0)
-        goto cleanup;
-    files = g_ptr_array_new_with_free_func(exportFileFree);
-    for (guint i = 0; i < all->len; i++) {
-        const vsSnapshot *snap = all->pdata[i];
-        ExportFile *f = NULL;
-
-        if (exportWriteTemp(&f, vfd, vmpath, snap, uuid, snap == cur, error) < 0)
-            goto cleanup;
-        g_ptr_array_add(files, f);
-        g_hash_table_add(written, g_strdup(f->final));
-    }
-    if (syncfs(vfd) < 0) {
-        vsErrErrno(error, errno, "%s: cannot flush the new files to disk", vmpath);
-        goto cleanup;
-    }
-    for (; renamed < files->len; renamed++) {
-        ExportFile *f = files->pdata[renamed];
-        if (renameat(vfd, f->temp, vfd, f->final) < 0) {
-            vsErrErrno(error, errno, "%s/%s: cannot rename to %s", vmpath, f->temp, f->final);
-            goto cleanup;
-        }
-    }
-
-    /* Anything else would change what libvirt loads: out of the way. */
-    for (guint i = 0; existing && i < existing->len; i++) {
-        const char *name = existing->pdata[i];
-
-        if (g_hash_table_contains(written, name))
-            continue;
-        if (vsAtomicFileIsTemp(name)) {
-            unlinkat(vfd, name, 0);   /* our own unfinished write */
-            continue;
-        }
-        if (!aside && vsLegacyAsideNew(&aside, dirfd, dirpath, vm, TRUE, error) < 0)
-            goto cleanup;
-        {
-            g_autofree char *to = g_strdup_printf("%s/%s", aside, name);
-            if (renameat(vfd, name, dirfd, to) < 0) {
-                vsErrErrno(error, errno, "%s/%s: cannot move to %s", vmpath, name, to);
-                goto cleanup;
-            }
-        }
-        moved++;
-    }
-    if (syncDir(vfd, vmpath, error) < 0 || (created && syncDir(dirfd, dirpath, error) < 0))
-        goto cleanup;
-
-    if (cur)
-        vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (current '%s')",
-                                    all->len, all->len == 1 ? "" : "s", vm,
-                                    vsSnapshotGetName(cur));
-    else
-        vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (no current "
-                                    "snapshot)", all->len, all->len == 1 ? "" : "s", vm);
-    if (moved)
-        vsLegacyReportAppendSummary(report, "moved %u other entr%s of %s/ to %s/", moved,
-                                    moved == 1 ? "y" : "ies", vm, aside);
-    ret = 0;
-
- cleanup:
-    /* Temporaries not renamed yet are nobody's data. */
-    for (guint i = renamed; files && i < files->len; i++)
-        unlinkat(vfd, ((ExportFile *) files->pdata[i])->temp, 0);
-    if (vfd >= 0)
-        close(vfd);
-    return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1382,22 +1209,20 @@ typedef struct {
     const char *dirpath;
     const char *vm;
     int vfd;
-    char *aside;        /* created on first use */
+    vsLegacyAside aside;    /* created on first use */
 } RepairCtx;
 
 static int
 repairMoveAside(RepairCtx *rc, const char *file, GError **error)
 {
-    g_autofree char *to = NULL;
+    g_autofree char *from = NULL, *to = NULL;
 
-    if (!rc->aside &&
+    if (rc->aside.fd < 0 &&
         vsLegacyAsideNew(&rc->aside, rc->dirfd, rc->dirpath, rc->vm, TRUE, error) < 0)
         return -1;
-    to = g_strdup_printf("%s/%s", rc->aside, file);
-    if (renameat(rc->vfd, file, rc->dirfd, to) < 0)
-        return vsErrErrno(error, errno, "%s/%s/%s: cannot move to %s",
-                          rc->dirpath, rc->vm, file, to);
-    return 0;
+    from = g_strdup_printf("%s/%s/%s", rc->dirpath, rc->vm, file);
+    to = g_strdup_printf("%s/%s", rc->aside.rel, file);
+    return vsAtomicMove(rc->vfd, file, rc->aside.fd, file, RENAME_NOREPLACE, from, to, error);
 }
 
 static char *
@@ -1423,7 +1248,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
                                                          (GDestroyNotify) g_ptr_array_unref);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autofree char *vmpath = g_strdup_printf("%s/%s", dirpath, vm);
-    RepairCtx rc = { dirfd, dirpath, vm, -1, NULL };
+    RepairCtx rc = { dirfd, dirpath, vm, -1, { .containerfd = -1, .fd = -1 } };
     int ret = -1;
 
     if (vsLegacyScanDir(&scan, dirfd, dirpath, vm, NULL, NULL, error) < 0)
@@ -1455,7 +1280,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
                               "%s: stale temporary file of an unfinished libvirt write",
                               e->rel);
             vsLegacyReportSetLastAction(report, "moved to %s/ (%s is the committed file)",
-                                        rc.aside, base);
+                                        rc.aside.rel, base);
             g_hash_table_remove(present, e->file);
         } else if (vsAtomicFileIsTemp(e->file)) {
             if (repairMoveAside(&rc, e->file, error) < 0)
@@ -1463,7 +1288,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
             vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_STALE_TEMP, vm, e->rel, NULL,
                               "%s: stale temporary file of an unfinished virtsnap write",
                               e->rel);
-            vsLegacyReportSetLastAction(report, "moved to %s/", rc.aside);
+            vsLegacyReportSetLastAction(report, "moved to %s/", rc.aside.rel);
             g_hash_table_remove(present, e->file);
         }
     }
@@ -1512,7 +1337,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
                               "%s: snapshot '%s' is defined by %u files: %s",
                               vm, name, group->len, files->str);
             vsLegacyReportSetLastAction(report, "moved %s to %s/ (identical to %s)",
-                                        e->file, rc.aside, canon_file);
+                                        e->file, rc.aside.rel, canon_file);
             g_hash_table_remove(present, e->file);
             g_ptr_array_remove_index(group, j--);
         }
@@ -1543,6 +1368,6 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
 
  cleanup:
     close(rc.vfd);
-    g_free(rc.aside);
+    vsLegacyAsideClear(&rc.aside);
     return ret;
 }

@@ -8,7 +8,9 @@
  * a tree back in that layout, byte for byte as libvirt 9.0 does.
  *
  * convert.c holds the public store-level functions (convert, export-legacy,
- * check); legacy.c the directory reader/writer and the report objects. */
+ * check); legacy.c the directory reader, converter and the report objects;
+ * export.c the writer (vsLegacyExport); libvirtuse.c finds a running
+ * libvirt that reads the store. */
 #pragma once
 
 #include "tree.h"
@@ -20,24 +22,30 @@
 /* Where moved-aside directories go: DIR/.virtsnap/legacy/<vm>/<N>/.
  * VM names never start with '.', so nothing here is ever a VM's path. */
 #define VS_LEGACY_ASIDE_DIR ".virtsnap/legacy"
+/* Where export-legacy writes DIR/<vm>/ before one rename puts it in place
+ * (export.c); a leftover there is noted by check. */
+#define VS_LEGACY_STAGING_DIR ".virtsnap/export"
 
 /* Called by vsStoreLoadDomain when DIR/<vm>.xml does not exist.  Sets *out
  * to NULL when there is no legacy directory DIR/<vm>/ either (or it holds
- * no snapshot).  With @convert (a write load, the VM's lock held) the
- * directory is converted to the bulk file first (default leftover policy);
- * a directory with problems is refused with an error that lists them and
- * says how to resolve them.  Without @convert the directory is read as it
- * is (read-only view), refused the same way when it has problems.
- * When @convert is set and *out is non-NULL, the bulk file was written.
+ * no snapshot).  What happens to a directory depends on @ctx's mode:
+ *  - DEFAULT (@ctx NULL): a read-only load (@write FALSE) reads it as it is,
+ *    refused with an error listing its problems if it has any; a write load
+ *    is refused (VS_ERROR_INVALID, naming 'virtsnap convert VM'): nothing
+ *    converts a directory libvirt may still use unless asked to.
+ *  - CONVERT (@write, the VM's lock held): converts it to the bulk file with
+ *    @ctx's options; then *out non-NULL means the bulk file was written.
+ *  - SKIP: does nothing (*out NULL), only records whether it exists.
  * @ctx (nullable) steers one call (options, report): convert.c passes it
- * through vsStoreLoadDomainWithLegacy; NULL is the store's default. */
+ * through vsStoreLoadDomainWithLegacy. */
 typedef struct _vsLegacyHookCtx vsLegacyHookCtx;
 int vsLegacyLoadForStore(vsTree **out, int dirfd, const char *dirpath,
-                         const char *vm, gboolean convert, gboolean compress,
+                         const char *vm, gboolean write, gboolean compress,
                          vsLegacyHookCtx *ctx, GError **error);
 
 typedef enum {
-    VS_LEGACY_HOOK_CONVERT = 0, /* default behaviour (with the given options) */
+    VS_LEGACY_HOOK_DEFAULT = 0, /* read-only view; refuse a write load */
+    VS_LEGACY_HOOK_CONVERT,     /* convert (vsStoreConvertDomain) */
     VS_LEGACY_HOOK_SKIP,        /* do nothing: *out = NULL (check, export) */
 } vsLegacyHookMode;
 
@@ -97,11 +105,29 @@ int vsLegacyApplyPolicy(int dirfd, const char *dirpath, const char *vm,
                         vsLegacyLeftover policy, const GPtrArray *converted,
                         vsLegacyReport *report, GError **error);
 
-/* Creates DIR/.virtsnap/legacy/<vm>/<N>/ for the next N and returns its
- * store-relative path; with @create FALSE only picks the name (for a
- * rename onto it). */
-int vsLegacyAsideNew(char **out_rel, int dirfd, const char *dirpath,
+/* A moved-aside directory DIR/.virtsnap/legacy/<vm>/<N>/. */
+typedef struct {
+    int containerfd;   /* DIR/.virtsnap/legacy/<vm>/, opened without following links */
+    int fd;            /* N itself once created, else -1 */
+    char *name;        /* "N" */
+    char *rel;         /* ".virtsnap/legacy/<vm>/N" (reports) */
+    char *path;        /* DIRPATH/rel (messages) */
+} vsLegacyAside;
+
+/* Picks the next N (creating the directories above it, never through a
+ * link) and, with @create, makes and opens N for moving entries into it.
+ * Clear with vsLegacyAsideClear, also after a failure. */
+int vsLegacyAsideNew(vsLegacyAside *out, int dirfd, const char *dirpath,
                      const char *vm, gboolean create, GError **error);
+void vsLegacyAsideClear(vsLegacyAside *aside);
+/* Moves the whole directory DIR/<vm>/ to the next N, durably (one rename,
+ * both directories flushed). */
+int vsLegacyAsideMoveDir(int dirfd, const char *dirpath, const char *vm,
+                         vsLegacyAside *aside, GError **error);
+
+/* Sorted names of @fd's entries ("." and ".." left out); @fd stays open.
+ * @path names the directory in messages. */
+int vsLegacyListDir(GPtrArray **out, int fd, const char *path, GError **error);
 
 /* Repairs DIR/<vm>/ where no guess is needed (see VS_STORE_CHECK_REPAIR):
  * adds one finding with its action per fix.  Lock held by the caller. */
@@ -121,6 +147,8 @@ int vsLegacyExport(int dirfd, const char *dirpath, const char *vm,
 
 /* The leftover policy of @opts (NULL: the default, MOVE). */
 vsLegacyLeftover vsLegacyOptionsGetLeftover(const vsLegacyOptions *opts);
+/* The vsLegacyResolveFlags of @opts (NULL: none). */
+unsigned int vsLegacyOptionsGetFlags(const vsLegacyOptions *opts);
 
 /* ---- reports ------------------------------------------------------------ */
 

@@ -49,10 +49,51 @@ struct _vsDomain {
      * replaces it in the tree (virtsnap.h, "Borrowed records").  Only what
      * was handed out is kept: one entry per distinct record. */
     GHashTable *lent;
+    char *moved_aside; /* where the last commit moved DIR/<vm>/, or NULL */
 };
 
 /* ---------------------------------------------------------------- */
 /* Store                                                              */
+
+/* Opens DIR/<subdir>/<name> (@flags: open(2) flags; O_CREAT makes the
+ * file and the directories) never through a link: the
+ * directories are opened one component at a time, the file with O_NOFOLLOW
+ * and checked to be a regular file.  *out is -1 with no error when the file
+ * or its directory is missing and nothing was to be created. */
+static int
+storeOpenPrivate(int *out, vsStore *store, const char *subdir, const char *name, int flags,
+                 GError **error)
+{
+    g_autoptr(GError) derr = NULL;
+    g_autofree char *rel = g_strdup_printf("%s/%s", subdir, name);
+    gboolean create = (flags & O_CREAT) != 0;
+    struct stat st;
+    int dfd, fd, errsv;
+
+    *out = -1;
+    if (vsAtomicDirOpen(&dfd, store->dirfd, store->path, subdir, create, &derr) < 0) {
+        if (!create && g_error_matches(derr, VS_ERROR, VS_ERROR_NOT_FOUND))
+            return 0;
+        g_propagate_error(error, g_steal_pointer(&derr));
+        return -1;
+    }
+    fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    errsv = errno;
+    close(dfd);
+    if (fd < 0 && errsv == ENOENT && !create)
+        return 0;
+    if (fd < 0 && errsv == ELOOP)
+        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is a symbolic link; virtsnap never "
+                     "follows links inside the store", store->path, rel);
+    if (fd < 0)
+        return vsErrErrno(error, errsv, "%s/%s: cannot open", store->path, rel);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is not a regular file", store->path, rel);
+    }
+    *out = fd;
+    return 0;
+}
 
 /* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
  * zstd | none and load-limit = bytes.  A missing file or key means the
@@ -69,13 +110,12 @@ storeLoadConfig(vsStore *store, GError **error)
     g_autofree char *compression = NULL;
     g_autofree char *limit = NULL;
     gsize len = 0;
-    int fd = openat(store->dirfd, STORE_CONFIG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd;
 
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;
-        return vsErrErrno(error, errno, "%s: cannot open", path);
-    }
+    if (storeOpenPrivate(&fd, store, STORE_PRIVATE_DIR, "config", O_RDONLY, error) < 0)
+        return -1;
+    if (fd < 0)
+        return 0;
     data = g_malloc(STORE_CONFIG_MAX + 1);
     for (;;) {
         ssize_t n = read(fd, data + len, STORE_CONFIG_MAX + 1 - len);
@@ -168,8 +208,6 @@ vsStoreGetCompression(const vsStore *store)
     return store->compress;
 }
 
-static int storeMkdirPrivate(vsStore *store, const char *rel, GError **error);
-
 guint64
 vsStoreGetLoadLimit(const vsStore *store)
 {
@@ -217,11 +255,8 @@ storeSaveConfig(vsStore *store, gboolean compress, guint64 load_limit, GError **
     g_string_append_printf(text, "compression=%s\n", compress ? "zstd" : "none");
     if (load_limit != VS_STORE_LOAD_LIMIT_DEFAULT)
         g_string_append_printf(text, "load-limit=%" G_GUINT64_FORMAT "\n", load_limit);
-    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0)
+    if (vsAtomicDirOpen(&fd, store->dirfd, store->path, STORE_PRIVATE_DIR, TRUE, error) < 0)
         return -1;
-    fd = openat(store->dirfd, STORE_PRIVATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return vsErrErrno(error, errno, "%s: cannot open", dirpath);
     ret = vsAtomicFileOpen(&af, fd, dirpath, "config", error);
     if (ret == 0) {
         vsAtomicFileWrite(af, text->str, text->len);
@@ -358,28 +393,17 @@ vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error)
 /* ---------------------------------------------------------------- */
 /* Locks                                                              */
 
-static int
-storeMkdirPrivate(vsStore *store, const char *rel, GError **error)
-{
-    if (mkdirat(store->dirfd, rel, 0700) < 0 && errno != EEXIST)
-        return vsErrErrno(error, errno, "%s/%s: cannot create", store->path, rel);
-    return 0;
-}
-
 /* flock() on DIR/.virtsnap/locks/<vm>.lock: released by the kernel when the
  * process dies, so a killed writer never wedges the store. */
 static int
 storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GError **error)
 {
-    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s.lock", vm);
+    g_autofree char *name = g_strdup_printf("%s.lock", vm);
+    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s", name);
     int fd;
 
-    if (storeMkdirPrivate(store, STORE_PRIVATE_DIR, error) < 0 ||
-        storeMkdirPrivate(store, STORE_LOCK_DIR, error) < 0)
+    if (storeOpenPrivate(&fd, store, STORE_LOCK_DIR, name, O_RDWR | O_CREAT, error) < 0)
         return -1;
-    fd = openat(store->dirfd, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return vsErrErrno(error, errno, "%s/%s: cannot open lock file", store->path, rel);
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
         int errsv = errno;
         if (errsv == EINTR)
@@ -459,7 +483,8 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
             return -1;
         }
         /* LEGACY-HOOK: no bulk file; a libvirt per-file directory DIR/<vm>/
-         * is converted here (write loads) or read as it is (read-only). */
+         * is read as it is (read-only), refused (writes: never converted
+         * implicitly) or converted (vsStoreConvertDomain's context). */
         if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
                                  dom->lockfd >= 0, store->compress, legacy, error) < 0)
             return -1;
@@ -488,6 +513,7 @@ vsDomainFree(vsDomain *dom)
     g_free(dom->name);
     g_free(dom->file);
     g_free(dom->uuid);
+    g_free(dom->moved_aside);
     g_free(dom);
 }
 
@@ -590,16 +616,47 @@ domainRequireWrite(const vsDomain *dom, GError **error)
     return 0;
 }
 
+/* Before VM @vm's bulk file is removed or renamed: a legacy directory
+ * DIR/<vm>/ (an export, or a conversion that kept it) would become the VM's
+ * snapshots again, bringing deleted ones back.  It is moved aside first, so
+ * a crash in between leaves the bulk file as the truth.  *out_aside is its
+ * new path (NULL when there was none). */
+static int
+storeMoveLegacyAside(char **out_aside, vsStore *store, const char *vm, GError **error)
+{
+    vsLegacyAside aside = { .containerfd = -1, .fd = -1 };
+    struct stat st;
+    int ret;
+
+    *out_aside = NULL;
+    if (fstatat(store->dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    ret = vsLegacyAsideMoveDir(store->dirfd, store->path, vm, &aside, error);
+    if (ret == 0 || ret == -2)   /* -2: moved, not flushed: say where it is anyway */
+        *out_aside = g_strdup(aside.path);
+    vsLegacyAsideClear(&aside);
+    return ret < 0 ? -1 : 0;
+}
+
+const char *
+vsDomainGetMovedAside(const vsDomain *dom)
+{
+    return dom->moved_aside;
+}
+
 /* Writes @tree as the VM's new state (one replace, or one unlink when it
- * is empty) and adopts it; on failure @tree is freed and nothing changes. */
+ * is empty) and adopts it; on failure @tree is freed and nothing changes
+ * (except a legacy directory moved aside before an unlink). */
 static int
 domainCommit(vsDomain *dom, vsTree *tree, GError **error)
 {
     g_autoptr(vsTree) next = tree;
     vsStore *store = dom->store;
 
+    g_clear_pointer(&dom->moved_aside, g_free);
     if (vsTreeCount(next) == 0) {
-        if (vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
+        if (storeMoveLegacyAside(&dom->moved_aside, store, dom->name, error) < 0 ||
+            vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
             return -1;
     } else {
         g_autoptr(vsAtomicFile) af = NULL;
@@ -895,14 +952,19 @@ vsDomainDeleteAll(vsDomain *dom, GError **error)
 /* Rename                                                             */
 
 int
-vsStoreRenameDomain(vsStore *store, const char *from, const char *to, GError **error)
+vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, const char *to,
+                    GError **error)
 {
     g_autofree char *from_file = g_strdup_printf("%s.xml", from);
     g_autofree char *to_file = g_strdup_printf("%s.xml", to);
+    g_autofree char *from_path = g_strdup_printf("%s/%s.xml", store->path, from);
+    g_autofree char *moved = NULL;
     int fd1 = -1, fd2 = -1;
     struct stat st;
     int ret = -1;
 
+    if (out_moved_aside)
+        *out_moved_aside = NULL;
     if (vsDomainNameCheck(from, error) < 0 || vsDomainNameCheck(to, error) < 0)
         return -1;
     if (strcmp(from, to) == 0)
@@ -926,18 +988,18 @@ vsStoreRenameDomain(vsStore *store, const char *from, const char *to, GError **e
               store->path, to, to);
         goto cleanup;
     }
-    if (renameat(store->dirfd, from_file, store->dirfd, to_file) < 0) {
-        vsErrErrno(error, errno, "%s/%s: cannot rename to %s", store->path, from_file, to_file);
+    /* DIR/<from>/ would become VM <from>'s snapshots again. */
+    if (storeMoveLegacyAside(&moved, store, from, error) < 0)
         goto cleanup;
-    }
-    if (fsync(store->dirfd) < 0) {
-        vsErrErrno(error, errno, "%s: cannot flush directory", store->path);
+    if (vsAtomicMove(store->dirfd, from_file, store->dirfd, to_file, RENAME_NOREPLACE,
+                     from_path, to_file, error) < 0)
         goto cleanup;
-    }
     store->commits++;
     ret = 0;
 
  cleanup:
+    if (out_moved_aside)
+        *out_moved_aside = g_steal_pointer(&moved);
     if (fd1 >= 0)
         close(fd1);
     if (fd2 >= 0)

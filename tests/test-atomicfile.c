@@ -465,6 +465,178 @@ testRemove(void)
     testDirClose(&d);
 }
 
+/* Names up to NAME_MAX get a temporary name that fits too (a libvirt
+ * snapshot file of a 247-byte snapshot name is 251 bytes). */
+static void
+testLongNames(void)
+{
+    static const char *const heads[] = { "", "\xc3\xa9", "\xe2\x82\xac", "ab" };
+    TestDir d;
+
+    testDirOpen(&d);
+    for (guint h = 0; h < G_N_ELEMENTS(heads); h++) {
+        for (gsize len = 238; len <= 255; len++) {
+            g_autoptr(GString) name = g_string_new(heads[h]);
+            g_autoptr(GError) error = NULL;
+            g_autoptr(vsAtomicFile) af = NULL;
+            g_autofree char *got = NULL;
+            const char *temp;
+
+            /* Multi-byte characters all along: every cut lands near one. */
+            while (name->len < len)
+                g_string_append(name, name->len % 3 ? "\xc3\xa9" : "x");
+            g_string_truncate(name, len);
+            if (!g_utf8_validate(name->str, -1, NULL))
+                continue;
+            g_assert_cmpint(vsAtomicFileOpen(&af, d.fd, d.path, name->str, &error), ==, 0);
+            g_assert_no_error(error);
+            temp = vsAtomicFileGetTempName(af);
+            g_assert_cmpuint(strlen(temp), <=, 255);
+            g_assert_true(vsAtomicFileIsTemp(temp));
+            g_assert_true(g_utf8_validate(temp, -1, NULL));
+            /* Whole when it fits, else the longest prefix that does. */
+            if (len <= VS_ATOMIC_TEMP_BASE_MAX)
+                g_assert_true(g_str_has_prefix(temp, name->str));
+            else
+                g_assert_cmpuint(strlen(temp), >=, 255 - 2);
+            g_assert_cmpuint(countTemps(&d), ==, 1);
+            vsAtomicFileWrite(af, "x", 1);
+            g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+            g_assert_no_error(error);
+            got = getFile(&d, name->str);
+            g_assert_cmpstr(got, ==, "x");
+            g_assert_cmpuint(countTemps(&d), ==, 0);
+            g_assert_cmpint(unlinkat(d.fd, name->str, 0), ==, 0);
+        }
+    }
+    testDirClose(&d);
+}
+
+/* Deferred sync: no fsync, no directory fsync, until the caller's syncfs. */
+static void
+testDeferSync(void)
+{
+    TestDir d;
+    Fault f = { VS_ATOMIC_STEP_FSYNC, EIO, 0, 0 };
+    Fault g = { VS_ATOMIC_STEP_DIRSYNC, EIO, 0, 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autofree char *got = NULL;
+
+    testDirOpen(&d);
+    g_assert_cmpint(vsAtomicFileOpen(&af, d.fd, d.path, "a.xml", &error), ==, 0);
+    vsAtomicFileDeferSync(af);
+    vsAtomicFileWrite(af, "a", 1);
+    vsAtomicFileSetFaultHook(faultHook, &f);
+    g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+    g_assert_cmpuint(f.calls, ==, 0);
+    vsAtomicFileSetFaultHook(faultHook, &g);
+    g_assert_cmpuint(g.calls, ==, 0);
+    vsAtomicFileSetFaultHook(faultHook, &f);
+    g_assert_cmpint(vsAtomicSyncFs(d.fd, d.path, &error), ==, -1);
+    vsAtomicFileSetFaultHook(NULL, NULL);
+    g_assert_cmpuint(f.calls, ==, 1);
+    g_assert_error(error, VS_ERROR, VS_ERROR_IO);
+    g_clear_error(&error);
+    g_assert_cmpint(vsAtomicSyncFs(d.fd, d.path, &error), ==, 0);
+    got = getFile(&d, "a.xml");
+    g_assert_cmpstr(got, ==, "a");
+    testDirClose(&d);
+}
+
+/* ---- directories and moves: never through a link ---- */
+
+static void
+testDirOpenNoFollow(void)
+{
+    TestDir d;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *elsewhere = vsTestTempDir();
+    g_autofree char *want = NULL;
+    int fd = -1;
+
+    testDirOpen(&d);
+    /* Created on the way, mode 0700. */
+    g_assert_cmpint(vsAtomicDirOpen(&fd, d.fd, d.path, "p/q/r", TRUE, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    {
+        struct stat st;
+        g_assert_cmpint(fstatat(d.fd, "p/q/r", &st, AT_SYMLINK_NOFOLLOW), ==, 0);
+        g_assert_cmpint(st.st_mode & 07777, ==, 0700);
+    }
+    /* Missing without create. */
+    g_assert_cmpint(vsAtomicDirOpen(&fd, d.fd, d.path, "p/none", FALSE, &error), ==, -1);
+    g_assert_error(error, VS_ERROR, VS_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    /* A link at any level is refused, and nothing is made behind it. */
+    for (guint level = 0; level < 3; level++) {
+        static const char *const links[] = { "L", "p/L", "p/q/L" };
+        static const char *const rels[] = { "L/x", "p/L/x", "p/q/L/x" };
+        g_autofree char *lpath = g_build_filename(d.path, links[level], NULL);
+        g_autofree char *target = g_build_filename(elsewhere, "x", NULL);
+
+        g_assert_cmpint(symlink(elsewhere, lpath), ==, 0);
+        g_assert_cmpint(vsAtomicDirOpen(&fd, d.fd, d.path, rels[level], TRUE, &error), ==, -1);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_free(want);
+        want = g_strdup_printf("%s/%s: is a symbolic link; virtsnap never follows links "
+                               "inside the store", d.path, links[level]);
+        g_assert_cmpstr(error->message, ==, want);
+        g_clear_error(&error);
+        g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+    }
+    /* A file is not a directory. */
+    putFile(&d, "p/file", "x");
+    g_assert_cmpint(vsAtomicDirOpen(&fd, d.fd, d.path, "p/file/x", TRUE, &error), ==, -1);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_free(want);
+    want = g_strdup_printf("%s/p/file: exists and is not a directory", d.path);
+    g_assert_cmpstr(error->message, ==, want);
+    g_clear_error(&error);
+    g_assert_cmpint(vsAtomicDirOpen(&fd, d.fd, d.path, "p/../p", TRUE, &error), ==, -1);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    testDirClose(&d);
+}
+
+static void
+testMove(void)
+{
+    TestDir d;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *want = NULL;
+    Fault f = { VS_ATOMIC_STEP_RENAME, ENOSPC, 0, 0 };
+    Fault g = { VS_ATOMIC_STEP_DIRSYNC, EIO, 0, 0 };
+
+    testDirOpen(&d);
+    putFile(&d, "a", "A");
+    putFile(&d, "b", "B");
+    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "b", RENAME_NOREPLACE, "A", "B", &error),
+                    ==, -1);
+    g_assert_error(error, VS_ERROR, VS_ERROR_IO);
+    g_assert_cmpstr(error->message, ==, "A: cannot move to B: File exists");
+    g_clear_error(&error);
+    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "b", RENAME_EXCHANGE, "A", "B", &error),
+                    ==, 0);
+    {
+        g_autofree char *a = getFile(&d, "a");
+        g_assert_cmpstr(a, ==, "B");
+    }
+    vsAtomicFileSetFaultHook(faultHook, &f);
+    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "c", 0, "A", "C", &error), ==, -1);
+    g_assert_cmpstr(error->message, ==, "A: cannot move to C: No space left on device");
+    g_clear_error(&error);
+    g_assert_cmpint(faccessat(d.fd, "a", F_OK, AT_SYMLINK_NOFOLLOW), ==, 0);
+    vsAtomicFileSetFaultHook(faultHook, &g);
+    g_assert_cmpint(vsAtomicMove(d.fd, "a", d.fd, "c", 0, "A", "C", &error), ==, -2);
+    vsAtomicFileSetFaultHook(NULL, NULL);
+    g_assert_cmpstr(error->message, ==, "A: moved to C, but cannot flush the directory to "
+                    "disk: Input/output error");
+    g_assert_cmpint(faccessat(d.fd, "c", F_OK, AT_SYMLINK_NOFOLLOW), ==, 0);
+    testDirClose(&d);
+}
+
 /* ---- crashes (VIRTSNAP_CRASH_AT): a child dies with _exit(99) ---- */
 
 /* Child: two commits of vm.xml ("new1", "new2"), then removes "other". */
@@ -563,6 +735,10 @@ main(int argc, char **argv)
     g_test_add_func("/atomicfile/large", testLarge);
     g_test_add_func("/atomicfile/is-temp", testIsTemp);
     g_test_add_func("/atomicfile/remove", testRemove);
+    g_test_add_func("/atomicfile/long-names", testLongNames);
+    g_test_add_func("/atomicfile/defer-sync", testDeferSync);
+    g_test_add_func("/atomicfile/dir-open-no-follow", testDirOpenNoFollow);
+    g_test_add_func("/atomicfile/move", testMove);
     for (gsize i = 0; i < G_N_ELEMENTS(crash_cases); i++) {
         g_autofree char *path = g_strdup_printf("/atomicfile/crash/%s", crash_cases[i].env);
         g_test_add_data_func(path, &crash_cases[i], testCrash);

@@ -271,7 +271,7 @@ testRenameIsOneCommit(Budget *b, gconstpointer data)
         redefine(b, dom, "x", NULL, 100, NULL, 0);
     }
     before = vsStoreGetCommitCount(b->store);
-    g_assert_cmpint(vsStoreRenameDomain(b->store, "vm1", "vm2", &error), ==, 0);
+    g_assert_cmpint(vsStoreRenameDomain(NULL, b->store, "vm1", "vm2", &error), ==, 0);
     g_assert_no_error(error);
     g_assert_cmpuint(vsStoreGetCommitCount(b->store) - before, ==, 1);
     g_assert_false(g_file_test(b->file, G_FILE_TEST_EXISTS));

@@ -149,6 +149,23 @@ op_convert(vsStore *store, GError **error)
     return vsStoreConvertDomain(NULL, store, VM, NULL, error);
 }
 
+/* Removing or renaming the bulk file of a VM that was exported moves the
+ * exported directory aside first (issue 11 item 9). */
+static int
+op_rename(vsStore *store, GError **error)
+{
+    return vsStoreRenameDomain(NULL, store, VM, VM "2", error);
+}
+
+static void
+buildExportedBase(vsStore *store)
+{
+    g_autoptr(GError) error = NULL;
+    buildBase(store);
+    if (vsStoreExportLegacy(NULL, store, VM, 0, &error) < 0)
+        g_error("export: %s", error->message);
+}
+
 /* The base for op_convert: the same tree, as libvirt's directory only. */
 static void
 buildLegacyBase(vsStore *store, const char *dir)
@@ -161,30 +178,44 @@ buildLegacyBase(vsStore *store, const char *dir)
     g_assert_cmpint(g_unlink(bulk), ==, 0);
 }
 
+typedef enum { BASE_BULK, BASE_LEGACY, BASE_EXPORTED } BaseKind;
+
 static const struct {
     const char *name;
     OpFunc fn;
-    gboolean legacy_base;
+    BaseKind base;
 } ops[] = {
-    { "create", op_create, FALSE },
-    { "redefine-existing", op_redefine_existing, FALSE },
-    { "redefine-new-current", op_redefine_new_current, FALSE },
-    { "set-current", op_set_current, FALSE },
-    { "delete-single", op_delete_single, FALSE },
-    { "delete-children", op_delete_children, FALSE },
-    { "delete-children-only", op_delete_children_only, FALSE },
-    { "delete-all", op_delete_all, FALSE },
-    { "convert", op_convert, TRUE },
+    { "create", op_create, BASE_BULK },
+    { "redefine-existing", op_redefine_existing, BASE_BULK },
+    { "redefine-new-current", op_redefine_new_current, BASE_BULK },
+    { "set-current", op_set_current, BASE_BULK },
+    { "delete-single", op_delete_single, BASE_BULK },
+    { "delete-children", op_delete_children, BASE_BULK },
+    { "delete-children-only", op_delete_children_only, BASE_BULK },
+    { "delete-all", op_delete_all, BASE_BULK },
+    { "convert", op_convert, BASE_LEGACY },
+    { "delete-all-exported", op_delete_all, BASE_EXPORTED },
+    { "rename-exported", op_rename, BASE_EXPORTED },
 };
 
 static void
-setUpBase(const char *dir, gboolean legacy)
+setUpBase(const char *dir, BaseKind base)
 {
     g_autoptr(vsStore) store = openStore(dir);
-    if (legacy)
+    if (base == BASE_LEGACY)
         buildLegacyBase(store, dir);
+    else if (base == BASE_EXPORTED)
+        buildExportedBase(store);
     else
         buildBase(store);
+}
+
+/* Whether the VM's legacy directory DIR/<VM>/ is there. */
+static gboolean
+legacyDirPresent(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, VM, NULL);
+    return g_file_test(path, G_FILE_TEST_IS_DIR);
 }
 
 /* The file's exact bytes (base64: compressed files are binary), to compare. */
@@ -265,7 +296,7 @@ test_every_step(void)
         g_autofree char *after_tree = NULL;
 
         /* Reference: the file before and after the operation. */
-        setUpBase(refdir, ops[o].legacy_base);
+        setUpBase(refdir, ops[o].base);
         before = readBulk(refdir);
         {
             g_autoptr(vsStore) store = openStore(refdir);
@@ -283,7 +314,7 @@ test_every_step(void)
                 g_autofree char *dir = vsTestTempDir();
                 g_autofree char *now = NULL;
                 CrashPlan plan = { steps[s], nth, 0 };
-                setUpBase(dir, ops[o].legacy_base);
+                setUpBase(dir, ops[o].base);
                 if (!runCrashingChild(dir, ops[o].fn, plan))
                     break;   /* this step occurs fewer than nth times */
                 points++;
@@ -291,14 +322,24 @@ test_every_step(void)
                 if (g_strcmp0(now, before) != 0 && g_strcmp0(now, after) != 0)
                     g_error("%s: crash before %s #%u left a file that is neither the old "
                             "nor the new state", ops[o].name, step_names[steps[s]], nth);
+                /* The exported directory never outlives the file it copies:
+                 * else it would be the VM's snapshots again. */
+                if (ops[o].base == BASE_EXPORTED && !now && legacyDirPresent(dir))
+                    g_error("%s: crash before %s #%u left %s/ without %s.xml", ops[o].name,
+                            step_names[steps[s]], nth, VM, VM);
                 /* The next writer loads it (cleaning the dead writer's temp file). */
                 {
                     g_autoptr(vsStore) store = openStore(dir);
-                    g_autoptr(vsDomain) dom = loadWrite(store);
+                    g_autoptr(vsDomain) dom = NULL;
                     g_autofree char *mem = NULL;
+                    g_autoptr(GError) error = NULL;
+                    /* A half-done upgrade finishes when convert runs again
+                     * (a write load never converts on its own). */
+                    if (ops[o].base == BASE_LEGACY && op_convert(store, &error) < 0)
+                        g_error("convert again: %s", error->message);
+                    dom = loadWrite(store);
                     vsDomainFormat(&mem, dom, NULL);
-                    /* A half-done upgrade finishes on the next write load. */
-                    if (ops[o].legacy_base)
+                    if (ops[o].base == BASE_LEGACY)
                         g_assert_cmpstr(mem, ==, after_tree);
                     else if (now)
                         g_assert_cmpuint(vsDomainCount(dom), >, 0);

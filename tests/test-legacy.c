@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -341,22 +342,27 @@ testExportRoundTrip(void)
     {
         g_autofree char *want = g_strdup_printf(
             "%s/peer1/: legacy snapshot directory already exists and is not empty "
-            "(4 entries); export with force to write over it (other entries are "
-            "moved aside, never deleted)", env.dir);
+            "(4 entries); export with force to replace it (its entries are moved "
+            "aside, never overwritten or deleted)", env.dir);
         g_assert_cmpstr(err->message, ==, want);
     }
     g_clear_error(&err);
 
-    /* Forced: our files are rewritten, anything else moved aside. */
+    /* Forced: the whole previous directory is moved aside, nothing is
+     * overwritten; an edit made on libvirt's side survives there. */
     putFile(&env, "peer1/stale.xml", a, -1);
-    putFile(&env, "peer1/b.xml", "garbage", -1);
+    putFile(&env, "peer1/b.xml", "edited by libvirt", -1);
     vsStoreExportLegacy(&report, env.store, "peer1", VS_LEGACY_EXPORT_FORCE, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(vsLegacyReportGetSummary(report), ==,
                     "exported 4 snapshots to peer1/ (current 'b1')\n"
-                    "moved 1 other entry of peer1/ to .virtsnap/legacy/peer1/2/\n");
+                    "moved the previous 5 entries of peer1/ to .virtsnap/legacy/peer1/2/ "
+                    "(not as exported: b.xml, stale.xml)\n");
     assertFileIs(&env, "peer1/b.xml", b);
+    assertFileIs(&env, ".virtsnap/legacy/peer1/2/b.xml", "edited by libvirt");
+    assertFileIs(&env, ".virtsnap/legacy/peer1/2/root.xml", root);
     g_assert_true(exists(&env, ".virtsnap/legacy/peer1/2/stale.xml"));
+    g_assert_false(exists(&env, ".virtsnap/export/peer1"));
     g_free(names);
     names = listDirNames(&env, "peer1");
     g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
@@ -421,6 +427,325 @@ testExportRefusals(void)
     g_assert_cmpstr(err->message, ==, want);
     g_clear_error(&err);
     envClear(&env);
+}
+
+/* Redefines @xml (one <domainsnapshot>) into VM @vm's bulk file. */
+static void
+redefineInto(Env *env, const char *vm, const char *xml)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &err),
+                    ==, 0);
+    g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
+                                      VS_SNAPSHOT_CREATE_REDEFINE, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+/* Issue 11 item 5: the exporter itself refuses a file name with '/', even
+ * for a tree no loader checked (built here in memory). */
+static void
+testExportRefusesSlash(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
+    g_autofree char *bad = mkRecord("../../outside/pwned", NULL, 1700000000, FALSE);
+    g_autofree char *good = mkRecord("fine", NULL, 1700000100, FALSE);
+    g_autofree char *names = NULL;
+    const char *docs[] = { good, bad };
+    int dirfd;
+
+    envInit(&env);
+    for (guint i = 0; i < G_N_ELEMENTS(docs); i++) {
+        g_autoptr(vsSnapshot) snap = NULL;
+        g_assert_cmpint(vsSnapshotParse(&snap, docs[i], strlen(docs[i]),
+                                        VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &err), ==, 0);
+        g_assert_cmpint(vsTreeAddUnlinked(tree, snap, &err), ==, 0);
+    }
+    g_assert_cmpint(vsTreeLinkAll(tree, &err), ==, 0);
+    /* The store sits two levels down, so "../../outside" would still be
+     * inside the test's own directory. */
+    {
+        g_autofree char *deep = g_build_filename(env.dir, "a", "b", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(deep, 0700), ==, 0);
+        dirfd = open(deep, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        g_assert_cmpint(dirfd, >=, 0);
+        g_assert_cmpint(vsLegacyExport(dirfd, deep, "vm", tree, NULL, FALSE, report, &err),
+                        ==, -1);
+        close(dirfd);
+    }
+    g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(err->message, ==, "VM 'vm': snapshot '../../outside/pwned' cannot be "
+                    "exported: its name contains '/', which is not a file name; nothing was "
+                    "exported");
+    names = listDirNames(&env, "a/b");
+    g_assert_cmpstr(names, ==, "");
+    g_free(names);
+    names = listDirNames(&env, ".");
+    g_assert_cmpstr(names, ==, "a");
+    envClear(&env);
+}
+
+/* Issue 11 item 13: every accepted name (up to 247 bytes, multi-byte
+ * characters too) exports; the temporary names fit NAME_MAX. */
+static void
+testExportLongNames(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    envInit(&env);
+    for (gsize len = 238; len <= VS_SNAPSHOT_NAME_MAX; len++) {
+        g_autoptr(GString) name = g_string_new(NULL);
+        g_autofree char *xml = NULL;
+        while (name->len < len)
+            g_string_append(name, (len % 2 && name->len + 2 <= len) ? "\xc3\xa9" : "n");
+        xml = mkRecord(name->str, NULL, 1700000000 + len, FALSE);
+        redefineInto(&env, "vm", xml);
+        g_ptr_array_add(names, g_string_free(g_steal_pointer(&name), FALSE));
+    }
+    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "vm", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *rel = g_strdup_printf("vm/%s.xml", (char *) names->pdata[i]);
+        g_assert_true(exists(&env, rel));
+    }
+    g_clear_pointer(&report, vsLegacyReportFree);
+    /* And the export is exactly the bulk file (check: a leftover note). */
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    {
+        g_autofree char *d = describeReport(report);
+        g_assert_cmpstr(d, ==, "no-current::-\nleftover:vm:-\n");
+    }
+    g_assert_false(exists(&env, ".virtsnap/export/vm"));
+
+    /* A crashed virtsnap writer's temporary file, in the cut form used for
+     * long names, is recognised by check and moved aside by --repair. */
+    {
+        const char *longest = names->pdata[names->len - 1];
+        g_autofree char *cut = g_strndup(longest, VS_ATOMIC_TEMP_BASE_MAX);
+        g_autofree char *temp = g_strdup_printf("vm/%s" VS_ATOMIC_TEMP_MARK "Ab12Cd", cut);
+        g_autofree char *moved = NULL;
+
+        g_assert_cmpuint(strlen(temp) - 3, ==, 255);
+        {
+            /* (g_file_set_contents would need a longer name of its own) */
+            g_autofree char *path = envPath(&env, temp);
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            g_assert_cmpint(fd, >=, 0);
+            g_assert_cmpint(write(fd, "half", 4), ==, 4);
+            close(fd);
+        }
+        g_clear_pointer(&report, vsLegacyReportFree);
+        g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", 0, &err), ==, 0);
+        g_assert_cmpstr(vsLegacyReportGetPath(report, 0), ==, temp);
+        g_assert_cmpint(vsLegacyReportGetProblem(report, 0), ==, VS_LEGACY_PROBLEM_STALE_TEMP);
+        g_clear_pointer(&report, vsLegacyReportFree);
+        g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", VS_STORE_CHECK_REPAIR, &err),
+                        ==, 0);
+        g_assert_cmpint(vsLegacyReportGetProblem(report, 0), ==, VS_LEGACY_PROBLEM_STALE_TEMP);
+        g_assert_nonnull(vsLegacyReportGetAction(report, 0));
+        g_assert_false(exists(&env, temp));
+        moved = g_strdup_printf(".virtsnap/legacy/vm/1/%s", temp + 3);
+        g_assert_true(exists(&env, moved));
+    }
+    envClear(&env);
+}
+
+/* Issue 11 item 17: libvirt 9.0 skips a file over 1 MiB without a word, so
+ * export refuses (nothing written) and names every such record. */
+static void
+testExportTooLarge(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *want = NULL;
+    gsize fit;
+
+    envInit(&env);
+    /* A record whose file is exactly 1 MiB is what libvirt still reads. */
+    {
+        g_autofree char *probe = mkRecord("edge", NULL, 1700000000, FALSE);
+        g_autofree char *xml = NULL;
+        g_autoptr(vsSnapshot) snap = NULL;
+        g_autofree char *fmt = NULL;
+        gsize size;
+
+        g_assert_cmpint(vsSnapshotParse(&snap, probe, strlen(probe), VS_SNAPSHOT_PARSE_REDEFINE,
+                                        0, NULL, &err), ==, 0);
+        g_assert_cmpint(vsSnapshotFormat(&fmt, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE |
+                                         VS_SNAPSHOT_FORMAT_INTERNAL, &err), ==, 0);
+        size = strlen(VS_LEGACY_HEADER) + strlen(fmt);
+        /* "<description>" + text + "</description>\n" + two spaces of indent */
+        fit = VS_LEGACY_FILE_MAX - size - strlen("  <description></description>\n");
+        {
+            g_autofree char *text = g_strnfill(fit, 'x');
+            g_autofree char *with = g_strdup_printf("<description>%s</description>\n"
+                                                    "  <state>", text);
+            xml = replaceOnce(probe, "<state>", with);
+        }
+        redefineInto(&env, "vm", xml);
+    }
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    {
+        g_autofree char *path = envPath(&env, "vm/edge.xml");
+        struct stat st;
+        g_assert_cmpint(stat(path, &st), ==, 0);
+        g_assert_cmpint(st.st_size, ==, VS_LEGACY_FILE_MAX);
+    }
+
+    /* One byte more, in five records: all named (three, then a count),
+     * and nothing is written. */
+    for (guint i = 0; i < 5; i++) {
+        g_autofree char *name = g_strdup_printf("big%u", i);
+        g_autofree char *probe = mkRecord(name, NULL, 1700000100 + i, FALSE);
+        g_autofree char *text = g_strnfill(fit + 1 - (strlen(name) - strlen("edge")), 'x');
+        g_autofree char *with = g_strdup_printf("<description>%s</description>\n  <state>",
+                                                text);
+        g_autofree char *xml = replaceOnce(probe, "<state>", with);
+        redefineInto(&env, "w", xml);
+    }
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "w", 0, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_TOO_LARGE);
+    want = g_strdup_printf("%s/w/: 5 snapshots would be files over the 1 MiB that libvirt 9.0 "
+                           "reads (it would skip them without a word): 'big0' (1048577 bytes), "
+                           "'big1' (1048577 bytes), 'big2' (1048577 bytes) and 2 more; nothing "
+                           "was exported", env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "w"));
+    g_assert_false(exists(&env, ".virtsnap/export/w"));
+    envClear(&env);
+}
+
+/* Issue 11 item 13: an export failing at any step (ENOSPC at the k-th step
+ * of the write path, for every k) leaves the directory as it was and
+ * nothing of its own; the step that puts it in place is all or nothing. */
+typedef struct {
+    guint fail_at;
+    guint calls;
+} CountFault;
+
+static int
+failKth(vsAtomicStep step, gpointer data)
+{
+    CountFault *f = data;
+    return ++f->calls == f->fail_at ? ENOSPC : 0;
+}
+
+/* "name=bytes" of every file below @rel, recursively, sorted. */
+static void
+snapshotTree(GString *out, const Env *env, const char *rel)
+{
+    g_autofree char *names = listDirNames(env, rel);
+    g_auto(GStrv) list = g_strsplit(names, " ", -1);
+
+    for (guint i = 0; list[i] && *list[i]; i++) {
+        g_autofree char *child = g_strdup_printf("%s/%s", rel, list[i]);
+        g_autofree char *path = envPath(env, child);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            snapshotTree(out, env, child);
+        } else {
+            g_autofree char *data = slurp(env, child);
+            g_string_append_printf(out, "%s=%s\n", child, data);
+        }
+    }
+}
+
+static void
+testExportEveryFailure(void)
+{
+    guint staged = 0;
+
+    for (int forced = 0; forced < 2; forced++) {
+        guint k;
+        for (k = 1;; k++) {
+            Env env;
+            CountFault f = { k, 0 };
+            g_autoptr(GError) err = NULL;
+            g_autoptr(GString) before = g_string_new(NULL);
+            g_autoptr(GString) after = g_string_new(NULL);
+            guint unresolved;
+            int rc;
+
+            envInit(&env);
+            putStandard(&env, "vm");
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+            if (forced)
+                putFile(&env, "vm/libvirt-edit.xml", "an edit", -1);
+            snapshotTree(before, &env, ".");
+            {
+                g_autoptr(vsLegacyReport) report = NULL;
+                g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+                unresolved = vsLegacyReportCountUnresolved(report);
+            }
+            vsAtomicFileSetFaultHook(failKth, &f);
+            rc = vsStoreExportLegacy(NULL, env.store, "vm", forced ? VS_LEGACY_EXPORT_FORCE : 0,
+                                     &err);
+            vsAtomicFileSetFaultHook(NULL, NULL);
+            snapshotTree(after, &env, ".");
+            if (rc == 0) {
+                g_assert_cmpuint(f.calls, <, k);   /* ran without meeting the fault */
+                envClear(&env);
+                break;
+            }
+            g_assert_error(err, VS_ERROR, VS_ERROR_IO);
+            g_assert_nonnull(strstr(err->message, g_strerror(ENOSPC)));
+            /* In place: the new directory replaced the old one (or none). */
+            if (forced ? !exists(&env, "vm/libvirt-edit.xml") : exists(&env, "vm")) {
+                /* Then a flush failed: the export is whole, old entries kept. */
+                g_autofree char *names = listDirNames(&env, "vm");
+                g_assert_cmpstr(names, ==, "a.xml b.xml b1.xml root.xml");
+                if (forced)
+                    g_assert_nonnull(strstr(after->str, "/libvirt-edit.xml=an edit"));
+                if (exists(&env, ".virtsnap/export/vm")) {
+                    /* Left in staging: check notes it, the next export moves it. */
+                    g_autoptr(vsLegacyReport) report = NULL;
+                    guint n;
+                    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+                    n = vsLegacyReportGetCount(report);
+                    g_assert_cmpstr(vsLegacyReportGetPath(report, n - 1), ==,
+                                    ".virtsnap/export/vm");
+                    g_assert_cmpstr(vsLegacyReportGetMessage(report, n - 1), ==,
+                                    ".virtsnap/export/vm/: left by an interrupted export-legacy "
+                                    "(it may hold the previous entries of vm/); the next "
+                                    "'virtsnap export-legacy vm' moves it to "
+                                    ".virtsnap/legacy/vm/");
+                    g_clear_pointer(&report, vsLegacyReportFree);
+                    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "vm",
+                                                        VS_LEGACY_EXPORT_FORCE, &err), ==, 0);
+                    g_assert_nonnull(strstr(vsLegacyReportGetSummary(report),
+                                            "moved the leftover of an interrupted export"));
+                    staged++;
+                } else {
+                    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm",
+                                                        VS_LEGACY_EXPORT_FORCE, &err), ==, 0);
+                }
+                g_assert_false(exists(&env, ".virtsnap/export/vm"));
+                unresolved = 0;
+            } else {
+                /* Not in place: exactly as before, nothing of ours left. */
+                if (!g_string_equal(before, after))
+                    g_error("k=%u: export failed but changed the store:\n%s---\n%s", k,
+                            before->str, after->str);
+            }
+            {
+                g_autoptr(vsLegacyReport) report = NULL;
+                g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+                g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, unresolved);
+            }
+            envClear(&env);
+        }
+        g_test_message("export %s: failed at each of %u steps", forced ? "--force" : "", k - 1);
+        g_assert_cmpuint(k, >, 10);
+    }
+    g_assert_cmpuint(staged, >, 0);   /* the flush after the exchange failed, at least */
 }
 
 /* VM 'foo''s bulk file is the path VM 'foo.xml''s directory needs. */
@@ -954,7 +1279,27 @@ testHook(void)
     g_assert_true(exists(&env, "vm/b1.xml"));
     g_assert_false(exists(&env, ".virtsnap/legacy"));
 
-    /* Opening it for writing converts it (default policy), one write. */
+    /* Opening it for writing never converts it (issue 11 item 10): libvirt
+     * may still read the directory.  The error says what to run and what
+     * that means for libvirt; nothing changes. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_autofree char *want = g_strdup_printf(
+            "VM 'vm': its snapshots are in libvirt's per-file layout (%s/vm/), which "
+            "virtsnap does not change unless asked: 'virtsnap convert vm' moves them into "
+            "virtsnap's file %s/vm.xml (libvirt 9.0 then no longer sees them; 'virtsnap "
+            "export-legacy vm' writes them back)", env.dir, env.dir);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(err->message, ==, want);
+        g_clear_error(&err);
+    }
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_true(exists(&env, "vm/a.xml"));
+    g_assert_false(exists(&env, ".virtsnap/legacy"));
+    /* Converted on request, it is an ordinary VM. */
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
     {
         g_autoptr(vsDomain) dom = NULL;
         g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
@@ -970,7 +1315,7 @@ testHook(void)
     tree = describeDomain(&env, "vm");
     g_assert_cmpstr(tree, ==, "root< b<root b1<b *b1");
 
-    /* A broken directory is refused for writing too, untouched. */
+    /* A broken directory is refused for reading, untouched. */
     putStandard(&env, "w");
     {
         g_autoptr(vsDomain) dom = NULL;
@@ -980,8 +1325,7 @@ testHook(void)
             "'virtsnap check w' lists them, 'virtsnap convert w' with a resolution "
             "converts it", env.dir);
         putFile(&env, "w/junk.txt", "hello world\n", -1);
-        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, VS_DOMAIN_LOAD_WRITE,
-                                          &err), ==, -1);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "w", NULL, 0, &err), ==, -1);
         g_assert_error(err, VS_ERROR, VS_ERROR_CORRUPT);
         g_assert_cmpstr(err->message, ==, want);
         g_clear_error(&err);
@@ -1084,6 +1428,182 @@ testPolicyKeepThenDiverge(void)
     g_assert_false(exists(&env, "vm"));
     g_assert_true(exists(&env, ".virtsnap/legacy/vm/2/root.xml"));
     envClear(&env);
+}
+
+/* Issue 11 item 9: once the bulk file goes (last snapshot deleted,
+ * undefine --snapshots-metadata, domrename), an exported directory would
+ * be the VM's snapshots again.  It is moved aside first, and the caller
+ * learns where. */
+static void
+testNoResurrection(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tree = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *moved = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, 0);
+
+    /* Deleting snapshots while others remain changes nothing there. */
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_cmpint(vsDomainDelete(dom, "b", VS_SNAPSHOT_DELETE_CHILDREN, &err), ==, 0);
+        g_assert_null(vsDomainGetMovedAside(dom));
+        g_assert_true(exists(&env, "vm/b1.xml"));
+        /* The last ones: the export goes aside before the file goes. */
+        g_assert_cmpint(vsDomainDelete(dom, "root", VS_SNAPSHOT_DELETE_CHILDREN, &err), ==, 0);
+        g_assert_no_error(err);
+        want = g_strdup_printf("%s/.virtsnap/legacy/vm/2", env.dir);
+        g_assert_cmpstr(vsDomainGetMovedAside(dom), ==, want);
+    }
+    g_assert_false(exists(&env, "vm.xml"));
+    g_assert_false(exists(&env, "vm"));
+    g_assert_true(exists(&env, ".virtsnap/legacy/vm/2/b1.xml"));
+    tree = describeDomain(&env, "vm");
+    g_assert_cmpstr(tree, ==, " *");   /* nothing came back */
+
+    /* undefine --snapshots-metadata. */
+    putStandard(&env, "u");
+    g_assert_cmpint(convert(&env, "u", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "u", 0, &err), ==, 0);
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "u", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &err), ==, 0);
+        g_assert_cmpint(vsDomainDeleteAll(dom, &err), ==, 0);
+        g_free(want);
+        want = g_strdup_printf("%s/.virtsnap/legacy/u/2", env.dir);
+        g_assert_cmpstr(vsDomainGetMovedAside(dom), ==, want);
+    }
+    g_free(tree);
+    tree = describeDomain(&env, "u");
+    g_assert_cmpstr(tree, ==, " *");
+
+    /* domrename: the old name's export must not give it its snapshots back. */
+    putStandard(&env, "old");
+    g_assert_cmpint(convert(&env, "old", NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "old", 0, &err), ==, 0);
+    g_assert_cmpint(vsStoreRenameDomain(&moved, env.store, "old", "new", &err), ==, 0);
+    g_assert_no_error(err);
+    g_free(want);
+    want = g_strdup_printf("%s/.virtsnap/legacy/old/2", env.dir);
+    g_assert_cmpstr(moved, ==, want);
+    g_free(tree);
+    tree = describeDomain(&env, "old");
+    g_assert_cmpstr(tree, ==, " *");
+    g_free(tree);
+    tree = describeDomain(&env, "new");
+    g_assert_cmpstr(tree, ==, "root< a<root b<root b1<b *b1");
+
+    /* No directory, nothing moved. */
+    g_clear_pointer(&moved, g_free);
+    g_assert_cmpint(vsStoreRenameDomain(&moved, env.store, "new", "newer", &err), ==, 0);
+    g_assert_null(moved);
+    envClear(&env);
+}
+
+/* Issue 11 item 11: directories whose names cannot be VM names here (a
+ * leading '.', a TAB or another control character, over 238 bytes, not
+ * UTF-8) are findings of check and of vsStoreFindUnsupportedNames, never
+ * skipped silently; the store's own .virtsnap is not one. */
+static void
+testUnsupportedNames(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(vsLegacyReport) found = NULL;
+    g_autofree char *longname = g_strnfill(239, 'L');
+    g_autofree char *d = NULL;
+    const char *bad[] = { ".hidden", "tab\tname", "bell\aname", "latin1-\xe9", longname };
+    g_autofree char *want = NULL;
+
+    envInit(&env);
+    putStandard(&env, "ok");
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+        putStandard(&env, bad[i]);
+    {
+        g_autofree char *locks = envPath(&env, ".virtsnap/locks");
+        g_assert_cmpint(g_mkdir_with_parents(locks, 0700), ==, 0);
+    }
+    putFile(&env, ".plainfile", "not a directory", -1);
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, NULL, 0, &err), ==, 0);
+    d = describeReport(report);
+    want = g_strdup_printf("not-converted:ok:-\nunsupported-name:.hidden:-\n"
+                           "unsupported-name:%s:-\nunsupported-name:bell\aname:-\n"
+                           "unsupported-name:latin1-\xe9:-\nunsupported-name:tab\tname:-\n",
+                           longname);
+    g_assert_cmpstr(d, ==, want);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, 5);
+    g_assert_cmpstr(findMessage(report, VS_LEGACY_PROBLEM_UNSUPPORTED_NAME), ==,
+                    ".hidden/: invalid VM name '.hidden': name can't start with '.', so "
+                    "virtsnap can neither convert nor manage the snapshots a libvirt VM of "
+                    "that name keeps here; the directory is left as it is");
+    for (guint i = 0; i < vsLegacyReportGetCount(report); i++) {
+        const char *msg = vsLegacyReportGetMessage(report, i);
+        g_assert_null(strchr(msg, '\t'));   /* one printable line each */
+        g_assert_true(g_utf8_validate(msg, -1, NULL));
+    }
+    g_assert_cmpstr(vsLegacyReportGetMessage(report, 5), ==,
+                    "tab\\tname/: invalid VM name: name can't contain control characters, so "
+                    "virtsnap can neither convert nor manage the snapshots a libvirt VM of "
+                    "that name keeps here; the directory is left as it is");
+    g_assert_true(g_str_has_prefix(vsLegacyReportGetMessage(report, 2),
+                                   "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL…/: invalid VM name"));
+    g_assert_true(g_str_has_prefix(vsLegacyReportGetMessage(report, 4), "latin1-\\xe9/: "));
+
+    g_assert_cmpint(vsStoreFindUnsupportedNames(&found, env.store, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(found), ==, 5);
+    /* Checking one VM by name does not list the others. */
+    g_clear_pointer(&report, vsLegacyReportFree);
+    g_assert_cmpint(vsStoreCheck(&report, env.store, "ok", 0, &err), ==, 0);
+    g_assert_cmpuint(vsLegacyReportGetCount(report), ==, 1);
+    envClear(&env);
+}
+
+/* Issue 11 item 7: links where virtsnap keeps moved-aside directories or
+ * stages an export are refused, naming the link; nothing lands behind it. */
+static void
+testPrivateLinks(void)
+{
+    static const char *const links[] = {
+        ".virtsnap/legacy", ".virtsnap/legacy/vm", ".virtsnap/export",
+    };
+    g_autofree char *elsewhere = vsTestTempDir();
+
+    for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+        Env env;
+        g_autoptr(GError) err = NULL;
+        g_autofree char *link = NULL, *parent = NULL, *want = NULL, *names = NULL;
+
+        envInit(&env);
+        putStandard(&env, "vm");
+        link = envPath(&env, links[i]);
+        parent = g_path_get_dirname(link);
+        g_assert_cmpint(g_mkdir_with_parents(parent, 0700), ==, 0);
+        g_assert_cmpint(symlink(elsewhere, link), ==, 0);
+        want = g_strdup_printf("%s/%s: is a symbolic link; virtsnap never follows links "
+                               "inside the store", env.dir, links[i]);
+        if (i < 2) {
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, -1);
+        } else {
+            g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+            g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "vm", 0, &err), ==, -1);
+            g_assert_false(exists(&env, "vm"));
+        }
+        g_assert_error(err, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(err->message, ==, want);
+        names = listDirNames(&env, links[i]);
+        g_assert_cmpstr(names, ==, "");
+        envClear(&env);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1615,6 +2135,276 @@ testConvertLibvirtWritten(void)
     virshClear(&v);
 }
 
+/* Issue 11 item 10: without --store or VIRTSNAP_STORE a user's store is
+ * $XDG_DATA_HOME/virtsnap/snapshot, never libvirt's directory.  (Run as
+ * an unprivileged user when the suite runs as root, whose default is
+ * /var/lib/virtsnap/snapshot and is not touched here.) */
+static void
+testCliDefaultStore(void)
+{
+    g_autofree char *bin = virtsnapBinary();
+    g_autofree char *top = vsTestTempDir();
+    g_autofree char *home = g_strdup_printf("HOME=%s", top);
+    g_autofree char *data = g_strdup_printf("XDG_DATA_HOME=%s/data", top);
+    g_autofree char *config = g_strdup_printf("XDG_CONFIG_HOME=%s/config", top);
+    g_autofree char *want = g_build_filename(top, "data", "virtsnap", "snapshot", ".virtsnap",
+                                             "config", NULL);
+    g_autofree char *libvirts = g_build_filename(top, "config", "libvirt", NULL);
+    g_autofree char *out = NULL, *errout = NULL;
+    const char *envp[] = { home, data, config, "LC_ALL=C.UTF-8",
+                           "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    int status = 0;
+
+    if (!bin) {
+        g_test_skip("tools/virtsnap not built");
+        return;
+    }
+    if (geteuid() == 0) {
+        g_autofree char *setpriv = g_find_program_in_path("setpriv");
+        if (!setpriv) {
+            g_test_skip("running as root and setpriv is missing");
+            return;
+        }
+        g_assert_cmpint(chown(top, 65534, 65534), ==, 0);
+        g_ptr_array_add(argv, "setpriv");
+        g_ptr_array_add(argv, "--reuid=65534");
+        g_ptr_array_add(argv, "--regid=65534");
+        g_ptr_array_add(argv, "--clear-groups");
+    }
+    g_ptr_array_add(argv, bin);
+    g_ptr_array_add(argv, "store-config");
+    g_ptr_array_add(argv, "--compression");
+    g_ptr_array_add(argv, "zstd");
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, (char **) envp,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status, NULL));
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("virtsnap store-config failed: %s", errout);
+    g_assert_true(g_file_test(want, G_FILE_TEST_IS_REGULAR));
+    g_assert_false(g_file_test(libvirts, G_FILE_TEST_EXISTS));
+}
+
+/* ------------------------------------------------------------------ */
+/* A running libvirt reads the directory: convert refuses unless forced  */
+
+/* A child that holds a write lock on @pidfile (as libvirt's qemu driver does
+ * on its driver.pid) until its end of @release is closed. */
+static pid_t
+holdPidFileLock(const char *pidfile, int *release)
+{
+    int fds[2];
+    int ready[2];
+    pid_t pid;
+    char c;
+
+    g_assert_cmpint(pipe(fds), ==, 0);
+    g_assert_cmpint(pipe(ready), ==, 0);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+        int fd = open(pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        close(fds[1]);
+        close(ready[0]);
+        if (fd < 0 || fcntl(fd, F_SETLK, &lk) < 0)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        while (read(fds[0], &c, 1) > 0)
+            ;
+        _exit(0);
+    }
+    close(fds[0]);
+    close(ready[1]);
+    g_assert_cmpint(read(ready[0], &c, 1), ==, 1);
+    close(ready[0]);
+    *release = fds[1];
+    return pid;
+}
+
+static void
+endChild(pid_t pid, int release)
+{
+    int status;
+    close(release);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+}
+
+/* The path mapping of each driver kind, with a lock held as libvirt does. */
+static void
+testLibvirtRunningLayouts(void)
+{
+    static const struct { const char *snapdir, *pidfile; } layouts[] = {
+        { "embed/lib/qemu/snapshot", "embed/run/qemu/driver.pid" },
+        { "var/lib/libvirt/qemu/snapshot", "var/run/libvirt/qemu/driver.pid" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        g_autofree char *top = vsTestTempDir();
+        g_autofree char *snapdir = g_build_filename(top, layouts[i].snapdir, NULL);
+        g_autofree char *pidfile = g_build_filename(top, layouts[i].pidfile, NULL);
+        g_autofree char *piddir = g_path_get_dirname(pidfile);
+        g_autofree char *found = NULL;
+        g_autoptr(vsStore) store = NULL;
+        g_autoptr(GError) err = NULL;
+        gint64 pid = 0;
+        pid_t holder;
+        int release;
+
+        g_assert_cmpint(g_mkdir_with_parents(snapdir, 0755), ==, 0);
+        g_assert_cmpint(g_mkdir_with_parents(piddir, 0755), ==, 0);
+        g_assert_cmpint(vsStoreOpen(&store, snapdir, 0, &err), ==, 0);
+        /* No pid file, then a stale one: nobody runs. */
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+        g_assert_true(g_file_set_contents(pidfile, "12345\n", -1, NULL));
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+        g_assert_cmpint(vsStoreCheckLibvirtIdle(store, "vm", &err), ==, 0);
+
+        holder = holdPidFileLock(pidfile, &release);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpstr(found, ==, pidfile);
+        g_assert_cmpint(pid, ==, holder);
+        g_assert_cmpint(vsStoreCheckLibvirtIdle(store, NULL, &err), ==, -1);
+        g_assert_error(err, VS_ERROR, VS_ERROR_LOCKED);
+        endChild(holder, release);
+        g_clear_pointer(&found, g_free);
+        g_clear_error(&err);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, store, &err), ==, 0);
+        g_assert_null(found);
+    }
+}
+
+/* virsh -c qemu:///embed?root=R as a long-lived shell (its stdin a pipe we
+ * keep open), so its qemu driver runs, holding R/run/qemu/driver.pid. */
+static GPid
+virshStartShell(const Virsh *v, int *stdin_fd)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *home = g_strdup_printf("HOME=%s", v->root);
+    g_autofree char *xdg = g_strdup_printf("XDG_RUNTIME_DIR=%s/xdg", v->root);
+    const char *envp[] = { home, xdg, "LC_ALL=C.UTF-8", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                           NULL };
+    GPid pid;
+
+    if (v->as_nobody) {
+        g_ptr_array_add(argv, "setpriv");
+        g_ptr_array_add(argv, "--reuid=65534");
+        g_ptr_array_add(argv, "--regid=65534");
+        g_ptr_array_add(argv, "--clear-groups");
+    }
+    g_ptr_array_add(argv, "virsh");
+    g_ptr_array_add(argv, "-q");
+    g_ptr_array_add(argv, "-c");
+    g_ptr_array_add(argv, v->uri);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **) argv->pdata, (char **) envp,
+                                           G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDOUT_TO_DEV_NULL |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &pid, stdin_fd, NULL, NULL, &err));
+    g_assert_no_error(err);
+    return pid;
+}
+
+/* Issue 11 item 10: a real libvirt 9.0 qemu driver (embedded in a running
+ * virsh) reads R/lib/qemu/snapshot; convert refuses there, says how to undo
+ * a forced one, and converts again once that libvirt has exited. */
+static void
+testLibvirtRunningRefused(void)
+{
+    Virsh v;
+    Env env = { NULL, NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsLegacyOptions) force = vsLegacyOptionsNew();
+    g_autofree char *pidfile = NULL;
+    g_autofree char *found = NULL;
+    g_autofree char *want = NULL;
+    gint64 pid = 0;
+    GPid shell;
+    int in, status;
+
+    if (!virshInit(&v))
+        return;
+    virshChown(&v);
+    shell = virshStartShell(&v, &in);
+    pidfile = g_build_filename(v.root, "run", "qemu", "driver.pid", NULL);
+    env.dir = g_build_filename(v.root, "lib", "qemu", "snapshot", NULL);
+    /* Wait for the driver to start (it creates the directories). */
+    for (guint tries = 0; tries < 1200 && !found; tries++) {
+        g_usleep(50 * 1000);
+        if (!g_file_test(env.dir, G_FILE_TEST_IS_DIR))
+            continue;
+        if (!env.store)
+            g_assert_cmpint(vsStoreOpen(&env.store, env.dir, 0, &err), ==, 0);
+        g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, env.store, &err), ==, 0);
+    }
+    g_assert_cmpstr(found, ==, pidfile);
+    g_assert_cmpint(pid, ==, shell);
+
+    putStandard(&env, "peer1");
+    putStandard(&env, "peer2");
+    /* The CLI: convert --all refuses once, whatever the number of VMs. */
+    {
+        g_autofree char *bin = virtsnapBinary();
+        g_autofree char *out = NULL, *errout = NULL;
+        g_autofree char *line = NULL;
+        const char *argv[] = { bin, "--store", env.dir, "convert", "--all", NULL };
+        int st = 0;
+
+        if (bin) {
+            g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, 0, NULL, NULL, &out,
+                                       &errout, &st, NULL));
+            g_assert_false(g_spawn_check_wait_status(st, NULL));
+            line = g_strdup_printf("error: %s: a running libvirt (qemu driver, pid %d, %s) "
+                                   "reads its snapshots from this directory; converting would "
+                                   "hide them from it (libvirt 9.0 reads only %s/VM/*.xml); "
+                                   "stop libvirt first, or convert with --force and undo it "
+                                   "with 'virtsnap export-legacy VM'\n", env.dir, (int) shell,
+                                   pidfile, env.dir);
+            g_assert_cmpstr(errout, ==, line);
+            g_assert_cmpstr(out, ==, "\n");   /* virsh's blank line after an error */
+        }
+    }
+    g_assert_cmpint(convert(&env, "peer1", NULL, NULL, &err), ==, -1);
+    g_assert_error(err, VS_ERROR, VS_ERROR_LOCKED);
+    want = g_strdup_printf("%s: a running libvirt (qemu driver, pid %d, %s) reads its snapshots "
+                           "from this directory; converting VM 'peer1' would hide them from it "
+                           "(libvirt 9.0 reads only %s/peer1/*.xml); stop libvirt first, or "
+                           "convert with --force and undo it with 'virtsnap export-legacy "
+                           "peer1'", env.dir, (int) shell, pidfile, env.dir);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "peer1.xml"));
+    g_assert_true(exists(&env, "peer1/b1.xml"));
+
+    /* Forced: converted; export-legacy is the way back. */
+    vsLegacyOptionsSetFlags(force, VS_LEGACY_FORCE_LIBVIRT_RUNNING);
+    g_assert_cmpint(convert(&env, "peer1", force, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_false(exists(&env, "peer1"));
+    g_assert_cmpint(vsStoreExportLegacy(NULL, env.store, "peer1", 0, &err), ==, 0);
+    g_assert_true(exists(&env, "peer1/b1.xml"));
+
+    /* libvirt exits (its lock goes with it, the pid file stays): no refusal. */
+    close(in);
+    g_assert_cmpint(waitpid(shell, &status, 0), ==, shell);
+    g_spawn_close_pid(shell);
+    g_assert_true(g_file_test(pidfile, G_FILE_TEST_EXISTS));
+    g_clear_pointer(&found, g_free);
+    g_assert_cmpint(vsStoreFindLibvirt(&found, &pid, env.store, &err), ==, 0);
+    g_assert_null(found);
+    g_assert_cmpint(convert(&env, "peer2", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    vsStoreFree(env.store);
+    g_free(env.dir);
+    virshClear(&v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1622,6 +2412,10 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/convert/standard", testConvertStandard);
     g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
     g_test_add_func("/legacy/export/refusals", testExportRefusals);
+    g_test_add_func("/legacy/export/refuses-slash", testExportRefusesSlash);
+    g_test_add_func("/legacy/export/long-names", testExportLongNames);
+    g_test_add_func("/legacy/export/too-large", testExportTooLarge);
+    g_test_add_func("/legacy/export/every-failure", testExportEveryFailure);
     g_test_add_func("/legacy/collisions", testCollisions);
     g_test_add_func("/legacy/notes-only", testNotesOnly);
     g_test_add_func("/legacy/size-limit", testSizeLimit);
@@ -1634,8 +2428,14 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/interrupted/failure", testInterruptedByFailure);
     g_test_add_func("/legacy/interrupted/crash", testInterruptedByCrash);
     g_test_add_func("/legacy/progress", testProgress);
+    g_test_add_func("/legacy/private-links", testPrivateLinks);
+    g_test_add_func("/legacy/no-resurrection", testNoResurrection);
+    g_test_add_func("/legacy/unsupported-names", testUnsupportedNames);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
+    g_test_add_func("/legacy/cli/default-store", testCliDefaultStore);
+    g_test_add_func("/legacy/libvirt/running-layouts", testLibvirtRunningLayouts);
+    g_test_add_func("/legacy/libvirt/running-refused", testLibvirtRunningRefused);
     for (guint i = 0; i < G_N_ELEMENTS(broken_cases); i++) {
         g_autofree char *path = g_strdup_printf("/legacy/broken/%s", broken_cases[i].name);
         g_test_add_data_func(path, &broken_cases[i], testBroken);

@@ -625,10 +625,10 @@ test_rename_and_delete_all(Fixture *f, gconstpointer data)
         g_autoptr(vsDomain) dom2 = loadWrite(f, "taken");
         redefine(dom2, "x", NULL, 100, 0);
     }
-    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "taken", &error), <, 0);
+    g_assert_cmpint(vsStoreRenameDomain(NULL, f->store, "old", "taken", &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_EXISTS);
     g_clear_error(&error);
-    g_assert_cmpint(vsStoreRenameDomain(f->store, "old", "new", &error), ==, 0);
+    g_assert_cmpint(vsStoreRenameDomain(NULL, f->store, "old", "new", &error), ==, 0);
     g_assert_cmpint(vsStoreListDomains(&names, f->store, &error), ==, 0);
     g_assert_cmpuint(g_strv_length(names), ==, 2);
     g_assert_cmpstr(names[0], ==, "new");
@@ -799,6 +799,127 @@ test_load_limit(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "bad load-limit 'lots'"));
 }
 
+/* Entry names of @dir, sorted, space-separated ("" when empty). */
+static char *
+dirNames(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(d);
+    while ((n = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(n));
+    g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **) names->pdata);
+}
+
+static void
+plantLink(Fixture *f, const char *rel, const char *target)
+{
+    g_autofree char *path = g_build_filename(f->dir, rel, NULL);
+    g_autofree char *parent = g_path_get_dirname(path);
+    g_assert_cmpint(g_mkdir_with_parents(parent, 0700), ==, 0);
+    g_assert_cmpint(symlink(target, path), ==, 0);
+}
+
+static void
+assertLinkRefused(const GError *error, Fixture *f, const char *rel)
+{
+    g_autofree char *want = g_strdup_printf("%s/%s: is a symbolic link; virtsnap never "
+                                            "follows links inside the store", f->dir, rel);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, want);
+}
+
+/* Issue 11 item 7: a link at .virtsnap, .virtsnap/locks, the config or a
+ * lock file is refused with one line naming it; nothing lands behind it. */
+static void
+test_private_links_refused(Fixture *f, gconstpointer data)
+{
+    static const char *const links[] = {
+        ".virtsnap", ".virtsnap/locks", ".virtsnap/locks/demo.lock",
+    };
+    g_autofree char *elsewhere = vsTestTempDir();
+    g_autofree char *victim = g_build_filename(elsewhere, "victim", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(links); i++) {
+        g_autofree char *priv = g_build_filename(f->dir, ".virtsnap", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsDomain) dom = NULL;
+        g_autofree char *names = NULL;
+        const char *target = i == 2 ? victim : elsewhere;
+
+        plantLink(f, links[i], target);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &error), <, 0);
+        assertLinkRefused(error, f, links[i]);
+        g_clear_error(&error);
+        names = dirNames(elsewhere);
+        g_assert_cmpstr(names, ==, "");
+        /* Read-only loads take no lock: they still work. */
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, 0, &error), ==, 0);
+        g_clear_pointer(&dom, vsDomainFree);
+        g_assert_cmpint(vsTestRemoveTree(priv), ==, 0);
+    }
+
+    /* The config: never read through a link, replaced (not followed) on save. */
+    {
+        g_autofree char *cfg = g_build_filename(elsewhere, "config", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsStore) other = NULL;
+        g_autofree char *after = NULL;
+
+        g_assert_true(g_file_set_contents(cfg, "[store]\ncompression=none\n", -1, NULL));
+        plantLink(f, ".virtsnap/config", cfg);
+        g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), <, 0);
+        assertLinkRefused(error, f, ".virtsnap/config");
+        g_clear_error(&error);
+        g_assert_cmpint(vsStoreSaveCompression(f->store, TRUE, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_true(g_file_get_contents(cfg, &after, NULL, NULL));
+        g_assert_cmpstr(after, ==, "[store]\ncompression=none\n");
+        g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), ==, 0);
+        g_assert_true(vsStoreGetCompression(other));
+    }
+    /* A link at .virtsnap: the config is not saved through it either. */
+    {
+        g_autofree char *priv = g_build_filename(f->dir, ".virtsnap", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsStore) other = NULL;
+        g_autofree char *names = NULL;
+
+        g_assert_cmpint(vsTestRemoveTree(priv), ==, 0);
+        plantLink(f, ".virtsnap", elsewhere);
+        g_assert_cmpint(vsStoreSaveCompression(f->store, FALSE, &error), <, 0);
+        assertLinkRefused(error, f, ".virtsnap");
+        g_clear_error(&error);
+        g_assert_cmpint(vsStoreOpen(&other, f->dir, 0, &error), <, 0);
+        assertLinkRefused(error, f, ".virtsnap");
+        names = dirNames(elsewhere);
+        g_assert_cmpstr(names, ==, "config");   /* only the one planted above */
+    }
+    /* Not a regular file: a FIFO where the lock file goes. */
+    {
+        g_autofree char *priv = g_build_filename(f->dir, ".virtsnap", NULL);
+        g_autofree char *fifo = g_build_filename(f->dir, ".virtsnap/locks/demo.lock", NULL);
+        g_autofree char *want = g_strdup_printf("%s: is not a regular file", fifo);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsDomain) dom = NULL;
+
+        g_autofree char *locks = g_build_filename(priv, "locks", NULL);
+
+        g_assert_cmpint(unlink(priv), ==, 0);
+        g_assert_cmpint(g_mkdir_with_parents(locks, 0700), ==, 0);
+        g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+        g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
+                                          &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+        g_assert_cmpstr(error->message, ==, want);
+    }
+}
+
 #define ADD(path, fn) \
     g_test_add(path, Fixture, NULL, fixtureSetUp, fn, fixtureTearDown)
 
@@ -821,5 +942,6 @@ main(int argc, char **argv)
     ADD("/store/compressed", test_compressed);
     ADD("/store/uuid-fallback", test_uuid_fallback);
     ADD("/store/compression-setting", test_compression_setting);
+    ADD("/store/private-links-refused", test_private_links_refused);
     return g_test_run();
 }

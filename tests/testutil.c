@@ -30,7 +30,14 @@ static GPtrArray *temp_dirs;
 static void
 remove_tree(const char *path)
 {
-    GDir *dir = g_dir_open(path, 0, NULL);
+    GDir *dir;
+
+    /* A link is removed itself, never what it points to. */
+    if (g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        g_unlink(path);
+        return;
+    }
+    dir = g_dir_open(path, 0, NULL);
     if (dir) {
         const char *name;
         while ((name = g_dir_read_name(dir))) {
@@ -44,6 +51,13 @@ remove_tree(const char *path)
         g_dir_close(dir);
     }
     g_rmdir(path);
+}
+
+int
+vsTestRemoveTree(const char *path)
+{
+    remove_tree(path);
+    return g_file_test(path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK) ? -1 : 0;
 }
 
 static void

@@ -7,6 +7,9 @@
 char *vsTestFixture(const char *relpath);
 /* Whole file contents; aborts the test on error (g_free). */
 char *vsTestReadFile(const char *path, gsize *len);
+/* Removes @path and everything below it (a link itself, never its
+ * target); 0 when it is gone. */
+int vsTestRemoveTree(const char *path);
 /* A fresh temporary directory, removed (recursively) at exit. */
 char *vsTestTempDir(void);
 /* Compares @actual with the golden file @golden_path; with

@@ -95,6 +95,9 @@ void vsCliWarning(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void vsCliReportGError(vsCli *cli, const GError *err);
 /* Command output on stdout. */
 void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* When an operation moved VM @vm's legacy directory aside (@aside non-NULL,
+ * vsDomainGetMovedAside), says so in one "note:" line on stderr. */
+void vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside);
 /* Informational output, dropped by -q (virsh's vshPrintExtra). */
 void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 

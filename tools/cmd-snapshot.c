@@ -1145,8 +1145,10 @@ vsCliCmdDelete(vsCli *cli, const vsCliCmd *cmd)
     if (vsDomainDelete(dom, name, flags, &err) < 0) {
         vsCliError(cli, "Failed to delete snapshot %s", name);
         vsCliReportGError(cli, err);
+        vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
         return -1;
     }
+    vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
     if (flags & VS_SNAPSHOT_DELETE_CHILDREN_ONLY)
         vsCliPrintExtra(cli, "Domain snapshot %s children deleted\n", name);
     else

@@ -100,6 +100,9 @@ static const vsCliOptDef vsCliOptsConvert[] = {
     { "root", VS_CLI_OT_ARGV, VS_CLI_OF_NAMED,
       "make this snapshot a root: breaks a parent cycle or re-roots one orphan "
       "(repeatable)" },
+    { "force", VS_CLI_OT_BOOL, 0,
+      "convert even though a running libvirt reads the directory (it then no longer "
+      "sees the snapshots; export-legacy VM undoes it)" },
     { 0 }
 };
 
@@ -152,6 +155,8 @@ vsCliParseConvertOptions(vsCli *cli, const vsCliCmd *cmd, vsLegacyOptions *opts)
         flags |= VS_LEGACY_DROP_BAD_FILES;
     if (vsCliOptBool(cmd, "no-current"))
         flags |= VS_LEGACY_NO_CURRENT;
+    if (vsCliOptBool(cmd, "force"))
+        flags |= VS_LEGACY_FORCE_LIBVIRT_RUNNING;
     vsLegacyOptionsSetFlags(opts, flags);
     vsLegacyOptionsSetCurrent(opts, current);
     for (guint i = 0; roots && i < roots->len; i++)
@@ -218,14 +223,35 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
     gboolean all = vsCliOptBool(cmd, "all");
+    guint skipped = 0;
     int ret = 0;
 
     if (vsCliParseConvertOptions(cli, cmd, opts) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
         vsCliStoreTargets(cli, cmd, store, all, &vms) < 0)
         return -1;
-    if (all && vms->len == 0)
-        vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+    /* Once for --all, rather than the same refusal for every VM. */
+    if (all && vms->len > 0 && !vsCliOptBool(cmd, "force")) {
+        g_autoptr(GError) err = NULL;
+        if (vsStoreCheckLibvirtIdle(store, NULL, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+    }
+    if (all) {
+        g_autoptr(vsLegacyReport) unsupported = NULL;
+        g_autoptr(GError) err = NULL;
+
+        /* Directories whose names cannot be VMs here are said, not skipped. */
+        if (vsStoreFindUnsupportedNames(&unsupported, store, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        vsCliPrintFindings(cli, unsupported, "resolved");
+        skipped = vsLegacyReportGetCount(unsupported);
+        if (vms->len == 0 && skipped == 0)
+            vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+    }
 
     for (guint i = 0; i < vms->len; i++) {
         const char *vm = vms->pdata[i];
@@ -245,6 +271,12 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
         }
         vsCliPrint(cli, "%s", vsLegacyReportGetSummary(report));
     }
+    if (skipped > 0) {
+        vsCliError(cli, "%u director%s not converted: %s name%s cannot be a VM name here",
+                   skipped, skipped == 1 ? "y" : "ies", skipped == 1 ? "its" : "their",
+                   skipped == 1 ? "" : "s");
+        ret = -1;
+    }
     return ret;
 }
 
@@ -254,7 +286,7 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef vsCliOptsExport[] = {
     { "domain", VS_CLI_OT_ARGV, VS_CLI_OF_REQUIRED, "VM name(s)" },
     { "force", VS_CLI_OT_BOOL, 0,
-      "write over an existing directory (entries not exported are moved aside)" },
+      "replace an existing directory (it is moved aside whole, never overwritten)" },
     { 0 }
 };
 
@@ -359,8 +391,10 @@ vsCliCmdUndefine(vsCli *cli, const vsCliCmd *cmd)
     if (vsDomainDeleteAll(dom, &err) < 0) {
         vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
         vsCliReportGError(cli, err);
+        vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
         return -1;
     }
+    vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
     vsCliPrintExtra(cli, "Domain '%s' snapshot metadata removed (%u snapshot%s)\n",
                     vsDomainGetName(dom), count, count == 1 ? "" : "s");
     return 0;
@@ -377,18 +411,23 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GError) err = NULL;
+    g_autofree char *moved = NULL;
     const char *from = NULL, *to = NULL;
+    int rc;
 
     if (vsCliOptString(cli, cmd, "domain", &from) < 0 ||
         vsCliOptString(cli, cmd, "new-name", &to) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
         vsCliRequireKnownDomain(cli, store, from) < 0)
         return -1;
-    if (vsStoreRenameDomain(store, from, to, &err) < 0) {
+    rc = vsStoreRenameDomain(&moved, store, from, to, &err);
+    if (rc < 0) {
         vsCliError(cli, "Failed to rename domain '%s' to '%s'", from, to);
         vsCliReportGError(cli, err);
-        return -1;
     }
+    vsCliNoteMovedAside(cli, from, moved);
+    if (rc < 0)
+        return -1;
     vsCliPrintExtra(cli, "Domain successfully renamed\n");
     return 0;
 }
@@ -449,15 +488,21 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "convert", "Convert VMs from libvirt's per-file layout",
       "Converts DIR/VM/*.xml (libvirt's layout) into the bulk file DIR/VM.xml,\n"
       "    verifies it, then moves the directory aside (or keeps or removes it).\n"
-      "    A directory with problems is refused until each has a resolution.\n"
+      "    A directory with problems is refused until each has a resolution, and\n"
+      "    a directory a running libvirt reads is refused without --force (libvirt\n"
+      "    9.0 no longer sees converted snapshots; export-legacy writes them back).\n"
       "    Safe to interrupt and to run again.", vsCliOptsConvert, vsCliCmdConvert },
     { "export-legacy", "Write VMs back in libvirt's per-file layout",
       "Writes DIR/VM/SNAP.xml for every snapshot exactly as libvirt 9.0 does,\n"
-      "    so an older libvirt sees them again.  The bulk file stays.",
+      "    so an older libvirt sees them again: all files at once (one rename), or\n"
+      "    nothing.  Refuses a snapshot whose file would be over the 1 MiB libvirt\n"
+      "    reads.  The bulk file stays.",
       vsCliOptsExport, vsCliCmdExport },
     { "domrename", "Move a domain's snapshot metadata to a new name",
       "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
-      "    new name already has snapshot metadata.", vsCliOptsRename, vsCliCmdRename },
+      "    new name already has snapshot metadata.  A legacy directory DIR/VM/ is\n"
+      "    moved aside first (it would give VM its snapshots back).",
+      vsCliOptsRename, vsCliCmdRename },
     { "store-config", "Show or change the store's settings",
       "Shows the store's settings; --compression zstd|none sets how bulk files\n"
       "    are written from now on (each VM's file changes at its next write; both\n"
@@ -467,7 +512,8 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"
-      "    without it, refuses while the domain has snapshots.",
+      "    without it, refuses while the domain has snapshots.  A legacy directory\n"
+      "    DIR/VM/ is moved aside first (it would bring the snapshots back).",
       vsCliOptsUndefine, vsCliCmdUndefine },
     { 0 }
 };

@@ -180,6 +180,18 @@ vsCliReportGError(vsCli *cli, const GError *err)
 }
 
 void
+vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside)
+{
+    if (!aside)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "note: VM '%s' has no snapshot file here any more, so its legacy "
+            "directory (libvirt's layout) was moved to %s/; left in place it would have "
+            "given VM '%s' those snapshots back\n", vm, aside, vm);
+    fflush(stderr);
+}
+
+void
 vsCliPrint(vsCli *cli, const char *fmt, ...)
 {
     va_list ap;
@@ -485,8 +497,9 @@ vsCliUsage(vsCli *cli)
                "\n"
                "  environment:\n"
                "    VIRTSNAP_STORE          store directory when --store is not given\n"
-               "                            (default: /var/lib/libvirt/qemu/snapshot for root,\n"
-               "                            else $XDG_CONFIG_HOME/libvirt/qemu/snapshot)\n"
+               "                            (default: /var/lib/virtsnap/snapshot for root, else\n"
+               "                            $XDG_DATA_HOME/virtsnap/snapshot; libvirt's own\n"
+               "                            /var/lib/libvirt/qemu/snapshot only when named)\n"
                "\n"
                "  commands (non interactive mode):\n"
                "\n");
@@ -958,12 +971,12 @@ vsCliRunStdin(vsCli *cli)
 static char *
 vsCliDefaultStore(void)
 {
-    /* root uses libvirt's own snapshotDir, so a legacy directory there
-     * can be converted in place. */
+    /* virtsnap's own directory, never libvirt's: libvirt 9.0 reads only its
+     * per-file layout, so virtsnap writes there only when told to (--store,
+     * VIRTSNAP_STORE). */
     if (geteuid() == 0)
-        return g_strdup("/var/lib/libvirt/qemu/snapshot");
-    return g_build_filename(g_get_user_config_dir(), "libvirt", "qemu",
-                            "snapshot", NULL);
+        return g_strdup("/var/lib/virtsnap/snapshot");
+    return g_build_filename(g_get_user_data_dir(), "virtsnap", "snapshot", NULL);
 }
 
 static int

@@ -412,7 +412,8 @@ int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
  * subtree too; DELETE_CHILDREN_ONLY only the descendants.
  * METADATA_ONLY is accepted; with or without it only metadata is deleted
  * (virtsnap never touches disk or memory data; the CLI warns without it).
- * Deleting the last snapshot removes the VM's file.  Re-parented children
+ * Deleting the last snapshot removes the VM's file (and first moves a
+ * legacy directory aside: see vsDomainGetMovedAside).  Re-parented children
  * get new records; records handed out before stay valid and unchanged
  * (see "Borrowed records").
  * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_INVALID (flags), VS_ERROR_IO.
@@ -424,19 +425,37 @@ int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
 /**
  * vsDomainDeleteAll:
  * Drops every snapshot of the VM without re-parenting (libvirt's
- * `undefine --snapshots-metadata`): removes DIR/<vm>.xml.
+ * `undefine --snapshots-metadata`): removes DIR/<vm>.xml (and first moves a
+ * legacy directory aside: see vsDomainGetMovedAside).
  * Cost: one unlink plus a directory flush.
  */
 int vsDomainDeleteAll(vsDomain *dom, GError **error);
 
 /**
- * vsStoreRenameDomain:
- * Moves VM @from's snapshots to the name @to (both locked while moving).
- * Errors: VS_ERROR_EXISTS when @to has snapshots, VS_ERROR_NOT_FOUND,
- * VS_ERROR_IO.  Cost: one rename plus a directory flush.
+ * vsDomainGetMovedAside:
+ * A VM whose bulk file is gone is read from its legacy directory DIR/<vm>/
+ * again, if there is one (an export-legacy, or a conversion that kept it):
+ * the snapshots just deleted would come back.  So a commit that removes the
+ * bulk file first moves such a directory to DIR/.virtsnap/legacy/<vm>/<N>/
+ * (then removes the file: a crash in between leaves the file, which is the
+ * truth).  Returns that directory's path when this handle's last commit
+ * (successful or not) moved one, else NULL; tell the user.  Borrowed: valid
+ * until the next operation on @dom.
  */
-int vsStoreRenameDomain(vsStore *store, const char *from, const char *to,
-                        GError **error);
+const char *vsDomainGetMovedAside(const vsDomain *dom);
+
+/**
+ * vsStoreRenameDomain:
+ * @out_moved_aside: (out) (optional): like vsDomainGetMovedAside: where
+ *   VM @from's legacy directory DIR/<from>/ was moved (it would otherwise
+ *   become @from's snapshots again), or NULL; g_free
+ * Moves VM @from's snapshots to the name @to (both locked while moving).
+ * Errors: VS_ERROR_EXISTS when @to has snapshots or a legacy directory,
+ * VS_ERROR_NOT_FOUND, VS_ERROR_IO.  Cost: one rename plus a directory
+ * flush (and one more of each for a legacy directory).
+ */
+int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from,
+                        const char *to, GError **error);
 
 /**
  * vsDomainFormat:
@@ -486,6 +505,10 @@ typedef enum {
     VS_LEGACY_DUPLICATES_LAST  = 1 << 3,
     /* Several snapshots marked current: make none current. */
     VS_LEGACY_NO_CURRENT       = 1 << 4,
+    /* Convert even though a running libvirt reads the store directory
+     * (vsStoreCheckLibvirtIdle): it no longer sees the VM's snapshots
+     * until vsStoreExportLegacy writes them back. */
+    VS_LEGACY_FORCE_LIBVIRT_RUNNING = 1 << 5,
 } vsLegacyResolveFlags;
 
 typedef struct _vsLegacyOptions vsLegacyOptions;
@@ -532,6 +555,9 @@ typedef enum {
     VS_LEGACY_PROBLEM_NO_CURRENT,      /* note: no file has <active>1 */
     VS_LEGACY_PROBLEM_SEVERAL_CURRENT, /* several files have <active>1 */
     VS_LEGACY_PROBLEM_BULK_CORRUPT,    /* the VM's bulk file does not load */
+    VS_LEGACY_PROBLEM_UNSUPPORTED_NAME, /* DIR/<name>/ whose name virtsnap cannot
+                                        * use as a VM name (leading '.', control
+                                        * characters, too long, not UTF-8) */
 } vsLegacyProblem;
 
 /* A short keyword ("unparsable", "missing-parent", ...) for output. */
@@ -567,6 +593,47 @@ const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
 int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
 
 /**
+ * vsStoreFindUnsupportedNames:
+ * @out: (out): one VS_LEGACY_PROBLEM_UNSUPPORTED_NAME finding per directory
+ *   DIR/<name>/ whose name vsDomainNameCheck refuses (DIR/.virtsnap
+ *   excepted): libvirt may keep a VM's snapshots there, which virtsnap can
+ *   neither convert nor manage, so the caller should say so rather than
+ *   skip it (vsStoreListLegacyDomains leaves them out).
+ * Errors: VS_ERROR_IO.  Cost: one readdir of the store directory.
+ */
+int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error);
+
+/**
+ * vsStoreFindLibvirt:
+ * @out_pidfile: (out): the pid file of a running libvirt qemu driver
+ *   (libvirtd, virtqemud or an embedded qemu:///embed one) whose snapshot
+ *   directory is this store, or NULL when none runs; g_free
+ * @out_pid: (out) (optional): that driver's process id, 0 when none
+ *
+ * Asks the kernel, without talking to any daemon: the driver holds a lock
+ * on its state directory's driver.pid while it runs, and the snapshot
+ * directory follows from the state directory's layout (embedded root R:
+ * R/lib/qemu/snapshot and R/run/qemu/driver.pid; system:
+ * /var/lib/libvirt/qemu/snapshot and /run/libvirt/qemu/driver.pid; session:
+ * ~/.config/libvirt/qemu/snapshot and $XDG_RUNTIME_DIR/libvirt/qemu/run/).
+ * A libvirt that is stopped (or socket-activated and idle) is not found.
+ * Errors: VS_ERROR_IO when a pid file exists but cannot be checked.
+ * Cost: a realpath and one open + fcntl per candidate pid file.
+ */
+int vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store,
+                       GError **error);
+
+/**
+ * vsStoreCheckLibvirtIdle:
+ * @vm: (nullable): the VM about to be converted (for the message)
+ * Fails with VS_ERROR_LOCKED, one line naming the driver, what converting
+ * would do to it and how to undo it (`virtsnap export-legacy VM`), when
+ * vsStoreFindLibvirt finds a running libvirt using this directory.
+ * vsStoreConvertDomain calls it unless VS_LEGACY_FORCE_LIBVIRT_RUNNING.
+ */
+int vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error);
+
+/**
  * vsStoreConvertDomain:
  * @out: (out) (optional): what was found and done; set also when the
  *   conversion is refused for problems, so the caller can show them all
@@ -580,10 +647,13 @@ int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
  * and to run again: with the bulk file already there, the directory is
  * compared with it and the policy applied if they match; if they differ,
  * nothing is touched (VS_ERROR_EXISTS).  A VM already converted with no
- * directory left succeeds and does nothing.
+ * directory left succeeds and does nothing.  While a running libvirt reads
+ * the store directory (vsStoreCheckLibvirtIdle) nothing is converted unless
+ * @opts has VS_LEGACY_FORCE_LIBVIRT_RUNNING.
  * Errors: VS_ERROR_NOT_FOUND (neither file nor directory), VS_ERROR_CORRUPT,
  * VS_ERROR_EXISTS, VS_ERROR_INVALID (options naming no snapshot; a path
- * owned by another VM), VS_ERROR_LOCKED, VS_ERROR_IO.
+ * owned by another VM), VS_ERROR_LOCKED (the VM's lock, or a running
+ * libvirt), VS_ERROR_IO.
  * Cost: one read of every file, one atomic write and one read of the bulk
  * file, one rename (MOVE) or one unlink per converted file (REMOVE).
  */
@@ -632,8 +702,9 @@ typedef enum {
  *   VMs would need)
  *
  * Reports leftover legacy directories beside bulk files, VMs not yet
- * converted, bulk files that do not load, and every legacy-directory
- * problem listed in vsLegacyProblem.  Read-only unless CHECK_REPAIR.
+ * converted, bulk files that do not load, every legacy-directory problem
+ * listed in vsLegacyProblem and (whole store) directories whose names
+ * cannot be VM names (vsStoreFindUnsupportedNames).  Read-only unless CHECK_REPAIR.
  * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_LOCKED (repair),
  * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
  * Cost: reads every file concerned once.

@@ -45,3 +45,10 @@ ls elsewhere
 note "moved-aside directories are not VMs"
 run convert .virtsnap
 run check .virtsnap
+
+note "directories whose names cannot be VM names are reported, never skipped"
+rm -f store/linked store/linkfile.xml store/foo
+put_dir .hidden
+put_dir $'tab\tname'
+run check
+run convert --all

@@ -63,11 +63,14 @@ run check peer1
 run convert peer1 --legacy=remove
 ls -A store store/.virtsnap/legacy/peer1
 
-note "a VM that was opened for writing is converted on the way"
+note "a write never converts on its own: libvirt may still read the directory"
 mkdir -p store/auto
 cp original/root.xml original/a.xml store/auto/
 run snapshot-current auto --name
 ls store
+run snapshot-current auto a
+ls store store/auto
+run convert auto
 run snapshot-current auto a
 ls store store/.virtsnap/legacy/auto/1
 run snapshot-list auto --tree --current

@@ -24,3 +24,15 @@ run undefine renamed --snapshots-metadata
 run snapshot-list renamed --name
 ls
 run undefine renamed
+
+note "an exported directory never outlives the file it copies: moved aside first, and said"
+export VIRTSNAP_STORE=store
+make_tree
+run export-legacy demo
+run domrename demo moved
+ls -A store store/.virtsnap/legacy/demo
+run export-legacy moved
+run snapshot-delete moved s3 --children --metadata
+ls store
+run snapshot-delete moved s1 --children --metadata
+ls -A store store/.virtsnap/legacy/moved
