@@ -59,7 +59,7 @@ static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
  * frame says the records are framed by this writer: bump the version when
  * record formatting changes, so old frames are never mixed with new ones. */
 #define SEGMENT_MARKER_MAGIC 0x184D2A56u
-#define SEGMENT_MARKER "virtsnap-segments 1"
+#define SEGMENT_MARKER "virtsnap-segments 2"
 
 typedef struct {
     GPtrArray *records;       /* vsSnapshot refs, in document order */
@@ -753,8 +753,9 @@ appendRoot(GString *buf, const vsTree *tree)
 
     g_string_append(buf, BULK_HEADER);
     if (cur) {
-        g_autofree char *esc = g_markup_escape_text(vsSnapshotGetName(cur), -1);
-        g_string_append_printf(buf, "<snapshots current='%s'>\n", esc);
+        g_string_append(buf, "<snapshots current='");
+        vsXmlEscapeAttr(buf, vsSnapshotGetName(cur));
+        g_string_append(buf, "'>\n");
     } else {
         g_string_append(buf, "<snapshots>\n");
     }

@@ -1067,7 +1067,7 @@ appendElemText(GString *buf, guint level, const char *name, const char *text)
 {
     indent(buf, level);
     g_string_append_printf(buf, "<%s>", name);
-    vsXmlEscape(buf, text);
+    vsXmlEscapeText(buf, text);
     g_string_append_printf(buf, "</%s>\n", name);
 }
 
@@ -1085,7 +1085,7 @@ formatSource(GString *buf, const vsSnapshotDisk *disk, guint level)
     case STORAGE_BLOCK:
         if (disk->path) {
             g_string_append(attrs, disk->type == STORAGE_FILE ? " file='" : " dev='");
-            vsXmlEscape(attrs, disk->path);
+            vsXmlEscapeAttr(attrs, disk->path);
             g_string_append_c(attrs, '\'');
         }
         break;
@@ -1095,12 +1095,12 @@ formatSource(GString *buf, const vsSnapshotDisk *disk, guint level)
         g_string_append_printf(attrs, " protocol='%s'", protocolNames[disk->protocol]);
         if (disk->path) {
             g_string_append(attrs, " name='");
-            vsXmlEscape(attrs, disk->path);
+            vsXmlEscapeAttr(attrs, disk->path);
             g_string_append_c(attrs, '\'');
         }
         if (disk->query) {
             g_string_append(attrs, " query='");
-            vsXmlEscape(attrs, disk->query);
+            vsXmlEscapeAttr(attrs, disk->query);
             g_string_append_c(attrs, '\'');
         }
         if (disk->tls)
@@ -1136,7 +1136,7 @@ formatDisk(GString *buf, const vsSnapshotDisk *disk, guint level)
         return;
     indent(buf, level);
     g_string_append(buf, "<disk name='");
-    vsXmlEscape(buf, disk->name);
+    vsXmlEscapeAttr(buf, disk->name);
     g_string_append_c(buf, '\'');
     if (disk->snapshot > VS_SNAPSHOT_LOCATION_DEFAULT)
         g_string_append_printf(buf, " snapshot='%s'", locationNames[disk->snapshot]);
@@ -1202,7 +1202,7 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
         g_string_append_printf(buf, "<memory snapshot='%s'", locationNames[snap->memory]);
         if (snap->memory_file) {
             g_string_append(buf, " file='");
-            vsXmlEscape(buf, snap->memory_file);
+            vsXmlEscapeAttr(buf, snap->memory_file);
             g_string_append_c(buf, '\'');
         }
         g_string_append(buf, "/>\n");

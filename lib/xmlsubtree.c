@@ -41,8 +41,15 @@ struct _vsXmlSubtree {
 /* ------------------------------------------------------------------ */
 /* Escaping                                                             */
 
+/* libvirt's virBufferEscapeString (the five markup characters as entities,
+ * control characters other than TAB, LF and CR dropped), plus what makes
+ * the value read back the same: an XML parser turns a raw CR into LF, and
+ * a raw TAB, LF or CR inside an attribute value into a space, so those are
+ * written as character references where they would change.  In text, LF
+ * is kept raw (or, with @mark_newlines, as MARK_NL so re-indenting never
+ * touches it). */
 static void
-escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
+escapeAppend(GString *buf, const char *str, gboolean attr, gboolean mark_newlines)
 {
     const char *run = str;
     const char *p;
@@ -57,13 +64,12 @@ escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&apos;"; break;
-        case '\n': rep = mark_newlines ? "\x01" : NULL; break;
+        case '\r': rep = "&#13;"; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : mark_newlines ? "\x01" : NULL; break;
         default:
             /* libvirt silently drops control characters it cannot print */
-            if (c < 0x20 && c != '\t' && c != '\r')
-                rep = "";
-            else
-                rep = NULL;
+            rep = c < 0x20 ? "" : NULL;
             break;
         }
         if (rep) {
@@ -76,9 +82,15 @@ escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
 }
 
 void
-vsXmlEscape(GString *buf, const char *str)
+vsXmlEscapeText(GString *buf, const char *str)
 {
-    escapeAppend(buf, str, FALSE);
+    escapeAppend(buf, str, FALSE, FALSE);
+}
+
+void
+vsXmlEscapeAttr(GString *buf, const char *str)
+{
+    escapeAppend(buf, str, TRUE, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -159,7 +171,14 @@ appendNsDecl(vsSer *ser, xmlNsPtr ns)
         g_string_append(out, (const char *) ns->prefix);
     }
     g_string_append(out, "='");
-    escapeAppend(out, (const char *) ns->href, TRUE);
+    {
+        /* libxml2 keeps an escaped '&' in a namespace URI as "&#38;" (it
+         * expands nothing in xmlns values); escaping that again would add
+         * a "#38;" at every round trip. */
+        g_auto(GStrv) parts = g_strsplit((const char *) ns->href, "&#38;", -1);
+        g_autofree char *href = g_strjoinv("&", parts);
+        escapeAppend(out, href, TRUE, FALSE);
+    }
     g_string_append_c(out, '\'');
 }
 
@@ -198,7 +217,7 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
         g_string_append_c(out, ' ');
         appendQName(out, a->ns, a->name);
         g_string_append(out, "='");
-        escapeAppend(out, value ? (const char *) value : "", TRUE);
+        escapeAppend(out, value ? (const char *) value : "", TRUE, FALSE);
         xmlFree(value);
         g_string_append_c(out, '\'');
         if (secret)
@@ -288,7 +307,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
                         return -1;
                 } else if (c->type == XML_TEXT_NODE ||
                            c->type == XML_CDATA_SECTION_NODE) {
-                    escapeAppend(out, (const char *) c->content, TRUE);
+                    escapeAppend(out, (const char *) c->content, FALSE, TRUE);
                 }
             }
             g_string_append(out, "</");
@@ -319,7 +338,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
         g_string_append_c(out, '>');
         for (xmlNodePtr c = node->children; c; c = c->next) {
             if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-                escapeAppend(out, (const char *) c->content, TRUE);
+                escapeAppend(out, (const char *) c->content, FALSE, TRUE);
         }
         g_string_append(out, "</");
         appendQName(out, node->ns, node->name);
@@ -756,7 +775,8 @@ unescape(const char *s, gsize len)
         if (*s == '&') {
             static const struct { const char *ent; char c; } ents[] = {
                 { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-                { "&quot;", '"' }, { "&apos;", '\'' },
+                { "&quot;", '"' }, { "&apos;", '\'' }, { "&#9;", '\t' },
+                { "&#10;", '\n' }, { "&#13;", '\r' },
             };
             gboolean done = FALSE;
             for (gsize i = 0; i < G_N_ELEMENTS(ents); i++) {

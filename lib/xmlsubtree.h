@@ -52,10 +52,15 @@ guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
  * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
 xmlDocPtr vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error);
 
-/* Appends @str escaped as libvirt's virBufferEscapeString does:
- * & < > " ' become entities, other control characters except TAB, LF and
- * CR are dropped, everything else (UTF-8, newlines) is written raw. */
-void vsXmlEscape(GString *buf, const char *str);
+/* The one XML escaper of the library: appends @str as libvirt's
+ * virBufferEscapeString does (& < > " ' as entities, control characters
+ * other than TAB, LF and CR dropped), except that what an XML parser would
+ * not read back as given is written as a character reference: CR in text
+ * (&#13;), and TAB, LF and CR in an attribute value (&#9; &#10; &#13;).
+ * libvirt writes those raw, and its own re-read loses them (format.md). */
+void vsXmlEscapeText(GString *buf, const char *str);
+/* For an attribute value between single quotes. */
+void vsXmlEscapeAttr(GString *buf, const char *str);
 
 vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
 void vsXmlSubtreeUnref(vsXmlSubtree *tree);

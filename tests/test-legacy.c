@@ -198,6 +198,32 @@ convert(Env *env, const char *vm, vsLegacyOptions *opts, vsLegacyReport **report
 /* ------------------------------------------------------------------ */
 /* Clean directories                                                    */
 
+/* Issue 11 item 1: a directory whose current snapshot has a TAB in its name
+ * (libvirt 9.0 stores such names) converts, and the bulk file loads back:
+ * current= carries the TAB as &#9;. */
+static void
+testConvertTabInCurrentName(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *root = mkRecord("root", NULL, 1700000000, FALSE);
+    g_autofree char *tab = mkRecord("nightly\tbuild", "root", 1700000100, TRUE);
+    g_autofree char *desc = NULL;
+    g_autoptr(vsStore) fresh = NULL;
+
+    envInit(&env);
+    putFile(&env, "vm1/root.xml", root, -1);
+    putFile(&env, "vm1/nightly\tbuild.xml", tab, -1);
+    g_assert_cmpint(convert(&env, "vm1", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(vsStoreOpen(&fresh, env.dir, 0, &err), ==, 0);
+    vsStoreFree(env.store);
+    env.store = g_steal_pointer(&fresh);
+    desc = describeDomain(&env, "vm1");
+    g_assert_cmpstr(desc, ==, "root< nightly\tbuild<root *nightly\tbuild");
+    envClear(&env);
+}
+
 static void
 testConvertStandard(void)
 {
@@ -1620,6 +1646,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/legacy/convert/standard", testConvertStandard);
+    g_test_add_func("/legacy/convert/tab-in-current-name", testConvertTabInCurrentName);
     g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
     g_test_add_func("/legacy/export/refusals", testExportRefusals);
     g_test_add_func("/legacy/collisions", testCollisions);

@@ -274,7 +274,7 @@ test_layout(void)
         const guint8 *p = g_bytes_get_data(frames->pdata[1], &flen);
         g_assert_cmpuint(readLE32(p), ==, MARKER_MAGIC);
         g_assert_cmpuint(readLE32(p + 4), ==, flen - 8);
-        g_assert_cmpmem(p + 8, flen - 8, "virtsnap-segments 1", 19);
+        g_assert_cmpmem(p + 8, flen - 8, "virtsnap-segments 2", 19);
     }
     for (guint i = 2; i < frames->len; i++)
         g_assert_false(isSkippable(frames->pdata[i]));
@@ -382,7 +382,7 @@ test_misaligned_frames_not_reused(void)
             g_byte_array_append(raw, (const guint8 *) frame, m);
             if (off == 0) {
                 g_byte_array_append(raw, (const guint8 *) head, sizeof(head));
-                g_byte_array_append(raw, (const guint8 *) "virtsnap-segments 1", 19);
+                g_byte_array_append(raw, (const guint8 *) "virtsnap-segments 2", 19);
             }
         }
         input = g_byte_array_free_to_bytes(raw);

@@ -516,6 +516,53 @@ test_compressed(Fixture *f, gconstpointer data)
     g_assert_cmpstr(plain, ==, again);
 }
 
+/* Issue 11 item 1: `snapshot-create-as vm1 --name $'nightly\tbuild'` made
+ * the current snapshot's name unloadable (current= wrote the TAB raw, and
+ * an XML parser reads a raw TAB in an attribute as a space).  Whatever is
+ * accepted reads back, plain and compressed, with a fresh store handle. */
+static void
+test_tab_in_current_name(Fixture *f, gconstpointer data)
+{
+    static const char *const doc =
+        "<domainsnapshot><name>x\ty</name><description>one&#13;two</description>"
+        "<state>shutoff</state><creationTime>5</creationTime><memory snapshot='no'/>"
+        "<disks><disk name='vda' snapshot='external'><source file='/i&#9;m&#10;g'/></disk>"
+        "</disks>" DOMAIN_XML "</domainsnapshot>";
+
+    for (int compress = 0; compress <= 1; compress++) {
+        g_autofree char *vm = g_strdup_printf("vm%d", compress);
+        g_autofree char *before = NULL, *after = NULL;
+        g_autoptr(vsStore) fresh = NULL;
+        g_autoptr(GError) error = NULL;
+
+        vsStoreSetCompression(f->store, compress);
+        {
+            g_autoptr(vsDomain) dom = loadWrite(f, vm);
+            g_assert_cmpint(create(NULL, dom, "<domainsnapshot><name>base</name></domainsnapshot>",
+                                   -1, DOMAIN_XML, 0, &error), ==, 0);
+            g_assert_cmpint(create(NULL, dom, "<domainsnapshot><name>nightly\tbuild</name>"
+                                   "</domainsnapshot>", -1, NULL, 0, &error), ==, 0);
+            g_assert_cmpint(create(NULL, dom, doc, -1, NULL, VS_SNAPSHOT_CREATE_REDEFINE,
+                                   &error), ==, 0);
+            g_assert_no_error(error);
+            vsDomainFormat(&before, dom, NULL);
+        }
+        g_assert_cmpint(vsStoreOpen(&fresh, f->dir, 0, &error), ==, 0);
+        {
+            g_autoptr(vsDomain) dom = NULL;
+            g_assert_cmpint(vsStoreLoadDomain(&dom, fresh, vm, NULL, 0, &error), ==, 0);
+            g_assert_no_error(error);
+            g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==,
+                            "nightly\tbuild");
+            g_assert_cmpstr(vsSnapshotGetDescription(vsDomainLookup(dom, "x\ty", NULL)), ==,
+                            "one\rtwo");
+            vsDomainFormat(&after, dom, NULL);
+        }
+        g_assert_nonnull(strstr(before, "<snapshots current='nightly&#9;build'>"));
+        g_assert_cmpstr(after, ==, before);
+    }
+}
+
 static void
 test_uuid_fallback(Fixture *f, gconstpointer data)
 {
@@ -656,6 +703,7 @@ main(int argc, char **argv)
     ADD("/store/rename-and-delete-all", test_rename_and_delete_all);
     ADD("/store/compressed", test_compressed);
     ADD("/store/uuid-fallback", test_uuid_fallback);
+    ADD("/store/roundtrip/tab-in-current-name", test_tab_in_current_name);
     ADD("/store/compression-setting", test_compression_setting);
     return g_test_run();
 }
