@@ -155,7 +155,8 @@ frameDecompress(GString *out, GBytes *frame)
     return ret == 0 && in.pos == in.size ? 0 : -1;
 }
 
-static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error);
+static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
+                                GError **error);
 
 int
 vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
@@ -173,7 +174,7 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         if (frameDecompress(doc, seg->frame) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
         g_string_append(doc, "</snapshots>\n");
-        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, &perr) < 0)
+        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "frame", &perr) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
                          i, perr->message);
         if (parsed->len != seg->records->len)
@@ -687,7 +688,8 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
 /* The records of a document fragment, in order, unlinked (what one frame
  * holds: parents may be elsewhere). */
 static int
-bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error)
+bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
+                     GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
         (GDestroyNotify) vsSnapshotUnref);
@@ -696,11 +698,37 @@ bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **erro
     int ret;
 
     in.max_bytes = VS_BULK_DEFAULT_MAX;
-    ret = bulkParse(&tree, NULL, &in, "frame", error);
+    ret = bulkParse(&tree, NULL, &in, label, error);
     inputClear(&in);
     if (ret == 0)
         *out = g_steal_pointer(&records);
     return ret;
+}
+
+int
+vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots>\n");
+    g_autoptr(GString) again = g_string_new("<snapshots>\n");
+    g_autoptr(GPtrArray) parsed = NULL;
+    g_autoptr(GError) perr = NULL;
+    const char *name = vsSnapshotGetName(snap);
+
+    vsSnapshotFormatBuf(doc, snap, uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    g_string_append(doc, "</snapshots>\n");
+    if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "stored form", &perr) < 0)
+        return vsErr(error, perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE
+                                                             : VS_ERROR_INVALID,
+                     "snapshot '%s' cannot be stored: its stored form would not load back "
+                     "(%s)", name, perr->message);
+    g_assert(parsed->len == 1);
+    vsSnapshotFormatBuf(again, parsed->pdata[0], uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    g_string_append(again, "</snapshots>\n");
+    if (!g_string_equal(doc, again))
+        return vsErr(error, VS_ERROR_INVALID,
+                     "snapshot '%s' cannot be stored: its stored form would load back "
+                     "different", name);
+    return 0;
 }
 
 int

@@ -44,6 +44,15 @@ int vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, g
                     const char *label, const vsBulkReadOptions *opts,
                     GError **error);
 
+/* Whether @snap, stored as the bulk file stores it (formatted with
+ * FORMAT_SECURE one level down), loads back as the same record through the
+ * bulk reader.  Create and redefine check every record before they commit,
+ * so an accepted record can never make its VM's file unloadable: libxml2's
+ * limits (depth, text and tag sizes) apply to the stored bytes, not to the
+ * document that was given.  Errors: VS_ERROR_INVALID or VS_ERROR_TOO_LARGE
+ * naming the snapshot.  Cost: formatting and parsing the record twice. */
+int vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error);
+
 /* Appends the whole document (comment, root, records in topological
  * order, each with FORMAT_SECURE and no <active>) to @buf. */
 void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);

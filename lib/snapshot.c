@@ -716,6 +716,12 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         if (!parseLongLong(ctime, &snap->creation_time))
             return vsErr(error, VS_ERROR_INVALID,
                          "internal error: missing creationTime from existing snapshot");
+        /* libvirt accepts 0 but writes no <creationTime> for it, then
+         * drops the snapshot when it reads its own file back. */
+        if (snap->creation_time == 0)
+            return vsErr(error, VS_ERROR_INVALID,
+                         "XML error: snapshot '%s': creationTime 0 is not supported "
+                         "(libvirt would not store it)", snap->name);
 
         snap->parent_name = nodeString(firstGrandChild(root, "parent", "name"));
 
@@ -760,6 +766,15 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         snap->creation_time = now;
         if (!snap->name)
             snap->name = g_strdup_printf("%" G_GINT64_FORMAT, now);
+    }
+
+    {
+        guint depth = vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX);
+        if (depth > VS_SNAPSHOT_DEPTH_MAX)
+            return vsErr(error, VS_ERROR_INVALID,
+                         "XML error: snapshot '%s' nests elements more than %d levels deep, "
+                         "more than a bulk file can hold", snap->name ? snap->name : "",
+                         VS_SNAPSHOT_DEPTH_MAX);
     }
 
     if ((memory = firstChild(root, "memory"))) {

@@ -590,6 +590,11 @@ parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
         ret = vsErr(error, VS_ERROR_INVALID,
                     "XML error: expecting root element of 'domain', not '%s'",
                     root ? (const char *) root->name : "");
+    } else if (vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX - 1) >= VS_SNAPSHOT_DEPTH_MAX) {
+        /* the snapshot nests it one level down */
+        ret = vsErr(error, VS_ERROR_INVALID,
+                    "XML error: domain definition nests elements more than %d levels deep, "
+                    "more than a snapshot can hold", VS_SNAPSHOT_DEPTH_MAX - 1);
     } else {
         ret = vsXmlSubtreeFromNode(out, root, error);
     }
@@ -766,6 +771,10 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
     if (vsSnapshotParse(&snap, xml, len, parse_flags, storeNow(dom->store), NULL, error) < 0 ||
         vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0)
         return -1;
+    if (!redefine && vsSnapshotGetCreationTime(snap) == 0)   /* not storable */
+        return vsErr(error, VS_ERROR_INVALID,
+                     "internal error: snapshot '%s': the clock reads 0, which is not a "
+                     "valid creationTime", vsSnapshotGetName(snap));
 
     next = vsTreeCopy(dom->tree);
     if (redefine) {
@@ -783,6 +792,8 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
     }
     if (!dom->uuid && vsSnapshotGetDomain(snap))
         dom->uuid = vsXmlSubtreeGetChildText(vsSnapshotGetDomain(snap), "uuid");
+    if (vsBulkRecordCheck(snap, dom->uuid, error) < 0)
+        return -1;
     if (out_name)
         *out_name = g_strdup(vsSnapshotGetName(snap));
     return domainCommit(dom, g_steal_pointer(&next), error);

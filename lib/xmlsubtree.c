@@ -559,33 +559,37 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     return checkSize(ser);
 }
 
-/* Everything below recurses; libxml2's parser already stops at depth 256
+/* Everything below recurses; libxml2's parser already stops at depth 257
  * (without XML_PARSE_HUGE), this also covers trees built by hand. */
 #define VS_XML_SUBTREE_DEPTH_MAX 1024
 
-static gboolean
-tooDeep(xmlNodePtr top)
+guint
+vsXmlElementDepth(xmlNodePtr top, guint stop_above)
 {
     xmlNodePtr node = top;
-    guint depth = 0;
+    guint level = 1, max = 1;
 
     /* iterative pre-order walk, so the check itself cannot overflow */
     while (node) {
-        if (node->children && node->type == XML_ELEMENT_NODE) {
-            if (++depth > VS_XML_SUBTREE_DEPTH_MAX)
-                return TRUE;
-            node = node->children;
-            continue;
+        if (node->type == XML_ELEMENT_NODE) {
+            max = MAX(max, level);
+            if (max > stop_above)
+                return max;
+            if (node->children) {
+                node = node->children;
+                level++;
+                continue;
+            }
         }
         while (node != top && !node->next) {
             node = node->parent;
-            depth--;
+            level--;
         }
         if (node == top)
             break;
         node = node->next;
     }
-    return FALSE;
+    return max;
 }
 
 static int
@@ -598,7 +602,7 @@ subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError *
 
     *out = NULL;
     g_return_val_if_fail(node && node->type == XML_ELEMENT_NODE, -1);
-    if (tooDeep(node))
+    if (vsXmlElementDepth(node, VS_XML_SUBTREE_DEPTH_MAX) > VS_XML_SUBTREE_DEPTH_MAX)
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: <%s> is nested deeper than %d levels",
                      (const char *) node->name, VS_XML_SUBTREE_DEPTH_MAX);
@@ -889,14 +893,19 @@ vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
 }
 
 static void
-ignoreStructuredError(void *data, xmlErrorPtr err)
+keepFirstError(void *data, xmlErrorPtr err)
 {
+    xmlParserCtxtPtr ctxt = data;
+    char **msg = ctxt->_private;
+    if (!*msg && err->level >= XML_ERR_ERROR)
+        *msg = g_strchomp(g_strdup(err->message ? err->message : "not well-formed"));
 }
 
 xmlDocPtr
 vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
 {
     g_autoptr(GString) xml = g_string_sized_new(tree->len + 64);
+    g_autofree char *msg = NULL;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
 
@@ -904,7 +913,8 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
     ctxt = xmlNewParserCtxt();
     if (!ctxt)
         g_error("out of memory creating an XML parser");
-    ctxt->sax->serror = ignoreStructuredError;
+    ctxt->sax->serror = keepFirstError;
+    ctxt->_private = &msg;
     doc = xmlCtxtReadMemory(ctxt, xml->str, (int) xml->len, "(subtree)", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOBLANKS |
                             XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
@@ -913,8 +923,12 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
         doc = NULL;
     }
     xmlFreeParserCtxt(ctxt);
+    /* Only a subtree whose formatting passes one of libxml2's limits (a
+     * start tag grown past 10,000,000 bytes by escaping, say) gets here. */
     if (!doc)
-        vsErr(error, VS_ERROR_CORRUPT, "internal error: stored XML subtree does not parse");
+        vsErr(error, VS_ERROR_INVALID, "XML error: formatted as it would be stored, a <%.*s> "
+              "element does not parse again (%s)", (int) strcspn(tree->text + 1, " />\n"),
+              tree->text + 1, msg ? msg : "not well-formed");
     return doc;
 }
 

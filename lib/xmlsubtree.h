@@ -20,6 +20,10 @@ int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
  * in place instead of in a copy (cheaper for big definitions). */
 int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 
+/* How deep elements nest under @top (an element alone: 1), counted until
+ * the depth passes @stop_above.  Iterative: any depth is safe to measure. */
+guint vsXmlElementDepth(xmlNodePtr top, guint stop_above);
+
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
  * the output ends with "\n").  Without @secure, <graphics passwd=…> is

@@ -539,6 +539,24 @@ setupTruncated(Env *env)
     putFile(env, "vm/a.xml", a, 260);
 }
 
+/* Issue 11 item 3: nested one level deeper than a bulk file can hold
+ * (parses alone, as libvirt's file does): a finding, never an unloadable
+ * bulk file. */
+static void
+setupTooDeep(Env *env)
+{
+    g_autofree char *a = slurp(env, "vm/a.xml");
+    g_autoptr(GString) nest = g_string_new("<domain type='kvm'>");
+    g_autofree char *deep = NULL;
+
+    for (int i = 0; i < 255; i++)
+        g_string_append(nest, "<x>");
+    for (int i = 0; i < 255; i++)
+        g_string_append(nest, "</x>");
+    deep = replaceOnce(a, "<domain type='kvm'>", nest->str);
+    putFile(env, "vm/a.xml", deep, -1);
+}
+
 static void
 setupEmptyParent(Env *env)
 {
@@ -649,6 +667,11 @@ static const BrokenCase broken_cases[] = {
     { "truncated", setupTruncated, "unparsable:vm/a.xml:-\n", VS_LEGACY_PROBLEM_UNPARSABLE,
       "vm/a.xml: not a valid snapshot file: (domain_snapshot):10: Premature end of data in "
       "tag domainsnapshot line 8",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< b<root b1<b *b1",
+      "unparsable:vm/a.xml:fixed\n", "a.xml" },
+    { "too-deep", setupTooDeep, "unparsable:vm/a.xml:-\n", VS_LEGACY_PROBLEM_UNPARSABLE,
+      "vm/a.xml: not a valid snapshot file: XML error: snapshot 'a' nests elements more than "
+      "256 levels deep, more than a bulk file can hold",
       VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< b<root b1<b *b1",
       "unparsable:vm/a.xml:fixed\n", "a.xml" },
     { "empty-parent", setupEmptyParent,

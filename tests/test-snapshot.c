@@ -486,6 +486,15 @@ testParseErrors(void)
             "<creationTime>%s</creationTime></domainsnapshot>", *t);
         parseFailsStr(xml, REDEF, "internal error: missing creationTime from existing snapshot");
     }
+    /* issue 11 item 2: a zero time, however it is spelled, is refused */
+    for (const char *const *t = (const char *const[]) { "0", "-0", "+0", "000", NULL };
+         *t; t++) {
+        g_autofree char *xml = g_strdup_printf(
+            "<domainsnapshot><name>b\tc</name><state>shutoff</state>"
+            "<creationTime>%s</creationTime></domainsnapshot>", *t);
+        parseFailsStr(xml, REDEF, "XML error: snapshot 'b\tc': creationTime 0 is not supported "
+                      "(libvirt would not store it)");
+    }
     parseFailsStr("<domainsnapshot><name>a</name><creationTime>1</creationTime></domainsnapshot>",
                   REDEF, "XML error: missing state from existing snapshot");
     /* found by fuzz-snapshot: a typeless first <domain> before a typed one */
