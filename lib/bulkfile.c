@@ -55,6 +55,12 @@ static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 #define SEGMENT_RECORD_OVERHEAD 1024
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 
+/* A loaded file's frames are reused only when its header frame holds
+ * exactly what this writer writes (appendRoot): a declaration there (an
+ * encoding, a namespace) gives its records a meaning that copying them
+ * into our header would change.  A header is at most ~1.7 KB. */
+#define HEAD_MAX 4096
+
 /* A skippable frame (ignored by every zstd decoder) right after the header
  * frame says the records are framed by this writer: bump the version when
  * record formatting changes, so old frames are never mixed with new ones. */
@@ -214,6 +220,7 @@ typedef struct {
     GArray *frames;           /* BulkFrame, when the caller wants segments */
     BulkFrame frame;          /* the frame being decoded */
     gboolean marker_seen;     /* our segment marker frame was in the stream */
+    GString *head;            /* the document's first HEAD_MAX bytes, with frames */
     GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */
     guint64 max_bytes;
@@ -312,6 +319,8 @@ inputReadDocument(gpointer opaque, char *buf, gsize len)
         n = out.pos;
     }
     if (n > 0) {
+        if (in->head && in->head->len < HEAD_MAX)
+            g_string_append_len(in->head, buf, MIN((gsize) n, HEAD_MAX - in->head->len));
         in->produced += n;
         if (in->produced > in->max_bytes) {
             in->too_large = TRUE;
@@ -336,6 +345,8 @@ inputClear(BulkInput *in)
     g_free(in->zstd_error);
     if (in->frames)
         g_array_unref(in->frames);
+    if (in->head)
+        g_string_free(in->head, TRUE);
 }
 
 /* Peeks the first 4 bytes to choose plain or zstd; keeps them for libxml2. */
@@ -427,6 +438,31 @@ readerFailure(GError **error, const char *label, BulkInput *in,
                    "unreadable XML");
 }
 
+/* <snapshots> carries current= and nothing else: no namespace declaration
+ * (records would depend on it, and frames are copied without it), no
+ * other attribute (format.md says it is invalid). */
+static int
+rootAttributes(xmlTextReaderPtr reader, char **current, const char *label, int line,
+               GError **error)
+{
+    int r;
+
+    for (r = xmlTextReaderMoveToFirstAttribute(reader); r == 1;
+         r = xmlTextReaderMoveToNextAttribute(reader)) {
+        const char *name = (const char *) xmlTextReaderConstName(reader);
+
+        if (xmlTextReaderIsNamespaceDecl(reader) == 1)
+            return corrupt(error, label, line, "namespace declaration '%s' on <snapshots> is "
+                           "not allowed", name);
+        if (strcmp(name, "current") != 0)
+            return corrupt(error, label, line, "unexpected attribute '%s' on <snapshots>",
+                           name);
+        *current = (char *) xmlTextReaderValue(reader);
+    }
+    xmlTextReaderMoveToElement(reader);
+    return 0;
+}
+
 /* Snapshots of one VM mostly embed the same <domain>: keep one copy of
  * each distinct definition, so memory grows with unique domain bytes. */
 static void
@@ -468,6 +504,10 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
                     "%s:%d: %s", label, line, perr->message);
         return -1;
     }
+    /* Every name create refuses is refused here too: a name is a file
+     * name when the VM is exported to libvirt's layout. */
+    if (vsSnapshotNameCheck(vsSnapshotGetName(snap), &perr) < 0)
+        return corrupt(error, label, line, "%s", perr->message);
     if (repeated)
         vsSnapshotSetDomain(snap, repeated);   /* already shared */
     else
@@ -508,14 +548,32 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
 /* After a good load: the frames that hold whole records, laid out exactly
  * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
  * between), become reusable segments.  Anything else is just not reused. */
+static void appendRoot(GString *buf, const vsTree *tree);
+
+/* Whether the file's first frame is exactly the header this writer would
+ * write for @tree. */
+static gboolean
+headerIsOurs(const BulkInput *in, const vsTree *tree)
+{
+    g_autoptr(GString) ours = g_string_new(NULL);
+    const BulkFrame *first;
+
+    if (!in->frames->len)
+        return FALSE;
+    first = &g_array_index(in->frames, BulkFrame, 0);
+    appendRoot(ours, tree);
+    return first->doc_start == 0 && first->doc_end == ours->len &&
+           in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
+}
+
 static vsBulkSegments *
-segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order)
+segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
 {
     vsBulkSegments *segs = segmentsNew(NULL);
     guint nspans, next = 0;
     const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
 
-    if (!in->marker_seen || !spans || nspans != order->len)
+    if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
         return segs;
     for (guint f = 0; f < in->frames->len; f++) {
         const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
@@ -573,6 +631,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     } else if (segments && in->compressed) {
         order = g_ptr_array_new_with_free_func((GDestroyNotify) vsSnapshotUnref);
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
+        in->head = g_string_sized_new(HEAD_MAX);
     }
 
     dedup = vsDomainDedupNew(inputReadDocument, in);
@@ -600,7 +659,8 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
                 goto cleanup;
             }
             seen_root = TRUE;
-            current = (char *) xmlTextReaderGetAttribute(reader, BAD_CAST "current");
+            if (rootAttributes(reader, &current, label, line, error) < 0)
+                goto cleanup;
             if (xmlTextReaderIsEmptyElement(reader))
                 root_closed = TRUE;
         } else if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
@@ -661,7 +721,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
             goto cleanup;
     }
     if (segments)
-        *segments = order ? segmentsFromLoad(in, dedup, order) : segmentsNew(NULL);
+        *segments = order ? segmentsFromLoad(in, dedup, order, tree) : segmentsNew(NULL);
     *out = g_steal_pointer(&tree);
     ret = 0;
 

@@ -139,6 +139,30 @@ test_rejects(void)
     expectCorrupt("<snapshots></snapshots><snapshots/>", "Extra content");
     expectCorrupt("<!DOCTYPE s [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><snapshots>&x;"
                   "</snapshots>", "entities are not allowed");
+
+    /* issue 11 item 4: <snapshots> carries current= and nothing else */
+    expectCorrupt("<snapshots xmlns:app='urn:x' current='a'>" REC("a", "", "1") "</snapshots>",
+                  "vm.xml:1: namespace declaration 'xmlns:app' on <snapshots> is not allowed");
+    expectCorrupt("<snapshots xmlns='urn:x'/>",
+                  "namespace declaration 'xmlns' on <snapshots> is not allowed");
+    expectCorrupt("<snapshots current='a' version='2'>" REC("a", "", "1") "</snapshots>",
+                  "vm.xml:1: unexpected attribute 'version' on <snapshots>");
+    expectCorrupt("<snapshots xml:lang='en'/>", "unexpected attribute 'xml:lang' on <snapshots>");
+
+    /* issue 11 item 5: every name create refuses, with file:line and the name */
+    expectCorrupt("<snapshots>\n" REC("../../outside/pwned", "", "1") "</snapshots>",
+                  "vm.xml:2: invalid snapshot name '../../outside/pwned': name can't contain '/'");
+    expectCorrupt("<snapshots>" REC(".hidden", "", "1") "</snapshots>",
+                  "invalid snapshot name '.hidden': name can't start with '.'");
+    expectCorrupt("<snapshots>" REC("a&#10;b", "", "1") "</snapshots>",
+                  "invalid snapshot name 'a?b': name can't contain control characters");
+    {
+        g_autofree char *long_name = g_strnfill(VS_SNAPSHOT_NAME_MAX + 1, 'n');
+        g_autofree char *doc = g_strdup_printf(
+            "<snapshots><domainsnapshot><name>%s</name><state>shutoff</state>"
+            "<creationTime>1</creationTime></domainsnapshot></snapshots>", long_name);
+        expectCorrupt(doc, "name is 248 bytes, longer than 247");
+    }
 }
 
 static void

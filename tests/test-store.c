@@ -410,6 +410,30 @@ test_broken_files_untouched(Fixture *f, gconstpointer data)
     }
 }
 
+/* Issue 11 item 5: a bulk file holding a name create refuses does not load,
+ * so nothing (export-legacy included) can act on it: the path traversal
+ * of the report writes nothing outside the store. */
+static void
+test_bad_name_in_bulk_file(Fixture *f, gconstpointer data)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = redefineXML("../../outside/pwned", NULL, 5);
+    g_autofree char *doc = g_strdup_printf("<snapshots>\n%s\n</snapshots>\n", xml);
+    g_autofree char *outside = g_build_filename(f->dir, "..", "outside", NULL);
+
+    writeFile(f, "vm1.xml", doc);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "vm1", NULL, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_true(g_str_has_suffix(error->message, "/vm1.xml:2: invalid snapshot name "
+                                   "'../../outside/pwned': name can't contain '/'"));
+    g_clear_error(&error);
+    g_assert_cmpint(vsStoreExportLegacy(&report, f->store, "vm1", 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_assert_false(g_file_test(outside, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_collisions_and_temps(Fixture *f, gconstpointer data)
 {
@@ -865,6 +889,7 @@ main(int argc, char **argv)
     ADD("/store/rename-and-delete-all", test_rename_and_delete_all);
     ADD("/store/compressed", test_compressed);
     ADD("/store/uuid-fallback", test_uuid_fallback);
+    ADD("/store/bad-name-in-bulk-file", test_bad_name_in_bulk_file);
     ADD("/store/roundtrip/tab-in-current-name", test_tab_in_current_name);
     ADD("/store/roundtrip/creation-time-zero", test_creation_time_zero);
     ADD("/store/roundtrip/depth-boundary", test_depth_boundary);
