@@ -34,8 +34,9 @@ fuzzOracleFailed(const char *fmt, ...)
     abort();
 }
 
-/* Keeps one input's decompressed document small enough for the fuzzer's
- * memory limit while still far above any interesting input. */
+/* Keeps one input's decompressed document, and what its load holds, small
+ * enough for the fuzzer's memory and time limits while still far above any
+ * interesting input. */
 #define FUZZ_BULK_MAX (16 * 1024 * 1024)
 
 /* Parses @data; when it loads, format -> parse -> format must be stable,
@@ -43,7 +44,7 @@ fuzzOracleFailed(const char *fmt, ...)
 static inline void
 fuzzBulkCheck(const char *data, size_t size)
 {
-    vsBulkReadOptions opts = { .max_bytes = FUZZ_BULK_MAX };
+    vsBulkReadOptions opts = { .max_held = FUZZ_BULK_MAX, .max_document = FUZZ_BULK_MAX };
     g_autoptr(vsTree) tree = NULL, again = NULL;
     g_autoptr(vsBulkSegments) segments = NULL;
     g_autoptr(GError) error = NULL;

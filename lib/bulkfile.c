@@ -223,10 +223,13 @@ typedef struct {
     GString *head;            /* the document's first HEAD_MAX bytes, with frames */
     GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */
-    guint64 max_bytes;
+    guint64 max_document;     /* cap on the decompressed document */
+    guint64 max_held;         /* cap on what the load holds (the load limit) */
+    guint64 held;             /* held by the records read so far */
+    vsDomainDedup *dedup;     /* the filter reading from this input */
     int err;                  /* errno of a failed read */
     char *zstd_error;
-    gboolean too_large;
+    gboolean too_large;       /* the document passed max_document */
 } BulkInput;
 
 /* Raw bytes from the source (file or memory). */
@@ -322,7 +325,7 @@ inputReadDocument(gpointer opaque, char *buf, gsize len)
         if (in->head && in->head->len < HEAD_MAX)
             g_string_append_len(in->head, buf, MIN((gsize) n, HEAD_MAX - in->head->len));
         in->produced += n;
-        if (in->produced > in->max_bytes) {
+        if (in->produced > in->max_document) {
             in->too_large = TRUE;
             return -1;
         }
@@ -347,6 +350,13 @@ inputClear(BulkInput *in)
         g_array_unref(in->frames);
     if (in->head)
         g_string_free(in->head, TRUE);
+}
+
+static void
+inputLimits(BulkInput *in, const vsBulkReadOptions *opts)
+{
+    in->max_held = opts && opts->max_held ? opts->max_held : VS_STORE_LOAD_LIMIT_DEFAULT;
+    in->max_document = opts && opts->max_document ? opts->max_document : VS_BULK_DOCUMENT_MAX;
 }
 
 /* Peeks the first 4 bytes to choose plain or zstd; keeps them for libxml2. */
@@ -416,16 +426,33 @@ corrupt(GError **error, const char *label, int line, const char *fmt, ...)
     return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", label, msg);
 }
 
+#define LOAD_LIMIT_TEXT \
+    "loading needs more than the load limit of %" G_GUINT64_FORMAT " bytes of memory for " \
+    "distinct snapshot data (the store's load-limit setting)"
+
 /* Explains why the reader stopped: our input layer or libxml2. */
 static int
 readerFailure(GError **error, const char *label, BulkInput *in,
               ReaderErrors *errs, xmlTextReaderPtr reader)
 {
+    guint64 offset = 0;
+
+    switch (in->dedup ? vsDomainDedupGetStop(in->dedup, &offset) : VS_DEDUP_READING) {
+    case VS_DEDUP_RECORD_TOO_LARGE:
+        return vsErr(error, VS_ERROR_TOO_LARGE,
+                     "%s: the snapshot record at byte %" G_GUINT64_FORMAT " is larger than "
+                     "the limit of %" G_GUINT64_FORMAT " bytes per snapshot",
+                     label, offset, (guint64) VS_BULK_RECORD_MAX);
+    case VS_DEDUP_OVER_BUDGET:
+        return vsErr(error, VS_ERROR_TOO_LARGE, "%s: " LOAD_LIMIT_TEXT ", reading the record "
+                     "at byte %" G_GUINT64_FORMAT, label, in->max_held, offset);
+    case VS_DEDUP_READING:
+        break;
+    }
     if (in->too_large)
         return vsErr(error, VS_ERROR_TOO_LARGE,
-                     "%s: document is larger than the load limit of %" G_GUINT64_FORMAT
-                     " bytes (the store's load-limit setting)",
-                     label, in->max_bytes);
+                     "%s: document is larger than the format's limit of %" G_GUINT64_FORMAT
+                     " bytes", label, in->max_document);
     if (in->err)
         return vsErrErrno(error, in->err, "%s: cannot read", label);
     if (in->zstd_error)
@@ -464,20 +491,40 @@ rootAttributes(xmlTextReaderPtr reader, char **current, const char *label, int l
 }
 
 /* Snapshots of one VM mostly embed the same <domain>: keep one copy of
- * each distinct definition, so memory grows with unique domain bytes. */
-static void
+ * each distinct definition, so memory grows with unique domain bytes.
+ * Returns the bytes newly kept. */
+static gsize
 internDomain(GHashTable *domains, vsSnapshot *snap)
 {
     vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
     vsXmlSubtree *known;
+    gsize len = 0;
 
     if (!domain)
-        return;
+        return 0;
     known = g_hash_table_lookup(domains, domain);
-    if (known)
+    if (known) {
         vsSnapshotSetDomain(snap, known);
-    else
-        g_hash_table_add(domains, vsXmlSubtreeRef(domain));
+        return 0;
+    }
+    g_hash_table_add(domains, vsXmlSubtreeRef(domain));
+    vsXmlSubtreeGetCanonical(domain, &len);
+    return len;
+}
+
+/* The load limit bounds what the load holds: each record's own data, each
+ * distinct <domain> once, and what the filter keeps to recognise repeats.
+ * A document of many distinct big records (a compression bomb) stops here,
+ * a big but repetitive one does not. */
+static int
+chargeRecord(BulkInput *in, const vsSnapshot *snap, gsize domain_bytes, const char *label,
+             int line, GError **error)
+{
+    in->held += vsSnapshotOwnBytes(snap) + domain_bytes;
+    if (in->held + vsDomainDedupGetHeldBytes(in->dedup) > in->max_held)
+        return vsErr(error, VS_ERROR_TOO_LARGE, "%s:%d: " LOAD_LIMIT_TEXT, label, line,
+                     in->max_held);
+    return 0;
 }
 
 /* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
@@ -490,6 +537,7 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     g_autoptr(GError) perr = NULL;
     xmlNodePtr node = xmlTextReaderExpand(reader);
     vsXmlSubtree *repeated = NULL;
+    gsize domain_bytes = 0;
     int def_index;
 
     if (!node)
@@ -511,7 +559,9 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     if (repeated)
         vsSnapshotSetDomain(snap, repeated);   /* already shared */
     else
-        internDomain(domains, snap);
+        domain_bytes = internDomain(domains, snap);
+    if (chargeRecord(in, snap, domain_bytes, label, line, error) < 0)
+        return -1;
     if (def_index >= 0)
         vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
@@ -634,7 +684,9 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         in->head = g_string_sized_new(HEAD_MAX);
     }
 
-    dedup = vsDomainDedupNew(inputReadDocument, in);
+    dedup = vsDomainDedupNew(inputReadDocument, in, VS_BULK_RECORD_MAX);
+    vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
+    in->dedup = dedup;
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
                             XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
@@ -739,7 +791,7 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
     BulkInput in = { .fd = -1, .mem = data, .mem_len = len };
     int ret;
 
-    in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
+    inputLimits(&in, opts);
     ret = bulkParse(out, segments, &in, label, error);
     inputClear(&in);
     return ret;
@@ -757,7 +809,7 @@ bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *l
     BulkInput in = { .fd = -1, .mem = data, .mem_len = len, .records_only = records };
     int ret;
 
-    in.max_bytes = VS_BULK_DEFAULT_MAX;
+    inputLimits(&in, NULL);
     ret = bulkParse(&tree, NULL, &in, label, error);
     inputClear(&in);
     if (ret == 0)
@@ -775,6 +827,11 @@ vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error)
     const char *name = vsSnapshotGetName(snap);
 
     vsSnapshotFormatBuf(doc, snap, uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    if (doc->len - strlen("<snapshots>\n") > VS_BULK_RECORD_MAX)
+        return vsErr(error, VS_ERROR_TOO_LARGE,
+                     "snapshot '%s' cannot be stored: it is %" G_GSIZE_FORMAT " bytes as "
+                     "stored, more than the limit of %d bytes per snapshot", name,
+                     doc->len - strlen("<snapshots>\n"), VS_BULK_RECORD_MAX);
     g_string_append(doc, "</snapshots>\n");
     if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "stored form", &perr) < 0)
         return vsErr(error, perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE
@@ -817,7 +874,7 @@ vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *d
         vsErr(error, VS_ERROR_CORRUPT, "%s: not a regular file", label);
         goto cleanup;
     }
-    in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
+    inputLimits(&in, opts);
     ret = bulkParse(out, segments, &in, label, error);
 
  cleanup:

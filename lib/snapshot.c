@@ -150,6 +150,38 @@ vsSnapshotUnref(vsSnapshot *snap)
     g_free(snap);
 }
 
+static gsize
+subtreeBytes(const vsXmlSubtree *tree)
+{
+    gsize len = 0;
+    if (tree)
+        vsXmlSubtreeGetCanonical(tree, &len);
+    return tree ? len + 64 : 0;   /* + the object and its allocation */
+}
+
+static gsize
+stringBytes(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+gsize
+vsSnapshotOwnBytes(const vsSnapshot *snap)
+{
+    gsize n = sizeof(*snap) + stringBytes(snap->name) + stringBytes(snap->description) +
+              stringBytes(snap->parent_name) + stringBytes(snap->memory_file) +
+              subtreeBytes(snap->inactive_domain) + subtreeBytes(snap->cookie);
+
+    for (guint i = 0; i < snap->ndisks; i++) {
+        const vsSnapshotDisk *disk = &snap->disks[i];
+        n += sizeof(*disk) + stringBytes(disk->name) + stringBytes(disk->path) +
+             stringBytes(disk->query) + subtreeBytes(disk->raw_source);
+        for (guint k = 0; disk->children && k < disk->children->len; k++)
+            n += subtreeBytes(disk->children->pdata[k]);
+    }
+    return n;
+}
+
 vsSnapshot *
 vsSnapshotCopy(const vsSnapshot *snap)
 {

@@ -45,6 +45,10 @@ void vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
 vsSnapshot *vsSnapshotCopy(const vsSnapshot *snap);
 void vsSnapshotSetParentName(vsSnapshot *snap, const char *parent_name);
 
+/* What the record holds besides its <domain> (which records share): its
+ * strings, disks, <inactiveDomain> and <cookie>.  For load budgets. */
+gsize vsSnapshotOwnBytes(const vsSnapshot *snap);
+
 /* The record's full <domain> subtree (borrowed) or NULL. */
 vsXmlSubtree *vsSnapshotGetDomain(const vsSnapshot *snap);
 /* Replaces the record's <domain> (takes a new reference to @domain). */

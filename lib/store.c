@@ -397,7 +397,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
 {
     g_autoptr(vsDomain) dom = NULL;
     g_autoptr(GError) lerr = NULL;
-    vsBulkReadOptions read_opts = { .max_bytes = store->load_limit };
+    vsBulkReadOptions read_opts = { .max_held = store->load_limit };
     struct stat st;
 
     if (vsDomainNameCheck(vm, error) < 0)

@@ -747,6 +747,31 @@ test_stored_form_must_load(Fixture *f, gconstpointer data)
         text->str);
     assertRefused(f, dom, long_text, NULL, VS_SNAPSHOT_CREATE_REDEFINE, VS_ERROR_INVALID,
                   "snapshot 'long' cannot be stored: its stored form would not load back");
+
+    /* issue 11 item 14: what a load accepts per record is what create
+     * accepts, as stored.  Indentation makes 85,000 empty elements nested
+     * 200 deep ~34 MB each in <domain> and <inactiveDomain> (each within
+     * the subtree limit) from 0.7 MB given. */
+    {
+        g_autoptr(GString) nest = g_string_new(NULL);
+        g_autofree char *big = NULL;
+
+        for (guint i = 0; i < 200; i++)
+            g_string_append(nest, "<n>");
+        for (guint i = 0; i < 85000; i++)
+            g_string_append(nest, "<y/>");
+        for (guint i = 0; i < 200; i++)
+            g_string_append(nest, "</n>");
+        big = g_strdup_printf("<domainsnapshot><name>wide</name><state>shutoff</state>"
+                              "<creationTime>7</creationTime><domain type='qemu'><name>demo"
+                              "</name><uuid>" UUID "</uuid>%s</domain><inactiveDomain "
+                              "type='qemu'>%s</inactiveDomain></domainsnapshot>",
+                              nest->str, nest->str);
+        assertRefused(f, dom, big, NULL, VS_SNAPSHOT_CREATE_REDEFINE, VS_ERROR_TOO_LARGE,
+                      "snapshot 'wide' cannot be stored: it is ");
+        assertRefused(f, dom, big, NULL, VS_SNAPSHOT_CREATE_REDEFINE, VS_ERROR_TOO_LARGE,
+                      "bytes as stored, more than the limit of 67108864 bytes per snapshot");
+    }
 }
 
 static void
@@ -823,7 +848,9 @@ test_load_limit(Fixture *f, gconstpointer data)
     gsize before_len, after_len;
     guint64 size = 0;
 
+    /* issue 11 item 14: the default bounds memory (1 GiB), not the format */
     g_assert_cmpuint(vsStoreGetLoadLimit(f->store), ==, VS_STORE_LOAD_LIMIT_DEFAULT);
+    g_assert_cmpuint(VS_STORE_LOAD_LIMIT_DEFAULT, ==, (guint64) 1 << 30);
     g_assert_cmpint(vsStoreLoadDomain(&dom, f->store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
                                       &error), ==, 0);
     redefine(dom, "root", NULL, 100, 0);
@@ -838,8 +865,8 @@ test_load_limit(Fixture *f, gconstpointer data)
     g_assert_cmpint(vsStoreLoadDomain(&dom, other, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
                                       &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
-    g_assert_nonnull(strstr(error->message, "demo.xml: document is larger than the load "
-                                            "limit of 100 bytes"));
+    g_assert_nonnull(strstr(error->message, "/demo.xml:7: loading needs more than the load "
+                                            "limit of 100 bytes of memory"));
     g_clear_error(&error);
     after = vsTestReadFile(path, &after_len);
     g_assert_cmpmem(before, before_len, after, after_len);

@@ -235,13 +235,18 @@ gboolean vsStoreGetCompression(const vsStore *store);
  */
 int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
-/* The safety limit on one VM's document (decompressed bytes): a larger
- * file fails to load with VS_ERROR_TOO_LARGE instead of using the memory.
- * Memory does not grow with the document but with its distinct content, so
- * the default is the format's own maximum (16,384 snapshots of 4 MiB).
- * Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
+/* The load limit: a bound on the memory a load of one VM holds, counted as
+ * the distinct data it keeps (each record's own fields, each distinct
+ * <domain> once, and the reader's copies for recognising repeats).  A file
+ * that needs more fails to load with VS_ERROR_TOO_LARGE, naming it and the
+ * limit, before using the memory: a small compressed file of many distinct
+ * big records (a zstd bomb) stops there, a big but repetitive one (16,384
+ * snapshots sharing a few domains) loads.  Besides it, every load refuses a
+ * record over 64 MiB as stored (what create accepts) and a document over
+ * 64 GiB decompressed, so one record's parse and a load's time are bounded
+ * too.  Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
  * vsStoreSetLoadLimit changes it for this handle (0: the default). */
-#define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 64 * 1024 * 1024 * 1024)
+#define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 1024 * 1024 * 1024)
 guint64 vsStoreGetLoadLimit(const vsStore *store);
 void vsStoreSetLoadLimit(vsStore *store, guint64 bytes);
 /* Makes @bytes (0: the default) the store's limit for every later loader.
