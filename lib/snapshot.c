@@ -311,9 +311,23 @@ vsSnapshotStateFromString(const char *str)
     return enumFromString(stateNames, G_N_ELEMENTS(stateNames), str);
 }
 
+/* @name as an error message may show it: on one line, control characters
+ * (TAB aside) as '?'.  NULL shows as "". */
+static char *
+shownName(const char *name)
+{
+    char *shown = g_strdup(name ? name : "");
+    for (char *q = shown; *q; q++) {
+        if (((unsigned char) *q < 0x20 && *q != '\t') || *q == 0x7f)
+            *q = '?';
+    }
+    return shown;
+}
+
 int
 vsSnapshotNameCheck(const char *name, GError **error)
 {
+    g_autofree char *shown = shownName(name);
     gsize len;
 
     if (!name || !*name)
@@ -321,24 +335,18 @@ vsSnapshotNameCheck(const char *name, GError **error)
                      "invalid snapshot name '': name can't be empty");
     if (strchr(name, '/'))
         return vsErr(error, VS_ERROR_INVALID,
-                     "invalid snapshot name '%s': name can't contain '/'", name);
+                     "invalid snapshot name '%s': name can't contain '/'", shown);
     if (name[0] == '.')
         return vsErr(error, VS_ERROR_INVALID,
-                     "invalid snapshot name '%s': name can't start with '.'", name);
+                     "invalid snapshot name '%s': name can't start with '.'", shown);
     len = strlen(name);
     for (const char *p = name; *p; p++) {
         unsigned char c = (unsigned char) *p;
         /* TAB is fine: libvirt 9.0 stores such names (OBSERVED §4.8) */
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            g_autofree char *shown = g_strdup(name);
-            for (char *q = shown; *q; q++) {
-                if (((unsigned char) *q < 0x20 && *q != '\t') || *q == 0x7f)
-                    *q = '?';
-            }
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
             return vsErr(error, VS_ERROR_INVALID,
                          "invalid snapshot name '%s': name can't contain control characters",
                          shown);
-        }
     }
     if (!g_utf8_validate(name, len, NULL))
         return vsErr(error, VS_ERROR_INVALID,
@@ -750,10 +758,12 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
                          "internal error: missing creationTime from existing snapshot");
         /* libvirt accepts 0 but writes no <creationTime> for it, then
          * drops the snapshot when it reads its own file back. */
-        if (snap->creation_time == 0)
+        if (snap->creation_time == 0) {
+            g_autofree char *shown = shownName(snap->name);
             return vsErr(error, VS_ERROR_INVALID,
                          "XML error: snapshot '%s': creationTime 0 is not supported "
-                         "(libvirt would not store it)", snap->name);
+                         "(libvirt would not store it)", shown);
+        }
 
         snap->parent_name = nodeString(firstGrandChild(root, "parent", "name"));
 
@@ -802,11 +812,12 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 
     {
         guint depth = vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX);
-        if (depth > VS_SNAPSHOT_DEPTH_MAX)
+        if (depth > VS_SNAPSHOT_DEPTH_MAX) {
+            g_autofree char *shown = shownName(snap->name);
             return vsErr(error, VS_ERROR_INVALID,
                          "XML error: snapshot '%s' nests elements more than %d levels deep, "
-                         "more than a bulk file can hold", snap->name ? snap->name : "",
-                         VS_SNAPSHOT_DEPTH_MAX);
+                         "more than a bulk file can hold", shown, VS_SNAPSHOT_DEPTH_MAX);
+        }
     }
 
     if ((memory = firstChild(root, "memory"))) {
