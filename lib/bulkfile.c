@@ -687,9 +687,15 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     dedup = vsDomainDedupNew(inputReadDocument, in, VS_BULK_RECORD_MAX);
     vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
     in->dedup = dedup;
+    /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
+     * whether a text of only whitespace is ignorable by looking at the next
+     * two bytes ("</"), and a streaming read may split them, so the same
+     * <description> </description> would sometimes lose its text.  Records
+     * come out the same: the subtree serializer ignores whitespace between
+     * elements, and <metadata> is normalised the same way either way. */
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
-                            XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
+                            XML_PARSE_COMPACT);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
         goto cleanup;
