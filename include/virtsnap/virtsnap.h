@@ -285,8 +285,10 @@ typedef enum {
  * until vsDomainFree, so a read-modify-write never loses another process's
  * update.  Without it the handle is a read-only snapshot of the file.
  * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
- * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE.
- * Cost: one read of the file; memory linear in unique content.  A write
+ * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE (past
+ * the load limit, see VS_STORE_LOAD_LIMIT_DEFAULT).
+ * Cost: one read of the file; memory linear in unique content, at most
+ * the store's load limit plus one record being read.  A write
  * handle on a compressed file also keeps the file's frames (about the
  * compressed size) so that commits copy what they do not change.
  */
@@ -348,8 +350,14 @@ int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
  * snapshot becomes the child of the current one and becomes current;
  * state, memory and disks follow libvirt's rules for @vm_state.
  * Redefine: update in place or insert; libvirt's checks and messages.
+ * What the VM's file could not load back is refused (VS_ERROR_INVALID or
+ * VS_ERROR_TOO_LARGE, naming the snapshot): a creationTime of 0, nesting
+ * deeper than 256 levels, a record over 64 MiB as stored; and before the
+ * commit the record is formatted as stored and read back, so that no limit
+ * of the XML reader turns an accepted record into an unloadable file.
  * Needs a LOAD_WRITE handle.  Errors: VS_ERROR_INVALID, VS_ERROR_EXISTS,
- * VS_ERROR_NOT_FOUND, VS_ERROR_IO (tree unchanged on any error).
+ * VS_ERROR_NOT_FOUND, VS_ERROR_TOO_LARGE, VS_ERROR_IO (tree unchanged on
+ * any error).
  * Cost: one atomic rewrite of the VM's bulk file.  Compressed (the
  * default): O(N) to walk the tree, plus formatting and compressing only
  * the run of ~32 records that changed; the other frames are copied.
