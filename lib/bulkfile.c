@@ -595,9 +595,6 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
     return g_bytes_new_take(data, len);
 }
 
-/* After a good load: the frames that hold whole records, laid out exactly
- * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
- * between), become reusable segments.  Anything else is just not reused. */
 static void appendRoot(GString *buf, const vsTree *tree);
 
 /* Whether the file's first frame is exactly the header this writer would
@@ -616,6 +613,10 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
            in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
 }
 
+/* After a good load: the frames that hold whole records, laid out exactly
+ * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
+ * between) under our own header, become reusable segments.  Anything else
+ * is just not reused. */
 static vsBulkSegments *
 segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
 {

@@ -22,7 +22,7 @@ typedef gssize (*vsDomainDedupSource)(gpointer data, char *buf, gsize len);
 
 /* @record_max: the largest <domainsnapshot> (source bytes) accepted; a
  * larger one, or any construct the scanner has to buffer that is larger,
- * stops the read (vsDomainDedupRead fails, vsDomainDedupTooLarge says so). */
+ * stops the read (vsDomainDedupRead fails, vsDomainDedupGetStop says why). */
 vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data,
                                 guint64 record_max);
 void vsDomainDedupFree(vsDomainDedup *dedup);

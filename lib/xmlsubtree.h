@@ -10,9 +10,12 @@ typedef struct _vsXmlSubtree vsXmlSubtree;
 
 /* Captures @node and everything below it.  Errors: VS_ERROR_TOO_LARGE
  * past VS_XML_SUBTREE_MAX canonical bytes; VS_ERROR_INVALID for entity
- * references (never expanded).  The document should have been parsed with
- * XML_PARSE_NOBLANKS, as libvirt does; a <metadata> child of a <domain> or
- * <inactiveDomain> root is normalised the same way either way. */
+ * references (never expanded).  A document given by a user is parsed with
+ * XML_PARSE_NOBLANKS, as libvirt does; a document this library formatted
+ * gives the same subtree parsed with or without it (whitespace between
+ * elements is ignored, and a <metadata> child of a <domain> or
+ * <inactiveDomain> root is normalised the same way either way), which the
+ * bulk reader relies on (it cannot use NOBLANKS, see bulkfile.c). */
 #define VS_XML_SUBTREE_MAX (64 * 1024 * 1024)
 int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 /* Same result, for a caller that frees @node's tree right after: a
