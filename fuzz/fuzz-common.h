@@ -1,10 +1,14 @@
 /* fuzz-common.h — shared oracle plumbing and bulk-file checks. */
 #pragma once
 
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bulkfile.h"
 
@@ -34,8 +38,9 @@ fuzzOracleFailed(const char *fmt, ...)
     abort();
 }
 
-/* Keeps one input's decompressed document small enough for the fuzzer's
- * memory limit while still far above any interesting input. */
+/* Keeps one input's decompressed document, and what its load holds, small
+ * enough for the fuzzer's memory and time limits while still far above any
+ * interesting input. */
 #define FUZZ_BULK_MAX (16 * 1024 * 1024)
 
 /* Parses @data; when it loads, format -> parse -> format must be stable,
@@ -43,7 +48,7 @@ fuzzOracleFailed(const char *fmt, ...)
 static inline void
 fuzzBulkCheck(const char *data, size_t size)
 {
-    vsBulkReadOptions opts = { .max_bytes = FUZZ_BULK_MAX };
+    vsBulkReadOptions opts = { .max_held = FUZZ_BULK_MAX, .max_document = FUZZ_BULK_MAX };
     g_autoptr(vsTree) tree = NULL, again = NULL;
     g_autoptr(vsBulkSegments) segments = NULL;
     g_autoptr(GError) error = NULL;
@@ -74,4 +79,67 @@ fuzzBulkCheck(const char *data, size_t size)
     if (!g_string_equal(first, second))
         fuzzOracleFailed("bulk format is not stable:\n--- first\n%s--- second\n%s",
                          first->str, second->str);
+}
+
+/* ---------------------------------------------------------------- */
+/* A scratch store directory per fuzzing process                      */
+
+static inline int
+fuzzRemoveEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if (ftw->level > 0)
+        remove(path);
+    return 0;
+}
+
+/* Empties a directory (keeps it). */
+static inline void
+fuzzWipeDir(const char *dir)
+{
+    nftw(dir, fuzzRemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A crashed run cannot clean up after itself (libFuzzer exits from its
+ * crash handler), so each run removes the directories named
+ * "<prefix><pid>-XXXXXX" in @base whose process is gone. */
+static inline void
+fuzzRemoveStaleDirs(const char *base, const char *prefix)
+{
+    g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
+    const char *entry;
+
+    while (dir && (entry = g_dir_read_name(dir))) {
+        guint64 pid;
+        g_auto(GStrv) parts = NULL;
+        if (!g_str_has_prefix(entry, prefix))
+            continue;
+        parts = g_strsplit(entry + strlen(prefix), "-", 2);
+        if (!parts[0] || !parts[1] ||
+            !g_ascii_string_to_unsigned(parts[0], 10, 1, G_MAXINT, &pid, NULL) ||
+            kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+            continue;
+        {
+            g_autofree char *stale = g_build_filename(base, entry, NULL);
+            fuzzWipeDir(stale);
+            rmdir(stale);
+        }
+    }
+}
+
+/* A fresh directory "<prefix><pid>-XXXXXX" under /dev/shm (else the
+ * temporary directory), after removing dead runs' ones; g_free it. */
+static inline char *
+fuzzMakeScratchDir(const char *prefix)
+{
+    const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir();
+    g_autofree char *pattern = g_strdup_printf("%s%d-XXXXXX", prefix, (int) getpid());
+    char *dir;
+
+    fuzzRemoveStaleDirs(base, prefix);
+    dir = g_build_filename(base, pattern, NULL);
+    if (!g_mkdtemp(dir)) {
+        perror(dir);
+        abort();
+    }
+    return dir;
 }

@@ -14,8 +14,6 @@
  * the bulk file written must load back with the same snapshot count. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,67 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *store_dir;
 
-static int
-rmEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    if (ftw->level > 0)
-        remove(path);
-    return 0;
-}
-
-/* Empties a store directory (keeps it). */
-static void
-wipeDir(const char *dir)
-{
-    nftw(dir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void
 removeStore(void)
 {
-    wipeDir(store_dir);
+    fuzzWipeDir(store_dir);
     rmdir(store_dir);
-}
-
-/* A crashed run cannot clean up after itself (libFuzzer exits from its
- * crash handler), so each run removes the directories of dead runs: the
- * owner's pid is in the name. */
-static void
-removeStaleStores(const char *base)
-{
-    g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
-    const char *entry;
-
-    while (dir && (entry = g_dir_read_name(dir))) {
-        guint64 pid;
-        g_auto(GStrv) parts = NULL;
-        if (!g_str_has_prefix(entry, "fuzz-legacy-"))
-            continue;
-        parts = g_strsplit(entry + strlen("fuzz-legacy-"), "-", 2);
-        if (!parts[0] || !parts[1] ||
-            !g_ascii_string_to_unsigned(parts[0], 10, 1, G_MAXINT, &pid, NULL) ||
-            kill((pid_t) pid, 0) == 0 || errno != ESRCH)
-            continue;
-        {
-            g_autofree char *stale = g_build_filename(base, entry, NULL);
-            wipeDir(stale);
-            rmdir(stale);
-        }
-    }
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir();
-    g_autofree char *pattern = g_strdup_printf("fuzz-legacy-%d-XXXXXX", (int) getpid());
-
-    removeStaleStores(base);
-    store_dir = g_build_filename(base, pattern, NULL);
-    if (!g_mkdtemp(store_dir)) {
-        perror(store_dir);
-        abort();
-    }
+    store_dir = fuzzMakeScratchDir("fuzz-legacy-");
     atexit(removeStore);
     return 0;
 }
@@ -164,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vsLegacyHookCtx convert = { .mode = VS_LEGACY_HOOK_CONVERT };
     int dirfd, vmfd;
 
-    wipeDir(store_dir);
+    fuzzWipeDir(store_dir);
     if (mkdir(vmdir, 0700) < 0)
         abort();
     dirfd = open(store_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,7 @@
 #                          whose first byte is a mode byte: any byte works)
 #   OUTDIR/bulkfile-zstd/  mode byte + <snapshots> document
 #   OUTDIR/legacy/         "--8<-- NAME" split directories (see fuzz-legacy.c)
+#   OUTDIR/ops/            operation sequences (see fuzz-ops.c)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../tests/fixtures
@@ -15,7 +16,7 @@ out=${1:?usage: make-corpus.sh OUTDIR [VIRTSNAP-BENCH-GEN]}
 gen=${2:-}
 
 rm -rf "$out"
-mkdir -p "$out"/{snapshot,bulkfile,bulkfile-zstd,legacy}
+mkdir -p "$out"/{snapshot,bulkfile,bulkfile-zstd,legacy,ops}
 
 # The on-disk fixtures hold a "<peer>" placeholder in attribute values.
 clean() { sed 's|<peer>|/var/lib/libvirt|g' "$1"; }
@@ -105,6 +106,49 @@ for f in "$out"/bulkfile/*; do
     { printf '\260'; cat "$f"; } > "$out/bulkfile-zstd/framed-cut-$(basename "$f")"
 done
 
-for d in snapshot bulkfile bulkfile-zstd legacy; do
+# ops: operation sequences in fuzz-ops.c's encoding (written by python3,
+# which meson needs anyway): a TAB-named current snapshot, CR in texts,
+# TAB/LF/CR in attributes, creation times spelled 0, nesting at the limit
+# and one past it, every delete shape, fragments as character references.
+python3 - "$out/ops" <<'PYEOF'
+import sys
+out = sys.argv[1]
+def frag(b): return bytes([len(b)]) + b
+def dom(nest, attr=b"", body=b""): return bytes([nest]) + frag(attr) + frag(body)
+def plain(name, desc=b"", state=5, d=None, opts=0):
+    opts |= 0 if d else 1
+    return bytes([0 | opts << 3]) + frag(name) + frag(desc) + bytes([state]) + (d or b"")
+def redef(name, desc=b"", parent=0xff, state=2, when=100, mem=0, memfrag=b"", d=None,
+          current=False, existing=None):
+    opts = mem | (0 if d else 4) | (8 if current else 0)
+    head = bytes([(2 if existing is not None else 1) | opts << 3])
+    head += bytes([existing]) if existing is not None else frag(name)
+    body = frag(desc) + bytes([parent, state, when])
+    if mem in (2, 3):
+        body += frag(memfrag)
+    return head + body + (d or b"")
+def write(name, data):
+    with open(f"{out}/{name}", "wb") as f:
+        f.write(data)
+D = dom(0, b"x")
+write("tab-current", b"\x01" + plain(b"base", d=D) + plain(b"nightly\tbuild") +
+      redef(b"r", b"one&#13;two\n", 0, 0, 200, 2, b"/m&#9;x",
+            dom(1, b"a&#9;b&#10;c&#13;d", b"<t>x&#13;</t>")) +
+      redef(b"s", b"", 1, 2, 201, 3, b"/s&#9;&#13;", D) +
+      bytes([3, 2]) + bytes([4, 0, 0]))
+write("zero-time", b"\x00" + plain(b"base", d=D) +
+      b"".join(redef(b"z%d" % w, b"", 0, 2, w, d=D) for w in (0, 1, 2, 7)) +
+      redef(b"max", b"", 0, 2, 3, d=D) + redef(b"min", b"", 0, 2, 4, d=D))
+write("depth", b"\x01" + plain(b"base", d=D) + redef(b"d254", b"", 0, 2, 9, d=dom(254)) +
+      redef(b"d255", b"", 0, 2, 9, d=dom(255)) + plain(b"p254", d=dom(254)) +
+      plain(b"p255", d=dom(255)) + bytes([6]) + bytes([3, 1]))
+write("refs", b"\x03" + plain("n\ta\u00e9\u6f22\U0001f600".encode(), b"\r\n\t]]>", 1, D) +
+      redef(b"x'\"<>&", b"&#13;", 0, 0, 77, 2, b"\t", dom(0, b"\t\n\r", b"</>")))
+write("delete-shapes", b"\x01" + plain(b"a", d=D) + plain(b"b") + plain(b"c") +
+      bytes([3, 0]) + bytes([4, 1, 1]) + bytes([6]) + bytes([7]) + plain(b"d") +
+      bytes([4, 0, 4]) + bytes([4, 0, 2]) + bytes([4, 0, 3]) + bytes([5]))
+PYEOF
+
+for d in snapshot bulkfile bulkfile-zstd legacy ops; do
     echo "$d: $(ls "$out/$d" | wc -l) seeds"
 done

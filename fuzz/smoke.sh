@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${FUZZ_BUILD:-build-fuzz}
 time=${FUZZ_TIME:-20}
-harnesses="snapshot bulkfile bulkfile-zstd legacy"
+harnesses="snapshot bulkfile bulkfile-zstd legacy ops"
 
 if ! command -v clang >/dev/null; then
     echo "smoke.sh: clang is not installed (apt-get install clang libclang-rt-14-dev)" >&2
@@ -54,7 +54,7 @@ for h in $harnesses; do
     else
         status=1
         echo "fuzz-$h: FAILED (exit $rc) after ${execs:-?} execs; log $log"
-        grep -E -A40 '^==[0-9]+==ERROR|runtime error|deadly signal|^(our own|format is|bulk format|reload|conversion|converted|read-only)' "$log" | head -60
+        grep -E -A40 '^==[0-9]+==ERROR|runtime error|deadly signal|^(our own|format is|bulk format|reload|conversion|converted|read-only|after |a record|.* refused)' "$log" | head -60
         ls -1 "$build"/fuzz-artifacts/"$h"-* 2>/dev/null
     fi
 done

@@ -55,11 +55,17 @@ static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 #define SEGMENT_RECORD_OVERHEAD 1024
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 
+/* A loaded file's frames are reused only when its header frame holds
+ * exactly what this writer writes (appendRoot): a declaration there (an
+ * encoding, a namespace) gives its records a meaning that copying them
+ * into our header would change.  A header is at most ~1.7 KB. */
+#define HEAD_MAX 4096
+
 /* A skippable frame (ignored by every zstd decoder) right after the header
  * frame says the records are framed by this writer: bump the version when
  * record formatting changes, so old frames are never mixed with new ones. */
 #define SEGMENT_MARKER_MAGIC 0x184D2A56u
-#define SEGMENT_MARKER "virtsnap-segments 1"
+#define SEGMENT_MARKER "virtsnap-segments 2"
 
 typedef struct {
     GPtrArray *records;       /* vsSnapshot refs, in document order */
@@ -155,7 +161,8 @@ frameDecompress(GString *out, GBytes *frame)
     return ret == 0 && in.pos == in.size ? 0 : -1;
 }
 
-static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error);
+static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
+                                GError **error);
 
 int
 vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
@@ -173,7 +180,7 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         if (frameDecompress(doc, seg->frame) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
         g_string_append(doc, "</snapshots>\n");
-        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, &perr) < 0)
+        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "frame", &perr) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
                          i, perr->message);
         if (parsed->len != seg->records->len)
@@ -213,12 +220,16 @@ typedef struct {
     GArray *frames;           /* BulkFrame, when the caller wants segments */
     BulkFrame frame;          /* the frame being decoded */
     gboolean marker_seen;     /* our segment marker frame was in the stream */
+    GString *head;            /* the document's first HEAD_MAX bytes, with frames */
     GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */
-    guint64 max_bytes;
+    guint64 max_document;     /* cap on the decompressed document */
+    guint64 max_held;         /* cap on what the load holds (the load limit) */
+    guint64 held;             /* held by the records read so far */
+    vsDomainDedup *dedup;     /* the filter reading from this input */
     int err;                  /* errno of a failed read */
     char *zstd_error;
-    gboolean too_large;
+    gboolean too_large;       /* the document passed max_document */
 } BulkInput;
 
 /* Raw bytes from the source (file or memory). */
@@ -311,8 +322,10 @@ inputReadDocument(gpointer opaque, char *buf, gsize len)
         n = out.pos;
     }
     if (n > 0) {
+        if (in->head && in->head->len < HEAD_MAX)
+            g_string_append_len(in->head, buf, MIN((gsize) n, HEAD_MAX - in->head->len));
         in->produced += n;
-        if (in->produced > in->max_bytes) {
+        if (in->produced > in->max_document) {
             in->too_large = TRUE;
             return -1;
         }
@@ -335,6 +348,15 @@ inputClear(BulkInput *in)
     g_free(in->zstd_error);
     if (in->frames)
         g_array_unref(in->frames);
+    if (in->head)
+        g_string_free(in->head, TRUE);
+}
+
+static void
+inputLimits(BulkInput *in, const vsBulkReadOptions *opts)
+{
+    in->max_held = opts && opts->max_held ? opts->max_held : VS_STORE_LOAD_LIMIT_DEFAULT;
+    in->max_document = opts && opts->max_document ? opts->max_document : VS_BULK_DOCUMENT_MAX;
 }
 
 /* Peeks the first 4 bytes to choose plain or zstd; keeps them for libxml2. */
@@ -404,16 +426,33 @@ corrupt(GError **error, const char *label, int line, const char *fmt, ...)
     return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", label, msg);
 }
 
+#define LOAD_LIMIT_TEXT \
+    "loading needs more than the load limit of %" G_GUINT64_FORMAT " bytes of memory for " \
+    "distinct snapshot data (the store's load-limit setting)"
+
 /* Explains why the reader stopped: our input layer or libxml2. */
 static int
 readerFailure(GError **error, const char *label, BulkInput *in,
               ReaderErrors *errs, xmlTextReaderPtr reader)
 {
+    guint64 offset = 0;
+
+    switch (in->dedup ? vsDomainDedupGetStop(in->dedup, &offset) : VS_DEDUP_READING) {
+    case VS_DEDUP_RECORD_TOO_LARGE:
+        return vsErr(error, VS_ERROR_TOO_LARGE,
+                     "%s: the snapshot record at byte %" G_GUINT64_FORMAT " is larger than "
+                     "the limit of %" G_GUINT64_FORMAT " bytes per snapshot",
+                     label, offset, (guint64) VS_BULK_RECORD_MAX);
+    case VS_DEDUP_OVER_BUDGET:
+        return vsErr(error, VS_ERROR_TOO_LARGE, "%s: " LOAD_LIMIT_TEXT ", reading the record "
+                     "at byte %" G_GUINT64_FORMAT, label, in->max_held, offset);
+    case VS_DEDUP_READING:
+        break;
+    }
     if (in->too_large)
         return vsErr(error, VS_ERROR_TOO_LARGE,
-                     "%s: document is larger than the load limit of %" G_GUINT64_FORMAT
-                     " bytes (the store's load-limit setting)",
-                     label, in->max_bytes);
+                     "%s: document is larger than the format's limit of %" G_GUINT64_FORMAT
+                     " bytes", label, in->max_document);
     if (in->err)
         return vsErrErrno(error, in->err, "%s: cannot read", label);
     if (in->zstd_error)
@@ -426,21 +465,66 @@ readerFailure(GError **error, const char *label, BulkInput *in,
                    "unreadable XML");
 }
 
+/* <snapshots> carries current= and nothing else: no namespace declaration
+ * (records would depend on it, and frames are copied without it), no
+ * other attribute (format.md says it is invalid). */
+static int
+rootAttributes(xmlTextReaderPtr reader, char **current, const char *label, int line,
+               GError **error)
+{
+    int r;
+
+    for (r = xmlTextReaderMoveToFirstAttribute(reader); r == 1;
+         r = xmlTextReaderMoveToNextAttribute(reader)) {
+        const char *name = (const char *) xmlTextReaderConstName(reader);
+
+        if (xmlTextReaderIsNamespaceDecl(reader) == 1)
+            return corrupt(error, label, line, "namespace declaration '%s' on <snapshots> is "
+                           "not allowed", name);
+        if (strcmp(name, "current") != 0)
+            return corrupt(error, label, line, "unexpected attribute '%s' on <snapshots>",
+                           name);
+        *current = (char *) xmlTextReaderValue(reader);
+    }
+    xmlTextReaderMoveToElement(reader);
+    return 0;
+}
+
 /* Snapshots of one VM mostly embed the same <domain>: keep one copy of
- * each distinct definition, so memory grows with unique domain bytes. */
-static void
+ * each distinct definition, so memory grows with unique domain bytes.
+ * Returns the bytes newly kept. */
+static gsize
 internDomain(GHashTable *domains, vsSnapshot *snap)
 {
     vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
     vsXmlSubtree *known;
+    gsize len = 0;
 
     if (!domain)
-        return;
+        return 0;
     known = g_hash_table_lookup(domains, domain);
-    if (known)
+    if (known) {
         vsSnapshotSetDomain(snap, known);
-    else
-        g_hash_table_add(domains, vsXmlSubtreeRef(domain));
+        return 0;
+    }
+    g_hash_table_add(domains, vsXmlSubtreeRef(domain));
+    vsXmlSubtreeGetCanonical(domain, &len);
+    return len;
+}
+
+/* The load limit bounds what the load holds: each record's own data, each
+ * distinct <domain> once, and what the filter keeps to recognise repeats.
+ * A document of many distinct big records (a compression bomb) stops here,
+ * a big but repetitive one does not. */
+static int
+chargeRecord(BulkInput *in, const vsSnapshot *snap, gsize domain_bytes, const char *label,
+             int line, GError **error)
+{
+    in->held += vsSnapshotOwnBytes(snap) + domain_bytes;
+    if (in->held + vsDomainDedupGetHeldBytes(in->dedup) > in->max_held)
+        return vsErr(error, VS_ERROR_TOO_LARGE, "%s:%d: " LOAD_LIMIT_TEXT, label, line,
+                     in->max_held);
+    return 0;
 }
 
 /* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
@@ -453,6 +537,7 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     g_autoptr(GError) perr = NULL;
     xmlNodePtr node = xmlTextReaderExpand(reader);
     vsXmlSubtree *repeated = NULL;
+    gsize domain_bytes = 0;
     int def_index;
 
     if (!node)
@@ -467,10 +552,16 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
                     "%s:%d: %s", label, line, perr->message);
         return -1;
     }
+    /* Every name create refuses is refused here too: a name is a file
+     * name when the VM is exported to libvirt's layout. */
+    if (vsSnapshotNameCheck(vsSnapshotGetName(snap), &perr) < 0)
+        return corrupt(error, label, line, "%s", perr->message);
     if (repeated)
         vsSnapshotSetDomain(snap, repeated);   /* already shared */
     else
-        internDomain(domains, snap);
+        domain_bytes = internDomain(domains, snap);
+    if (chargeRecord(in, snap, domain_bytes, label, line, error) < 0)
+        return -1;
     if (def_index >= 0)
         vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
     if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
@@ -504,17 +595,36 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
     return g_bytes_new_take(data, len);
 }
 
+static void appendRoot(GString *buf, const vsTree *tree);
+
+/* Whether the file's first frame is exactly the header this writer would
+ * write for @tree. */
+static gboolean
+headerIsOurs(const BulkInput *in, const vsTree *tree)
+{
+    g_autoptr(GString) ours = g_string_new(NULL);
+    const BulkFrame *first;
+
+    if (!in->frames->len)
+        return FALSE;
+    first = &g_array_index(in->frames, BulkFrame, 0);
+    appendRoot(ours, tree);
+    return first->doc_start == 0 && first->doc_end == ours->len &&
+           in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
+}
+
 /* After a good load: the frames that hold whole records, laid out exactly
  * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
- * between), become reusable segments.  Anything else is just not reused. */
+ * between) under our own header, become reusable segments.  Anything else
+ * is just not reused. */
 static vsBulkSegments *
-segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order)
+segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
 {
     vsBulkSegments *segs = segmentsNew(NULL);
     guint nspans, next = 0;
     const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
 
-    if (!in->marker_seen || !spans || nspans != order->len)
+    if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
         return segs;
     for (guint f = 0; f < in->frames->len; f++) {
         const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
@@ -572,12 +682,21 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     } else if (segments && in->compressed) {
         order = g_ptr_array_new_with_free_func((GDestroyNotify) vsSnapshotUnref);
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
+        in->head = g_string_sized_new(HEAD_MAX);
     }
 
-    dedup = vsDomainDedupNew(inputReadDocument, in);
+    dedup = vsDomainDedupNew(inputReadDocument, in, VS_BULK_RECORD_MAX);
+    vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
+    in->dedup = dedup;
+    /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
+     * whether a text of only whitespace is ignorable by looking at the next
+     * two bytes ("</"), and a streaming read may split them, so the same
+     * <description> </description> would sometimes lose its text.  Records
+     * come out the same: the subtree serializer ignores whitespace between
+     * elements, and <metadata> is normalised the same way either way. */
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
-                            XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
+                            XML_PARSE_COMPACT);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
         goto cleanup;
@@ -599,7 +718,8 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
                 goto cleanup;
             }
             seen_root = TRUE;
-            current = (char *) xmlTextReaderGetAttribute(reader, BAD_CAST "current");
+            if (rootAttributes(reader, &current, label, line, error) < 0)
+                goto cleanup;
             if (xmlTextReaderIsEmptyElement(reader))
                 root_closed = TRUE;
         } else if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
@@ -660,7 +780,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
             goto cleanup;
     }
     if (segments)
-        *segments = order ? segmentsFromLoad(in, dedup, order) : segmentsNew(NULL);
+        *segments = order ? segmentsFromLoad(in, dedup, order, tree) : segmentsNew(NULL);
     *out = g_steal_pointer(&tree);
     ret = 0;
 
@@ -678,7 +798,7 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
     BulkInput in = { .fd = -1, .mem = data, .mem_len = len };
     int ret;
 
-    in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
+    inputLimits(&in, opts);
     ret = bulkParse(out, segments, &in, label, error);
     inputClear(&in);
     return ret;
@@ -687,7 +807,8 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
 /* The records of a document fragment, in order, unlinked (what one frame
  * holds: parents may be elsewhere). */
 static int
-bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **error)
+bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
+                     GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
         (GDestroyNotify) vsSnapshotUnref);
@@ -695,12 +816,43 @@ bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, GError **erro
     BulkInput in = { .fd = -1, .mem = data, .mem_len = len, .records_only = records };
     int ret;
 
-    in.max_bytes = VS_BULK_DEFAULT_MAX;
-    ret = bulkParse(&tree, NULL, &in, "frame", error);
+    inputLimits(&in, NULL);
+    ret = bulkParse(&tree, NULL, &in, label, error);
     inputClear(&in);
     if (ret == 0)
         *out = g_steal_pointer(&records);
     return ret;
+}
+
+int
+vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error)
+{
+    g_autoptr(GString) doc = g_string_new("<snapshots>\n");
+    g_autoptr(GString) again = g_string_new("<snapshots>\n");
+    g_autoptr(GPtrArray) parsed = NULL;
+    g_autoptr(GError) perr = NULL;
+    const char *name = vsSnapshotGetName(snap);
+
+    vsSnapshotFormatBuf(doc, snap, uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    if (doc->len - strlen("<snapshots>\n") > VS_BULK_RECORD_MAX)
+        return vsErr(error, VS_ERROR_TOO_LARGE,
+                     "snapshot '%s' cannot be stored: it is %" G_GSIZE_FORMAT " bytes as "
+                     "stored, more than the limit of %d bytes per snapshot", name,
+                     doc->len - strlen("<snapshots>\n"), VS_BULK_RECORD_MAX);
+    g_string_append(doc, "</snapshots>\n");
+    if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "stored form", &perr) < 0)
+        return vsErr(error, perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE
+                                                             : VS_ERROR_INVALID,
+                     "snapshot '%s' cannot be stored: its stored form would not load back "
+                     "(%s)", name, perr->message);
+    g_assert(parsed->len == 1);
+    vsSnapshotFormatBuf(again, parsed->pdata[0], uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    g_string_append(again, "</snapshots>\n");
+    if (!g_string_equal(doc, again))
+        return vsErr(error, VS_ERROR_INVALID,
+                     "snapshot '%s' cannot be stored: its stored form would load back "
+                     "different", name);
+    return 0;
 }
 
 int
@@ -729,7 +881,7 @@ vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *d
         vsErr(error, VS_ERROR_CORRUPT, "%s: not a regular file", label);
         goto cleanup;
     }
-    in.max_bytes = opts && opts->max_bytes ? opts->max_bytes : VS_BULK_DEFAULT_MAX;
+    inputLimits(&in, opts);
     ret = bulkParse(out, segments, &in, label, error);
 
  cleanup:
@@ -753,8 +905,9 @@ appendRoot(GString *buf, const vsTree *tree)
 
     g_string_append(buf, BULK_HEADER);
     if (cur) {
-        g_autofree char *esc = g_markup_escape_text(vsSnapshotGetName(cur), -1);
-        g_string_append_printf(buf, "<snapshots current='%s'>\n", esc);
+        g_string_append(buf, "<snapshots current='");
+        vsXmlEscapeAttr(buf, vsSnapshotGetName(cur));
+        g_string_append(buf, "'>\n");
     } else {
         g_string_append(buf, "<snapshots>\n");
     }

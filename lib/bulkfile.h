@@ -23,10 +23,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsBulkSegments, vsBulkSegmentsFree)
 int vsBulkSegmentsVerify(const vsBulkSegments *segments, GError **error);
 
 typedef struct {
-    guint64 max_bytes;   /* cap on the decompressed document; 0 = default */
+    /* cap on the memory the load holds (the store's load-limit); 0: the
+     * default, VS_STORE_LOAD_LIMIT_DEFAULT */
+    guint64 max_held;
+    /* cap on the decompressed document; 0: VS_BULK_DOCUMENT_MAX */
+    guint64 max_document;
 } vsBulkReadOptions;
 
-#define VS_BULK_DEFAULT_MAX VS_STORE_LOAD_LIMIT_DEFAULT
+/* The largest record, as stored, that create accepts and a load reads
+ * (create's own input limit): one record's parse is bounded by it. */
+#define VS_BULK_RECORD_MAX VS_SNAPSHOT_XML_MAX
+/* The format's largest document (16,384 snapshots of 4 MiB), which bounds
+ * the time a load of a repetitive document can take. */
+#define VS_BULK_DOCUMENT_MAX ((guint64) 64 * 1024 * 1024 * 1024)
 
 /* Reads the document at @path (opened relative to @dirfd) into a new tree.
  * With @segments (may be NULL), also returns the file's reusable frames
@@ -43,6 +52,15 @@ int vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const cha
 int vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize len,
                     const char *label, const vsBulkReadOptions *opts,
                     GError **error);
+
+/* Whether @snap, stored as the bulk file stores it (formatted with
+ * FORMAT_SECURE one level down), loads back as the same record through the
+ * bulk reader.  Create and redefine check every record before they commit,
+ * so an accepted record can never make its VM's file unloadable: libxml2's
+ * limits (depth, text and tag sizes) apply to the stored bytes, not to the
+ * document that was given.  Errors: VS_ERROR_INVALID or VS_ERROR_TOO_LARGE
+ * naming the snapshot.  Cost: formatting and parsing the record twice. */
+int vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error);
 
 /* Appends the whole document (comment, root, records in topological
  * order, each with FORMAT_SECURE and no <active>) to @buf. */

@@ -58,6 +58,16 @@ struct _vsDomainDedup {
     Span *open_span;       /* the first copy being scanned, if any */
     GArray *records;       /* vsDomainDedupRecordSpan of each record, in order */
     gboolean records_lost; /* an unscanned tail: the list is unusable */
+    guint64 record_max;    /* largest record (and unscanned construct) accepted */
+    gboolean in_record;    /* a <domainsnapshot> is open (the last in records) */
+    guint64 record_tags;   /* start tags and attribute values in it so far */
+    vsDomainDedupStop stop;  /* why reading stopped, if it did */
+    guint64 raw_held;      /* bytes of first copies kept to recognise repeats */
+    gsize resume_at;       /* see scanPending */
+    guint8 resume_quote;
+    guint resume_values;
+    guint64 budget_max;    /* 0, or what the load may hold... */
+    const guint64 *budget_kept;  /* ...and what it already keeps */
     char def_attr[48];
     char ref_attr[48];
 };
@@ -72,14 +82,32 @@ spanFree(gpointer data)
     g_free(span);
 }
 
+/* Drops a first copy's bytes (it stays usable through its parsed form). */
+static void
+spanDropRaw(vsDomainDedup *d, Span *span)
+{
+    if (!span->raw)
+        return;
+    d->raw_held -= span->raw->len;
+    g_clear_pointer(&span->raw, g_byte_array_unref);
+}
+
+static void
+spanAppendRaw(vsDomainDedup *d, Span *span, const guint8 *data, gsize len)
+{
+    g_byte_array_append(span->raw, data, len);
+    d->raw_held += len;
+}
+
 vsDomainDedup *
-vsDomainDedupNew(vsDomainDedupSource source, gpointer data)
+vsDomainDedupNew(vsDomainDedupSource source, gpointer data, guint64 record_max)
 {
     vsDomainDedup *d = g_new0(vsDomainDedup, 1);
     char nonce[33];
 
     d->source = source;
     d->source_data = data;
+    d->record_max = record_max;
     d->pend = g_byte_array_sized_new(READ_CHUNK);
     d->out = g_byte_array_sized_new(READ_CHUNK);
     d->spans = g_ptr_array_new_with_free_func(spanFree);
@@ -114,9 +142,9 @@ emitRaw(vsDomainDedup *d, const guint8 *data, gsize len)
     if (d->open_span && d->open_span->raw) {
         if (d->open_span->raw->len + len > VS_XML_SUBTREE_MAX) {
             /* Too big to remember: it still parses, it just won't be shared. */
-            g_clear_pointer(&d->open_span->raw, g_byte_array_unref);
+            spanDropRaw(d, d->open_span);
         } else {
-            g_byte_array_append(d->open_span->raw, data, len);
+            spanAppendRaw(d, d->open_span, data, len);
         }
     }
 }
@@ -135,8 +163,10 @@ closeSpan(vsDomainDedup *d)
 
     d->open_span = NULL;
     if (!span->raw || span->raw->len < PREFIX_LEN ||
-        memchr(span->raw->data, '\0', PREFIX_LEN))
+        memchr(span->raw->data, '\0', PREFIX_LEN)) {
+        spanDropRaw(d, span);   /* never looked up: not worth keeping */
         return;
+    }
     span->len = span->raw->len;
     g_assert(g_ptr_array_find(d->spans, span, &index));
     for (guint i = 0; i < span->raw->len; i++)
@@ -153,7 +183,7 @@ closeSpan(vsDomainDedup *d)
         if (list->len == MAX_CANDIDATES) {
             /* Forget the oldest: its bytes are not needed any more. */
             Span *oldest = d->spans->pdata[g_array_index(list, guint, 0)];
-            g_clear_pointer(&oldest->raw, g_byte_array_unref);
+            spanDropRaw(d, oldest);
             oldest->formatted = FALSE;
             g_array_remove_index(list, 0);
         }
@@ -224,18 +254,20 @@ findBytes(const guint8 *b, gsize from, gsize n, const char *needle)
     return hit ? hit - b : -1;
 }
 
-/* The '>' closing the tag that starts before @from, outside quoted values. */
+/* The '>' closing the tag that starts before @from, outside quoted values;
+ * *quote is the quote open at @from (0: none) and, on failure, at the end;
+ * *values counts the quoted values (attributes) on the way. */
 static gssize
-findTagEnd(const guint8 *b, gsize from, gsize n)
+findTagEnd(const guint8 *b, gsize from, gsize n, guint8 *quote, guint *values)
 {
-    guint8 quote = 0;
     for (gsize j = from; j < n; j++) {
         guint8 c = b[j];
-        if (quote) {
-            if (c == quote)
-                quote = 0;
+        if (*quote) {
+            if (c == *quote)
+                *quote = 0;
         } else if (c == '"' || c == '\'') {
-            quote = c;
+            *quote = c;
+            (*values)++;
         } else if (c == '>') {
             return j;
         }
@@ -266,10 +298,18 @@ scanPending(vsDomainDedup *d)
         { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
     };
 
+    /* A construct left unfinished by the last call starts at pend[0] and
+     * was searched up to pend[resume]: carry on from there, so a long tag
+     * or comment arriving in chunks is scanned once, not once per chunk. */
+    gsize resume = d->resume_at;
+
+    d->resume_at = 0;
     while (i < n) {
         const guint8 *lt;
         gsize p, avail;
         gssize end;
+        guint values = 0;
+        guint8 quote = 0;
         gboolean handled = FALSE;
 
         if (d->passthrough) {
@@ -292,9 +332,17 @@ scanPending(vsDomainDedup *d)
             gsize ol = strlen(skips[k].open);
             if (avail < ol || memcmp(b + p, skips[k].open, ol) != 0)
                 continue;
-            end = findBytes(b, p + ol, n, skips[k].close);
-            if (end < 0)
-                return d->eof ? (emitRaw(d, b + p, n - p), n) : i;
+            gsize cl = strlen(skips[k].close);
+            gsize from = p + ol;
+            if (p == 0 && resume >= from + cl)
+                from = resume - (cl - 1);   /* the close may straddle chunks */
+            end = findBytes(b, from, n, skips[k].close);
+            if (end < 0) {
+                if (d->eof)
+                    return emitRaw(d, b + p, n - p), n;
+                d->resume_at = n - p;
+                return i;
+            }
             end += strlen(skips[k].close);
             emitRaw(d, b + p, end - p);
             i = end;
@@ -308,9 +356,19 @@ scanPending(vsDomainDedup *d)
             continue;
         }
 
-        end = findTagEnd(b, p + 1, n);
-        if (end < 0)
-            return d->eof ? (emitRaw(d, b + p, n - p), n) : i;
+        if (p == 0 && resume > 1) {
+            quote = d->resume_quote;
+            values = d->resume_values;
+        }
+        end = findTagEnd(b, p == 0 && resume > 1 ? resume : p + 1, n, &quote, &values);
+        if (end < 0) {
+            if (d->eof)
+                return emitRaw(d, b + p, n - p), n;
+            d->resume_at = n - p;
+            d->resume_quote = quote;
+            d->resume_values = values;
+            return i;
+        }
 
         if (b[p + 1] == '/') {
             emitRaw(d, b + p, end + 1 - p);
@@ -318,17 +376,22 @@ scanPending(vsDomainDedup *d)
             d->depth--;
             if (d->open_span && d->depth == 2)
                 closeSpan(d);
-            if (d->depth == 1 && d->records->len)
+            if (d->depth == 1 && d->records->len) {
                 g_array_index(d->records, vsDomainDedupRecordSpan,
                               d->records->len - 1).end = d->pend_offset + i;
+                d->in_record = FALSE;
+            }
             continue;
         }
 
         gboolean self_closing = b[end - 1] == '/';
+        d->record_tags += 1 + values;
         if (d->depth == 1 && nameIs(b, p + 1, end, "domainsnapshot")) {
             vsDomainDedupRecordSpan rec = { d->pend_offset + p, d->pend_offset + end + 1 };
             g_array_append_val(d->records, rec);
             d->record_has_domain = FALSE;
+            d->in_record = !self_closing;
+            d->record_tags = 1 + values;
         }
         if (d->depth == 2 && !d->open_span && !d->record_has_domain &&
             nameIs(b, p + 1, end, "domain")) {
@@ -359,7 +422,7 @@ scanPending(vsDomainDedup *d)
                 g_byte_array_append(d->out, (const guint8 *) attr, strlen(attr));
                 g_byte_array_append(d->out, b + p + strlen("<domain"),
                                     end + 1 - p - strlen("<domain"));
-                g_byte_array_append(span->raw, b + p, end + 1 - p);
+                spanAppendRaw(d, span, b + p, end + 1 - p);
                 d->open_span = span;
                 d->depth++;
                 i = end + 1;
@@ -372,6 +435,37 @@ scanPending(vsDomainDedup *d)
         i = end + 1;
     }
     return i;
+}
+
+/* What libxml2 spends per element or attribute of a record's DOM (a node,
+ * plus an attribute's text child), beyond the bytes themselves. */
+#define DOM_NODE_COST 300
+
+/* Whether reading must stop before memory grows further: the record being
+ * scanned, or input the scanner cannot place yet (an unterminated tag or
+ * comment), is larger than a record may be; or the load's budget cannot
+ * hold what it keeps plus this record's DOM (a small record of many tiny
+ * elements builds a DOM many times its size). */
+static vsDomainDedupStop
+mustStop(const vsDomainDedup *d)
+{
+    const vsDomainDedupRecordSpan *open;
+    guint64 bytes;
+
+    if (d->passthrough)
+        return VS_DEDUP_READING;
+    if (d->pend->len > d->record_max)
+        return VS_DEDUP_RECORD_TOO_LARGE;
+    if (!d->in_record)
+        return VS_DEDUP_READING;
+    open = &g_array_index(d->records, vsDomainDedupRecordSpan, d->records->len - 1);
+    bytes = d->pend_offset - open->start;
+    if (bytes > d->record_max)
+        return VS_DEDUP_RECORD_TOO_LARGE;
+    if (d->budget_max && *d->budget_kept + d->raw_held + bytes +
+                         d->record_tags * DOM_NODE_COST > d->budget_max)
+        return VS_DEDUP_OVER_BUDGET;
+    return VS_DEDUP_READING;
 }
 
 gssize
@@ -400,6 +494,8 @@ vsDomainDedupRead(vsDomainDedup *d, char *buf, gsize len)
             g_byte_array_remove_range(d->pend, 0, consumed);
             d->pend_offset += consumed;
         }
+        if ((d->stop = mustStop(d)) != VS_DEDUP_READING)
+            return -1;
         if (d->eof && d->pend->len) {
             d->records_lost = TRUE;  /* unscannable tail */
             emitRaw(d, d->pend->data, d->pend->len);
@@ -488,7 +584,30 @@ vsDomainDedupRegister(vsDomainDedup *d, int def_index, vsXmlSubtree *domain)
         for (guint i = 0; list && i < list->len; i++) {
             Span *older = d->spans->pdata[g_array_index(list, guint, i)];
             if (older != span && older->formatted)
-                g_clear_pointer(&older->raw, g_byte_array_unref);
+                spanDropRaw(d, older);
         }
     }
+}
+
+vsDomainDedupStop
+vsDomainDedupGetStop(const vsDomainDedup *d, guint64 *offset)
+{
+    if (d->stop && offset)
+        *offset = d->in_record
+                  ? g_array_index(d->records, vsDomainDedupRecordSpan, d->records->len - 1).start
+                  : d->pend_offset;
+    return d->stop;
+}
+
+void
+vsDomainDedupSetBudget(vsDomainDedup *d, guint64 max, const guint64 *kept)
+{
+    d->budget_max = max;
+    d->budget_kept = kept;
+}
+
+guint64
+vsDomainDedupGetHeldBytes(const vsDomainDedup *d)
+{
+    return d->raw_held;
 }

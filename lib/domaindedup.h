@@ -20,13 +20,37 @@ typedef struct _vsDomainDedup vsDomainDedup;
 /* Supplies document bytes: > 0 bytes, 0 at the end, < 0 on error. */
 typedef gssize (*vsDomainDedupSource)(gpointer data, char *buf, gsize len);
 
-vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data);
+/* @record_max: the largest <domainsnapshot> (source bytes) accepted; a
+ * larger one, or any construct the scanner has to buffer that is larger,
+ * stops the read (vsDomainDedupRead fails, vsDomainDedupGetStop says why). */
+vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data,
+                                guint64 record_max);
 void vsDomainDedupFree(vsDomainDedup *dedup);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDedup, vsDomainDedupFree)
 
 /* The filtered document, for libxml2's read callback (same contract as the
  * source). */
 gssize vsDomainDedupRead(vsDomainDedup *dedup, char *buf, gsize len);
+
+/* Makes reading stop (VS_DEDUP_OVER_BUDGET) as soon as *@kept (what the
+ * load keeps so far, updated by the caller), plus what the filter holds,
+ * plus an estimate of the record being read and its DOM (its bytes and a
+ * cost per element and attribute) would pass @max.  Without it only
+ * record_max bounds a record. */
+void vsDomainDedupSetBudget(vsDomainDedup *dedup, guint64 max, const guint64 *kept);
+
+typedef enum {
+    VS_DEDUP_READING = 0,
+    VS_DEDUP_RECORD_TOO_LARGE,   /* a record (or construct) over record_max */
+    VS_DEDUP_OVER_BUDGET,        /* see vsDomainDedupSetBudget */
+} vsDomainDedupStop;
+/* Why reading stopped, if it did (vsDomainDedupRead failed); *offset
+ * (optional) is where the record being read starts in the source. */
+vsDomainDedupStop vsDomainDedupGetStop(const vsDomainDedup *dedup, guint64 *offset);
+
+/* Memory the filter holds for recognising repeats (raw first copies), for
+ * the loader's budget. */
+guint64 vsDomainDedupGetHeldBytes(const vsDomainDedup *dedup);
 
 /* Where each <domainsnapshot> directly under the root starts ('<') and
  * ends (after its closing '>'), as offsets into the source document, in

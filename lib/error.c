@@ -6,6 +6,18 @@
 
 G_DEFINE_QUARK(vs-error-quark, vs_error)
 
+/* A message is one line, whatever a name, a path or libxml2 put in it: a
+ * line break becomes '?' (as vsSnapshotNameCheck shows control characters). */
+static char *
+oneLine(char *msg)
+{
+    for (char *p = msg; *p; p++) {
+        if (*p == '\n' || *p == '\r')
+            *p = '?';
+    }
+    return msg;
+}
+
 int
 vsErr(GError **error, vsErrorCode code, const char *fmt, ...)
 {
@@ -13,7 +25,7 @@ vsErr(GError **error, vsErrorCode code, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error_literal(error, VS_ERROR, code, msg);
+    g_set_error_literal(error, VS_ERROR, code, oneLine(msg));
     return -1;
 }
 
@@ -24,6 +36,6 @@ vsErrErrno(GError **error, int errsv, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, VS_ERROR, VS_ERROR_IO, "%s: %s", msg, g_strerror(errsv));
+    g_set_error(error, VS_ERROR, VS_ERROR_IO, "%s: %s", oneLine(msg), g_strerror(errsv));
     return -1;
 }

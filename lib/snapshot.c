@@ -150,6 +150,38 @@ vsSnapshotUnref(vsSnapshot *snap)
     g_free(snap);
 }
 
+static gsize
+subtreeBytes(const vsXmlSubtree *tree)
+{
+    gsize len = 0;
+    if (tree)
+        vsXmlSubtreeGetCanonical(tree, &len);
+    return tree ? len + 64 : 0;   /* + the object and its allocation */
+}
+
+static gsize
+stringBytes(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+gsize
+vsSnapshotOwnBytes(const vsSnapshot *snap)
+{
+    gsize n = sizeof(*snap) + stringBytes(snap->name) + stringBytes(snap->description) +
+              stringBytes(snap->parent_name) + stringBytes(snap->memory_file) +
+              subtreeBytes(snap->inactive_domain) + subtreeBytes(snap->cookie);
+
+    for (guint i = 0; i < snap->ndisks; i++) {
+        const vsSnapshotDisk *disk = &snap->disks[i];
+        n += sizeof(*disk) + stringBytes(disk->name) + stringBytes(disk->path) +
+             stringBytes(disk->query) + subtreeBytes(disk->raw_source);
+        for (guint k = 0; disk->children && k < disk->children->len; k++)
+            n += subtreeBytes(disk->children->pdata[k]);
+    }
+    return n;
+}
+
 vsSnapshot *
 vsSnapshotCopy(const vsSnapshot *snap)
 {
@@ -279,9 +311,23 @@ vsSnapshotStateFromString(const char *str)
     return enumFromString(stateNames, G_N_ELEMENTS(stateNames), str);
 }
 
+/* @name as an error message may show it: on one line, control characters
+ * (TAB aside) as '?'.  NULL shows as "". */
+static char *
+shownName(const char *name)
+{
+    char *shown = g_strdup(name ? name : "");
+    for (char *q = shown; *q; q++) {
+        if (((unsigned char) *q < 0x20 && *q != '\t') || *q == 0x7f)
+            *q = '?';
+    }
+    return shown;
+}
+
 int
 vsSnapshotNameCheck(const char *name, GError **error)
 {
+    g_autofree char *shown = shownName(name);
     gsize len;
 
     if (!name || !*name)
@@ -289,24 +335,18 @@ vsSnapshotNameCheck(const char *name, GError **error)
                      "invalid snapshot name '': name can't be empty");
     if (strchr(name, '/'))
         return vsErr(error, VS_ERROR_INVALID,
-                     "invalid snapshot name '%s': name can't contain '/'", name);
+                     "invalid snapshot name '%s': name can't contain '/'", shown);
     if (name[0] == '.')
         return vsErr(error, VS_ERROR_INVALID,
-                     "invalid snapshot name '%s': name can't start with '.'", name);
+                     "invalid snapshot name '%s': name can't start with '.'", shown);
     len = strlen(name);
     for (const char *p = name; *p; p++) {
         unsigned char c = (unsigned char) *p;
         /* TAB is fine: libvirt 9.0 stores such names (OBSERVED §4.8) */
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            g_autofree char *shown = g_strdup(name);
-            for (char *q = shown; *q; q++) {
-                if (((unsigned char) *q < 0x20 && *q != '\t') || *q == 0x7f)
-                    *q = '?';
-            }
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
             return vsErr(error, VS_ERROR_INVALID,
                          "invalid snapshot name '%s': name can't contain control characters",
                          shown);
-        }
     }
     if (!g_utf8_validate(name, len, NULL))
         return vsErr(error, VS_ERROR_INVALID,
@@ -716,6 +756,14 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         if (!parseLongLong(ctime, &snap->creation_time))
             return vsErr(error, VS_ERROR_INVALID,
                          "internal error: missing creationTime from existing snapshot");
+        /* libvirt accepts 0 but writes no <creationTime> for it, then
+         * drops the snapshot when it reads its own file back. */
+        if (snap->creation_time == 0) {
+            g_autofree char *shown = shownName(snap->name);
+            return vsErr(error, VS_ERROR_INVALID,
+                         "XML error: snapshot '%s': creationTime 0 is not supported "
+                         "(libvirt would not store it)", shown);
+        }
 
         snap->parent_name = nodeString(firstGrandChild(root, "parent", "name"));
 
@@ -760,6 +808,16 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         snap->creation_time = now;
         if (!snap->name)
             snap->name = g_strdup_printf("%" G_GINT64_FORMAT, now);
+    }
+
+    {
+        guint depth = vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX);
+        if (depth > VS_SNAPSHOT_DEPTH_MAX) {
+            g_autofree char *shown = shownName(snap->name);
+            return vsErr(error, VS_ERROR_INVALID,
+                         "XML error: snapshot '%s' nests elements more than %d levels deep, "
+                         "more than a bulk file can hold", shown, VS_SNAPSHOT_DEPTH_MAX);
+        }
     }
 
     if ((memory = firstChild(root, "memory"))) {
@@ -1067,7 +1125,7 @@ appendElemText(GString *buf, guint level, const char *name, const char *text)
 {
     indent(buf, level);
     g_string_append_printf(buf, "<%s>", name);
-    vsXmlEscape(buf, text);
+    vsXmlEscapeText(buf, text);
     g_string_append_printf(buf, "</%s>\n", name);
 }
 
@@ -1085,7 +1143,7 @@ formatSource(GString *buf, const vsSnapshotDisk *disk, guint level)
     case STORAGE_BLOCK:
         if (disk->path) {
             g_string_append(attrs, disk->type == STORAGE_FILE ? " file='" : " dev='");
-            vsXmlEscape(attrs, disk->path);
+            vsXmlEscapeAttr(attrs, disk->path);
             g_string_append_c(attrs, '\'');
         }
         break;
@@ -1095,12 +1153,12 @@ formatSource(GString *buf, const vsSnapshotDisk *disk, guint level)
         g_string_append_printf(attrs, " protocol='%s'", protocolNames[disk->protocol]);
         if (disk->path) {
             g_string_append(attrs, " name='");
-            vsXmlEscape(attrs, disk->path);
+            vsXmlEscapeAttr(attrs, disk->path);
             g_string_append_c(attrs, '\'');
         }
         if (disk->query) {
             g_string_append(attrs, " query='");
-            vsXmlEscape(attrs, disk->query);
+            vsXmlEscapeAttr(attrs, disk->query);
             g_string_append_c(attrs, '\'');
         }
         if (disk->tls)
@@ -1136,7 +1194,7 @@ formatDisk(GString *buf, const vsSnapshotDisk *disk, guint level)
         return;
     indent(buf, level);
     g_string_append(buf, "<disk name='");
-    vsXmlEscape(buf, disk->name);
+    vsXmlEscapeAttr(buf, disk->name);
     g_string_append_c(buf, '\'');
     if (disk->snapshot > VS_SNAPSHOT_LOCATION_DEFAULT)
         g_string_append_printf(buf, " snapshot='%s'", locationNames[disk->snapshot]);
@@ -1202,7 +1260,7 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
         g_string_append_printf(buf, "<memory snapshot='%s'", locationNames[snap->memory]);
         if (snap->memory_file) {
             g_string_append(buf, " file='");
-            vsXmlEscape(buf, snap->memory_file);
+            vsXmlEscapeAttr(buf, snap->memory_file);
             g_string_append_c(buf, '\'');
         }
         g_string_append(buf, "/>\n");

@@ -18,6 +18,13 @@
     "\n"
 #endif
 
+/* The deepest a record may nest (its <domainsnapshot> is level 1): a bulk
+ * file nests records one level down, and libxml2 refuses a document nested
+ * deeper than 257 levels (xmlParserMaxDepth 256, without XML_PARSE_HUGE).
+ * The parser refuses deeper records, so none is ever stored that its file
+ * could not load back. */
+#define VS_SNAPSHOT_DEPTH_MAX 256
+
 /* Parses the <domainsnapshot> element @root of an already-parsed document
  * (the bulk-file reader expands one element at a time and calls this).
  * Same rules, flags and errors as vsSnapshotParse.  The <metadata> of
@@ -37,6 +44,10 @@ void vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
  * change (new parent, stolen domain) is made on a copy. */
 vsSnapshot *vsSnapshotCopy(const vsSnapshot *snap);
 void vsSnapshotSetParentName(vsSnapshot *snap, const char *parent_name);
+
+/* What the record holds besides its <domain> (which records share): its
+ * strings, disks, <inactiveDomain> and <cookie>.  For load budgets. */
+gsize vsSnapshotOwnBytes(const vsSnapshot *snap);
 
 /* The record's full <domain> subtree (borrowed) or NULL. */
 vsXmlSubtree *vsSnapshotGetDomain(const vsSnapshot *snap);

@@ -452,7 +452,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
 {
     g_autoptr(vsDomain) dom = NULL;
     g_autoptr(GError) lerr = NULL;
-    vsBulkReadOptions read_opts = { .max_bytes = store->load_limit };
+    vsBulkReadOptions read_opts = { .max_held = store->load_limit };
     struct stat st;
 
     if (vsDomainNameCheck(vm, error) < 0)
@@ -696,6 +696,11 @@ parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
         ret = vsErr(error, VS_ERROR_INVALID,
                     "XML error: expecting root element of 'domain', not '%s'",
                     root ? (const char *) root->name : "");
+    } else if (vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX - 1) >= VS_SNAPSHOT_DEPTH_MAX) {
+        /* the snapshot nests it one level down */
+        ret = vsErr(error, VS_ERROR_INVALID,
+                    "XML error: domain definition nests elements more than %d levels deep, "
+                    "more than a snapshot can hold", VS_SNAPSHOT_DEPTH_MAX - 1);
     } else {
         ret = vsXmlSubtreeFromNode(out, root, error);
     }
@@ -890,6 +895,10 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
         vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0 ||
         snapshotStateCheck(redefine ? vsSnapshotGetState(snap) : vm_state, redefine, error) < 0)
         return -1;
+    if (!redefine && vsSnapshotGetCreationTime(snap) == 0)   /* not storable */
+        return vsErr(error, VS_ERROR_INVALID,
+                     "internal error: snapshot '%s': the clock reads 0, which is not a "
+                     "valid creationTime", vsSnapshotGetName(snap));
 
     next = vsTreeCopy(dom->tree);
     if (redefine) {
@@ -907,6 +916,8 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
     }
     if (!dom->uuid && vsSnapshotGetDomain(snap))
         dom->uuid = vsXmlSubtreeGetChildText(vsSnapshotGetDomain(snap), "uuid");
+    if (vsBulkRecordCheck(snap, dom->uuid, error) < 0)
+        return -1;
     if (out_name)
         *out_name = g_strdup(vsSnapshotGetName(snap));
     return domainCommit(dom, g_steal_pointer(&next), error);

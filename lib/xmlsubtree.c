@@ -55,8 +55,15 @@ struct _vsXmlSubtree {
 /* ------------------------------------------------------------------ */
 /* Escaping                                                             */
 
+/* libvirt's virBufferEscapeString (the five markup characters as entities,
+ * control characters other than TAB, LF and CR dropped), plus what makes
+ * the value read back the same: an XML parser turns a raw CR into LF, and
+ * a raw TAB, LF or CR inside an attribute value into a space, so those are
+ * written as character references where they would change.  In text, LF
+ * is kept raw (or, with @mark_newlines, as MARK_NL so re-indenting never
+ * touches it). */
 static void
-escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
+escapeAppend(GString *buf, const char *str, gboolean attr, gboolean mark_newlines)
 {
     const char *run = str;
     const char *p;
@@ -71,13 +78,12 @@ escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&apos;"; break;
-        case '\n': rep = mark_newlines ? "\x01" : NULL; break;
+        case '\r': rep = "&#13;"; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : mark_newlines ? "\x01" : NULL; break;
         default:
             /* libvirt silently drops control characters it cannot print */
-            if (c < 0x20 && c != '\t' && c != '\r')
-                rep = "";
-            else
-                rep = NULL;
+            rep = c < 0x20 ? "" : NULL;
             break;
         }
         if (rep) {
@@ -90,9 +96,15 @@ escapeAppend(GString *buf, const char *str, gboolean mark_newlines)
 }
 
 void
-vsXmlEscape(GString *buf, const char *str)
+vsXmlEscapeText(GString *buf, const char *str)
 {
-    escapeAppend(buf, str, FALSE);
+    escapeAppend(buf, str, FALSE, FALSE);
+}
+
+void
+vsXmlEscapeAttr(GString *buf, const char *str)
+{
+    escapeAppend(buf, str, TRUE, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -173,7 +185,14 @@ appendNsDecl(vsSer *ser, xmlNsPtr ns)
         g_string_append(out, (const char *) ns->prefix);
     }
     g_string_append(out, "='");
-    escapeAppend(out, (const char *) ns->href, TRUE);
+    {
+        /* libxml2 keeps an escaped '&' in a namespace URI as "&#38;" (it
+         * expands nothing in xmlns values); escaping that again would add
+         * a "#38;" at every round trip. */
+        g_auto(GStrv) parts = g_strsplit((const char *) ns->href, "&#38;", -1);
+        g_autofree char *href = g_strjoinv("&", parts);
+        escapeAppend(out, href, TRUE, FALSE);
+    }
     g_string_append_c(out, '\'');
 }
 
@@ -212,7 +231,7 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
         g_string_append_c(out, ' ');
         appendQName(out, a->ns, a->name);
         g_string_append(out, "='");
-        escapeAppend(out, value ? (const char *) value : "", TRUE);
+        escapeAppend(out, value ? (const char *) value : "", TRUE, FALSE);
         xmlFree(value);
         g_string_append_c(out, '\'');
         if (secret)
@@ -307,7 +326,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
                         return -1;
                 } else if (c->type == XML_TEXT_NODE ||
                            c->type == XML_CDATA_SECTION_NODE) {
-                    escapeAppend(out, (const char *) c->content, TRUE);
+                    escapeAppend(out, (const char *) c->content, FALSE, TRUE);
                 }
             }
             g_string_append(out, "</");
@@ -338,7 +357,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
         g_string_append_c(out, '>');
         for (xmlNodePtr c = node->children; c; c = c->next) {
             if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-                escapeAppend(out, (const char *) c->content, TRUE);
+                escapeAppend(out, (const char *) c->content, FALSE, TRUE);
         }
         g_string_append(out, "</");
         appendQName(out, node->ns, node->name);
@@ -561,33 +580,37 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     return checkSize(ser);
 }
 
-/* Everything below recurses; libxml2's parser already stops at depth 256
+/* Everything below recurses; libxml2's parser already stops at depth 257
  * (without XML_PARSE_HUGE), this also covers trees built by hand. */
 #define VS_XML_SUBTREE_DEPTH_MAX 1024
 
-static gboolean
-tooDeep(xmlNodePtr top)
+guint
+vsXmlElementDepth(xmlNodePtr top, guint stop_above)
 {
     xmlNodePtr node = top;
-    guint depth = 0;
+    guint level = 1, max = 1;
 
     /* iterative pre-order walk, so the check itself cannot overflow */
     while (node) {
-        if (node->children && node->type == XML_ELEMENT_NODE) {
-            if (++depth > VS_XML_SUBTREE_DEPTH_MAX)
-                return TRUE;
-            node = node->children;
-            continue;
+        if (node->type == XML_ELEMENT_NODE) {
+            max = MAX(max, level);
+            if (max > stop_above)
+                return max;
+            if (node->children) {
+                node = node->children;
+                level++;
+                continue;
+            }
         }
         while (node != top && !node->next) {
             node = node->parent;
-            depth--;
+            level--;
         }
         if (node == top)
             break;
         node = node->next;
     }
-    return FALSE;
+    return max;
 }
 
 static int
@@ -600,7 +623,7 @@ subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError *
 
     *out = NULL;
     g_return_val_if_fail(node && node->type == XML_ELEMENT_NODE, -1);
-    if (tooDeep(node))
+    if (vsXmlElementDepth(node, VS_XML_SUBTREE_DEPTH_MAX) > VS_XML_SUBTREE_DEPTH_MAX)
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: <%s> is nested deeper than %d levels",
                      (const char *) node->name, VS_XML_SUBTREE_DEPTH_MAX);
@@ -777,7 +800,8 @@ unescape(const char *s, gsize len)
         if (*s == '&') {
             static const struct { const char *ent; char c; } ents[] = {
                 { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-                { "&quot;", '"' }, { "&apos;", '\'' },
+                { "&quot;", '"' }, { "&apos;", '\'' }, { "&#9;", '\t' },
+                { "&#10;", '\n' }, { "&#13;", '\r' },
             };
             gboolean done = FALSE;
             for (gsize i = 0; i < G_N_ELEMENTS(ents); i++) {
@@ -890,14 +914,19 @@ vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
 }
 
 static void
-ignoreStructuredError(void *data, xmlErrorPtr err)
+keepFirstError(void *data, xmlErrorPtr err)
 {
+    xmlParserCtxtPtr ctxt = data;
+    char **msg = ctxt->_private;
+    if (!*msg && err->level >= XML_ERR_ERROR)
+        *msg = g_strchomp(g_strdup(err->message ? err->message : "not well-formed"));
 }
 
 xmlDocPtr
 vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
 {
     g_autoptr(GString) xml = g_string_sized_new(tree->len + 64);
+    g_autofree char *msg = NULL;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
 
@@ -905,7 +934,8 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
     ctxt = xmlNewParserCtxt();
     if (!ctxt)
         g_error("out of memory creating an XML parser");
-    ctxt->sax->serror = ignoreStructuredError;
+    ctxt->sax->serror = keepFirstError;
+    ctxt->_private = &msg;
     doc = xmlCtxtReadMemory(ctxt, xml->str, (int) xml->len, "(subtree)", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOBLANKS |
                             XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
@@ -914,8 +944,12 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
         doc = NULL;
     }
     xmlFreeParserCtxt(ctxt);
+    /* Only a subtree whose formatting passes one of libxml2's limits (a
+     * start tag grown past 10,000,000 bytes by escaping, say) gets here. */
     if (!doc)
-        vsErr(error, VS_ERROR_CORRUPT, "internal error: stored XML subtree does not parse");
+        vsErr(error, VS_ERROR_INVALID, "XML error: formatted as it would be stored, a <%.*s> "
+              "element does not parse again (%s)", (int) strcspn(tree->text + 1, " />\n"),
+              tree->text + 1, msg ? msg : "not well-formed");
     return doc;
 }
 

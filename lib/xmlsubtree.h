@@ -10,15 +10,22 @@ typedef struct _vsXmlSubtree vsXmlSubtree;
 
 /* Captures @node and everything below it.  Errors: VS_ERROR_TOO_LARGE
  * past VS_XML_SUBTREE_MAX canonical bytes; VS_ERROR_INVALID for entity
- * references (never expanded).  The document should have been parsed with
- * XML_PARSE_NOBLANKS, as libvirt does; a <metadata> child of a <domain> or
- * <inactiveDomain> root is normalised the same way either way. */
+ * references (never expanded).  A document given by a user is parsed with
+ * XML_PARSE_NOBLANKS, as libvirt does; a document this library formatted
+ * gives the same subtree parsed with or without it (whitespace between
+ * elements is ignored, and a <metadata> child of a <domain> or
+ * <inactiveDomain> root is normalised the same way either way), which the
+ * bulk reader relies on (it cannot use NOBLANKS, see bulkfile.c). */
 #define VS_XML_SUBTREE_MAX (64 * 1024 * 1024)
 int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 /* Same result, for a caller that frees @node's tree right after: a
  * <metadata> child of a <domain>/<inactiveDomain> root may be normalised
  * in place instead of in a copy (cheaper for big definitions). */
 int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error);
+
+/* How deep elements nest under @top (an element alone: 1), counted until
+ * the depth passes @stop_above.  Iterative: any depth is safe to measure. */
+guint vsXmlElementDepth(xmlNodePtr top, guint stop_above);
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
@@ -53,10 +60,15 @@ guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
  * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
 xmlDocPtr vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error);
 
-/* Appends @str escaped as libvirt's virBufferEscapeString does:
- * & < > " ' become entities, other control characters except TAB, LF and
- * CR are dropped, everything else (UTF-8, newlines) is written raw. */
-void vsXmlEscape(GString *buf, const char *str);
+/* The one XML escaper of the library: appends @str as libvirt's
+ * virBufferEscapeString does (& < > " ' as entities, control characters
+ * other than TAB, LF and CR dropped), except that what an XML parser would
+ * not read back as given is written as a character reference: CR in text
+ * (&#13;), and TAB, LF and CR in an attribute value (&#9; &#10; &#13;).
+ * libvirt writes those raw, and its own re-read loses them (format.md). */
+void vsXmlEscapeText(GString *buf, const char *str);
+/* For an attribute value between single quotes. */
+void vsXmlEscapeAttr(GString *buf, const char *str);
 
 vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
 void vsXmlSubtreeUnref(vsXmlSubtree *tree);

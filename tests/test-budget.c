@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <zstd.h>
 
 #include "virtsnap/virtsnap.h"
 #include "atomicfile.h"
@@ -514,6 +515,188 @@ testLoadPeakRss(void)
     g_assert_cmpint(loaded - empty, <=, RSS_BOUND_KIB);
 }
 
+/* ---------------------------------------------------------------- */
+/* The load limit bounds memory (issue 11 item 14)                    */
+
+/* Streams @n records into DIR/vm1.xml, laid out as our writer lays them
+ * out and zstd-compressed as they go (the document is never in memory).
+ * Each <domain> holds a description of @text_len bytes that changes every
+ * @distinct_every records: 1 makes every record distinct (a zstd bomb). */
+static gsize
+writeCompressedStore(const char *dir, guint n, gsize text_len, guint distinct_every)
+{
+    g_autofree char *path = g_build_filename(dir, "vm1.xml", NULL);
+    g_autofree char *filler = g_malloc(text_len);
+    g_autoptr(GString) rec = g_string_sized_new(text_len + 1024);
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    GByteArray *out = g_byte_array_new();
+    g_autoptr(GError) error = NULL;
+    gsize size;
+
+    memset(filler, 'x', text_len);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+    for (guint i = 0; i <= n; i++) {
+        ZSTD_inBuffer in;
+        ZSTD_EndDirective mode = i == n ? ZSTD_e_end : ZSTD_e_continue;
+        size_t left;
+
+        g_string_assign(rec, i == 0 ? "<snapshots>\n" : "");
+        if (i < n) {
+            g_string_append_printf(rec,
+                "  <domainsnapshot>\n    <name>b%05u</name>\n    <state>shutoff</state>\n"
+                "    <creationTime>%u</creationTime>\n    <memory snapshot='no'/>\n"
+                "    <domain type='kvm'>\n      <name>vm1</name>\n      <uuid>" UUID "</uuid>\n"
+                "      <description>generation %u ", i, 1700000000 + i, i / distinct_every);
+            g_string_append_len(rec, filler, text_len);
+            g_string_append(rec, "</description>\n    </domain>\n  </domainsnapshot>\n");
+        } else {
+            g_string_append(rec, "</snapshots>\n");
+        }
+        in = (ZSTD_inBuffer) { rec->str, rec->len, 0 };
+        do {
+            guint8 chunk[64 * 1024];
+            ZSTD_outBuffer o = { chunk, sizeof(chunk), 0 };
+            left = ZSTD_compressStream2(cctx, &o, &in, mode);
+            g_assert_false(ZSTD_isError(left));
+            g_byte_array_append(out, chunk, o.pos);
+        } while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+    }
+    ZSTD_freeCCtx(cctx);
+    size = out->len;
+    g_file_set_contents(path, (const char *) out->data, out->len, &error);
+    g_assert_no_error(error);
+    g_byte_array_unref(out);
+    return size;
+}
+
+/* DIR/vm1.xml: one record whose <domain> holds @elements empty elements,
+ * zstd-compressed in one frame. */
+static void
+writeDomBomb(const char *dir, guint elements)
+{
+    g_autofree char *path = g_build_filename(dir, "vm1.xml", NULL);
+    g_autoptr(GString) doc = g_string_sized_new(elements * 4 + 1024);
+    g_autofree char *packed = NULL;
+    g_autoptr(GError) error = NULL;
+    size_t n;
+
+    g_string_append(doc, "<snapshots>\n  <domainsnapshot>\n    <name>dom</name>\n"
+                         "    <state>shutoff</state>\n    <creationTime>1</creationTime>\n"
+                         "    <domain type='kvm'><name>vm1</name><uuid>" UUID "</uuid>");
+    for (guint i = 0; i < elements; i++)
+        g_string_append(doc, "<x/>");
+    g_string_append(doc, "</domain>\n  </domainsnapshot>\n</snapshots>\n");
+    packed = g_malloc(ZSTD_compressBound(doc->len));
+    n = ZSTD_compress(packed, ZSTD_compressBound(doc->len), doc->str, doc->len, 1);
+    g_assert_false(ZSTD_isError(n));
+    g_file_set_contents(path, packed, n, &error);
+    g_assert_no_error(error);
+}
+
+/* In a fresh process: loads vm1 with @limit (0: the default), expecting
+ * @expect snapshots (-1: a refusal), and writes this process's peak RSS to
+ * DIR/@rss_name. */
+static void
+limitChild(const char *dir, guint64 limit, int expect, const char *rss_name)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
+    vsStoreSetLoadLimit(store, limit);
+    if (expect >= 0) {
+        g_assert_cmpint(vsStoreLoadDomain(&dom, store, "vm1", NULL, 0, &error), ==, 0);
+        g_assert_cmpuint(vsDomainCount(dom), ==, (guint) expect);
+    } else {
+        g_autofree char *want = g_strdup_printf(
+            "loading needs more than the load limit of %" G_GUINT64_FORMAT " bytes of memory",
+            vsStoreGetLoadLimit(store));
+        g_assert_cmpint(vsStoreLoadDomain(&dom, store, "vm1", NULL, 0, &error), <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
+        g_test_message("%s", error->message);
+        g_assert_nonnull(strstr(error->message, "/vm1.xml:"));
+        g_assert_nonnull(strstr(error->message, want));
+    }
+    writeNumber(dir, rss_name, peakRssKiB());
+}
+
+static long
+runLimitChild(const char *dir, guint64 limit, int expect)
+{
+    g_autofree char *limit_text = g_strdup_printf("%" G_GUINT64_FORMAT, limit);
+    g_autofree char *expect_text = g_strdup_printf("%d", expect);
+
+    g_setenv("VS_BUDGET_DIR", dir, TRUE);
+    g_setenv("VS_BUDGET_LIMIT", limit_text, TRUE);
+    g_setenv("VS_BUDGET_N", expect_text, TRUE);
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+    return readNumber(dir, "rss-limit");
+}
+
+#define BOMB_RECORDS 300
+#define BOMB_TEXT (4 * 1000 * 1000)
+#define TEST_LIMIT ((guint64) 64 << 20)
+
+/* The report's zstd bomb: ~100 KB of zstd holding 300 distinct records of
+ * 4 MB made a read-only load hold 2.4 GB.  Now the load stops once the
+ * distinct data it holds passes the limit, with TOO_LARGE naming the file
+ * and the limit, and its peak memory stays near the limit; and a document
+ * larger than the limit whose records share a few big domains loads (the
+ * limit counts what is held, not the document's size).  64 MiB here so the
+ * test is quick; VIRTSNAP_TEST_BIG=1 also runs the bomb against the
+ * default limit. */
+static void
+testLoadLimitBoundsMemory(void)
+{
+    g_autofree char *bomb = NULL, *repetitive = NULL, *empty = NULL, *dom_bomb = NULL;
+    long base, bomb_rss, repetitive_rss, dom_rss;
+    gsize size;
+
+    if (g_test_subprocess()) {
+        limitChild(g_getenv("VS_BUDGET_DIR"),
+                   g_ascii_strtoull(g_getenv("VS_BUDGET_LIMIT"), NULL, 10),
+                   atoi(g_getenv("VS_BUDGET_N")), "rss-limit");
+        return;
+    }
+    empty = vsTestTempDir();
+    bomb = vsTestTempDir();
+    repetitive = vsTestTempDir();
+    dom_bomb = vsTestTempDir();
+    base = runLimitChild(empty, TEST_LIMIT, 0);
+    size = writeCompressedStore(bomb, BOMB_RECORDS, BOMB_TEXT, 1);
+    g_test_message("bomb: %u distinct records of %d bytes, %" G_GSIZE_FORMAT " bytes of zstd",
+                   BOMB_RECORDS, BOMB_TEXT, size);
+    g_assert_cmpuint(size, <, 1 << 20);
+    bomb_rss = runLimitChild(bomb, TEST_LIMIT, -1) - base;
+    /* 200 records of 1 MB (a 200 MB document), a new domain every 10 */
+    writeCompressedStore(repetitive, 200, 1000 * 1000, 10);
+    /* one record of 16 M empty elements: 64 MB (within the per-record
+     * limit) would be a DOM of ~2 GB */
+    writeDomBomb(dom_bomb, 16 * 1000 * 1000);
+    dom_rss = runLimitChild(dom_bomb, TEST_LIMIT, -1) - base;
+    repetitive_rss = runLimitChild(repetitive, TEST_LIMIT, 200) - base;
+    if (g_getenv("VIRTSNAP_TEST_BIG")) {
+        long big = runLimitChild(bomb, 0, -1) - base;
+        g_test_message("bomb, default limit: peak RSS %ld KiB", big);
+        if (!underSanitizer())
+            g_assert_cmpint(big, <=, (long) (VS_STORE_LOAD_LIMIT_DEFAULT / 1024) + 256 * 1024);
+    }
+    g_test_message("peak RSS over an empty load, KiB: bomb %ld, repetitive %ld, DOM bomb %ld "
+                   "(limit %" G_GUINT64_FORMAT " KiB)", bomb_rss, repetitive_rss, dom_rss,
+                   TEST_LIMIT / 1024);
+    if (underSanitizer()) {
+        g_test_skip("peak RSS is not meaningful under a sanitizer (refusal checked only)");
+        return;
+    }
+    /* the limit, plus one 4 MB record in flight (its DOM, its text being
+     * canonicalised, the reader's buffers): measured 64 + 51 MiB */
+    g_assert_cmpint(bomb_rss, <=, (long) (TEST_LIMIT / 1024) + 96 * 1024);
+    g_assert_cmpint(repetitive_rss, <=, (long) (TEST_LIMIT / 1024) + 96 * 1024);
+    g_assert_cmpint(dom_rss, <=, (long) (TEST_LIMIT / 1024) + 96 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -524,5 +707,6 @@ main(int argc, char **argv)
     ADD("/budget/commits/delete-children-of-1000-chain", testDeleteChainChildren);
 #undef ADD
     g_test_add_func("/budget/memory/load-2000", testLoadPeakRss);
+    g_test_add_func("/budget/memory/load-limit-bounds-memory", testLoadLimitBoundsMemory);
     return g_test_run();
 }

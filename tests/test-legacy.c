@@ -199,6 +199,32 @@ convert(Env *env, const char *vm, vsLegacyOptions *opts, vsLegacyReport **report
 /* ------------------------------------------------------------------ */
 /* Clean directories                                                    */
 
+/* Issue 11 item 1: a directory whose current snapshot has a TAB in its name
+ * (libvirt 9.0 stores such names) converts, and the bulk file loads back:
+ * current= carries the TAB as &#9;. */
+static void
+testConvertTabInCurrentName(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *root = mkRecord("root", NULL, 1700000000, FALSE);
+    g_autofree char *tab = mkRecord("nightly\tbuild", "root", 1700000100, TRUE);
+    g_autofree char *desc = NULL;
+    g_autoptr(vsStore) fresh = NULL;
+
+    envInit(&env);
+    putFile(&env, "vm1/root.xml", root, -1);
+    putFile(&env, "vm1/nightly\tbuild.xml", tab, -1);
+    g_assert_cmpint(convert(&env, "vm1", NULL, NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(vsStoreOpen(&fresh, env.dir, 0, &err), ==, 0);
+    vsStoreFree(env.store);
+    env.store = g_steal_pointer(&fresh);
+    desc = describeDomain(&env, "vm1");
+    g_assert_cmpstr(desc, ==, "root< nightly\tbuild<root *nightly\tbuild");
+    envClear(&env);
+}
+
 static void
 testConvertStandard(void)
 {
@@ -838,6 +864,24 @@ setupTruncated(Env *env)
     putFile(env, "vm/a.xml", a, 260);
 }
 
+/* Issue 11 item 3: nested one level deeper than a bulk file can hold
+ * (parses alone, as libvirt's file does): a finding, never an unloadable
+ * bulk file. */
+static void
+setupTooDeep(Env *env)
+{
+    g_autofree char *a = slurp(env, "vm/a.xml");
+    g_autoptr(GString) nest = g_string_new("<domain type='kvm'>");
+    g_autofree char *deep = NULL;
+
+    for (int i = 0; i < 255; i++)
+        g_string_append(nest, "<x>");
+    for (int i = 0; i < 255; i++)
+        g_string_append(nest, "</x>");
+    deep = replaceOnce(a, "<domain type='kvm'>", nest->str);
+    putFile(env, "vm/a.xml", deep, -1);
+}
+
 static void
 setupEmptyParent(Env *env)
 {
@@ -948,6 +992,11 @@ static const BrokenCase broken_cases[] = {
     { "truncated", setupTruncated, "unparsable:vm/a.xml:-\n", VS_LEGACY_PROBLEM_UNPARSABLE,
       "vm/a.xml: not a valid snapshot file: (domain_snapshot):10: Premature end of data in "
       "tag domainsnapshot line 8",
+      VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< b<root b1<b *b1",
+      "unparsable:vm/a.xml:fixed\n", "a.xml" },
+    { "too-deep", setupTooDeep, "unparsable:vm/a.xml:-\n", VS_LEGACY_PROBLEM_UNPARSABLE,
+      "vm/a.xml: not a valid snapshot file: XML error: snapshot 'a' nests elements more than "
+      "256 levels deep, more than a bulk file can hold",
       VS_LEGACY_DROP_BAD_FILES, NULL, NULL, "root< b<root b1<b *b1",
       "unparsable:vm/a.xml:fixed\n", "a.xml" },
     { "empty-parent", setupEmptyParent,
@@ -2410,6 +2459,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/legacy/convert/standard", testConvertStandard);
+    g_test_add_func("/legacy/convert/tab-in-current-name", testConvertTabInCurrentName);
     g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
     g_test_add_func("/legacy/export/refusals", testExportRefusals);
     g_test_add_func("/legacy/export/refuses-slash", testExportRefusesSlash);

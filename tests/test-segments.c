@@ -274,7 +274,7 @@ test_layout(void)
         const guint8 *p = g_bytes_get_data(frames->pdata[1], &flen);
         g_assert_cmpuint(readLE32(p), ==, MARKER_MAGIC);
         g_assert_cmpuint(readLE32(p + 4), ==, flen - 8);
-        g_assert_cmpmem(p + 8, flen - 8, "virtsnap-segments 1", 19);
+        g_assert_cmpmem(p + 8, flen - 8, "virtsnap-segments 2", 19);
     }
     for (guint i = 2; i < frames->len; i++)
         g_assert_false(isSkippable(frames->pdata[i]));
@@ -382,7 +382,7 @@ test_misaligned_frames_not_reused(void)
             g_byte_array_append(raw, (const guint8 *) frame, m);
             if (off == 0) {
                 g_byte_array_append(raw, (const guint8 *) head, sizeof(head));
-                g_byte_array_append(raw, (const guint8 *) "virtsnap-segments 1", 19);
+                g_byte_array_append(raw, (const guint8 *) "virtsnap-segments 2", 19);
             }
         }
         input = g_byte_array_free_to_bytes(raw);
@@ -435,6 +435,125 @@ test_uuid_sensitive_runs(void)
         loaded = readTree(&d, &loaded_segs);
         c = writeTree(&d, loaded, UUID_B, loaded_segs, NULL);
         assertDocument(c, loaded, UUID_B);
+    }
+    dirClose(&d);
+}
+
+/* Our file with its header frame's content replaced by @header and each
+ * record frame's content passed through @convert (NULL: kept), every frame
+ * recompressed at OTHER_LEVEL, marker kept. */
+static GBytes *
+rewriteFrames(GBytes *file, const char *header, char *(*convert)(const char *, gsize, gsize *))
+{
+    g_autoptr(GPtrArray) frames = splitFrames(file);
+    GByteArray *out = g_byte_array_new();
+
+    for (guint i = 0; i < frames->len; i++) {
+        gsize flen, n;
+        const char *fdata = g_bytes_get_data(frames->pdata[i], &flen);
+        g_autofree char *content = NULL;
+        g_autofree char *packed = NULL;
+        size_t m;
+
+        if (isSkippable(frames->pdata[i])) {
+            g_byte_array_append(out, (const guint8 *) fdata, flen);
+            continue;
+        }
+        n = ZSTD_getFrameContentSize(fdata, flen);
+        content = g_malloc(n + 1);
+        g_assert_cmpuint(ZSTD_decompress(content, n, fdata, flen), ==, n);
+        content[n] = '\0';
+        if (i == 0) {
+            g_free(content);
+            content = g_strdup(header);
+            n = strlen(header);
+        } else if (convert && i + 1 < frames->len) {
+            char *converted = convert(content, n, &n);
+            g_free(content);
+            content = converted;
+        }
+        packed = g_malloc(ZSTD_compressBound(n));
+        m = ZSTD_compress(packed, ZSTD_compressBound(n), content, n, OTHER_LEVEL);
+        g_assert_false(ZSTD_isError(m));
+        g_byte_array_append(out, (const guint8 *) packed, m);
+    }
+    return g_byte_array_free_to_bytes(out);
+}
+
+static char *
+toLatin1(const char *utf8, gsize len, gsize *out_len)
+{
+    char *latin1 = g_convert(utf8, len, "ISO-8859-1", "UTF-8", NULL, out_len, NULL);
+    g_assert_nonnull(latin1);
+    return latin1;
+}
+
+/* Issue 11 item 4: frames are copied only under a header frame that is
+ * byte for byte what this writer writes.  A declaration there changes what
+ * the record bytes mean (an encoding; a namespace, now refused at load).
+ * Such a file loads, and its next write makes every frame anew, in UTF-8
+ * and without the declaration. */
+static void
+test_foreign_header_not_reused(void)
+{
+    g_autoptr(GString) doc = generateDoc(300, FALSE);
+    g_autoptr(vsTree) tree = NULL;
+    g_autoptr(GBytes) ours = NULL;
+    g_autofree char *canon = NULL;
+    g_autofree char *header = NULL;
+    static const char *const prefixes[] = {
+        "<?xml version='1.0' encoding='ISO-8859-1'?>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<!-- written by hand -->\n",
+    };
+    Dir d;
+
+    {
+        g_auto(GStrv) parts = g_strsplit(doc->str, "hot-plug generation", -1);
+        g_autofree char *accented = g_strjoinv("hot-plug g\xc3\xa9n\xc3\xa9ration", parts);
+        g_string_assign(doc, accented);
+    }
+    tree = parseDoc(doc);
+    canon = formatTree(tree, NULL);
+    header = g_strndup(canon, strstr(canon, "  <domainsnapshot>") - canon);
+    dirOpen(&d);
+    ours = writeTree(&d, tree, NULL, NULL, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+        g_autofree char *foreign = g_strconcat(prefixes[i], header, NULL);
+        g_autoptr(GBytes) input = rewriteFrames(ours, foreign, i == 0 ? toLatin1 : NULL);
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsTree) loaded = NULL, next = NULL;
+        g_autoptr(GBytes) file = NULL;
+        g_autofree char *loaded_doc = NULL;
+
+        putFile(&d, input);
+        loaded = readTree(&d, &segs);
+        loaded_doc = formatTree(loaded, NULL);
+        g_assert_cmpstr(loaded_doc, ==, canon);
+        next = vsTreeCopy(loaded);
+        g_assert_cmpint(vsTreeSetCurrent(next, "s0200", NULL), ==, 0);
+        file = writeTree(&d, next, NULL, segs, NULL);
+        assertDocument(file, next, NULL);
+        g_assert_cmpuint(countSharedFrames(file, input), ==, 0);
+    }
+    /* A namespace declared in the header frame (the report's file had a
+     * record using it: copied under our header, its prefix was undeclared)
+     * is refused at load. */
+    {
+        g_autofree char *ns_header = NULL;
+        g_autoptr(GBytes) input = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsTree) loaded = NULL;
+        g_auto(GStrv) parts = g_strsplit(header, "<snapshots", 2);
+
+        ns_header = g_strconcat(parts[0], "<snapshots xmlns:app='urn:x'", parts[1], NULL);
+        input = rewriteFrames(ours, ns_header, NULL);
+        putFile(&d, input);
+        g_assert_cmpint(vsBulkFileRead(&loaded, NULL, d.dirfd, d.dir, "vm.xml", NULL, &error),
+                        <, 0);
+        g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+        g_assert_nonnull(strstr(error->message,
+                                "namespace declaration 'xmlns:app' on <snapshots> is not allowed"));
     }
     dirClose(&d);
 }
@@ -503,5 +622,6 @@ main(int argc, char **argv)
     g_test_add_func("/segments/misaligned-frames", test_misaligned_frames_not_reused);
     g_test_add_func("/segments/uuid-sensitive-runs", test_uuid_sensitive_runs);
     g_test_add_func("/segments/random-operations", test_random_operations);
+    g_test_add_func("/segments/foreign-header-not-reused", test_foreign_header_not_reused);
     return g_test_run();
 }

@@ -513,6 +513,15 @@ testParseErrors(void)
             "<creationTime>%s</creationTime></domainsnapshot>", *t);
         parseFailsStr(xml, REDEF, "internal error: missing creationTime from existing snapshot");
     }
+    /* issue 11 item 2: a zero time, however it is spelled, is refused */
+    for (const char *const *t = (const char *const[]) { "0", "-0", "+0", "000", NULL };
+         *t; t++) {
+        g_autofree char *xml = g_strdup_printf(
+            "<domainsnapshot><name>b\tc</name><state>shutoff</state>"
+            "<creationTime>%s</creationTime></domainsnapshot>", *t);
+        parseFailsStr(xml, REDEF, "XML error: snapshot 'b\tc': creationTime 0 is not supported "
+                      "(libvirt would not store it)");
+    }
     parseFailsStr("<domainsnapshot><name>a</name><creationTime>1</creationTime></domainsnapshot>",
                   REDEF, "XML error: missing state from existing snapshot");
     /* found by fuzz-snapshot: a typeless first <domain> before a typed one */
@@ -982,6 +991,34 @@ testEscaping(void)
                                          "line2 "));
 }
 
+/* Issue 11 item 1: what a parser would not read back as given is written
+ * as a character reference (CR in text; TAB, LF, CR in attribute values),
+ * so the record parses back to the same one. */
+static void
+testEscapingControlChars(void)
+{
+    g_autoptr(vsSnapshot) snap = parseOk(
+        "<domainsnapshot><name>n\tx</name><description>one&#13;two&#13;\nthree\t"
+        "</description><state>running</state><creationTime>3</creationTime>"
+        "<memory snapshot='external' file='/m&#9;e&#10;m&#13;'/>"
+        "<disks><disk name='v&#9;da' snapshot='external' type='file'>"
+        "<source file='/i&#9;mg&#13;'/></disk></disks></domainsnapshot>",
+        VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
+    g_autofree char *out = format(snap, NULL, VS_SNAPSHOT_FORMAT_SECURE);
+    g_autoptr(vsSnapshot) again = parseOk(out, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
+    g_autofree char *out2 = format(again, NULL, VS_SNAPSHOT_FORMAT_SECURE);
+
+    g_assert_cmpstr(vsSnapshotGetDescription(snap), ==, "one\rtwo\r\nthree\t");
+    g_assert_nonnull(strstr(out, "  <name>n\tx</name>\n"));
+    g_assert_nonnull(strstr(out, "<description>one&#13;two&#13;\nthree\t</description>"));
+    g_assert_nonnull(strstr(out, "file='/m&#9;e&#10;m&#13;'"));
+    g_assert_nonnull(strstr(out, "<disk name='v&#9;da' snapshot='external' type='file'>"));
+    g_assert_nonnull(strstr(out, "<source file='/i&#9;mg&#13;'/>"));
+    g_assert_cmpstr(vsSnapshotGetDescription(again), ==, "one\rtwo\r\nthree\t");
+    g_assert_cmpstr(vsSnapshotGetDiskName(again, 0), ==, "v\tda");
+    g_assert_cmpstr(out2, ==, out);
+}
+
 /* ------------------------------------------------------------------ */
 /* Small API pieces                                                     */
 
@@ -1124,6 +1161,7 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/format/metadata-cache", testMetadataCache);
     g_test_add_func("/snapshot/format/disk-source", testDiskSource);
     g_test_add_func("/snapshot/format/escaping", testEscaping);
+    g_test_add_func("/snapshot/format/escaping-control-chars", testEscapingControlChars);
     g_test_add_func("/snapshot/api/name-check", testNameCheck);
     g_test_add_func("/snapshot/api/states", testStates);
     g_test_add_func("/snapshot/api/copy-setters", testCopyAndSetters);

@@ -275,7 +275,7 @@ testSiblingOrder(void)
     g_autoptr(vsTree) tree = vsTreeNew();
 
     /* creationTime first, then name by strcmp (bytes: 'B' < 'a'). */
-    add(tree, "p", NULL, 0);
+    add(tree, "p", NULL, 1);
     add(tree, "z", "p", 5);
     add(tree, "b", "p", 10);
     add(tree, "a", "p", 10);
@@ -325,7 +325,7 @@ testLinkMixed(void)
     g_autoptr(vsSnapshot) late = mkSnap("late", "base", 1);
     g_autoptr(GError) error = NULL;
 
-    add(tree, "base", NULL, 0);
+    add(tree, "base", NULL, 1);
     g_assert_cmpint(vsTreeAddUnlinked(tree, child, &error), ==, 0);
     g_assert_cmpint(vsTreeAddUnlinked(tree, late, &error), ==, 0);
     /* A linked add under a record that is still unlinked. */
@@ -345,7 +345,7 @@ testLinkMissingParent(void)
     guint i;
 
     for (i = 0; i < G_N_ELEMENTS(recs); i++) {
-        g_autoptr(vsSnapshot) snap = mkSnap(recs[i][0], recs[i][1], i);
+        g_autoptr(vsSnapshot) snap = mkSnap(recs[i][0], recs[i][1], i + 1);
         g_autoptr(GError) error = NULL;
 
         g_assert_cmpint(vsTreeAddUnlinked(tree, snap, &error), ==, 0);
@@ -370,7 +370,7 @@ testLinkCycle(void)
     guint i;
 
     for (i = 0; i < G_N_ELEMENTS(recs); i++) {
-        g_autoptr(vsSnapshot) snap = mkSnap(recs[i][0], recs[i][1], i);
+        g_autoptr(vsSnapshot) snap = mkSnap(recs[i][0], recs[i][1], i + 1);
 
         g_assert_cmpint(vsTreeAddUnlinked(tree, snap, &error), ==, 0);
     }
@@ -677,7 +677,7 @@ testDeleteSingleMerge(void)
     g_autoptr(vsTree) tree = vsTreeNew();
 
     /* Moved children interleave with their new siblings by time. */
-    add(tree, "p", NULL, 0);
+    add(tree, "p", NULL, 1);
     add(tree, "s1", "p", 10);
     add(tree, "s", "p", 20);
     add(tree, "s3", "p", 30);
@@ -956,7 +956,7 @@ chainRun(gpointer opaque)
     g_autoptr(vsTree) copy = NULL;
     g_autoptr(GPtrArray) all = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(vsSnapshot) loop = mkSnap("c00000", "c16383", 0);
+    g_autoptr(vsSnapshot) loop = mkSnap("c00000", "c16383", 1);
     g_autofree char *last = chainName(CHAIN_LEN - 1);
     const vsSnapshot *top = vsTreeLookup(tree, "c00000");
     g_autoptr(GTimer) timer = g_timer_new();
@@ -1023,7 +1023,7 @@ testDeepChain(void)
         g_autofree char *name = chainName(i);
         g_autofree char *parent = i ? chainName(i - 1) : NULL;
 
-        g_ptr_array_add(data.recs, mkSnap(name, parent, i));
+        g_ptr_array_add(data.recs, mkSnap(name, parent, i + 1));
     }
 
     /* A 256 KiB stack: any recursion over a 16k-deep chain overflows it,
@@ -1047,7 +1047,7 @@ testWide(void)
     const guint n = 20000;
     guint i;
 
-    add(tree, "hub", NULL, 0);
+    add(tree, "hub", NULL, 1);
     for (i = 0; i < n; i++) {
         g_autofree char *name = g_strdup_printf("w%05u", i);
         /* Descending times: every child sorts first. */

@@ -307,10 +307,48 @@ testLookups(void)
 static void
 testEscape(void)
 {
-    g_autoptr(GString) buf = g_string_new(NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GString) attr = g_string_new(NULL);
+    const char *in = "a&b<c>d\"e'f\tg\nh\ri\x01j\x1fk\x7f\xc3\xbc";
 
-    vsXmlEscape(buf, "a&b<c>d\"e'f\tg\nh\x01i\x1fj\x7f\xc3\xbc");
-    g_assert_cmpstr(buf->str, ==, "a&amp;b&lt;c&gt;d&quot;e&apos;f\tg\nhij\x7f\xc3\xbc");
+    /* libvirt's escaping, plus character references for what a parser
+     * would not read back: CR in text; TAB, LF, CR in attribute values. */
+    vsXmlEscapeText(text, in);
+    g_assert_cmpstr(text->str, ==,
+                    "a&amp;b&lt;c&gt;d&quot;e&apos;f\tg\nh&#13;ijk\x7f\xc3\xbc");
+    vsXmlEscapeAttr(attr, in);
+    g_assert_cmpstr(attr->str, ==,
+                    "a&amp;b&lt;c&gt;d&quot;e&apos;f&#9;g&#10;h&#13;ijk\x7f\xc3\xbc");
+}
+
+/* Issue 11 item 1: TAB, LF and CR given as character references in
+ * attribute values (also namespace URIs) and CR in text survive being
+ * formatted and parsed again, inside and outside <metadata>. */
+static void
+testControlCharsRoundTrip(void)
+{
+    const char *xml =
+        "<domain type='kvm' a='t&#9;l&#10;c&#13;e'>"
+        "<name>x&#13;y&#9;z\nw</name>"
+        "<devices><disk file='/a&#9;b'/></devices>"
+        "<metadata><m:x xmlns:m='urn:a&amp;b' v='1&#9;2&#10;3&#13;4'>p&#13;q</m:x></metadata>"
+        "<mixed>t&#13;<b c='&#10;'/>u</mixed>"
+        "<n:y xmlns:n='urn:a&amp;b&#38;c'/>"
+        "</domain>";
+    g_autoptr(vsXmlSubtree) first = subtreeFrom(xml);
+    g_autofree char *out = emit(first, 1, TRUE);
+    g_autoptr(vsXmlSubtree) again = subtreeFrom(out);
+    g_autofree char *attr = vsXmlSubtreeGetRootAttr(first, "a");
+    g_autofree char *name = vsXmlSubtreeGetChildText(first, "name");
+
+    g_assert_cmpstr(attr, ==, "t\tl\nc\re");
+    g_assert_cmpstr(name, ==, "x\ry\tz\nw");
+    g_assert_nonnull(strstr(out, "a='t&#9;l&#10;c&#13;e'"));
+    g_assert_nonnull(strstr(out, "<name>x&#13;y\tz\nw</name>"));
+    g_assert_nonnull(strstr(out, "file='/a&#9;b'"));
+    /* a namespace URI with '&' is escaped once, not once more per round trip */
+    g_assert_nonnull(strstr(out, "<n:y xmlns:n='urn:a&amp;b&amp;c'/>"));
+    g_assert_true(vsXmlSubtreeEqual(first, again));
 }
 
 static void
@@ -529,6 +567,8 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree/canonical/namespaces", testNamespacesFromAncestors);
     g_test_add_func("/xmlsubtree/api/lookups", testLookups);
     g_test_add_func("/xmlsubtree/api/escape", testEscape);
+    g_test_add_func("/xmlsubtree/canonical/control-chars-round-trip",
+                    testControlCharsRoundTrip);
     g_test_add_func("/xmlsubtree/limits/entity-refs", testRefused);
     g_test_add_func("/xmlsubtree/limits/too-large", testTooLarge);
     g_test_add_func("/xmlsubtree/limits/too-deep", testTooDeep);

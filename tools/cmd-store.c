@@ -439,7 +439,7 @@ static const vsCliOptDef vsCliOptsConfig[] = {
     { "compression", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "zstd or none: how bulk files are written from now on" },
     { "load-limit", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
-      "largest document a load accepts (bytes, or with K, M, G, T; 0: the default)" },
+      "memory a load may hold (bytes, or with K, M, G, T; 0: the default, 1G)" },
     { 0 }
 };
 
@@ -507,7 +507,8 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "Shows the store's settings; --compression zstd|none sets how bulk files\n"
       "    are written from now on (each VM's file changes at its next write; both\n"
       "    kinds are always read); --load-limit SIZE refuses to load a VM whose\n"
-      "    document is larger (a safety limit; 0 restores the default).",
+      "    distinct snapshot data needs more memory (a safety limit; 0 restores\n"
+      "    the default, 1 GiB).",
       vsCliOptsConfig, vsCliCmdConfig },
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"

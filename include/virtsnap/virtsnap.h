@@ -252,13 +252,18 @@ gboolean vsStoreGetCompression(const vsStore *store);
  */
 int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
-/* The safety limit on one VM's document (decompressed bytes): a larger
- * file fails to load with VS_ERROR_TOO_LARGE instead of using the memory.
- * Memory does not grow with the document but with its distinct content, so
- * the default is the format's own maximum (16,384 snapshots of 4 MiB).
- * Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
+/* The load limit: a bound on the memory a load of one VM holds, counted as
+ * the distinct data it keeps (each record's own fields, each distinct
+ * <domain> once, and the reader's copies for recognising repeats).  A file
+ * that needs more fails to load with VS_ERROR_TOO_LARGE, naming it and the
+ * limit, before using the memory: a small compressed file of many distinct
+ * big records (a zstd bomb) stops there, a big but repetitive one (16,384
+ * snapshots sharing a few domains) loads.  Besides it, every load refuses a
+ * record over 64 MiB as stored (what create accepts) and a document over
+ * 64 GiB decompressed, so one record's parse and a load's time are bounded
+ * too.  Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
  * vsStoreSetLoadLimit changes it for this handle (0: the default). */
-#define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 64 * 1024 * 1024 * 1024)
+#define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 1024 * 1024 * 1024)
 guint64 vsStoreGetLoadLimit(const vsStore *store);
 void vsStoreSetLoadLimit(vsStore *store, guint64 bytes);
 /* Makes @bytes (0: the default) the store's limit for every later loader.
@@ -312,8 +317,10 @@ typedef enum {
  * until vsDomainFree, so a read-modify-write never loses another process's
  * update.  Without it the handle is a read-only snapshot of the file.
  * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
- * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE.
- * Cost: one read of the file; memory linear in unique content.  A write
+ * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE (past
+ * the load limit, see VS_STORE_LOAD_LIMIT_DEFAULT).
+ * Cost: one read of the file; memory linear in unique content, at most
+ * the store's load limit plus one record being read.  A write
  * handle on a compressed file also keeps the file's frames (about the
  * compressed size) so that commits copy what they do not change.
  */
@@ -386,8 +393,14 @@ int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
  * snapshot becomes the child of the current one and becomes current;
  * state, memory and disks follow libvirt's rules for @vm_state.
  * Redefine: update in place or insert; libvirt's checks and messages.
+ * What the VM's file could not load back is refused (VS_ERROR_INVALID or
+ * VS_ERROR_TOO_LARGE, naming the snapshot): a creationTime of 0, nesting
+ * deeper than 256 levels, a record over 64 MiB as stored; and before the
+ * commit the record is formatted as stored and read back, so that no limit
+ * of the XML reader turns an accepted record into an unloadable file.
  * Needs a LOAD_WRITE handle.  Errors: VS_ERROR_INVALID, VS_ERROR_EXISTS,
- * VS_ERROR_NOT_FOUND, VS_ERROR_IO (tree unchanged on any error).
+ * VS_ERROR_NOT_FOUND, VS_ERROR_TOO_LARGE, VS_ERROR_IO (tree unchanged on
+ * any error).
  * Cost: one atomic rewrite of the VM's bulk file.  Compressed (the
  * default): O(N) to walk the tree, plus formatting and compressing only
  * the run of ~32 records that changed; the other frames are copied.

@@ -24,7 +24,7 @@ run snapshot-delete demo s2 --metadata
 od -An -tx1 -N4 store/demo.xml
 run store-config --compression lz4
 
-note "a safety limit on the size of one VM's document"
+note "a safety limit on the memory loading one VM may hold"
 VIRTSNAP_STORE=store   # relative, so the error names a stable path
 run store-config --load-limit 1K
 run snapshot-list demo --name
