@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "virtsnap/virtsnap.h"
+#include "virtsnap-private.h"   /* vsStoreGetCommitCount */
 #include "gen-core.h"
 
 #define BENCH_VM "vm1"

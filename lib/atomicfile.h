@@ -80,10 +80,11 @@ int vsAtomicMove(int fromfd, const char *from, int tofd, const char *to,
 int vsAtomicSyncDir(int fd, const char *path, GError **error);
 int vsAtomicSyncFs(int fd, const char *path, GError **error);
 
-/* Fault injection (compiled in always; inert unless set).  Each step of the
- * write path (vsAtomicFile, vsAtomicFileRemove, vsAtomicMove, vsAtomicSync*)
- * calls the hook first; a non-zero return makes that step fail
- * with that errno, as if the system call had.  Tests use it to prove the
+/* Fault injection, compiled only into test builds (VS_FAULT_INJECTION: the
+ * static library that tests and fuzzers link; the shared library has none).
+ * Each step of the write path (vsAtomicFile, vsAtomicFileRemove,
+ * vsAtomicMove, vsAtomicSync*) calls the hook first; a non-zero return makes
+ * that step fail with that errno, as if the system call had.  Tests use it to prove the
  * old file survives every failure.  WRITE is called before each write(2)
  * (a 1 MiB buffer means one call per MiB); a failing CLOSE still closes.
  * The hook is process-global and not thread-safe.

@@ -18,6 +18,7 @@
 #include "legacy.h"
 #include "snapshot.h"
 #include "store.h"
+#include "virtsnap-private.h"
 #include "tree.h"
 
 /* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */

@@ -12,3 +12,4 @@
 int vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm,
                                 const char *uuid, unsigned int flags,
                                 vsLegacyHookCtx *legacy, GError **error);
+

@@ -14,6 +14,7 @@
 #include "virtsnap/virtsnap.h"
 #include "atomicfile.h"
 #include "testutil.h"
+#include "virtsnap-private.h"
 
 #define UUID "6b1c7f3e-8f7a-4d8e-9a36-0c1f2a3b4c5d"
 #define SMALL_DOMAIN \

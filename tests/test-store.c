@@ -10,6 +10,7 @@
 #include "virtsnap/virtsnap.h"
 #include "atomicfile.h"
 #include "testutil.h"
+#include "virtsnap-private.h"
 
 #define UUID "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
 #define DOMAIN_XML \

@@ -40,11 +40,19 @@ G_BEGIN_DECLS
 
 #define VS_VERSION_STRING "0.1.0"
 
+/* Marks the library's public functions: the shared library is built with
+ * hidden visibility, so it exports exactly what this header declares. */
+#if defined(__GNUC__) || defined(__clang__)
+#define VS_EXPORT __attribute__((visibility("default")))
+#else
+#define VS_EXPORT
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
 #define VS_ERROR (vs_error_quark())
-GQuark vs_error_quark(void);
+VS_EXPORT GQuark vs_error_quark(void);
 
 typedef enum {
     VS_ERROR_FAILED = 1,   /* anything else; the message says what */
@@ -119,7 +127,7 @@ typedef enum {
  * Errors: VS_ERROR_INVALID (with libvirt's text), VS_ERROR_TOO_LARGE.
  * Cost: one pass over @xml (plus a RelaxNG validation with VALIDATE).
  */
-int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
+VS_EXPORT int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
                     unsigned int flags, gint64 now, gboolean *is_current,
                     GError **error);
 
@@ -138,31 +146,31 @@ int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
  * <inactiveDomain> (docs/format.md lists where libvirt does this).
  * Cost: linear in the output size.  Never fails for a parsed record.
  */
-int vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
+VS_EXPORT int vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
                      unsigned int flags, GError **error);
 
-vsSnapshot *vsSnapshotRef(vsSnapshot *snap);
-void vsSnapshotUnref(vsSnapshot *snap);
+VS_EXPORT vsSnapshot *vsSnapshotRef(vsSnapshot *snap);
+VS_EXPORT void vsSnapshotUnref(vsSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsSnapshot, vsSnapshotUnref)
 
 /* Getters: borrowed strings, valid as long as @snap, NULL when the element
  * is absent. */
-const char *vsSnapshotGetName(const vsSnapshot *snap);
-const char *vsSnapshotGetDescription(const vsSnapshot *snap);
-const char *vsSnapshotGetParentName(const vsSnapshot *snap);
-gint64 vsSnapshotGetCreationTime(const vsSnapshot *snap);
-vsSnapshotState vsSnapshotGetState(const vsSnapshot *snap);
-vsSnapshotLocation vsSnapshotGetMemoryLocation(const vsSnapshot *snap);
+VS_EXPORT const char *vsSnapshotGetName(const vsSnapshot *snap);
+VS_EXPORT const char *vsSnapshotGetDescription(const vsSnapshot *snap);
+VS_EXPORT const char *vsSnapshotGetParentName(const vsSnapshot *snap);
+VS_EXPORT gint64 vsSnapshotGetCreationTime(const vsSnapshot *snap);
+VS_EXPORT vsSnapshotState vsSnapshotGetState(const vsSnapshot *snap);
+VS_EXPORT vsSnapshotLocation vsSnapshotGetMemoryLocation(const vsSnapshot *snap);
 /* TRUE when memory or any disk is external (libvirt's "external"). */
-gboolean vsSnapshotIsExternal(const vsSnapshot *snap);
+VS_EXPORT gboolean vsSnapshotIsExternal(const vsSnapshot *snap);
 /* TRUE when the record carries a full <domain> definition. */
-gboolean vsSnapshotHasDomain(const vsSnapshot *snap);
+VS_EXPORT gboolean vsSnapshotHasDomain(const vsSnapshot *snap);
 /* virsh snapshot-info's "Location:" word: "internal" or "external". */
-const char *vsSnapshotGetLocationSummary(const vsSnapshot *snap);
+VS_EXPORT const char *vsSnapshotGetLocationSummary(const vsSnapshot *snap);
 
-const char *vsSnapshotStateToString(vsSnapshotState state);
+VS_EXPORT const char *vsSnapshotStateToString(vsSnapshotState state);
 /* -1 when @str names no state. */
-int vsSnapshotStateFromString(const char *str);
+VS_EXPORT int vsSnapshotStateFromString(const char *str);
 
 /**
  * vsSnapshotNameCheck:
@@ -173,7 +181,7 @@ int vsSnapshotStateFromString(const char *str);
  * limit).  Errors: VS_ERROR_INVALID.
  */
 #define VS_SNAPSHOT_NAME_MAX 247
-int vsSnapshotNameCheck(const char *name, GError **error);
+VS_EXPORT int vsSnapshotNameCheck(const char *name, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Tree operation and list flags (libvirt's public values)              */
@@ -230,19 +238,19 @@ typedef enum {
  * VS_ERROR_CORRUPT (an unreadable DIR/.virtsnap/config).
  * Cost: a stat, a read of the store's settings and, with CREATE, a mkdir.
  */
-int vsStoreOpen(vsStore **out, const char *dir, unsigned int flags,
+VS_EXPORT int vsStoreOpen(vsStore **out, const char *dir, unsigned int flags,
                 GError **error);
-void vsStoreFree(vsStore *store);
+VS_EXPORT void vsStoreFree(vsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 
-const char *vsStoreGetPath(const vsStore *store);
+VS_EXPORT const char *vsStoreGetPath(const vsStore *store);
 
 /* Whether new bulk files are zstd-compressed.  Both kinds are always
  * readable.  The store's setting (DIR/.virtsnap/config, see
  * vsStoreSaveCompression) is read by vsStoreOpen; this changes it for this
  * handle only. */
-void vsStoreSetCompression(vsStore *store, gboolean compress);
-gboolean vsStoreGetCompression(const vsStore *store);
+VS_EXPORT void vsStoreSetCompression(vsStore *store, gboolean compress);
+VS_EXPORT gboolean vsStoreGetCompression(const vsStore *store);
 
 /**
  * vsStoreSaveCompression:
@@ -250,7 +258,7 @@ gboolean vsStoreGetCompression(const vsStore *store);
  * handle).  Existing files are converted as their VMs are next written.
  * Errors: VS_ERROR_IO.  Cost: one atomic rewrite of DIR/.virtsnap/config.
  */
-int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
+VS_EXPORT int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
 /* The load limit: a bound on the memory a load of one VM holds, counted as
  * the distinct data it keeps (each record's own fields, each distinct
@@ -264,26 +272,30 @@ int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
  * too.  Read by vsStoreOpen from DIR/.virtsnap/config (load-limit = bytes);
  * vsStoreSetLoadLimit changes it for this handle (0: the default). */
 #define VS_STORE_LOAD_LIMIT_DEFAULT ((guint64) 1024 * 1024 * 1024)
-guint64 vsStoreGetLoadLimit(const vsStore *store);
-void vsStoreSetLoadLimit(vsStore *store, guint64 bytes);
+VS_EXPORT guint64 vsStoreGetLoadLimit(const vsStore *store);
+VS_EXPORT void vsStoreSetLoadLimit(vsStore *store, guint64 bytes);
 /* Makes @bytes (0: the default) the store's limit for every later loader.
  * Errors: VS_ERROR_IO.  Cost: one atomic rewrite of DIR/.virtsnap/config. */
-int vsStoreSaveLoadLimit(vsStore *store, guint64 bytes, GError **error);
+VS_EXPORT int vsStoreSaveLoadLimit(vsStore *store, guint64 bytes, GError **error);
 /* Parses "123", "64K", "2G" (binary units, K to T) into bytes.
  * Errors: VS_ERROR_INVALID. */
-int vsStoreParseSize(const char *text, guint64 *out, GError **error);
+VS_EXPORT int vsStoreParseSize(const char *text, guint64 *out, GError **error);
 
-/* Clock used to stamp creationTime on plain creates (seconds since the
- * epoch).  NULL restores the real clock.  For tests and reproducible runs. */
+/* The time source for plain creates (vsDomainCreateXML): @clock returns
+ * seconds since the epoch, stamped as the new snapshot's creationTime (and
+ * default name).  A VM manager passes its own clock, e.g. the hypervisor
+ * host's, or a fixed one for reproducible runs (the CLI's VIRTSNAP_NOW);
+ * NULL restores the real clock.  Applies to this handle and the VMs loaded
+ * through it. */
 typedef gint64 (*vsClockFunc)(gpointer data);
-void vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data);
+VS_EXPORT void vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data);
 
 /**
  * vsStoreListDomains:
  * @out: (out): NULL-terminated, sorted VM names with a bulk file; g_strfreev
  * Cost: one readdir of the store directory.
  */
-int vsStoreListDomains(char ***out, vsStore *store, GError **error);
+VS_EXPORT int vsStoreListDomains(char ***out, vsStore *store, GError **error);
 
 /**
  * vsStoreHasDomain:
@@ -298,7 +310,7 @@ int vsStoreListDomains(char ***out, vsStore *store, GError **error);
  * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_IO.
  * Cost: at most two fstatat calls.
  */
-int vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error);
+VS_EXPORT int vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error);
 
 typedef enum {
     VS_DOMAIN_LOAD_WRITE = 1 << 0,   /* take the VM's lock (blocking) */
@@ -324,42 +336,42 @@ typedef enum {
  * handle on a compressed file also keeps the file's frames (about the
  * compressed size) so that commits copy what they do not change.
  */
-int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
+VS_EXPORT int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
                       const char *uuid, unsigned int flags, GError **error);
 
 /* VM names: non-empty, no '/', no leading '.', no control characters, and
  * short enough for DIR/<vm>.xml plus a temporary suffix. */
-int vsDomainNameCheck(const char *vm, GError **error);
+VS_EXPORT int vsDomainNameCheck(const char *vm, GError **error);
 
-void vsDomainFree(vsDomain *dom);
+VS_EXPORT void vsDomainFree(vsDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomain, vsDomainFree)
 
-const char *vsDomainGetName(const vsDomain *dom);
+VS_EXPORT const char *vsDomainGetName(const vsDomain *dom);
 /* The VM's UUID (given at load, else found in its snapshots' <domain>s),
  * or NULL when unknown; pass it to vsSnapshotFormat for the
  * <domain><uuid> fallback.  Borrowed. */
-const char *vsDomainGetUUID(const vsDomain *dom);
-guint vsDomainCount(const vsDomain *dom);
+VS_EXPORT const char *vsDomainGetUUID(const vsDomain *dom);
+VS_EXPORT guint vsDomainCount(const vsDomain *dom);
 
 /* The record named @name as the tree is now (borrowed, valid until
  * vsDomainFree; see "Borrowed records"), or NULL (then *error is NOT_FOUND
  * with libvirt's text
  * "Domain snapshot not found: no domain snapshot with matching name 'X'"). */
-const vsSnapshot *vsDomainLookup(const vsDomain *dom, const char *name,
+VS_EXPORT const vsSnapshot *vsDomainLookup(const vsDomain *dom, const char *name,
                                  GError **error);
 /* The current snapshot's record as the tree is now (borrowed, valid until
  * vsDomainFree; whether it is still current later: call again), or NULL
  * with NOT_FOUND
  * "Domain snapshot not found: the domain does not have a current snapshot". */
-const vsSnapshot *vsDomainGetCurrent(const vsDomain *dom, GError **error);
+VS_EXPORT const vsSnapshot *vsDomainGetCurrent(const vsDomain *dom, GError **error);
 /* The parent, in the tree as it is now, of the snapshot named like @snap
  * (borrowed, valid until vsDomainFree), or NULL for a root or a snapshot
  * no longer in the tree (no error). */
-const vsSnapshot *vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap);
+VS_EXPORT const vsSnapshot *vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap);
 /* Children / all descendants, in the tree as it is now, of the snapshot
  * named like @snap; 0 when it is no longer in the tree. */
-guint vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap);
-guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
+VS_EXPORT guint vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap);
+VS_EXPORT guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
 
 /**
  * vsDomainListSnapshots:
@@ -374,7 +386,7 @@ guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
  * Errors: VS_ERROR_INVALID for unknown flags.  Cost: O(N), plus one
  * hash-set entry per record listed for the first time by this handle.
  */
-int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
+VS_EXPORT int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
                           const vsSnapshot *from, unsigned int flags,
                           GError **error);
 
@@ -406,7 +418,7 @@ int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
  * the run of ~32 records that changed; the other frames are copied.
  * Plain: formatting and writing every record.
  */
-int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
+VS_EXPORT int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
                       gsize len, const char *domain_xml,
                       vsSnapshotState vm_state, unsigned int flags,
                       GError **error);
@@ -416,7 +428,7 @@ int vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml,
  * Makes @name current (virsh snapshot-current NAME / snapshot-revert).
  * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_IO.  Cost: one atomic rewrite.
  */
-int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
+VS_EXPORT int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
 
 /**
  * vsDomainDelete:
@@ -432,7 +444,7 @@ int vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error);
  * Errors: VS_ERROR_NOT_FOUND, VS_ERROR_INVALID (flags), VS_ERROR_IO.
  * Cost: one atomic rewrite (or one unlink), whatever the subtree size.
  */
-int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
+VS_EXPORT int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
                    GError **error);
 
 /**
@@ -442,7 +454,7 @@ int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags,
  * legacy directory aside: see vsDomainGetMovedAside).
  * Cost: one unlink plus a directory flush.
  */
-int vsDomainDeleteAll(vsDomain *dom, GError **error);
+VS_EXPORT int vsDomainDeleteAll(vsDomain *dom, GError **error);
 
 /**
  * vsDomainGetMovedAside:
@@ -455,7 +467,7 @@ int vsDomainDeleteAll(vsDomain *dom, GError **error);
  * (successful or not) moved one, else NULL; tell the user.  Borrowed: valid
  * until the next operation on @dom.
  */
-const char *vsDomainGetMovedAside(const vsDomain *dom);
+VS_EXPORT const char *vsDomainGetMovedAside(const vsDomain *dom);
 
 /**
  * vsStoreRenameDomain:
@@ -467,7 +479,7 @@ const char *vsDomainGetMovedAside(const vsDomain *dom);
  * VS_ERROR_NOT_FOUND, VS_ERROR_IO.  Cost: one rename plus a directory
  * flush (and one more of each for a legacy directory).
  */
-int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from,
+VS_EXPORT int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from,
                         const char *to, GError **error);
 
 /**
@@ -475,10 +487,7 @@ int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from
  * @out: (out): the VM's bulk document as written to disk (uncompressed)
  * Cost: linear in the tree size.
  */
-int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
-
-/* How many times this process replaced a bulk file (for budget tests). */
-guint64 vsStoreGetCommitCount(const vsStore *store);
+VS_EXPORT int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Legacy layout (libvirt's per-file directories)                       */
@@ -527,23 +536,23 @@ typedef enum {
 typedef struct _vsLegacyOptions vsLegacyOptions;
 
 /* Defaults: policy MOVE, no resolution.  Free with vsLegacyOptionsFree. */
-vsLegacyOptions *vsLegacyOptionsNew(void);
-void vsLegacyOptionsFree(vsLegacyOptions *opts);
+VS_EXPORT vsLegacyOptions *vsLegacyOptionsNew(void);
+VS_EXPORT void vsLegacyOptionsFree(vsLegacyOptions *opts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLegacyOptions, vsLegacyOptionsFree)
 
-void vsLegacyOptionsSetLeftover(vsLegacyOptions *opts, vsLegacyLeftover policy);
+VS_EXPORT void vsLegacyOptionsSetLeftover(vsLegacyOptions *opts, vsLegacyLeftover policy);
 /* @flags: vsLegacyResolveFlags (FIRST and LAST together are INVALID at use). */
-void vsLegacyOptionsSetFlags(vsLegacyOptions *opts, unsigned int flags);
+VS_EXPORT void vsLegacyOptionsSetFlags(vsLegacyOptions *opts, unsigned int flags);
 /* Makes @name the current snapshot, whatever the files say (resolves
  * "several current"; also picks one when none is).  NULL unsets. */
-void vsLegacyOptionsSetCurrent(vsLegacyOptions *opts, const char *name);
+VS_EXPORT void vsLegacyOptionsSetCurrent(vsLegacyOptions *opts, const char *name);
 /* Makes @name a root (its recorded parent is dropped): breaks a parent
  * cycle at a point the user chooses, or re-roots one orphan.  Repeatable. */
-void vsLegacyOptionsAddRoot(vsLegacyOptions *opts, const char *name);
+VS_EXPORT void vsLegacyOptionsAddRoot(vsLegacyOptions *opts, const char *name);
 /* Called after each directory entry is read (@done of @total). */
 typedef void (*vsLegacyProgressFunc)(const char *vm, guint done, guint total,
                                      gpointer data);
-void vsLegacyOptionsSetProgress(vsLegacyOptions *opts, vsLegacyProgressFunc fn,
+VS_EXPORT void vsLegacyOptionsSetProgress(vsLegacyOptions *opts, vsLegacyProgressFunc fn,
                                 gpointer data);
 
 /* What a finding is about. */
@@ -574,28 +583,28 @@ typedef enum {
 } vsLegacyProblem;
 
 /* A short keyword ("unparsable", "missing-parent", ...) for output. */
-const char *vsLegacyProblemToString(vsLegacyProblem kind);
+VS_EXPORT const char *vsLegacyProblemToString(vsLegacyProblem kind);
 
 /* Findings and a summary of what was done, from convert, export, check. */
 typedef struct _vsLegacyReport vsLegacyReport;
-void vsLegacyReportFree(vsLegacyReport *report);
+VS_EXPORT void vsLegacyReportFree(vsLegacyReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLegacyReport, vsLegacyReportFree)
 
-guint vsLegacyReportGetCount(const vsLegacyReport *report);
-vsLegacyProblem vsLegacyReportGetProblem(const vsLegacyReport *report, guint i);
+VS_EXPORT guint vsLegacyReportGetCount(const vsLegacyReport *report);
+VS_EXPORT vsLegacyProblem vsLegacyReportGetProblem(const vsLegacyReport *report, guint i);
 /* TRUE for informational findings, which never block a conversion. */
-gboolean vsLegacyReportIsNote(const vsLegacyReport *report, guint i);
+VS_EXPORT gboolean vsLegacyReportIsNote(const vsLegacyReport *report, guint i);
 /* Borrowed strings.  The VM; the store-relative path concerned (NULL when
  * the finding is about the VM as a whole); a one-line message; what was
  * done about it (NULL when nothing was: an unresolved problem or a note). */
-const char *vsLegacyReportGetDomain(const vsLegacyReport *report, guint i);
-const char *vsLegacyReportGetPath(const vsLegacyReport *report, guint i);
-const char *vsLegacyReportGetMessage(const vsLegacyReport *report, guint i);
-const char *vsLegacyReportGetAction(const vsLegacyReport *report, guint i);
+VS_EXPORT const char *vsLegacyReportGetDomain(const vsLegacyReport *report, guint i);
+VS_EXPORT const char *vsLegacyReportGetPath(const vsLegacyReport *report, guint i);
+VS_EXPORT const char *vsLegacyReportGetMessage(const vsLegacyReport *report, guint i);
+VS_EXPORT const char *vsLegacyReportGetAction(const vsLegacyReport *report, guint i);
 /* Problems (not notes) nothing was done about. */
-guint vsLegacyReportCountUnresolved(const vsLegacyReport *report);
+VS_EXPORT guint vsLegacyReportCountUnresolved(const vsLegacyReport *report);
 /* What the operation did, one line per step ("" when nothing). */
-const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
+VS_EXPORT const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
 
 /**
  * vsStoreListLegacyDomains:
@@ -603,7 +612,7 @@ const char *vsLegacyReportGetSummary(const vsLegacyReport *report);
  *   DIR/<vm>/ (converted or not; symlinks excluded); g_strfreev
  * Cost: one readdir of the store directory.
  */
-int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
+VS_EXPORT int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
 
 /**
  * vsStoreFindUnsupportedNames:
@@ -614,7 +623,7 @@ int vsStoreListLegacyDomains(char ***out, vsStore *store, GError **error);
  *   skip it (vsStoreListLegacyDomains leaves them out).
  * Errors: VS_ERROR_IO.  Cost: one readdir of the store directory.
  */
-int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error);
+VS_EXPORT int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error);
 
 /**
  * vsStoreFindLibvirt:
@@ -633,7 +642,7 @@ int vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **e
  * Errors: VS_ERROR_IO when a pid file exists but cannot be checked.
  * Cost: a realpath and one open + fcntl per candidate pid file.
  */
-int vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store,
+VS_EXPORT int vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store,
                        GError **error);
 
 /**
@@ -644,7 +653,7 @@ int vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store,
  * vsStoreFindLibvirt finds a running libvirt using this directory.
  * vsStoreConvertDomain calls it unless VS_LEGACY_FORCE_LIBVIRT_RUNNING.
  */
-int vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error);
+VS_EXPORT int vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error);
 
 /**
  * vsStoreConvertDomain:
@@ -670,7 +679,7 @@ int vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error);
  * Cost: one read of every file, one atomic write and one read of the bulk
  * file, one rename (MOVE) or one unlink per converted file (REMOVE).
  */
-int vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
+VS_EXPORT int vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
                          const vsLegacyOptions *opts, GError **error);
 
 typedef enum {
@@ -694,7 +703,7 @@ typedef enum {
  * file or a symlink), VS_ERROR_LOCKED, VS_ERROR_IO.
  * Cost: one read of the bulk file, one atomic write per snapshot.
  */
-int vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
+VS_EXPORT int vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
                         unsigned int flags, GError **error);
 
 typedef enum {
@@ -722,7 +731,7 @@ typedef enum {
  * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
  * Cost: reads every file concerned once.
  */
-int vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm,
+VS_EXPORT int vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm,
                  unsigned int flags, GError **error);
 
 G_END_DECLS
