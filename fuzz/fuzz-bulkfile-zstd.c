@@ -13,7 +13,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "bulkfile.h"
+#include "format/bulkfile.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bulkfile.h"
+#include "format/bulkfile.h"
 
 /* An oracle failed: print why and abort, so libFuzzer keeps the input.
  * VS_FUZZ_IGNORE='TEXT1|TEXT2' skips failures whose message contains one

@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bulkfile.h"
-#include "legacy.h"
+#include "format/bulkfile.h"
+#include "import/legacy.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -17,7 +17,7 @@
 
 #include "virtsnap/virtsnap.h"
 #include "fuzz-common.h"
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

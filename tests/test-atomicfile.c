@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include "atomicfile.h"
-#include "error.h"
+#include "util/atomicfile.h"
+#include "util/error.h"
 #include "testutil.h"
 
 static char *self_exe;

@@ -12,7 +12,7 @@
 #include <zstd.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
+#include "util/atomicfile.h"
 #include "testutil.h"
 #include "virtsnap-private.h"
 

@@ -6,9 +6,9 @@
 #include <zstd.h>
 #include <glib/gstdio.h>
 
-#include "bulkfile.h"
-#include "domaindedup.h"
-#include "snapshot.h"
+#include "format/bulkfile.h"
+#include "format/domaindedup.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
 
 #define REC(name, parent_elem, when) \

@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
+#include "util/atomicfile.h"
 #include "testutil.h"
 
 #define VM "demo"

@@ -11,10 +11,10 @@
 #include <glib/gstdio.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
-#include "bulkfile.h"
-#include "legacy.h"
-#include "snapshot.h"
+#include "util/atomicfile.h"
+#include "format/bulkfile.h"
+#include "import/legacy.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------------ */

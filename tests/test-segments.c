@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "bulkfile.h"
-#include "snapshot.h"
+#include "format/bulkfile.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
 
 #define UUID_A "1b4e28ba-2fa1-11d2-883f-0016d3cca427"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
 
 #define UUID_9D "9d37b878-a7cc-9f9a-b78f-49b3abad25a8"

@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
+#include "util/atomicfile.h"
 #include "testutil.h"
 #include "virtsnap-private.h"
 

@@ -5,9 +5,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
-#include "tree.h"
+#include "tree/tree.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <libxml/parser.h>
 
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 #include "testutil.h"
-#include "xmlsubtree.h"
+#include "record/xmlsubtree.h"
 
 static char *
 readGolden(const char *name)

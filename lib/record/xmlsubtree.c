@@ -23,8 +23,8 @@
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
 #include <libxml/globals.h>
-#include "error.h"
-#include "xmlsubtree.h"
+#include "util/error.h"
+#include "record/xmlsubtree.h"
 
 struct _vsXmlSubtree {
     gint refs;

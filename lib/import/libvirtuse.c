@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "virtsnap/virtsnap.h"
-#include "error.h"
+#include "util/error.h"
 
 #define SUFFIX_EMBED "/lib/qemu/snapshot"
 #define SUFFIX_SYSTEM "/lib/libvirt/qemu/snapshot"

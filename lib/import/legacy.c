@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "legacy.h"
-#include "atomicfile.h"
-#include "bulkfile.h"
-#include "error.h"
-#include "snapshot.h"
+#include "import/legacy.h"
+#include "util/atomicfile.h"
+#include "format/bulkfile.h"
+#include "util/error.h"
+#include "snapshot/snapshot.h"
 
 /* libvirt's temporary name for a file being rewritten (virFileRewrite). */
 #define LIBVIRT_TEMP_SUFFIX ".xml.new"

@@ -13,8 +13,8 @@
  * libvirt that reads the store. */
 #pragma once
 
-#include "tree.h"
-#include "snapshot.h"   /* VS_LEGACY_HEADER */
+#include "tree/tree.h"
+#include "snapshot/snapshot.h"   /* VS_LEGACY_HEADER */
 
 /* libvirt reads at most this much of a snapshot file (qemuDomainSnapshotLoad). */
 #define VS_LEGACY_FILE_MAX (1024 * 1024)

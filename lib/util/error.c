@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include "error.h"
+#include "util/error.h"
 
 G_DEFINE_QUARK(vs-error-quark, vs_error)
 

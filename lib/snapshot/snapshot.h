@@ -3,7 +3,7 @@
 
 #include <libxml/tree.h>
 #include "virtsnap/virtsnap.h"
-#include "xmlsubtree.h"
+#include "record/xmlsubtree.h"
 
 /* The comment libvirt's qemu driver writes before every per-snapshot file
  * (exact bytes, including the blank line after it). */

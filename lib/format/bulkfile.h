@@ -5,8 +5,8 @@
  * All-or-nothing: any problem fails the whole load. */
 #pragma once
 
-#include "tree.h"
-#include "atomicfile.h"
+#include "tree/tree.h"
+#include "util/atomicfile.h"
 
 /* The compressed frames of the last file read or written, kept so the next
  * write copies the frames of unchanged runs of records instead of

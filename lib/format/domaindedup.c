@@ -8,8 +8,8 @@
  * every distinct definition and reports any error. */
 #include <string.h>
 
-#include "domaindedup.h"
-#include "error.h"
+#include "format/domaindedup.h"
+#include "util/error.h"
 
 /* Known definitions are looked up by their first bytes, then compared in
  * full; shorter definitions are not worth the bookkeeping.  Every <domain>

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <libxml/tree.h>
-#include "xmlsubtree.h"
+#include "record/xmlsubtree.h"
 
 typedef struct _vsDomainDedup vsDomainDedup;
 

@@ -12,10 +12,10 @@
 #include <libxml/xmlreader.h>
 #include <zstd.h>
 
-#include "bulkfile.h"
-#include "domaindedup.h"
-#include "error.h"
-#include "snapshot.h"
+#include "format/bulkfile.h"
+#include "format/domaindedup.h"
+#include "util/error.h"
+#include "snapshot/snapshot.h"
 
 /* Our own words: the file is generated and replaced as a whole. */
 #define BULK_HEADER \

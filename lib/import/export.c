@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "legacy.h"
-#include "atomicfile.h"
-#include "error.h"
-#include "snapshot.h"
+#include "import/legacy.h"
+#include "util/atomicfile.h"
+#include "util/error.h"
+#include "snapshot/snapshot.h"
 
 /* Findings that list names show this many, then a count. */
 #define EXPORT_SHOW_MAX 3

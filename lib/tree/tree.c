@@ -8,9 +8,9 @@
  * snapshots is an ordinary tree here, not a stack overflow. */
 #include <string.h>
 
-#include "tree.h"
-#include "error.h"
-#include "snapshot.h"
+#include "tree/tree.h"
+#include "util/error.h"
+#include "snapshot/snapshot.h"
 
 typedef struct _vsTreeNode vsTreeNode;
 struct _vsTreeNode {

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
-#include "bulkfile.h"
-#include "error.h"
-#include "legacy.h"
-#include "snapshot.h"
-#include "store.h"
+#include "util/atomicfile.h"
+#include "format/bulkfile.h"
+#include "util/error.h"
+#include "import/legacy.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
 
 static int
 storeOpenDir(int *out, vsStore *store, GError **error)

@@ -12,14 +12,14 @@
 #include <libxml/parser.h>
 
 #include "virtsnap/virtsnap.h"
-#include "atomicfile.h"
-#include "bulkfile.h"
-#include "error.h"
-#include "legacy.h"
-#include "snapshot.h"
-#include "store.h"
+#include "util/atomicfile.h"
+#include "format/bulkfile.h"
+#include "util/error.h"
+#include "import/legacy.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
 #include "virtsnap-private.h"
-#include "tree.h"
+#include "tree/tree.h"
 
 /* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */
 #define STORE_PRIVATE_DIR ".virtsnap"

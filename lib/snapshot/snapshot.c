@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
-#include "error.h"
-#include "snapshot.h"
+#include "util/error.h"
+#include "snapshot/snapshot.h"
 
 /* ------------------------------------------------------------------ */
 /* Enumerations (libvirt's strings; index = value)                      */

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "atomicfile.h"
-#include "error.h"
+#include "util/atomicfile.h"
+#include "util/error.h"
 
 #define VS_ATOMIC_BUF_SIZE (1024 * 1024)
 #define VS_ATOMIC_SUFFIX_LEN 6

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "virtsnap/virtsnap.h"
-#include "legacy.h"
+#include "import/legacy.h"
 
 /* vsStoreLoadDomain, with @legacy steering what happens to a libvirt
  * per-file directory found instead of a bulk file (convert with options,
