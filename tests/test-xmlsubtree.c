@@ -9,6 +9,7 @@
  * libxml2-serializer corner cases (comments, PIs, CDATA, mixed content,
  * character references, newlines in text, namespace re-declarations). */
 #include <string.h>
+#include <libxml/globals.h>
 #include <libxml/parser.h>
 
 #include "snapshot/snapshot.h"
@@ -555,6 +556,60 @@ testFormattedEqual(void)
     g_assert_false(vsXmlSubtreeFormattedEqual(tree, 2, TRUE, changed, len));
 }
 
+/* The library never sets libxml2's process-global formatting switches
+ * (issue 12): with an application's own xmlIndentTreeOutput = 0 and
+ * xmlTreeIndentString "\t", a <metadata> formats exactly as with libxml2's
+ * defaults, 2 spaces a level and at most 30 levels (the bytes libvirt
+ * writes; checked against the code that set the global), and both globals
+ * keep the application's values. */
+static char *
+formatDeepMetadata(void)
+{
+    g_autoptr(GString) doc = g_string_new(
+        "<domainsnapshot><name>s1</name><creationTime>1700000000</creationTime>"
+        "<state>shutoff</state><domain type='kvm'><name>vm</name><metadata>"
+        "<x:app xmlns:x='http://example.org/x' att='a&#10;b'>");
+    g_autoptr(vsSnapshot) snap = NULL;
+    g_autoptr(GError) error = NULL;
+    char *out = NULL;
+
+    for (int i = 0; i < 40; i++)
+        g_string_append_printf(doc, "<x:l%d a='%d'>", i, i);
+    g_string_append(doc, "leaf text");
+    for (int i = 39; i >= 0; i--)
+        g_string_append_printf(doc, "</x:l%d>", i);
+    g_string_append(doc, "<x:m><x:e/><!-- c\nc2 --><?pi some\ndata?></x:m>"
+                    "<x:mixed>t<x:b/>u</x:mixed></x:app></metadata><devices/></domain>"
+                    "</domainsnapshot>");
+    g_assert_cmpint(vsSnapshotParse(&snap, doc->str, doc->len, VS_SNAPSHOT_PARSE_REDEFINE, 0,
+                                    NULL, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpint(vsSnapshotFormat(&out, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, NULL), ==, 0);
+    return out;
+}
+
+static void
+testMetadataGlobals(void)
+{
+    g_autofree char *plain = formatDeepMetadata();
+    g_autofree char *other = NULL;
+    g_autofree char *capped = g_strdup_printf("\n%*s<x:l39 a=\"39\">leaf text</x:l39>\n",
+                                              62, "");
+    int old_indent = xmlIndentTreeOutput;
+    const char *old_string = xmlTreeIndentString;
+
+    g_assert_nonnull(strstr(plain, capped));
+    g_assert_nonnull(strstr(plain, "\n    <metadata>\n      <x:app xmlns:x="));
+    xmlIndentTreeOutput = 0;
+    xmlTreeIndentString = "\t";
+    other = formatDeepMetadata();
+    g_assert_cmpint(xmlIndentTreeOutput, ==, 0);
+    g_assert_cmpstr(xmlTreeIndentString, ==, "\t");
+    xmlIndentTreeOutput = old_indent;
+    xmlTreeIndentString = old_string;
+    g_assert_cmpstr(other, ==, plain);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -575,6 +630,7 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree/canonical/inline-root", testInlineRoot);
     g_test_add_func("/xmlsubtree/canonical/metadata-in-place", testMetadataInPlace);
     g_test_add_func("/xmlsubtree/api/formatted-equal", testFormattedEqual);
+    g_test_add_func("/xmlsubtree/metadata/no-global-state", testMetadataGlobals);
 
     return g_test_run();
 }

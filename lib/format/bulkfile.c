@@ -395,19 +395,10 @@ inputStart(BulkInput *in, const char *label, GError **error)
 /* ---------------------------------------------------------------- */
 /* Parsing                                                            */
 
-typedef struct {
-    char *message;  /* first libxml2 error */
-    int line;
-} ReaderErrors;
-
 static void
 readerErrorHandler(void *data, const xmlError *err)
 {
-    ReaderErrors *errs = data;
-    if (errs->message || err->level < XML_ERR_ERROR)
-        return;
-    errs->message = g_strchomp(g_strdup(err->message ? err->message : "XML error"));
-    errs->line = err->line;
+    vsXmlProblemRecord(data, err);
 }
 
 static int
@@ -433,7 +424,7 @@ corrupt(GError **error, const char *label, int line, const char *fmt, ...)
 /* Explains why the reader stopped: our input layer or libxml2. */
 static int
 readerFailure(GError **error, const char *label, BulkInput *in,
-              ReaderErrors *errs, xmlTextReaderPtr reader)
+              vsXmlProblem *errs, xmlTextReaderPtr reader)
 {
     guint64 offset = 0;
 
@@ -531,7 +522,7 @@ chargeRecord(BulkInput *in, const vsSnapshot *snap, gsize domain_bytes, const ch
 static int
 bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArray *order,
                 xmlTextReaderPtr reader, const char *label, int line, BulkInput *in,
-                ReaderErrors *errs, GError **error)
+                vsXmlProblem *errs, GError **error)
 {
     g_autoptr(vsSnapshot) snap = NULL;
     g_autoptr(GError) perr = NULL;
@@ -668,7 +659,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     g_autoptr(GHashTable) domains = g_hash_table_new_full(
         (GHashFunc) vsXmlSubtreeHash, (GEqualFunc) vsXmlSubtreeEqual,
         (GDestroyNotify) vsXmlSubtreeUnref, NULL);
-    ReaderErrors errs = { 0 };
+    vsXmlProblem errs = { 0 };
     g_autoptr(vsDomainDedup) dedup = NULL;
     xmlTextReaderPtr reader = NULL;
     gboolean seen_root = FALSE, root_closed = FALSE;
@@ -695,8 +686,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
      * come out the same: the subtree serializer ignores whitespace between
      * elements, and <metadata> is normalised the same way either way. */
     reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
-                            XML_PARSE_COMPACT);
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
     if (!reader) {
         vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
         goto cleanup;
@@ -787,7 +777,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
  cleanup:
     if (reader)
         xmlFreeTextReader(reader);
-    g_free(errs.message);
+    vsXmlProblemClear(&errs);
     return ret;
 }
 

@@ -14,6 +14,7 @@
 #include "util/atomicfile.h"
 #include "format/bulkfile.h"
 #include "util/error.h"
+#include "util/fileio.h"
 #include "import/legacy.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
@@ -121,7 +122,7 @@ findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GEr
 {
     g_autoptr(GPtrArray) names = NULL;
 
-    if (vsLegacyListDir(&names, dirfd, dirpath, error) < 0)
+    if (vsDirList(&names, dirfd, dirpath, error) < 0)
         return -1;
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
@@ -158,7 +159,7 @@ checkStaging(int dirfd, const char *dirpath, vsLegacyReport *report, GError **er
         g_propagate_error(error, g_steal_pointer(&derr));
         return -1;
     }
-    ret = vsLegacyListDir(&names, fd, path, error);
+    ret = vsDirList(&names, fd, path, error);
     close(fd);
     for (guint i = 0; ret == 0 && i < names->len; i++) {
         const char *vm = names->pdata[i];

@@ -17,6 +17,7 @@
 #include "import/legacy.h"
 #include "util/atomicfile.h"
 #include "util/error.h"
+#include "util/fileio.h"
 #include "snapshot/snapshot.h"
 
 /* Findings that list names show this many, then a count. */
@@ -101,7 +102,7 @@ exportCheckTarget(Export *ex, gboolean force, gboolean *exists, GError **error)
     }
     if (vsAtomicDirOpen(&vfd, ex->dirfd, ex->dirpath, ex->vm, FALSE, error) < 0)
         return -1;
-    ret = vsLegacyListDir(&existing, vfd, ex->vmpath, error);
+    ret = vsDirList(&existing, vfd, ex->vmpath, error);
     close(vfd);
     if (ret < 0)
         return -1;
@@ -173,7 +174,7 @@ exportDiscardStaging(Export *ex)
 
     if (ex->stagefd < 0)
         return;
-    if (vsLegacyListDir(&names, ex->stagefd, ex->stagepath, NULL) == 0) {
+    if (vsDirList(&names, ex->stagefd, ex->stagepath, NULL) == 0) {
         for (guint i = 0; i < names->len; i++)
             unlinkat(ex->stagefd, names->pdata[i], 0);
     }
@@ -249,34 +250,24 @@ static gboolean
 exportSameAsWritten(Export *ex, int fd, const char *name)
 {
     const char *want = g_hash_table_lookup(ex->digests, name);
-    g_autoptr(GChecksum) sum = NULL;
-    char buf[65536];
+    g_autofree char *data = NULL;
+    g_autofree char *got = NULL;
     struct stat st;
-    gboolean same;
-    int ffd;
+    gsize len;
+    int ffd, rc;
 
     if (!want)
         return FALSE;
     ffd = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (ffd < 0)
         return FALSE;
-    if (fstat(ffd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > VS_LEGACY_FILE_MAX) {
-        close(ffd);
-        return FALSE;
-    }
-    sum = g_checksum_new(G_CHECKSUM_SHA256);
-    for (;;) {
-        ssize_t n = read(ffd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            same = n == 0 && strcmp(g_checksum_get_string(sum), want) == 0;
-            break;
-        }
-        g_checksum_update(sum, (const guchar *) buf, n);
-    }
+    rc = fstat(ffd, &st) == 0 && S_ISREG(st.st_mode)
+         ? vsFileReadAll(&data, &len, ffd, VS_LEGACY_FILE_MAX, name, NULL) : -1;
     close(ffd);
-    return same;
+    if (rc < 0)
+        return FALSE;
+    got = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
+    return strcmp(got, want) == 0;
 }
 
 /* The previous directory, now at the staging path after the exchange: gone
@@ -293,7 +284,7 @@ exportPutAsideOld(Export *ex, vsLegacyReport *report, GError **error)
 
     if (vsAtomicDirOpen(&ofd, ex->parentfd, ex->parentpath, ex->vm, FALSE, error) < 0)
         return -1;
-    if (vsLegacyListDir(&names, ofd, ex->stagepath, error) < 0) {
+    if (vsDirList(&names, ofd, ex->stagepath, error) < 0) {
         close(ofd);
         return -1;
     }

@@ -19,6 +19,7 @@
 #include "util/atomicfile.h"
 #include "format/bulkfile.h"
 #include "util/error.h"
+#include "util/fileio.h"
 #include "snapshot/snapshot.h"
 
 /* libvirt's temporary name for a file being rewritten (virFileRewrite). */
@@ -305,44 +306,6 @@ vsLegacyReportGetSummary(const vsLegacyReport *report)
 /* ------------------------------------------------------------------ */
 /* Small filesystem helpers                                             */
 
-static gint
-compareStrings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-int
-vsLegacyListDir(GPtrArray **out, int fd, const char *path, GError **error)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    int dfd = dup(fd);
-    DIR *dir;
-    struct dirent *ent;
-
-    if (dfd < 0 || !(dir = fdopendir(dfd))) {
-        int errsv = errno;
-        if (dfd >= 0)
-            close(dfd);
-        return vsErrErrno(error, errsv, "%s: cannot read directory", path);
-    }
-    rewinddir(dir);
-    errno = 0;
-    while ((ent = readdir(dir))) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        g_ptr_array_add(names, g_strdup(ent->d_name));
-    }
-    if (errno) {
-        int errsv = errno;
-        closedir(dir);
-        return vsErrErrno(error, errsv, "%s: cannot read directory", path);
-    }
-    closedir(dir);
-    g_ptr_array_sort(names, compareStrings);
-    *out = g_steal_pointer(&names);
-    return 0;
-}
-
 static int
 syncDir(int fd, const char *path, GError **error)
 {
@@ -378,7 +341,7 @@ vsLegacyAsideNew(vsLegacyAside *out, int dirfd, const char *dirpath, const char 
      * .virtsnap/legacy/<vm> is refused, never followed. */
     if (vsAtomicDirOpen(&aside.containerfd, dirfd, dirpath, container, TRUE, error) < 0)
         return -1;
-    if (vsLegacyListDir(&names, aside.containerfd, container, error) < 0) {
+    if (vsDirList(&names, aside.containerfd, container, error) < 0) {
         vsLegacyAsideClear(&aside);
         return -1;
     }
@@ -502,14 +465,6 @@ scanFinding(vsLegacyScan *scan, vsLegacyReport *report, vsLegacyProblem kind,
     }
 }
 
-/* First line of a parser message: findings are one line each. */
-static char *
-firstLine(const char *msg)
-{
-    const char *nl = strchr(msg, '\n');
-    return nl ? g_strndup(msg, nl - msg) : g_strdup(msg);
-}
-
 static const char *
 dropAction(const vsLegacyOptions *opts)
 {
@@ -524,7 +479,6 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *buf = NULL;
-    g_autofree char *line = NULL;
     gsize len = 0;
     struct stat st;
     int fd;
@@ -578,32 +532,18 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
                     errsv ? g_strerror(errsv) : "not a regular file");
         return;
     }
-    buf = g_malloc(VS_LEGACY_FILE_MAX + 2);
-    for (;;) {
-        ssize_t n = read(fd, buf + len, VS_LEGACY_FILE_MAX + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int errsv = errno;
-            close(fd);
+    if (vsFileReadAll(&buf, &len, fd, VS_LEGACY_FILE_MAX, e->rel, &err) < 0) {
+        close(fd);
+        if (g_error_matches(err, VS_ERROR, VS_ERROR_TOO_LARGE))
+            scanFinding(scan, report, VS_LEGACY_PROBLEM_TOO_LARGE, e->rel, dropAction(opts),
+                        "%s: over libvirt's 1 MiB limit for a snapshot file (it grew while "
+                        "read)", e->rel);
+        else
             scanFinding(scan, report, VS_LEGACY_PROBLEM_UNREADABLE, e->rel, dropAction(opts),
-                        "%s: cannot read: %s", e->rel, g_strerror(errsv));
-            return;
-        }
-        if (n == 0)
-            break;
-        len += n;
-        if (len > VS_LEGACY_FILE_MAX)
-            break;
-    }
-    close(fd);
-    if (len > VS_LEGACY_FILE_MAX) {
-        scanFinding(scan, report, VS_LEGACY_PROBLEM_TOO_LARGE, e->rel, dropAction(opts),
-                    "%s: over libvirt's 1 MiB limit for a snapshot file (it grew while read)",
-                    e->rel);
+                        "%s", err->message);
         return;
     }
-    buf[len] = '\0';
+    close(fd);
 
     /* libvirt's load flags: REDEFINE | INTERNAL, so <active> is required. */
     if (vsSnapshotParse(&e->snap, buf, len,
@@ -611,13 +551,12 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
                         0, &e->active, &err) < 0 ||
         vsSnapshotNameCheck(vsSnapshotGetName(e->snap), &err) < 0) {
         g_clear_pointer(&e->snap, vsSnapshotUnref);
-        line = firstLine(err->message);
         if (g_str_has_suffix(e->file, ".xml"))
             scanFinding(scan, report, VS_LEGACY_PROBLEM_UNPARSABLE, e->rel, dropAction(opts),
-                        "%s: not a valid snapshot file: %s", e->rel, line);
+                        "%s: not a valid snapshot file: %s", e->rel, err->message);
         else
             scanFinding(scan, report, VS_LEGACY_PROBLEM_JUNK, e->rel, dropAction(opts),
-                        "%s: not a snapshot file: %s", e->rel, line);
+                        "%s: not a snapshot file: %s", e->rel, err->message);
         return;
     }
     /* A VM's snapshots mostly embed the same <domain>: keep one copy. */
@@ -860,7 +799,7 @@ vsLegacyScanDir(vsLegacyScan **out, int dirfd, const char *dirpath, const char *
     vfd = openat(dirfd, vm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (vfd < 0)
         return vsErrErrno(error, errno, "%s: cannot open legacy snapshot directory", vmpath);
-    if (vsLegacyListDir(&names, vfd, vmpath, error) < 0) {
+    if (vsDirList(&names, vfd, vmpath, error) < 0) {
         close(vfd);
         return -1;
     }
@@ -1066,7 +1005,7 @@ vsLegacyApplyPolicy(int dirfd, const char *dirpath, const char *vm, vsLegacyLeft
         removed++;
     }
     if (syncDir(aside.fd, aside.path, error) < 0 ||
-        vsLegacyListDir(&rest, aside.fd, aside.path, error) < 0)
+        vsDirList(&rest, aside.fd, aside.path, error) < 0)
         goto cleanup;
     if (rest->len > 0) {
         vsLegacyReportAppendSummary(report, "removed %u converted file%s of %s/; its %u other "

@@ -125,10 +125,6 @@ void vsLegacyAsideClear(vsLegacyAside *aside);
 int vsLegacyAsideMoveDir(int dirfd, const char *dirpath, const char *vm,
                          vsLegacyAside *aside, GError **error);
 
-/* Sorted names of @fd's entries ("." and ".." left out); @fd stays open.
- * @path names the directory in messages. */
-int vsLegacyListDir(GPtrArray **out, int fd, const char *path, GError **error);
-
 /* Repairs DIR/<vm>/ where no guess is needed (see VS_STORE_CHECK_REPAIR):
  * adds one finding with its action per fix.  Lock held by the caller. */
 int vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm,

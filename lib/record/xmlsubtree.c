@@ -22,8 +22,8 @@
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
-#include <libxml/globals.h>
 #include "util/error.h"
+#include "util/xmltext.h"
 #include "record/xmlsubtree.h"
 
 struct _vsXmlSubtree {
@@ -53,61 +53,6 @@ struct _vsXmlSubtree {
  * <disks> are formatted without it: their <cookies> are never kept. */
 
 /* ------------------------------------------------------------------ */
-/* Escaping                                                             */
-
-/* libvirt's virBufferEscapeString (the five markup characters as entities,
- * control characters other than TAB, LF and CR dropped), plus what makes
- * the value read back the same: an XML parser turns a raw CR into LF, and
- * a raw TAB, LF or CR inside an attribute value into a space, so those are
- * written as character references where they would change.  In text, LF
- * is kept raw (or, with @mark_newlines, as MARK_NL so re-indenting never
- * touches it). */
-static void
-escapeAppend(GString *buf, const char *str, gboolean attr, gboolean mark_newlines)
-{
-    const char *run = str;
-    const char *p;
-
-    for (p = str; *p; p++) {
-        unsigned char c = (unsigned char) *p;
-        const char *rep;
-
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '\t': rep = attr ? "&#9;" : NULL; break;
-        case '\n': rep = attr ? "&#10;" : mark_newlines ? "\x01" : NULL; break;
-        default:
-            /* libvirt silently drops control characters it cannot print */
-            rep = c < 0x20 ? "" : NULL;
-            break;
-        }
-        if (rep) {
-            g_string_append_len(buf, run, p - run);
-            g_string_append(buf, rep);
-            run = p + 1;
-        }
-    }
-    g_string_append_len(buf, run, p - run);
-}
-
-void
-vsXmlEscapeText(GString *buf, const char *str)
-{
-    escapeAppend(buf, str, FALSE, FALSE);
-}
-
-void
-vsXmlEscapeAttr(GString *buf, const char *str)
-{
-    escapeAppend(buf, str, TRUE, FALSE);
-}
-
-/* ------------------------------------------------------------------ */
 /* Serialization                                                        */
 
 typedef struct {
@@ -118,13 +63,6 @@ typedef struct {
     gboolean in_place;     /* the caller's <metadata> may be rewritten */
     GError **error;
 } vsSer;
-
-static gboolean
-nameIs(xmlNodePtr node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-           strcmp((const char *) node->name, name) == 0;
-}
 
 static gboolean
 isBlank(const xmlChar *s)
@@ -191,7 +129,7 @@ appendNsDecl(vsSer *ser, xmlNsPtr ns)
          * a "#38;" at every round trip. */
         g_auto(GStrv) parts = g_strsplit((const char *) ns->href, "&#38;", -1);
         g_autofree char *href = g_strjoinv("&", parts);
-        escapeAppend(out, href, TRUE, FALSE);
+        vsXmlEscapeAttr(out, href);
     }
     g_string_append_c(out, '\'');
 }
@@ -210,7 +148,7 @@ static int
 appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
 {
     GString *out = ser->out;
-    gboolean graphics = nameIs(node, "graphics");
+    gboolean graphics = vsXmlIsElement(node, "graphics");
 
     g_string_append_c(out, '<');
     appendQName(out, node->ns, node->name);
@@ -231,7 +169,7 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
         g_string_append_c(out, ' ');
         appendQName(out, a->ns, a->name);
         g_string_append(out, "='");
-        escapeAppend(out, value ? (const char *) value : "", TRUE, FALSE);
+        vsXmlEscapeAttr(out, value ? (const char *) value : "");
         xmlFree(value);
         g_string_append_c(out, '\'');
         if (secret)
@@ -275,7 +213,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
     gboolean has_blank = FALSE;
     /* see "Secrets" above; bracketed with its indent and final newline, so
      * leaving it out leaves the lines around it as they are */
-    gboolean secret = ser->domain_root && !root && nameIs(node, "cookies");
+    gboolean secret = ser->domain_root && !root && vsXmlIsElement(node, "cookies");
 
     if (checkSize(ser) < 0)
         return -1;
@@ -326,7 +264,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
                         return -1;
                 } else if (c->type == XML_TEXT_NODE ||
                            c->type == XML_CDATA_SECTION_NODE) {
-                    escapeAppend(out, (const char *) c->content, FALSE, TRUE);
+                    vsXmlEscapeTextMarked(out, (const char *) c->content, MARK_NL);
                 }
             }
             g_string_append(out, "</");
@@ -340,7 +278,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
         for (xmlNodePtr c = node->children; c; c = c->next) {
             if (c->type != XML_ELEMENT_NODE)
                 continue;
-            if (root && ser->domain_root && nameIs(c, "metadata")) {
+            if (root && ser->domain_root && vsXmlIsElement(c, "metadata")) {
                 /* libvirt keeps only the first <metadata> */
                 if (c == ser->metadata && serMetadata(ser, c, depth + 1) < 0)
                     return -1;
@@ -357,7 +295,7 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
         g_string_append_c(out, '>');
         for (xmlNodePtr c = node->children; c; c = c->next) {
             if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-                escapeAppend(out, (const char *) c->content, FALSE, TRUE);
+                vsXmlEscapeTextMarked(out, (const char *) c->content, MARK_NL);
         }
         g_string_append(out, "</");
         appendQName(out, node->ns, node->name);
@@ -520,13 +458,58 @@ metadataDumpsInPlace(xmlNodePtr node, MetadataNs *ns)
     return TRUE;
 }
 
-/* libxml2's output layer writes straight into our string: no second
- * buffer of the whole dump. */
+/* libxml2's output layer writes straight into our string. */
 static int
 metadataWrite(void *context, const char *buffer, int len)
 {
     g_string_append_len(context, buffer, len);
     return len;
+}
+
+/* libxml2's formatted dump (xmlNodeDumpOutput, format 1) indents its lines
+ * only while the process-global xmlIndentTreeOutput is set, with the global
+ * xmlTreeIndentString, up to MAX_INDENT (60) bytes.  Those globals belong
+ * to the application, so the library never sets them: it takes the dump's
+ * line breaks, which do not depend on them, and indents each line as
+ * libxml2's defaults do (2 spaces a level, at most 30 levels).  Every line
+ * break in the dump is structural (newlines in text, comments and PIs were
+ * marked, attribute values escape theirs) and every line starts with a tag,
+ * a comment or a PI, so a line's level follows from the lines before it:
+ * a start tag alone on its line opens one, an end tag closes one.  The
+ * first line (the <metadata> start tag) is indented by the caller. */
+#define METADATA_INDENT_LEVELS_MAX 30
+static void
+metadataIndent(GString *out, const char *dump, gsize len, guint depth)
+{
+    const char *p = dump;
+    const char *end = dump + len;
+    guint level = depth;
+
+    for (gboolean first = TRUE; p < end; first = FALSE) {
+        const char *eol = memchr(p, '\n', end - p);
+        const char *line;
+        gsize n;
+
+        if (!eol)
+            eol = end;
+        /* whatever libxml2 put before the '<' is its own indentation */
+        line = memchr(p, '<', eol - p);
+        if (!line)
+            line = p;
+        n = eol - line;
+        if (!first) {
+            if (n >= 2 && line[1] == '/' && level > 0)
+                level--;
+            appendIndent(out, MIN(level, METADATA_INDENT_LEVELS_MAX));
+        }
+        g_string_append_len(out, line, n);
+        if (eol < end)
+            g_string_append_c(out, '\n');
+        if (n >= 2 && line[0] == '<' && !strchr("/!?", line[1]) && line[n - 1] == '>' &&
+            line[n - 2] != '/' && !memchr(line + 1, '<', n - 1))
+            level++;
+        p = eol < end ? eol + 1 : end;
+    }
 }
 
 static int
@@ -537,8 +520,8 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     MetadataNs ns = { declared, used, NULL };
     xmlNodePtr copy = NULL;
     xmlNodePtr target = node;
+    g_autoptr(GString) dump = NULL;
     xmlOutputBufferPtr obuf;
-    int old_indent;
     int rc;
 
     if (metadataScan(node, ser->in_place ? &ns : NULL))
@@ -560,14 +543,11 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     metadataStripBlanks(target);
     metadataMarkNewlines(target);
 
-    appendIndent(ser->out, depth);
-    obuf = xmlOutputBufferCreateIO(metadataWrite, NULL, ser->out, NULL);
+    dump = g_string_new(NULL);
+    obuf = xmlOutputBufferCreateIO(metadataWrite, NULL, dump, NULL);
     if (!obuf)
         g_error("out of memory serializing <metadata>");
-    old_indent = xmlIndentTreeOutput;
-    xmlIndentTreeOutput = 1;
     xmlNodeDumpOutput(obuf, NULL, target, (int) depth, 1, NULL);
-    xmlIndentTreeOutput = old_indent;
     rc = obuf->error;
     if (xmlOutputBufferClose(obuf) < 0 && rc == 0)
         rc = -1;
@@ -576,6 +556,8 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
 
     if (rc != 0)
         return vsErr(ser->error, VS_ERROR_FAILED, "failed to serialize <metadata>");
+    appendIndent(ser->out, depth);
+    metadataIndent(ser->out, dump->str, dump->len, depth);
     g_string_append_c(ser->out, '\n');
     return checkSize(ser);
 }
@@ -583,35 +565,6 @@ serMetadata(vsSer *ser, xmlNodePtr node, guint depth)
 /* Everything below recurses; libxml2's parser already stops at depth 257
  * (without XML_PARSE_HUGE), this also covers trees built by hand. */
 #define VS_XML_SUBTREE_DEPTH_MAX 1024
-
-guint
-vsXmlElementDepth(xmlNodePtr top, guint stop_above)
-{
-    xmlNodePtr node = top;
-    guint level = 1, max = 1;
-
-    /* iterative pre-order walk, so the check itself cannot overflow */
-    while (node) {
-        if (node->type == XML_ELEMENT_NODE) {
-            max = MAX(max, level);
-            if (max > stop_above)
-                return max;
-            if (node->children) {
-                node = node->children;
-                level++;
-                continue;
-            }
-        }
-        while (node != top && !node->next) {
-            node = node->parent;
-            level--;
-        }
-        if (node == top)
-            break;
-        node = node->next;
-    }
-    return max;
-}
 
 static int
 subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError **error)
@@ -628,10 +581,10 @@ subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError *
                      "XML error: <%s> is nested deeper than %d levels",
                      (const char *) node->name, VS_XML_SUBTREE_DEPTH_MAX);
 
-    if (nameIs(node, "domain") || nameIs(node, "inactiveDomain")) {
+    if (vsXmlIsElement(node, "domain") || vsXmlIsElement(node, "inactiveDomain")) {
         ser.domain_root = TRUE;
         for (xmlNodePtr c = node->children; c; c = c->next) {
-            if (nameIs(c, "metadata")) {
+            if (vsXmlIsElement(c, "metadata")) {
                 ser.metadata = c;
                 break;
             }
@@ -789,7 +742,7 @@ vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolea
 /* ------------------------------------------------------------------ */
 /* Lookups                                                              */
 
-/* Reverses escapeAppend on [s, s+len). */
+/* Reverses vsXmlEscapeAttr/vsXmlEscapeTextMarked on [s, s+len). */
 static char *
 unescape(const char *s, gsize len)
 {
@@ -901,7 +854,7 @@ vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
             return NULL;
         root = xmlDocGetRootElement(doc);
         for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
-            if (nameIs(c, child)) {
+            if (vsXmlIsElement(c, child)) {
                 xmlChar *s = xmlNodeGetContent(c);
                 ret = g_strdup(s ? (const char *) s : "");
                 xmlFree(s);
@@ -913,43 +866,22 @@ vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
     }
 }
 
-static void
-keepFirstError(void *data, xmlErrorPtr err)
-{
-    xmlParserCtxtPtr ctxt = data;
-    char **msg = ctxt->_private;
-    if (!*msg && err->level >= XML_ERR_ERROR)
-        *msg = g_strchomp(g_strdup(err->message ? err->message : "not well-formed"));
-}
-
 xmlDocPtr
 vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
 {
     g_autoptr(GString) xml = g_string_sized_new(tree->len + 64);
-    g_autofree char *msg = NULL;
-    xmlParserCtxtPtr ctxt;
+    vsXmlProblem problem = { 0 };
     xmlDocPtr doc;
 
     vsXmlSubtreeAppend(xml, tree, 0, TRUE);
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt)
-        g_error("out of memory creating an XML parser");
-    ctxt->sax->serror = keepFirstError;
-    ctxt->_private = &msg;
-    doc = xmlCtxtReadMemory(ctxt, xml->str, (int) xml->len, "(subtree)", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOBLANKS |
-                            XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-    if (doc && !ctxt->wellFormed) {
-        xmlFreeDoc(doc);
-        doc = NULL;
-    }
-    xmlFreeParserCtxt(ctxt);
+    doc = vsXmlReadMemory(xml->str, xml->len, "(subtree)", VS_XML_READ_NOBLANKS, &problem);
     /* Only a subtree whose formatting passes one of libxml2's limits (a
      * start tag grown past 10,000,000 bytes by escaping, say) gets here. */
     if (!doc)
         vsErr(error, VS_ERROR_INVALID, "XML error: formatted as it would be stored, a <%.*s> "
               "element does not parse again (%s)", (int) strcspn(tree->text + 1, " />\n"),
-              tree->text + 1, msg ? msg : "not well-formed");
+              tree->text + 1, problem.message ? problem.message : "not well-formed");
+    vsXmlProblemClear(&problem);
     return doc;
 }
 

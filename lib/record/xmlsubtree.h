@@ -5,6 +5,7 @@
 
 #include <libxml/tree.h>
 #include <glib.h>
+#include "util/xmltext.h"
 
 typedef struct _vsXmlSubtree vsXmlSubtree;
 
@@ -22,10 +23,6 @@ int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
  * <metadata> child of a <domain>/<inactiveDomain> root may be normalised
  * in place instead of in a copy (cheaper for big definitions). */
 int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error);
-
-/* How deep elements nest under @top (an element alone: 1), counted until
- * the depth passes @stop_above.  Iterative: any depth is safe to measure. */
-guint vsXmlElementDepth(xmlNodePtr top, guint stop_above);
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
@@ -59,16 +56,6 @@ guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
 /* Parses the subtree's secure XML back into a fresh document (for callers
  * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
 xmlDocPtr vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error);
-
-/* The one XML escaper of the library: appends @str as libvirt's
- * virBufferEscapeString does (& < > " ' as entities, control characters
- * other than TAB, LF and CR dropped), except that what an XML parser would
- * not read back as given is written as a character reference: CR in text
- * (&#13;), and TAB, LF and CR in an attribute value (&#9; &#10; &#13;).
- * libvirt writes those raw, and its own re-read loses them (format.md). */
-void vsXmlEscapeText(GString *buf, const char *str);
-/* For an attribute value between single quotes. */
-void vsXmlEscapeAttr(GString *buf, const char *str);
 
 vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
 void vsXmlSubtreeUnref(vsXmlSubtree *tree);

@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include "util/error.h"
+#include "util/xmltext.h"
 #include "snapshot/snapshot.h"
 
 /* ------------------------------------------------------------------ */
@@ -46,18 +47,6 @@ static const char *const protocolNames[] = {
     "none", "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https",
     "ftp", "ftps", "tftp", "ssh", "vxhs", "nfs",
 };
-
-static int
-enumFromString(const char *const *names, gsize n, const char *str)
-{
-    if (!str)
-        return -1;
-    for (gsize i = 0; i < n; i++) {
-        if (strcmp(names[i], str) == 0)
-            return (int) i;
-    }
-    return -1;
-}
 
 /* ------------------------------------------------------------------ */
 /* The record                                                           */
@@ -308,7 +297,7 @@ vsSnapshotStateToString(vsSnapshotState state)
 int
 vsSnapshotStateFromString(const char *str)
 {
-    return enumFromString(stateNames, G_N_ELEMENTS(stateNames), str);
+    return vsXmlEnumFromString(stateNames, G_N_ELEMENTS(stateNames), str);
 }
 
 /* @name as an error message may show it: on one line, control characters
@@ -359,108 +348,7 @@ vsSnapshotNameCheck(const char *name, GError **error)
 }
 
 /* ------------------------------------------------------------------ */
-/* XML helpers with libvirt's XPath semantics                           */
-
-static gboolean
-isElem(xmlNodePtr node, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-           strcmp((const char *) node->name, name) == 0;
-}
-
-/* ./name — the first such child element */
-static xmlNodePtr
-firstChild(xmlNodePtr parent, const char *name)
-{
-    for (xmlNodePtr c = parent->children; c; c = c->next) {
-        if (isElem(c, name))
-            return c;
-    }
-    return NULL;
-}
-
-/* string(node): NULL when absent or empty, as virXPathString returns */
-static char *
-nodeString(xmlNodePtr node)
-{
-    xmlChar *s;
-    char *ret = NULL;
-
-    if (!node)
-        return NULL;
-    s = xmlNodeGetContent(node);
-    if (s && *s)
-        ret = g_strdup((const char *) s);
-    xmlFree(s);
-    return ret;
-}
-
-/* string(./a/b): the first b under any a, in document order */
-static xmlNodePtr
-firstGrandChild(xmlNodePtr parent, const char *a, const char *b)
-{
-    for (xmlNodePtr c = parent->children; c; c = c->next) {
-        if (isElem(c, a)) {
-            xmlNodePtr n = firstChild(c, b);
-            if (n)
-                return n;
-        }
-    }
-    return NULL;
-}
-
-/* virXMLPropString: the attribute value, "" kept, NULL when absent */
-static char *
-propString(xmlNodePtr node, const char *name)
-{
-    xmlChar *s = xmlGetNoNsProp(node, (const xmlChar *) name);
-    char *ret = s ? g_strdup((const char *) s) : NULL;
-    xmlFree(s);
-    return ret;
-}
-
-/* virStrToLong_ll with no end pointer: whole string, base 10 */
-static gboolean
-parseLongLong(const char *s, gint64 *out)
-{
-    char *end = NULL;
-    gint64 v;
-
-    if (!s || !*s)
-        return FALSE;
-    errno = 0;
-    v = g_ascii_strtoll(s, &end, 10);
-    if (errno || end == s || *end)
-        return FALSE;
-    *out = v;
-    return TRUE;
-}
-
-static int
-invalidAttr(GError **error, const char *attr, xmlNodePtr node, const char *value)
-{
-    return vsErr(error, VS_ERROR_INVALID,
-                 "XML error: Invalid value for attribute '%s' in element '%s': '%s'.",
-                 attr, (const char *) node->name, value ? value : "(null)");
-}
-
-/* virXMLPropEnumDefault with VIR_XML_PROP_NONZERO: 0 and unknown fail */
-static int
-propEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize n,
-         int def, int *out, GError **error)
-{
-    g_autofree char *s = propString(node, attr);
-    int v;
-
-    *out = def;
-    if (!s)
-        return 0;
-    v = enumFromString(names, n, s);
-    if (v <= 0)
-        return invalidAttr(error, attr, node, s);
-    *out = v;
-    return 0;
-}
+/* Scaled values                                                        */
 
 /* virScaleInteger: libvirt's unit suffixes (k/KiB = 1024, KB = 1000, …) */
 static int
@@ -521,10 +409,10 @@ parseMaxSize(xmlNodePtr disk, guint64 *out, GError **error)
 
     *out = 0;
     for (xmlNodePtr d = disk->children; d && !node; d = d->next) {
-        if (isElem(d, "driver"))
-            node = firstGrandChild(d, "metadata_cache", "max_size");
+        if (vsXmlIsElement(d, "driver"))
+            node = vsXmlFirstGrandChild(d, "metadata_cache", "max_size");
     }
-    if (!(str = nodeString(node)))
+    if (!(str = vsXmlNodeString(node)))
         return 0;
     errno = 0;
     v = g_ascii_strtoull(str, &end, 10);
@@ -532,7 +420,7 @@ parseMaxSize(xmlNodePtr disk, guint64 *out, GError **error)
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: Invalid value '%s' for element or attribute '%s'",
                      str, xpath);
-    unit = propString(node, "unit");
+    unit = vsXmlPropString(node, "unit");
     if (unit && !*unit)
         g_clear_pointer(&unit, g_free);
     if (scaleInteger(&v, unit, error) < 0)
@@ -564,7 +452,7 @@ captureHost(GPtrArray *children, xmlNodePtr host, GError **error)
     int ret;
 
     for (gsize i = 0; i < G_N_ELEMENTS(attrs); i++) {
-        g_autofree char *v = propString(host, attrs[i]);
+        g_autofree char *v = vsXmlPropString(host, attrs[i]);
         if (v && *v)
             xmlNewProp(copy, BAD_CAST attrs[i], BAD_CAST v);
     }
@@ -583,22 +471,22 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
 
     switch (disk->type) {
     case STORAGE_FILE:
-        disk->path = propString(src, "file");
+        disk->path = vsXmlPropString(src, "file");
         break;
     case STORAGE_BLOCK:
-        disk->path = propString(src, "dev");
+        disk->path = vsXmlPropString(src, "dev");
         break;
     case STORAGE_NETWORK: {
-        g_autofree char *proto = propString(src, "protocol");
-        g_autofree char *tls = propString(src, "tls");
+        g_autofree char *proto = vsXmlPropString(src, "protocol");
+        g_autofree char *tls = vsXmlPropString(src, "tls");
 
         if (!proto)
             return vsErr(error, VS_ERROR_INVALID,
                          "XML error: Missing required attribute 'protocol' in element 'source'");
-        disk->protocol = enumFromString(protocolNames, G_N_ELEMENTS(protocolNames), proto);
+        disk->protocol = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames), proto);
         if (disk->protocol <= PROTO_NONE)
-            return invalidAttr(error, "protocol", src, proto);
-        disk->path = propString(src, "name");
+            return vsXmlErrInvalidAttr(error, "protocol", src, proto);
+        disk->path = vsXmlPropString(src, "name");
         if (!disk->path && disk->protocol != PROTO_NBD)
             return vsErr(error, VS_ERROR_INVALID, "XML error: missing name for disk source");
         if (tls) {
@@ -607,10 +495,10 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
             else if (strcmp(tls, "no") == 0)
                 disk->tls = 2;
             else
-                return invalidAttr(error, "tls", src, tls);
+                return vsXmlErrInvalidAttr(error, "tls", src, tls);
         }
         if (disk->protocol == PROTO_HTTP || disk->protocol == PROTO_HTTPS)
-            disk->query = propString(src, "query");
+            disk->query = vsXmlPropString(src, "query");
         break;
     }
     default:
@@ -621,14 +509,14 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
     for (xmlNodePtr c = src->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || c->ns)
             continue;
-        if (disk->type == STORAGE_NETWORK && isElem(c, "host")) {
+        if (disk->type == STORAGE_NETWORK && vsXmlIsElement(c, "host")) {
             if (captureHost(disk->children, c, error) < 0)
                 return -1;
-        } else if (isElem(c, "seclabel") ||
+        } else if (vsXmlIsElement(c, "seclabel") ||
                    (disk->type == STORAGE_NETWORK &&
-                    (isElem(c, "snapshot") || isElem(c, "config") ||
-                     isElem(c, "auth") || isElem(c, "initiator") ||
-                     isElem(c, "reconnect")))) {
+                    (vsXmlIsElement(c, "snapshot") || vsXmlIsElement(c, "config") ||
+                     vsXmlIsElement(c, "auth") || vsXmlIsElement(c, "initiator") ||
+                     vsXmlIsElement(c, "reconnect")))) {
             if (captureChild(disk->children, c, error) < 0)
                 return -1;
         }
@@ -644,14 +532,14 @@ diskParse(vsSnapshotDisk *disk, xmlNodePtr node, GError **error)
     xmlNodePtr src;
     int v;
 
-    if (!(disk->name = propString(node, "name")))
+    if (!(disk->name = vsXmlPropString(node, "name")))
         return vsErr(error, VS_ERROR_INVALID,
                      "internal error: missing name from disk snapshot element");
-    if (propEnum(node, "snapshot", locationNames, G_N_ELEMENTS(locationNames),
+    if (vsXmlPropEnum(node, "snapshot", locationNames, G_N_ELEMENTS(locationNames),
                  VS_SNAPSHOT_LOCATION_DEFAULT, &v, error) < 0)
         return -1;
     disk->snapshot = v;
-    if (propEnum(node, "type", storageTypeNames, G_N_ELEMENTS(storageTypeNames),
+    if (vsXmlPropEnum(node, "type", storageTypeNames, G_N_ELEMENTS(storageTypeNames),
                  STORAGE_FILE, &disk->type, error) < 0)
         return -1;
     if (disk->type == STORAGE_VOLUME || disk->type == STORAGE_DIR)
@@ -659,15 +547,15 @@ diskParse(vsSnapshotDisk *disk, xmlNodePtr node, GError **error)
                      "XML error: unsupported disk snapshot type '%s'",
                      storageTypeNames[disk->type]);
 
-    if ((src = firstChild(node, "source")) && diskSourceParse(disk, src, error) < 0)
+    if ((src = vsXmlFirstChild(node, "source")) && diskSourceParse(disk, src, error) < 0)
         return -1;
 
     for (xmlNodePtr d = node->children; d && !driver; d = d->next) {
-        if (isElem(d, "driver"))
-            driver = propString(d, "type");
+        if (vsXmlIsElement(d, "driver"))
+            driver = vsXmlPropString(d, "type");
     }
     if (driver && *driver) {
-        disk->format = enumFromString(formatNames, G_N_ELEMENTS(formatNames), driver);
+        disk->format = vsXmlEnumFromString(formatNames, G_N_ELEMENTS(formatNames), driver);
         if (disk->format <= 0)
             return vsErr(error, VS_ERROR_INVALID,
                          "unsupported configuration: unknown disk snapshot driver '%s'",
@@ -695,8 +583,8 @@ diskParse(vsSnapshotDisk *disk, xmlNodePtr node, GError **error)
 static int
 cookieParse(vsXmlSubtree **out, xmlNodePtr cookie, GError **error)
 {
-    xmlNodePtr cpu = firstChild(cookie, "cpu");
-    gboolean slirp = firstChild(cookie, "slirpHelper") != NULL;
+    xmlNodePtr cpu = vsXmlFirstChild(cookie, "cpu");
+    gboolean slirp = vsXmlFirstChild(cookie, "slirpHelper") != NULL;
     xmlNodePtr copy;
     int ret;
 
@@ -738,22 +626,22 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
     if ((flags & VS_SNAPSHOT_PARSE_VALIDATE) && validateNode(root, error) < 0)
         return -1;
 
-    snap->name = nodeString(firstChild(root, "name"));
+    snap->name = vsXmlNodeString(vsXmlFirstChild(root, "name"));
     if (!snap->name && redefine)
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: a redefined snapshot must have a name");
 
-    snap->description = nodeString(firstChild(root, "description"));
+    snap->description = vsXmlNodeString(vsXmlFirstChild(root, "description"));
 
     if (redefine) {
-        g_autofree char *ctime = nodeString(firstChild(root, "creationTime"));
+        g_autofree char *ctime = vsXmlNodeString(vsXmlFirstChild(root, "creationTime"));
         g_autofree char *state = NULL;
         g_autofree char *domtype = NULL;
         xmlNodePtr domnode;
         xmlNodePtr inactive;
         int st;
 
-        if (!parseLongLong(ctime, &snap->creation_time))
+        if (!vsXmlParseLongLong(ctime, &snap->creation_time))
             return vsErr(error, VS_ERROR_INVALID,
                          "internal error: missing creationTime from existing snapshot");
         /* libvirt accepts 0 but writes no <creationTime> for it, then
@@ -765,9 +653,9 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
                          "(libvirt would not store it)", shown);
         }
 
-        snap->parent_name = nodeString(firstGrandChild(root, "parent", "name"));
+        snap->parent_name = vsXmlNodeString(vsXmlFirstGrandChild(root, "parent", "name"));
 
-        if (!(state = nodeString(firstChild(root, "state"))))
+        if (!(state = vsXmlNodeString(vsXmlFirstChild(root, "state"))))
             return vsErr(error, VS_ERROR_INVALID,
                          "XML error: missing state from existing snapshot");
         st = vsSnapshotStateFromString(state);
@@ -781,15 +669,15 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 
         /* Older snapshots carry only <domain><uuid>: no type, no domain
          * kept; the formatter regenerates it from the caller's uuid. */
-        if ((domnode = firstChild(root, "domain")))
-            domtype = propString(domnode, "type");
+        if ((domnode = vsXmlFirstChild(root, "domain")))
+            domtype = vsXmlPropString(domnode, "type");
         if (domtype && !*domtype)
             g_clear_pointer(&domtype, g_free);
         if (!domtype) {
             /* libvirt would read the type of a later <domain> but parse the
              * first one, and fail; say why instead. */
             for (xmlNodePtr c = domnode ? domnode->next : NULL; c; c = c->next) {
-                if (isElem(c, "domain") && xmlHasProp(c, BAD_CAST "type"))
+                if (vsXmlIsElement(c, "domain") && xmlHasProp(c, BAD_CAST "type"))
                     return vsErr(error, VS_ERROR_INVALID,
                                  "XML error: the first of several <domain> elements has "
                                  "no 'type' attribute");
@@ -798,7 +686,7 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         if (domtype && vsXmlSubtreeFromNodeInPlace(&snap->domain, domnode, error) < 0)
             return -1;
 
-        if ((inactive = firstChild(root, "inactiveDomain")) &&
+        if ((inactive = vsXmlFirstChild(root, "inactiveDomain")) &&
             vsXmlSubtreeFromNodeInPlace(&snap->inactive_domain, inactive, error) < 0)
             return -1;
     } else if (now != 0) {
@@ -820,10 +708,10 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         }
     }
 
-    if ((memory = firstChild(root, "memory"))) {
+    if ((memory = vsXmlFirstChild(root, "memory"))) {
         int v;
-        snap->memory_file = propString(memory, "file");
-        if (propEnum(memory, "snapshot", locationNames, G_N_ELEMENTS(locationNames),
+        snap->memory_file = vsXmlPropString(memory, "file");
+        if (vsXmlPropEnum(memory, "snapshot", locationNames, G_N_ELEMENTS(locationNames),
                      VS_SNAPSHOT_LOCATION_DEFAULT, &v, error) < 0)
             return -1;
         snap->memory = v;
@@ -857,14 +745,14 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 
     /* libvirt reads every element child of every <disks>, whatever its name */
     for (xmlNodePtr d = root->children; d; d = d->next) {
-        if (!isElem(d, "disks"))
+        if (!vsXmlIsElement(d, "disks"))
             continue;
         for (xmlNodePtr c = d->children; c; c = c->next)
             ndisks += c->type == XML_ELEMENT_NODE;
     }
     snap->disks = g_new0(vsSnapshotDisk, ndisks);
     for (xmlNodePtr d = root->children; d; d = d->next) {
-        if (!isElem(d, "disks"))
+        if (!vsXmlIsElement(d, "disks"))
             continue;
         for (xmlNodePtr c = d->children; c; c = c->next) {
             if (c->type != XML_ELEMENT_NODE)
@@ -875,10 +763,10 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
     }
 
     if (flags & VS_SNAPSHOT_PARSE_INTERNAL) {
-        g_autofree char *active = nodeString(firstChild(root, "active"));
+        g_autofree char *active = vsXmlNodeString(vsXmlFirstChild(root, "active"));
         gint64 v;
 
-        if (!parseLongLong(active, &v) || v < G_MININT || v > G_MAXINT)
+        if (!vsXmlParseLongLong(active, &v) || v < G_MININT || v > G_MAXINT)
             return vsErr(error, VS_ERROR_INVALID,
                          "internal error: Could not find 'active' element");
         if (is_current)
@@ -886,7 +774,7 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
     }
 
     if (!offline) {
-        xmlNodePtr cookie = firstChild(root, "cookie");
+        xmlNodePtr cookie = vsXmlFirstChild(root, "cookie");
         if (cookie) {
             if (cookieParse(&snap->cookie, cookie, error) < 0)
                 return -1;
@@ -901,62 +789,11 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 /* ------------------------------------------------------------------ */
 /* Document parsing and schema validation                               */
 
-typedef struct {
-    int line;
-    char *message;        /* first error, one line */
-    gboolean entity_decl; /* refused an entity declaration */
-} vsParseState;
-
-/* One line: libxml2 messages end in "\n" and some contain more lines
- * ("Input is not proper UTF-8, indicate encoding !\nBytes: …"). */
-static char *
-oneLine(const char *msg)
-{
-    char *s = g_strdup(msg ? msg : "unknown error");
-    g_strchomp(s);
-    for (char *p = s; *p; p++) {
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    }
-    return s;
-}
-
-static void
-onParseError(void *data, xmlErrorPtr err)
-{
-    xmlParserCtxtPtr ctxt = data;
-    vsParseState *st = ctxt->_private;
-
-    if (!st || st->message || err->level < XML_ERR_ERROR)
-        return;
-    st->line = err->line;
-    st->message = oneLine(err->message);
-}
-
-/* Entities are never expanded: a document that declares one is refused
- * before anything can refer to it (billion laughs, external files). */
-static void
-onEntityDecl(void *data, const xmlChar *name, int type, const xmlChar *public_id,
-             const xmlChar *system_id, xmlChar *content)
-{
-    xmlParserCtxtPtr ctxt = data;
-    vsParseState *st = ctxt->_private;
-
-    if (st && !st->message) {
-        st->entity_decl = TRUE;
-        st->line = ctxt->input ? ctxt->input->line : 0;
-        st->message = g_strdup_printf("entity declarations are not supported ('%s')",
-                                      (const char *) name);
-    }
-    xmlStopParser(ctxt);
-}
-
 int
 vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags,
                 gint64 now, gboolean *is_current, GError **error)
 {
-    vsParseState st = { 0, NULL, FALSE };
-    xmlParserCtxtPtr ctxt;
+    vsXmlProblem problem = { 0 };
     xmlDocPtr doc;
     int ret;
 
@@ -966,31 +803,23 @@ vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags
                      "snapshot XML is %" G_GSIZE_FORMAT " bytes, more than the %d byte limit",
                      len, VS_SNAPSHOT_XML_MAX);
 
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt)
-        g_error("out of memory creating an XML parser");
-    ctxt->_private = &st;
-    ctxt->sax->serror = onParseError;
-    ctxt->sax->entityDecl = onEntityDecl;
-    /* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS; no
-     * NOENT, no DTD loading, no network, no HUGE */
-    doc = xmlCtxtReadMemory(ctxt, len ? xml : "", (int) len, "(domain_snapshot)", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOWARNING);
-    if (!doc || !ctxt->wellFormed || st.message) {
-        if (st.entity_decl)
+    /* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS */
+    doc = vsXmlReadMemory(xml, len, "(domain_snapshot)",
+                          VS_XML_READ_NOBLANKS | VS_XML_READ_NO_ENTITIES, &problem);
+    if (!doc || problem.message) {
+        if (problem.entity_decl)
             ret = vsErr(error, VS_ERROR_INVALID, "XML error: (domain_snapshot):%d: %s",
-                        st.line, st.message);
+                        problem.line, problem.message);
         else
             ret = vsErr(error, VS_ERROR_INVALID, "(domain_snapshot):%d: %s",
-                        st.message ? st.line : 1,
-                        st.message ? st.message : "Document is not well formed");
+                        problem.message ? problem.line : 1,
+                        problem.message ? problem.message : "Document is not well formed");
     } else {
         ret = vsSnapshotParseNode(out, xmlDocGetRootElement(doc), flags, now,
                                   is_current, error);
     }
-    g_free(st.message);
+    vsXmlProblemClear(&problem);
     xmlFreeDoc(doc);
-    xmlFreeParserCtxt(ctxt);
     return ret;
 }
 
@@ -1005,7 +834,7 @@ onSchemaError(void *data, xmlErrorPtr err)
 {
     char **msg = data;
     if (!*msg && err->level >= XML_ERR_ERROR)
-        *msg = oneLine(err->message);
+        *msg = vsXmlMessageLine(err->message);
 }
 
 /* the first validity error, with the line of the offending node */
@@ -1022,10 +851,10 @@ onValidityError(void *data, xmlErrorPtr err)
     if (line <= 0 && err->node)
         line = xmlGetLineNo(err->node);
     if (line > 0) {
-        g_autofree char *text = oneLine(err->message);
+        g_autofree char *text = vsXmlMessageLine(err->message);
         *msg = g_strdup_printf("line %ld: %s", line, text);
     } else {
-        *msg = oneLine(err->message);
+        *msg = vsXmlMessageLine(err->message);
     }
 }
 
@@ -1347,7 +1176,7 @@ domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
     disks = g_array_new(FALSE, TRUE, sizeof(vsDomainDisk));
     root = xmlDocGetRootElement(doc);
     for (xmlNodePtr devs = root->children; devs; devs = devs->next) {
-        if (!isElem(devs, "devices"))
+        if (!vsXmlIsElement(devs, "devices"))
             continue;
         for (xmlNodePtr n = devs->children; n; n = n->next) {
             vsDomainDisk d = { 0 };
@@ -1356,14 +1185,14 @@ domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
             xmlNodePtr src;
             int stype;
 
-            if (!isElem(n, "disk"))
+            if (!vsXmlIsElement(n, "disk"))
                 continue;
-            type = propString(n, "type");
-            stype = type ? enumFromString(storageTypeNames, STORAGE_LAST, type)
+            type = vsXmlPropString(n, "type");
+            stype = type ? vsXmlEnumFromString(storageTypeNames, STORAGE_LAST, type)
                          : STORAGE_FILE;
             for (xmlNodePtr t = n->children; t && !d.dst; t = t->next) {
-                if (isElem(t, "target"))
-                    d.dst = propString(t, "dev");
+                if (vsXmlIsElement(t, "target"))
+                    d.dst = vsXmlPropString(t, "dev");
             }
             if (!d.dst) {
                 domainDisksFree(disks);
@@ -1371,24 +1200,24 @@ domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
                 return vsErr(error, VS_ERROR_INVALID,
                              "XML error: missing target information for device");
             }
-            snapshot = propString(n, "snapshot");
+            snapshot = vsXmlPropString(n, "snapshot");
             if (snapshot) {
-                int v = enumFromString(locationNames, VS_SNAPSHOT_LOCATION_LAST, snapshot);
+                int v = vsXmlEnumFromString(locationNames, VS_SNAPSHOT_LOCATION_LAST, snapshot);
                 d.snapshot = v > 0 ? v : VS_SNAPSHOT_LOCATION_DEFAULT;
             }
             /* libvirt's disk post-parse: read-only disks (<readonly/>, and
              * every cdrom) default to snapshot='no' */
             if (d.snapshot == VS_SNAPSHOT_LOCATION_DEFAULT) {
-                g_autofree char *device = propString(n, "device");
-                if (firstChild(n, "readonly") || g_strcmp0(device, "cdrom") == 0)
+                g_autofree char *device = vsXmlPropString(n, "device");
+                if (vsXmlFirstChild(n, "readonly") || g_strcmp0(device, "cdrom") == 0)
                     d.snapshot = VS_SNAPSHOT_LOCATION_NO;
             }
-            if ((src = firstChild(n, "source"))) {
+            if ((src = vsXmlFirstChild(n, "source"))) {
                 switch (stype) {
-                case STORAGE_FILE: d.path = propString(src, "file"); break;
-                case STORAGE_BLOCK: d.path = propString(src, "dev"); break;
-                case STORAGE_DIR: d.path = propString(src, "dir"); break;
-                case STORAGE_NETWORK: d.path = propString(src, "name"); break;
+                case STORAGE_FILE: d.path = vsXmlPropString(src, "file"); break;
+                case STORAGE_BLOCK: d.path = vsXmlPropString(src, "dev"); break;
+                case STORAGE_DIR: d.path = vsXmlPropString(src, "dir"); break;
+                case STORAGE_NETWORK: d.path = vsXmlPropString(src, "name"); break;
                 default: break;
                 }
             }
@@ -1401,8 +1230,8 @@ domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
                 d.empty = d.path == NULL;
                 break;
             case STORAGE_NETWORK: {
-                g_autofree char *proto = src ? propString(src, "protocol") : NULL;
-                d.empty = enumFromString(protocolNames, G_N_ELEMENTS(protocolNames),
+                g_autofree char *proto = src ? vsXmlPropString(src, "protocol") : NULL;
+                d.empty = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames),
                                          proto) <= PROTO_NONE;
                 break;
             }

@@ -15,6 +15,7 @@
 #include "util/atomicfile.h"
 #include "format/bulkfile.h"
 #include "util/error.h"
+#include "util/fileio.h"
 #include "import/legacy.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
@@ -56,46 +57,6 @@ struct _vsDomain {
 /* ---------------------------------------------------------------- */
 /* Store                                                              */
 
-/* Opens DIR/<subdir>/<name> (@flags: open(2) flags; O_CREAT makes the
- * file and the directories) never through a link: the
- * directories are opened one component at a time, the file with O_NOFOLLOW
- * and checked to be a regular file.  *out is -1 with no error when the file
- * or its directory is missing and nothing was to be created. */
-static int
-storeOpenPrivate(int *out, vsStore *store, const char *subdir, const char *name, int flags,
-                 GError **error)
-{
-    g_autoptr(GError) derr = NULL;
-    g_autofree char *rel = g_strdup_printf("%s/%s", subdir, name);
-    gboolean create = (flags & O_CREAT) != 0;
-    struct stat st;
-    int dfd, fd, errsv;
-
-    *out = -1;
-    if (vsAtomicDirOpen(&dfd, store->dirfd, store->path, subdir, create, &derr) < 0) {
-        if (!create && g_error_matches(derr, VS_ERROR, VS_ERROR_NOT_FOUND))
-            return 0;
-        g_propagate_error(error, g_steal_pointer(&derr));
-        return -1;
-    }
-    fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-    errsv = errno;
-    close(dfd);
-    if (fd < 0 && errsv == ENOENT && !create)
-        return 0;
-    if (fd < 0 && errsv == ELOOP)
-        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is a symbolic link; virtsnap never "
-                     "follows links inside the store", store->path, rel);
-    if (fd < 0)
-        return vsErrErrno(error, errsv, "%s/%s: cannot open", store->path, rel);
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return vsErr(error, VS_ERROR_INVALID, "%s/%s: is not a regular file", store->path, rel);
-    }
-    *out = fd;
-    return 0;
-}
-
 /* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
  * zstd | none and load-limit = bytes.  A missing file or key means the
  * default: zstd (only a compressed file can be rewritten without formatting
@@ -111,31 +72,17 @@ storeLoadConfig(vsStore *store, GError **error)
     g_autofree char *compression = NULL;
     g_autofree char *limit = NULL;
     gsize len = 0;
-    int fd;
+    int fd, ret;
 
-    if (storeOpenPrivate(&fd, store, STORE_PRIVATE_DIR, "config", O_RDONLY, error) < 0)
+    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, STORE_PRIVATE_DIR, "config",
+                          O_RDONLY, error) < 0)
         return -1;
     if (fd < 0)
         return 0;
-    data = g_malloc(STORE_CONFIG_MAX + 1);
-    for (;;) {
-        ssize_t n = read(fd, data + len, STORE_CONFIG_MAX + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int errsv = errno;
-            close(fd);
-            if (n < 0)
-                return vsErrErrno(error, errsv, "%s: cannot read", path);
-            break;
-        }
-        len += n;
-        if (len > STORE_CONFIG_MAX) {
-            close(fd);
-            return vsErr(error, VS_ERROR_TOO_LARGE, "%s: larger than %d bytes", path,
-                         STORE_CONFIG_MAX);
-        }
-    }
+    ret = vsFileReadAll(&data, &len, fd, STORE_CONFIG_MAX, path, error);
+    close(fd);
+    if (ret < 0)
+        return -1;
     if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &kerr))
         return vsErr(error, VS_ERROR_CORRUPT, "%s: %s", path, kerr->message);
     limit = g_key_file_get_string(kf, "store", "load-limit", NULL);
@@ -331,26 +278,16 @@ vsDomainNameCheck(const char *vm, GError **error)
     return 0;
 }
 
-static gint
-compareStrings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int
 vsStoreListDomains(char ***out, vsStore *store, GError **error)
 {
+    g_autoptr(GPtrArray) entries = NULL;
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GDir) dir = NULL;
-    GError *derr = NULL;
-    const char *entry;
 
-    dir = g_dir_open(store->path, 0, &derr);
-    if (!dir) {
-        g_propagate_error(error, derr);
+    if (vsDirList(&entries, store->dirfd, store->path, error) < 0)
         return -1;
-    }
-    while ((entry = g_dir_read_name(dir))) {
+    for (guint i = 0; i < entries->len; i++) {
+        const char *entry = entries->pdata[i];
         struct stat st;
         gsize len = strlen(entry);
         if (len <= 4 || strcmp(entry + len - 4, ".xml") != 0 || entry[0] == '.')
@@ -359,7 +296,6 @@ vsStoreListDomains(char ***out, vsStore *store, GError **error)
             continue;
         g_ptr_array_add(names, g_strndup(entry, len - 4));
     }
-    g_ptr_array_sort(names, compareStrings);
     g_ptr_array_add(names, NULL);
     *out = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
     return 0;
@@ -403,7 +339,8 @@ storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GErr
     g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s", name);
     int fd;
 
-    if (storeOpenPrivate(&fd, store, STORE_LOCK_DIR, name, O_RDWR | O_CREAT, error) < 0)
+    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, STORE_LOCK_DIR, name,
+                          O_RDWR | O_CREAT, error) < 0)
         return -1;
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
         int errsv = errno;
@@ -424,13 +361,13 @@ storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GErr
 static void
 storeCleanTemps(vsStore *store, const char *file)
 {
-    g_autoptr(GDir) dir = g_dir_open(store->path, 0, NULL);
+    g_autoptr(GPtrArray) entries = NULL;
     gsize flen = strlen(file);
-    const char *entry;
 
-    if (!dir)
+    if (vsDirList(&entries, store->dirfd, store->path, NULL) < 0)
         return;
-    while ((entry = g_dir_read_name(dir))) {
+    for (guint i = 0; i < entries->len; i++) {
+        const char *entry = entries->pdata[i];
         if (strncmp(entry, file, flen) == 0 && vsAtomicFileIsTemp(entry) &&
             strncmp(entry + flen, VS_ATOMIC_TEMP_MARK, strlen(VS_ATOMIC_TEMP_MARK)) == 0)
             unlinkat(store->dirfd, entry, 0);
@@ -681,17 +618,18 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
 static int
 parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
 {
-    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    vsXmlProblem problem = { 0 };
+    xmlDocPtr doc = vsXmlReadMemory(xml, strlen(xml), "domain.xml", 0, &problem);
     xmlNodePtr root;
     int ret;
 
     if (!doc) {
-        const xmlError *err = xmlGetLastError();
-        g_autofree char *msg = g_strdup(err && err->message ? err->message : "not well-formed");
-        return vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
-                     g_strchomp(msg));
+        ret = vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
+                    problem.last ? problem.last : "not well-formed");
+        vsXmlProblemClear(&problem);
+        return ret;
     }
+    vsXmlProblemClear(&problem);
     root = xmlDocGetRootElement(doc);
     if (!root || strcmp((const char *) root->name, "domain") != 0) {
         ret = vsErr(error, VS_ERROR_INVALID,
