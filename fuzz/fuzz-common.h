@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "format/bulkfile.h"
+#include "snapshot/snapshot.h"
 
 /* An oracle failed: print why and abort, so libFuzzer keeps the input.
  * VS_FUZZ_IGNORE='TEXT1|TEXT2' skips failures whose message contains one
@@ -55,7 +56,7 @@ fuzzBulkCheck(const char *data, size_t size)
     g_autoptr(GString) first = g_string_new(NULL);
     g_autoptr(GString) second = g_string_new(NULL);
 
-    if (vsBulkFileParse(&tree, &segments, data, size, "fuzz.xml", &opts, &error) < 0) {
+    if (vsBulkFileParse(&tree, &segments, &vsSnapshotKind, data, size, "fuzz.xml", &opts, &error) < 0) {
         if (!error || !error->message || !*error->message)
             abort();
         return;
@@ -65,7 +66,7 @@ fuzzBulkCheck(const char *data, size_t size)
         return;
     }
     vsBulkFileFormat(first, tree, NULL);
-    if (vsBulkFileParse(&again, NULL, first->str, first->len, "fuzz-formatted.xml", NULL,
+    if (vsBulkFileParse(&again, NULL, &vsSnapshotKind, first->str, first->len, "fuzz-formatted.xml", NULL,
                         &error) < 0) {
         fuzzOracleFailed("our own bulk output does not load: %s\n", error->message);
         return;

@@ -139,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzzOracleFailed("conversion changed the count\n");
         goto done;
     }
-    if (vsBulkFileRead(&reread, NULL, dirfd, store_dir, "vm1.xml", NULL, &error) < 0) {
+    if (vsBulkFileRead(&reread, NULL, &vsSnapshotKind, dirfd, store_dir, "vm1.xml", NULL, &error) < 0) {
         fuzzOracleFailed("converted bulk file does not load: %s\n", error->message);
         goto done;
     }

@@ -50,7 +50,7 @@ bulkRoundTrip(const vsSnapshot *snap, const char *uuid)
     vsSnapshotFormatBuf(want, snap, uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
     g_string_append(doc, want->str);
     g_string_append(doc, "</snapshots>\n");
-    if (vsBulkFileParse(&tree, NULL, doc->str, doc->len, "fuzz-bulk.xml", NULL, &error) < 0) {
+    if (vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "fuzz-bulk.xml", NULL, &error) < 0) {
         fuzzOracleFailed("a record that parses does not load back from a bulk file: %s\n---\n"
                          "%s", error->message, doc->str);
         return;

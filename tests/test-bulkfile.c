@@ -33,7 +33,7 @@ parseOk(const char *doc, gsize len)
 {
     g_autoptr(GError) error = NULL;
     vsTree *tree = NULL;
-    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc, len, "test.xml", NULL, &error), ==, 0);
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc, len, "test.xml", NULL, &error), ==, 0);
     g_assert_no_error(error);
     return tree;
 }
@@ -91,14 +91,14 @@ test_zstd_round_trip(void)
         g_assert_false(ZSTD_isError(n));
         g_assert_cmpmem(dec, n, plain, strlen(plain));
     }
-    g_assert_cmpint(vsBulkFileRead(&back, NULL, dirfd, dir, "vm.xml", NULL, &error), ==, 0);
+    g_assert_cmpint(vsBulkFileRead(&back, NULL, &vsSnapshotKind, dirfd, dir, "vm.xml", NULL, &error), ==, 0);
     g_autofree char *again = format(back);
     g_assert_cmpstr(again, ==, plain);
 
     /* Truncated compressed data is refused, not half-loaded. */
     {
         g_autoptr(vsTree) half = NULL;
-        g_assert_cmpint(vsBulkFileParse(&half, NULL, raw, len / 2, "half.xml", NULL, &error), <, 0);
+        g_assert_cmpint(vsBulkFileParse(&half, NULL, &vsSnapshotKind, raw, len / 2, "half.xml", NULL, &error), <, 0);
         g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
         g_assert_null(half);
         g_clear_error(&error);
@@ -111,7 +111,7 @@ expectCorrupt(const char *doc, const char *needle)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(vsTree) tree = NULL;
-    if (vsBulkFileParse(&tree, NULL, doc, strlen(doc), "vm.xml", NULL, &error) == 0)
+    if (vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc, strlen(doc), "vm.xml", NULL, &error) == 0)
         g_error("loaded: %s", doc);
     g_assert_null(tree);
     g_assert_nonnull(error);
@@ -177,7 +177,7 @@ test_truncation_never_loads(void)
     for (gsize cut = 0; cut <= end; cut += 7) {
         g_autoptr(GError) error = NULL;
         g_autoptr(vsTree) part = NULL;
-        if (vsBulkFileParse(&part, NULL, doc, cut, "vm.xml", NULL, &error) == 0)
+        if (vsBulkFileParse(&part, NULL, &vsSnapshotKind, doc, cut, "vm.xml", NULL, &error) == 0)
             g_error("prefix of %zu/%zu bytes loaded", cut, len);
         g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
     }
@@ -189,7 +189,7 @@ test_size_cap(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(vsTree) tree = NULL;
     vsBulkReadOptions opts = { .max_document = 100 };
-    g_assert_cmpint(vsBulkFileParse(&tree, NULL, small_doc, strlen(small_doc), "vm.xml", &opts,
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, small_doc, strlen(small_doc), "vm.xml", &opts,
                                     &error), <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
     g_assert_nonnull(strstr(error->message, "100 bytes"));
@@ -231,7 +231,7 @@ test_record_limit(void)
             g_string_append(doc, "<x a='");
             appendFill(doc, 70000000);
         }
-        g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "vm.xml", NULL,
+        g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "vm.xml", NULL,
                                         &error), <, 0);
         g_assert_error(error, VS_ERROR, VS_ERROR_TOO_LARGE);
         g_assert_cmpstr(error->message, ==, want);
@@ -260,7 +260,7 @@ test_blank_texts_kept(void)
         for (guint i = 0; i < shift; i++)
             g_string_append_c(doc, 'x');
         g_string_append_printf(doc, "-->\n%s\n</snapshots>\n", record);
-        g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "vm.xml", NULL,
+        g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "vm.xml", NULL,
                                         &error), ==, 0);
         snap = vsTreeLookup(tree, "a");
         g_assert_cmpstr(vsSnapshotGetDescription(snap), ==, "   ");
@@ -461,7 +461,7 @@ static void
 assertRecordSpans(const GString *doc, guint count, gsize chunk)
 {
     ChunkSource src = { doc, 0, chunk };
-    g_autoptr(vsDomainDedup) dedup = vsDomainDedupNew(chunkRead, &src, VS_BULK_RECORD_MAX);
+    g_autoptr(vsDomainDedup) dedup = vsDomainDedupNew(chunkRead, &src, "domainsnapshot", VS_BULK_RECORD_MAX);
     const vsDomainDedupRecordSpan *spans;
     char buf[4096];
     guint n;
@@ -540,7 +540,7 @@ test_repeated_domains_keep_line_numbers(void)
     g_string_append(doc, "  <domainsnapshot>\n    <name>bad</name>\n"
                          "    <state>bogus</state>\n");
     g_string_append(doc, "    <creationTime>1</creationTime>\n  </domainsnapshot>\n</snapshots>\n");
-    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "vm.xml", NULL, &error), <, 0);
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "vm.xml", NULL, &error), <, 0);
     g_autofree char *prefix = g_strdup_printf("vm.xml:%u: ", line);
     if (!g_str_has_prefix(error->message, prefix))
         g_error("'%s' does not start with '%s'", error->message, prefix);
@@ -555,7 +555,7 @@ test_empty_null_document(void)
     g_autoptr(vsBulkSegments) segments = NULL;
     g_autoptr(GError) error = NULL;
 
-    g_assert_cmpint(vsBulkFileParse(&tree, &segments, NULL, 0, "empty.xml", NULL, &error),
+    g_assert_cmpint(vsBulkFileParse(&tree, &segments, &vsSnapshotKind, NULL, 0, "empty.xml", NULL, &error),
                     <, 0);
     g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
     g_assert_cmpstr(error->message, ==,

@@ -476,7 +476,7 @@ testExportRefusesSlash(void)
 {
     Env env;
     g_autoptr(GError) err = NULL;
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
     g_autofree char *bad = mkRecord("../../outside/pwned", NULL, 1700000000, FALSE);
     g_autofree char *good = mkRecord("fine", NULL, 1700000100, FALSE);
@@ -606,7 +606,7 @@ testExportTooLarge(void)
                                         0, NULL, &err), ==, 0);
         g_assert_cmpint(vsSnapshotFormat(&fmt, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE |
                                          VS_SNAPSHOT_FORMAT_INTERNAL, &err), ==, 0);
-        size = strlen(VS_LEGACY_HEADER) + strlen(fmt);
+        size = strlen(VS_SNAPSHOT_LEGACY_HEADER) + strlen(fmt);
         /* "<description>" + text + "</description>\n" + two spaces of indent */
         fit = VS_LEGACY_FILE_MAX - size - strlen("  <description></description>\n");
         {

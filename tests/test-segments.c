@@ -78,7 +78,7 @@ parseDoc(const GString *doc)
 {
     g_autoptr(GError) error = NULL;
     vsTree *tree = NULL;
-    g_assert_cmpint(vsBulkFileParse(&tree, NULL, doc->str, doc->len, "gen.xml", NULL, &error),
+    g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "gen.xml", NULL, &error),
                     ==, 0);
     return tree;
 }
@@ -122,7 +122,7 @@ readTree(Dir *d, vsBulkSegments **segments)
 {
     g_autoptr(GError) error = NULL;
     vsTree *tree = NULL;
-    g_assert_cmpint(vsBulkFileRead(&tree, segments, d->dirfd, d->dir, "vm.xml", NULL, &error),
+    g_assert_cmpint(vsBulkFileRead(&tree, segments, &vsSnapshotKind, d->dirfd, d->dir, "vm.xml", NULL, &error),
                     ==, 0);
     return tree;
 }
@@ -549,7 +549,7 @@ test_foreign_header_not_reused(void)
         ns_header = g_strconcat(parts[0], "<snapshots xmlns:app='urn:x'", parts[1], NULL);
         input = rewriteFrames(ours, ns_header, NULL);
         putFile(&d, input);
-        g_assert_cmpint(vsBulkFileRead(&loaded, NULL, d.dirfd, d.dir, "vm.xml", NULL, &error),
+        g_assert_cmpint(vsBulkFileRead(&loaded, NULL, &vsSnapshotKind, d.dirfd, d.dir, "vm.xml", NULL, &error),
                         <, 0);
         g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
         g_assert_nonnull(strstr(error->message,

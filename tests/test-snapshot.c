@@ -199,14 +199,14 @@ testOndisk(gconstpointer data)
     gboolean current = FALSE;
     unsigned int flags = VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL;
 
-    g_assert_true(g_str_has_prefix(file, VS_LEGACY_HEADER));
+    g_assert_true(g_str_has_prefix(file, VS_SNAPSHOT_LEGACY_HEADER));
     snap = parseOk(file, VS_SNAPSHOT_PARSE_REDEFINE | VS_SNAPSHOT_PARSE_INTERNAL,
                    0, &current);
     g_assert_cmpint(current, ==, strstr(file, "<active>1</active>") != NULL);
     if (current)
         flags |= VS_SNAPSHOT_FORMAT_CURRENT;
     xml = format(snap, NULL, flags);
-    actual = g_strconcat(VS_LEGACY_HEADER, xml, NULL);
+    actual = g_strconcat(VS_SNAPSHOT_LEGACY_HEADER, xml, NULL);
     g_assert_cmpstr(actual, ==, file);
 }
 
@@ -275,7 +275,7 @@ testRedefineInput(void)
     g_autoptr(GError) error = NULL;
     g_autofree char *out = NULL;
     g_autofree char *expected = NULL;
-    const char *body = file + strlen(VS_LEGACY_HEADER);
+    const char *body = file + strlen(VS_SNAPSHOT_LEGACY_HEADER);
     const char *active = strstr(body, "  <active>1</active>\n");
 
     g_assert_nonnull(active);
@@ -458,7 +458,7 @@ testAlignMore(void)
         g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
         g_assert_cmpstr(error->message, ==, "internal error: missing domain in snapshot");
         g_clear_error(&error);
-        g_assert_cmpint(vsSnapshotAlignDisks(snap, vsSnapshotGetDomain(other), VS_SNAPSHOT_ALIGN_REDEFINE, &error),
+        g_assert_cmpint(vsSnapshotAlignDisks(snap, vsMomentGetDomain(other), VS_SNAPSHOT_ALIGN_REDEFINE, &error),
                         ==, 0);
         g_assert_no_error(error);
         g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 4);
@@ -476,7 +476,7 @@ testAlignMore(void)
 
         g_assert_cmpint(vsXmlSubtreeFromNode(&dom, xmlDocGetRootElement(doc), &error), ==, 0);
         xmlFreeDoc(doc);
-        vsSnapshotSetDomain(snap, dom);
+        vsMomentSetDomain(snap, dom);
         g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, 0, &error), <, 0);
         /* hdb would get a generated external name, but b.qcow2 does not
          * exist in this directory */
@@ -830,7 +830,7 @@ testRedefineDetails(void)
             "  </cookie>\n"
             "</domainsnapshot>\n";
         g_autoptr(vsSnapshot) snap = parseOk(xml, REDEF, 0, NULL);
-        g_autoptr(vsSnapshot) copy = vsSnapshotCopy(snap);
+        g_autoptr(vsSnapshot) copy = vsMomentCopy(snap);
         g_autofree char *out = format(copy, NULL, VS_SNAPSHOT_FORMAT_SECURE);
         g_autoptr(GString) nested = g_string_new(NULL);
 
@@ -1092,15 +1092,15 @@ testCopyAndSetters(void)
 {
     g_autofree char *file = readFixture("libvirt-9.0-ondisk/p1.xml");
     g_autoptr(vsSnapshot) snap = parseOk(file, REDEF | VS_SNAPSHOT_PARSE_INTERNAL, 0, NULL);
-    g_autoptr(vsSnapshot) copy = vsSnapshotCopy(snap);
+    g_autoptr(vsSnapshot) copy = vsMomentCopy(snap);
     g_autofree char *before = format(snap, NULL, VS_SNAPSHOT_FORMAT_SECURE);
     g_autofree char *out = NULL;
     vsSnapshot *ref;
 
-    g_assert_true(vsSnapshotGetDomain(copy) == vsSnapshotGetDomain(snap));
-    vsSnapshotSetParentName(copy, "newparent");
-    vsSnapshotSetParentName(copy, "newparent2");
-    vsSnapshotSetDomain(copy, NULL);
+    g_assert_true(vsMomentGetDomain(copy) == vsMomentGetDomain(snap));
+    vsMomentSetParentName(copy, "newparent");
+    vsMomentSetParentName(copy, "newparent2");
+    vsMomentSetDomain(copy, NULL);
     vsSnapshotSetState(copy, VS_SNAPSHOT_STATE_DISK_SNAPSHOT);
     vsSnapshotSetMemoryLocation(copy, VS_SNAPSHOT_LOCATION_NO);
     g_assert_cmpstr(vsSnapshotGetParentName(copy), ==, "newparent2");
@@ -1118,8 +1118,8 @@ testCopyAndSetters(void)
                                         "</uuid>\n  </domain>\n</domainsnapshot>\n"));
     g_assert_nonnull(strstr(out, "  <parent>\n    <name>newparent2</name>\n  </parent>\n"));
 
-    vsSnapshotSetDomain(copy, vsSnapshotGetDomain(snap));
-    g_assert_true(vsSnapshotGetDomain(copy) == vsSnapshotGetDomain(snap));
+    vsMomentSetDomain(copy, vsMomentGetDomain(snap));
+    g_assert_true(vsMomentGetDomain(copy) == vsMomentGetDomain(snap));
 
     ref = vsSnapshotRef(copy);
     g_assert_true(ref == copy);

@@ -207,7 +207,7 @@ dump(const vsTree *tree)
 static vsTree *
 observedTree(void)
 {
-    vsTree *tree = vsTreeNew();
+    vsTree *tree = vsTreeNew(&vsSnapshotKind);
 
     add(tree, "root", NULL, 100);
     add(tree, "a", "root", 110);
@@ -257,7 +257,7 @@ testAddBasic(void)
 static void
 testAddReference(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     vsSnapshot *snap = mkSnap("solo", NULL, 5);
     g_autoptr(GError) error = NULL;
 
@@ -272,7 +272,7 @@ testAddReference(void)
 static void
 testSiblingOrder(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
 
     /* creationTime first, then name by strcmp (bytes: 'B' < 'a'). */
     add(tree, "p", NULL, 1);
@@ -290,7 +290,7 @@ testSiblingOrder(void)
 static void
 testLinkAnyOrder(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     /* Children before parents, in a scrambled order. */
     static const struct { const char *name, *parent; gint64 t; } recs[] = {
         { "b1", "b", 160 }, { "a1x", "a1", 130 }, { "r2", NULL, 170 },
@@ -320,7 +320,7 @@ testLinkAnyOrder(void)
 static void
 testLinkMixed(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsSnapshot) child = mkSnap("child", "late", 2);
     g_autoptr(vsSnapshot) late = mkSnap("late", "base", 1);
     g_autoptr(GError) error = NULL;
@@ -338,7 +338,7 @@ testLinkMixed(void)
 static void
 testLinkMissingParent(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     static const char *const recs[][2] = {
         { "ok", NULL }, { "x", "gone" }, { "y", "also-gone" }, { "z", "ok" },
     };
@@ -362,8 +362,8 @@ testLinkCycle(void)
         { "root", NULL }, { "hang", "c2" }, { "c1", "c3" }, { "c2", "c1" },
         { "c3", "c2" }, { "fine", "root" },
     };
-    g_autoptr(vsTree) tree = vsTreeNew();
-    g_autoptr(vsTree) self = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
+    g_autoptr(vsTree) self = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsSnapshot) me = mkSnap("me", "me", 1);
     g_autoptr(vsSnapshot) other = mkSnap("other", NULL, 1);
     g_autoptr(GError) error = NULL;
@@ -448,7 +448,7 @@ testListObserved(void)
 static void
 testListFilters(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     const unsigned int status = VS_SNAPSHOT_LIST_INACTIVE | VS_SNAPSHOT_LIST_ACTIVE |
                                 VS_SNAPSHOT_LIST_DISK_ONLY;
     const unsigned int location = VS_SNAPSHOT_LIST_INTERNAL | VS_SNAPSHOT_LIST_EXTERNAL;
@@ -501,7 +501,7 @@ static void
 testListErrors(void)
 {
     g_autoptr(vsTree) tree = observedTree();
-    g_autoptr(vsTree) other = vsTreeNew();
+    g_autoptr(vsTree) other = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsSnapshot) stranger = mkSnap("stranger", NULL, 1);
     GPtrArray *out = NULL;
 
@@ -674,7 +674,7 @@ testDeleteSingle(void)
 static void
 testDeleteSingleMerge(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
 
     /* Moved children interleave with their new siblings by time. */
     add(tree, "p", NULL, 1);
@@ -734,7 +734,7 @@ testDeleteChildren(void)
 static void
 testDeleteChildrenOnly(void)
 {
-    g_autoptr(vsTree) chain = vsTreeNew();
+    g_autoptr(vsTree) chain = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsTree) tree = observedTree();
 
     /* OBSERVED §4.7: root->c1->c2(current)->c3, --children-only root. */
@@ -787,7 +787,7 @@ testDeleteCrashShape(void)
     guint variant;
 
     for (variant = 0; variant < 3; variant++) {
-        g_autoptr(vsTree) tree = vsTreeNew();
+        g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
 
         add(tree, "root", NULL, 1);
         add(tree, "c1", "root", 2);
@@ -835,7 +835,7 @@ static void
 testForEach(void)
 {
     g_autoptr(vsTree) tree = observedTree();
-    g_autoptr(vsTree) empty = vsTreeNew();
+    g_autoptr(vsTree) empty = vsTreeNew(&vsSnapshotKind);
     g_autoptr(GString) out = g_string_new(NULL);
 
     vsTreeForEach(tree, countVisit, out);
@@ -885,7 +885,7 @@ testCopy(void)
 static void
 testCopyUnlinked(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     g_autoptr(vsTree) copy = NULL;
     g_autoptr(vsSnapshot) kid = mkSnap("kid", "base", 2);
     g_autoptr(vsSnapshot) base = mkSnap("base", NULL, 1);
@@ -920,7 +920,7 @@ chainName(guint i)
 static vsTree *
 chainTree(ChainData *data, gboolean unlinked)
 {
-    vsTree *tree = vsTreeNew();
+    vsTree *tree = vsTreeNew(&vsSnapshotKind);
     g_autoptr(GError) error = NULL;
     guint i;
 
@@ -1041,7 +1041,7 @@ testDeepChain(void)
 static void
 testWide(void)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) kids = NULL;
     const guint n = 20000;

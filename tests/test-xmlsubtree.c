@@ -82,7 +82,7 @@ testOndiskRoundTrip(void)
     g_assert_false(current);
     vsSnapshotFormat(&out, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL,
                      &error);
-    with_header = g_strconcat(VS_LEGACY_HEADER, out, NULL);
+    with_header = g_strconcat(VS_SNAPSHOT_LEGACY_HEADER, out, NULL);
     g_assert_cmpstr(with_header, ==, file);
 
     vsSnapshotFormat(&out_plain, snap, NULL, 0, &error);

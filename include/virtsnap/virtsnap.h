@@ -68,7 +68,7 @@ typedef enum {
 /* ------------------------------------------------------------------ */
 /* Snapshot records                                                     */
 
-typedef struct _vsSnapshot vsSnapshot;
+typedef struct _vsMoment vsSnapshot;
 
 typedef enum {
     VS_SNAPSHOT_STATE_NOSTATE = 0,

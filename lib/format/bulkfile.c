@@ -1,7 +1,8 @@
-/* bulkfile.c — the <snapshots current='…'> document of one VM.
+/* bulkfile.c — the document of one VM's moments of one kind
+ * (<snapshots current='…'> of <domainsnapshot>s for snapshots).
  *
  * Reading streams the file through xmlTextReader and expands one
- * <domainsnapshot> at a time, so peak memory is one record's DOM plus the
+ * record at a time, so peak memory is one record's DOM plus the
  * tree, never a DOM of the whole file.  Compressed files are recognised by
  * the zstd magic number, never by name, and decompressed on the fly. */
 #include <errno.h>
@@ -15,15 +16,8 @@
 #include "format/bulkfile.h"
 #include "format/domaindedup.h"
 #include "util/error.h"
-#include "snapshot/snapshot.h"
-
-/* Our own words: the file is generated and replaced as a whole. */
-#define BULK_HEADER \
-    "<!--\n" \
-    "virtsnap snapshot metadata: every snapshot of one VM, in one file.\n" \
-    "Generated and replaced atomically by virtsnap; edit snapshots with\n" \
-    "'virtsnap snapshot-edit', not by hand.\n" \
-    "-->\n"
+#include "util/xmltext.h"
+#include "tree/tree.h"
 
 /* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
  * the previous snapshot's copy (a parent is written just before its first
@@ -68,12 +62,13 @@ static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 #define SEGMENT_MARKER "virtsnap-segments 2"
 
 typedef struct {
-    GPtrArray *records;       /* vsSnapshot refs, in document order */
+    GPtrArray *records;       /* vsMoment refs, in document order */
     GBytes *frame;            /* one complete zstd frame */
     gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
 } BulkSegment;
 
 struct _vsBulkSegments {
+    const vsMomentKind *kind;
     char *uuid;               /* what uuid-sensitive segments were formatted with */
     GPtrArray *segments;      /* BulkSegment, owned */
     GHashTable *by_first;     /* first record -> BulkSegment */
@@ -94,9 +89,10 @@ segmentFree(gpointer data)
 }
 
 static vsBulkSegments *
-segmentsNew(const char *uuid)
+segmentsNew(const vsMomentKind *kind, const char *uuid)
 {
     vsBulkSegments *segs = g_new0(vsBulkSegments, 1);
+    segs->kind = kind;
     segs->uuid = g_strdup(uuid);
     segs->segments = g_ptr_array_new_with_free_func(segmentFree);
     segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -120,7 +116,7 @@ static gboolean
 runNeedsUuid(gpointer const *records, guint count)
 {
     for (guint i = 0; i < count; i++) {
-        if (!vsSnapshotGetDomain(records[i]))
+        if (!vsMomentGetDomain(records[i]))
             return TRUE;
     }
     return FALSE;
@@ -161,8 +157,8 @@ frameDecompress(GString *out, GBytes *frame)
     return ret == 0 && in.pos == in.size ? 0 : -1;
 }
 
-static int bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
-                                GError **error);
+static int bulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data,
+                                gsize len, const char *label, GError **error);
 
 int
 vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
@@ -176,11 +172,11 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         g_autoptr(GPtrArray) parsed = NULL;
         g_autoptr(GError) perr = NULL;
 
-        g_string_assign(doc, "<snapshots>\n");
+        g_string_printf(doc, "<%s>\n", segs->kind->list_element);
         if (frameDecompress(doc, seg->frame) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
-        g_string_append(doc, "</snapshots>\n");
-        if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "frame", &perr) < 0)
+        g_string_append_printf(doc, "</%s>\n", segs->kind->list_element);
+        if (bulkParseRecordsOnly(&parsed, segs->kind, doc->str, doc->len, "frame", &perr) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
                          i, perr->message);
         if (parsed->len != seg->records->len)
@@ -189,14 +185,13 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         for (guint k = 0; k < parsed->len; k++) {
             g_string_truncate(expect, 0);
             g_string_truncate(got, 0);
-            vsSnapshotFormatBuf(expect, seg->records->pdata[k], segs->uuid,
-                                VS_SNAPSHOT_FORMAT_SECURE, 1);
-            vsSnapshotFormatBuf(got, parsed->pdata[k], segs->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+            vsMomentFormatStored(expect, seg->records->pdata[k], segs->uuid, 1);
+            vsMomentFormatStored(got, parsed->pdata[k], segs->uuid, 1);
             if (!g_string_equal(got, expect))
                 return vsErr(error, VS_ERROR_FAILED, "segment %u: record %u of its frame is "
                              "'%s', not '%s' as kept", i, k,
-                             vsSnapshotGetName(parsed->pdata[k]),
-                             vsSnapshotGetName(seg->records->pdata[k]));
+                             ((vsMoment *) parsed->pdata[k])->name,
+                             ((vsMoment *) seg->records->pdata[k])->name);
         }
     }
     return 0;
@@ -206,6 +201,7 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
 /* Input: plain bytes or a zstd stream, from memory or a descriptor. */
 
 typedef struct {
+    const vsMomentKind *kind; /* of the records */
     int fd;                   /* -1 when reading from memory */
     const char *mem;
     gsize mem_len, mem_pos;
@@ -449,19 +445,20 @@ readerFailure(GError **error, const char *label, BulkInput *in,
     if (in->zstd_error)
         return corrupt(error, label, 0, "zstd: %s", in->zstd_error);
     if (in->produced == 0)   /* libxml2 would say "Extra content at the end" */
-        return corrupt(error, label, 0, "no <snapshots> document (empty or truncated file)");
+        return corrupt(error, label, 0, "no <%s> document (empty or truncated file)",
+                       in->kind->list_element);
     if (errs->message)
         return corrupt(error, label, errs->line, "%s", errs->message);
     return corrupt(error, label, xmlTextReaderGetParserLineNumber(reader),
                    "unreadable XML");
 }
 
-/* <snapshots> carries current= and nothing else: no namespace declaration
+/* The root (<snapshots>) carries current= and nothing else: no namespace declaration
  * (records would depend on it, and frames are copied without it), no
  * other attribute (format.md says it is invalid). */
 static int
-rootAttributes(xmlTextReaderPtr reader, char **current, const char *label, int line,
-               GError **error)
+rootAttributes(xmlTextReaderPtr reader, const char *root, char **current, const char *label,
+               int line, GError **error)
 {
     int r;
 
@@ -470,37 +467,15 @@ rootAttributes(xmlTextReaderPtr reader, char **current, const char *label, int l
         const char *name = (const char *) xmlTextReaderConstName(reader);
 
         if (xmlTextReaderIsNamespaceDecl(reader) == 1)
-            return corrupt(error, label, line, "namespace declaration '%s' on <snapshots> is "
-                           "not allowed", name);
+            return corrupt(error, label, line, "namespace declaration '%s' on <%s> is "
+                           "not allowed", name, root);
         if (strcmp(name, "current") != 0)
-            return corrupt(error, label, line, "unexpected attribute '%s' on <snapshots>",
-                           name);
+            return corrupt(error, label, line, "unexpected attribute '%s' on <%s>",
+                           name, root);
         *current = (char *) xmlTextReaderValue(reader);
     }
     xmlTextReaderMoveToElement(reader);
     return 0;
-}
-
-/* Snapshots of one VM mostly embed the same <domain>: keep one copy of
- * each distinct definition, so memory grows with unique domain bytes.
- * Returns the bytes newly kept. */
-static gsize
-internDomain(GHashTable *domains, vsSnapshot *snap)
-{
-    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
-    vsXmlSubtree *known;
-    gsize len = 0;
-
-    if (!domain)
-        return 0;
-    known = g_hash_table_lookup(domains, domain);
-    if (known) {
-        vsSnapshotSetDomain(snap, known);
-        return 0;
-    }
-    g_hash_table_add(domains, vsXmlSubtreeRef(domain));
-    vsXmlSubtreeGetCanonical(domain, &len);
-    return len;
 }
 
 /* The load limit bounds what the load holds: each record's own data, each
@@ -508,23 +483,25 @@ internDomain(GHashTable *domains, vsSnapshot *snap)
  * A document of many distinct big records (a compression bomb) stops here,
  * a big but repetitive one does not. */
 static int
-chargeRecord(BulkInput *in, const vsSnapshot *snap, gsize domain_bytes, const char *label,
+chargeRecord(BulkInput *in, const vsMoment *moment, gsize domain_bytes, const char *label,
              int line, GError **error)
 {
-    in->held += vsSnapshotOwnBytes(snap) + domain_bytes;
+    in->held += vsMomentOwnBytes(moment) + domain_bytes;
     if (in->held + vsDomainDedupGetHeldBytes(in->dedup) > in->max_held)
         return vsErr(error, VS_ERROR_TOO_LARGE, "%s:%d: " LOAD_LIMIT_TEXT, label, line,
                      in->max_held);
     return 0;
 }
 
-/* Expands the <domainsnapshot> under the reader and adds it, unlinked. */
+/* Expands the record under the reader and adds it, unlinked.  Each
+ * distinct <domain> is kept once (vsMomentShareDomain): memory grows with
+ * unique domain bytes. */
 static int
 bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArray *order,
                 xmlTextReaderPtr reader, const char *label, int line, BulkInput *in,
                 vsXmlProblem *errs, GError **error)
 {
-    g_autoptr(vsSnapshot) snap = NULL;
+    g_autoptr(vsMoment) moment = NULL;
     g_autoptr(GError) perr = NULL;
     xmlNodePtr node = xmlTextReaderExpand(reader);
     vsXmlSubtree *repeated = NULL;
@@ -537,7 +514,7 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     if (xmlGetLineNo(node) > 0)
         line = xmlGetLineNo(node);
     if (vsDomainDedupPrepareRecord(dedup, node, &def_index, &repeated, &perr) < 0 ||
-        vsSnapshotParseNode(&snap, node, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &perr) < 0) {
+        in->kind->parse_stored(&moment, node, &perr) < 0) {
         g_set_error(error, VS_ERROR,
                     perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE : VS_ERROR_CORRUPT,
                     "%s:%d: %s", label, line, perr->message);
@@ -545,20 +522,20 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     }
     /* Every name create refuses is refused here too: a name is a file
      * name when the VM is exported to libvirt's layout. */
-    if (vsSnapshotNameCheck(vsSnapshotGetName(snap), &perr) < 0)
+    if (in->kind->name_check(moment->name, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
     if (repeated)
-        vsSnapshotSetDomain(snap, repeated);   /* already shared */
+        vsMomentSetDomain(moment, repeated);   /* already shared */
     else
-        domain_bytes = internDomain(domains, snap);
-    if (chargeRecord(in, snap, domain_bytes, label, line, error) < 0)
+        domain_bytes = vsMomentShareDomain(domains, moment);
+    if (chargeRecord(in, moment, domain_bytes, label, line, error) < 0)
         return -1;
     if (def_index >= 0)
-        vsDomainDedupRegister(dedup, def_index, vsSnapshotGetDomain(snap));
-    if (vsTreeAddUnlinked(tree, snap, &perr) < 0)
+        vsDomainDedupRegister(dedup, def_index, vsMomentGetDomain(moment));
+    if (vsTreeAddUnlinked(tree, moment, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
     if (order)
-        g_ptr_array_add(order, vsSnapshotRef(snap));
+        g_ptr_array_add(order, vsSnapshotRef(moment));
     return 0;
 }
 
@@ -611,7 +588,7 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
 static vsBulkSegments *
 segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
 {
-    vsBulkSegments *segs = segmentsNew(NULL);
+    vsBulkSegments *segs = segmentsNew(in->kind, NULL);
     guint nspans, next = 0;
     const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
 
@@ -654,11 +631,9 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
           GError **error)
 {
     g_autoptr(GPtrArray) order = NULL;
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(in->kind);
     g_autofree char *current = NULL;
-    g_autoptr(GHashTable) domains = g_hash_table_new_full(
-        (GHashFunc) vsXmlSubtreeHash, (GEqualFunc) vsXmlSubtreeEqual,
-        (GDestroyNotify) vsXmlSubtreeUnref, NULL);
+    g_autoptr(GHashTable) domains = vsMomentDomainTableNew();
     vsXmlProblem errs = { 0 };
     g_autoptr(vsDomainDedup) dedup = NULL;
     xmlTextReaderPtr reader = NULL;
@@ -676,7 +651,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         in->head = g_string_sized_new(HEAD_MAX);
     }
 
-    dedup = vsDomainDedupNew(inputReadDocument, in, VS_BULK_RECORD_MAX);
+    dedup = vsDomainDedupNew(inputReadDocument, in, in->kind->record_element, VS_BULK_RECORD_MAX);
     vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
     in->dedup = dedup;
     /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
@@ -702,20 +677,20 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         int line = xmlTextReaderGetParserLineNumber(reader);
 
         if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
-            if (strcmp(name, "snapshots") != 0) {
-                corrupt(error, label, line,
-                        "unexpected root element <%s>, expecting <snapshots>", name);
+            if (strcmp(name, in->kind->list_element) != 0) {
+                corrupt(error, label, line, "unexpected root element <%s>, expecting <%s>",
+                        name, in->kind->list_element);
                 goto cleanup;
             }
             seen_root = TRUE;
-            if (rootAttributes(reader, &current, label, line, error) < 0)
+            if (rootAttributes(reader, name, &current, label, line, error) < 0)
                 goto cleanup;
             if (xmlTextReaderIsEmptyElement(reader))
                 root_closed = TRUE;
         } else if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
             root_closed = TRUE;
         } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
-                   strcmp(name, "domainsnapshot") == 0) {
+                   strcmp(name, in->kind->record_element) == 0) {
             if (bulkParseRecord(tree, domains, dedup, order, reader, label, line, in, &errs,
                                 error) < 0)
                 goto cleanup;
@@ -723,7 +698,8 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
             r = xmlTextReaderNext(reader);
             continue;
         } else if (type == XML_READER_TYPE_ELEMENT) {
-            corrupt(error, label, line, "unexpected element <%s> in <snapshots>", name);
+            corrupt(error, label, line, "unexpected element <%s> in <%s>", name,
+                    in->kind->list_element);
             goto cleanup;
         } else if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
                    type == XML_READER_TYPE_ENTITY_REFERENCE) {
@@ -731,7 +707,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
             corrupt(error, label, line, "document type declarations and entities are not allowed");
             goto cleanup;
         } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
-            corrupt(error, label, line, "unexpected text in <snapshots>");
+            corrupt(error, label, line, "unexpected text in <%s>", in->kind->list_element);
             goto cleanup;
         }
         r = xmlTextReaderRead(reader);
@@ -741,12 +717,13 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         goto cleanup;
     }
     if (!seen_root) {
-        corrupt(error, label, 0, "no <snapshots> document (empty or truncated file)");
+        corrupt(error, label, 0, "no <%s> document (empty or truncated file)",
+                in->kind->list_element);
         goto cleanup;
     }
     if (!root_closed) {
         corrupt(error, label, xmlTextReaderGetParserLineNumber(reader),
-                "truncated document: <snapshots> is not closed");
+                "truncated document: <%s> is not closed", in->kind->list_element);
         goto cleanup;
     }
     if (in->records_only) {
@@ -770,7 +747,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
             goto cleanup;
     }
     if (segments)
-        *segments = order ? segmentsFromLoad(in, dedup, order, tree) : segmentsNew(NULL);
+        *segments = order ? segmentsFromLoad(in, dedup, order, tree) : segmentsNew(in->kind, NULL);
     *out = g_steal_pointer(&tree);
     ret = 0;
 
@@ -782,10 +759,11 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
 }
 
 int
-vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize len,
-                const char *label, const vsBulkReadOptions *opts, GError **error)
+vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind,
+                const char *data, gsize len, const char *label, const vsBulkReadOptions *opts,
+                GError **error)
 {
-    BulkInput in = { .fd = -1, .mem = data, .mem_len = len };
+    BulkInput in = { .kind = kind, .fd = -1, .mem = data, .mem_len = len };
     int ret;
 
     inputLimits(&in, opts);
@@ -797,13 +775,14 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize
 /* The records of a document fragment, in order, unlinked (what one frame
  * holds: parents may be elsewhere). */
 static int
-bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *label,
-                     GError **error)
+bulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data, gsize len,
+                     const char *label, GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
         (GDestroyNotify) vsSnapshotUnref);
     g_autoptr(vsTree) tree = NULL;
-    BulkInput in = { .fd = -1, .mem = data, .mem_len = len, .records_only = records };
+    BulkInput in = { .kind = kind, .fd = -1, .mem = data, .mem_len = len,
+                     .records_only = records };
     int ret;
 
     inputLimits(&in, NULL);
@@ -815,42 +794,47 @@ bulkParseRecordsOnly(GPtrArray **out, const char *data, gsize len, const char *l
 }
 
 int
-vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error)
+vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error)
 {
-    g_autoptr(GString) doc = g_string_new("<snapshots>\n");
-    g_autoptr(GString) again = g_string_new("<snapshots>\n");
+    const vsMomentKind *kind = moment->kind;
+    g_autoptr(GString) doc = g_string_new(NULL);
+    g_autoptr(GString) again = g_string_new(NULL);
     g_autoptr(GPtrArray) parsed = NULL;
     g_autoptr(GError) perr = NULL;
-    const char *name = vsSnapshotGetName(snap);
+    gsize head;
 
-    vsSnapshotFormatBuf(doc, snap, uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
-    if (doc->len - strlen("<snapshots>\n") > VS_BULK_RECORD_MAX)
+    g_string_printf(doc, "<%s>\n", kind->list_element);
+    g_string_assign(again, doc->str);
+    head = doc->len;
+    vsMomentFormatStored(doc, moment, uuid, 1);
+    if (doc->len - head > VS_BULK_RECORD_MAX)
         return vsErr(error, VS_ERROR_TOO_LARGE,
-                     "snapshot '%s' cannot be stored: it is %" G_GSIZE_FORMAT " bytes as "
-                     "stored, more than the limit of %d bytes per snapshot", name,
-                     doc->len - strlen("<snapshots>\n"), VS_BULK_RECORD_MAX);
-    g_string_append(doc, "</snapshots>\n");
-    if (bulkParseRecordsOnly(&parsed, doc->str, doc->len, "stored form", &perr) < 0)
+                     "%s '%s' cannot be stored: it is %" G_GSIZE_FORMAT " bytes as "
+                     "stored, more than the limit of %d bytes per %s", kind->noun, moment->name,
+                     doc->len - head, VS_BULK_RECORD_MAX, kind->noun);
+    g_string_append_printf(doc, "</%s>\n", kind->list_element);
+    if (bulkParseRecordsOnly(&parsed, kind, doc->str, doc->len, "stored form", &perr) < 0)
         return vsErr(error, perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE
                                                              : VS_ERROR_INVALID,
-                     "snapshot '%s' cannot be stored: its stored form would not load back "
-                     "(%s)", name, perr->message);
+                     "%s '%s' cannot be stored: its stored form would not load back "
+                     "(%s)", kind->noun, moment->name, perr->message);
     g_assert(parsed->len == 1);
-    vsSnapshotFormatBuf(again, parsed->pdata[0], uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
-    g_string_append(again, "</snapshots>\n");
+    vsMomentFormatStored(again, parsed->pdata[0], uuid, 1);
+    g_string_append_printf(again, "</%s>\n", kind->list_element);
     if (!g_string_equal(doc, again))
         return vsErr(error, VS_ERROR_INVALID,
-                     "snapshot '%s' cannot be stored: its stored form would load back "
-                     "different", name);
+                     "%s '%s' cannot be stored: its stored form would load back "
+                     "different", kind->noun, moment->name);
     return 0;
 }
 
 int
-vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *dirpath,
-               const char *name, const vsBulkReadOptions *opts, GError **error)
+vsBulkFileRead(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind, int dirfd,
+               const char *dirpath, const char *name, const vsBulkReadOptions *opts,
+               GError **error)
 {
     g_autofree char *label = g_build_filename(dirpath, name, NULL);
-    BulkInput in = { .fd = -1 };
+    BulkInput in = { .kind = kind, .fd = -1 };
     struct stat st;
     int ret = -1;
 
@@ -888,26 +872,34 @@ typedef struct {
     const char *uuid;
 } FormatCtx;
 
+/* The kind's header comment and the root element (current= when one is). */
 static void
 appendRoot(GString *buf, const vsTree *tree)
 {
-    const vsSnapshot *cur = vsTreeGetCurrent(tree);
+    const vsMomentKind *kind = vsTreeGetKind(tree);
+    const vsMoment *cur = vsTreeGetCurrent(tree);
 
-    g_string_append(buf, BULK_HEADER);
+    g_string_append(buf, kind->bulk_header);
     if (cur) {
-        g_string_append(buf, "<snapshots current='");
-        vsXmlEscapeAttr(buf, vsSnapshotGetName(cur));
+        g_string_append_printf(buf, "<%s current='", kind->list_element);
+        vsXmlEscapeAttr(buf, cur->name);
         g_string_append(buf, "'>\n");
     } else {
-        g_string_append(buf, "<snapshots>\n");
+        g_string_append_printf(buf, "<%s>\n", kind->list_element);
     }
 }
 
 static void
-formatOne(const vsSnapshot *snap, gpointer data)
+appendEnd(GString *buf, const vsTree *tree)
+{
+    g_string_append_printf(buf, "</%s>\n", vsTreeGetKind(tree)->list_element);
+}
+
+static void
+formatOne(const vsMoment *moment, gpointer data)
 {
     FormatCtx *ctx = data;
-    vsSnapshotFormatBuf(ctx->buf, snap, ctx->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    vsMomentFormatStored(ctx->buf, moment, ctx->uuid, 1);
 }
 
 void
@@ -916,20 +908,20 @@ vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid)
     FormatCtx ctx = { buf, uuid };
     appendRoot(buf, tree);
     vsTreeForEach(tree, formatOne, &ctx);
-    g_string_append(buf, "</snapshots>\n");
+    appendEnd(buf, tree);
 }
 
 static void
-collectOne(const vsSnapshot *snap, gpointer data)
+collectOne(const vsMoment *moment, gpointer data)
 {
-    g_ptr_array_add(data, (gpointer) snap);
+    g_ptr_array_add(data, (gpointer) moment);
 }
 
 static gboolean
-segmentBoundaryAfter(const vsSnapshot *snap)
+segmentBoundaryAfter(const vsMoment *moment)
 {
     /* g_str_hash's low bits are weak: mix before taking them. */
-    guint32 h = g_str_hash(vsSnapshotGetName(snap));
+    guint32 h = g_str_hash(moment->name);
     h ^= h >> 16;
     h *= 0x85ebca6bu;
     h ^= h >> 13;
@@ -939,9 +931,9 @@ segmentBoundaryAfter(const vsSnapshot *snap)
 }
 
 static gsize
-segmentWeight(const vsSnapshot *snap)
+segmentWeight(const vsMoment *moment)
 {
-    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
+    vsXmlSubtree *domain = moment->domain;
     gsize len = 0;
     if (domain)
         vsXmlSubtreeGetCanonical(domain, &len);
@@ -951,7 +943,7 @@ segmentWeight(const vsSnapshot *snap)
 /* The previous write's frame for exactly these records, if any.  Records
  * are immutable, so the same pointers mean the same bytes. */
 static BulkSegment *
-segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsSnapshot *const *records,
+segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *const *records,
                 guint count)
 {
     BulkSegment *seg;
@@ -1019,7 +1011,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
                   const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
-    vsBulkSegments *next = segmentsNew(uuid);
+    vsBulkSegments *next = segmentsNew(vsTreeGetKind(tree), uuid);
     FrameWriter w = { .af = af };
     guint start = 0;
     gsize weight = 0;
@@ -1037,7 +1029,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
 
     vsTreeForEach(tree, collectOne, records);
     for (guint i = 0; i < records->len; i++) {
-        const vsSnapshot *const *run = (const vsSnapshot *const *) records->pdata + start;
+        const vsMoment *const *run = (const vsMoment *const *) records->pdata + start;
         guint count = i + 1 - start;
         BulkSegment *seg;
 
@@ -1057,8 +1049,8 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
 
             g_string_truncate(w.text, 0);
             for (guint k = 0; k < count; k++) {
-                vsSnapshotFormatBuf(w.text, run[k], uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
-                g_ptr_array_add(kept, vsSnapshotRef((vsSnapshot *) run[k]));
+                vsMomentFormatStored(w.text, run[k], uuid, 1);
+                g_ptr_array_add(kept, vsSnapshotRef((vsMoment *) run[k]));
             }
             n = frameCompress(&w, w.text->str, w.text->len);
             frame = g_bytes_new(w.frame, n);
@@ -1067,7 +1059,9 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
         start = i + 1;
         weight = 0;
     }
-    frameCompress(&w, "</snapshots>\n", strlen("</snapshots>\n"));
+    g_string_truncate(w.text, 0);
+    appendEnd(w.text, tree);
+    frameCompress(&w, w.text->str, w.text->len);
 
     if (w.zstd_error) {
         ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
@@ -1085,11 +1079,11 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
 }
 
 static void
-writePlainOne(const vsSnapshot *snap, gpointer data)
+writePlainOne(const vsMoment *moment, gpointer data)
 {
     FrameWriter *w = data;
     g_string_truncate(w->text, 0);
-    vsSnapshotFormatBuf(w->text, snap, w->uuid, VS_SNAPSHOT_FORMAT_SECURE, 1);
+    vsMomentFormatStored(w->text, moment, w->uuid, 1);
     vsAtomicFileWrite(w->af, w->text->str, w->text->len);
 }
 
@@ -1107,9 +1101,11 @@ vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean
     appendRoot(w.text, tree);
     vsAtomicFileWrite(af, w.text->str, w.text->len);
     vsTreeForEach(tree, writePlainOne, &w);
-    vsAtomicFileWrite(af, "</snapshots>\n", strlen("</snapshots>\n"));
+    g_string_truncate(w.text, 0);
+    appendEnd(w.text, tree);
+    vsAtomicFileWrite(af, w.text->str, w.text->len);
     g_string_free(w.text, TRUE);
     if (segments)
-        *segments = segmentsNew(uuid);
+        *segments = segmentsNew(vsTreeGetKind(tree), uuid);
     return 0;
 }

@@ -1,7 +1,9 @@
-/* bulkfile.h — the <snapshots current='…'> document of one VM (internal).
+/* bulkfile.h — the document of one VM's moments of one kind (internal):
+ * <snapshots current='…'> holding <domainsnapshot> records, or the
+ * element names of another kind (its vsMomentKind).
  *
- * Read with a streaming xmlTextReader, one <domainsnapshot> expanded at a
- * time (never a DOM of the whole file); plain or zstd (by magic number).
+ * Read with a streaming xmlTextReader, one record expanded at a time
+ * (never a DOM of the whole file); plain or zstd (by magic number).
  * All-or-nothing: any problem fails the whole load. */
 #pragma once
 
@@ -44,26 +46,26 @@ typedef struct {
  * Errors: VS_ERROR_CORRUPT "PATH:LINE: problem" (bad XML, wrong root,
  * duplicate, missing parent, cycle, unknown current, truncation),
  * VS_ERROR_TOO_LARGE, VS_ERROR_IO, VS_ERROR_NOT_FOUND (no file). */
-int vsBulkFileRead(vsTree **out, vsBulkSegments **segments, int dirfd, const char *dirpath,
-                   const char *name, const vsBulkReadOptions *opts,
-                   GError **error);
+int vsBulkFileRead(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind,
+                   int dirfd, const char *dirpath, const char *name,
+                   const vsBulkReadOptions *opts, GError **error);
 
 /* Same, from memory (fuzzing, tests).  @label names it in errors. */
-int vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const char *data, gsize len,
-                    const char *label, const vsBulkReadOptions *opts,
-                    GError **error);
+int vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind,
+                    const char *data, gsize len, const char *label,
+                    const vsBulkReadOptions *opts, GError **error);
 
-/* Whether @snap, stored as the bulk file stores it (formatted with
- * FORMAT_SECURE one level down), loads back as the same record through the
+/* Whether @moment, stored as the bulk file stores it (the kind's stored
+ * form one level down), loads back as the same record through the
  * bulk reader.  Create and redefine check every record before they commit,
  * so an accepted record can never make its VM's file unloadable: libxml2's
  * limits (depth, text and tag sizes) apply to the stored bytes, not to the
  * document that was given.  Errors: VS_ERROR_INVALID or VS_ERROR_TOO_LARGE
  * naming the snapshot.  Cost: formatting and parsing the record twice. */
-int vsBulkRecordCheck(const vsSnapshot *snap, const char *uuid, GError **error);
+int vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error);
 
-/* Appends the whole document (comment, root, records in topological
- * order, each with FORMAT_SECURE and no <active>) to @buf. */
+/* Appends the whole document (the kind's comment, root, records in
+ * topological order, each in its stored form) to @buf. */
 void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
 
 /* Writes the document for @tree into @af, zstd-compressed if asked.

@@ -58,8 +58,9 @@ struct _vsDomainDedup {
     Span *open_span;       /* the first copy being scanned, if any */
     GArray *records;       /* vsDomainDedupRecordSpan of each record, in order */
     gboolean records_lost; /* an unscanned tail: the list is unusable */
+    const char *record_element;  /* the kind's record ("domainsnapshot") */
     guint64 record_max;    /* largest record (and unscanned construct) accepted */
-    gboolean in_record;    /* a <domainsnapshot> is open (the last in records) */
+    gboolean in_record;    /* a record is open (the last in records) */
     guint64 record_tags;   /* start tags and attribute values in it so far */
     vsDomainDedupStop stop;  /* why reading stopped, if it did */
     guint64 raw_held;      /* bytes of first copies kept to recognise repeats */
@@ -100,13 +101,15 @@ spanAppendRaw(vsDomainDedup *d, Span *span, const guint8 *data, gsize len)
 }
 
 vsDomainDedup *
-vsDomainDedupNew(vsDomainDedupSource source, gpointer data, guint64 record_max)
+vsDomainDedupNew(vsDomainDedupSource source, gpointer data, const char *record_element,
+                 guint64 record_max)
 {
     vsDomainDedup *d = g_new0(vsDomainDedup, 1);
     char nonce[33];
 
     d->source = source;
     d->source_data = data;
+    d->record_element = record_element;
     d->record_max = record_max;
     d->pend = g_byte_array_sized_new(READ_CHUNK);
     d->out = g_byte_array_sized_new(READ_CHUNK);
@@ -386,7 +389,7 @@ scanPending(vsDomainDedup *d)
 
         gboolean self_closing = b[end - 1] == '/';
         d->record_tags += 1 + values;
-        if (d->depth == 1 && nameIs(b, p + 1, end, "domainsnapshot")) {
+        if (d->depth == 1 && nameIs(b, p + 1, end, d->record_element)) {
             vsDomainDedupRecordSpan rec = { d->pend_offset + p, d->pend_offset + end + 1 };
             g_array_append_val(d->records, rec);
             d->record_has_domain = FALSE;

@@ -1,5 +1,5 @@
 /* domaindedup.h — skip re-parsing repeated <domain> definitions while
- * reading a bulk file (internal).
+ * reading a bulk file, of any kind of moment (internal).
  *
  * Most snapshots of a VM embed a <domain> byte-identical to an earlier
  * one.  This filter sits between the file (plain or decompressed) and
@@ -7,7 +7,7 @@
  * unchanged but tagged, and every later byte-identical copy is replaced
  * by a one-line placeholder, so libxml2 tokenises each distinct definition
  * once.  The markers carry a random per-load nonce, so a file cannot forge
- * them.  Only the first <domain> child of each <domainsnapshot> directly
+ * them.  Only the first <domain> child of each record directly
  * under the root is considered; anything unusual (a DOCTYPE, a definition
  * larger than VS_XML_SUBTREE_MAX) just passes through untouched. */
 #pragma once
@@ -20,11 +20,13 @@ typedef struct _vsDomainDedup vsDomainDedup;
 /* Supplies document bytes: > 0 bytes, 0 at the end, < 0 on error. */
 typedef gssize (*vsDomainDedupSource)(gpointer data, char *buf, gsize len);
 
-/* @record_max: the largest <domainsnapshot> (source bytes) accepted; a
- * larger one, or any construct the scanner has to buffer that is larger,
- * stops the read (vsDomainDedupRead fails, vsDomainDedupGetStop says why). */
+/* @record_element: the kind's record ("domainsnapshot"), the children of
+ * the document's root whose first <domain> is considered.
+ * @record_max: the largest record (source bytes) accepted; a larger one,
+ * or any construct the scanner has to buffer that is larger, stops the
+ * read (vsDomainDedupRead fails, vsDomainDedupGetStop says why). */
 vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data,
-                                guint64 record_max);
+                                const char *record_element, guint64 record_max);
 void vsDomainDedupFree(vsDomainDedup *dedup);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDedup, vsDomainDedupFree)
 
@@ -52,7 +54,7 @@ vsDomainDedupStop vsDomainDedupGetStop(const vsDomainDedup *dedup, guint64 *offs
  * the loader's budget. */
 guint64 vsDomainDedupGetHeldBytes(const vsDomainDedup *dedup);
 
-/* Where each <domainsnapshot> directly under the root starts ('<') and
+/* Where each record directly under the root starts ('<') and
  * ends (after its closing '>'), as offsets into the source document, in
  * document order — what the bulk-file reader needs to tell which
  * compressed frame holds which records.  NULL (and *count 0) when the
@@ -64,7 +66,7 @@ typedef struct {
 const vsDomainDedupRecordSpan *vsDomainDedupGetRecordSpans(const vsDomainDedup *dedup,
                                                            guint *count);
 
-/* Before parsing an expanded <domainsnapshot> @record: strips the markers.
+/* Before parsing an expanded @record: strips the markers.
  * *def_index is set (>= 0) when the record holds a tagged first copy that
  * must be registered after parsing; *domain is set (borrowed) when the
  * record's <domain> was a placeholder, now removed, to be given back to

@@ -190,12 +190,12 @@ vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error
 }
 
 static char *
-formatRecord(const vsSnapshot *snap)
+formatRecord(const vsMoment *moment)
 {
-    g_autofree char *xml = NULL;
-    if (vsSnapshotFormat(&xml, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, NULL) < 0)
-        return g_strdup("");
-    return g_steal_pointer(&xml);
+    GString *buf = g_string_new(NULL);
+
+    vsMomentFormatStored(buf, moment, NULL, 0);
+    return g_string_free(buf, FALSE);
 }
 
 /* How the directory's tree differs from the bulk file's, in one line. */
@@ -291,7 +291,7 @@ convertFinish(int dirfd, const char *dirpath, const char *vm, const vsLegacyOpti
     }
     if (vsLegacyScanUnresolved(scan))
         return vsLegacyScanRefuse(scan, dirpath, vm, error);
-    if (vsBulkFileRead(&bulk, NULL, dirfd, dirpath, bulkname, NULL, error) < 0)
+    if (vsBulkFileRead(&bulk, NULL, &vsSnapshotKind, dirfd, dirpath, bulkname, NULL, error) < 0)
         return -1;
     if (!vsLegacyTreesEqual(vsLegacyScanGetTree(scan), bulk)) {
         g_autofree char *diff = describeDiff(vsLegacyScanGetTree(scan), bulk);
@@ -396,7 +396,7 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
         goto cleanup;
     }
     /* The file as committed (the lock is held, so it is current). */
-    if (vsBulkFileRead(&tree, NULL, dirfd, dirpath, bulkname, NULL, error) < 0)
+    if (vsBulkFileRead(&tree, NULL, &vsSnapshotKind, dirfd, dirpath, bulkname, NULL, error) < 0)
         goto cleanup;
     uuid = vsTreeFindUUID(tree);
     if (vsLegacyExport(dirfd, dirpath, vm, tree, uuid, flags & VS_LEGACY_EXPORT_FORCE,
@@ -487,7 +487,7 @@ checkDomain(vsStore *store, int dirfd, const char *vm, const GPtrArray *entries,
     }
 
     if (has_bulk) {
-        if (vsBulkFileRead(&bulk, NULL, dirfd, dirpath, bulkname, NULL, &berr) < 0)
+        if (vsBulkFileRead(&bulk, NULL, &vsSnapshotKind, dirfd, dirpath, bulkname, NULL, &berr) < 0)
             vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_BULK_CORRUPT, vm, bulkname, NULL,
                               "%s", berr->message);
         checkBulkTemps(dirfd, vm, entries, repaired, report);

@@ -18,7 +18,7 @@
 #include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/fileio.h"
-#include "snapshot/snapshot.h"
+#include "format/legacyfile.h"
 
 /* Findings that list names show this many, then a count. */
 #define EXPORT_SHOW_MAX 3
@@ -182,37 +182,21 @@ exportDiscardStaging(Export *ex)
     unlinkat(ex->parentfd, ex->vm, AT_REMOVEDIR);
 }
 
-static char *
-digestOf(const char *xml)
-{
-    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-
-    g_checksum_update(sum, (const guchar *) VS_LEGACY_HEADER, strlen(VS_LEGACY_HEADER));
-    g_checksum_update(sum, (const guchar *) xml, strlen(xml));
-    return g_strdup(g_checksum_get_string(sum));
-}
-
 /* One record: staged as DIR/.virtsnap/export/<vm>/<name>.xml, or only
  * noted when its file would be over libvirt's read limit (then nothing
  * more is written: the export will be refused). */
 static int
-exportWriteOne(Export *ex, const vsSnapshot *snap, const char *uuid, gboolean current,
+exportWriteOne(Export *ex, const vsMoment *moment, const char *uuid, gboolean current,
                GError **error)
 {
     g_autoptr(vsAtomicFile) af = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *file = g_strdup_printf("%s.xml", vsSnapshotGetName(snap));
-    unsigned int flags = VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL;
-    gsize size;
+    g_autoptr(GString) content = g_string_sized_new(16 * 1024);
+    g_autofree char *file = vsLegacyFileName(moment->name);
 
-    if (current)
-        flags |= VS_SNAPSHOT_FORMAT_CURRENT;
-    if (vsSnapshotFormat(&xml, snap, uuid, flags, error) < 0)
-        return -1;
-    size = strlen(VS_LEGACY_HEADER) + strlen(xml);
-    if (size > VS_LEGACY_FILE_MAX) {
-        g_ptr_array_add(ex->too_large, g_strdup_printf("'%s' (%zu bytes)",
-                                                        vsSnapshotGetName(snap), size));
+    vsLegacyFileFormat(content, moment, uuid, current);
+    if (content->len > VS_LEGACY_FILE_MAX) {
+        g_ptr_array_add(ex->too_large, g_strdup_printf("'%s' (%zu bytes)", moment->name,
+                                                        content->len));
         return 0;
     }
     if (ex->too_large->len > 0)
@@ -220,11 +204,12 @@ exportWriteOne(Export *ex, const vsSnapshot *snap, const char *uuid, gboolean cu
     if (vsAtomicFileOpen(&af, ex->stagefd, ex->stagepath, file, error) < 0)
         return -1;
     vsAtomicFileDeferSync(af);   /* one syncfs for all, before they are used */
-    vsAtomicFileWrite(af, VS_LEGACY_HEADER, strlen(VS_LEGACY_HEADER));
-    vsAtomicFileWrite(af, xml, strlen(xml));
+    vsAtomicFileWrite(af, content->str, content->len);
     if (vsAtomicFileCommit(af, error) < 0)
         return -1;
-    g_hash_table_insert(ex->digests, g_steal_pointer(&file), digestOf(xml));
+    g_hash_table_insert(ex->digests, g_steal_pointer(&file),
+                        g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                                    (const guchar *) content->str, content->len));
     return 0;
 }
 
@@ -320,7 +305,7 @@ static int
 exportStageAll(Export *ex, const vsTree *tree, const GPtrArray *all, const char *uuid,
                GError **error)
 {
-    const vsSnapshot *cur = vsTreeGetCurrent(tree);
+    const vsMoment *cur = vsTreeGetCurrent(tree);
 
     for (guint i = 0; i < all->len; i++) {
         if (exportWriteOne(ex, all->pdata[i], uuid, all->pdata[i] == cur, error) < 0)
@@ -344,7 +329,7 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
         .too_large = g_ptr_array_new_with_free_func(g_free),
     };
     g_autoptr(GPtrArray) all = NULL;
-    const vsSnapshot *cur = vsTreeGetCurrent(tree);
+    const vsMoment *cur = vsTreeGetCurrent(tree);
     gboolean exists = FALSE;
     int ret = -1, rc;
 

@@ -546,10 +546,7 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
     close(fd);
 
     /* libvirt's load flags: REDEFINE | INTERNAL, so <active> is required. */
-    if (vsSnapshotParse(&e->snap, buf, len,
-                        VS_SNAPSHOT_PARSE_REDEFINE | VS_SNAPSHOT_PARSE_INTERNAL,
-                        0, &e->active, &err) < 0 ||
-        vsSnapshotNameCheck(vsSnapshotGetName(e->snap), &err) < 0) {
+    if (vsLegacyFileParse(&e->snap, &vsSnapshotKind, buf, len, &e->active, &err) < 0) {
         g_clear_pointer(&e->snap, vsSnapshotUnref);
         if (g_str_has_suffix(e->file, ".xml"))
             scanFinding(scan, report, VS_LEGACY_PROBLEM_UNPARSABLE, e->rel, dropAction(opts),
@@ -560,12 +557,12 @@ scanEntry(vsLegacyScan *scan, vsLegacyReport *report, int vfd, LegacyEntry *e,
         return;
     }
     /* A VM's snapshots mostly embed the same <domain>: keep one copy. */
-    if (vsSnapshotGetDomain(e->snap)) {
-        vsXmlSubtree *known = g_hash_table_lookup(scan->domains, vsSnapshotGetDomain(e->snap));
+    if (vsMomentGetDomain(e->snap)) {
+        vsXmlSubtree *known = g_hash_table_lookup(scan->domains, vsMomentGetDomain(e->snap));
         if (known)
-            vsSnapshotSetDomain(e->snap, known);
+            vsMomentSetDomain(e->snap, known);
         else
-            g_hash_table_add(scan->domains, vsXmlSubtreeRef(vsSnapshotGetDomain(e->snap)));
+            g_hash_table_add(scan->domains, vsXmlSubtreeRef(vsMomentGetDomain(e->snap)));
     }
     e->keep = TRUE;
 }
@@ -713,7 +710,7 @@ static int
 scanBuildTree(vsLegacyScan *scan, const char *current, GHashTable *parent_of,
               GError **error)
 {
-    g_autoptr(vsTree) tree = vsTreeNew();
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
 
     for (guint i = 0; i < scan->entries->len; i++) {
         LegacyEntry *e = scan->entries->pdata[i];
@@ -725,8 +722,8 @@ scanBuildTree(vsLegacyScan *scan, const char *current, GHashTable *parent_of,
         name = vsSnapshotGetName(e->snap);
         if (g_strcmp0(g_hash_table_lookup(parent_of, name), vsSnapshotGetParentName(e->snap))) {
             /* Re-rooted: records in a tree are immutable, so change a copy. */
-            snap = vsSnapshotCopy(e->snap);
-            vsSnapshotSetParentName(snap, NULL);
+            snap = vsMomentCopy(e->snap);
+            vsMomentSetParentName(snap, NULL);
         } else {
             snap = vsSnapshotRef(e->snap);
         }
@@ -828,7 +825,7 @@ vsLegacyScanDir(vsLegacyScan **out, int dirfd, const char *dirpath, const char *
         if (!e->keep)
             continue;
         name = vsSnapshotGetName(e->snap);
-        expect = g_strdup_printf("%s.xml", name);
+        expect = vsLegacyFileName(name);
         if (strcmp(expect, e->file) != 0)
             scanFinding(scan, report, VS_LEGACY_PROBLEM_NAME_MISMATCH, e->rel, NULL,
                         "%s: holds snapshot '%s' (libvirt names that file %s; it "
@@ -962,8 +959,8 @@ vsLegacyTreesEqual(const vsTree *a, const vsTree *b)
     for (guint i = 0; i < la->len; i++) {
         g_string_truncate(fa, 0);
         g_string_truncate(fb, 0);
-        vsSnapshotFormatBuf(fa, la->pdata[i], uuid_a, VS_SNAPSHOT_FORMAT_SECURE, 1);
-        vsSnapshotFormatBuf(fb, lb->pdata[i], uuid_b, VS_SNAPSHOT_FORMAT_SECURE, 1);
+        vsMomentFormatStored(fa, la->pdata[i], uuid_a, 1);
+        vsMomentFormatStored(fb, lb->pdata[i], uuid_b, 1);
         if (!g_string_equal(fa, fb))
             return FALSE;
     }
@@ -1060,7 +1057,7 @@ vsLegacyConvert(int dirfd, const char *dirpath, const char *vm, const vsLegacySc
             return -1;
 
         /* The directory is touched only once the file reads back equal. */
-        if (vsBulkFileRead(&back, NULL, dirfd, dirpath, bulk, NULL, &rerr) < 0 ||
+        if (vsBulkFileRead(&back, NULL, &vsSnapshotKind, dirfd, dirpath, bulk, NULL, &rerr) < 0 ||
             !vsLegacyTreesEqual(tree, back)) {
             vsAtomicFileRemove(dirfd, dirpath, bulk, NULL);
             return vsErr(error, VS_ERROR_CORRUPT,
@@ -1167,14 +1164,10 @@ repairMoveAside(RepairCtx *rc, const char *file, GError **error)
 static char *
 repairFormat(const LegacyEntry *e)
 {
-    g_autofree char *xml = NULL;
-    unsigned int flags = VS_SNAPSHOT_FORMAT_SECURE | VS_SNAPSHOT_FORMAT_INTERNAL;
+    GString *out = g_string_new(NULL);
 
-    if (e->active)
-        flags |= VS_SNAPSHOT_FORMAT_CURRENT;
-    if (vsSnapshotFormat(&xml, e->snap, NULL, flags, NULL) < 0)
-        return NULL;
-    return g_steal_pointer(&xml);
+    vsLegacyFileFormat(out, e->snap, NULL, e->active);
+    return g_string_free(out, FALSE);
 }
 
 int
@@ -1249,7 +1242,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
     for (guint i = 0; i < order->len; i++) {
         const char *name = order->pdata[i];
         GPtrArray *group = g_hash_table_lookup(groups, name);
-        g_autofree char *canon_file = g_strdup_printf("%s.xml", name);
+        g_autofree char *canon_file = vsLegacyFileName(name);
         LegacyEntry *canon = g_hash_table_lookup(present, canon_file);
         g_autofree char *canon_xml = NULL;
         g_autoptr(GString) files = g_string_new(NULL);
@@ -1287,7 +1280,7 @@ vsLegacyRepairDir(int dirfd, const char *dirpath, const char *vm, vsLegacyReport
         const char *name = order->pdata[i];
         GPtrArray *group = g_hash_table_lookup(groups, name);
         LegacyEntry *e = group->pdata[0];
-        g_autofree char *want = g_strdup_printf("%s.xml", name);
+        g_autofree char *want = vsLegacyFileName(name);
 
         if (group->len != 1 || strcmp(e->file, want) == 0 ||
             g_hash_table_contains(present, want))

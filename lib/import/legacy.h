@@ -14,10 +14,8 @@
 #pragma once
 
 #include "tree/tree.h"
-#include "snapshot/snapshot.h"   /* VS_LEGACY_HEADER */
-
-/* libvirt reads at most this much of a snapshot file (qemuDomainSnapshotLoad). */
-#define VS_LEGACY_FILE_MAX (1024 * 1024)
+#include "format/legacyfile.h"
+#include "snapshot/snapshot.h"
 
 /* Where moved-aside directories go: DIR/.virtsnap/legacy/<vm>/<N>/.
  * VM names never start with '.', so nothing here is ever a VM's path. */

@@ -922,6 +922,12 @@ vsXmlSubtreeHash(const vsXmlSubtree *tree)
     return tree->hash;
 }
 
+gsize
+vsXmlSubtreeBytes(const vsXmlSubtree *tree)
+{
+    return tree ? tree->len + 64 : 0;   /* + the object and its allocation */
+}
+
 gboolean
 vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b)
 {

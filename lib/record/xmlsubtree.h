@@ -49,6 +49,9 @@ char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
  * re-indenting never touches it) and a secret (attribute or element) is
  * bracketed by '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
 const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
+/* The memory a subtree holds (its text and the object), for budgets; 0
+ * for NULL. */
+gsize vsXmlSubtreeBytes(const vsXmlSubtree *tree);
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
 /* Hash of the canonical bytes (with vsXmlSubtreeEqual: interning tables). */
 guint vsXmlSubtreeHash(const vsXmlSubtree *tree);

@@ -1,14 +1,23 @@
-/* snapshot.h — one <domainsnapshot> record: model, parse, format (internal). */
+/* snapshot.h — the snapshot kind of moment (internal): the
+ * <domainsnapshot> record, its XML, its rules.
+ *
+ * The record is a vsMoment (record/moment.h) followed by the snapshot's own
+ * fields (snapshot-private.h); vsSnapshotKind tells the layers below how to
+ * parse, format, copy and list it.  Files: snapshot.c (record, getters,
+ * names, list filters, the kind), snapshot-parse.c, snapshot-format.c,
+ * snapshot-disk.c (<disks>: parse, format, alignment with the domain). */
 #pragma once
 
 #include <libxml/tree.h>
 #include "virtsnap/virtsnap.h"
+#include "record/moment.h"
 #include "record/xmlsubtree.h"
+
+extern const vsMomentKind vsSnapshotKind;
 
 /* The comment libvirt's qemu driver writes before every per-snapshot file
  * (exact bytes, including the blank line after it). */
-#ifndef VS_LEGACY_HEADER
-#define VS_LEGACY_HEADER \
+#define VS_SNAPSHOT_LEGACY_HEADER \
     "<!--\n" \
     "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n" \
     "OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n" \
@@ -16,14 +25,6 @@
     "or other application using the libvirt API.\n" \
     "-->\n" \
     "\n"
-#endif
-
-/* The deepest a record may nest (its <domainsnapshot> is level 1): a bulk
- * file nests records one level down, and libxml2 refuses a document nested
- * deeper than 257 levels (xmlParserMaxDepth 256, without XML_PARSE_HUGE).
- * The parser refuses deeper records, so none is ever stored that its file
- * could not load back. */
-#define VS_SNAPSHOT_DEPTH_MAX 256
 
 /* Parses the <domainsnapshot> element @root of an already-parsed document
  * (the bulk-file reader expands one element at a time and calls this).
@@ -39,20 +40,6 @@ int vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
 void vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
                          unsigned int flags, guint indent_level);
 
-/* A new record (refcount 1) sharing the immutable parts of @snap (opaque
- * subtrees are shared by reference).  Records in a tree are immutable; a
- * change (new parent, stolen domain) is made on a copy. */
-vsSnapshot *vsSnapshotCopy(const vsSnapshot *snap);
-void vsSnapshotSetParentName(vsSnapshot *snap, const char *parent_name);
-
-/* What the record holds besides its <domain> (which records share): its
- * strings, disks, <inactiveDomain> and <cookie>.  For load budgets. */
-gsize vsSnapshotOwnBytes(const vsSnapshot *snap);
-
-/* The record's full <domain> subtree (borrowed) or NULL. */
-vsXmlSubtree *vsSnapshotGetDomain(const vsSnapshot *snap);
-/* Replaces the record's <domain> (takes a new reference to @domain). */
-void vsSnapshotSetDomain(vsSnapshot *snap, vsXmlSubtree *domain);
 /* <inactiveDomain> and <cookie> subtrees (borrowed) or NULL. */
 vsXmlSubtree *vsSnapshotGetInactiveDomain(const vsSnapshot *snap);
 vsXmlSubtree *vsSnapshotGetCookie(const vsSnapshot *snap);

@@ -40,6 +40,7 @@ struct _vsStore {
 
 struct _vsDomain {
     vsStore *store;
+    const vsMomentKind *kind;
     char *name;
     char *file;        /* "<vm>.xml" */
     char *uuid;        /* NULL when unknown */
@@ -397,6 +398,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
         return -1;
     dom = g_new0(vsDomain, 1);
     dom->store = store;
+    dom->kind = &vsSnapshotKind;
     dom->name = g_strdup(vm);
     dom->file = g_strdup_printf("%s.xml", vm);
     dom->lockfd = -1;
@@ -414,7 +416,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
                      "cannot have a bulk file there; rename one of the VMs",
                      store->path, dom->file, dom->file, vm);
 
-    if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, store->dirfd,
+    if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, dom->kind, store->dirfd,
                        store->path, dom->file, &read_opts, &lerr) < 0) {
         if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
             g_propagate_error(error, g_steal_pointer(&lerr));
@@ -427,7 +429,7 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
                                  dom->lockfd >= 0, store->compress, legacy, error) < 0)
             return -1;
         if (!dom->tree)
-            dom->tree = vsTreeNew();
+            dom->tree = vsTreeNew(dom->kind);
         else if (dom->lockfd >= 0)
             store->commits++;  /* the conversion wrote the bulk file */
     }
@@ -489,7 +491,7 @@ vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
 {
     const vsSnapshot *snap = name ? vsTreeLookup(dom->tree, name) : NULL;
     if (!snap)
-        vsTreeErrNoSnapshot(error, name ? name : "");
+        vsTreeErrNotFound(dom->tree, error, name ? name : "");
     return domainLend(dom, snap);
 }
 
@@ -498,8 +500,7 @@ vsDomainGetCurrent(const vsDomain *dom, GError **error)
 {
     const vsSnapshot *snap = vsTreeGetCurrent(dom->tree);
     if (!snap)
-        vsErr(error, VS_ERROR_NOT_FOUND,
-              "Domain snapshot not found: the domain does not have a current snapshot");
+        vsMomentErrNoCurrent(dom->kind, error);
     return domainLend(dom, snap);
 }
 
@@ -635,11 +636,11 @@ parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
         ret = vsErr(error, VS_ERROR_INVALID,
                     "XML error: expecting root element of 'domain', not '%s'",
                     root ? (const char *) root->name : "");
-    } else if (vsXmlElementDepth(root, VS_SNAPSHOT_DEPTH_MAX - 1) >= VS_SNAPSHOT_DEPTH_MAX) {
+    } else if (vsXmlElementDepth(root, VS_MOMENT_DEPTH_MAX - 1) >= VS_MOMENT_DEPTH_MAX) {
         /* the snapshot nests it one level down */
         ret = vsErr(error, VS_ERROR_INVALID,
                     "XML error: domain definition nests elements more than %d levels deep, "
-                    "more than a snapshot can hold", VS_SNAPSHOT_DEPTH_MAX - 1);
+                    "more than a snapshot can hold", VS_MOMENT_DEPTH_MAX - 1);
     } else {
         ret = vsXmlSubtreeFromNode(out, root, error);
     }
@@ -708,7 +709,7 @@ domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, unsigned int f
 {
     const char *name = vsSnapshotGetName(snap);
     const vsSnapshot *other = vsTreeLookup(tree, name);
-    vsXmlSubtree *domain = vsSnapshotGetDomain(snap);
+    vsXmlSubtree *domain = vsMomentGetDomain(snap);
     vsSnapshotState state = vsSnapshotGetState(snap);
 
     if (vsSnapshotGetParentName(snap) && vsTreeCheckCycles(tree, snap, error) < 0)
@@ -731,10 +732,10 @@ domainRedefinePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, unsigned int f
                          "invalid argument: cannot change between disk only and full "
                          "system in snapshot %s", name);
         /* A redefinition without <domain> keeps the one already stored. */
-        if (!domain && vsSnapshotGetDomain(other))
-            vsSnapshotSetDomain(snap, vsSnapshotGetDomain(other));
+        if (!domain && vsMomentGetDomain(other))
+            vsMomentSetDomain(snap, vsMomentGetDomain(other));
     }
-    return vsSnapshotAlignDisks(snap, other ? vsSnapshotGetDomain(other) : NULL,
+    return vsSnapshotAlignDisks(snap, other ? vsMomentGetDomain(other) : NULL,
                                 VS_SNAPSHOT_ALIGN_REDEFINE, error);
 }
 
@@ -756,14 +757,14 @@ domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *doma
     if (domain_xml) {
         if (parseDomainXML(&domain, domain_xml, error) < 0)
             return -1;
-    } else if (current && vsSnapshotGetDomain(current)) {
-        domain = vsXmlSubtreeRef(vsSnapshotGetDomain(current));
+    } else if (current && vsMomentGetDomain(current)) {
+        domain = vsXmlSubtreeRef(vsMomentGetDomain(current));
     } else {
         return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
     }
     if (domainCheckUUID(dom, name, domain, error) < 0)
         return -1;
-    vsSnapshotSetDomain(snap, domain);
+    vsMomentSetDomain(snap, domain);
 
     state = vm_state;
     if ((flags & VS_SNAPSHOT_CREATE_DISK_ONLY) && vm_state != VS_SNAPSHOT_STATE_SHUTOFF)
@@ -781,7 +782,7 @@ domainCreatePrep(vsDomain *dom, vsTree *tree, vsSnapshot *snap, const char *doma
                      "unsupported configuration: internal snapshot of a running VM must "
                      "include the memory state");
     }
-    vsSnapshotSetParentName(snap, current ? vsSnapshotGetName(current) : NULL);
+    vsMomentSetParentName(snap, current ? vsSnapshotGetName(current) : NULL);
     return vsSnapshotAlignDisks(snap, NULL,
                                 (flags & VS_SNAPSHOT_CREATE_DISK_ONLY) ? VS_SNAPSHOT_ALIGN_DISK_ONLY : 0,
                                 error);
@@ -853,8 +854,8 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
             vsTreeSetCurrent(next, vsSnapshotGetName(snap), error) < 0)
             return -1;
     }
-    if (!dom->uuid && vsSnapshotGetDomain(snap))
-        dom->uuid = vsXmlSubtreeGetChildText(vsSnapshotGetDomain(snap), "uuid");
+    if (!dom->uuid && vsMomentGetDomain(snap))
+        dom->uuid = vsXmlSubtreeGetChildText(vsMomentGetDomain(snap), "uuid");
     if (vsBulkRecordCheck(snap, dom->uuid, error) < 0)
         return -1;
     if (out_name)
@@ -870,7 +871,7 @@ vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error)
     if (domainRequireWrite(dom, error) < 0)
         return -1;
     if (!vsTreeLookup(dom->tree, name))
-        return vsTreeErrNoSnapshot(error, name);
+        return vsTreeErrNotFound(dom->tree, error, name);
     next = vsTreeCopy(dom->tree);
     if (vsTreeSetCurrent(next, name, error) < 0)
         return -1;
@@ -895,7 +896,7 @@ vsDomainDeleteAll(vsDomain *dom, GError **error)
 {
     if (domainRequireWrite(dom, error) < 0)
         return -1;
-    return domainCommit(dom, vsTreeNew(), error);
+    return domainCommit(dom, vsTreeNew(dom->kind), error);
 }
 
 /* ---------------------------------------------------------------- */

@@ -1,4 +1,5 @@
-/* tree.c — the snapshot tree of one VM, in memory.
+/* tree.c — the tree of one VM's moments, in memory: links, copy, redefine,
+ * delete, and the parent-chain walk behind every cycle check.
  *
  * Layout: a hash table name → node, plus an invisible metaroot (no
  * record) whose children are the roots.  Each node keeps its children in
@@ -8,61 +9,24 @@
  * snapshots is an ordinary tree here, not a stack overflow. */
 #include <string.h>
 
-#include "tree/tree.h"
 #include "util/error.h"
-#include "snapshot/snapshot.h"
-
-typedef struct _vsTreeNode vsTreeNode;
-struct _vsTreeNode {
-    vsSnapshot *snap;        /* one reference; NULL only for the metaroot */
-    vsTreeNode *parent;      /* NULL while unlinked (and for the metaroot) */
-    GPtrArray *children;     /* vsTreeNode *, sorted; NULL when none */
-};
-
-struct _vsTree {
-    GHashTable *nodes;       /* name (borrowed from node->snap) → node */
-    vsTreeNode metaroot;
-    vsTreeNode *current;
-    GPtrArray *unlinked;     /* vsTreeAddUnlinked order, until vsTreeLinkAll */
-};
-
-#define VS_SNAPSHOT_DELETE_ALL_FLAGS (VS_SNAPSHOT_DELETE_CHILDREN | \
-                                      VS_SNAPSHOT_DELETE_METADATA_ONLY | \
-                                      VS_SNAPSHOT_DELETE_CHILDREN_ONLY)
-
-#define VS_SNAPSHOT_LIST_FILTERS_LEAVES (VS_SNAPSHOT_LIST_LEAVES | \
-                                         VS_SNAPSHOT_LIST_NO_LEAVES)
-#define VS_SNAPSHOT_LIST_FILTERS_METADATA (VS_SNAPSHOT_LIST_METADATA | \
-                                           VS_SNAPSHOT_LIST_NO_METADATA)
-#define VS_SNAPSHOT_LIST_FILTERS_STATUS (VS_SNAPSHOT_LIST_INACTIVE | \
-                                         VS_SNAPSHOT_LIST_ACTIVE | \
-                                         VS_SNAPSHOT_LIST_DISK_ONLY)
-#define VS_SNAPSHOT_LIST_FILTERS_LOCATION (VS_SNAPSHOT_LIST_INTERNAL | \
-                                           VS_SNAPSHOT_LIST_EXTERNAL)
-#define VS_SNAPSHOT_LIST_ALL_FLAGS (VS_SNAPSHOT_LIST_ROOTS | \
-                                    VS_SNAPSHOT_LIST_TOPOLOGICAL | \
-                                    VS_SNAPSHOT_LIST_FILTERS_LEAVES | \
-                                    VS_SNAPSHOT_LIST_FILTERS_METADATA | \
-                                    VS_SNAPSHOT_LIST_FILTERS_STATUS | \
-                                    VS_SNAPSHOT_LIST_FILTERS_LOCATION)
+#include "tree/tree-private.h"
 
 int
-vsTreeErrNoSnapshot(GError **error, const char *name)
+vsTreeErrNotFound(const vsTree *tree, GError **error, const char *name)
 {
-    return vsErr(error, VS_ERROR_NOT_FOUND,
-                 "Domain snapshot not found: no domain snapshot with matching name '%s'",
-                 name);
+    return vsMomentErrNotFound(tree->kind, error, name);
 }
 
 /* ------------------------------------------------------------------ */
 /* Nodes and sibling order                                              */
 
 static vsTreeNode *
-vsTreeNodeNew(vsSnapshot *snap)
+vsTreeNodeNew(vsMoment *moment)
 {
     vsTreeNode *node = g_new0(vsTreeNode, 1);
 
-    node->snap = vsSnapshotRef(snap);
+    node->moment = vsSnapshotRef(moment);
     return node;
 }
 
@@ -72,14 +36,14 @@ vsTreeNodeFree(vsTreeNode *node)
     if (!node)
         return;
     g_clear_pointer(&node->children, g_ptr_array_unref);
-    g_clear_pointer(&node->snap, vsSnapshotUnref);
+    g_clear_pointer(&node->moment, vsSnapshotUnref);
     g_free(node);
 }
 
 static const char *
 vsTreeNodeName(const vsTreeNode *node)
 {
-    return node->snap ? vsSnapshotGetName(node->snap) : NULL;
+    return node->moment ? node->moment->name : NULL;
 }
 
 static guint
@@ -91,12 +55,12 @@ vsTreeNodeCountChildren(const vsTreeNode *node)
 static int
 vsTreeNodeCompare(const vsTreeNode *a, const vsTreeNode *b)
 {
-    gint64 ta = vsSnapshotGetCreationTime(a->snap);
-    gint64 tb = vsSnapshotGetCreationTime(b->snap);
+    gint64 ta = a->moment->creation_time;
+    gint64 tb = b->moment->creation_time;
 
     if (ta != tb)
         return ta < tb ? -1 : 1;
-    return strcmp(vsSnapshotGetName(a->snap), vsSnapshotGetName(b->snap));
+    return strcmp(a->moment->name, b->moment->name);
 }
 
 static gint
@@ -166,20 +130,19 @@ vsTreeNodeUnlink(vsTreeNode *child)
 /* Swaps @node's record; the hash key is borrowed from the record, so it
  * is re-pointed before the old record can go away. */
 static void
-vsTreeNodeSetSnapshot(vsTree *tree, vsTreeNode *node, vsSnapshot *snap)
+vsTreeNodeSetMoment(vsTree *tree, vsTreeNode *node, vsMoment *moment)
 {
-    vsSnapshot *old = node->snap;
+    vsMoment *old = node->moment;
 
-    node->snap = vsSnapshotRef(snap);
-    g_hash_table_replace(tree->nodes, (gpointer)vsSnapshotGetName(snap), node);
+    node->moment = vsSnapshotRef(moment);
+    g_hash_table_replace(tree->nodes, (gpointer)moment->name, node);
     vsSnapshotUnref(old);
 }
 
 /* ------------------------------------------------------------------ */
 /* Walks                                                                */
 
-/* Appends @top's descendants (not @top itself) to @out in pre-order. */
-static void
+void
 vsTreeNodeCollectDescendants(const vsTreeNode *top, GPtrArray *out)
 {
     g_autoptr(GPtrArray) stack = g_ptr_array_new();
@@ -219,10 +182,11 @@ vsTreeNodeCountDescendants(const vsTreeNode *top)
 /* Life cycle                                                           */
 
 vsTree *
-vsTreeNew(void)
+vsTreeNew(const vsMomentKind *kind)
 {
     vsTree *tree = g_new0(vsTree, 1);
 
+    tree->kind = kind;
     tree->nodes = g_hash_table_new(g_str_hash, g_str_equal);
     tree->unlinked = g_ptr_array_new();
     return tree;
@@ -267,7 +231,7 @@ vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
         dst->children = g_ptr_array_sized_new(n);
         for (i = 0; i < n; i++) {
             vsTreeNode *schild = g_ptr_array_index(src->children, i);
-            vsTreeNode *dchild = vsTreeNodeNew(schild->snap);
+            vsTreeNode *dchild = vsTreeNodeNew(schild->moment);
 
             dchild->parent = dst;
             g_ptr_array_add(dst->children, dchild);
@@ -283,7 +247,7 @@ vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
 vsTree *
 vsTreeCopy(const vsTree *tree)
 {
-    vsTree *copy = vsTreeNew();
+    vsTree *copy = vsTreeNew(tree->kind);
     g_autoptr(GHashTable) map = NULL;
     guint i;
 
@@ -295,7 +259,7 @@ vsTreeCopy(const vsTree *tree)
     /* Not yet linked records (and anything added under them) too. */
     for (i = 0; i < tree->unlinked->len; i++) {
         vsTreeNode *src = g_ptr_array_index(tree->unlinked, i);
-        vsTreeNode *dst = vsTreeNodeNew(src->snap);
+        vsTreeNode *dst = vsTreeNodeNew(src->moment);
 
         g_hash_table_insert(copy->nodes, (gpointer)vsTreeNodeName(dst), dst);
         g_hash_table_insert(map, src, dst);
@@ -319,12 +283,12 @@ vsTreeFindNode(const vsTree *tree, const char *name)
     return g_hash_table_lookup(tree->nodes, name);
 }
 
-static vsTreeNode *
-vsTreeFindSnapNode(const vsTree *tree, const vsSnapshot *snap)
+vsTreeNode *
+vsTreeFindMomentNode(const vsTree *tree, const vsMoment *moment)
 {
-    if (!snap)
+    if (!moment)
         return NULL;
-    return vsTreeFindNode(tree, vsSnapshotGetName(snap));
+    return vsTreeFindNode(tree, moment->name);
 }
 
 guint
@@ -333,42 +297,42 @@ vsTreeCount(const vsTree *tree)
     return g_hash_table_size(tree->nodes);
 }
 
-const vsSnapshot *
+const vsMoment *
 vsTreeLookup(const vsTree *tree, const char *name)
 {
     vsTreeNode *node = vsTreeFindNode(tree, name);
 
-    return node ? node->snap : NULL;
+    return node ? node->moment : NULL;
 }
 
-const vsSnapshot *
+const vsMoment *
 vsTreeGetCurrent(const vsTree *tree)
 {
-    return tree->current ? tree->current->snap : NULL;
+    return tree->current ? tree->current->moment : NULL;
 }
 
-const vsSnapshot *
-vsTreeGetParent(const vsTree *tree, const vsSnapshot *snap)
+const vsMoment *
+vsTreeGetParent(const vsTree *tree, const vsMoment *moment)
 {
-    vsTreeNode *node = vsTreeFindSnapNode(tree, snap);
+    vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
 
     if (!node || !node->parent)
         return NULL;
-    return node->parent->snap;
+    return node->parent->moment;
 }
 
 guint
-vsTreeCountChildren(const vsTree *tree, const vsSnapshot *snap)
+vsTreeCountChildren(const vsTree *tree, const vsMoment *moment)
 {
-    vsTreeNode *node = vsTreeFindSnapNode(tree, snap);
+    vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
 
     return node ? vsTreeNodeCountChildren(node) : 0;
 }
 
 guint
-vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap)
+vsTreeCountDescendants(const vsTree *tree, const vsMoment *moment)
 {
-    vsTreeNode *node = vsTreeFindSnapNode(tree, snap);
+    vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
 
     return node ? vsTreeNodeCountDescendants(node) : 0;
 }
@@ -377,9 +341,9 @@ vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap)
 /* Insertion                                                            */
 
 static int
-vsTreeCheckNew(const vsTree *tree, vsSnapshot *snap, GError **error)
+vsTreeCheckNew(const vsTree *tree, vsMoment *moment, GError **error)
 {
-    const char *name = vsSnapshotGetName(snap);
+    const char *name = moment->name;
 
     g_return_val_if_fail(name != NULL, -1);
     if (vsTreeFindNode(tree, name))
@@ -389,37 +353,36 @@ vsTreeCheckNew(const vsTree *tree, vsSnapshot *snap, GError **error)
 }
 
 static vsTreeNode *
-vsTreeInsertNode(vsTree *tree, vsSnapshot *snap)
+vsTreeInsertNode(vsTree *tree, vsMoment *moment)
 {
-    vsTreeNode *node = vsTreeNodeNew(snap);
+    vsTreeNode *node = vsTreeNodeNew(moment);
 
     g_hash_table_insert(tree->nodes, (gpointer)vsTreeNodeName(node), node);
     return node;
 }
 
 int
-vsTreeAdd(vsTree *tree, vsSnapshot *snap, GError **error)
+vsTreeAdd(vsTree *tree, vsMoment *moment, GError **error)
 {
-    const char *parent_name = vsSnapshotGetParentName(snap);
+    const char *parent_name = moment->parent_name;
     vsTreeNode *parent = &tree->metaroot;
 
-    if (vsTreeCheckNew(tree, snap, error) < 0)
+    if (vsTreeCheckNew(tree, moment, error) < 0)
         return -1;
     if (parent_name && !(parent = vsTreeFindNode(tree, parent_name)))
-        return vsErr(error, VS_ERROR_INVALID,
-                     "snapshot '%s': parent '%s' does not exist",
-                     vsSnapshotGetName(snap), parent_name);
+        return vsErr(error, VS_ERROR_INVALID, "%s '%s': parent '%s' does not exist",
+                     tree->kind->noun, moment->name, parent_name);
 
-    vsTreeNodeLink(parent, vsTreeInsertNode(tree, snap));
+    vsTreeNodeLink(parent, vsTreeInsertNode(tree, moment));
     return 0;
 }
 
 int
-vsTreeAddUnlinked(vsTree *tree, vsSnapshot *snap, GError **error)
+vsTreeAddUnlinked(vsTree *tree, vsMoment *moment, GError **error)
 {
-    if (vsTreeCheckNew(tree, snap, error) < 0)
+    if (vsTreeCheckNew(tree, moment, error) < 0)
         return -1;
-    g_ptr_array_add(tree->unlinked, vsTreeInsertNode(tree, snap));
+    g_ptr_array_add(tree->unlinked, vsTreeInsertNode(tree, moment));
     return 0;
 }
 
@@ -432,20 +395,77 @@ vsTreeWantedParent(vsTree *tree, vsTreeNode *node)
 
     if (node->parent)
         return node->parent;
-    parent_name = vsSnapshotGetParentName(node->snap);
+    parent_name = node->moment->parent_name;
     if (!parent_name)
         return &tree->metaroot;
     return vsTreeFindNode(tree, parent_name);
 }
 
-enum { VS_TREE_WALK_ON_PATH = 1, VS_TREE_WALK_DONE = 2 };
+void
+vsTreeWalkChains(const GPtrArray *starts, vsTreeParentFunc parent_of, vsTreeCycleFunc on_cycle,
+                 gpointer data)
+{
+    enum { ON_PATH = 1, DONE = 2 };
+    g_autoptr(GHashTable) state = g_hash_table_new(NULL, NULL);
+    g_autoptr(GPtrArray) path = g_ptr_array_new();
+
+    for (guint i = 0; i < starts->len; i++) {
+        gconstpointer walk = starts->pdata[i];
+        gboolean go_on = TRUE;
+
+        /* Climb until a root or an already proven chain. */
+        g_ptr_array_set_size(path, 0);
+        while (walk) {
+            guint seen = GPOINTER_TO_UINT(g_hash_table_lookup(state, walk));
+            guint start = 0;
+
+            if (seen == DONE)
+                break;
+            if (seen == ON_PATH) {
+                while (path->pdata[start] != walk)
+                    start++;
+                go_on = on_cycle(path, start, data);
+                break;
+            }
+            g_hash_table_insert(state, (gpointer) walk, GUINT_TO_POINTER(ON_PATH));
+            g_ptr_array_add(path, (gpointer) walk);
+            walk = parent_of(walk, data);
+        }
+        for (guint j = 0; j < path->len; j++)
+            g_hash_table_insert(state, path->pdata[j], GUINT_TO_POINTER(DONE));
+        if (!go_on)
+            return;
+    }
+}
+
+typedef struct {
+    vsTree *tree;
+    const vsTreeNode *cycle;   /* where the walk that met a cycle started */
+} LinkWalk;
+
+static gconstpointer
+linkParentOf(gconstpointer item, gpointer data)
+{
+    LinkWalk *walk = data;
+    vsTreeNode *parent = vsTreeWantedParent(walk->tree, (vsTreeNode *) item);
+
+    return parent == &walk->tree->metaroot ? NULL : parent;
+}
+
+static gboolean
+linkOnCycle(const GPtrArray *path, guint cycle_start, gpointer data)
+{
+    LinkWalk *walk = data;
+
+    walk->cycle = path->pdata[0];
+    return FALSE;
+}
 
 int
 vsTreeLinkAll(vsTree *tree, GError **error)
 {
-    g_autoptr(GHashTable) state = NULL;
     g_autoptr(GHashTable) touched = NULL;
-    g_autoptr(GPtrArray) path = NULL;
+    LinkWalk walk = { tree, NULL };
     GHashTableIter iter;
     gpointer key;
     guint i;
@@ -458,36 +478,13 @@ vsTreeLinkAll(vsTree *tree, GError **error)
 
         if (!vsTreeWantedParent(tree, node))
             return vsErr(error, VS_ERROR_INVALID,
-                         "snapshot '%s': parent '%s' does not exist",
-                         vsTreeNodeName(node), vsSnapshotGetParentName(node->snap));
+                         "%s '%s': parent '%s' does not exist", tree->kind->noun,
+                         vsTreeNodeName(node), node->moment->parent_name);
     }
-
-    state = g_hash_table_new(NULL, NULL);
-    path = g_ptr_array_new();
-    for (i = 0; i < tree->unlinked->len; i++) {
-        vsTreeNode *node = g_ptr_array_index(tree->unlinked, i);
-        vsTreeNode *walk = node;
-        guint j;
-
-        /* Climb until the metaroot or an already proven chain. */
-        g_ptr_array_set_size(path, 0);
-        while (walk != &tree->metaroot) {
-            guint seen = GPOINTER_TO_UINT(g_hash_table_lookup(state, walk));
-
-            if (seen == VS_TREE_WALK_DONE)
-                break;
-            if (seen == VS_TREE_WALK_ON_PATH)
-                return vsErr(error, VS_ERROR_INVALID,
-                             "snapshot '%s': parent chain forms a cycle",
-                             vsTreeNodeName(node));
-            g_hash_table_insert(state, walk, GUINT_TO_POINTER(VS_TREE_WALK_ON_PATH));
-            g_ptr_array_add(path, walk);
-            walk = vsTreeWantedParent(tree, walk);
-        }
-        for (j = 0; j < path->len; j++)
-            g_hash_table_insert(state, g_ptr_array_index(path, j),
-                                GUINT_TO_POINTER(VS_TREE_WALK_DONE));
-    }
+    vsTreeWalkChains(tree->unlinked, linkParentOf, linkOnCycle, &walk);
+    if (walk.cycle)
+        return vsErr(error, VS_ERROR_INVALID, "%s '%s': parent chain forms a cycle",
+                     tree->kind->noun, vsTreeNodeName(walk.cycle));
 
     /* Append, then sort each touched child list once: O(N log N) for any
      * input order, where sorted insertion could be quadratic. */
@@ -513,12 +510,35 @@ vsTreeLinkAll(vsTree *tree, GError **error)
 }
 
 int
+vsTreeBuild(vsTree **out, const vsMomentKind *kind, vsMoment *const *records, guint n,
+            const char *current, GError **error)
+{
+    g_autoptr(vsTree) tree = vsTreeNew(kind);
+
+    for (guint i = 0; i < n; i++) {
+        g_return_val_if_fail(records[i]->kind == kind, -1);
+        if (vsTreeAddUnlinked(tree, records[i], error) < 0)
+            return -1;
+    }
+    if (vsTreeLinkAll(tree, error) < 0 || vsTreeSetCurrent(tree, current, error) < 0)
+        return -1;
+    *out = g_steal_pointer(&tree);
+    return 0;
+}
+
+const vsMomentKind *
+vsTreeGetKind(const vsTree *tree)
+{
+    return tree->kind;
+}
+
+int
 vsTreeSetCurrent(vsTree *tree, const char *name, GError **error)
 {
     vsTreeNode *node = NULL;
 
     if (name && !(node = vsTreeFindNode(tree, name)))
-        return vsTreeErrNoSnapshot(error, name);
+        return vsTreeErrNotFound(tree, error, name);
     tree->current = node;
     return 0;
 }
@@ -527,10 +547,10 @@ vsTreeSetCurrent(vsTree *tree, const char *name, GError **error)
 /* Redefine                                                             */
 
 int
-vsTreeCheckCycles(const vsTree *tree, const vsSnapshot *snap, GError **error)
+vsTreeCheckCycles(const vsTree *tree, const vsMoment *moment, GError **error)
 {
-    const char *name = vsSnapshotGetName(snap);
-    const char *parent_name = vsSnapshotGetParentName(snap);
+    const char *name = moment->name;
+    const char *parent_name = moment->parent_name;
     const vsTreeNode *other;
 
     if (!parent_name)
@@ -544,7 +564,7 @@ vsTreeCheckCycles(const vsTree *tree, const vsSnapshot *snap, GError **error)
                      parent_name, name);
 
     /* libvirt names the ancestor whose parent link points back at @name. */
-    for (; other->parent && other->parent->snap; other = other->parent) {
+    for (; other->parent && other->parent->moment; other = other->parent) {
         if (strcmp(vsTreeNodeName(other->parent), name) == 0)
             return vsErr(error, VS_ERROR_INVALID,
                          "invalid argument: parent %s would create cycle to %s",
@@ -554,29 +574,29 @@ vsTreeCheckCycles(const vsTree *tree, const vsSnapshot *snap, GError **error)
 }
 
 int
-vsTreeRedefine(vsTree *tree, vsSnapshot *snap, GError **error)
+vsTreeRedefine(vsTree *tree, vsMoment *moment, GError **error)
 {
-    const char *parent_name = vsSnapshotGetParentName(snap);
+    const char *parent_name = moment->parent_name;
     vsTreeNode *parent = &tree->metaroot;
     vsTreeNode *node;
 
     g_return_val_if_fail(tree->unlinked->len == 0, -1);
-    g_return_val_if_fail(vsSnapshotGetName(snap) != NULL, -1);
+    g_return_val_if_fail(moment->name != NULL, -1);
 
-    if (vsTreeCheckCycles(tree, snap, error) < 0)
+    if (vsTreeCheckCycles(tree, moment, error) < 0)
         return -1;
     if (parent_name)
         parent = vsTreeFindNode(tree, parent_name);
 
-    if (!(node = vsTreeFindNode(tree, vsSnapshotGetName(snap)))) {
-        vsTreeNodeLink(parent, vsTreeInsertNode(tree, snap));
+    if (!(node = vsTreeFindNode(tree, moment->name))) {
+        vsTreeNodeLink(parent, vsTreeInsertNode(tree, moment));
         return 0;
     }
 
     /* Same node: its children and current status stay; only its place
      * among (possibly new) siblings changes. */
     vsTreeNodeUnlink(node);
-    vsTreeNodeSetSnapshot(tree, node, snap);
+    vsTreeNodeSetMoment(tree, node, moment);
     vsTreeNodeLink(parent, node);
     return 0;
 }
@@ -624,7 +644,7 @@ vsTreeRemoveOne(vsTree *tree, vsTreeNode *node)
     guint i;
 
     if (tree->current == node)
-        tree->current = parent->snap ? parent : NULL;
+        tree->current = parent->moment ? parent : NULL;
     vsTreeNodeUnlink(node);
 
     if (moved) {
@@ -634,10 +654,10 @@ vsTreeRemoveOne(vsTree *tree, vsTreeNode *node)
 
         for (i = 0; i < moved->len; i++) {
             vsTreeNode *child = g_ptr_array_index(moved, i);
-            g_autoptr(vsSnapshot) copy = vsSnapshotCopy(child->snap);
+            g_autoptr(vsMoment) copy = vsMomentCopy(child->moment);
 
-            vsSnapshotSetParentName(copy, new_parent_name);
-            vsTreeNodeSetSnapshot(tree, child, copy);
+            vsMomentSetParentName(copy, new_parent_name);
+            vsTreeNodeSetMoment(tree, child, copy);
             child->parent = parent;
         }
 
@@ -675,147 +695,19 @@ vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
 
     g_return_val_if_fail(tree->unlinked->len == 0, -1);
 
-    /* Same order of checks as libvirt: API exclusivity, driver flags,
-     * then the lookup. */
-    if ((flags & VS_SNAPSHOT_DELETE_CHILDREN) &&
-        (flags & VS_SNAPSHOT_DELETE_CHILDREN_ONLY))
-        return vsErr(error, VS_ERROR_INVALID,
-                     "Flags 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN' and "
-                     "'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY' are mutually exclusive");
-    if (flags & ~VS_SNAPSHOT_DELETE_ALL_FLAGS)
-        return vsErr(error, VS_ERROR_INVALID,
-                     "invalid argument: unsupported flags (0x%x) in function qemuSnapshotDelete",
-                     flags & ~VS_SNAPSHOT_DELETE_ALL_FLAGS);
+    /* The flags first, then the lookup, as libvirt checks them. */
+    if (tree->kind->delete_check(flags, error) < 0)
+        return -1;
     if (!name || !(node = vsTreeFindNode(tree, name)))
-        return vsTreeErrNoSnapshot(error, name ? name : "");
+        return vsTreeErrNotFound(tree, error, name ? name : "");
 
-    if (flags & (VS_SNAPSHOT_DELETE_CHILDREN | VS_SNAPSHOT_DELETE_CHILDREN_ONLY)) {
+    if (flags & (VS_MOMENT_DELETE_CHILDREN | VS_MOMENT_DELETE_CHILDREN_ONLY)) {
         if (vsTreeRemoveDescendants(tree, node))
             tree->current = node;
-        if (flags & VS_SNAPSHOT_DELETE_CHILDREN_ONLY)
+        if (flags & VS_MOMENT_DELETE_CHILDREN_ONLY)
             return 0;
     }
     vsTreeRemoveOne(tree, node);
     return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* List                                                                 */
-
-static gboolean
-vsTreeListMatch(const vsTreeNode *node, unsigned int flags)
-{
-    const vsSnapshot *snap = node->snap;
-
-    if ((flags & VS_SNAPSHOT_LIST_LEAVES) && node->children)
-        return FALSE;
-    if ((flags & VS_SNAPSHOT_LIST_NO_LEAVES) && !node->children)
-        return FALSE;
-
-    if (flags & VS_SNAPSHOT_LIST_FILTERS_STATUS) {
-        vsSnapshotState state = vsSnapshotGetState(snap);
-
-        if (state == VS_SNAPSHOT_STATE_SHUTOFF) {
-            if (!(flags & VS_SNAPSHOT_LIST_INACTIVE))
-                return FALSE;
-        } else if (state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT) {
-            if (!(flags & VS_SNAPSHOT_LIST_DISK_ONLY))
-                return FALSE;
-        } else if (!(flags & VS_SNAPSHOT_LIST_ACTIVE)) {
-            return FALSE;
-        }
-    }
-
-    if ((flags & VS_SNAPSHOT_LIST_INTERNAL) && vsSnapshotIsExternal(snap))
-        return FALSE;
-    if ((flags & VS_SNAPSHOT_LIST_EXTERNAL) && !vsSnapshotIsExternal(snap))
-        return FALSE;
-    return TRUE;
-}
-
-int
-vsTreeList(GPtrArray **out, const vsTree *tree, const vsSnapshot *from,
-           unsigned int flags, GError **error)
-{
-    g_autoptr(GPtrArray) result = g_ptr_array_new();
-    g_autoptr(GPtrArray) candidates = NULL;
-    const vsTreeNode *top = &tree->metaroot;
-    unsigned int filter = flags;
-    gboolean descend;
-    guint i;
-
-    g_return_val_if_fail(tree->unlinked->len == 0, -1);
-
-    if (flags & ~VS_SNAPSHOT_LIST_ALL_FLAGS)
-        return vsErr(error, VS_ERROR_INVALID,
-                     "invalid argument: unsupported flags (0x%x) in function %s",
-                     flags & ~VS_SNAPSHOT_LIST_ALL_FLAGS,
-                     from ? "qemuDomainSnapshotListAllChildren"
-                          : "qemuDomainListAllSnapshots");
-    if (from) {
-        if (!(top = vsTreeFindSnapNode(tree, from)))
-            return vsTreeErrNoSnapshot(error, vsSnapshotGetName(from));
-        descend = (flags & VS_SNAPSHOT_LIST_DESCENDANTS) != 0;
-    } else {
-        /* ROOTS and DESCENDANTS share a bit with opposite meanings. */
-        descend = (flags & VS_SNAPSHOT_LIST_ROOTS) == 0;
-    }
-
-    /* Every record has metadata: NO_METADATA alone matches nothing. */
-    if ((flags & VS_SNAPSHOT_LIST_FILTERS_METADATA) == VS_SNAPSHOT_LIST_NO_METADATA)
-        goto done;
-    /* A group with every bit set does not filter.  Not the leaves group:
-     * libvirt 9.0 applies LEAVES and NO_LEAVES one after the other, so
-     * both together list nothing (observed with virsh). */
-    if ((filter & VS_SNAPSHOT_LIST_FILTERS_STATUS) == VS_SNAPSHOT_LIST_FILTERS_STATUS)
-        filter &= ~VS_SNAPSHOT_LIST_FILTERS_STATUS;
-    if ((filter & VS_SNAPSHOT_LIST_FILTERS_LOCATION) == VS_SNAPSHOT_LIST_FILTERS_LOCATION)
-        filter &= ~VS_SNAPSHOT_LIST_FILTERS_LOCATION;
-
-    if (descend) {
-        candidates = g_ptr_array_new();
-        vsTreeNodeCollectDescendants(top, candidates);
-    } else if (top->children) {
-        candidates = g_ptr_array_ref(top->children);
-    }
-    for (i = 0; candidates && i < candidates->len; i++) {
-        const vsTreeNode *node = g_ptr_array_index(candidates, i);
-
-        if (vsTreeListMatch(node, filter))
-            g_ptr_array_add(result, node->snap);
-    }
-
- done:
-    *out = g_steal_pointer(&result);
-    return 0;
-}
-
-void
-vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data)
-{
-    g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
-    guint i;
-
-    vsTreeNodeCollectDescendants(&tree->metaroot, all);
-    for (i = 0; i < all->len; i++) {
-        const vsTreeNode *node = g_ptr_array_index(all, i);
-
-        fn(node->snap, data);
-    }
-}
-
-char *
-vsTreeFindUUID(const vsTree *tree)
-{
-    g_autoptr(GPtrArray) all = NULL;
-
-    if (vsTreeList(&all, tree, NULL, 0, NULL) < 0)
-        return NULL;
-    for (guint i = 0; i < all->len; i++) {
-        vsXmlSubtree *domain = vsSnapshotGetDomain(all->pdata[i]);
-        char *uuid = domain ? vsXmlSubtreeGetChildText(domain, "uuid") : NULL;
-        if (uuid)
-            return uuid;
-    }
-    return NULL;
-}

@@ -1,85 +1,115 @@
-/* tree.h — the snapshot tree of one VM, in memory (internal).
+/* tree.h — the tree of one VM's moments of one kind, in memory (internal).
  *
- * Knows nothing about files.  Nodes own one reference to an immutable
- * vsSnapshot each; the tree is the only place parent/child links live
- * (a record's parent name always matches its node's parent).
+ * Knows nothing about files, and about kinds only through their
+ * descriptor (record/moment.h).  Nodes own one reference to an immutable
+ * record each; the tree is the only place parent/child links live (a
+ * record's parent name always matches its node's parent).
  *
  * Deterministic order everywhere: siblings are kept sorted by
  * creationTime, then name (strcmp), and every walk is pre-order, so a
  * walk from the top is topological and the same tree always gives the
- * same sequence. */
+ * same sequence.
+ *
+ * Files: tree.c (links, copy, redefine, delete, the cycle walk),
+ * tree-list.c (list requests), tree-diff.c (comparing two trees). */
 #pragma once
 
 #include "virtsnap/virtsnap.h"
+#include "record/moment.h"
 
 typedef struct _vsTree vsTree;
 
-vsTree *vsTreeNew(void);
+/* An empty tree for records of @kind. */
+vsTree *vsTreeNew(const vsMomentKind *kind);
 void vsTreeFree(vsTree *tree);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsTree, vsTreeFree)
 
-/* A structural copy sharing the records (O(N)); used to roll back. */
+const vsMomentKind *vsTreeGetKind(const vsTree *tree);
+
+/* A structural copy sharing the records (O(N)); every change is made on
+ * a copy, so a failed one leaves the original as it was. */
 vsTree *vsTreeCopy(const vsTree *tree);
 
 guint vsTreeCount(const vsTree *tree);
-const vsSnapshot *vsTreeLookup(const vsTree *tree, const char *name);
-/* Sets libvirt's NOT_FOUND error for an unknown snapshot name; returns -1. */
-int vsTreeErrNoSnapshot(GError **error, const char *name);
-const vsSnapshot *vsTreeGetCurrent(const vsTree *tree);
-const vsSnapshot *vsTreeGetParent(const vsTree *tree, const vsSnapshot *snap);
-guint vsTreeCountChildren(const vsTree *tree, const vsSnapshot *snap);
-guint vsTreeCountDescendants(const vsTree *tree, const vsSnapshot *snap);
+const vsMoment *vsTreeLookup(const vsTree *tree, const char *name);
+/* Sets the kind's NOT_FOUND error for an unknown name; returns -1. */
+int vsTreeErrNotFound(const vsTree *tree, GError **error, const char *name);
+const vsMoment *vsTreeGetCurrent(const vsTree *tree);
+const vsMoment *vsTreeGetParent(const vsTree *tree, const vsMoment *moment);
+guint vsTreeCountChildren(const vsTree *tree, const vsMoment *moment);
+guint vsTreeCountDescendants(const vsTree *tree, const vsMoment *moment);
 
 /* Records passed to vsTreeAdd/AddUnlinked/Redefine are not consumed: the
  * tree takes its own reference and the caller keeps (and drops) theirs.
  * Redefine, Delete and List need a fully linked tree (no record added
  * unlinked since the last vsTreeLinkAll).
  *
- * Adds @snap under the parent its record names.
+ * Adds @moment under the parent its record names.
  * Errors: EXISTS "domain moment %s already exists" (libvirt's text is
  * prefixed "operation failed: "), INVALID when the parent is missing.
  * Used by loaders, which add parents first or call vsTreeAddUnlinked +
  * vsTreeLinkAll for any order. */
-int vsTreeAdd(vsTree *tree, vsSnapshot *snap, GError **error);
+int vsTreeAdd(vsTree *tree, vsMoment *moment, GError **error);
 
 /* Order-independent loading: add every record unlinked, then link all.
- * vsTreeLinkAll fails (INVALID, naming the first offending snapshot in
+ * vsTreeLinkAll fails (INVALID, naming the first offending record in
  * insertion order: "snapshot 'X': parent 'P' does not exist", "snapshot
  * 'X': parent chain forms a cycle") on a missing parent or a cycle; it
  * checks before linking anything, but loaders should discard the tree. */
-int vsTreeAddUnlinked(vsTree *tree, vsSnapshot *snap, GError **error);
+int vsTreeAddUnlinked(vsTree *tree, vsMoment *moment, GError **error);
 int vsTreeLinkAll(vsTree *tree, GError **error);
 
-/* Sets the current snapshot (NULL clears).  @name must exist. */
+/* A tree of @n records of @kind given in any order, with @current (NULL:
+ * none) current: what an import replaces a VM's tree with.  Errors: as
+ * vsTreeAddUnlinked (a duplicate name) and vsTreeLinkAll, NOT_FOUND for a
+ * current that is not among them. */
+int vsTreeBuild(vsTree **out, const vsMomentKind *kind, vsMoment *const *records, guint n,
+                const char *current, GError **error);
+
+/* Sets the current record (NULL clears).  @name must exist. */
 int vsTreeSetCurrent(vsTree *tree, const char *name, GError **error);
 
 /* libvirt's CheckCycles for a redefined record: self-parent, missing
  * parent, cycle, with libvirt's messages (prefix "invalid argument: "). */
-int vsTreeCheckCycles(const vsTree *tree, const vsSnapshot *snap, GError **error);
+int vsTreeCheckCycles(const vsTree *tree, const vsMoment *moment, GError **error);
 
-/* Inserts or replaces the record named like @snap (redefine): an existing
+/* Inserts or replaces the record named like @moment (redefine): an existing
  * node keeps its children and current status and moves under the new
  * parent.  Runs vsTreeCheckCycles first. */
-int vsTreeRedefine(vsTree *tree, vsSnapshot *snap, GError **error);
+int vsTreeRedefine(vsTree *tree, vsMoment *moment, GError **error);
 
-/* Removes @name with libvirt's delete semantics (vsSnapshotDeleteFlags):
- * single (children move to the grandparent, current moves to the parent),
- * CHILDREN, CHILDREN_ONLY.  Re-parented children get new record copies.
- * Errors: INVALID (flags), NOT_FOUND.  Cost: O(subtree + siblings). */
-int vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
-                 GError **error);
+/* Removes @name with libvirt's delete semantics, the kind's delete flags
+ * (vsSnapshotDeleteFlags): single (children move to the grandparent,
+ * current moves to the parent), CHILDREN, CHILDREN_ONLY.  Re-parented
+ * children get new record copies.  Errors: INVALID (flags, with the
+ * kind's texts), NOT_FOUND.  Cost: O(subtree + siblings). */
+int vsTreeDelete(vsTree *tree, const char *name, unsigned int flags, GError **error);
 
-/* Records matching libvirt list @flags, from @from (NULL: domain-wide),
- * in pre-order.  Borrowed pointers in a new array.  Errors: INVALID for
- * unknown flags, NOT_FOUND when @from's name is not in the tree.  As in
- * libvirt 9.0, LEAVES|NO_LEAVES together match nothing. */
-int vsTreeList(GPtrArray **out, const vsTree *tree, const vsSnapshot *from,
+/* The parent-chain walk behind every cycle check on records not yet
+ * linked (vsTreeLinkAll; libvirt's layout, import/legacy-scan.c): from each
+ * of @starts in order, follows @parent_of (NULL past a root or an unknown
+ * parent) and calls @on_cycle once per cycle met, with the chain walked
+ * (@path, from its start) and the index in it where the cycle begins;
+ * a FALSE return stops the walk.  Each item is walked through once:
+ * O(items). */
+typedef gconstpointer (*vsTreeParentFunc)(gconstpointer item, gpointer data);
+typedef gboolean (*vsTreeCycleFunc)(const GPtrArray *path, guint cycle_start, gpointer data);
+void vsTreeWalkChains(const GPtrArray *starts, vsTreeParentFunc parent_of,
+                      vsTreeCycleFunc on_cycle, gpointer data);
+
+/* ---- tree-list.c --------------------------------------------------------- */
+
+/* Records matching the kind's list @flags (libvirt's group rules and
+ * errors), from @from (NULL: domain-wide), in pre-order.  Borrowed
+ * pointers in a new array.  Errors: INVALID for unknown flags, NOT_FOUND
+ * when @from's name is not in the tree. */
+int vsTreeList(GPtrArray **out, const vsTree *tree, const vsMoment *from,
                unsigned int flags, GError **error);
 
-/* The VM's UUID as recorded in the first (pre-order) snapshot that has a
+/* Calls @fn on every record in pre-order from the top (topological). */
+typedef void (*vsTreeVisitFunc)(const vsMoment *moment, gpointer data);
+void vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data);
+
+/* The VM's UUID as recorded in the first (pre-order) record that has a
  * full <domain>, or NULL.  g_free. */
 char *vsTreeFindUUID(const vsTree *tree);
-
-/* Calls @fn on every record in pre-order from the top (topological). */
-typedef void (*vsTreeVisitFunc)(const vsSnapshot *snap, gpointer data);
-void vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data);

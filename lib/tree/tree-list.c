@@ -1,0 +1,78 @@
+/* tree-list.c — selecting records of a tree: the kind's list flags become a
+ * vsMomentListQuery (record/moment.h), applied here in pre-order. */
+#include <string.h>
+
+#include "util/error.h"
+#include "tree/tree-private.h"
+
+static gboolean
+queryMatch(const vsTree *tree, const vsTreeNode *node, const vsMomentListQuery *query)
+{
+    if (query->leaves && node->children)
+        return FALSE;
+    if (query->no_leaves && !node->children)
+        return FALSE;
+    return !query->filter || tree->kind->list_match(node->moment, query->filter);
+}
+
+int
+vsTreeList(GPtrArray **out, const vsTree *tree, const vsMoment *from, unsigned int flags,
+           GError **error)
+{
+    g_autoptr(GPtrArray) result = g_ptr_array_new();
+    g_autoptr(GPtrArray) candidates = NULL;
+    const vsTreeNode *top = &tree->metaroot;
+    vsMomentListQuery query = { 0 };
+
+    g_return_val_if_fail(tree->unlinked->len == 0, -1);
+
+    if (tree->kind->list_query(flags, from != NULL, &query, error) < 0)
+        return -1;
+    if (from && !(top = vsTreeFindMomentNode(tree, from)))
+        return vsTreeErrNotFound(tree, error, from->name);
+    if (!query.none) {
+        if (query.descend) {
+            candidates = g_ptr_array_new();
+            vsTreeNodeCollectDescendants(top, candidates);
+        } else if (top->children) {
+            candidates = g_ptr_array_ref(top->children);
+        }
+    }
+    for (guint i = 0; candidates && i < candidates->len; i++) {
+        const vsTreeNode *node = g_ptr_array_index(candidates, i);
+
+        if (queryMatch(tree, node, &query))
+            g_ptr_array_add(result, node->moment);
+    }
+    *out = g_steal_pointer(&result);
+    return 0;
+}
+
+void
+vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
+
+    vsTreeNodeCollectDescendants(&tree->metaroot, all);
+    for (guint i = 0; i < all->len; i++) {
+        const vsTreeNode *node = g_ptr_array_index(all, i);
+
+        fn(node->moment, data);
+    }
+}
+
+char *
+vsTreeFindUUID(const vsTree *tree)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
+
+    vsTreeNodeCollectDescendants(&tree->metaroot, all);
+    for (guint i = 0; i < all->len; i++) {
+        const vsTreeNode *node = g_ptr_array_index(all, i);
+        char *uuid = vsMomentGetDomainUUID(node->moment);
+
+        if (uuid)
+            return uuid;
+    }
+    return NULL;
+}
