@@ -457,6 +457,58 @@ VS_EXPORT int vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags
 VS_EXPORT int vsDomainDeleteAll(vsDomain *dom, GError **error);
 
 /**
+ * vsDomainBegin:
+ * Starts a batch on a write handle: the changing calls that follow
+ * (vsDomainCreateXML, vsDomainSetCurrent, vsDomainDelete,
+ * vsDomainDeleteAll, vsDomainReplace) change the handle's tree in memory
+ * only, and every query on the handle sees their result, until
+ * vsDomainCommit stores them all with one durable write or
+ * vsDomainRollback drops them.  A call that fails inside a batch leaves it
+ * as it was.  vsDomainFree drops a batch still open.
+ * Errors: VS_ERROR_INVALID (a read-only handle, a batch already open).
+ * Cost: O(N) (the tree is copied).
+ */
+VS_EXPORT int vsDomainBegin(vsDomain *dom, GError **error);
+
+/**
+ * vsDomainCommit:
+ * Ends the batch and stores its changes, all or nothing: on failure the
+ * VM's stored tree and the handle are as they were before vsDomainBegin.
+ * Errors: VS_ERROR_INVALID (no batch open), VS_ERROR_IO.
+ * Cost: one atomic rewrite of the VM's file (one unlink when the batch
+ * emptied the tree; nothing when it changed nothing), however many calls
+ * the batch made.
+ */
+VS_EXPORT int vsDomainCommit(vsDomain *dom, GError **error);
+
+/* Ends the batch, dropping its changes (nothing was stored).  Records
+ * handed out during the batch stay valid (see "Borrowed records"). */
+VS_EXPORT void vsDomainRollback(vsDomain *dom);
+
+/**
+ * vsDomainReplace:
+ * @records: (array length=n): records of the handle's kind, e.g. from
+ *   vsSnapshotParse with PARSE_REDEFINE, in any order; not consumed
+ * @current: (nullable): the name of the record to make current
+ *
+ * Makes the VM's tree exactly @records: what an import does (libvirt's
+ * per-file layout, another store, a running libvirt).  Validated first,
+ * all or nothing: each record of the handle's kind and with a name the
+ * kind can store (VS_ERROR_INVALID), no name twice (VS_ERROR_EXISTS), every
+ * parent among them and no parent cycle (VS_ERROR_INVALID, naming the
+ * record), @current among them (VS_ERROR_NOT_FOUND), and each record
+ * storable as vsDomainCreateXML checks it (VS_ERROR_INVALID,
+ * VS_ERROR_TOO_LARGE).  Records are taken as given, as libvirt's own
+ * loader takes its files: the create and redefine rules do not apply.
+ * Records handed out before stay valid (see "Borrowed records").
+ * Needs a LOAD_WRITE handle.
+ * Cost: O(N) to link and check the records, then one atomic rewrite (none
+ * inside a batch).
+ */
+VS_EXPORT int vsDomainReplace(vsDomain *dom, vsSnapshot *const *records, guint n,
+                              const char *current, GError **error);
+
+/**
  * vsDomainGetMovedAside:
  * A VM whose bulk file is gone is read from its legacy directory DIR/<vm>/
  * again, if there is one (an export-legacy, or a conversion that kept it):

@@ -44,7 +44,9 @@ struct _vsDomain {
     char *name;
     char *file;        /* "<vm>.xml" */
     char *uuid;        /* NULL when unknown */
-    vsTree *tree;
+    vsTree *tree;      /* as stored */
+    vsTree *pending;   /* in a batch (vsDomainBegin): the tree being built */
+    gboolean dirty;    /* the batch changed something */
     vsBulkSegments *segments;  /* the file's reusable frames (write handles) */
     int lockfd;        /* -1 for a read-only handle */
     /* A reference to every record this handle has handed out, so that each
@@ -448,6 +450,7 @@ vsDomainFree(vsDomain *dom)
     if (dom->lockfd >= 0)
         close(dom->lockfd);  /* drops the flock */
     g_clear_pointer(&dom->tree, vsTreeFree);
+    g_clear_pointer(&dom->pending, vsTreeFree);
     g_clear_pointer(&dom->lent, g_hash_table_unref);
     g_clear_pointer(&dom->segments, vsBulkSegmentsFree);
     g_free(dom->name);
@@ -469,10 +472,17 @@ vsDomainGetUUID(const vsDomain *dom)
     return dom->uuid;
 }
 
+/* The tree every query and change sees: inside a batch, the batch's. */
+static vsTree *
+domainTree(const vsDomain *dom)
+{
+    return dom->pending ? dom->pending : dom->tree;
+}
+
 guint
 vsDomainCount(const vsDomain *dom)
 {
-    return vsTreeCount(dom->tree);
+    return vsTreeCount(domainTree(dom));
 }
 
 /* Every record leaves the handle through here.  Records are immutable and
@@ -489,16 +499,16 @@ domainLend(const vsDomain *dom, const vsSnapshot *snap)
 const vsSnapshot *
 vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
 {
-    const vsSnapshot *snap = name ? vsTreeLookup(dom->tree, name) : NULL;
+    const vsSnapshot *snap = name ? vsTreeLookup(domainTree(dom), name) : NULL;
     if (!snap)
-        vsTreeErrNotFound(dom->tree, error, name ? name : "");
+        vsTreeErrNotFound(domainTree(dom), error, name ? name : "");
     return domainLend(dom, snap);
 }
 
 const vsSnapshot *
 vsDomainGetCurrent(const vsDomain *dom, GError **error)
 {
-    const vsSnapshot *snap = vsTreeGetCurrent(dom->tree);
+    const vsSnapshot *snap = vsTreeGetCurrent(domainTree(dom));
     if (!snap)
         vsMomentErrNoCurrent(dom->kind, error);
     return domainLend(dom, snap);
@@ -507,26 +517,26 @@ vsDomainGetCurrent(const vsDomain *dom, GError **error)
 const vsSnapshot *
 vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap)
 {
-    return domainLend(dom, vsTreeGetParent(dom->tree, snap));
+    return domainLend(dom, vsTreeGetParent(domainTree(dom), snap));
 }
 
 guint
 vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap)
 {
-    return vsTreeCountChildren(dom->tree, snap);
+    return vsTreeCountChildren(domainTree(dom), snap);
 }
 
 guint
 vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap)
 {
-    return vsTreeCountDescendants(dom->tree, snap);
+    return vsTreeCountDescendants(domainTree(dom), snap);
 }
 
 int
 vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom, const vsSnapshot *from,
                       unsigned int flags, GError **error)
 {
-    if (vsTreeList(out, dom->tree, from, flags, error) < 0)
+    if (vsTreeList(out, domainTree(dom), from, flags, error) < 0)
         return -1;
     for (guint i = 0; i < (*out)->len; i++)
         domainLend(dom, g_ptr_array_index(*out, i));
@@ -537,7 +547,7 @@ int
 vsDomainFormat(char **out, const vsDomain *dom, GError **error)
 {
     GString *buf = g_string_new(NULL);
-    vsBulkFileFormat(buf, dom->tree, dom->uuid);
+    vsBulkFileFormat(buf, domainTree(dom), dom->uuid);
     *out = g_string_free(buf, FALSE);
     return 0;
 }
@@ -613,6 +623,96 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
     vsTreeFree(dom->tree);
     dom->tree = g_steal_pointer(&next);
     return 0;
+}
+
+/* The one way a change takes effect: inside a batch it becomes the batch's
+ * tree, otherwise it is committed.  Takes @tree; on failure frees it and
+ * changes nothing. */
+static int
+domainApply(vsDomain *dom, vsTree *tree, GError **error)
+{
+    if (dom->pending) {
+        vsTreeFree(dom->pending);
+        dom->pending = tree;
+        dom->dirty = TRUE;
+        return 0;
+    }
+    return domainCommit(dom, tree, error);
+}
+
+int
+vsDomainBegin(vsDomain *dom, GError **error)
+{
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    if (dom->pending)
+        return vsErr(error, VS_ERROR_INVALID, "VM '%s': a batch is already open", dom->name);
+    dom->pending = vsTreeCopy(dom->tree);
+    dom->dirty = FALSE;
+    return 0;
+}
+
+int
+vsDomainCommit(vsDomain *dom, GError **error)
+{
+    vsTree *next = g_steal_pointer(&dom->pending);
+
+    if (!next)
+        return vsErr(error, VS_ERROR_INVALID, "VM '%s': no batch to commit", dom->name);
+    if (!dom->dirty) {
+        vsTreeFree(next);
+        return 0;
+    }
+    return domainCommit(dom, next, error);
+}
+
+void
+vsDomainRollback(vsDomain *dom)
+{
+    g_clear_pointer(&dom->pending, vsTreeFree);
+}
+
+/* Validates @records as vsDomainReplace documents (the tree links them);
+ * with @check_records, each must also load back as stored. */
+static int
+domainReplace(vsDomain *dom, vsTree *tree, gboolean check_records, GError **error)
+{
+    g_autoptr(vsTree) next = tree;
+    g_autofree char *uuid = dom->uuid ? g_strdup(dom->uuid) : vsTreeFindUUID(next);
+    g_autoptr(GPtrArray) all = NULL;
+
+    if (check_records) {
+        if (vsTreeList(&all, next, NULL, 0, error) < 0)
+            return -1;
+        for (guint i = 0; i < all->len; i++) {
+            if (vsBulkRecordCheck(all->pdata[i], uuid, error) < 0)
+                return -1;
+        }
+    }
+    if (!dom->uuid)
+        dom->uuid = g_steal_pointer(&uuid);
+    return domainApply(dom, g_steal_pointer(&next), error);
+}
+
+int
+vsDomainReplace(vsDomain *dom, vsSnapshot *const *records, guint n, const char *current,
+                GError **error)
+{
+    vsTree *next = NULL;
+
+    if (domainRequireWrite(dom, error) < 0)
+        return -1;
+    for (guint i = 0; i < n; i++) {
+        if (records[i]->kind != dom->kind)
+            return vsErr(error, VS_ERROR_INVALID, "VM '%s': record '%s' is a %s, not a %s",
+                         dom->name, records[i]->name, records[i]->kind->noun,
+                         dom->kind->noun);
+        if (dom->kind->name_check(records[i]->name, error) < 0)
+            return -1;
+    }
+    if (vsTreeBuild(&next, dom->kind, records, n, current, error) < 0)
+        return -1;
+    return domainReplace(dom, next, TRUE, error);
 }
 
 /* Parses a <domain> document given by the caller for a plain create. */
@@ -840,7 +940,7 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
                      "internal error: snapshot '%s': the clock reads 0, which is not a "
                      "valid creationTime", vsSnapshotGetName(snap));
 
-    next = vsTreeCopy(dom->tree);
+    next = vsTreeCopy(domainTree(dom));
     if (redefine) {
         if (domainRedefinePrep(dom, next, snap, flags, error) < 0 ||
             vsTreeRedefine(next, snap, error) < 0)
@@ -860,7 +960,7 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
         return -1;
     if (out_name)
         *out_name = g_strdup(vsSnapshotGetName(snap));
-    return domainCommit(dom, g_steal_pointer(&next), error);
+    return domainApply(dom, g_steal_pointer(&next), error);
 }
 
 int
@@ -870,12 +970,12 @@ vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error)
 
     if (domainRequireWrite(dom, error) < 0)
         return -1;
-    if (!vsTreeLookup(dom->tree, name))
-        return vsTreeErrNotFound(dom->tree, error, name);
-    next = vsTreeCopy(dom->tree);
+    if (!vsTreeLookup(domainTree(dom), name))
+        return vsTreeErrNotFound(domainTree(dom), error, name);
+    next = vsTreeCopy(domainTree(dom));
     if (vsTreeSetCurrent(next, name, error) < 0)
         return -1;
-    return domainCommit(dom, g_steal_pointer(&next), error);
+    return domainApply(dom, g_steal_pointer(&next), error);
 }
 
 int
@@ -885,10 +985,10 @@ vsDomainDelete(vsDomain *dom, const char *name, unsigned int flags, GError **err
 
     if (domainRequireWrite(dom, error) < 0)
         return -1;
-    next = vsTreeCopy(dom->tree);
+    next = vsTreeCopy(domainTree(dom));
     if (vsTreeDelete(next, name, flags, error) < 0)
         return -1;
-    return domainCommit(dom, g_steal_pointer(&next), error);
+    return domainApply(dom, g_steal_pointer(&next), error);
 }
 
 int
@@ -896,7 +996,7 @@ vsDomainDeleteAll(vsDomain *dom, GError **error)
 {
     if (domainRequireWrite(dom, error) < 0)
         return -1;
-    return domainCommit(dom, vsTreeNew(dom->kind), error);
+    return domainApply(dom, vsTreeNew(dom->kind), error);
 }
 
 /* ---------------------------------------------------------------- */
