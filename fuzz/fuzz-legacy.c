@@ -1,5 +1,6 @@
-/* fuzz-legacy.c — libFuzzer harness for the legacy loader
- * (vsLegacyLoadForStore: libvirt's per-file directory DIR/<vm>/).
+/* fuzz-legacy.c — libFuzzer harness for the legacy layer (libvirt's
+ * per-file directory DIR/<vm>/), through the public API: the read-only
+ * view of an unconverted VM (vsStoreLoadDomain) and vsStoreConvertDomain.
  *
  * The input is split into files written to a fresh DIR/vm1/:
  *
@@ -10,8 +11,9 @@
  *
  * (text before the first marker is ignored; names are made single path
  * components; at most FUZZ_MAX_FILES files).  The directory is loaded
- * read-only; when that succeeds it is converted too (a write load), and
- * the bulk file written must load back with the same snapshot count. */
+ * read-only; when that succeeds it is converted too (the store's one
+ * commit), and the bulk file written must load back with the same
+ * snapshot count. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,8 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format/bulkfile.h"
-#include "import/legacy.h"
+#include "virtsnap/virtsnap.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -103,51 +104,58 @@ unpack(int vmfd, const char *data, size_t size)
     return files;
 }
 
+/* Loads VM vm1 of the store: its snapshot count, or -1 (with a message). */
+static int
+countSnapshots(vsStore *store, GError **error)
+{
+    g_autoptr(vsDomain) dom = NULL;
+
+    if (vsStoreLoadDomain(&dom, store, "vm1", NULL, 0, error) < 0)
+        return -1;
+    return (int) vsDomainCount(dom);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    g_autoptr(vsTree) tree = NULL, converted = NULL, reread = NULL;
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
+    g_autoptr(vsLegacyReport) report = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *vmdir = g_build_filename(store_dir, "vm1", NULL);
-    vsLegacyHookCtx convert = { .mode = VS_LEGACY_HOOK_CONVERT };
-    int dirfd, vmfd;
+    int vmfd, before, after;
 
     fuzzWipeDir(store_dir);
     if (mkdir(vmdir, 0700) < 0)
         abort();
-    dirfd = open(store_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     vmfd = open(vmdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0 || vmfd < 0)
+    if (vmfd < 0)
         abort();
     unpack(vmfd, (const char *) data, size);
     close(vmfd);
+    if (vsStoreOpen(&store, store_dir, 0, &error) < 0)
+        abort();
+    vsStoreSetCompression(store, size % 2);
 
-    if (vsLegacyLoadForStore(&tree, dirfd, store_dir, "vm1", FALSE, FALSE, NULL, &error) < 0) {
+    if ((before = countSnapshots(store, &error)) < 0) {
         if (!error || !error->message || !*error->message)
             abort();
-        goto done;
+        return 0;
     }
-    if (!tree)
-        goto done;
-    /* It loads: convert it (bulk file + leftover policy) and read that back. */
-    if (vsLegacyLoadForStore(&converted, dirfd, store_dir, "vm1", TRUE, size % 2, &convert,
-                             &error) < 0) {
+    if (before == 0)
+        return 0;
+    /* It loads: convert it (store + leftover policy) and read that back. */
+    vsLegacyOptionsSetFlags(opts, VS_LEGACY_FORCE_LIBVIRT_RUNNING);
+    if (vsStoreConvertDomain(&report, store, "vm1", opts, &error) < 0) {
         fuzzOracleFailed("read-only load worked but conversion failed: %s\n", error->message);
-        goto done;
+        return 0;
     }
-    if (!converted || vsTreeCount(converted) != vsTreeCount(tree)) {
-        fuzzOracleFailed("conversion changed the count\n");
-        goto done;
-    }
-    if (vsBulkFileRead(&reread, NULL, &vsSnapshotKind, dirfd, store_dir, "vm1.xml", NULL, &error) < 0) {
+    if ((after = countSnapshots(store, &error)) < 0) {
         fuzzOracleFailed("converted bulk file does not load: %s\n", error->message);
-        goto done;
+        return 0;
     }
-    if (vsTreeCount(reread) != vsTreeCount(tree))
-        fuzzOracleFailed("converted bulk file has %u snapshots, directory had %u\n",
-                         vsTreeCount(reread), vsTreeCount(tree));
-
- done:
-    close(dirfd);
+    if (after != before)
+        fuzzOracleFailed("converted bulk file has %d snapshots, directory had %d\n",
+                         after, before);
     return 0;
 }

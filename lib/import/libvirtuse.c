@@ -26,6 +26,7 @@
 
 #include "virtsnap/virtsnap.h"
 #include "util/error.h"
+#include "store/store.h"
 
 #define SUFFIX_EMBED "/lib/qemu/snapshot"
 #define SUFFIX_SYSTEM "/lib/libvirt/qemu/snapshot"
@@ -107,12 +108,18 @@ pidFileLocked(const char *pidfile, gint64 *pid, GError **error)
 int
 vsStoreFindLibvirt(char **out_pidfile, gint64 *out_pid, vsStore *store, GError **error)
 {
-    g_autoptr(GPtrArray) candidates = driverPidFiles(vsStoreGetPath(store));
+    g_autoptr(GPtrArray) candidates = NULL;
+    const char *dir;
     gint64 pid = 0;
+    int dirfd;
 
     *out_pidfile = NULL;
     if (out_pid)
         *out_pid = 0;
+    /* libvirt reads only directories */
+    if (vsStoreGetDirectory(store, &dirfd, &dir, NULL) < 0)
+        return 0;
+    candidates = driverPidFiles(dir);
     for (guint i = 0; i < candidates->len; i++) {
         int rc = pidFileLocked(candidates->pdata[i], &pid, error);
         if (rc < 0)

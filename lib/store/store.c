@@ -17,15 +17,13 @@
 #include "util/error.h"
 #include "util/fileio.h"
 #include "import/legacy.h"
+#include "store/dir-layout.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "virtsnap-private.h"
 #include "tree/tree.h"
 
 /* Private state lives in DIR/.virtsnap/ (VM names never start with '.'). */
-#define STORE_PRIVATE_DIR ".virtsnap"
-#define STORE_LOCK_DIR ".virtsnap/locks"
-#define STORE_CONFIG ".virtsnap/config"
 #define STORE_CONFIG_MAX (64 * 1024)
 
 struct _vsStore {
@@ -47,6 +45,7 @@ struct _vsDomain {
     vsTree *tree;      /* as stored */
     vsTree *pending;   /* in a batch (vsDomainBegin): the tree being built */
     gboolean dirty;    /* the batch changed something */
+    gboolean stored;   /* DIR/<vm>.xml holds the VM (as loaded, or committed) */
     vsBulkSegments *segments;  /* the file's reusable frames (write handles) */
     int lockfd;        /* -1 for a read-only handle */
     /* A reference to every record this handle has handed out, so that each
@@ -70,14 +69,14 @@ storeLoadConfig(vsStore *store, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GError) kerr = NULL;
-    g_autofree char *path = g_build_filename(store->path, STORE_CONFIG, NULL);
+    g_autofree char *path = g_build_filename(store->path, VS_DIR_PRIVATE, VS_DIR_CONFIG, NULL);
     g_autofree char *data = NULL;
     g_autofree char *compression = NULL;
     g_autofree char *limit = NULL;
     gsize len = 0;
     int fd, ret;
 
-    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, STORE_PRIVATE_DIR, "config",
+    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, VS_DIR_PRIVATE, "config",
                           O_RDONLY, error) < 0)
         return -1;
     if (fd < 0)
@@ -197,7 +196,7 @@ static int
 storeSaveConfig(vsStore *store, gboolean compress, guint64 load_limit, GError **error)
 {
     g_autoptr(vsAtomicFile) af = NULL;
-    g_autofree char *dirpath = g_build_filename(store->path, STORE_PRIVATE_DIR, NULL);
+    g_autofree char *dirpath = g_build_filename(store->path, VS_DIR_PRIVATE, NULL);
     g_autoptr(GString) text = g_string_new(
         "# virtsnap store settings (written by virtsnap; see docs/format.md)\n[store]\n");
     int fd;
@@ -206,7 +205,7 @@ storeSaveConfig(vsStore *store, gboolean compress, guint64 load_limit, GError **
     g_string_append_printf(text, "compression=%s\n", compress ? "zstd" : "none");
     if (load_limit != VS_STORE_LOAD_LIMIT_DEFAULT)
         g_string_append_printf(text, "load-limit=%" G_GUINT64_FORMAT "\n", load_limit);
-    if (vsAtomicDirOpen(&fd, store->dirfd, store->path, STORE_PRIVATE_DIR, TRUE, error) < 0)
+    if (vsAtomicDirOpen(&fd, store->dirfd, store->path, VS_DIR_PRIVATE, TRUE, error) < 0)
         return -1;
     ret = vsAtomicFileOpen(&af, fd, dirpath, "config", error);
     if (ret == 0) {
@@ -248,8 +247,8 @@ vsStoreGetCommitCount(const vsStore *store)
     return store->commits;
 }
 
-static gint64
-storeNow(const vsStore *store)
+gint64
+vsStoreNow(const vsStore *store)
 {
     if (store->clock)
         return store->clock(store->clock_data);
@@ -314,7 +313,7 @@ vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error)
     *out = FALSE;
     if (vsDomainNameCheck(vm, error) < 0)
         return -1;
-    file = g_strdup_printf("%s.xml", vm);
+    file = vsDirBulkName(vm);
     paths[0] = file;
     paths[1] = vm;
     /* Any entry counts, whatever its type: loading is what reports an
@@ -339,10 +338,10 @@ static int
 storeLockDomain(int *out_fd, vsStore *store, const char *vm, gboolean wait, GError **error)
 {
     g_autofree char *name = g_strdup_printf("%s.lock", vm);
-    g_autofree char *rel = g_strdup_printf(STORE_LOCK_DIR "/%s", name);
+    g_autofree char *rel = g_strdup_printf(VS_DIR_LOCKS "/%s", name);
     int fd;
 
-    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, STORE_LOCK_DIR, name,
+    if (vsFileOpenPrivate(&fd, store->dirfd, store->path, VS_DIR_LOCKS, name,
                           O_RDWR | O_CREAT, error) < 0)
         return -1;
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
@@ -384,12 +383,13 @@ int
 vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
                   unsigned int flags, GError **error)
 {
-    return vsStoreLoadDomainWithLegacy(out, store, vm, uuid, flags, NULL, error);
+    return vsStoreLoadKind(out, store, &vsSnapshotKind, vm, uuid,
+                           flags & (VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_NOWAIT), error);
 }
 
 int
-vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
-                            unsigned int flags, vsLegacyHookCtx *legacy, GError **error)
+vsStoreLoadKind(vsDomain **out, vsStore *store, const vsMomentKind *kind, const char *vm,
+                const char *uuid, unsigned int flags, GError **error)
 {
     g_autoptr(vsDomain) dom = NULL;
     g_autoptr(GError) lerr = NULL;
@@ -400,9 +400,9 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
         return -1;
     dom = g_new0(vsDomain, 1);
     dom->store = store;
-    dom->kind = &vsSnapshotKind;
+    dom->kind = kind;
     dom->name = g_strdup(vm);
-    dom->file = g_strdup_printf("%s.xml", vm);
+    dom->file = vsDirBulkName(vm);
     dom->lockfd = -1;
     dom->lent = g_hash_table_new_full(g_direct_hash, NULL,
                                       (GDestroyNotify) vsSnapshotUnref, NULL);
@@ -418,23 +418,21 @@ vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm, cons
                      "cannot have a bulk file there; rename one of the VMs",
                      store->path, dom->file, dom->file, vm);
 
-    if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, dom->kind, store->dirfd,
-                       store->path, dom->file, &read_opts, &lerr) < 0) {
-        if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
-            g_propagate_error(error, g_steal_pointer(&lerr));
-            return -1;
-        }
-        /* LEGACY-HOOK: no bulk file; a libvirt per-file directory DIR/<vm>/
-         * is read as it is (read-only), refused (writes: never converted
-         * implicitly) or converted (vsStoreConvertDomain's context). */
-        if (vsLegacyLoadForStore(&dom->tree, store->dirfd, store->path, vm,
-                                 dom->lockfd >= 0, store->compress, legacy, error) < 0)
-            return -1;
-        if (!dom->tree)
-            dom->tree = vsTreeNew(dom->kind);
-        else if (dom->lockfd >= 0)
-            store->commits++;  /* the conversion wrote the bulk file */
+    if (vsBulkFileRead(&dom->tree, dom->lockfd >= 0 ? &dom->segments : NULL, dom->kind,
+                       store->dirfd, store->path, dom->file, &read_opts, &lerr) == 0) {
+        dom->stored = TRUE;
+    } else if (!g_error_matches(lerr, VS_ERROR, VS_ERROR_NOT_FOUND)) {
+        g_propagate_error(error, g_steal_pointer(&lerr));
+        return -1;
+    } else if (!(flags & VS_DOMAIN_LOAD_STORED_ONLY) &&
+               vsLegacyView(&dom->tree, kind, store->dirfd, store->path, vm,
+                            dom->lockfd >= 0, error) < 0) {
+        /* No bulk file: libvirt's per-file directory DIR/<vm>/ is read as
+         * it is (read-only), or refused (never converted implicitly). */
+        return -1;
     }
+    if (!dom->tree)
+        dom->tree = vsTreeNew(dom->kind);
     if (dom->lockfd >= 0)
         storeCleanTemps(store, dom->file);
     dom->uuid = uuid ? g_strdup(uuid) : vsTreeFindUUID(dom->tree);
@@ -565,32 +563,53 @@ domainRequireWrite(const vsDomain *dom, GError **error)
     return 0;
 }
 
-/* Before VM @vm's bulk file is removed or renamed: a legacy directory
- * DIR/<vm>/ (an export, or a conversion that kept it) would become the VM's
- * snapshots again, bringing deleted ones back.  It is moved aside first, so
- * a crash in between leaves the bulk file as the truth.  *out_aside is its
- * new path (NULL when there was none). */
-static int
-storeMoveLegacyAside(char **out_aside, vsStore *store, const char *vm, GError **error)
-{
-    vsLegacyAside aside = { .containerfd = -1, .fd = -1 };
-    struct stat st;
-    int ret;
-
-    *out_aside = NULL;
-    if (fstatat(store->dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-        return 0;
-    ret = vsLegacyAsideMoveDir(store->dirfd, store->path, vm, &aside, error);
-    if (ret == 0 || ret == -2)   /* -2: moved, not flushed: say where it is anyway */
-        *out_aside = g_strdup(aside.path);
-    vsLegacyAsideClear(&aside);
-    return ret < 0 ? -1 : 0;
-}
-
 const char *
 vsDomainGetMovedAside(const vsDomain *dom)
 {
     return dom->moved_aside;
+}
+
+const vsTree *
+vsDomainGetTree(const vsDomain *dom)
+{
+    return domainTree(dom);
+}
+
+gboolean
+vsDomainIsStored(const vsDomain *dom)
+{
+    return dom->stored;
+}
+
+int
+vsDomainReadBack(const vsDomain *dom, vsTree **out, GError **error)
+{
+    vsBulkReadOptions read_opts = { .max_held = dom->store->load_limit };
+
+    return vsBulkFileRead(out, NULL, dom->kind, dom->store->dirfd, dom->store->path, dom->file,
+                          &read_opts, error);
+}
+
+int
+vsDomainRemoveStored(vsDomain *dom, GError **error)
+{
+    if (domainRequireWrite(dom, error) < 0 ||
+        vsAtomicFileRemove(dom->store->dirfd, dom->store->path, dom->file, error) < 0)
+        return -1;
+    dom->store->commits++;
+    dom->stored = FALSE;
+    g_clear_pointer(&dom->segments, vsBulkSegmentsFree);
+    vsTreeFree(dom->tree);
+    dom->tree = vsTreeNew(dom->kind);
+    return 0;
+}
+
+int
+vsStoreGetDirectory(vsStore *store, int *dirfd, const char **path, GError **error)
+{
+    *dirfd = store->dirfd;
+    *path = store->path;
+    return 0;
 }
 
 /* Writes @tree as the VM's new state (one replace, or one unlink when it
@@ -604,7 +623,8 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
 
     g_clear_pointer(&dom->moved_aside, g_free);
     if (vsTreeCount(next) == 0) {
-        if (storeMoveLegacyAside(&dom->moved_aside, store, dom->name, error) < 0 ||
+        /* No record left: the VM's file goes. */
+        if (vsDirMoveLegacyAside(&dom->moved_aside, store->dirfd, store->path, dom->name, error) < 0 ||
             vsAtomicFileRemove(store->dirfd, store->path, dom->file, error) < 0)
             return -1;
     } else {
@@ -620,6 +640,7 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
         dom->segments = g_steal_pointer(&segments);
     }
     store->commits++;
+    dom->stored = vsTreeCount(next) > 0;
     vsTreeFree(dom->tree);
     dom->tree = g_steal_pointer(&next);
     return 0;
@@ -672,10 +693,8 @@ vsDomainRollback(vsDomain *dom)
     g_clear_pointer(&dom->pending, vsTreeFree);
 }
 
-/* Validates @records as vsDomainReplace documents (the tree links them);
- * with @check_records, each must also load back as stored. */
-static int
-domainReplace(vsDomain *dom, vsTree *tree, gboolean check_records, GError **error)
+int
+vsDomainReplaceTree(vsDomain *dom, vsTree *tree, gboolean check_records, GError **error)
 {
     g_autoptr(vsTree) next = tree;
     g_autofree char *uuid = dom->uuid ? g_strdup(dom->uuid) : vsTreeFindUUID(next);
@@ -712,7 +731,7 @@ vsDomainReplace(vsDomain *dom, vsSnapshot *const *records, guint n, const char *
     }
     if (vsTreeBuild(&next, dom->kind, records, n, current, error) < 0)
         return -1;
-    return domainReplace(dom, next, TRUE, error);
+    return vsDomainReplaceTree(dom, next, TRUE, error);
 }
 
 /* Parses a <domain> document given by the caller for a plain create. */
@@ -931,7 +950,7 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
 
     if (!redefine && vm_state == VS_SNAPSHOT_STATE_NOSTATE)
         vm_state = VS_SNAPSHOT_STATE_SHUTOFF;
-    if (vsSnapshotParse(&snap, xml, len, parse_flags, storeNow(dom->store), NULL, error) < 0 ||
+    if (vsSnapshotParse(&snap, xml, len, parse_flags, vsStoreNow(dom->store), NULL, error) < 0 ||
         vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0 ||
         snapshotStateCheck(redefine ? vsSnapshotGetState(snap) : vm_state, redefine, error) < 0)
         return -1;
@@ -1006,9 +1025,9 @@ int
 vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, const char *to,
                     GError **error)
 {
-    g_autofree char *from_file = g_strdup_printf("%s.xml", from);
-    g_autofree char *to_file = g_strdup_printf("%s.xml", to);
-    g_autofree char *from_path = g_strdup_printf("%s/%s.xml", store->path, from);
+    g_autofree char *from_file = vsDirBulkName(from);
+    g_autofree char *to_file = vsDirBulkName(to);
+    g_autofree char *from_path = g_build_filename(store->path, from_file, NULL);
     g_autofree char *moved = NULL;
     int fd1 = -1, fd2 = -1;
     struct stat st;
@@ -1040,7 +1059,7 @@ vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, co
         goto cleanup;
     }
     /* DIR/<from>/ would become VM <from>'s snapshots again. */
-    if (storeMoveLegacyAside(&moved, store, from, error) < 0)
+    if (vsDirMoveLegacyAside(&moved, store->dirfd, store->path, from, error) < 0)
         goto cleanup;
     if (vsAtomicMove(store->dirfd, from_file, store->dirfd, to_file, RENAME_NOREPLACE,
                      from_path, to_file, error) < 0)

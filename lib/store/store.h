@@ -1,15 +1,40 @@
-/* store.h — the store's internal entry points (internal). */
+/* store.h — the store core's internal entry points (internal): what the
+ * kinds' own calls and the import sources use beside the public API. */
 #pragma once
 
 #include "virtsnap/virtsnap.h"
-#include "import/legacy.h"
+#include "record/moment.h"
+#include "tree/tree.h"
 
-/* vsStoreLoadDomain, with @legacy steering what happens to a libvirt
- * per-file directory found instead of a bulk file (convert with options,
- * collect a report, or leave it alone); NULL is vsStoreLoadDomain's
- * default.  Used by the legacy operations, which need the store's lock
- * protocol and its load in one step. */
-int vsStoreLoadDomainWithLegacy(vsDomain **out, vsStore *store, const char *vm,
-                                const char *uuid, unsigned int flags,
-                                vsLegacyHookCtx *legacy, GError **error);
+/* A load flag beside vsDomainLoadFlags: only what the store itself holds
+ * for the VM (an unconverted libvirt directory is not looked at: the
+ * legacy operations read it themselves). */
+#define VS_DOMAIN_LOAD_STORED_ONLY (1u << 16)
 
+/* vsStoreLoadDomain for VM @vm's moments of @kind. */
+int vsStoreLoadKind(vsDomain **out, vsStore *store, const vsMomentKind *kind, const char *vm,
+                    const char *uuid, unsigned int flags, GError **error);
+
+/* The directory a directory store lives in (borrowed: valid while @store
+ * is): the import sources read and write libvirt's per-file layout there.
+ * Errors: VS_ERROR_INVALID for a store that is not a directory. */
+int vsStoreGetDirectory(vsStore *store, int *dirfd, const char **path, GError **error);
+
+/* Seconds since the epoch by the store's clock (vsStoreSetClock). */
+gint64 vsStoreNow(const vsStore *store);
+
+/* The handle's tree as every query sees it (a batch's, inside one). */
+const vsTree *vsDomainGetTree(const vsDomain *dom);
+/* Whether the store holds a record for the VM (as loaded or committed). */
+gboolean vsDomainIsStored(const vsDomain *dom);
+/* vsDomainReplace with a tree already built (takes @tree); with
+ * @check_records each record must load back as stored.  The one commit
+ * path, as every change. */
+int vsDomainReplaceTree(vsDomain *dom, vsTree *tree, gboolean check_records, GError **error);
+/* Reads what the store holds for the VM again (an import verifying its
+ * commit; the handle's lock makes it the handle's own). */
+int vsDomainReadBack(const vsDomain *dom, vsTree **out, GError **error);
+/* Removes the VM's stored record without anything else (an import undoing
+ * a commit that failed its verification; a delete-all moves a legacy
+ * directory aside first, this does not). */
+int vsDomainRemoveStored(vsDomain *dom, GError **error);

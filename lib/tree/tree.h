@@ -113,3 +113,32 @@ void vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data);
 /* The VM's UUID as recorded in the first (pre-order) record that has a
  * full <domain>, or NULL.  g_free. */
 char *vsTreeFindUUID(const vsTree *tree);
+
+/* ---- tree-diff.c ---------------------------------------------------------- */
+
+/* How two trees of one kind differ: a record only in one, a record in
+ * both but different (their stored forms differ, each formatted with its
+ * tree's UUID: parent, content, anything), the current record. */
+typedef enum {
+    VS_TREE_DIFF_ONLY_A,
+    VS_TREE_DIFF_ONLY_B,
+    VS_TREE_DIFF_RECORD,
+    VS_TREE_DIFF_CURRENT,
+} vsTreeDiffType;
+
+typedef struct {
+    vsTreeDiffType type;
+    const char *name;        /* the record (borrowed from its tree); NULL for CURRENT */
+} vsTreeDifference;
+
+/* THE comparison of two trees: whether @a and @b hold the same records
+ * with the same current one (so they store the same document), and with
+ * @out (nullable) the differences, records in @a's order then @b's, the
+ * current last.  Cost: formats every record of both once. */
+gboolean vsTreeDiff(const vsTree *a, const vsTree *b, GArray **out);
+
+/* The differences on one line, naming the sides: "snapshot 'x' is only in
+ * A_WHERE; snapshot 'y' differs; the current snapshot is 'p' in A_WHERE,
+ * none in B_WHERE; and 2 more" (at most 3 shown). */
+char *vsTreeDiffDescribe(const vsTree *a, const vsTree *b, const GArray *diffs,
+                         const char *a_where, const char *b_where);

@@ -38,8 +38,8 @@ vsFileReadAll(char **out, gsize *len, int fd, gsize max, const char *label, GErr
     return 0;
 }
 
-static gint
-compareStrings(gconstpointer a, gconstpointer b)
+gint
+vsStrcmpIndirect(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -72,7 +72,7 @@ vsDirList(GPtrArray **out, int fd, const char *path, GError **error)
         return vsErrErrno(error, errsv, "%s: cannot read directory", path);
     }
     closedir(dir);
-    g_ptr_array_sort(names, compareStrings);
+    g_ptr_array_sort(names, vsStrcmpIndirect);
     *out = g_steal_pointer(&names);
     return 0;
 }

@@ -12,6 +12,9 @@
 int vsFileReadAll(char **out, gsize *len, int fd, gsize max, const char *label,
                   GError **error);
 
+/* strcmp for sorting a GPtrArray of strings (g_ptr_array_sort). */
+gint vsStrcmpIndirect(gconstpointer a, gconstpointer b);
+
 /* Sorted names of @fd's entries ("." and ".." left out); @fd stays open.
  * @path names the directory in messages ("PATH: cannot read directory"). */
 int vsDirList(GPtrArray **out, int fd, const char *path, GError **error);

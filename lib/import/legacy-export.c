@@ -1,5 +1,5 @@
-/* export.c — write a VM's tree back in libvirt's per-file layout,
- * DIR/<vm>/<snap>.xml, byte for byte as libvirt 9.0 writes it.
+/* legacy-export.c — write a VM's tree back in libvirt's per-file layout,
+ * DIR/<vm>/<name>.xml, byte for byte as libvirt 9.0 writes it.
  *
  * The files are written into a staging directory DIR/.virtsnap/export/<vm>/
  * (private: libvirt never reads it), made durable with one syncfs and put in
@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "import/legacy.h"
 #include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/fileio.h"
-#include "format/legacyfile.h"
+#include "import/legacy.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
 
 /* Findings that list names show this many, then a count. */
 #define EXPORT_SHOW_MAX 3
@@ -122,7 +123,7 @@ static int
 exportCheckNames(Export *ex, const GPtrArray *all, GError **error)
 {
     for (guint i = 0; i < all->len; i++) {
-        const char *name = vsSnapshotGetName(all->pdata[i]);
+        const char *name = ((const vsMoment *) all->pdata[i])->name;
         if (strchr(name, '/'))
             return vsErr(error, VS_ERROR_INVALID,
                          "VM '%s': snapshot '%s' cannot be exported: its name contains '/', "
@@ -353,8 +354,7 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
         goto cleanup;   /* -2: in place; the old entries wait at the staging path */
     if (cur)
         vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (current '%s')",
-                                    all->len, all->len == 1 ? "" : "s", vm,
-                                    vsSnapshotGetName(cur));
+                                    all->len, all->len == 1 ? "" : "s", vm, cur->name);
     else
         vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (no current "
                                     "snapshot)", all->len, all->len == 1 ? "" : "s", vm);
@@ -365,4 +365,46 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
  cleanup:
     exportClear(&ex);
     return ret;
+}
+
+int
+vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
+                    unsigned int flags, GError **error)
+{
+    g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
+    g_autoptr(vsDomain) dom = NULL;
+    g_autofree char *uuid = NULL;
+    const vsTree *tree;
+    const char *dirpath;
+    struct stat st;
+    int dirfd;
+
+    if (out)
+        *out = NULL;
+    if (flags & ~VS_LEGACY_EXPORT_FORCE)
+        return vsErr(error, VS_ERROR_INVALID, "unsupported flags (0x%x)",
+                     flags & ~VS_LEGACY_EXPORT_FORCE);
+    /* The VM's lock for the whole export; its tree as loaded under it is
+     * the stored one (one read). */
+    if (vsDomainNameCheck(vm, error) < 0 ||
+        vsStoreGetDirectory(store, &dirfd, &dirpath, error) < 0 ||
+        vsStoreLoadKind(&dom, store, &vsSnapshotKind, vm, NULL,
+                        VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_STORED_ONLY, error) < 0)
+        return -1;
+    tree = vsDomainGetTree(dom);
+    if (vsTreeCount(tree) == 0) {
+        if (!vsDomainIsStored(dom) && fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(st.st_mode))
+            return vsErr(error, VS_ERROR_NOT_FOUND,
+                         "VM '%s' has no bulk file; its snapshots are still in libvirt's "
+                         "layout (%s/%s/): nothing to export", vm, dirpath, vm);
+        return vsErr(error, VS_ERROR_NOT_FOUND, "VM '%s' has no snapshots in %s", vm, dirpath);
+    }
+    uuid = vsTreeFindUUID(tree);
+    if (vsLegacyExport(dirfd, dirpath, vm, tree, uuid, flags & VS_LEGACY_EXPORT_FORCE,
+                       report, error) < 0)
+        return -1;
+    if (out)
+        *out = g_steal_pointer(&report);
+    return 0;
 }
