@@ -233,13 +233,17 @@ typedef enum {
 /**
  * vsStoreOpen:
  * @out: (out): the store; free with vsStoreFree
- * @dir: the store directory (libvirt's snapshotDir)
+ * @location: where the store is: a directory path (libvirt's snapshotDir,
+ *   or virtsnap's own).  The location chooses the backend, so a later kind
+ *   of store (a database URI) opens with the same call.
  * Errors: VS_ERROR_NOT_FOUND (no such directory), VS_ERROR_IO,
  * VS_ERROR_CORRUPT (an unreadable DIR/.virtsnap/config).
  * Cost: a stat, a read of the store's settings and, with CREATE, a mkdir.
  */
-VS_EXPORT int vsStoreOpen(vsStore **out, const char *dir, unsigned int flags,
-                GError **error);
+VS_EXPORT int vsStoreOpen(vsStore **out, const char *location, unsigned int flags,
+                          GError **error);
+/* Frees the store once its VM handles are freed too (a vsDomain keeps what
+ * it needs of its store: either may be freed first). */
 VS_EXPORT void vsStoreFree(vsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 

@@ -22,6 +22,28 @@ int vsStoreGetDirectory(vsStore *store, int *dirfd, const char **path, GError **
 
 /* Seconds since the epoch by the store's clock (vsStoreSetClock). */
 gint64 vsStoreNow(const vsStore *store);
+gint64 vsDomainNow(const vsDomain *dom);
+
+/* VS_ERROR_INVALID unless @dom was loaded for writing. */
+int vsDomainRequireWrite(const vsDomain *dom, GError **error);
+
+/* How a kind adds one record to a VM (its own create call, e.g.
+ * vsDomainCreateXML, has parsed and checked it): @prepare applies the
+ * kind's rules against the tree as it is (refusing what libvirt refuses,
+ * filling in what the record lacks: its parent, its domain, ...), then the
+ * record is added (redefined: replacing one of its name), made current if
+ * asked, checked to load back as stored, and the change takes the one
+ * commit path (or joins the batch).  All or nothing. */
+typedef int (*vsDomainPrepareFunc)(vsMoment *record, const vsTree *tree, const char *vm_uuid,
+                                   gpointer data, GError **error);
+typedef struct {
+    gboolean redefine;
+    gboolean make_current;
+    vsDomainPrepareFunc prepare;
+    gpointer data;
+} vsDomainAdd;
+int vsDomainAddMoment(vsDomain *dom, vsMoment *record, const vsDomainAdd *how, char **out_name,
+                      GError **error);
 
 /* The handle's tree as every query sees it (a batch's, inside one). */
 const vsTree *vsDomainGetTree(const vsDomain *dom);
