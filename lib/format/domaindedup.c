@@ -290,6 +290,109 @@ nameIs(const guint8 *b, gsize start, gsize end, const char *name)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '>';
 }
 
+/* What a step of the scan did: consumed its construct (the scan goes on
+ * at *i), left it to the caller, or stopped the scan (*i is what
+ * scanPending returns: input from there waits for more). */
+typedef enum { SCAN_DONE, SCAN_NOT_MINE, SCAN_STOP } ScanStep;
+
+/* A comment, CDATA section or PI at @p goes through as it is. */
+static ScanStep
+scanSkipConstruct(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize resume, gsize *i)
+{
+    static const struct { const char *open, *close; } skips[] = {
+        { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS(skips); k++) {
+        gsize ol = strlen(skips[k].open), cl = strlen(skips[k].close);
+        gsize from = p + ol;
+        gssize end;
+
+        if (n - p < ol || memcmp(b + p, skips[k].open, ol) != 0)
+            continue;
+        if (p == 0 && resume >= from + cl)
+            from = resume - (cl - 1);   /* the close may straddle chunks */
+        end = findBytes(b, from, n, skips[k].close);
+        if (end < 0) {
+            if (d->eof) {
+                emitRaw(d, b + p, n - p);
+                *i = n;
+            } else {
+                d->resume_at = n - p;
+                *i = p;
+            }
+            return SCAN_STOP;
+        }
+        emitRaw(d, b + p, end + cl - p);
+        *i = end + cl;
+        return SCAN_DONE;
+    }
+    return SCAN_NOT_MINE;
+}
+
+/* The end tag at @p (its '>' at @end) closes a first copy of a domain, or
+ * a record. */
+static gsize
+scanEndTag(vsDomainDedup *d, const guint8 *b, gsize p, gsize end)
+{
+    emitRaw(d, b + p, end + 1 - p);
+    d->depth--;
+    if (d->open_span && d->depth == 2)
+        closeSpan(d);
+    if (d->depth == 1 && d->records->len) {
+        g_array_index(d->records, vsDomainDedupRecordSpan, d->records->len - 1).end =
+            d->pend_offset + end + 1;
+        d->in_record = FALSE;
+    }
+    return end + 1;
+}
+
+/* A record's first <domain> at @p: a repeat of a known definition becomes
+ * a placeholder (as many newlines, so line numbers stay true); a first copy
+ * goes out tagged, and its bytes are remembered as it is scanned. */
+static ScanStep
+scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
+              gboolean self_closing, gsize *i)
+{
+    gboolean need_more;
+    int repeat = findRepeat(d, b + p, n - p, &need_more);
+
+    if (need_more) {
+        *i = p;
+        return SCAN_STOP;
+    }
+    d->record_has_domain = TRUE;
+    if (repeat >= 0) {
+        Span *span = d->spans->pdata[repeat];
+        g_autofree char *ph = g_strdup_printf("<domain %s='%d'", d->ref_attr, repeat);
+        g_byte_array_append(d->out, (const guint8 *) ph, strlen(ph));
+        for (guint k = 0; k < span->newlines; k++)
+            g_byte_array_append(d->out, (const guint8 *) "\n", 1);
+        g_byte_array_append(d->out, (const guint8 *) "/>", 2);
+        *i = p + span->len;
+        return SCAN_DONE;
+    }
+    if (!self_closing) {
+        Span *span = g_new0(Span, 1);
+        g_autofree char *attr = NULL;
+
+        span->raw = spanRawNew(d, b + p, n - p);
+        g_ptr_array_add(d->spans, span);
+        attr = g_strdup_printf(" %s='%u'", d->def_attr, d->spans->len - 1);
+        /* The tag goes out tagged; the span remembers the original. */
+        g_byte_array_append(d->out, b + p, strlen("<domain"));
+        g_byte_array_append(d->out, (const guint8 *) attr, strlen(attr));
+        g_byte_array_append(d->out, b + p + strlen("<domain"),
+                            end + 1 - p - strlen("<domain"));
+        spanAppendRaw(d, span, b + p, end + 1 - p);
+        d->open_span = span;
+        d->depth++;
+        *i = end + 1;
+        return SCAN_DONE;
+    }
+    return SCAN_NOT_MINE;
+}
+
 /* Scans as much of the pending input as can be decided; returns the number
  * of bytes consumed. */
 static gsize
@@ -297,10 +400,6 @@ scanPending(vsDomainDedup *d)
 {
     const guint8 *b = d->pend->data;
     gsize n = d->pend->len, i = 0;
-    static const struct { const char *open, *close; } skips[] = {
-        { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
-    };
-
     /* A construct left unfinished by the last call starts at pend[0] and
      * was searched up to pend[resume]: carry on from there, so a long tag
      * or comment arriving in chunks is scanned once, not once per chunk. */
@@ -308,18 +407,13 @@ scanPending(vsDomainDedup *d)
 
     d->resume_at = 0;
     while (i < n) {
-        const guint8 *lt;
-        gsize p, avail;
-        gssize end;
+        const guint8 *lt = d->passthrough ? NULL : memchr(b + i, '<', n - i);
+        gboolean resumed, self_closing;
         guint values = 0;
         guint8 quote = 0;
-        gboolean handled = FALSE;
+        gssize end;
+        gsize p;
 
-        if (d->passthrough) {
-            emitRaw(d, b + i, n - i);
-            return n;
-        }
-        lt = memchr(b + i, '<', n - i);
         if (!lt) {
             emitRaw(d, b + i, n - i);
             return n;
@@ -327,43 +421,23 @@ scanPending(vsDomainDedup *d)
         p = lt - b;
         emitRaw(d, b + i, p - i);
         i = p;
-        avail = n - p;
-        if (avail < 9 && !d->eof)
+        if (n - p < 9 && !d->eof)
             return i;
-
-        for (guint k = 0; k < G_N_ELEMENTS(skips) && !handled; k++) {
-            gsize ol = strlen(skips[k].open);
-            if (avail < ol || memcmp(b + p, skips[k].open, ol) != 0)
-                continue;
-            gsize cl = strlen(skips[k].close);
-            gsize from = p + ol;
-            if (p == 0 && resume >= from + cl)
-                from = resume - (cl - 1);   /* the close may straddle chunks */
-            end = findBytes(b, from, n, skips[k].close);
-            if (end < 0) {
-                if (d->eof)
-                    return emitRaw(d, b + p, n - p), n;
-                d->resume_at = n - p;
-                return i;
-            }
-            end += strlen(skips[k].close);
-            emitRaw(d, b + p, end - p);
-            i = end;
-            handled = TRUE;
+        switch (scanSkipConstruct(d, b, n, p, resume, &i)) {
+        case SCAN_STOP: return i;
+        case SCAN_DONE: continue;
+        case SCAN_NOT_MINE: break;
         }
-        if (handled)
-            continue;
-        if (avail >= 2 && b[p + 1] == '!') {
+        if (n - p >= 2 && b[p + 1] == '!') {
             /* A DOCTYPE: never written by us (and refused by the reader). */
             d->passthrough = TRUE;
             continue;
         }
-
-        if (p == 0 && resume > 1) {
+        if ((resumed = p == 0 && resume > 1)) {
             quote = d->resume_quote;
             values = d->resume_values;
         }
-        end = findTagEnd(b, p == 0 && resume > 1 ? resume : p + 1, n, &quote, &values);
+        end = findTagEnd(b, resumed ? resume : p + 1, n, &quote, &values);
         if (end < 0) {
             if (d->eof)
                 return emitRaw(d, b + p, n - p), n;
@@ -372,22 +446,12 @@ scanPending(vsDomainDedup *d)
             d->resume_values = values;
             return i;
         }
-
         if (b[p + 1] == '/') {
-            emitRaw(d, b + p, end + 1 - p);
-            i = end + 1;
-            d->depth--;
-            if (d->open_span && d->depth == 2)
-                closeSpan(d);
-            if (d->depth == 1 && d->records->len) {
-                g_array_index(d->records, vsDomainDedupRecordSpan,
-                              d->records->len - 1).end = d->pend_offset + i;
-                d->in_record = FALSE;
-            }
+            i = scanEndTag(d, b, p, end);
             continue;
         }
 
-        gboolean self_closing = b[end - 1] == '/';
+        self_closing = b[end - 1] == '/';
         d->record_tags += 1 + values;
         if (d->depth == 1 && nameIs(b, p + 1, end, d->record_element)) {
             vsDomainDedupRecordSpan rec = { d->pend_offset + p, d->pend_offset + end + 1 };
@@ -398,38 +462,10 @@ scanPending(vsDomainDedup *d)
         }
         if (d->depth == 2 && !d->open_span && !d->record_has_domain &&
             nameIs(b, p + 1, end, "domain")) {
-            gboolean need_more;
-            int repeat = findRepeat(d, b + p, n - p, &need_more);
-            if (need_more)
-                return i;
-            d->record_has_domain = TRUE;
-            if (repeat >= 0) {
-                Span *span = d->spans->pdata[repeat];
-                g_autofree char *ph = g_strdup_printf("<domain %s='%d'", d->ref_attr, repeat);
-                g_byte_array_append(d->out, (const guint8 *) ph, strlen(ph));
-                for (guint k = 0; k < span->newlines; k++)
-                    g_byte_array_append(d->out, (const guint8 *) "\n", 1);
-                g_byte_array_append(d->out, (const guint8 *) "/>", 2);
-                i = p + span->len;
-                continue;
-            }
-            if (!self_closing) {
-                Span *span = g_new0(Span, 1);
-                g_autofree char *attr = NULL;
-
-                span->raw = spanRawNew(d, b + p, n - p);
-                g_ptr_array_add(d->spans, span);
-                attr = g_strdup_printf(" %s='%u'", d->def_attr, d->spans->len - 1);
-                /* The tag goes out tagged; the span remembers the original. */
-                g_byte_array_append(d->out, b + p, strlen("<domain"));
-                g_byte_array_append(d->out, (const guint8 *) attr, strlen(attr));
-                g_byte_array_append(d->out, b + p + strlen("<domain"),
-                                    end + 1 - p - strlen("<domain"));
-                spanAppendRaw(d, span, b + p, end + 1 - p);
-                d->open_span = span;
-                d->depth++;
-                i = end + 1;
-                continue;
+            switch (scanDomainTag(d, b, n, p, end, self_closing, &i)) {
+            case SCAN_STOP: return i;
+            case SCAN_DONE: continue;
+            case SCAN_NOT_MINE: break;
             }
         }
         emitRaw(d, b + p, end + 1 - p);

@@ -423,11 +423,68 @@ domainDisksFree(GArray *disks)
 typedef GArray vsDomainDiskList;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDiskList, domainDisksFree)
 
+/* One <disk> of the domain: its target, snapshot default, source path and
+ * whether it is empty.  Errors: libvirt's for a disk without <target>. */
+static int
+domainDiskRead(vsDomainDisk *d, xmlNodePtr n, GError **error)
+{
+    g_autofree char *type = vsXmlPropString(n, "type");
+    g_autofree char *snapshot = vsXmlPropString(n, "snapshot");
+    int stype = type ? vsXmlEnumFromString(storageTypeNames, STORAGE_LAST, type) : STORAGE_FILE;
+    xmlNodePtr src;
+
+    for (xmlNodePtr t = n->children; t && !d->dst; t = t->next) {
+        if (vsXmlIsElement(t, "target"))
+            d->dst = vsXmlPropString(t, "dev");
+    }
+    if (!d->dst)
+        return vsErr(error, VS_ERROR_INVALID, "XML error: missing target information for device");
+    if (snapshot) {
+        int v = vsXmlEnumFromString(vsSnapshotLocationNames, VS_SNAPSHOT_LOCATION_LAST, snapshot);
+        d->snapshot = v > 0 ? v : VS_SNAPSHOT_LOCATION_DEFAULT;
+    }
+    /* libvirt's disk post-parse: read-only disks (<readonly/>, and every
+     * cdrom) default to snapshot='no' */
+    if (d->snapshot == VS_SNAPSHOT_LOCATION_DEFAULT) {
+        g_autofree char *device = vsXmlPropString(n, "device");
+        if (vsXmlFirstChild(n, "readonly") || g_strcmp0(device, "cdrom") == 0)
+            d->snapshot = VS_SNAPSHOT_LOCATION_NO;
+    }
+    if ((src = vsXmlFirstChild(n, "source"))) {
+        switch (stype) {
+        case STORAGE_FILE: d->path = vsXmlPropString(src, "file"); break;
+        case STORAGE_BLOCK: d->path = vsXmlPropString(src, "dev"); break;
+        case STORAGE_DIR: d->path = vsXmlPropString(src, "dir"); break;
+        case STORAGE_NETWORK: d->path = vsXmlPropString(src, "name"); break;
+        default: break;
+        }
+    }
+    if (d->path && !*d->path)
+        g_clear_pointer(&d->path, g_free);
+    switch (stype) {
+    case STORAGE_FILE:
+    case STORAGE_BLOCK:
+    case STORAGE_DIR:
+        d->empty = d->path == NULL;
+        break;
+    case STORAGE_NETWORK: {
+        g_autofree char *proto = src ? vsXmlPropString(src, "protocol") : NULL;
+        d->empty = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames),
+                                       proto) <= PROTO_NONE;
+        break;
+    }
+    default:
+        d->empty = stype <= STORAGE_NONE;
+        break;
+    }
+    return 0;
+}
+
 static int
 domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
 {
     xmlDocPtr doc = vsXmlSubtreeToDoc(domain, error);
-    GArray *disks;
+    g_autoptr(vsDomainDiskList) disks = NULL;
     xmlNodePtr root;
 
     if (!doc)
@@ -439,70 +496,20 @@ domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
             continue;
         for (xmlNodePtr n = devs->children; n; n = n->next) {
             vsDomainDisk d = { 0 };
-            g_autofree char *type = NULL;
-            g_autofree char *snapshot = NULL;
-            xmlNodePtr src;
-            int stype;
 
             if (!vsXmlIsElement(n, "disk"))
                 continue;
-            type = vsXmlPropString(n, "type");
-            stype = type ? vsXmlEnumFromString(storageTypeNames, STORAGE_LAST, type)
-                         : STORAGE_FILE;
-            for (xmlNodePtr t = n->children; t && !d.dst; t = t->next) {
-                if (vsXmlIsElement(t, "target"))
-                    d.dst = vsXmlPropString(t, "dev");
-            }
-            if (!d.dst) {
-                domainDisksFree(disks);
+            if (domainDiskRead(&d, n, error) < 0) {
+                g_free(d.dst);
+                g_free(d.path);
                 xmlFreeDoc(doc);
-                return vsErr(error, VS_ERROR_INVALID,
-                             "XML error: missing target information for device");
-            }
-            snapshot = vsXmlPropString(n, "snapshot");
-            if (snapshot) {
-                int v = vsXmlEnumFromString(vsSnapshotLocationNames, VS_SNAPSHOT_LOCATION_LAST, snapshot);
-                d.snapshot = v > 0 ? v : VS_SNAPSHOT_LOCATION_DEFAULT;
-            }
-            /* libvirt's disk post-parse: read-only disks (<readonly/>, and
-             * every cdrom) default to snapshot='no' */
-            if (d.snapshot == VS_SNAPSHOT_LOCATION_DEFAULT) {
-                g_autofree char *device = vsXmlPropString(n, "device");
-                if (vsXmlFirstChild(n, "readonly") || g_strcmp0(device, "cdrom") == 0)
-                    d.snapshot = VS_SNAPSHOT_LOCATION_NO;
-            }
-            if ((src = vsXmlFirstChild(n, "source"))) {
-                switch (stype) {
-                case STORAGE_FILE: d.path = vsXmlPropString(src, "file"); break;
-                case STORAGE_BLOCK: d.path = vsXmlPropString(src, "dev"); break;
-                case STORAGE_DIR: d.path = vsXmlPropString(src, "dir"); break;
-                case STORAGE_NETWORK: d.path = vsXmlPropString(src, "name"); break;
-                default: break;
-                }
-            }
-            if (d.path && !*d.path)
-                g_clear_pointer(&d.path, g_free);
-            switch (stype) {
-            case STORAGE_FILE:
-            case STORAGE_BLOCK:
-            case STORAGE_DIR:
-                d.empty = d.path == NULL;
-                break;
-            case STORAGE_NETWORK: {
-                g_autofree char *proto = src ? vsXmlPropString(src, "protocol") : NULL;
-                d.empty = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames),
-                                         proto) <= PROTO_NONE;
-                break;
-            }
-            default:
-                d.empty = stype <= STORAGE_NONE;
-                break;
+                return -1;
             }
             g_array_append_val(disks, d);
         }
     }
     xmlFreeDoc(doc);
-    *out = disks;
+    *out = g_steal_pointer(&disks);
     return 0;
 }
 
@@ -571,48 +578,15 @@ assignExternalNames(vsSnapshot *snap, GArray *domdisks, GError **error)
     return 0;
 }
 
-int
-vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
-                     unsigned int flags, GError **error)
+/* The requested disks matched to the domain's (map: domain disk ->
+ * request), named by their target, their locations defaulted or checked
+ * (uniform internal snapshots with @require_match). */
+static int
+alignRequested(vsSnapshotRecord *s, GArray *domdisks, int *map, vsSnapshotLocation def,
+               gboolean require_match, GError **error)
 {
-    vsXmlSubtree *domain = snap->domain ? snap->domain : fallback_domain;
-    g_autoptr(vsDomainDiskList) domdisks = NULL;
-    g_autofree int *map = NULL;   /* domain disk -> requested disk, or -1 */
-    vsSnapshotLocation def;
-    gboolean require_match;
-    vsSnapshotDisk *disks;
-    guint n;
-
-    if (!domain)
-        return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
-
-    /* qemu's default location (qemuSnapshotCreateXML / redefine) */
-    if (flags & VS_SNAPSHOT_ALIGN_REDEFINE) {
-        def = (S(snap)->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT || vsSnapshotIsExternal(snap))
-              ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
-    } else {
-        def = (S(snap)->memory == VS_SNAPSHOT_LOCATION_EXTERNAL ||
-               S(snap)->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT ||
-               (flags & VS_SNAPSHOT_ALIGN_DISK_ONLY))
-              ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
-    }
-    require_match = def == VS_SNAPSHOT_LOCATION_INTERNAL;   /* uniform internal */
-
-    if (domainDisksRead(&domdisks, domain, error) < 0)
-        return -1;
-    n = domdisks->len;
-    if (S(snap)->ndisks > n)
-        return vsErr(error, VS_ERROR_INVALID,
-                     "unsupported configuration: too many disk snapshot requests for domain");
-    if (n == 0)
-        return 0;
-
-    map = g_new(int, n);
-    for (guint i = 0; i < n; i++)
-        map[i] = -1;
-
-    for (guint i = 0; i < S(snap)->ndisks; i++) {
-        vsSnapshotDisk *sd = &S(snap)->disks[i];
+    for (guint i = 0; i < s->ndisks; i++) {
+        vsSnapshotDisk *sd = &s->disks[i];
         int idx = domainDiskIndex(domdisks, sd->name);
         vsDomainDisk *dd;
 
@@ -647,16 +621,24 @@ vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
             sd->name = g_strdup(dd->dst);
         }
     }
+    return 0;
+}
 
-    /* one entry per domain disk, in domain order */
-    disks = g_new0(vsSnapshotDisk, n);
+/* One entry per domain disk, in domain order: the request for it, or a
+ * default one. */
+static void
+alignRebuild(vsSnapshotRecord *s, GArray *domdisks, const int *map, vsSnapshotLocation def)
+{
+    guint n = domdisks->len;
+    vsSnapshotDisk *disks = g_new0(vsSnapshotDisk, n);
+
     for (guint i = 0; i < n; i++) {
         vsDomainDisk *dd = &g_array_index(domdisks, vsDomainDisk, i);
         vsSnapshotDisk *sd = &disks[i];
 
         if (map[i] >= 0) {
-            *sd = S(snap)->disks[map[i]];
-            memset(&S(snap)->disks[map[i]], 0, sizeof(vsSnapshotDisk));
+            *sd = s->disks[map[i]];
+            memset(&s->disks[map[i]], 0, sizeof(vsSnapshotDisk));
             continue;
         }
         sd->name = g_strdup(dd->dst);
@@ -666,11 +648,48 @@ vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
         if (sd->snapshot == VS_SNAPSHOT_LOCATION_DEFAULT)
             sd->snapshot = def;
     }
-    for (guint i = 0; i < S(snap)->ndisks; i++)
-        vsSnapshotDiskClear(&S(snap)->disks[i]);
-    g_free(S(snap)->disks);
-    S(snap)->disks = disks;
-    S(snap)->ndisks = n;
+    for (guint i = 0; i < s->ndisks; i++)
+        vsSnapshotDiskClear(&s->disks[i]);
+    g_free(s->disks);
+    s->disks = disks;
+    s->ndisks = n;
+}
 
+int
+vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
+                     unsigned int flags, GError **error)
+{
+    vsSnapshotRecord *s = S(snap);
+    vsXmlSubtree *domain = snap->domain ? snap->domain : fallback_domain;
+    g_autoptr(vsDomainDiskList) domdisks = NULL;
+    g_autofree int *map = NULL;   /* domain disk -> requested disk, or -1 */
+    vsSnapshotLocation def;
+
+    if (!domain)
+        return vsErr(error, VS_ERROR_INVALID, "internal error: missing domain in snapshot");
+    /* qemu's default location (qemuSnapshotCreateXML / redefine) */
+    if (flags & VS_SNAPSHOT_ALIGN_REDEFINE)
+        def = (s->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT || vsSnapshotIsExternal(snap))
+              ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
+    else
+        def = (s->memory == VS_SNAPSHOT_LOCATION_EXTERNAL ||
+               s->state == VS_SNAPSHOT_STATE_DISK_SNAPSHOT ||
+               (flags & VS_SNAPSHOT_ALIGN_DISK_ONLY))
+              ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
+
+    if (domainDisksRead(&domdisks, domain, error) < 0)
+        return -1;
+    if (s->ndisks > domdisks->len)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "unsupported configuration: too many disk snapshot requests for domain");
+    if (domdisks->len == 0)
+        return 0;
+    map = g_new(int, domdisks->len);
+    for (guint i = 0; i < domdisks->len; i++)
+        map[i] = -1;
+    /* uniform internal snapshots */
+    if (alignRequested(s, domdisks, map, def, def == VS_SNAPSHOT_LOCATION_INTERNAL, error) < 0)
+        return -1;
+    alignRebuild(s, domdisks, map, def);
     return assignExternalNames(snap, domdisks, error);
 }

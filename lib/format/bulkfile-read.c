@@ -1,10 +1,10 @@
-/* bulkfile.c — the document of one VM's moments of one kind
- * (<snapshots current='…'> of <domainsnapshot>s for snapshots).
+/* bulkfile-read.c — reading a VM's bulk file.
  *
- * Reading streams the file through xmlTextReader and expands one
- * record at a time, so peak memory is one record's DOM plus the
- * tree, never a DOM of the whole file.  Compressed files are recognised by
- * the zstd magic number, never by name, and decompressed on the fly. */
+ * Reading streams the file through xmlTextReader and expands one record at
+ * a time, so peak memory is one record's DOM plus the tree, never a DOM of
+ * the whole file.  Compressed files are recognised by the zstd magic
+ * number, never by name, and decompressed on the fly; repeated <domain>s
+ * are recognised before libxml2 sees them (domaindedup.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -13,189 +13,17 @@
 #include <libxml/xmlreader.h>
 #include <zstd.h>
 
-#include "format/bulkfile.h"
-#include "format/domaindedup.h"
 #include "util/error.h"
 #include "util/xmltext.h"
-#include "tree/tree.h"
-
-/* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
- * the previous snapshot's copy (a parent is written just before its first
- * child), and bounds what a reader must hold.  Readers accept windows up to
- * 128 MiB so files from other writers still load, never more. */
-#define BULK_ZSTD_WINDOW_LOG 23
-#define BULK_ZSTD_WINDOW_LOG_MAX 27
-#define BULK_ZSTD_LEVEL 3
+#include "format/bulkfile-private.h"
+#include "format/domaindedup.h"
 
 static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
-
-/* ---------------------------------------------------------------- */
-/* Segments: a compressed file is a sequence of independent zstd frames
- * (header, a marker, one frame per run of whole records, trailer), so a
- * commit recompresses only the runs whose records changed and copies the
- * other frames as they are.  Concatenated frames are one zstd stream:
- * `zstdcat` and every reader see the same single document. */
-
-/* A run of records ends after a record whose name hashes to 0 mod
- * SEGMENT_SPREAD (content-defined, so inserting or deleting a record moves
- * no other boundary), or once it has SEGMENT_MAX_RECORDS records or its
- * records' domains pass SEGMENT_CAP bytes.  Each frame starts without
- * history, so fewer, longer runs compress better; shorter ones make a
- * commit cheaper.  ~32 records of ~10 KB: a commit recompresses ~300 KB and
- * a frame costs ~2.5 KB on disk. */
-#define SEGMENT_SPREAD 32
-#define SEGMENT_MAX_RECORDS 96
-#define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
-#define SEGMENT_RECORD_OVERHEAD 1024
-#define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
-
-/* A loaded file's frames are reused only when its header frame holds
- * exactly what this writer writes (appendRoot): a declaration there (an
- * encoding, a namespace) gives its records a meaning that copying them
- * into our header would change.  A header is at most ~1.7 KB. */
-#define HEAD_MAX 4096
-
-/* A skippable frame (ignored by every zstd decoder) right after the header
- * frame says the records are framed by this writer: bump the version when
- * record formatting changes, so old frames are never mixed with new ones. */
-#define SEGMENT_MARKER_MAGIC 0x184D2A56u
-#define SEGMENT_MARKER "virtsnap-segments 2"
-
-typedef struct {
-    GPtrArray *records;       /* vsMoment refs, in document order */
-    GBytes *frame;            /* one complete zstd frame */
-    gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
-} BulkSegment;
-
-struct _vsBulkSegments {
-    const vsMomentKind *kind;
-    char *uuid;               /* what uuid-sensitive segments were formatted with */
-    GPtrArray *segments;      /* BulkSegment, owned */
-    GHashTable *by_first;     /* first record -> BulkSegment */
-};
 
 typedef struct {
     guint64 comp_start, comp_end;  /* in the file */
     guint64 doc_start, doc_end;    /* in the decompressed document */
 } BulkFrame;
-
-static void
-segmentFree(gpointer data)
-{
-    BulkSegment *seg = data;
-    g_ptr_array_unref(seg->records);
-    g_bytes_unref(seg->frame);
-    g_free(seg);
-}
-
-static vsBulkSegments *
-segmentsNew(const vsMomentKind *kind, const char *uuid)
-{
-    vsBulkSegments *segs = g_new0(vsBulkSegments, 1);
-    segs->kind = kind;
-    segs->uuid = g_strdup(uuid);
-    segs->segments = g_ptr_array_new_with_free_func(segmentFree);
-    segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
-    return segs;
-}
-
-void
-vsBulkSegmentsFree(vsBulkSegments *segs)
-{
-    if (!segs)
-        return;
-    g_free(segs->uuid);
-    g_hash_table_unref(segs->by_first);
-    g_ptr_array_unref(segs->segments);
-    g_free(segs);
-}
-
-/* Whether a run holds a record without <domain>, which is formatted from
- * the VM's uuid rather than from itself. */
-static gboolean
-runNeedsUuid(gpointer const *records, guint count)
-{
-    for (guint i = 0; i < count; i++) {
-        if (!vsMomentGetDomain(records[i]))
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static void
-segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
-{
-    BulkSegment *seg = g_new0(BulkSegment, 1);
-    seg->records = g_ptr_array_ref(records);
-    seg->frame = g_bytes_ref(frame);
-    seg->uuid_sensitive = runNeedsUuid(records->pdata, records->len);
-    g_ptr_array_add(segs->segments, seg);
-    g_hash_table_insert(segs->by_first, records->pdata[0], seg);
-}
-
-/* Appends the content of one zstd frame (its size field is not trusted). */
-static int
-frameDecompress(GString *out, GBytes *frame)
-{
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    ZSTD_inBuffer in = { NULL, 0, 0 };
-    char chunk[16 * 1024];
-    size_t r = 1;
-    int ret = 0;
-
-    in.src = g_bytes_get_data(frame, &in.size);
-    while (r != 0) {
-        ZSTD_outBuffer o = { chunk, sizeof(chunk), 0 };
-        r = ZSTD_decompressStream(dctx, &o, &in);
-        if (ZSTD_isError(r) || (o.pos == 0 && in.pos == in.size && r != 0)) {
-            ret = -1;
-            break;
-        }
-        g_string_append_len(out, chunk, o.pos);
-    }
-    ZSTD_freeDCtx(dctx);
-    return ret == 0 && in.pos == in.size ? 0 : -1;
-}
-
-static int bulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data,
-                                gsize len, const char *label, GError **error);
-
-int
-vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
-{
-    g_autoptr(GString) expect = g_string_new(NULL);
-    g_autoptr(GString) got = g_string_new(NULL);
-    g_autoptr(GString) doc = g_string_new(NULL);
-
-    for (guint i = 0; i < segs->segments->len; i++) {
-        BulkSegment *seg = segs->segments->pdata[i];
-        g_autoptr(GPtrArray) parsed = NULL;
-        g_autoptr(GError) perr = NULL;
-
-        g_string_printf(doc, "<%s>\n", segs->kind->list_element);
-        if (frameDecompress(doc, seg->frame) < 0)
-            return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
-        g_string_append_printf(doc, "</%s>\n", segs->kind->list_element);
-        if (bulkParseRecordsOnly(&parsed, segs->kind, doc->str, doc->len, "frame", &perr) < 0)
-            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
-                         i, perr->message);
-        if (parsed->len != seg->records->len)
-            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame holds %u records, "
-                         "not %u", i, parsed->len, seg->records->len);
-        for (guint k = 0; k < parsed->len; k++) {
-            g_string_truncate(expect, 0);
-            g_string_truncate(got, 0);
-            vsMomentFormatStored(expect, seg->records->pdata[k], segs->uuid, 1);
-            vsMomentFormatStored(got, parsed->pdata[k], segs->uuid, 1);
-            if (!g_string_equal(got, expect))
-                return vsErr(error, VS_ERROR_FAILED, "segment %u: record %u of its frame is "
-                             "'%s', not '%s' as kept", i, k,
-                             ((vsMoment *) parsed->pdata[k])->name,
-                             ((vsMoment *) seg->records->pdata[k])->name);
-        }
-    }
-    return 0;
-}
 
 /* ---------------------------------------------------------------- */
 /* Input: plain bytes or a zstd stream, from memory or a descriptor. */
@@ -563,8 +391,6 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
     return g_bytes_new_take(data, len);
 }
 
-static void appendRoot(GString *buf, const vsTree *tree);
-
 /* Whether the file's first frame is exactly the header this writer would
  * write for @tree. */
 static gboolean
@@ -576,7 +402,7 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
     if (!in->frames->len)
         return FALSE;
     first = &g_array_index(in->frames, BulkFrame, 0);
-    appendRoot(ours, tree);
+    vsBulkAppendRoot(ours, tree);
     return first->doc_start == 0 && first->doc_end == ours->len &&
            in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
 }
@@ -588,7 +414,7 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
 static vsBulkSegments *
 segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
 {
-    vsBulkSegments *segs = segmentsNew(in->kind, NULL);
+    vsBulkSegments *segs = vsBulkSegmentsNew(in->kind, NULL);
     guint nspans, next = 0;
     const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
 
@@ -609,7 +435,7 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
             continue;
         /* A record without <domain> was formatted from a uuid we cannot
          * know here: such a run is never reused from the file. */
-        if (runNeedsUuid(order->pdata + first, next - first))
+        if (vsBulkRunNeedsUuid(order->pdata + first, next - first))
             continue;
         {
             g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
@@ -620,10 +446,106 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
                 continue;
             for (guint i = first; i < next; i++)
                 g_ptr_array_add(records, vsSnapshotRef(order->pdata[i]));
-            segmentsAdd(segs, records, bytes);
+            vsBulkSegmentsAdd(segs, records, bytes);
         }
     }
     return segs;
+}
+
+/* One document being read. */
+typedef struct {
+    BulkInput *in;
+    const char *label;
+    xmlTextReaderPtr reader;
+    vsXmlProblem errs;         /* libxml2's first error */
+    vsDomainDedup *dedup;
+    vsTree *tree;              /* the records, unlinked until the end */
+    GHashTable *domains;       /* distinct <domain>s (vsMomentShareDomain) */
+    GPtrArray *order;          /* the records in document order, when needed */
+    char *current;             /* the root's current= */
+    gboolean seen_root, root_closed;
+} BulkParse;
+
+/* Handles the node under the reader; *skip: the reader must skip past it
+ * (an expanded record) rather than read into it. */
+static int
+bulkParseNode(BulkParse *p, gboolean *skip, GError **error)
+{
+    const vsMomentKind *kind = p->in->kind;
+    int type = xmlTextReaderNodeType(p->reader);
+    int depth = xmlTextReaderDepth(p->reader);
+    const char *name = (const char *) xmlTextReaderConstName(p->reader);
+    int line = xmlTextReaderGetParserLineNumber(p->reader);
+
+    *skip = FALSE;
+    if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
+        if (strcmp(name, kind->list_element) != 0)
+            return corrupt(error, p->label, line, "unexpected root element <%s>, expecting <%s>",
+                           name, kind->list_element);
+        p->seen_root = TRUE;
+        if (xmlTextReaderIsEmptyElement(p->reader))
+            p->root_closed = TRUE;
+        return rootAttributes(p->reader, name, &p->current, p->label, line, error);
+    }
+    if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
+        p->root_closed = TRUE;
+    } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
+               strcmp(name, kind->record_element) == 0) {
+        *skip = TRUE;   /* the reader frees the expanded record as it goes */
+        return bulkParseRecord(p->tree, p->domains, p->dedup, p->order, p->reader, p->label,
+                               line, p->in, &p->errs, error);
+    } else if (type == XML_READER_TYPE_ELEMENT) {
+        return corrupt(error, p->label, line, "unexpected element <%s> in <%s>", name,
+                       kind->list_element);
+    } else if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
+               type == XML_READER_TYPE_ENTITY_REFERENCE) {
+        /* We never write them; refusing them keeps entities out entirely. */
+        return corrupt(error, p->label, line,
+                       "document type declarations and entities are not allowed");
+    } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
+        return corrupt(error, p->label, line, "unexpected text in <%s>", kind->list_element);
+    }
+    return 0;
+}
+
+/* The whole document, node by node, then what only its end can tell. */
+static int
+bulkParseDocument(BulkParse *p, GError **error)
+{
+    int r = xmlTextReaderRead(p->reader);
+
+    while (r == 1) {
+        gboolean skip;
+
+        if (bulkParseNode(p, &skip, error) < 0)
+            return -1;
+        r = skip ? xmlTextReaderNext(p->reader) : xmlTextReaderRead(p->reader);
+    }
+    if (r < 0 || p->errs.message || p->in->too_large || p->in->err || p->in->zstd_error)
+        return readerFailure(error, p->label, p->in, &p->errs, p->reader);
+    if (!p->seen_root)
+        return corrupt(error, p->label, 0, "no <%s> document (empty or truncated file)",
+                       p->in->kind->list_element);
+    if (!p->root_closed)
+        return corrupt(error, p->label, xmlTextReaderGetParserLineNumber(p->reader),
+                       "truncated document: <%s> is not closed", p->in->kind->list_element);
+    return 0;
+}
+
+/* Links the records read (any order) and sets the current one. */
+static int
+bulkParseLink(BulkParse *p, GError **error)
+{
+    g_autoptr(GError) lerr = NULL;
+
+    if (vsTreeLinkAll(p->tree, &lerr) < 0)
+        return corrupt(error, p->label, 0, "%s", lerr->message);
+    if (!p->current)
+        return 0;
+    if (!vsTreeLookup(p->tree, p->current))
+        return corrupt(error, p->label, 0, "no %s matching current='%s'", p->in->kind->noun,
+                       p->current);
+    return vsTreeSetCurrent(p->tree, p->current, error);
 }
 
 static int
@@ -632,14 +554,10 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
 {
     g_autoptr(GPtrArray) order = NULL;
     g_autoptr(vsTree) tree = vsTreeNew(in->kind);
-    g_autofree char *current = NULL;
     g_autoptr(GHashTable) domains = vsMomentDomainTableNew();
-    vsXmlProblem errs = { 0 };
     g_autoptr(vsDomainDedup) dedup = NULL;
-    xmlTextReaderPtr reader = NULL;
-    gboolean seen_root = FALSE, root_closed = FALSE;
+    BulkParse p = { .in = in, .label = label };
     int ret = -1;
-    int r;
 
     if (inputStart(in, label, error) < 0)
         return -1;
@@ -650,8 +568,8 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
         in->head = g_string_sized_new(HEAD_MAX);
     }
-
-    dedup = vsDomainDedupNew(inputReadDocument, in, in->kind->record_element, VS_BULK_RECORD_MAX);
+    dedup = vsDomainDedupNew(inputReadDocument, in, in->kind->record_element,
+                             VS_BULK_RECORD_MAX);
     vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
     in->dedup = dedup;
     /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
@@ -660,101 +578,34 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
      * <description> </description> would sometimes lose its text.  Records
      * come out the same: the subtree serializer ignores whitespace between
      * elements, and <metadata> is normalised the same way either way. */
-    reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
-                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
-    if (!reader) {
-        vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
-        goto cleanup;
-    }
-    xmlTextReaderSetStructuredErrorHandler(reader, (xmlStructuredErrorFunc) readerErrorHandler,
-                                           &errs);
+    p.reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
+                              VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+    if (!p.reader)
+        return vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
+    xmlTextReaderSetStructuredErrorHandler(p.reader, (xmlStructuredErrorFunc) readerErrorHandler,
+                                           &p.errs);
+    p.dedup = dedup;
+    p.tree = tree;
+    p.domains = domains;
+    p.order = order;
 
-    r = xmlTextReaderRead(reader);
-    while (r == 1) {
-        int type = xmlTextReaderNodeType(reader);
-        int depth = xmlTextReaderDepth(reader);
-        const char *name = (const char *) xmlTextReaderConstName(reader);
-        int line = xmlTextReaderGetParserLineNumber(reader);
-
-        if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
-            if (strcmp(name, in->kind->list_element) != 0) {
-                corrupt(error, label, line, "unexpected root element <%s>, expecting <%s>",
-                        name, in->kind->list_element);
-                goto cleanup;
-            }
-            seen_root = TRUE;
-            if (rootAttributes(reader, name, &current, label, line, error) < 0)
-                goto cleanup;
-            if (xmlTextReaderIsEmptyElement(reader))
-                root_closed = TRUE;
-        } else if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
-            root_closed = TRUE;
-        } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
-                   strcmp(name, in->kind->record_element) == 0) {
-            if (bulkParseRecord(tree, domains, dedup, order, reader, label, line, in, &errs,
-                                error) < 0)
-                goto cleanup;
-            /* Skip past the expanded record; the reader frees it as it goes. */
-            r = xmlTextReaderNext(reader);
-            continue;
-        } else if (type == XML_READER_TYPE_ELEMENT) {
-            corrupt(error, label, line, "unexpected element <%s> in <%s>", name,
-                    in->kind->list_element);
-            goto cleanup;
-        } else if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
-                   type == XML_READER_TYPE_ENTITY_REFERENCE) {
-            /* We never write them; refusing them keeps entities out entirely. */
-            corrupt(error, label, line, "document type declarations and entities are not allowed");
-            goto cleanup;
-        } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
-            corrupt(error, label, line, "unexpected text in <%s>", in->kind->list_element);
-            goto cleanup;
-        }
-        r = xmlTextReaderRead(reader);
-    }
-    if (r < 0 || errs.message || in->too_large || in->err || in->zstd_error) {
-        readerFailure(error, label, in, &errs, reader);
+    if (bulkParseDocument(&p, error) < 0)
         goto cleanup;
-    }
-    if (!seen_root) {
-        corrupt(error, label, 0, "no <%s> document (empty or truncated file)",
-                in->kind->list_element);
-        goto cleanup;
-    }
-    if (!root_closed) {
-        corrupt(error, label, xmlTextReaderGetParserLineNumber(reader),
-                "truncated document: <%s> is not closed", in->kind->list_element);
-        goto cleanup;
-    }
-    if (in->records_only) {
-        *out = g_steal_pointer(&tree);   /* unlinked: only the records matter */
-        ret = 0;
-        goto cleanup;
-    }
-    {
-        g_autoptr(GError) lerr = NULL;
-        if (vsTreeLinkAll(tree, &lerr) < 0) {
-            corrupt(error, label, 0, "%s", lerr->message);
+    /* A fragment (records only): unlinked, only the records matter. */
+    if (!in->records_only) {
+        if (bulkParseLink(&p, error) < 0)
             goto cleanup;
-        }
+        if (segments)
+            *segments = order ? segmentsFromLoad(in, dedup, order, tree)
+                              : vsBulkSegmentsNew(in->kind, NULL);
     }
-    if (current) {
-        if (!vsTreeLookup(tree, current)) {
-            corrupt(error, label, 0, "no snapshot matching current='%s'", current);
-            goto cleanup;
-        }
-        if (vsTreeSetCurrent(tree, current, error) < 0)
-            goto cleanup;
-    }
-    if (segments)
-        *segments = order ? segmentsFromLoad(in, dedup, order, tree) : segmentsNew(in->kind, NULL);
     *out = g_steal_pointer(&tree);
     ret = 0;
 
  cleanup:
-    if (reader)
-        xmlFreeTextReader(reader);
-    vsXmlProblemClear(&errs);
+    xmlFreeTextReader(p.reader);
+    vsXmlProblemClear(&p.errs);
+    g_free(p.current);
     return ret;
 }
 
@@ -772,10 +623,8 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kin
     return ret;
 }
 
-/* The records of a document fragment, in order, unlinked (what one frame
- * holds: parents may be elsewhere). */
-static int
-bulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data, gsize len,
+int
+vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data, gsize len,
                      const char *label, GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
@@ -813,7 +662,7 @@ vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error)
                      "stored, more than the limit of %d bytes per %s", kind->noun, moment->name,
                      doc->len - head, VS_BULK_RECORD_MAX, kind->noun);
     g_string_append_printf(doc, "</%s>\n", kind->list_element);
-    if (bulkParseRecordsOnly(&parsed, kind, doc->str, doc->len, "stored form", &perr) < 0)
+    if (vsBulkParseRecordsOnly(&parsed, kind, doc->str, doc->len, "stored form", &perr) < 0)
         return vsErr(error, perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE
                                                              : VS_ERROR_INVALID,
                      "%s '%s' cannot be stored: its stored form would not load back "
@@ -864,248 +713,3 @@ vsBulkFileRead(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind
     return ret;
 }
 
-/* ---------------------------------------------------------------- */
-/* Writing                                                            */
-
-typedef struct {
-    GString *buf;        /* one record at a time */
-    const char *uuid;
-} FormatCtx;
-
-/* The kind's header comment and the root element (current= when one is). */
-static void
-appendRoot(GString *buf, const vsTree *tree)
-{
-    const vsMomentKind *kind = vsTreeGetKind(tree);
-    const vsMoment *cur = vsTreeGetCurrent(tree);
-
-    g_string_append(buf, kind->bulk_header);
-    if (cur) {
-        g_string_append_printf(buf, "<%s current='", kind->list_element);
-        vsXmlEscapeAttr(buf, cur->name);
-        g_string_append(buf, "'>\n");
-    } else {
-        g_string_append_printf(buf, "<%s>\n", kind->list_element);
-    }
-}
-
-static void
-appendEnd(GString *buf, const vsTree *tree)
-{
-    g_string_append_printf(buf, "</%s>\n", vsTreeGetKind(tree)->list_element);
-}
-
-static void
-formatOne(const vsMoment *moment, gpointer data)
-{
-    FormatCtx *ctx = data;
-    vsMomentFormatStored(ctx->buf, moment, ctx->uuid, 1);
-}
-
-void
-vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid)
-{
-    FormatCtx ctx = { buf, uuid };
-    appendRoot(buf, tree);
-    vsTreeForEach(tree, formatOne, &ctx);
-    appendEnd(buf, tree);
-}
-
-static void
-collectOne(const vsMoment *moment, gpointer data)
-{
-    g_ptr_array_add(data, (gpointer) moment);
-}
-
-static gboolean
-segmentBoundaryAfter(const vsMoment *moment)
-{
-    /* g_str_hash's low bits are weak: mix before taking them. */
-    guint32 h = g_str_hash(moment->name);
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h % SEGMENT_SPREAD == 0;
-}
-
-static gsize
-segmentWeight(const vsMoment *moment)
-{
-    vsXmlSubtree *domain = moment->domain;
-    gsize len = 0;
-    if (domain)
-        vsXmlSubtreeGetCanonical(domain, &len);
-    return len + SEGMENT_RECORD_OVERHEAD;
-}
-
-/* The previous write's frame for exactly these records, if any.  Records
- * are immutable, so the same pointers mean the same bytes. */
-static BulkSegment *
-segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *const *records,
-                guint count)
-{
-    BulkSegment *seg;
-
-    if (!prev || !(seg = g_hash_table_lookup(prev->by_first, records[0])) ||
-        seg->records->len != count ||
-        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0))
-        return NULL;
-    for (guint i = 0; i < count; i++)
-        if (seg->records->pdata[i] != records[i])
-            return NULL;
-    return seg;
-}
-
-typedef struct {
-    vsAtomicFile *af;
-    const char *uuid;
-    ZSTD_CCtx *cctx;
-    GString *text;
-    char *frame;
-    gsize frame_size;
-    char *zstd_error;
-} FrameWriter;
-
-/* Compresses @len bytes of @data as one complete frame (left in w->frame)
- * and writes it; returns its size, 0 after a zstd error. */
-static gsize
-frameCompress(FrameWriter *w, const char *data, gsize len)
-{
-    gsize bound = ZSTD_compressBound(len);
-    size_t n;
-
-    if (w->frame_size < bound) {
-        g_free(w->frame);
-        w->frame_size = bound;
-        w->frame = g_malloc(bound);
-    }
-    /* Long-distance matching finds the previous copy of a big <domain>;
-     * for small runs it only costs time. */
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_enableLongDistanceMatching,
-                           len >= LDM_MIN_INPUT);
-    n = ZSTD_compress2(w->cctx, w->frame, w->frame_size, data, len);
-    if (ZSTD_isError(n)) {
-        if (!w->zstd_error)
-            w->zstd_error = g_strdup(ZSTD_getErrorName(n));
-        return 0;
-    }
-    vsAtomicFileWrite(w->af, w->frame, n);
-    return n;
-}
-
-static void
-writeMarkerFrame(vsAtomicFile *af)
-{
-    guint32 head[2] = { GUINT32_TO_LE(SEGMENT_MARKER_MAGIC),
-                        GUINT32_TO_LE((guint32) strlen(SEGMENT_MARKER)) };
-    vsAtomicFileWrite(af, head, sizeof(head));
-    vsAtomicFileWrite(af, SEGMENT_MARKER, strlen(SEGMENT_MARKER));
-}
-
-/* Compressed: header frame, marker, one frame per run of records (reused
- * from @prev when the run is unchanged), trailer frame. */
-static int
-bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
-                  const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
-{
-    g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
-    vsBulkSegments *next = segmentsNew(vsTreeGetKind(tree), uuid);
-    FrameWriter w = { .af = af };
-    guint start = 0;
-    gsize weight = 0;
-    int ret = 0;
-
-    w.cctx = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1);
-    w.text = g_string_sized_new(64 * 1024);
-
-    appendRoot(w.text, tree);
-    frameCompress(&w, w.text->str, w.text->len);
-    writeMarkerFrame(af);
-
-    vsTreeForEach(tree, collectOne, records);
-    for (guint i = 0; i < records->len; i++) {
-        const vsMoment *const *run = (const vsMoment *const *) records->pdata + start;
-        guint count = i + 1 - start;
-        BulkSegment *seg;
-
-        weight += segmentWeight(records->pdata[i]);
-        if (i + 1 < records->len && weight < SEGMENT_CAP && count < SEGMENT_MAX_RECORDS &&
-            !segmentBoundaryAfter(records->pdata[i]))
-            continue;
-        if ((seg = segmentReusable(prev, uuid, run, count))) {
-            vsAtomicFileWrite(af, g_bytes_get_data(seg->frame, NULL),
-                              g_bytes_get_size(seg->frame));
-            segmentsAdd(next, seg->records, seg->frame);
-        } else {
-            g_autoptr(GPtrArray) kept = g_ptr_array_new_full(count,
-                                                             (GDestroyNotify) vsSnapshotUnref);
-            g_autoptr(GBytes) frame = NULL;
-            gsize n;
-
-            g_string_truncate(w.text, 0);
-            for (guint k = 0; k < count; k++) {
-                vsMomentFormatStored(w.text, run[k], uuid, 1);
-                g_ptr_array_add(kept, vsSnapshotRef((vsMoment *) run[k]));
-            }
-            n = frameCompress(&w, w.text->str, w.text->len);
-            frame = g_bytes_new(w.frame, n);
-            segmentsAdd(next, kept, frame);
-        }
-        start = i + 1;
-        weight = 0;
-    }
-    g_string_truncate(w.text, 0);
-    appendEnd(w.text, tree);
-    frameCompress(&w, w.text->str, w.text->len);
-
-    if (w.zstd_error) {
-        ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
-        vsBulkSegmentsFree(next);
-    } else if (out) {
-        *out = next;
-    } else {
-        vsBulkSegmentsFree(next);
-    }
-    ZSTD_freeCCtx(w.cctx);
-    g_free(w.frame);
-    g_free(w.zstd_error);
-    g_string_free(w.text, TRUE);
-    return ret;
-}
-
-static void
-writePlainOne(const vsMoment *moment, gpointer data)
-{
-    FrameWriter *w = data;
-    g_string_truncate(w->text, 0);
-    vsMomentFormatStored(w->text, moment, w->uuid, 1);
-    vsAtomicFileWrite(w->af, w->text->str, w->text->len);
-}
-
-int
-vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean compress,
-                const vsBulkSegments *reuse, vsBulkSegments **segments, GError **error)
-{
-    FrameWriter w = { .af = af, .uuid = uuid };
-
-    if (compress)
-        return bulkWriteSegments(af, tree, uuid, reuse, segments, error);
-
-    /* Plain: streamed a record at a time; nothing to reuse. */
-    w.text = g_string_sized_new(64 * 1024);
-    appendRoot(w.text, tree);
-    vsAtomicFileWrite(af, w.text->str, w.text->len);
-    vsTreeForEach(tree, writePlainOne, &w);
-    g_string_truncate(w.text, 0);
-    appendEnd(w.text, tree);
-    vsAtomicFileWrite(af, w.text->str, w.text->len);
-    g_string_free(w.text, TRUE);
-    if (segments)
-        *segments = segmentsNew(vsTreeGetKind(tree), uuid);
-    return 0;
-}

@@ -1,0 +1,77 @@
+/* bulkfile-private.h — what the bulk file's reader, writer and frames
+ * share (format/bulkfile-*.c only). */
+#pragma once
+
+#include "format/bulkfile.h"
+
+/* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
+ * the previous snapshot's copy (a parent is written just before its first
+ * child), and bounds what a reader must hold.  Readers accept windows up to
+ * 128 MiB so files from other writers still load, never more. */
+#define BULK_ZSTD_WINDOW_LOG 23
+#define BULK_ZSTD_WINDOW_LOG_MAX 27
+#define BULK_ZSTD_LEVEL 3
+
+/* ---------------------------------------------------------------- */
+/* Segments: a compressed file is a sequence of independent zstd frames
+ * (header, a marker, one frame per run of whole records, trailer), so a
+ * commit recompresses only the runs whose records changed and copies the
+ * other frames as they are.  Concatenated frames are one zstd stream:
+ * `zstdcat` and every reader see the same single document. */
+
+/* A run of records ends after a record whose name hashes to 0 mod
+ * SEGMENT_SPREAD (content-defined, so inserting or deleting a record moves
+ * no other boundary), or once it has SEGMENT_MAX_RECORDS records or its
+ * records' domains pass SEGMENT_CAP bytes.  Each frame starts without
+ * history, so fewer, longer runs compress better; shorter ones make a
+ * commit cheaper.  ~32 records of ~10 KB: a commit recompresses ~300 KB and
+ * a frame costs ~2.5 KB on disk. */
+#define SEGMENT_SPREAD 32
+#define SEGMENT_MAX_RECORDS 96
+#define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
+#define SEGMENT_RECORD_OVERHEAD 1024
+#define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
+
+/* A loaded file's frames are reused only when its header frame holds
+ * exactly what this writer writes (appendRoot): a declaration there (an
+ * encoding, a namespace) gives its records a meaning that copying them
+ * into our header would change.  A header is at most ~1.7 KB. */
+#define HEAD_MAX 4096
+
+/* A skippable frame (ignored by every zstd decoder) right after the header
+ * frame says the records are framed by this writer: bump the version when
+ * record formatting changes, so old frames are never mixed with new ones. */
+#define SEGMENT_MARKER_MAGIC 0x184D2A56u
+#define SEGMENT_MARKER "virtsnap-segments 2"
+
+/* A run of records and its compressed frame. */
+typedef struct {
+    GPtrArray *records;       /* vsMoment refs, in document order */
+    GBytes *frame;            /* one complete zstd frame */
+    gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
+} BulkSegment;
+
+struct _vsBulkSegments {
+    const vsMomentKind *kind;
+    char *uuid;               /* what uuid-sensitive segments were formatted with */
+    GPtrArray *segments;      /* BulkSegment, owned */
+    GHashTable *by_first;     /* first record -> BulkSegment */
+};
+
+
+vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
+/* Adds a run (taking a reference to @records and @frame). */
+void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame);
+/* Whether a run holds a record without <domain>, which is formatted from
+ * the VM's uuid rather than from itself. */
+gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);
+
+/* The document's start (the kind's header comment, the root element with
+ * current=) and end, as this writer writes them (bulkfile-write.c). */
+void vsBulkAppendRoot(GString *buf, const vsTree *tree);
+void vsBulkAppendEnd(GString *buf, const vsTree *tree);
+
+/* The records of a document fragment, in order, unlinked (what one frame
+ * holds: parents may be elsewhere) (bulkfile-read.c). */
+int vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data,
+                           gsize len, const char *label, GError **error);

@@ -1,0 +1,122 @@
+/* bulkfile-segments.c — a compressed bulk file's frames, kept so that
+ * the next write copies those of unchanged runs of records (format.md,
+ * "Segments"), and their check. */
+#include <string.h>
+#include <zstd.h>
+
+#include "util/error.h"
+#include "format/bulkfile-private.h"
+
+static void
+segmentFree(gpointer data)
+{
+    BulkSegment *seg = data;
+    g_ptr_array_unref(seg->records);
+    g_bytes_unref(seg->frame);
+    g_free(seg);
+}
+
+vsBulkSegments *
+vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid)
+{
+    vsBulkSegments *segs = g_new0(vsBulkSegments, 1);
+    segs->kind = kind;
+    segs->uuid = g_strdup(uuid);
+    segs->segments = g_ptr_array_new_with_free_func(segmentFree);
+    segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return segs;
+}
+
+void
+vsBulkSegmentsFree(vsBulkSegments *segs)
+{
+    if (!segs)
+        return;
+    g_free(segs->uuid);
+    g_hash_table_unref(segs->by_first);
+    g_ptr_array_unref(segs->segments);
+    g_free(segs);
+}
+
+gboolean
+vsBulkRunNeedsUuid(gpointer const *records, guint count)
+{
+    for (guint i = 0; i < count; i++) {
+        if (!vsMomentGetDomain(records[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+void
+vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
+{
+    BulkSegment *seg = g_new0(BulkSegment, 1);
+    seg->records = g_ptr_array_ref(records);
+    seg->frame = g_bytes_ref(frame);
+    seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
+    g_ptr_array_add(segs->segments, seg);
+    g_hash_table_insert(segs->by_first, records->pdata[0], seg);
+}
+
+/* Appends the content of one zstd frame (its size field is not trusted). */
+static int
+frameDecompress(GString *out, GBytes *frame)
+{
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    ZSTD_inBuffer in = { NULL, 0, 0 };
+    char chunk[16 * 1024];
+    size_t r = 1;
+    int ret = 0;
+
+    in.src = g_bytes_get_data(frame, &in.size);
+    while (r != 0) {
+        ZSTD_outBuffer o = { chunk, sizeof(chunk), 0 };
+        r = ZSTD_decompressStream(dctx, &o, &in);
+        if (ZSTD_isError(r) || (o.pos == 0 && in.pos == in.size && r != 0)) {
+            ret = -1;
+            break;
+        }
+        g_string_append_len(out, chunk, o.pos);
+    }
+    ZSTD_freeDCtx(dctx);
+    return ret == 0 && in.pos == in.size ? 0 : -1;
+}
+
+int
+vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
+{
+    g_autoptr(GString) expect = g_string_new(NULL);
+    g_autoptr(GString) got = g_string_new(NULL);
+    g_autoptr(GString) doc = g_string_new(NULL);
+
+    for (guint i = 0; i < segs->segments->len; i++) {
+        BulkSegment *seg = segs->segments->pdata[i];
+        g_autoptr(GPtrArray) parsed = NULL;
+        g_autoptr(GError) perr = NULL;
+
+        g_string_printf(doc, "<%s>\n", segs->kind->list_element);
+        if (frameDecompress(doc, seg->frame) < 0)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
+        g_string_append_printf(doc, "</%s>\n", segs->kind->list_element);
+        if (vsBulkParseRecordsOnly(&parsed, segs->kind, doc->str, doc->len, "frame", &perr) < 0)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
+                         i, perr->message);
+        if (parsed->len != seg->records->len)
+            return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame holds %u records, "
+                         "not %u", i, parsed->len, seg->records->len);
+        for (guint k = 0; k < parsed->len; k++) {
+            g_string_truncate(expect, 0);
+            g_string_truncate(got, 0);
+            vsMomentFormatStored(expect, seg->records->pdata[k], segs->uuid, 1);
+            vsMomentFormatStored(got, parsed->pdata[k], segs->uuid, 1);
+            if (!g_string_equal(got, expect))
+                return vsErr(error, VS_ERROR_FAILED, "segment %u: record %u of its frame is "
+                             "'%s', not '%s' as kept", i, k,
+                             ((vsMoment *) parsed->pdata[k])->name,
+                             ((vsMoment *) seg->records->pdata[k])->name);
+        }
+    }
+    return 0;
+}
+

@@ -1,0 +1,275 @@
+/* xmlsubtree-out.c — what one does with a kept subtree: write it out in
+ * libvirt's style at any indent (with or without its secrets), compare it
+ * with formatted bytes, and look inside it. */
+#include <string.h>
+#include <libxml/parser.h>
+
+#include "util/error.h"
+#include "util/xmltext.h"
+#include "record/xmlsubtree-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Emission                                                             */
+
+/* Writes @n bytes to @out, or compares them with @cmp, at *pos. */
+static inline gboolean
+emitBytes(char *out, const char *cmp, gsize cmp_len, gsize *pos, const char *bytes, gsize n)
+{
+    if (out)
+        memcpy(out + *pos, bytes, n);
+    else if (*pos + n > cmp_len || memcmp(cmp + *pos, bytes, n) != 0)
+        return FALSE;
+    *pos += n;
+    return TRUE;
+}
+
+/* The one walk behind vsXmlSubtreeAppend and vsXmlSubtreeFormattedEqual:
+ * the formatted subtree after its first indent (with or without its final
+ * newline), either written to @out (sized by the caller: at most the text
+ * plus one indent per line) or compared with @cmp.  Returns its length, or
+ * -1 at the first difference from @cmp.  Markers are rare, so it tracks
+ * where the next of each kind is and moves whole runs (memchr, memcpy or
+ * memcmp): every commit formats thousands of these. */
+static gssize
+subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+            gboolean final_newline, char *out, const char *cmp, gsize cmp_len)
+{
+    static const char spaces[64] =
+        "                                                               ";
+    static const char marks[3] = { MARK_NL, MARK_SECRET_BEGIN, MARK_SECRET_END };
+    const char *next_mark[3];
+    const char *p = tree->text;
+    const char *end = tree->text + tree->len;
+    gsize pad = indent_level * 2;
+    gsize pos = 0;
+
+    if (!final_newline && end > p && end[-1] == '\n')
+        end--;
+    for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+        next_mark[k] = memchr(p, marks[k], end - p);
+        if (!next_mark[k])
+            next_mark[k] = end;
+    }
+    while (p < end) {
+        const char *stop = end;
+        const char *nl;
+
+        for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
+            if (next_mark[k] < p) {
+                next_mark[k] = memchr(p, marks[k], end - p);
+                if (!next_mark[k])
+                    next_mark[k] = end;
+            }
+            stop = MIN(stop, next_mark[k]);
+        }
+        if ((nl = memchr(p, '\n', stop - p)))
+            stop = nl;
+        if (!emitBytes(out, cmp, cmp_len, &pos, p, stop - p))
+            return -1;
+        p = stop;
+        if (p >= end)
+            break;
+        switch (*p) {
+        case '\n':
+            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
+                return -1;
+            for (gsize left = p + 1 < end ? pad : 0; left > 0;) {
+                gsize k = MIN(left, sizeof(spaces) - 1);
+                if (!emitBytes(out, cmp, cmp_len, &pos, spaces, k))
+                    return -1;
+                left -= k;
+            }
+            p++;
+            break;
+        case MARK_NL:
+            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
+                return -1;
+            p++;
+            break;
+        case MARK_SECRET_BEGIN:
+            if (!secure) {
+                const char *close = memchr(p, MARK_SECRET_END, end - p);
+                p = close ? close + 1 : end;
+            } else {
+                p++;
+            }
+            break;
+        default:   /* MARK_SECRET_END, or a byte that cannot be there */
+            p++;
+            break;
+        }
+    }
+    if (!out && pos != cmp_len)
+        return -1;
+    return pos;
+}
+
+void
+vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
+                   guint indent_level, gboolean secure)
+{
+    guint pad = indent_level * 2;
+    gsize at = buf->len;
+    gssize n;
+
+    if (tree->len == 0)
+        return;
+    g_string_set_size(buf, at + pad + tree->len + tree->lines * pad);
+    memset(buf->str + at, ' ', pad);
+    n = subtreeEmit(tree, indent_level, secure, TRUE, buf->str + at + pad, NULL, 0);
+    g_string_truncate(buf, at + pad + n);
+}
+
+gboolean
+vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+                           const char *data, gsize len)
+{
+    return subtreeEmit(tree, indent_level, secure, FALSE, NULL, data, len) == (gssize) len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups                                                              */
+
+/* Reverses vsXmlEscapeAttr/vsXmlEscapeTextMarked on [s, s+len). */
+static char *
+unescape(const char *s, gsize len)
+{
+    GString *out = g_string_sized_new(len);
+    const char *end = s + len;
+
+    while (s < end) {
+        if (*s == '&') {
+            static const struct { const char *ent; char c; } ents[] = {
+                { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+                { "&quot;", '"' }, { "&apos;", '\'' }, { "&#9;", '\t' },
+                { "&#10;", '\n' }, { "&#13;", '\r' },
+            };
+            gboolean done = FALSE;
+            for (gsize i = 0; i < G_N_ELEMENTS(ents); i++) {
+                gsize n = strlen(ents[i].ent);
+                if ((gsize) (end - s) >= n && memcmp(s, ents[i].ent, n) == 0) {
+                    g_string_append_c(out, ents[i].c);
+                    s += n;
+                    done = TRUE;
+                    break;
+                }
+            }
+            if (done)
+                continue;
+        }
+        if (*s == MARK_NL)
+            g_string_append_c(out, '\n');
+        else if (*s != MARK_SECRET_BEGIN && *s != MARK_SECRET_END)
+            g_string_append_c(out, *s);
+        s++;
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr)
+{
+    const char *p = tree->text;
+    gsize alen = strlen(attr);
+
+    /* the start tag is the first line; canonical attributes are
+     * " name='value'" with every ' inside value escaped */
+    if (*p != '<')
+        return NULL;
+    while (*p && *p != ' ' && *p != '>' && *p != '/' && *p != '\n')
+        p++;
+    while (*p == ' ' || *p == MARK_SECRET_BEGIN || *p == MARK_SECRET_END) {
+        const char *name;
+        const char *eq;
+        const char *close;
+
+        if (*p != ' ') {
+            p++;
+            continue;
+        }
+        name = p + 1;
+        eq = strchr(name, '=');
+        if (!eq || eq[1] != '\'')
+            return NULL;
+        close = strchr(eq + 2, '\'');
+        if (!close)
+            return NULL;
+        if ((gsize) (eq - name) == alen && memcmp(name, attr, alen) == 0)
+            return unescape(eq + 2, close - (eq + 2));
+        p = close + 1;
+    }
+    return NULL;
+}
+
+char *
+vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
+{
+    g_autofree char *open = g_strdup_printf("\n  <%s", child);
+    g_autofree char *close = g_strdup_printf("</%s>\n", child);
+    gsize olen = strlen(open);
+    const char *p = tree->text;
+
+    /* A line starting with exactly two spaces and "<child" is a depth-1
+     * child: deeper lines have more indent, and newlines inside data are
+     * markers, never '\n'.  Fast path for the text-only form; anything
+     * else goes through a real parse. */
+    while ((p = strstr(p, open))) {
+        const char *after = p + olen;
+        if (*after == '>') {
+            const char *eol = strchr(after, '\n');
+            const char *content = after + 1;
+            gsize clen = strlen(close);
+            if (eol && (gsize) (eol + 1 - content) >= clen &&
+                memcmp(eol + 1 - clen, close, clen) == 0 &&
+                !memchr(content, '<', (eol + 1 - clen) - content))
+                return unescape(content, (eol + 1 - clen) - content);
+            break;
+        }
+        if (*after == ' ' || *after == '/')
+            break;
+        p = after;   /* a longer name with this prefix */
+    }
+    /* not found: absent, unless the whole subtree is one inline line */
+    if (!p && strchr(tree->text, '\n') != tree->text + tree->len - 1)
+        return NULL;
+
+    {
+        xmlDocPtr doc = vsXmlSubtreeToDoc(tree, NULL);
+        xmlNodePtr root;
+        char *ret = NULL;
+
+        if (!doc)
+            return NULL;
+        root = xmlDocGetRootElement(doc);
+        for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
+            if (vsXmlIsElement(c, child)) {
+                xmlChar *s = xmlNodeGetContent(c);
+                ret = g_strdup(s ? (const char *) s : "");
+                xmlFree(s);
+                break;
+            }
+        }
+        xmlFreeDoc(doc);
+        return ret;
+    }
+}
+
+xmlDocPtr
+vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
+{
+    g_autoptr(GString) xml = g_string_sized_new(tree->len + 64);
+    vsXmlProblem problem = { 0 };
+    xmlDocPtr doc;
+
+    vsXmlSubtreeAppend(xml, tree, 0, TRUE);
+    doc = vsXmlReadMemory(xml->str, xml->len, "(subtree)", VS_XML_READ_NOBLANKS, &problem);
+    /* Only a subtree whose formatting passes one of libxml2's limits (a
+     * start tag grown past 10,000,000 bytes by escaping, say) gets here. */
+    if (!doc)
+        vsErr(error, VS_ERROR_INVALID, "XML error: formatted as it would be stored, a <%.*s> "
+              "element does not parse again (%s)", (int) strcspn(tree->text + 1, " />\n"),
+              tree->text + 1, problem.message ? problem.message : "not well-formed");
+    vsXmlProblemClear(&problem);
+    return doc;
+}
+
