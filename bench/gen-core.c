@@ -677,6 +677,36 @@ writeLegacy(const BenchGenOptions *opts, const Plan *p, const DomainModel *m, GE
     return 0;
 }
 
+int
+benchForEachRecord(const BenchGenOptions *opts, BenchRecordFunc fn, gpointer data,
+                   GError **error)
+{
+    DomainModel m;
+    Plan p;
+    g_autofree guint *order = NULL;
+    g_autoptr(GString) buf = g_string_new(NULL);
+    g_autoptr(GString) scratch = g_string_new(NULL);
+    int ret = 0;
+
+    domainModelInit(&m, opts);
+    planInit(&p, opts);
+    order = planPreorder(&p);
+    for (guint k = 0; k < p.n && ret == 0; k++) {
+        guint i = order[k];
+        g_autofree char *name = benchSnapshotName(i);
+        g_autofree char *parent = p.parent[i] == G_MAXUINT ? NULL
+                                  : benchSnapshotName(p.parent[i]);
+
+        g_string_truncate(buf, 0);
+        recordBuild(buf, scratch, &m, opts, name, parent,
+                    BENCH_TIME_BASE + (gint64) i * BENCH_TIME_STEP, NULL, &p.variant[i], 0, -1);
+        ret = fn(name, parent, buf->str, buf->len, data, error);
+    }
+    planClear(&p);
+    domainModelClear(&m);
+    return ret;
+}
+
 /* Index of the first differing byte, or -1. */
 static gssize
 firstDifference(const char *a, gsize alen, const char *b, gsize blen)
