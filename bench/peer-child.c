@@ -1,15 +1,15 @@
 /* peer-child.c — the peer benchmark's measuring children; see peer.h.
  *
- * Each operation is timed whole on each side: for libvirt one API call
- * (parse, checks, its file writes with fsync and rename), for virtsnap one
- * library call (parse, commit: write, fsync, rename, directory fsync).
- * Both sides must end every round holding the same tree, so every round
- * measures the same N. */
-#include <errno.h>
-#include <fcntl.h>
+ * Each side's operations run in a process of their own that holds only
+ * that side's state (libvirt's driver, or virtsnap's loaded VM), as in real
+ * use, and takes one step at a time from the parent, so the two sides
+ * alternate operation by operation.  Each operation is timed whole: for
+ * libvirt one API call (parse, checks, its file writes with fsync and
+ * rename), for virtsnap one library call (parse, then the commit: write,
+ * fsync, rename, directory fsync). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "virtsnap/virtsnap.h"
 #include "peer.h"
@@ -104,65 +104,61 @@ peerChildLoadLibvirt(const char *root)
 }
 
 /* ---------------------------------------------------------------- */
-/* Operations                                                         */
+/* One side's operations                                              */
 
 typedef struct {
-    const PeerOpsArgs *args;
-    PeerLibvirt *lv;
-    vsDomain *dom;
+    const char *name;             /* "libvirt" or "virtsnap" */
+    guint n;
     BenchGenOptions opts;
     char *first, *mid, *last;     /* s00000, s<N/2>, s<N-1> (current) */
+    guint added;                  /* snapshots the steps created so far */
+    /* libvirt's side */
+    PeerLibvirt *lv;
     char *lv_mid, *lv_last;       /* their XML as libvirt dumps it */
-    char *replace_data;
-    guint added;                  /* snapshots the rounds created so far */
-} PeerOps;
+    /* virtsnap's side */
+    vsStore *store;
+    vsDomain *dom;
+} PeerSide;
 
-static void
-report(const char *op, const char *side, double seconds)
+static int
+sideRedefine(PeerSide *s, const char *xml, gboolean current, GError **error)
 {
-    printf("op %s %s %.6f\n", op, side, seconds);
-    fflush(stdout);
-}
+    unsigned int flags = VS_SNAPSHOT_CREATE_REDEFINE | (current ? VS_SNAPSHOT_CREATE_CURRENT : 0);
 
-/* Times one whole call; on failure the caller's round stops. */
-#define TIMED(op, side, call) \
-    do { \
-        double t0_ = benchNow(); \
-        if ((call) < 0) \
-            return -1; \
-        report(op, side, benchNow() - t0_); \
-    } while (0)
-
-/* A new snapshot's XML (made before any clock starts). */
-static char *
-newRecord(PeerOps *po, const char *name, const char *parent)
-{
-    return benchSnapshotXML(&po->opts, name, parent, PEER_TIME_BASE + 60 * po->added++);
+    if (s->lv)
+        return peerLibvirtRedefine(s->lv, xml, current, error);
+    return vsDomainCreateXML(NULL, s->dom, xml, strlen(xml), NULL, 0, flags, error);
 }
 
 static int
-vsRedefine(PeerOps *po, const char *xml, gboolean current, GError **error)
+sideDelete(PeerSide *s, const char *name, gboolean children, GError **error)
 {
-    unsigned int flags = VS_SNAPSHOT_CREATE_REDEFINE;
-
-    if (current)
-        flags |= VS_SNAPSHOT_CREATE_CURRENT;
-    return vsDomainCreateXML(NULL, po->dom, xml, strlen(xml), NULL, 0, flags, error);
-}
-
-static int
-vsDelete(PeerOps *po, const char *name, gboolean children, GError **error)
-{
-    return vsDomainDelete(po->dom, name, VS_SNAPSHOT_DELETE_METADATA_ONLY |
+    if (s->lv)
+        return peerLibvirtDelete(s->lv, name, children, error);
+    return vsDomainDelete(s->dom, name, VS_SNAPSHOT_DELETE_METADATA_ONLY |
                           (children ? VS_SNAPSHOT_DELETE_CHILDREN : 0), error);
 }
 
+/* Each side as its `snapshot-current NAME` does it: virsh redefines the
+ * snapshot's own XML with CURRENT (fetched beforehand, untimed: this
+ * favours libvirt), virtsnap sets the current one. */
 static int
-vsListAll(guint *count, vsDomain *dom, GError **error)
+sideSetCurrent(PeerSide *s, const char *name, GError **error)
+{
+    if (s->lv)
+        return peerLibvirtRedefine(s->lv, g_str_equal(name, s->mid) ? s->lv_mid : s->lv_last,
+                                   TRUE, error);
+    return vsDomainSetCurrent(s->dom, name, error);
+}
+
+static int
+sideList(guint *count, PeerSide *s, GError **error)
 {
     g_autoptr(GPtrArray) list = NULL;
 
-    if (vsDomainListSnapshots(&list, dom, NULL, 0, error) < 0)
+    if (s->lv)
+        return peerLibvirtListAll(count, s->lv, error);
+    if (vsDomainListSnapshots(&list, s->dom, NULL, 0, error) < 0)
         return -1;
     *count = 0;
     for (guint i = 0; i < list->len; i++) {
@@ -170,154 +166,6 @@ vsListAll(guint *count, vsDomain *dom, GError **error)
             (*count)++;
     }
     return 0;
-}
-
-/* A new leaf below s<N/2>, then its deletion (metadata only). */
-static int
-roundLeaf(PeerOps *po, guint k, GError **error)
-{
-    g_autofree char *name = g_strdup_printf("leaf%u", k);
-    g_autofree char *xml = newRecord(po, name, po->mid);
-
-    TIMED("redefine", "libvirt", peerLibvirtRedefine(po->lv, xml, FALSE, error));
-    TIMED("redefine", "virtsnap", vsRedefine(po, xml, FALSE, error));
-    TIMED("delete-leaf", "libvirt", peerLibvirtDelete(po->lv, name, FALSE, error));
-    TIMED("delete-leaf", "virtsnap", vsDelete(po, name, FALSE, error));
-    return 0;
-}
-
-/* "create": libvirt cannot create a snapshot of an inactive domain
- * without touching its disks, so both sides redefine a new child of the
- * current snapshot that becomes current.  Deleting it (untimed) makes its
- * parent current again on both sides. */
-static int
-roundCreate(PeerOps *po, guint k, GError **error)
-{
-    g_autofree char *name = g_strdup_printf("new%u", k);
-    g_autofree char *xml = newRecord(po, name, po->last);
-
-    TIMED("create", "libvirt", peerLibvirtRedefine(po->lv, xml, TRUE, error));
-    TIMED("create", "virtsnap", vsRedefine(po, xml, TRUE, error));
-    if (peerLibvirtDelete(po->lv, name, FALSE, error) < 0 || vsDelete(po, name, FALSE, error) < 0)
-        return -1;
-    return 0;
-}
-
-/* Each side as its `snapshot-current NAME` does it: virsh redefines the
- * snapshot's own XML with CURRENT (fetched here beforehand, untimed),
- * virtsnap sets the current one.  Then back to s<N-1>, untimed. */
-static int
-roundCurrent(PeerOps *po, GError **error)
-{
-    TIMED("set-current", "libvirt", peerLibvirtRedefine(po->lv, po->lv_mid, TRUE, error));
-    TIMED("set-current", "virtsnap", vsDomainSetCurrent(po->dom, po->mid, error));
-    if (peerLibvirtRedefine(po->lv, po->lv_last, TRUE, error) < 0 ||
-        vsDomainSetCurrent(po->dom, po->last, error) < 0)
-        return -1;
-    return 0;
-}
-
-static int
-roundList(PeerOps *po, GError **error)
-{
-    guint lv_count = 0, vs_count = 0;
-
-    TIMED("list", "libvirt", peerLibvirtListAll(&lv_count, po->lv, error));
-    TIMED("list", "virtsnap", vsListAll(&vs_count, po->dom, error));
-    if (lv_count != po->args->n || vs_count != po->args->n) {
-        g_set_error(error, PEER_CHILD_ERROR, 1, "listed %u (libvirt) and %u (virtsnap), not %u",
-                    lv_count, vs_count, po->args->n);
-        return -1;
-    }
-    return 0;
-}
-
-/* A fresh chain below s00000 on both sides (untimed), then the deletion of
- * its root with --children (metadata only). */
-static int
-roundChain(PeerOps *po, guint k, GError **error)
-{
-    g_autofree char *root = NULL;
-    g_autofree char *parent = NULL;
-
-    for (guint j = 0; j < po->args->chain; j++) {
-        g_autofree char *name = g_strdup_printf("c%u-%04u", k, j);
-        g_autofree char *xml = newRecord(po, name, j == 0 ? po->first : parent);
-
-        if (peerLibvirtRedefine(po->lv, xml, FALSE, error) < 0 ||
-            vsRedefine(po, xml, FALSE, error) < 0)
-            return -1;
-        if (j == 0)
-            root = g_strdup(name);
-        g_free(parent);
-        parent = g_steal_pointer(&name);
-    }
-    if (!root)
-        return 0;
-    TIMED("delete-chain", "libvirt", peerLibvirtDelete(po->lv, root, TRUE, error));
-    TIMED("delete-chain", "virtsnap", vsDelete(po, root, TRUE, error));
-    return 0;
-}
-
-/* The machine's floor under any durable commit, measured beside them:
- * write a file the size of virtsnap's, fdatasync, rename over the old one,
- * fsync the directory.  Deliberately not the library's atomic file: this
- * times the machine, not virtsnap. */
-static int
-atomicReplace(PeerOps *po, GError **error)
-{
-    g_autofree char *tmp = g_build_filename(po->args->scratch, "replace.tmp", NULL);
-    g_autofree char *dst = g_build_filename(po->args->scratch, "replace.dat", NULL);
-    const char *p = po->replace_data;
-    gsize left = po->args->replace_size;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int dirfd = -1, ret = -1;
-
-    if (fd < 0)
-        goto cleanup;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto cleanup;
-        p += n;
-        left -= n;
-    }
-    if (fdatasync(fd) < 0 || close(fd) < 0) {
-        fd = -1;
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(tmp, dst) < 0 ||
-        (dirfd = open(po->args->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        fsync(dirfd) < 0)
-        goto cleanup;
-    ret = 0;
- cleanup:
-    if (ret < 0)
-        g_set_error(error, PEER_CHILD_ERROR, 1, "%s: atomic replace: %s", tmp, g_strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    if (dirfd >= 0)
-        close(dirfd);
-    return ret;
-}
-
-static int
-roundReplace(PeerOps *po, GError **error)
-{
-    TIMED("replace", "machine", atomicReplace(po, error));
-    return 0;
-}
-
-/* ---------------------------------------------------------------- */
-/* Same tree on both sides                                            */
-
-static gint
-compareLines(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /* virtsnap's side of peerLibvirtDescribe, line for line. */
@@ -348,102 +196,177 @@ vsDescribe(GPtrArray **lines, vsDomain *dom, gboolean with_xml, GError **error)
     return 0;
 }
 
-/* Names, parents and current (and with @with_xml every snapshot's XML)
- * must be equal; prints "tree WHEN same COUNT". */
-static int
-compareTrees(PeerOps *po, const char *when, gboolean with_xml, GError **error)
+static gint
+compareLines(gconstpointer a, gconstpointer b)
 {
-    g_autoptr(GPtrArray) lv = NULL;
-    g_autoptr(GPtrArray) vs = NULL;
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
 
-    if (peerLibvirtDescribe(&lv, po->lv, with_xml, error) < 0 ||
-        vsDescribe(&vs, po->dom, with_xml, error) < 0)
+/* Writes the side's tree to @path, sorted, entries NUL-terminated, for
+ * the parent to compare with the other side's. */
+static int
+sideDescribe(PeerSide *s, const char *path, gboolean with_xml, GError **error)
+{
+    g_autoptr(GPtrArray) lines = NULL;
+    g_autoptr(GString) buf = g_string_new(NULL);
+
+    if ((s->lv ? peerLibvirtDescribe(&lines, s->lv, with_xml, error)
+               : vsDescribe(&lines, s->dom, with_xml, error)) < 0)
         return -1;
-    g_ptr_array_sort(lv, compareLines);
-    g_ptr_array_sort(vs, compareLines);
-    for (guint i = 0; i < MAX(lv->len, vs->len); i++) {
-        const char *a = i < lv->len ? lv->pdata[i] : "(nothing)";
-        const char *b = i < vs->len ? vs->pdata[i] : "(nothing)";
-        if (strcmp(a, b) != 0) {
-            g_set_error(error, PEER_CHILD_ERROR, 1,
-                        "%s: the trees differ (%u snapshots in libvirt, %u in virtsnap); "
-                        "first difference:\n--- libvirt:\n%s\n--- virtsnap:\n%s",
-                        when, lv->len, vs->len, a, b);
+    g_ptr_array_sort(lines, compareLines);
+    for (guint i = 0; i < lines->len; i++)
+        g_string_append_len(buf, lines->pdata[i], strlen(lines->pdata[i]) + 1);
+    return g_file_set_contents(path, buf->str, buf->len, error) ? 0 : -1;
+}
+
+static void
+report(const PeerSide *s, const char *op, double seconds)
+{
+    printf("op %s %s %.6f\n", op, s->name, seconds);
+}
+
+/* Times one whole call. */
+#define TIMED(op, call) \
+    do { \
+        double t0_ = benchNow(); \
+        if ((call) < 0) \
+            return -1; \
+        report(s, op, benchNow() - t0_); \
+    } while (0)
+
+/* A new snapshot's XML, made before any clock starts.  Both sides take
+ * the same steps in the same order, so they make the same records. */
+static char *
+newRecord(PeerSide *s, const char *name, const char *parent)
+{
+    return benchSnapshotXML(&s->opts, name, parent, PEER_TIME_BASE + 60 * s->added++);
+}
+
+/* A fresh chain of @len below s00000 (untimed; deleted by "delete-chain"). */
+static int
+sideChain(PeerSide *s, guint k, guint len, GError **error)
+{
+    g_autofree char *parent = g_strdup(s->first);
+
+    for (guint j = 0; j < len; j++) {
+        g_autofree char *name = g_strdup_printf("c%u-%04u", k, j);
+        g_autofree char *xml = newRecord(s, name, parent);
+
+        if (sideRedefine(s, xml, FALSE, error) < 0)
             return -1;
-        }
+        g_free(parent);
+        parent = g_steal_pointer(&name);
     }
-    printf("tree %s same %u%s\n", when, lv->len, with_xml ? " with-xml" : "");
     return 0;
 }
 
-/* ---------------------------------------------------------------- */
-
+/* One step (see the list in peer.h); timed ones print "op NAME SIDE SECONDS". */
 static int
-opsPrepare(PeerOps *po, vsStore **store, GError **error)
+sideStep(PeerSide *s, const char *step, guint k, const char *arg, GError **error)
 {
-    const PeerOpsArgs *a = po->args;
+    g_autofree char *leaf = g_strdup_printf("leaf%u", k);
+    g_autofree char *fresh = g_strdup_printf("new%u", k);
+    g_autofree char *chain = g_strdup_printf("c%u-0000", k);
+    g_autofree char *xml = NULL;
+    guint count = 0;
 
-    peerGenOptionsInit(&po->opts, a->n);
-    po->first = benchSnapshotName(0);
-    po->mid = benchSnapshotName(a->n / 2);
-    po->last = benchSnapshotName(a->n - 1);
-    po->replace_data = g_malloc(a->replace_size);
-    for (guint64 i = 0; i < a->replace_size; i++)
-        po->replace_data[i] = (char) (i * 2654435761u >> 24);
-    if (peerLibvirtOpen(&po->lv, a->root, PEER_VM, error) < 0 ||
-        vsStoreOpen(store, a->store, 0, error) < 0 ||
-        vsStoreLoadDomain(&po->dom, *store, PEER_VM, NULL, VS_DOMAIN_LOAD_WRITE, error) < 0)
+    if (g_str_equal(step, "redefine")) {
+        xml = newRecord(s, leaf, s->mid);
+        TIMED("redefine", sideRedefine(s, xml, FALSE, error));
+    } else if (g_str_equal(step, "delete-leaf")) {
+        TIMED("delete-leaf", sideDelete(s, leaf, FALSE, error));
+    } else if (g_str_equal(step, "create")) {
+        /* libvirt cannot create a snapshot of an inactive domain without
+         * touching its disks: both sides redefine a new current child of
+         * the current snapshot instead. */
+        xml = newRecord(s, fresh, s->last);
+        TIMED("create", sideRedefine(s, xml, TRUE, error));
+    } else if (g_str_equal(step, "create-undo")) {
+        /* Its parent, s<N-1>, becomes current again. */
+        return sideDelete(s, fresh, FALSE, error);
+    } else if (g_str_equal(step, "set-current")) {
+        TIMED("set-current", sideSetCurrent(s, s->mid, error));
+    } else if (g_str_equal(step, "current-undo")) {
+        return sideSetCurrent(s, s->last, error);
+    } else if (g_str_equal(step, "list")) {
+        TIMED("list", sideList(&count, s, error));
+        if (count != s->n) {
+            g_set_error(error, PEER_CHILD_ERROR, 1, "listed %u snapshots, not %u", count, s->n);
+            return -1;
+        }
+    } else if (g_str_equal(step, "chain")) {
+        return sideChain(s, k, arg ? atoi(arg) : 0, error);
+    } else if (g_str_equal(step, "delete-chain")) {
+        TIMED("delete-chain", sideDelete(s, chain, TRUE, error));
+    } else if (g_str_equal(step, "describe") && arg) {
+        return sideDescribe(s, arg, k != 0, error);
+    } else {
+        g_set_error(error, PEER_CHILD_ERROR, 1, "unknown step '%s'", step);
         return -1;
-    /* The store's default, and what the table compares. */
-    vsStoreSetCompression(*store, TRUE);
-    if (peerLibvirtGetXML(&po->lv_mid, po->lv, po->mid, error) < 0 ||
-        peerLibvirtGetXML(&po->lv_last, po->lv, po->last, error) < 0)
-        return -1;
-    return compareTrees(po, "before", FALSE, error);
+    }
+    return 0;
 }
 
 static int
-opsRound(PeerOps *po, guint k, GError **error)
+sideOpen(PeerSide *s, const char *path, GError **error)
 {
-    if (roundLeaf(po, k, error) < 0 ||
-        roundCreate(po, k, error) < 0 ||
-        roundCurrent(po, error) < 0 ||
-        roundReplace(po, error) < 0 ||
-        roundList(po, error) < 0 ||
-        roundChain(po, k, error) < 0)
+    if (g_str_equal(s->name, "libvirt")) {
+        return peerLibvirtOpen(&s->lv, path, PEER_VM, error) < 0 ||
+               peerLibvirtGetXML(&s->lv_mid, s->lv, s->mid, error) < 0 ||
+               peerLibvirtGetXML(&s->lv_last, s->lv, s->last, error) < 0 ? -1 : 0;
+    }
+    if (vsStoreOpen(&s->store, path, 0, error) < 0 ||
+        vsStoreLoadDomain(&s->dom, s->store, PEER_VM, NULL, VS_DOMAIN_LOAD_WRITE, error) < 0)
         return -1;
+    /* The store's default, and what the table compares. */
+    vsStoreSetCompression(s->store, TRUE);
     return 0;
 }
 
 int
-peerChildOps(const PeerOpsArgs *args)
+peerChildSide(const char *side, const char *path, guint n)
 {
-    g_autoptr(vsStore) store = NULL;
     g_autoptr(GError) error = NULL;
-    PeerOps po = { .args = args };
+    PeerSide s = { .name = side, .n = n };
+    char *line = NULL;
+    size_t cap = 0;
     int ret = 1;
 
-    if (opsPrepare(&po, &store, &error) < 0)
+    peerGenOptionsInit(&s.opts, n);
+    s.first = benchSnapshotName(0);
+    s.mid = benchSnapshotName(n / 2);
+    s.last = benchSnapshotName(n - 1);
+    if (sideOpen(&s, path, &error) < 0) {
+        printf("error %s: %s\n", side, error->message);
         goto cleanup;
-    for (guint k = 0; k < args->repeat; k++) {
-        if (opsRound(&po, k, &error) < 0)
-            goto cleanup;
-        g_printerr("  round %u of %u done\n", k + 1, args->repeat);
     }
-    if (compareTrees(&po, "after", args->check_xml, &error) < 0)
-        goto cleanup;
+    printf("ready\n");
+    fflush(stdout);
+    /* "STEP K [ARG]" per line until EOF; each answered by "ok" or "error". */
+    while (getline(&line, &cap, stdin) > 0) {
+        char step[32] = "", arg[4096] = "";
+        guint k = 0;
+
+        if (sscanf(g_strchomp(line), "%31s %u %4095s", step, &k, arg) < 2 ||
+            sideStep(&s, step, k, arg[0] ? arg : NULL, &error) < 0) {
+            printf("error %s: %s: %s\n", side, step, error ? error->message : "bad step");
+            fflush(stdout);
+            goto cleanup;
+        }
+        printf("ok\n");
+        fflush(stdout);
+    }
     ret = 0;
 
  cleanup:
-    if (error)
-        printf("error %s\n", error->message);
-    vsDomainFree(po.dom);
-    peerLibvirtFree(po.lv);
-    g_free(po.first);
-    g_free(po.mid);
-    g_free(po.last);
-    g_free(po.lv_mid);
-    g_free(po.lv_last);
-    g_free(po.replace_data);
+    free(line);
+    vsDomainFree(s.dom);
+    vsStoreFree(s.store);
+    peerLibvirtFree(s.lv);
+    g_free(s.first);
+    g_free(s.mid);
+    g_free(s.last);
+    g_free(s.lv_mid);
+    g_free(s.lv_last);
     return ret;
 }

@@ -36,12 +36,10 @@ enum { OP_LOAD, OP_REDEFINE, OP_CREATE, OP_CURRENT, OP_DELETE_LEAF, OP_DELETE_CH
 static const char *const op_names[OP_LAST] = {
     "load", "redefine", "create", "set-current", "delete-leaf", "delete-chain", "list",
 };
-enum { SIDE_LIBVIRT, SIDE_VIRTSNAP, SIDE_LAST };
-static const char *const side_names[SIDE_LAST] = { "libvirt", "virtsnap" };
 
 typedef struct {
-    GArray *t[OP_LAST][SIDE_LAST];   /* seconds, in round order */
-    GArray *rss[SIDE_LAST];          /* KiB */
+    GArray *t[OP_LAST][PEER_SIDE_LAST];   /* seconds, in round order */
+    GArray *rss[PEER_SIDE_LAST];          /* KiB */
     GArray *replace, *xmllint;       /* seconds */
 } Samples;
 
@@ -52,7 +50,7 @@ typedef struct {
     Samples s;
     double setup_s;
     guint64 file_size, doc_size;
-    char *tree;                      /* "same N" after the run */
+    char *tree;                      /* "same N …" after the run */
 } PeerCase;
 
 static guint opt_repeat = 5;
@@ -63,10 +61,10 @@ static void
 samplesInit(Samples *s)
 {
     for (guint op = 0; op < OP_LAST; op++) {
-        for (guint side = 0; side < SIDE_LAST; side++)
+        for (guint side = 0; side < PEER_SIDE_LAST; side++)
             s->t[op][side] = g_array_new(FALSE, FALSE, sizeof(double));
     }
-    for (guint side = 0; side < SIDE_LAST; side++)
+    for (guint side = 0; side < PEER_SIDE_LAST; side++)
         s->rss[side] = g_array_new(FALSE, FALSE, sizeof(double));
     s->replace = g_array_new(FALSE, FALSE, sizeof(double));
     s->xmllint = g_array_new(FALSE, FALSE, sizeof(double));
@@ -76,10 +74,10 @@ static void
 samplesClear(Samples *s)
 {
     for (guint op = 0; op < OP_LAST; op++) {
-        for (guint side = 0; side < SIDE_LAST; side++)
+        for (guint side = 0; side < PEER_SIDE_LAST; side++)
             g_array_unref(s->t[op][side]);
     }
-    for (guint side = 0; side < SIDE_LAST; side++)
+    for (guint side = 0; side < PEER_SIDE_LAST; side++)
         g_array_unref(s->rss[side]);
     g_array_unref(s->replace);
     g_array_unref(s->xmllint);
@@ -110,8 +108,9 @@ static void
 caseFail(PeerCase *pc, const char *what, const char *out)
 {
     g_autofree char *text = g_strchomp(g_strdup(out ? out : ""));
+    /* The table shows the first line; stderr has it all. */
     if (!pc->why)
-        pc->why = g_strdup_printf("%s failed: %s", what, text);
+        pc->why = g_strdup_printf("%s failed: %.*s", what, (int) strcspn(text, "\n"), text);
     pc->ok = FALSE;
     g_printerr("virtsnap-bench-peer: N=%u: %s failed: %s\n", pc->n, what, text);
 }
@@ -152,7 +151,7 @@ virtsnapBench(void)
 static int
 runLoad(PeerCase *pc, guint side, const char *const *args)
 {
-    g_autofree char *program = side == SIDE_VIRTSNAP ? virtsnapBench()
+    g_autofree char *program = side == PEER_SIDE_VIRTSNAP ? virtsnapBench()
                                : g_strdup("/proc/self/exe");
     BenchChild res = { 0 };
     double t, rss;
@@ -162,7 +161,7 @@ runLoad(PeerCase *pc, guint side, const char *const *args)
 
     if (benchRunProgram(&res, program, args) < 0 ||
         sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3 || count != pc->n) {
-        caseFail(pc, side == SIDE_LIBVIRT ? "libvirt load" : "virtsnap load", res.out);
+        caseFail(pc, side == PEER_SIDE_LIBVIRT ? "libvirt load" : "virtsnap load", res.out);
         ret = -1;
     } else {
         rss = hwm;
@@ -202,36 +201,28 @@ measureLoads(PeerCase *pc, const char *root, const char *store, const char *doc)
     const char *vs_args[] = { "--child-load", store, PEER_VM, NULL };
 
     for (guint k = 0; k < opt_repeat; k++) {
-        if (runLoad(pc, SIDE_LIBVIRT, lv_args) < 0 || runLoad(pc, SIDE_VIRTSNAP, vs_args) < 0 ||
+        if (runLoad(pc, PEER_SIDE_LIBVIRT, lv_args) < 0 || runLoad(pc, PEER_SIDE_VIRTSNAP, vs_args) < 0 ||
             (doc && runXmllint(pc, doc) < 0))
             return;
         g_printerr("virtsnap-bench-peer: N=%u: load %u of %u: libvirt %.3f s, virtsnap %.3f s\n",
                    pc->n, k + 1, opt_repeat,
-                   g_array_index(pc->s.t[OP_LOAD][SIDE_LIBVIRT], double, k),
-                   g_array_index(pc->s.t[OP_LOAD][SIDE_VIRTSNAP], double, k));
+                   g_array_index(pc->s.t[OP_LOAD][PEER_SIDE_LIBVIRT], double, k),
+                   g_array_index(pc->s.t[OP_LOAD][PEER_SIDE_VIRTSNAP], double, k));
     }
 }
 
 static void
-parseOpsLine(PeerCase *pc, const char *line)
+addSample(const char *op, const char *side, double t, gpointer data)
 {
-    char op[32], side[16];
-    double t;
+    PeerCase *pc = data;
 
-    if (g_str_has_prefix(line, "tree after same")) {
-        g_free(pc->tree);
-        pc->tree = g_strdup(line + strlen("tree after "));
-        return;
-    }
-    if (sscanf(line, "op %31s %15s %lf", op, side, &t) != 3)
-        return;
     if (g_str_equal(op, "replace")) {
         g_array_append_val(pc->s.replace, t);
         return;
     }
     for (guint o = 0; o < OP_LAST; o++) {
-        for (guint s = 0; s < SIDE_LAST; s++) {
-            if (g_str_equal(op, op_names[o]) && g_str_equal(side, side_names[s]))
+        for (guint s = 0; s < PEER_SIDE_LAST; s++) {
+            if (g_str_equal(op, op_names[o]) && g_str_equal(side, peer_side_names[s]))
                 g_array_append_val(pc->s.t[o][s], t);
         }
     }
@@ -240,25 +231,14 @@ parseOpsLine(PeerCase *pc, const char *line)
 static void
 measureOps(PeerCase *pc, const char *root, const char *store, const char *scratch)
 {
-    g_autofree char *n = g_strdup_printf("%u", pc->n);
-    g_autofree char *k = g_strdup_printf("%u", opt_repeat);
-    g_autofree char *m = g_strdup_printf("%u", opt_chain);
-    g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, pc->file_size);
-    const char *args[] = { "--child-ops", root, store, n, k, m, scratch, size,
-                           opt_check ? "1" : "0", NULL };
-    BenchChild res = { 0 };
-    g_auto(GStrv) lines = NULL;
+    g_autoptr(GError) error = NULL;
+    PeerOpsArgs args = {
+        .root = root, .store = store, .n = pc->n, .repeat = opt_repeat, .chain = opt_chain,
+        .scratch = scratch, .replace_size = pc->file_size, .check_xml = opt_check,
+    };
 
-    if (benchRunChild(&res, args) < 0) {
-        const char *err = res.out ? strstr(res.out, "error ") : NULL;
-        caseFail(pc, "operations", err ? err + strlen("error ") : res.out);
-    }
-    lines = g_strsplit(res.out ? res.out : "", "\n", -1);
-    for (guint i = 0; lines[i]; i++)
-        parseOpsLine(pc, lines[i]);
-    if (pc->ok && !pc->tree)
-        caseFail(pc, "the tree comparison", "no result");
-    benchChildClear(&res);
+    if (peerRunOps(&args, addSample, pc, &pc->tree, &error) < 0)
+        caseFail(pc, "operations", error->message);
 }
 
 /* ---------------------------------------------------------------- */
@@ -361,7 +341,7 @@ formatSize(guint64 b)
 static char *
 cellOp(const PeerCase *pc, guint op)
 {
-    GArray *lv = pc->s.t[op][SIDE_LIBVIRT], *vs = pc->s.t[op][SIDE_VIRTSNAP];
+    GArray *lv = pc->s.t[op][PEER_SIDE_LIBVIRT], *vs = pc->s.t[op][PEER_SIDE_VIRTSNAP];
 
     if (lv->len == 0 || vs->len == 0)
         return g_strdup("n/a");
@@ -374,7 +354,7 @@ cellOp(const PeerCase *pc, guint op)
 static char *
 cellRss(const PeerCase *pc, const double *baseline)
 {
-    GArray *lv = pc->s.rss[SIDE_LIBVIRT], *vs = pc->s.rss[SIDE_VIRTSNAP];
+    GArray *lv = pc->s.rss[PEER_SIDE_LIBVIRT], *vs = pc->s.rss[PEER_SIDE_VIRTSNAP];
 
     if (lv->len == 0 || vs->len == 0)
         return g_strdup("n/a");
@@ -382,8 +362,8 @@ cellRss(const PeerCase *pc, const double *baseline)
     g_autofree char *r = formatRatio(b > 0 ? a / b : 0);
     return g_strdup_printf("%.1f / %.1f = %s (%+.1f / %+.1f KiB per snapshot)",
                            a / BENCH_KIB, b / BENCH_KIB, r,
-                           (a - baseline[SIDE_LIBVIRT]) / pc->n,
-                           (b - baseline[SIDE_VIRTSNAP]) / pc->n);
+                           (a - baseline[PEER_SIDE_LIBVIRT]) / pc->n,
+                           (b - baseline[PEER_SIDE_VIRTSNAP]) / pc->n);
 }
 
 static char *
@@ -434,7 +414,7 @@ static char *rowXmllint(PeerCase *pc, gpointer d) { return cellMachine(pc->s.xml
 static char *
 rowLoadVsXmllint(PeerCase *pc, gpointer d)
 {
-    return cellAgainst(pc->s.t[OP_LOAD][SIDE_VIRTSNAP], pc->s.xmllint);
+    return cellAgainst(pc->s.t[OP_LOAD][PEER_SIDE_VIRTSNAP], pc->s.xmllint);
 }
 static char *
 rowCommitVsReplace(PeerCase *pc, gpointer d)
@@ -442,7 +422,7 @@ rowCommitVsReplace(PeerCase *pc, gpointer d)
     static const guint ops[] = { OP_REDEFINE, OP_CREATE, OP_CURRENT, OP_DELETE_LEAF };
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
-        g_autofree char *c = cellAgainst(pc->s.t[ops[i]][SIDE_VIRTSNAP], pc->s.replace);
+        g_autofree char *c = cellAgainst(pc->s.t[ops[i]][PEER_SIDE_VIRTSNAP], pc->s.replace);
         g_string_append_printf(s, "%s%s", i ? " / " : "", c);
     }
     return g_string_free(s, FALSE);
@@ -453,7 +433,7 @@ rowTree(PeerCase *pc, gpointer d)
 {
     if (!pc->ok)
         return g_strdup_printf("**failed**: %s", pc->why);
-    return g_strdup_printf("yes (%s)", pc->tree);
+    return g_strdup_printf("yes (%s)", pc->tree ? pc->tree : "?");
 }
 
 static void
@@ -487,8 +467,8 @@ printTable(PeerCase *cases, guint ncases, const double *baseline_rss, const doub
     printRow("both sides hold the same tree afterwards", cases, ncases, rowTree, NULL);
     printf("\nEmpty VM (no snapshot file): load %.1f ms libvirt (the driver's start), "
            "%.2f ms virtsnap; peak RSS %.1f / %.1f MiB.\n",
-           baseline_load[SIDE_LIBVIRT] * 1000, baseline_load[SIDE_VIRTSNAP] * 1000,
-           baseline_rss[SIDE_LIBVIRT] / BENCH_KIB, baseline_rss[SIDE_VIRTSNAP] / BENCH_KIB);
+           baseline_load[PEER_SIDE_LIBVIRT] * 1000, baseline_load[PEER_SIDE_VIRTSNAP] * 1000,
+           baseline_rss[PEER_SIDE_LIBVIRT] / BENCH_KIB, baseline_rss[PEER_SIDE_VIRTSNAP] / BENCH_KIB);
 }
 
 /* ---------------------------------------------------------------- */
@@ -570,15 +550,8 @@ childMain(int argc, char **argv)
         return peerChildSetup(argv[2], atoi(argv[3]));
     if (argc == 3 && g_str_equal(argv[1], "--child-load-libvirt"))
         return peerChildLoadLibvirt(argv[2]);
-    if (argc == 10 && g_str_equal(argv[1], "--child-ops")) {
-        PeerOpsArgs a = {
-            .root = argv[2], .store = argv[3], .n = atoi(argv[4]), .repeat = atoi(argv[5]),
-            .chain = atoi(argv[6]), .scratch = argv[7],
-            .replace_size = g_ascii_strtoull(argv[8], NULL, 10),
-            .check_xml = g_str_equal(argv[9], "1"),
-        };
-        return peerChildOps(&a);
-    }
+    if (argc == 5 && g_str_equal(argv[1], "--child-side"))
+        return peerChildSide(argv[2], argv[3], atoi(argv[4]));
     return -1;
 }
 
@@ -595,7 +568,7 @@ main(int argc, char **argv)
     g_autoptr(GArray) ns = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autofree PeerCase *cases = NULL;
     PeerCase base = { 0 };
-    double baseline_rss[SIDE_LAST], baseline_load[SIDE_LAST], t0 = benchNow();
+    double baseline_rss[PEER_SIDE_LAST], baseline_load[PEER_SIDE_LAST], t0 = benchNow();
     gboolean quick = FALSE, failed = FALSE;
     gint repeat = 0, chain = -1;
     int child;
@@ -658,7 +631,7 @@ main(int argc, char **argv)
             benchRmTree(workdir);
         return EXIT_SKIP;
     }
-    for (guint side = 0; side < SIDE_LAST; side++) {
+    for (guint side = 0; side < PEER_SIDE_LAST; side++) {
         baseline_rss[side] = medianOf(base.s.rss[side]);
         baseline_load[side] = medianOf(base.s.t[OP_LOAD][side]);
     }
