@@ -146,22 +146,12 @@ atomicReplace(const char *dir, const char *data, gsize len, GError **error)
     return ret;
 }
 
-/* Both sides write their tree (sorted entries, NUL-terminated); they must
- * be byte for byte the same. */
 static int
-compareTrees(SideProc *sides, const PeerOpsArgs *a, gboolean with_xml, char **tree,
-             PeerSampleFunc fn, gpointer data, GError **error)
+compareTreeFiles(const char *const *text, const gsize *len, const PeerOpsArgs *a,
+                 gboolean with_xml, char **tree, GError **error)
 {
-    g_autofree char *text[PEER_SIDE_LAST] = { NULL };
-    gsize len[PEER_SIDE_LAST];
     guint count = 0;
 
-    for (guint i = 0; i < PEER_SIDE_LAST; i++) {
-        g_autofree char *path = g_strdup_printf("%s/tree-%s", a->scratch, peer_side_names[i]);
-        if (sideStep(&sides[i], "describe", with_xml, path, fn, data, error) < 0 ||
-            !g_file_get_contents(path, &text[i], &len[i], error))
-            return -1;
-    }
     for (gsize off = 0; off < len[0] || off < len[1]; count++) {
         const char *lv = off < len[0] ? text[0] + off : "(nothing)";
         const char *vs = off < len[1] ? text[1] + off : "(nothing)";
@@ -181,6 +171,29 @@ compareTrees(SideProc *sides, const PeerOpsArgs *a, gboolean with_xml, char **tr
     if (tree)
         *tree = g_strdup_printf("same %u%s", count, with_xml ? ", with every XML" : "");
     return 0;
+}
+
+/* Both sides write their tree (sorted entries, NUL-terminated); they must
+ * be byte for byte the same. */
+static int
+compareTrees(SideProc *sides, const PeerOpsArgs *a, gboolean with_xml, char **tree,
+             PeerSampleFunc fn, gpointer data, GError **error)
+{
+    char *text[PEER_SIDE_LAST] = { NULL };
+    gsize len[PEER_SIDE_LAST] = { 0 };
+    int ret = 0;
+
+    for (guint i = 0; i < PEER_SIDE_LAST && ret == 0; i++) {
+        g_autofree char *path = g_strdup_printf("%s/tree-%s", a->scratch, peer_side_names[i]);
+        if (sideStep(&sides[i], "describe", with_xml, path, fn, data, error) < 0 ||
+            !g_file_get_contents(path, &text[i], &len[i], error))
+            ret = -1;
+    }
+    if (ret == 0)
+        ret = compareTreeFiles((const char *const *) text, len, a, with_xml, tree, error);
+    for (guint i = 0; i < PEER_SIDE_LAST; i++)
+        g_free(text[i]);
+    return ret;
 }
 
 /* One round: every step to libvirt, then to virtsnap; the replace between. */
