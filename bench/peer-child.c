@@ -344,12 +344,19 @@ peerChildSide(const char *side, const char *path, guint n)
     fflush(stdout);
     /* "STEP K [ARG]" per line until EOF; each answered by "ok" or "error". */
     while (getline(&line, &cap, stdin) > 0) {
-        char step[32] = "", arg[4096] = "";
+        char step[32] = "";
         guint k = 0;
+        int end = 0;
+        const char *arg;
 
-        if (sscanf(g_strchomp(line), "%31s %u %4095s", step, &k, arg) < 2 ||
-            sideStep(&s, step, k, arg[0] ? arg : NULL, &error) < 0) {
-            printf("error %s: %s: %s\n", side, step, error ? error->message : "bad step");
+        /* ARG is the rest of the line: a path may hold spaces. */
+        if (sscanf(g_strchomp(line), "%31s %u %n", step, &k, &end) < 2 || end == 0) {
+            printf("error %s: cannot parse step '%s'\n", side, line);
+            goto cleanup;
+        }
+        arg = line[end] ? line + end : NULL;
+        if (sideStep(&s, step, k, arg, &error) < 0) {
+            printf("error %s: %s: %s\n", side, step, error->message);
             fflush(stdout);
             goto cleanup;
         }

@@ -57,7 +57,8 @@ startEventLoop(GError **error)
 int
 peerLibvirtOpen(PeerLibvirt **out, const char *root, const char *vm, GError **error)
 {
-    g_autofree char *uri = g_strdup_printf("qemu:///embed?root=%s", root);
+    g_autofree char *escaped = g_uri_escape_string(root, "/", FALSE);
+    g_autofree char *uri = g_strdup_printf("qemu:///embed?root=%s", escaped);
     PeerLibvirt *lv;
 
     if (startEventLoop(error) < 0)
