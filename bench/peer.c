@@ -5,13 +5,14 @@
  *                       [--workdir DIR] [--keep] [--check]
  *
  * For each N both sides get the same records (bench/gen-core.c): libvirt's
- * qemu driver in this process (qemu:///embed on a private root) by
- * redefining them one by one, virtsnap by the generator's bulk file.  Loads
- * run in fresh processes, alternately libvirt, virtsnap, xmllint; the
- * operations run in one process holding both, alternately libvirt then
- * virtsnap, K rounds.  Prints one markdown table: per operation and N,
- * "libvirt ms / virtsnap ms = ratio" (medians; the ratio is the median of
- * the K per-pair ratios).  As root everything runs as nobody (65534): the
+ * qemu driver, running in-process in this program's children
+ * (qemu:///embed on a private root), by redefining them one by one,
+ * virtsnap by the generator's bulk file.  Loads run in fresh processes,
+ * alternately libvirt, virtsnap, xmllint; for the operations each side has
+ * a process of its own and they alternate step by step, libvirt then
+ * virtsnap, K rounds (peer-ops.c).  Prints one markdown table: per
+ * operation and N, "libvirt ms / virtsnap ms = ratio" (medians; the ratio
+ * is the median of the K per-pair ratios).  As root everything runs as nobody (65534): the
  * embedded driver would otherwise want the libvirt-qemu account.
  * Exit status 77: libvirt's embedded driver is not usable here. */
 #include <errno.h>
@@ -38,9 +39,9 @@ static const char *const op_names[OP_LAST] = {
 };
 
 typedef struct {
-    GArray *t[OP_LAST][PEER_SIDE_LAST];   /* seconds, in round order */
-    GArray *rss[PEER_SIDE_LAST];          /* KiB */
-    GArray *replace, *xmllint;       /* seconds */
+    GArray *t[OP_LAST][PEER_SIDE_LAST];  /* seconds, in round order */
+    GArray *rss[PEER_SIDE_LAST];         /* KiB */
+    GArray *replace, *xmllint;           /* seconds */
 } Samples;
 
 typedef struct {
@@ -50,7 +51,7 @@ typedef struct {
     Samples s;
     double setup_s;
     guint64 file_size, doc_size;
-    char *tree;                      /* "same N …" after the run */
+    char *tree;        /* "same N …" after the run */
 } PeerCase;
 
 static guint opt_repeat = 5;
@@ -201,8 +202,8 @@ measureLoads(PeerCase *pc, const char *root, const char *store, const char *doc)
     const char *vs_args[] = { "--child-load", store, PEER_VM, NULL };
 
     for (guint k = 0; k < opt_repeat; k++) {
-        if (runLoad(pc, PEER_SIDE_LIBVIRT, lv_args) < 0 || runLoad(pc, PEER_SIDE_VIRTSNAP, vs_args) < 0 ||
-            (doc && runXmllint(pc, doc) < 0))
+        if (runLoad(pc, PEER_SIDE_LIBVIRT, lv_args) < 0 ||
+            runLoad(pc, PEER_SIDE_VIRTSNAP, vs_args) < 0 || (doc && runXmllint(pc, doc) < 0))
             return;
         g_printerr("virtsnap-bench-peer: N=%u: load %u of %u: libvirt %.3f s, virtsnap %.3f s\n",
                    pc->n, k + 1, opt_repeat,
@@ -407,29 +408,57 @@ printRow(const char *label, PeerCase *cases, guint ncases, char *(*cell)(PeerCas
     printf("\n");
 }
 
-static char *rowOp(PeerCase *pc, gpointer op) { return cellOp(pc, GPOINTER_TO_UINT(op)); }
-static char *rowRss(PeerCase *pc, gpointer b) { return cellRss(pc, b); }
-static char *rowReplace(PeerCase *pc, gpointer d) { return cellMachine(pc->s.replace, pc->file_size); }
-static char *rowXmllint(PeerCase *pc, gpointer d) { return cellMachine(pc->s.xmllint, pc->doc_size); }
 static char *
-rowLoadVsXmllint(PeerCase *pc, gpointer d)
+rowOp(PeerCase *pc, gpointer op)
+{
+    return cellOp(pc, GPOINTER_TO_UINT(op));
+}
+
+static char *
+rowRss(PeerCase *pc, gpointer baseline)
+{
+    return cellRss(pc, baseline);
+}
+
+static char *
+rowReplace(PeerCase *pc, gpointer unused)
+{
+    return cellMachine(pc->s.replace, pc->file_size);
+}
+
+static char *
+rowXmllint(PeerCase *pc, gpointer unused)
+{
+    return cellMachine(pc->s.xmllint, pc->doc_size);
+}
+
+static char *
+rowLoadVsXmllint(PeerCase *pc, gpointer unused)
 {
     return cellAgainst(pc->s.t[OP_LOAD][PEER_SIDE_VIRTSNAP], pc->s.xmllint);
 }
+
 static char *
-rowCommitVsReplace(PeerCase *pc, gpointer d)
+rowCommitVsReplace(PeerCase *pc, gpointer unused)
 {
     static const guint ops[] = { OP_REDEFINE, OP_CREATE, OP_CURRENT, OP_DELETE_LEAF };
     GString *s = g_string_new(NULL);
+
     for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
         g_autofree char *c = cellAgainst(pc->s.t[ops[i]][PEER_SIDE_VIRTSNAP], pc->s.replace);
         g_string_append_printf(s, "%s%s", i ? " / " : "", c);
     }
     return g_string_free(s, FALSE);
 }
-static char *rowSetup(PeerCase *pc, gpointer d) { return g_strdup_printf("%.1f", pc->setup_s); }
+
 static char *
-rowTree(PeerCase *pc, gpointer d)
+rowSetup(PeerCase *pc, gpointer unused)
+{
+    return g_strdup_printf("%.1f", pc->setup_s);
+}
+
+static char *
+rowTree(PeerCase *pc, gpointer unused)
 {
     if (!pc->ok)
         return g_strdup_printf("**failed**: %s", pc->why);
@@ -468,7 +497,8 @@ printTable(PeerCase *cases, guint ncases, const double *baseline_rss, const doub
     printf("\nEmpty VM (no snapshot file): load %.1f ms libvirt (the driver's start), "
            "%.2f ms virtsnap; peak RSS %.1f / %.1f MiB.\n",
            baseline_load[PEER_SIDE_LIBVIRT] * 1000, baseline_load[PEER_SIDE_VIRTSNAP] * 1000,
-           baseline_rss[PEER_SIDE_LIBVIRT] / BENCH_KIB, baseline_rss[PEER_SIDE_VIRTSNAP] / BENCH_KIB);
+           baseline_rss[PEER_SIDE_LIBVIRT] / BENCH_KIB,
+           baseline_rss[PEER_SIDE_VIRTSNAP] / BENCH_KIB);
 }
 
 /* ---------------------------------------------------------------- */

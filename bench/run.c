@@ -633,7 +633,8 @@ measureBaseline(const char *workdir)
         double t;
         guint count;
         long hwm = 0;
-        if (benchRunChild(&res, args) < 0 || sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3)
+        if (benchRunChild(&res, args) < 0 ||
+            sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3)
             g_printerr("virtsnap-bench: baseline load failed: %s\n", res.out);
         rss[r] = hwm > 0 ? hwm : res.maxrss_kib;
         benchChildClear(&res);
