@@ -92,6 +92,9 @@ void vsCliError(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* "warning: MESSAGE" on stderr: the command succeeded, but not entirely as
  * virsh's would (not dropped by -q). */
 void vsCliWarning(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* "note: MESSAGE" on stderr: something the user should know that virsh
+ * would not have done (not dropped by -q). */
+void vsCliNote(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void vsCliReportGError(vsCli *cli, const GError *err);
 /* Command output on stdout. */
 void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -180,15 +180,23 @@ vsCliReportGError(vsCli *cli, const GError *err)
 }
 
 void
+vsCliNote(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsCliStderrLine("note", fmt, ap);
+    va_end(ap);
+}
+
+void
 vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside)
 {
     if (!aside)
         return;
-    fflush(stdout);
-    fprintf(stderr, "note: VM '%s' has no snapshot file here any more, so its legacy "
-            "directory (libvirt's layout) was moved to %s/; left in place it would have "
-            "given VM '%s' those snapshots back\n", vm, aside, vm);
-    fflush(stderr);
+    vsCliNote(cli, "VM '%s' has no snapshot file here any more, so its legacy "
+              "directory (libvirt's layout) was moved to %s/; left in place it would have "
+              "given VM '%s' those snapshots back", vm, aside, vm);
 }
 
 void
