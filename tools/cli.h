@@ -104,7 +104,7 @@ void vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside);
 /* Informational output, dropped by -q (virsh's vshPrintExtra). */
 void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* --- store access (errors reported) --------------------------------- */
+/* --- store and VM handles (domains.c; errors reported) ---------------- */
 
 /* A new store handle of the caller's.  Drops the VM handles kept by
  * vsCliLoadDomain first (and so their locks): the caller may lock any VM. */
@@ -126,10 +126,30 @@ int vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
 int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
+
+/* --- input (input.c) ------------------------------------------------ */
+
 /* Reads at most @max bytes of @path ("-" is standard input when
  * @dash_is_stdin); a longer file is a TOO_LARGE error. */
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
+
+/* Longest line read in standard-input mode. */
+#define VS_CLI_MAX_LINE (1024 * 1024)
+
+/* Standard input, read with our own buffer so we know when the next
+ * read would block. */
+typedef struct {
+    GString *buf;       /* bytes read but not yet returned */
+    gboolean eof;
+} vsCliInput;
+
+/* Reads one line (without its newline) into @line; FALSE at the end of
+ * input.  A line over VS_CLI_MAX_LINE bytes sets *too_long and is
+ * skipped.  Before waiting for more input the kept VM handles are
+ * dropped: a pause in the input must not keep other writers locked out. */
+gboolean vsCliReadLine(vsCli *cli, vsCliInput *in, GString *line,
+                       gboolean *too_long);
 
 /* --- printers (output.c) -------------------------------------------- */
 
