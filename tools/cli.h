@@ -58,6 +58,7 @@ typedef struct {
 extern const vsCliGroup vsCliGroupSnapshot;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
+extern const vsCliGroup vsCliGroupShell;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {
@@ -71,7 +72,7 @@ struct _vsCli {
     GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
 };
 
-/* --- options of a parsed command ---------------------------------- */
+/* --- options of a parsed command (parse.c) ------------------------- */
 
 const char *vsCliCmdName(const vsCliCmd *cmd);
 gboolean vsCliOptBool(const vsCliCmd *cmd, const char *name);
@@ -173,5 +174,25 @@ char *vsCliFormatTime(gint64 when);
 void vsCliJsonString(GString *out, const char *str);
 void vsCliJsonSnapshot(GString *out, const vsDomain *dom,
                        const vsSnapshot *snap, guint indent);
+
+/* --- the program around the commands -------------------------------- */
+
+/* Every command group, in `help` order, NULL-terminated (virtsnap.c). */
+extern const vsCliGroup *const vsCliGroups[];
+/* The command called @name in any group, or NULL (virtsnap.c). */
+const vsCliCmdDef *vsCliFindCommand(const char *name);
+/* Parses a whole batch — a command string in virsh's syntax, or an
+ * argument vector, one word per element — into the commands to run, in
+ * order (free the array).  NULL (reported) when any command is malformed:
+ * then nothing runs (parse.c). */
+GPtrArray *vsCliParseString(vsCli *cli, const char *str);
+GPtrArray *vsCliParseArgv(vsCli *cli, char **argv, int argc);
+/* Runs a parsed command: its handler's result (parse.c). */
+int vsCliCmdRun(vsCli *cli, const vsCliCmd *cmd);
+/* Whether @opt takes a positional argument: a value option that is not
+ * VS_CLI_OF_NAMED (parse.c). */
+gboolean vsCliOptIsPositional(const vsCliOptDef *opt);
+/* `virtsnap --help`: the global options and every group (cmd-shell.c). */
+void vsCliUsage(vsCli *cli);
 
 #endif /* VS_CLI_H */
