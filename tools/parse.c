@@ -268,109 +268,83 @@ vsCliSkipCommand(vsCli *cli, vsCliParser *ps)
     }
 }
 
-/* Parses one command; *out stays NULL for an empty one.
- * Returns the token that ended it (END or SEP) or ERROR (reported). */
-static vsCliToken
-vsCliParseCommand(vsCli *cli, vsCliParser *ps, vsCliCmd **out)
+/* `--NAME`, `--NAME=VALUE` or `--NAME VALUE` (@arg is what follows the
+ * dashes) sets an option of @cmd; -1 (reported) when it cannot. */
+static int
+vsCliParseOption(vsCli *cli, vsCliParser *ps, vsCliCmd *cmd, gboolean *filled,
+                 const char *arg)
 {
-    g_autoptr(vsCliCmd) cmd = NULL;
-    g_autofree char *name = NULL;
-    g_autofree gboolean *filled = NULL;
-    gboolean data_only = FALSE;
-    vsCliToken tk;
+    const vsCliOptDef *opts = cmd->def->opts;
+    const char *eq = strchr(arg, '=');
+    gsize len = eq ? (gsize)(eq - arg) : strlen(arg);
+    int idx = vsCliOptIndex(cmd->def, arg, len);
+    char *value = NULL;
 
-    *out = NULL;
-    tk = vsCliNext(cli, ps, FALSE, &name);
-    if (tk != VS_CLI_TK_ARG)
-        return tk;
-
-    {
-        const vsCliCmdDef *def = vsCliFindCommand(name);
-        if (!def) {
-            vsCliError(cli, "unknown command: '%s'", name);
-            return VS_CLI_TK_ERROR;
-        }
-        cmd = vsCliCmdNew(def);
+    if (idx < 0) {
+        vsCliError(cli, "command '%s' doesn't support option --%.*s",
+                   cmd->def->name, (int)len, arg);
+        return -1;
     }
-    filled = g_new0(gboolean, cmd->nopts + 1);
-
-    for (;;) {
-        g_autofree char *tok = NULL;
-        const vsCliOptDef *opts = cmd->def->opts;
-        int idx = -1;
-
-        tk = vsCliNext(cli, ps, FALSE, &tok);
-        if (tk != VS_CLI_TK_ARG)
-            break;
-
-        if (!data_only && tok[0] == '-' && tok[1] == '-') {
-            const char *oname = tok + 2;
-            const char *eq = strchr(oname, '=');
-            gsize olen = eq ? (gsize)(eq - oname) : strlen(oname);
-            char *value = NULL;
-
-            if (!*oname) {
-                data_only = TRUE;
-                continue;
-            }
-            if (strcmp(oname, "help") == 0) {
-                /* `CMD --help` is `help CMD`. */
-                vsCliCmd *help = vsCliCmdNew(vsCliFindCommand("help"));
-                vsCliStore(help, 0, g_strdup(cmd->def->name));
-                vsCliCmdFree(cmd);
-                cmd = help;
-                tk = vsCliSkipCommand(cli, ps);
-                break;
-            }
-            idx = vsCliOptIndex(cmd->def, oname, olen);
-            if (idx < 0) {
-                vsCliError(cli, "command '%s' doesn't support option --%.*s",
-                           cmd->def->name, (int)olen, oname);
-                return VS_CLI_TK_ERROR;
-            }
-            if (opts[idx].type == VS_CLI_OT_BOOL) {
-                if (eq) {
-                    vsCliError(cli, "invalid '=' after option --%s", opts[idx].name);
-                    return VS_CLI_TK_ERROR;
-                }
-            } else if (eq) {
-                value = g_strdup(eq + 1);
-            } else if (vsCliNext(cli, ps, TRUE, &value) != VS_CLI_TK_ARG) {
-                g_free(value);
-                vsCliError(cli, "expected syntax: --%s <string>", opts[idx].name);
-                return VS_CLI_TK_ERROR;
-            }
-            if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
-                g_free(value);
-                vsCliError(cli, "option --%s already seen", opts[idx].name);
-                return VS_CLI_TK_ERROR;
-            }
-            if (opts[idx].type == VS_CLI_OT_BOOL)
-                cmd->seen[idx] = TRUE;
-            else
-                vsCliStore(cmd, idx, value);
-            filled[idx] = TRUE;
-            continue;
+    if (opts[idx].type == VS_CLI_OT_BOOL) {
+        if (eq) {
+            vsCliError(cli, "invalid '=' after option --%s", opts[idx].name);
+            return -1;
         }
-
-        /* A positional argument: the first option still waiting for one. */
-        for (guint i = 0; i < cmd->nopts; i++) {
-            if (vsCliOptIsPositional(&opts[i]) &&
-                (!filled[i] || opts[i].type == VS_CLI_OT_ARGV)) {
-                idx = i;
-                break;
-            }
-        }
-        if (idx < 0) {
-            vsCliError(cli, "unexpected data '%s'", tok);
-            return VS_CLI_TK_ERROR;
-        }
-        filled[idx] = TRUE;
-        vsCliStore(cmd, idx, g_steal_pointer(&tok));
+    } else if (eq) {
+        value = g_strdup(eq + 1);
+    } else if (vsCliNext(cli, ps, TRUE, &value) != VS_CLI_TK_ARG) {
+        g_free(value);
+        vsCliError(cli, "expected syntax: --%s <string>", opts[idx].name);
+        return -1;
     }
-    if (tk == VS_CLI_TK_ERROR)
-        return tk;
+    if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
+        g_free(value);
+        vsCliError(cli, "option --%s already seen", opts[idx].name);
+        return -1;
+    }
+    if (opts[idx].type == VS_CLI_OT_BOOL)
+        cmd->seen[idx] = TRUE;
+    else
+        vsCliStore(cmd, idx, value);
+    filled[idx] = TRUE;
+    return 0;
+}
 
+/* A positional argument goes to the first option still waiting for one
+ * (*tok is taken); -1 (reported) when none is. */
+static int
+vsCliParsePositional(vsCli *cli, vsCliCmd *cmd, gboolean *filled, char **tok)
+{
+    const vsCliOptDef *opts = cmd->def->opts;
+
+    for (guint i = 0; i < cmd->nopts; i++) {
+        if (vsCliOptIsPositional(&opts[i]) &&
+            (!filled[i] || opts[i].type == VS_CLI_OT_ARGV)) {
+            filled[i] = TRUE;
+            vsCliStore(cmd, i, g_steal_pointer(tok));
+            return 0;
+        }
+    }
+    vsCliError(cli, "unexpected data '%s'", *tok);
+    return -1;
+}
+
+/* `CMD --help` is `help CMD`: *cmd is replaced, the rest of CMD skipped. */
+static vsCliToken
+vsCliParseHelpInstead(vsCli *cli, vsCliParser *ps, vsCliCmd **cmd)
+{
+    vsCliCmd *help = vsCliCmdNew(vsCliFindCommand("help"));
+
+    vsCliStore(help, 0, g_strdup((*cmd)->def->name));
+    vsCliCmdFree(*cmd);
+    *cmd = help;
+    return vsCliSkipCommand(cli, ps);
+}
+
+/* -1 (reported) when a VS_CLI_OF_REQUIRED option of @cmd is missing. */
+static int
+vsCliCheckRequired(vsCli *cli, const vsCliCmd *cmd)
+{
     for (guint i = 0; i < cmd->nopts; i++) {
         const vsCliOptDef *o = &cmd->def->opts[i];
 
@@ -381,9 +355,55 @@ vsCliParseCommand(vsCli *cli, vsCliParser *ps, vsCliCmd **out)
             else
                 vsCliError(cli, "command '%s' requires --%s option",
                            cmd->def->name, o->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Parses one command; *out stays NULL for an empty one.
+ * Returns the token that ended it (END or SEP) or ERROR (reported). */
+static vsCliToken
+vsCliParseCommand(vsCli *cli, vsCliParser *ps, vsCliCmd **out)
+{
+    g_autoptr(vsCliCmd) cmd = NULL;
+    g_autofree char *name = NULL;
+    g_autofree gboolean *filled = NULL;   /* given, by option index */
+    const vsCliCmdDef *def;
+    gboolean data_only = FALSE;
+    vsCliToken tk;
+
+    *out = NULL;
+    tk = vsCliNext(cli, ps, FALSE, &name);
+    if (tk != VS_CLI_TK_ARG)
+        return tk;
+    if (!(def = vsCliFindCommand(name))) {
+        vsCliError(cli, "unknown command: '%s'", name);
+        return VS_CLI_TK_ERROR;
+    }
+    cmd = vsCliCmdNew(def);
+    filled = g_new0(gboolean, cmd->nopts + 1);
+
+    for (;;) {
+        g_autofree char *tok = NULL;
+
+        tk = vsCliNext(cli, ps, FALSE, &tok);
+        if (tk != VS_CLI_TK_ARG)
+            break;
+        if (data_only || tok[0] != '-' || tok[1] != '-') {
+            if (vsCliParsePositional(cli, cmd, filled, &tok) < 0)
+                return VS_CLI_TK_ERROR;
+        } else if (!tok[2]) {
+            data_only = TRUE;   /* `--`: the rest is positional */
+        } else if (strcmp(tok + 2, "help") == 0) {
+            tk = vsCliParseHelpInstead(cli, ps, &cmd);
+            break;
+        } else if (vsCliParseOption(cli, ps, cmd, filled, tok + 2) < 0) {
             return VS_CLI_TK_ERROR;
         }
     }
+    if (tk == VS_CLI_TK_ERROR || vsCliCheckRequired(cli, cmd) < 0)
+        return VS_CLI_TK_ERROR;
     *out = g_steal_pointer(&cmd);
     return tk;
 }
