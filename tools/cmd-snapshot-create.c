@@ -27,6 +27,21 @@ vsCliParseVmState(vsCli *cli, const vsCliCmd *cmd, vsSnapshotState *state)
     return 0;
 }
 
+/* The create flags of the options both create commands have. */
+static unsigned int
+vsCliCreateFlags(const vsCliCmd *cmd)
+{
+    unsigned int flags = 0;
+
+    if (vsCliOptBool(cmd, "no-metadata"))
+        flags |= VS_SNAPSHOT_CREATE_NO_METADATA;
+    if (vsCliOptBool(cmd, "disk-only"))
+        flags |= VS_SNAPSHOT_CREATE_DISK_ONLY;
+    if (vsCliOptBool(cmd, "validate"))
+        flags |= VS_SNAPSHOT_CREATE_VALIDATE;
+    return flags;
+}
+
 /* Creates or redefines from @xml and prints virsh's message. */
 static int
 vsCliCreate(vsCli *cli, const vsCliCmd *cmd, const char *xml, gsize len,
@@ -91,19 +106,13 @@ vsCliCmdSnapshotCreate(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autofree char *buf = NULL;
     const char *from = NULL;
-    unsigned int flags = 0;
+    unsigned int flags = vsCliCreateFlags(cmd);
     gsize len = 0;
 
     if (vsCliOptBool(cmd, "redefine"))
         flags |= VS_SNAPSHOT_CREATE_REDEFINE;
     if (vsCliOptBool(cmd, "current"))
         flags |= VS_SNAPSHOT_CREATE_CURRENT;
-    if (vsCliOptBool(cmd, "no-metadata"))
-        flags |= VS_SNAPSHOT_CREATE_NO_METADATA;
-    if (vsCliOptBool(cmd, "disk-only"))
-        flags |= VS_SNAPSHOT_CREATE_DISK_ONLY;
-    if (vsCliOptBool(cmd, "validate"))
-        flags |= VS_SNAPSHOT_CREATE_VALIDATE;
 
     /* What a hypervisor supplies only matters to a plain create. */
     if (vsCliOptExclusive(cli, cmd, "redefine", "domain-xml") < 0 ||
@@ -282,14 +291,7 @@ vsCliCmdSnapshotCreateAs(vsCli *cli, const vsCliCmd *cmd)
     const char *name = NULL;
     const char *desc = NULL;
     const char *memspec = NULL;
-    unsigned int flags = 0;
-
-    if (vsCliOptBool(cmd, "no-metadata"))
-        flags |= VS_SNAPSHOT_CREATE_NO_METADATA;
-    if (vsCliOptBool(cmd, "disk-only"))
-        flags |= VS_SNAPSHOT_CREATE_DISK_ONLY;
-    if (vsCliOptBool(cmd, "validate"))
-        flags |= VS_SNAPSHOT_CREATE_VALIDATE;
+    unsigned int flags = vsCliCreateFlags(cmd);
 
     if (vsCliOptString(cli, cmd, "name", &name) < 0 ||
         vsCliOptString(cli, cmd, "description", &desc) < 0)

@@ -25,9 +25,7 @@ vsCliCmdSnapshotDelete(vsCli *cli, const vsCliCmd *cmd)
     const char *name;
     unsigned int flags = 0;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
-        return -1;
-    if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
+    if (vsCliLoadSnapshot(cli, cmd, TRUE, &dom, &snap) < 0)
         return -1;
     name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
 
@@ -77,9 +75,7 @@ vsCliCmdSnapshotRevert(vsCli *cli, const vsCliCmd *cmd)
     const vsSnapshot *snap;
     const char *name;
 
-    if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
-        return -1;
-    if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
+    if (vsCliLoadSnapshot(cli, cmd, TRUE, &dom, &snap) < 0)
         return -1;
     name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
 

@@ -24,16 +24,11 @@ vsCliCmdSnapshotInfo(vsCli *cli, const vsCliCmd *cmd)
     const vsSnapshot *cur;
     const char *parent;
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
-        return -1;
-    if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
+    if (vsCliLoadSnapshot(cli, cmd, FALSE, &dom, &snap) < 0)
         return -1;
 
     if (vsCliOptBool(cmd, "json")) {
-        g_autoptr(GString) out = g_string_new(NULL);
-
-        vsCliJsonSnapshot(out, dom, snap, 0);
-        vsCliPrint(cli, "%s\n", out->str);
+        vsCliPrintSnapshotJson(cli, dom, snap);
         return 0;
     }
 
@@ -101,10 +96,7 @@ vsCliCmdSnapshotCurrent(vsCli *cli, const vsCliCmd *cmd)
         return -1;
     }
     if (json) {
-        g_autoptr(GString) out = g_string_new(NULL);
-
-        vsCliJsonSnapshot(out, dom, snap, 0);
-        vsCliPrint(cli, "%s\n", out->str);
+        vsCliPrintSnapshotJson(cli, dom, snap);
     } else if (vsCliOptBool(cmd, "name")) {
         vsCliPrint(cli, "%s", vsSnapshotGetName(snap));
     } else {
@@ -136,19 +128,14 @@ vsCliCmdSnapshotParent(vsCli *cli, const vsCliCmd *cmd)
     const vsSnapshot *snap;
     const vsSnapshot *parent;
 
-    if (vsCliLoadDomain(cli, cmd, FALSE, &dom) < 0)
-        return -1;
-    if (vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, dom, &snap) < 0)
+    if (vsCliLoadSnapshot(cli, cmd, FALSE, &dom, &snap) < 0)
         return -1;
     if (!(parent = vsDomainGetParent(dom, snap))) {
         vsCliError(cli, "snapshot '%s' has no parent", vsSnapshotGetName(snap));
         return -1;
     }
     if (vsCliOptBool(cmd, "json")) {
-        g_autoptr(GString) out = g_string_new(NULL);
-
-        vsCliJsonSnapshot(out, dom, parent, 0);
-        vsCliPrint(cli, "%s\n", out->str);
+        vsCliPrintSnapshotJson(cli, dom, parent);
     } else {
         vsCliPrint(cli, "%s", vsSnapshotGetName(parent));
     }

@@ -42,6 +42,24 @@ vsCliLookupSnapshot(vsCli *cli, const vsCliCmd *cmd, const char *arg,
 }
 
 int
+vsCliLoadSnapshot(vsCli *cli, const vsCliCmd *cmd, gboolean write,
+                  vsDomain **dom, const vsSnapshot **snap)
+{
+    if (vsCliLoadDomain(cli, cmd, write, dom) < 0)
+        return -1;
+    return vsCliLookupSnapshot(cli, cmd, "snapshotname", TRUE, *dom, snap);
+}
+
+void
+vsCliPrintSnapshotJson(vsCli *cli, const vsDomain *dom, const vsSnapshot *snap)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    vsCliJsonSnapshot(out, dom, snap, 0);
+    vsCliPrint(cli, "%s\n", out->str);
+}
+
+int
 vsCliFormatSnapshot(vsCli *cli, const vsDomain *dom, const vsSnapshot *snap,
                     unsigned int flags, char **out)
 {

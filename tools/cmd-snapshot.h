@@ -20,6 +20,12 @@
 int vsCliLookupSnapshot(vsCli *cli, const vsCliCmd *cmd, const char *arg,
                         gboolean exclusive, const vsDomain *dom,
                         const vsSnapshot **snap);
+/* The VM of the "domain" option (vsCliLoadDomain, @write) and in it the
+ * snapshot of "snapshotname" or --current (not both); -1 (reported). */
+int vsCliLoadSnapshot(vsCli *cli, const vsCliCmd *cmd, gboolean write,
+                      vsDomain **dom, const vsSnapshot **snap);
+/* --json for one snapshot: its object and a newline on stdout. */
+void vsCliPrintSnapshotJson(vsCli *cli, const vsDomain *dom, const vsSnapshot *snap);
 /* vsSnapshotFormat with @dom's UUID; -1 (reported). */
 int vsCliFormatSnapshot(vsCli *cli, const vsDomain *dom, const vsSnapshot *snap,
                         unsigned int flags, char **out);
