@@ -1,10 +1,25 @@
-/* cli.h — shared pieces of the virtsnap command line (tools/ only).
+/* cli.h — what the files of the virtsnap command share (tools/ only).
  *
- * The CLI sees libvirtsnap only through <virtsnap/virtsnap.h>.  Each
- * cmd-*.c file defines one command group: a table of commands, each with a
- * static option table from which both the parser and `--help` work.  To add
- * a group, define a vsCliGroup in its own file, declare it below and list it
- * in vsCliGroups[] in virtsnap.c (and in tools/meson.build).
+ * The CLI sees libvirtsnap only through <virtsnap/virtsnap.h>.  Its files:
+ *   virtsnap.c         main: global options, the table of command groups,
+ *                      running a batch or the standard-input command stream
+ *   parse.c            virsh's command syntax; a parsed command's options
+ *   domains.c          the store and VM handles the commands of a batch share
+ *   input.c            capped reads: a file a command names, stdin lines
+ *   output.c           messages, command output, virsh's table and tree
+ *                      layouts, times, --json
+ *   cmd-shell.c        help, exit, quit, and every help text
+ *   cmd-snapshot.c     the snapshot-* group: its table and shared helpers
+ *                      (cmd-snapshot.h); its commands, one family per file,
+ *                      in cmd-snapshot-{create,list,info,dumpxml,edit,delete}.c
+ *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
+ *                      store-config
+ *   cmd-xml.c          xml
+ *
+ * Each command group is a table of commands, each with an option table
+ * from which both the parser and `--help` work.  To add a group, define a
+ * vsCliGroup in its own cmd-*.c file, declare it below and list it in
+ * vsCliGroups[] in virtsnap.c (and the file in tools/meson.build).
  */
 #ifndef VS_CLI_H
 #define VS_CLI_H
@@ -86,7 +101,7 @@ const GPtrArray *vsCliOptArgv(const vsCliCmd *cmd, const char *name);
 int vsCliOptExclusive(vsCli *cli, const vsCliCmd *cmd,
                       const char *a, const char *b);
 
-/* --- output --------------------------------------------------------- */
+/* --- output (output.c) ---------------------------------------------- */
 
 /* "error: MESSAGE" on stderr (stdout is flushed first). */
 void vsCliError(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -96,12 +111,12 @@ void vsCliWarning(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* "note: MESSAGE" on stderr: something the user should know that virsh
  * would not have done (not dropped by -q). */
 void vsCliNote(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-void vsCliReportGError(vsCli *cli, const GError *err);
-/* Command output on stdout. */
-void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* When an operation moved VM @vm's legacy directory aside (@aside non-NULL,
  * vsDomainGetMovedAside), says so in one "note:" line on stderr. */
 void vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside);
+void vsCliReportGError(vsCli *cli, const GError *err);
+/* Command output on stdout. */
+void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Informational output, dropped by -q (virsh's vshPrintExtra). */
 void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
@@ -135,24 +150,7 @@ void vsCliFlushDomains(vsCli *cli);
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
 
-/* Longest line read in standard-input mode. */
-#define VS_CLI_MAX_LINE (1024 * 1024)
-
-/* Standard input, read with our own buffer so we know when the next
- * read would block. */
-typedef struct {
-    GString *buf;       /* bytes read but not yet returned */
-    gboolean eof;
-} vsCliInput;
-
-/* Reads one line (without its newline) into @line; FALSE at the end of
- * input.  A line over VS_CLI_MAX_LINE bytes sets *too_long and is
- * skipped.  Before waiting for more input the kept VM handles are
- * dropped: a pause in the input must not keep other writers locked out. */
-gboolean vsCliReadLine(vsCli *cli, vsCliInput *in, GString *line,
-                       gboolean *too_long);
-
-/* --- printers (output.c) -------------------------------------------- */
+/* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;
 vsCliTable *vsCliTableNew(guint ncols, const char *const *header);
@@ -175,7 +173,7 @@ void vsCliJsonString(GString *out, const char *str);
 void vsCliJsonSnapshot(GString *out, const vsDomain *dom,
                        const vsSnapshot *snap, guint indent);
 
-/* --- the program around the commands -------------------------------- */
+/* --- the program around the commands (not for command handlers) ----- */
 
 /* Every command group, in `help` order, NULL-terminated (virtsnap.c). */
 extern const vsCliGroup *const vsCliGroups[];
@@ -194,5 +192,22 @@ int vsCliCmdRun(vsCli *cli, const vsCliCmd *cmd);
 gboolean vsCliOptIsPositional(const vsCliOptDef *opt);
 /* `virtsnap --help`: the global options and every group (cmd-shell.c). */
 void vsCliUsage(vsCli *cli);
+
+/* Longest line read in standard-input mode (input.c). */
+#define VS_CLI_MAX_LINE (1024 * 1024)
+
+/* Standard input, read with our own buffer so we know when the next
+ * read would block. */
+typedef struct {
+    GString *buf;       /* bytes read but not yet returned */
+    gboolean eof;
+} vsCliInput;
+
+/* Reads one line (without its newline) into @line; FALSE at the end of
+ * input.  A line over VS_CLI_MAX_LINE bytes sets *too_long and is
+ * skipped.  Before waiting for more input the kept VM handles are
+ * dropped: a pause in the input must not keep other writers locked out. */
+gboolean vsCliReadLine(vsCli *cli, vsCliInput *in, GString *line,
+                       gboolean *too_long);
 
 #endif /* VS_CLI_H */

@@ -137,17 +137,46 @@ vsCliParseNow(vsCli *cli)
     return 0;
 }
 
+/* Global option -@c (--quiet, --help and --version are -q, -h and -v);
+ * FALSE when the program should exit with *status. */
+static gboolean
+vsCliGlobalFlag(vsCli *cli, char c, int *status)
+{
+    switch (c) {
+    case 'q':
+        cli->quiet = TRUE;
+        return TRUE;
+    case 'h':
+        vsCliUsage(cli);
+        *status = 0;
+        return FALSE;
+    case 'v':
+        vsCliPrint(cli, "%s\n", VS_VERSION_STRING);
+        *status = 0;
+        return FALSE;
+    default:
+        vsCliError(cli, "unsupported option '-%c'. See --help.", c);
+        *status = 1;
+        return FALSE;
+    }
+}
+
 /* Parses options up to the first non-option word (like virsh's "+" getopt).
  * Returns the index of the command word, argc when none, or -1 when the
  * program should exit with *status. */
 static int
 vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
 {
+    static const struct {
+        const char *name;
+        char flag;
+    } longflags[] = { { "--quiet", 'q' }, { "--help", 'h' }, { "--version", 'v' } };
     const char *store = NULL;
     int i;
 
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
+        char flag = 0;
 
         if (strcmp(a, "--") == 0) {
             i++;
@@ -155,52 +184,37 @@ vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
         }
         if (a[0] != '-' || a[1] == '\0')
             break;
-        if (a[1] == '-') {
-            if (strcmp(a, "--quiet") == 0) {
-                cli->quiet = TRUE;
-            } else if (strcmp(a, "--help") == 0) {
-                vsCliUsage(cli);
-                *status = 0;
-                return -1;
-            } else if (strcmp(a, "--version") == 0) {
-                vsCliPrint(cli, "%s\n", VS_VERSION_STRING);
-                *status = 0;
-                return -1;
-            } else if (strcmp(a, "--store") == 0) {
-                if (i + 1 >= argc) {
-                    vsCliError(cli, "option '--store' requires an argument");
-                    *status = 1;
+        if (a[1] != '-') {
+            for (const char *c = a + 1; *c; c++) {
+                if (!vsCliGlobalFlag(cli, *c, status))
                     return -1;
-                }
-                store = argv[++i];
-            } else if (g_str_has_prefix(a, "--store=")) {
-                store = a + strlen("--store=");
-            } else {
-                vsCliError(cli, "unsupported option '%s'. See --help.", a);
-                *status = 1;
-                return -1;
             }
             continue;
         }
-        for (const char *c = a + 1; *c; c++) {
-            switch (*c) {
-            case 'q':
-                cli->quiet = TRUE;
-                break;
-            case 'h':
-                vsCliUsage(cli);
-                *status = 0;
-                return -1;
-            case 'v':
-                vsCliPrint(cli, "%s\n", VS_VERSION_STRING);
-                *status = 0;
-                return -1;
-            default:
-                vsCliError(cli, "unsupported option '-%c'. See --help.", *c);
+        if (strcmp(a, "--store") == 0) {
+            if (i + 1 >= argc) {
+                vsCliError(cli, "option '--store' requires an argument");
                 *status = 1;
                 return -1;
             }
+            store = argv[++i];
+            continue;
         }
+        if (g_str_has_prefix(a, "--store=")) {
+            store = a + strlen("--store=");
+            continue;
+        }
+        for (guint k = 0; k < G_N_ELEMENTS(longflags); k++) {
+            if (strcmp(a, longflags[k].name) == 0)
+                flag = longflags[k].flag;
+        }
+        if (!flag) {
+            vsCliError(cli, "unsupported option '%s'. See --help.", a);
+            *status = 1;
+            return -1;
+        }
+        if (!vsCliGlobalFlag(cli, flag, status))
+            return -1;
     }
 
     if (store && !*store) {
