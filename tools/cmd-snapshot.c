@@ -1,6 +1,7 @@
 /* cmd-snapshot.c — virsh's snapshot-* commands: the group's table and what
- * its commands share (finding a snapshot, formatting it, reading an XML
- * file).  The commands are in cmd-snapshot-*.c, one file per family.
+ * its commands share (finding a snapshot, formatting or printing it,
+ * reading an XML file).  The commands are in cmd-snapshot-*.c, one file
+ * per family.
  *
  * Each command keeps virsh 9.0's option table, checks, messages and
  * output bytes; only the hypervisor side is missing (a revert or a delete
