@@ -693,6 +693,12 @@ vsCliParseCommand(vsCli *cli, vsCliParser *ps, vsCliCmd **out)
                            cmd->def->name, (int)olen, oname);
                 return VS_CLI_TK_ERROR;
             }
+            /* virsh checks a repeated option when it looks the name up,
+             * before it reads a value (vshCmddefGetOption). */
+            if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
+                vsCliError(cli, "option --%s already seen", opts[idx].name);
+                return VS_CLI_TK_ERROR;
+            }
             if (opts[idx].type == VS_CLI_OT_BOOL) {
                 if (eq) {
                     vsCliError(cli, "invalid '=' after option --%s", opts[idx].name);
@@ -703,11 +709,6 @@ vsCliParseCommand(vsCli *cli, vsCliParser *ps, vsCliCmd **out)
             } else if (vsCliNext(cli, ps, TRUE, &value) != VS_CLI_TK_ARG) {
                 g_free(value);
                 vsCliError(cli, "expected syntax: --%s <string>", opts[idx].name);
-                return VS_CLI_TK_ERROR;
-            }
-            if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
-                g_free(value);
-                vsCliError(cli, "option --%s already seen", opts[idx].name);
                 return VS_CLI_TK_ERROR;
             }
             if (opts[idx].type == VS_CLI_OT_BOOL)
