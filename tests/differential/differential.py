@@ -43,6 +43,8 @@ def parse_args(argv):
                    help="seconds to spend shrinking a failing sequence (0: off)")
     p.add_argument("--failures-dir", default=None,
                    help="write a reproduction directory per failure here")
+    p.add_argument("--weights", default="",
+                   help="change operation weights, e.g. deep=20,delete=40 (exploration)")
     p.add_argument("--table", action="store_true", help="print the differences table and exit")
     p.add_argument("--tmp", default=os.environ.get("TMPDIR"))
     p.add_argument("--keep", action="store_true", help="keep the temporary world")
@@ -74,7 +76,8 @@ def main(argv):
                   % (args.seed, len(indices), args.length, ",".join(sorted(landed)) or "none"))
         out.flush()
         for n, index in enumerate(indices, 1):
-            seq = Sequence(world, args.seed, index, args.length, landed)
+            seq = Sequence(world, args.seed, index, args.length, landed,
+                           weights=parse_weights(args.weights))
             outcome = seq.run()
             totals.add(outcome)
             ok = outcome.failure is None
@@ -100,6 +103,14 @@ def main(argv):
         world.close()
     report.summary(out, args, landed, totals, failures, time.monotonic() - started)
     return 1 if failures else 0
+
+
+def parse_weights(text):
+    out = {}
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        out[name.strip()] = float(value)
+    return out
 
 
 def find_shim():

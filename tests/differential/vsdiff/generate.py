@@ -100,8 +100,15 @@ class SnapSpec:
     prolog: str = ""
 
 
+OP_WEIGHTS = [
+    (34, "redefine"), (7, "update"), (8, "set-current"), (12, "delete"), (9, "list"),
+    (9, "read"), (4, "print-xml"), (3, "create-refused"), (4, "revert"), (4, "syntax"),
+    (3, "ghost"), (3, "malformed"), (2, "roundtrip"), (0.4, "deep")]
+
+
 class Generator:
-    def __init__(self, rng, world, vms):
+    def __init__(self, rng, world, vms, weights=None):
+        self.weights = weights or {}
         self.rng = rng
         self.world = world
         self.vms = vms
@@ -197,6 +204,8 @@ class Generator:
         lines += self.disks_xml(vm, spec.disks)
         lines += spec.extras
         dom = self.world.canonical[vm]
+        if isinstance(spec.domain, tuple):      # ("deep", levels of <metadata> content)
+            lines += ["  " + l for l in deep_domain(dom, spec.domain[1]).splitlines()]
         if spec.domain in ("canonical", "both"):
             lines += ["  " + l for l in dom.splitlines()]
         if spec.domain == "otheruuid":
@@ -312,11 +321,7 @@ class Generator:
     def next_op(self, ctx):
         vm = self.pick(self.vms) if len(self.vms) > 1 and self.chance(0.3) else self.vms[0]
         state = ctx.state[vm]
-        kind = self.weighted([
-            (34, "redefine"), (7, "update"), (8, "set-current"), (12, "delete"),
-            (9, "list"), (9, "read"), (4, "print-xml"), (3, "create-refused"),
-            (4, "revert"), (4, "syntax"), (3, "ghost"), (3, "malformed"),
-            (2, "roundtrip")])
+        kind = self.weighted([(self.weights.get(k, w), k) for w, k in OP_WEIGHTS])
         op = getattr(self, "op_" + kind.replace("-", "_"))(vm, state)
         op.vm = op.vm or vm
         return op
@@ -608,8 +613,36 @@ class Generator:
         op.tags.add("malformed")
         return op
 
+    def op_deep(self, vm, state):
+        """A <domain> nested close to libxml2's depth limit: the record is
+        3 levels plus the metadata's (libvirt 9.0 takes up to 257)."""
+        spec = self.random_spec(state)
+        spec.domain = ("deep", self.pick([40, 253, 254, 255]))
+        op = self.op_redefine(vm, state, spec)
+        op.meta["depth"] = 3 + spec.domain[1]
+        return op
+
     def op_roundtrip(self, vm, state):
         return Op("roundtrip", [], vm)
+
+
+def deep_domain(dom, levels):
+    """@dom with a <metadata> nested @levels elements deep, spelled the way
+    libvirt formats metadata (so the kept-as-given <domain> matches)."""
+    def indent(i):
+        # libxml2's xmlNodeDump stops indenting at 60 columns; the snapshot
+        # adds 2 to everything here
+        return " " * min(4 + 2 * i, 58)
+    meta = ["  <metadata>"]
+    for i in range(levels):
+        ns = ' xmlns:app="urn:x"' if i == 0 else ""
+        tail = "y</app:x>" if i == levels - 1 else ""
+        meta.append(indent(i) + "<app:x%s>%s" % (ns, tail))
+    for i in reversed(range(levels - 1)):
+        meta.append(indent(i) + "</app:x>")
+    meta.append("  </metadata>")
+    lines = dom.rstrip("\n").split("\n")
+    return "\n".join(lines[:3] + meta + lines[3:]) + "\n"
 
 
 def _set_parent(xml, target):

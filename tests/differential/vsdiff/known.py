@@ -47,10 +47,12 @@ TABLE = [
     d.RevertMetadataOnly(), d.DeleteMetadataOnly(), d.DeleteNote(),
     d.PlainCreateDomainFromCurrent(), d.UuidFromSnapshots(), d.ControlCharNames(),
     d.LongNames(), d.EntityDeclarations(), d.DatesAfter9999(), b.EscapedControlChars(),
-    b.CreationTimeZeroRefused(),
+    b.CreationTimeZeroRefused(), b.DeepRecordRefused(),
     # known virtsnap bugs (issue 11), retired when their fix lands
     b.AttrControlCharsLost(), b.TabCurrentUnloadable(), b.CreationTimeZeroBreaks(),
-    b.PmsuspendedBlockedAccepted(), b.ExportLongNames(),
+    b.DeepRecordBreaksStore(), b.PmsuspendedBlockedAccepted(), b.ExportLongNames(),
+    # new findings of this test, retired when fixed
+    b.MetadataIndentUncapped(),
     # libvirt 9.0
     b.ChildrenDeleteCrash(), b.FailedSaveClearsCurrent(), b.ReloadOrder(),
     # limits of the harness, and what is not generated

@@ -11,6 +11,7 @@ from .peers import VirshDied, virsh_quote
 from .runner import Mismatch, Sequence
 
 PROG = "python3 tests/differential/differential.py"
+MAX_DIFF_LINES = 60
 
 
 class Totals:
@@ -60,8 +61,11 @@ def shell_op(op):
 def diff(a, b, name):
     if not isinstance(a, str):
         return "%s: expected %s, got %r" % (name, show(a), b)
-    lines = difflib.unified_diff(a.splitlines(True), b.splitlines(True),
-                                 "expected " + name, "virtsnap " + name, n=2)
+    lines = list(difflib.unified_diff(a.splitlines(True), b.splitlines(True),
+                                      "expected " + name, "virtsnap " + name, n=2))
+    if len(lines) > MAX_DIFF_LINES:
+        lines = lines[:MAX_DIFF_LINES] + ["... (%d more diff lines)\n" % (
+            len(lines) - MAX_DIFF_LINES)]
     return "".join(l if l.endswith("\n") else l + "\\ no newline\n" for l in lines)
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import known
+from .bugs import uncapped_metadata_indent
 from .entry import escaped_control_chars, lost_control_chars
 from .expect import Expect, mismatches
 from .generate import Generator, Op
@@ -81,7 +82,8 @@ class Context:
 
 
 class Sequence:
-    def __init__(self, world, seed, index, length, landed, two_vms=None, replay=None):
+    def __init__(self, world, seed, index, length, landed, two_vms=None, replay=None,
+                 weights=None):
         self.world = world
         self.index = index
         self.length = length
@@ -94,7 +96,7 @@ class Sequence:
         self.replay = replay
         self.state = {vm: VmState(vm) for vm in self.vms}
         self.outcome = Outcome()
-        self.gen = Generator(self.rng, world, self.vms)
+        self.gen = Generator(self.rng, world, self.vms, weights)
         self.trips = 0
 
     # -- running ---------------------------------------------------------
@@ -302,11 +304,15 @@ class Sequence:
             fresh.close()
 
     def expected_file(self, data):
+        """virsh's own file as virtsnap's export is expected to write it: the
+        listed differences of dumpxml apply to the file's bytes too."""
         text = data.decode("utf-8", "surrogateescape")
         if "A" in self.landed:
             text = escaped_control_chars(text)
         else:
             text = lost_control_chars(text)
+        if "F4" not in self.landed:
+            text = uncapped_metadata_indent(text)
         return text.encode("utf-8", "surrogateescape")
 
     def convert(self, base, vm):
