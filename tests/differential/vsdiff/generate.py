@@ -103,7 +103,7 @@ class SnapSpec:
 OP_WEIGHTS = [
     (34, "redefine"), (7, "update"), (8, "set-current"), (12, "delete"), (9, "list"),
     (9, "read"), (4, "print-xml"), (3, "create-refused"), (4, "revert"), (4, "syntax"),
-    (3, "ghost"), (3, "malformed"), (2, "roundtrip"), (0.4, "deep")]
+    (3, "ghost"), (3, "malformed"), (2, "roundtrip"), (0.4, "deep"), (3, "edit")]
 
 
 class Generator:
@@ -305,7 +305,10 @@ class Generator:
             spec.description = xml_text(rng, "") if False else None
             raw = self.pick(DESCRIPTIONS)
             spec.description = raw if ("&" in raw or "<" in raw) else xml_text(rng, raw)
-        spec.domain = self.weighted([(88, "canonical"), (5, "none"), (3, "otheruuid"),
+        # another VM's uuid ends the sequence when the VM has no snapshot yet
+        # (vm-uuid-learned-from-snapshots): rarer then
+        spec.domain = self.weighted([(88, "canonical"), (5, "none"),
+                                     (3 if state.snaps else 0.3, "otheruuid"),
                                      (2, "inactive"), (2, "both")])
         if self.chance(0.05):
             spec.extras.append(self.pick([
@@ -622,6 +625,35 @@ class Generator:
         op.meta["depth"] = 3 + spec.domain[1]
         return op
 
+    def op_edit(self, vm, state):
+        """snapshot-edit through EDITOR='sed -i -f edit.sed' (both programs
+        run it in the work directory).  Only edits libvirt accepts: virsh
+        9.0 without a terminal crashes on a refused one."""
+        if not state.snaps:
+            return self.op_list(vm, state)
+        op = Op("edit", [], vm, writes=True)
+        use_current = state.current is not None and self.chance(0.2)
+        name = state.current if use_current else self.pick(sorted(state.snaps))
+        if not self.typeable(name) or name.startswith("-"):
+            return self.op_list(vm, state)
+        argv = ["snapshot-edit"] + self.domain_arg(vm) + \
+            (["--current"] if use_current else self.snap_arg(name))
+        action = self.pick(["description", "description", "nothing", "rename"])
+        if action == "description":
+            text = "EDITED %d" % self.rng.randrange(1000)
+            sed = "/<description>.*<\\/description>/d\n/<description>/,/<\\/description>/d\n" \
+                  "0,\\|</name>|s|</name>|</name><description>%s</description>|\n" % text
+        elif action == "nothing":
+            sed = "s/shutoff/shutoff/\n"
+        else:
+            new = "edited-%d" % self.rng.randrange(1000)
+            sed = "s|<name>%s</name>|<name>%s</name>|\n" % (sed_escape(xml_escape(name)), new)
+            argv.append(self.pick(["--rename", "--clone", None, "--rename"]) or "--current"
+                        if use_current else self.pick(["--rename", "--clone", "--rename"]))
+        op.files["edit.sed"] = sed
+        op.argv = [a for a in argv if a]
+        return op
+
     def op_roundtrip(self, vm, state):
         return Op("roundtrip", [], vm)
 
@@ -643,6 +675,10 @@ def deep_domain(dom, levels):
     meta.append("  </metadata>")
     lines = dom.rstrip("\n").split("\n")
     return "\n".join(lines[:3] + meta + lines[3:]) + "\n"
+
+
+def sed_escape(text):
+    return "".join("\\" + c if c in "\\|.*[]^$&/" else c for c in text)
 
 
 def _set_parent(xml, target):

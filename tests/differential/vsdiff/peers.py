@@ -23,6 +23,9 @@ import time
 from dataclasses import dataclass
 
 NOBODY = 65534
+# snapshot-edit's editor: a sed script the harness writes into the work
+# directory (the current directory of both programs) before each edit
+EDITOR = "sed -i -f edit.sed"
 COMMAND_TIMEOUT = 120.0
 
 
@@ -104,6 +107,7 @@ class VirshSession:
             "TZ": "UTC", "LC_ALL": "C.UTF-8",
             "LIBVIRT_LOG_OUTPUTS": "4:file:/dev/null",
             "LD_PRELOAD": shim,
+            "EDITOR": EDITOR,
         }
         argv = run_as_peer_user(["virsh", "-c", "qemu:///embed?root=" + root])
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
@@ -195,10 +199,8 @@ class Virtsnap:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": home, "TZ": "UTC", "LC_ALL": "C.UTF-8",
             "VIRTSNAP_NOW": str(now),
+            "EDITOR": EDITOR,
         }
-        for name in ("VIRTSNAP_WRAPPER_ENV",):
-            if name in os.environ:
-                self.env[name] = os.environ[name]
         self.commands = 0
         self.seconds = 0.0
 

@@ -49,6 +49,8 @@ def reproduce_cmd(args, index, length, landed):
         PROG, args.virtsnap, args.seed, index, length)
     if landed != set(known.LANDED):
         cmd += " --landed '%s'" % ",".join(sorted(landed))
+    if args.weights:
+        cmd += " --weights '%s'" % args.weights
     return cmd
 
 
@@ -144,6 +146,7 @@ def write_repro(base, args, world, seq, outcome):
              "# usage: V=build/tools/virtsnap bash repro.sh   (virtsnap side)",
              "#        VIRSH='virsh -c qemu:///embed?root=/tmp/r' bash repro.sh virsh",
              "cd \"$(dirname \"$0\")\"", "export TZ=UTC LC_ALL=C.UTF-8 VIRTSNAP_NOW=1700000000",
+             "export EDITOR='sed -i -f edit.sed'",
              "rm -rf s", "if [ \"$1\" = virsh ]; then",
              "  for d in %s; do $VIRSH define %s/$d.xml >/dev/null; done" % (
                  " ".join(seq.vms), "domains"),
@@ -154,8 +157,12 @@ def write_repro(base, args, world, seq, outcome):
         with open(world.domains[vm]) as src, \
                 open(os.path.join(path, "domains", vm + ".xml"), "w") as dst:
             dst.write(src.read())
-    for op in ops:
+    for n, op in enumerate(ops):
         for name, text in op.files.items():
+            # each edit has its own sed script, copied to edit.sed before it
+            if name == "edit.sed":
+                name = "edit%d.sed" % n
+                lines.append("cp %s edit.sed" % name)
             with open(os.path.join(path, name), "w", encoding="utf-8",
                       errors="surrogateescape") as f:
                 f.write(text)

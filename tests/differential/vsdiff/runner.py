@@ -233,7 +233,8 @@ class Sequence:
                Op("dump", ["snapshot-list", vm, "--parent"], vm),
                Op("dump", ["snapshot-list", vm, "--topological"], vm),
                Op("dump", ["snapshot-list", vm, "--tree"], vm),
-               Op("dump", ["snapshot-current", vm, "--name"], vm)]
+               Op("dump", ["snapshot-current", vm, "--name"], vm),
+               Op("dump", ["snapshot-current", vm], vm)]      # XML without secrets
         for n in state.libvirt_order:
             ops.append(Op("dump", ["snapshot-dumpxml", vm, "--snapshotname", n,
                                    "--security-info"], vm))

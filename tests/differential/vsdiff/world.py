@@ -12,6 +12,19 @@ from .peers import HarnessError, VirshSession, copy_tree, make_world_dir, remove
 DEMO_UUID = "93a5c045-6457-2c09-e56c-927cdf34e178"
 VM2_UUID = "4c0b2b6e-3f0e-4f4e-9d52-6f1c2f8a7d10"
 BLANK_UUID = "0f5b6a3c-1d2e-4c3b-8a9f-7e6d5c4b3a21"
+VM2_SECRETS = """\
+    <disk type='network' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source protocol='https' name='/images/vm2.img'>
+        <host name='example.org' port='443'/>
+        <cookies>
+          <cookie name='session'>SECRETCOOKIE</cookie>
+        </cookies>
+      </source>
+      <target dev='vdc' bus='virtio'/>
+    </disk>
+    <graphics type='spice' autoport='yes' passwd='SPICEPW'/>
+"""
 
 
 class World:
@@ -32,7 +45,7 @@ class World:
         os.chmod(self.shim, 0o755)
         self.domains = self._domain_files()
         self.uuid = {"demo": DEMO_UUID, "vm2": VM2_UUID, "blank": BLANK_UUID}
-        self.disks = {"demo": ["vda", "vdb"], "vm2": ["vda"], "blank": ["vda", "vdb"]}
+        self.disks = {"demo": ["vda", "vdb"], "vm2": ["vda", "vdc"], "blank": ["vda", "vdb"]}
         self.template = os.path.join(self.base, "template")
         self.canonical = {}
         self._make_template()
@@ -45,6 +58,9 @@ class World:
                   .replace("/var/lib/libvirt/images/demo.qcow2", "/nonexistent/vm2.qcow2")
         vm2 = re.sub(r"    <disk type='file' device='disk'>\n(?:(?!</disk>).)*demo-data"
                      r"(?:(?!</disk>).)*</disk>\n", "", vm2, flags=re.S)
+        # secrets libvirt formats only with --security-info: a VNC and a
+        # SPICE password, and HTTP cookies of a network disk
+        vm2 = vm2.replace("    <graphics type='vnc'", VM2_SECRETS + "    <graphics type='vnc'")
         blank = demo.replace("<name>demo</name>", "<name>blank</name>") \
                     .replace(DEMO_UUID, BLANK_UUID)
         out = {}
