@@ -85,6 +85,8 @@ def target_name(ctx, op):
     words, domain_named, i, data_only = [], False, 1, False
     while i < len(op.argv):
         a = op.argv[i]
+        if data_only and a.startswith("--") and words:
+            return None     # an option after `--` and the name: virsh refuses to parse it
         if data_only or not a.startswith("--"):
             words.append(a)
         elif a == "--":
