@@ -107,22 +107,17 @@ class VmKnownBySnapshots(Entry):
     name = "vm-known-by-its-snapshots"
     owner = "virtsnap"
     since = "C"
-    reason = ("virtsnap knows a VM only by its stored snapshots: reading a defined VM that "
-              "has none fails like an undefined one")
-    documented = DECISIONS + " (C); man page after C"
-    affects = "snapshot-list/-info/-dumpxml/-parent/-current (without a name) on a VM "\
-              "with no snapshots; reference: the same command on the undefined VM 'ghost'"
-    READS = ("snapshot-list", "snapshot-info", "snapshot-dumpxml", "snapshot-parent")
+    reason = ("virtsnap knows a VM only by its stored snapshots: every command except "
+              "snapshot-create[-as] on a defined VM that has none fails like virsh does for "
+              "an undefined domain")
+    documented = MANPAGE + " (after C)"
+    affects = "every command but snapshot-create[-as] on a VM with no snapshots; reference: "\
+              "the same command on the undefined VM 'ghost'"
 
     def matches(self, ctx, op):
         state = ctx.state.get(op.vm)
-        if state is None or state.snaps:
-            return False
-        if cmd(op) == "snapshot-current":
-            return not any(a for a in op.argv[1:] if a not in (op.vm, "--domain", "--name",
-                                                                "--security-info",
-                                                                "--domain=" + op.vm))
-        return cmd(op) in self.READS
+        return state is not None and not state.snaps and \
+            cmd(op) not in ("snapshot-create", "snapshot-create-as")
 
     def reference(self, ctx, op, argv):
         return replace_word(argv, op.vm, "ghost")

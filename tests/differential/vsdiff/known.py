@@ -56,7 +56,8 @@ TABLE = [
     # new findings of this test, retired when fixed
     b.MetadataIndentUncapped(),
     # libvirt 9.0
-    b.ChildrenDeleteCrash(), b.FailedSaveClearsCurrent(), b.ReloadOrder(),
+    b.ChildrenDeleteCrash(), b.FailedSaveClearsCurrent(), b.ReparseLosesControlChars(),
+    b.ReloadOrder(), b.LibvirtFilesLoseControlChars(),
     # limits of the harness, and what is not generated
     _ng("virsh-status-inferred", "harness",
         "virsh's interactive mode does not report a command's status: it is 1 when the "

@@ -3,6 +3,7 @@ command by command, with the full state compared after every change."""
 
 import os
 import random
+import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -68,6 +69,15 @@ class Context:
 
     def ref_aux(self, argv):
         return self.seq.virsh.run(argv)
+
+    def apply_edit(self, xml):
+        """@xml through the current edit.sed, as the editor would change it."""
+        proc = subprocess.run(["sed", "-f", os.path.join(self.seq.work, "edit.sed")],
+                              input=xml.encode("utf-8", "surrogateescape"),
+                              stdout=subprocess.PIPE, check=False)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode("utf-8", "surrogateescape")
 
     def write_reference_file(self, name, text):
         """A changed copy of an input, for virsh only: ref/NAME."""
