@@ -2,7 +2,7 @@
 
 import re
 
-from .entry import (CLI_README, DECISIONS, MANPAGE, OTHER_UUID, Entry, after_parse, cmd,
+from .entry import (CLI_README, DECISIONS, MANPAGE, OTHER_UUID, Entry, cmd, refusal,
                     has, reorder_listing, replace_word, shown_name, spec_name, target_name)
 
 class ParseErrorOneLine(Entry):
@@ -324,13 +324,9 @@ class ControlCharNames(Entry):
             and re.search(r"[\n\r\x7f]", name) is not None
 
     def expect(self, ctx, op, exp, ref):
-        if not after_parse(ref):
-            return None
-        exp.stdout = "\n"
-        exp.stderr = "error: invalid snapshot name '%s': name can't contain control " \
-                     "characters\n" % shown_name(spec_name(op))
-        exp.rc = 1
-        return exp
+        # the name is checked once the document parsed
+        return refusal(exp, ref, "error: invalid snapshot name '%s': name can't contain "
+                       "control characters\n" % shown_name(spec_name(op)), True)
 
     def terminal(self, ctx, op, ref):
         return ref.rc == 0
@@ -350,13 +346,10 @@ class LongNames(Entry):
             and len(name.encode("utf-8", "surrogateescape")) > 247
 
     def expect(self, ctx, op, exp, ref):
-        name = spec_name(op)
-        if not after_parse(ref):
-            return None
-        raw = name.encode("utf-8", "surrogateescape")
-        exp.stderr = "error: invalid snapshot name '%s...': name is %d bytes, longer than " \
-                     "247\n" % (raw[:20].decode("utf-8", "surrogateescape"), len(raw))
-        return exp
+        raw = spec_name(op).encode("utf-8", "surrogateescape")
+        return refusal(exp, ref, "error: invalid snapshot name '%s...': name is %d bytes, "
+                       "longer than 247\n" % (raw[:20].decode("utf-8", "surrogateescape"),
+                                               len(raw)), True)
 
 
 class EntityDeclarations(Entry):

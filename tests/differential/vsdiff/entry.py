@@ -71,10 +71,6 @@ def has(op, *flags):
     return any(a in flags for a in op.argv)
 
 
-def positional_vm(op):
-    return op.vm
-
-
 def target_name(ctx, op):
     """The snapshot a revert/delete command names (None when unclear): the
     argv is read like virsh reads it (--domain/--snapshotname take a value,
@@ -136,11 +132,35 @@ AFTER_PARSE = re.compile(
     r"between .*|disk-only flag for snapshot .* requires disk-snapshot state)|internal "
     r"error: (missing domain in snapshot|unable to save metadata for snapshot .*)|"
     r"unsupported configuration: (no disk named .*|disk .* specified twice|too many disk "
-    r"snapshot requests for domain))\n\Z", re.S)
+    r"snapshot requests for domain|disk .* must use snapshot mode .*))\n\Z", re.S)
+
+
+# libvirt's errors from the snapshot document's parser itself.
+PARSE_LEVEL = re.compile(r"error: (\(domain_snapshot\):\d+: |XML error: |unsupported "
+                         r"configuration: Invalid state |internal error: missing creationTime)")
 
 
 def after_parse(ref):
     return ref.rc == 0 or AFTER_PARSE.match(ref.stderr) is not None
+
+
+def refusal(exp, ref, stderr, keep_parse_errors):
+    """virtsnap refuses a document libvirt accepts.  When libvirt accepted it
+    (or refused it only after parsing) virtsnap's refusal is expected exactly;
+    when libvirt's parser refused it too, virsh's answer stands if virtsnap
+    checks after parsing (@keep_parse_errors), else only the status is
+    compared: which of two refusals inside the parser comes first is not
+    specified.  Returns None when virsh's answer stands."""
+    if after_parse(ref):
+        exp.stdout = "\n"
+        exp.stderr = stderr
+        exp.rc = 1
+        return exp
+    if keep_parse_errors and PARSE_LEVEL.match(ref.stderr):
+        return None
+    exp.unverified = "refused by both"
+    exp.rc = 1
+    return exp
 
 def _attr_sub(text, fn):
     return re.sub(r"(=')([^']*)(')", lambda m: m.group(1) + fn(m.group(2)) + m.group(3), text)
