@@ -201,6 +201,10 @@ class Virtsnap:
             "VIRTSNAP_NOW": str(now),
             "EDITOR": EDITOR,
         }
+        # under ./dev test-sanitize: a sanitizer report ends the command
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
         self.commands = 0
         self.seconds = 0.0
 
