@@ -248,11 +248,11 @@ class SecretsShown(Entry):
 class MetadataIndentUncapped(Entry):
     name = "finding-metadata-indent-uncapped"
     owner = "virtsnap"
-    until = "F4"
+    until = "F3"
     reason = ("new finding: inside a snapshot, libvirt's <metadata> (libxml2 xmlNodeDump) "
               "stops indenting at column 60; virtsnap stops at 62 (the cap applied to the "
               "<domain> alone, then shifted by the snapshot's two columns)")
-    documented = "differential test report (finding F4)"
+    documented = "differential test report (finding F3)"
     affects = "snapshot-dumpxml / snapshot-current / export-legacy of a <domain> whose "\
               "<metadata> nests more than 27 levels"
 

@@ -21,8 +21,9 @@ X introduces).  LANDED lists the fixes present in the virtsnap under test;
 from . import bugs, deliberate
 from .entry import CLI_README, MANPAGE, OBSERVED, Entry
 
-# Fixes of issue 11 merged into this branch (A: round trip, B: store
-# safety, C: semantics).  The lead adds each letter when it merges.
+# Fixes merged into this branch: A (round trip), B (store safety), C
+# (semantics) of issue 11, F3 (finding F3 of this test).  Add the letter
+# when merging the fix; `--table --landed X` shows what changes.
 LANDED = set()
 
 # ---------------------------------------------------------------------------
