@@ -48,7 +48,11 @@ class World:
         self.disks = {"demo": ["vda", "vdb"], "vm2": ["vda", "vdc"], "blank": ["vda", "vdb"]}
         self.template = os.path.join(self.base, "template")
         self.canonical = {}
-        self._make_template()
+        try:
+            self._make_template()
+        except BaseException:
+            self.close()
+            raise
 
     def _domain_files(self):
         demo = open(os.path.join(self.srcdir, "tests", "cli", "data",
