@@ -152,14 +152,15 @@ const vsCliOptDef vsCliOptsSnapshotCreateAs[] = {
     { 0 }
 };
 
-/* virsh's virBufferEscapeString: nothing at all for an empty value;
- * markup characters escaped; control characters other than tab, CR
- * and LF dropped (they cannot appear in XML). */
+/* virsh's virBufferEscapeString: nothing at all without a value (an
+ * empty one is printed: `--memspec file=` gives file=''); markup
+ * characters escaped; control characters other than tab, CR and LF
+ * dropped (they cannot appear in XML). */
 static void
 vsCliXmlEscaped(GString *buf, const char *fmt_before, const char *value,
                 const char *fmt_after)
 {
-    if (!value || !*value)
+    if (!value)
         return;
     g_string_append(buf, fmt_before);
     for (const char *p = value; *p; p++) {
@@ -177,12 +178,16 @@ vsCliXmlEscaped(GString *buf, const char *fmt_before, const char *value,
     g_string_append(buf, fmt_after);
 }
 
-/* virsh's vshStringToArray: split at ',', where ",," is a literal comma. */
+/* virsh's vshStringToArray: split at ',', where ",," is a literal comma;
+ * an empty string has no items at all. */
 static char **
 vsCliSplitSpec(const char *str)
 {
     g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) cur = g_string_new(NULL);
+
+    if (!*str)
+        return g_new0(char *, 1);
 
     for (const char *p = str; *p; p++) {
         if (*p != ',') {
@@ -236,7 +241,7 @@ vsCliParseDiskspec(vsCli *cli, GString *buf, const char *str)
     const char *file = NULL;
     gboolean is_file = TRUE;
 
-    for (guint i = 1; items[i]; i++) {
+    for (guint i = 1; items[0] && items[i]; i++) {
         if (!snapshot && g_str_has_prefix(items[i], "snapshot="))
             snapshot = items[i] + strlen("snapshot=");
         else if (!driver && g_str_has_prefix(items[i], "driver="))

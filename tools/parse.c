@@ -285,6 +285,12 @@ vsCliParseOption(vsCli *cli, vsCliParser *ps, vsCliCmd *cmd, gboolean *filled,
                    cmd->def->name, (int)len, arg);
         return -1;
     }
+    /* virsh checks a repeated option when it looks the name up, before it
+     * reads a value (vshCmddefGetOption). */
+    if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
+        vsCliError(cli, "option --%s already seen", opts[idx].name);
+        return -1;
+    }
     if (opts[idx].type == VS_CLI_OT_BOOL) {
         if (eq) {
             vsCliError(cli, "invalid '=' after option --%s", opts[idx].name);
@@ -295,11 +301,6 @@ vsCliParseOption(vsCli *cli, vsCliParser *ps, vsCliCmd *cmd, gboolean *filled,
     } else if (vsCliNext(cli, ps, TRUE, &value) != VS_CLI_TK_ARG) {
         g_free(value);
         vsCliError(cli, "expected syntax: --%s <string>", opts[idx].name);
-        return -1;
-    }
-    if (cmd->seen[idx] && opts[idx].type != VS_CLI_OT_ARGV) {
-        g_free(value);
-        vsCliError(cli, "option --%s already seen", opts[idx].name);
         return -1;
     }
     if (opts[idx].type == VS_CLI_OT_BOOL)
