@@ -601,16 +601,61 @@ closeOut(int fd, const char *path, GError **error)
     return 0;
 }
 
+/* Hands every record of @p to @fn in pre-order (parents first, the bulk
+ * file's order), formatted at indent @level. */
+static int
+planForEachRecord(const BenchGenOptions *opts, const Plan *p, const DomainModel *m, guint level,
+                  BenchRecordFunc fn, gpointer data, GError **error)
+{
+    g_autofree guint *order = planPreorder(p);
+    g_autoptr(GString) buf = g_string_new(NULL);
+    g_autoptr(GString) scratch = g_string_new(NULL);
+
+    for (guint k = 0; k < p->n; k++) {
+        guint i = order[k];
+        g_autofree char *name = benchSnapshotName(i);
+        g_autofree char *parent = p->parent[i] == G_MAXUINT ? NULL
+                                  : benchSnapshotName(p->parent[i]);
+
+        g_string_truncate(buf, 0);
+        recordBuild(buf, scratch, m, opts, name, parent,
+                    BENCH_TIME_BASE + (gint64) i * BENCH_TIME_STEP, NULL, &p->variant[i], level,
+                    -1);
+        if (fn(name, parent, buf->str, buf->len, data, error) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int fd;
+    const char *path;
+    GString *buf;
+} BulkOut;
+
+static int
+bulkAppendRecord(const char *name, const char *parent, const char *xml, gsize len,
+                 gpointer data, GError **error)
+{
+    BulkOut *out = data;
+
+    g_string_append_len(out->buf, xml, len);
+    if (out->buf->len < (1 << 20))
+        return 0;
+    if (writeAll(out->fd, out->path, out->buf->str, out->buf->len, error) < 0)
+        return -1;
+    g_string_truncate(out->buf, 0);
+    return 0;
+}
+
 static int
 writeBulk(const BenchGenOptions *opts, const Plan *p, const DomainModel *m, GError **error)
 {
     g_autofree char *path = g_strdup_printf("%s/%s.xml", opts->out, opts->vm);
-    g_autofree guint *order = planPreorder(p);
     g_autoptr(GString) buf = g_string_sized_new(1 << 20);
-    g_autoptr(GString) scratch = g_string_new(NULL);
-    int fd = openOut(path, error);
+    BulkOut out = { .path = path, .buf = buf };
 
-    if (fd < 0)
+    if ((out.fd = openOut(path, error)) < 0)
         return -1;
     g_string_append(buf, BULK_HEADER);
     if (p->n > 0) {
@@ -619,26 +664,15 @@ writeBulk(const BenchGenOptions *opts, const Plan *p, const DomainModel *m, GErr
     } else {
         g_string_append(buf, "<snapshots>\n");
     }
-    for (guint k = 0; k < p->n; k++) {
-        guint i = order[k];
-        g_autofree char *name = benchSnapshotName(i);
-        g_autofree char *parent = p->parent[i] == G_MAXUINT ? NULL
-                                  : benchSnapshotName(p->parent[i]);
-        recordBuild(buf, scratch, m, opts, name, parent,
-                    BENCH_TIME_BASE + (gint64) i * BENCH_TIME_STEP, NULL, &p->variant[i], 1, -1);
-        if (buf->len >= (1 << 20)) {
-            if (writeAll(fd, path, buf->str, buf->len, error) < 0)
-                goto error;
-            g_string_truncate(buf, 0);
-        }
-    }
-    g_string_append(buf, "</snapshots>\n");
-    if (writeAll(fd, path, buf->str, buf->len, error) < 0)
+    if (planForEachRecord(opts, p, m, 1, bulkAppendRecord, &out, error) < 0)
         goto error;
-    return closeOut(fd, path, error);
+    g_string_append(buf, "</snapshots>\n");
+    if (writeAll(out.fd, path, buf->str, buf->len, error) < 0)
+        goto error;
+    return closeOut(out.fd, path, error);
 
  error:
-    close(fd);
+    close(out.fd);
     return -1;
 }
 
@@ -675,6 +709,22 @@ writeLegacy(const BenchGenOptions *opts, const Plan *p, const DomainModel *m, GE
             return -1;
     }
     return 0;
+}
+
+int
+benchForEachRecord(const BenchGenOptions *opts, BenchRecordFunc fn, gpointer data,
+                   GError **error)
+{
+    DomainModel m;
+    Plan p;
+    int ret;
+
+    domainModelInit(&m, opts);
+    planInit(&p, opts);
+    ret = planForEachRecord(opts, &p, &m, 0, fn, data, error);
+    planClear(&p);
+    domainModelClear(&m);
+    return ret;
 }
 
 /* Index of the first differing byte, or -1. */

@@ -53,3 +53,16 @@ char *benchDomainXML(const BenchGenOptions *opts);
  * child of @parent (nullable), for the runner's redefine. */
 char *benchSnapshotXML(const BenchGenOptions *opts, const char *name,
                        const char *parent, gint64 creation_time);
+
+/* Called by benchForEachRecord with one snapshot of the store: its name,
+ * its parent's (NULL for the root) and its public <domainsnapshot> (with
+ * <domain>, indent level 0), exactly the record the bulk file holds. */
+typedef int (*BenchRecordFunc)(const char *name, const char *parent, const char *xml,
+                               gsize len, gpointer data, GError **error);
+
+/* Hands every snapshot benchGenerate would write for @opts to @fn, parents
+ * first (the bulk file's order), so another store (libvirt's, for the
+ * peer benchmark) can be given the same records.  Stops at @fn's first
+ * error. */
+int benchForEachRecord(const BenchGenOptions *opts, BenchRecordFunc fn, gpointer data,
+                       GError **error);

@@ -23,10 +23,11 @@
 #include "virtsnap/virtsnap.h"
 #include "virtsnap-private.h"   /* vsStoreGetCommitCount */
 #include "gen-core.h"
+#include "util.h"
 
 #define BENCH_VM "vm1"
-#define KIB 1024.0
-#define MIB (1024.0 * 1024.0)
+#define KIB BENCH_KIB
+#define MIB BENCH_MIB
 
 typedef struct {
     const char *name;
@@ -96,55 +97,13 @@ static gboolean opt_keep;
 /* ---------------------------------------------------------------- */
 /* Children                                                           */
 
-static double
-nowSeconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Peak RSS of this process image (KiB): VmHWM.  The parent's
- * ru_maxrss from wait4 would do too for big loads, but Linux carries the
- * pre-exec high-water mark across execve, so for a small load it reports
- * the forking parent's RSS instead of the child's. */
-static long
-peakRssKiB(void)
-{
-    g_autofree char *status = NULL;
-    const char *hwm;
-
-    if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL) ||
-        !(hwm = strstr(status, "\nVmHWM:")))
-        return 0;
-    return atol(hwm + strlen("\nVmHWM:"));
-}
-
-/* Child: load the VM read-only; report "load SECONDS COUNT PEAK_KIB". */
-static int
-childLoad(const char *dir, const char *vm)
-{
-    g_autoptr(vsStore) store = NULL;
-    g_autoptr(vsDomain) dom = NULL;
-    g_autoptr(GError) error = NULL;
-    double t0 = nowSeconds();
-
-    if (vsStoreOpen(&store, dir, 0, &error) < 0 ||
-        vsStoreLoadDomain(&dom, store, vm, NULL, 0, &error) < 0) {
-        printf("error %s\n", error->message);
-        return 1;
-    }
-    printf("load %.6f %u %ld\n", nowSeconds() - t0, vsDomainCount(dom), peakRssKiB());
-    return 0;
-}
-
 static void
 reportOp(const char *name, double t0, const vsStore *store, guint64 before, GError *error)
 {
     if (error)
         printf("error %s %s\n", name, error->message);
     else
-        printf("op %s %.6f %" G_GUINT64_FORMAT "\n", name, nowSeconds() - t0,
+        printf("op %s %.6f %" G_GUINT64_FORMAT "\n", name, benchNow() - t0,
                vsStoreGetCommitCount(store) - before);
     fflush(stdout);
 }
@@ -183,7 +142,7 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
 #define RUN_OP(idx, call) \
     do { \
         before = vsStoreGetCommitCount(store); \
-        t0 = nowSeconds(); \
+        t0 = benchNow(); \
         if ((call) < 0) { \
             reportOp(op_names[idx], t0, store, before, error); \
             g_clear_error(&error); \
@@ -205,76 +164,8 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
     return 0;
 }
 
-typedef struct {
-    char *out;        /* child's stdout */
-    long maxrss_kib;
-    int status;
-} ChildResult;
-
-static void
-childResultClear(ChildResult *r)
-{
-    g_free(r->out);
-}
-
-/* Runs this program again with @args (NULL-terminated, after argv[0]). */
-static int
-runChild(ChildResult *res, const char *const *args)
-{
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    GString *out = g_string_new(NULL);
-    struct rusage ru;
-    int fds[2];
-    pid_t pid;
-    char buf[4096];
-    ssize_t n;
-
-    g_ptr_array_add(argv, (char *) "virtsnap-bench");
-    for (guint i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *) args[i]);
-    g_ptr_array_add(argv, NULL);
-
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        g_error("pipe: %s", g_strerror(errno));
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        g_error("fork: %s", g_strerror(errno));
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        execv("/proc/self/exe", (char **) argv->pdata);
-        _exit(127);
-    }
-    close(fds[1]);
-    while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        g_string_append_len(out, buf, n);
-    }
-    close(fds[0]);
-    while (wait4(pid, &res->status, 0, &ru) < 0 && errno == EINTR)
-        ;
-    res->maxrss_kib = ru.ru_maxrss;
-    res->out = g_string_free(out, FALSE);
-    return (WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0) ? 0 : -1;
-}
-
 /* ---------------------------------------------------------------- */
 /* Files                                                              */
-
-static int
-rmEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path) < 0 ? -1 : 0;
-}
-
-static void
-rmTree(const char *path)
-{
-    nftw(path, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int
 sizeEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw);
@@ -329,22 +220,6 @@ copyFile(const char *from, const char *to)
 /* ---------------------------------------------------------------- */
 /* Measuring                                                          */
 
-static int
-compareDoubles(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, guint n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof(double), compareDoubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void
 kindFail(KindResult *k, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void
@@ -362,9 +237,7 @@ static int
 generate(KindResult *k, const BenchCase *c, const char *dir, StoreKind kind)
 {
     BenchGenOptions opts;
-    double t0 = nowSeconds();
-    pid_t pid;
-    int status;
+    double t0 = benchNow();
 
     benchGenOptionsInit(&opts);
     opts.snapshots = c->snapshots;
@@ -377,24 +250,11 @@ generate(KindResult *k, const BenchCase *c, const char *dir, StoreKind kind)
     opts.compress = kind == KIND_ZSTD;
     opts.layout = kind == KIND_LEGACY ? BENCH_LAYOUT_LEGACY : BENCH_LAYOUT_BULK;
 
-    /* In a child, so the generator's memory never inflates later forks. */
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        g_autoptr(GError) error = NULL;
-        if (benchGenerate(&opts, &error) < 0) {
-            g_printerr("virtsnap-bench: %s: %s\n", dir, error->message);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (benchGenerateInChild(&opts) < 0) {
         kindFail(k, "generation failed");
         return -1;
     }
-    k->gen_s = nowSeconds() - t0;
+    k->gen_s = benchNow() - t0;
     return 0;
 }
 
@@ -406,18 +266,18 @@ measureLoad(KindResult *k, const BenchCase *c, const char *dir, guint repeat)
     const char *args[] = { "--child-load", dir, BENCH_VM, NULL };
 
     for (guint r = 0; r < repeat; r++) {
-        ChildResult res = { 0 };
+        BenchChild res = { 0 };
         double t;
         guint count;
         long hwm;
 
-        if (runChild(&res, args) < 0 ||
+        if (benchRunChild(&res, args) < 0 ||
             sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3) {
             kindFail(k, "load failed: %s", g_strchomp(res.out ? res.out : ""));
-            childResultClear(&res);
+            benchChildClear(&res);
             return;
         }
-        childResultClear(&res);
+        benchChildClear(&res);
         if (count != c->snapshots) {
             kindFail(k, "loaded %u of %u", count, c->snapshots);
             return;
@@ -425,8 +285,8 @@ measureLoad(KindResult *k, const BenchCase *c, const char *dir, guint repeat)
         times[r] = t;
         rss[r] = hwm > 0 ? hwm : res.maxrss_kib;
     }
-    k->load_s = median(times, repeat);
-    k->rss_kib = median(rss, repeat);
+    k->load_s = benchMedian(times, repeat);
+    k->rss_kib = benchMedian(rss, repeat);
 }
 
 static void
@@ -443,19 +303,19 @@ measureOps(KindResult *k, const BenchCase *c, const char *work, const char *src,
     guint got[OP_LAST] = { 0 };
 
     for (guint r = 0; r < repeat; r++) {
-        ChildResult res = { 0 };
+        BenchChild res = { 0 };
         g_auto(GStrv) lines = NULL;
 
         /* A fresh copy each time: every repeat sees the same N. */
-        rmTree(opsdir);
+        benchRmTree(opsdir);
         g_mkdir_with_parents(opsdir, 0700);
         if (copyFile(src, target) < 0) {
             kindFail(k, "cannot copy %s", src);
             return;
         }
-        if (runChild(&res, args) < 0) {
+        if (benchRunChild(&res, args) < 0) {
             kindFail(k, "commit run failed: %s", g_strchomp(res.out));
-            childResultClear(&res);
+            benchChildClear(&res);
             return;
         }
         lines = g_strsplit(res.out, "\n", -1);
@@ -475,13 +335,13 @@ measureOps(KindResult *k, const BenchCase *c, const char *work, const char *src,
                 }
             }
         }
-        childResultClear(&res);
+        benchChildClear(&res);
     }
-    rmTree(opsdir);
+    benchRmTree(opsdir);
     for (guint op = 0; op < OP_LAST; op++) {
         k->op_ok[op] = got[op] == repeat;
         if (k->op_ok[op])
-            k->op_s[op] = median(times + op * repeat, repeat);
+            k->op_s[op] = benchMedian(times + op * repeat, repeat);
     }
 }
 
@@ -490,7 +350,7 @@ runCase(CaseResult *cr, const char *workdir)
 {
     const BenchCase *c = cr->c;
     g_autofree char *casedir = g_build_filename(workdir, c->name, NULL);
-    double t0 = nowSeconds();
+    double t0 = benchNow();
 
     cr->repeat = c->max_repeat ? MIN(opt_repeat, c->max_repeat) : opt_repeat;
 
@@ -526,11 +386,11 @@ runCase(CaseResult *cr, const char *workdir)
         }
         /* Big cases: keep the disk footprint of a full run small. */
         if (!opt_keep)
-            rmTree(dir);
+            benchRmTree(dir);
     }
     if (!opt_keep)
-        rmTree(casedir);
-    g_printerr("virtsnap-bench: %s: done in %.0f s\n", c->name, nowSeconds() - t0);
+        benchRmTree(casedir);
+    g_printerr("virtsnap-bench: %s: done in %.0f s\n", c->name, benchNow() - t0);
 }
 
 /* ---------------------------------------------------------------- */
@@ -544,17 +404,6 @@ fmtBytes(guint64 b)
     if (b >= 10 * KIB)
         return g_strdup_printf("%.1f KiB", b / KIB);
     return g_strdup_printf("%" G_GUINT64_FORMAT " B", b);
-}
-
-static char *
-fmtMs(double s)
-{
-    double ms = s * 1000;
-    if (ms >= 100)
-        return g_strdup_printf("%.0f", ms);
-    if (ms >= 10)
-        return g_strdup_printf("%.1f", ms);
-    return g_strdup_printf("%.2f", ms);
 }
 
 static char *
@@ -625,7 +474,7 @@ loadCell(const KindResult *k, guint n)
 {
     if (!k->ok || k->load_s == 0)
         return na(k);
-    g_autofree char *ms = fmtMs(k->load_s);
+    g_autofree char *ms = benchFormatMs(k->load_s);
     return g_strdup_printf("%s (%.3f per snapshot)", ms, k->load_s * 1000 / n);
 }
 
@@ -678,8 +527,8 @@ static char *
 opCell(const CaseResult *cr, guint op)
 {
     const KindResult *p = &cr->kind[KIND_PLAIN], *z = &cr->kind[KIND_ZSTD];
-    g_autofree char *ps = p->op_ok[op] ? fmtMs(p->op_s[op]) : g_strdup("n/a");
-    g_autofree char *zs = z->op_ok[op] ? fmtMs(z->op_s[op]) : g_strdup("n/a");
+    g_autofree char *ps = p->op_ok[op] ? benchFormatMs(p->op_s[op]) : g_strdup("n/a");
+    g_autofree char *zs = z->op_ok[op] ? benchFormatMs(z->op_s[op]) : g_strdup("n/a");
     return g_strdup_printf("%s / %s", ps, zs);
 }
 
@@ -781,17 +630,18 @@ measureBaseline(const char *workdir)
 
     g_mkdir_with_parents(dir, 0700);
     for (guint r = 0; r < opt_repeat; r++) {
-        ChildResult res = { 0 };
+        BenchChild res = { 0 };
         double t;
         guint count;
         long hwm = 0;
-        if (runChild(&res, args) < 0 || sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3)
+        if (benchRunChild(&res, args) < 0 ||
+            sscanf(res.out, "load %lf %u %ld", &t, &count, &hwm) != 3)
             g_printerr("virtsnap-bench: baseline load failed: %s\n", res.out);
         rss[r] = hwm > 0 ? hwm : res.maxrss_kib;
-        childResultClear(&res);
+        benchChildClear(&res);
     }
-    rmTree(dir);
-    return median(rss, opt_repeat);
+    benchRmTree(dir);
+    return benchMedian(rss, opt_repeat);
 }
 
 int
@@ -808,7 +658,7 @@ main(int argc, char **argv)
     g_autofree CaseResult *results = NULL;
     const BenchCase *cases;
     guint ncases;
-    double baseline, t0 = nowSeconds();
+    double baseline, t0 = benchNow();
     GOptionEntry entries[] = {
         { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Small smoke run (< 30 s)", NULL },
         { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat,
@@ -821,9 +671,9 @@ main(int argc, char **argv)
         G_OPTION_ENTRY_NULL
     };
 
-    /* Hidden child modes (see runChild). */
+    /* Hidden child modes (see benchRunChild). */
     if (argc == 4 && g_str_equal(argv[1], "--child-load"))
-        return childLoad(argv[2], argv[3]);
+        return benchChildLoad(argv[2], argv[3]);
     if (argc == 7 && g_str_equal(argv[1], "--child-ops"))
         return childOps(argv[2], argv[3], atoi(argv[4]), g_ascii_strtoull(argv[5], NULL, 10),
                         g_str_equal(argv[6], "1"));
@@ -882,7 +732,7 @@ main(int argc, char **argv)
             g_free(results[i].kind[k].why);
     }
     if (!keep)
-        rmTree(workdir);
-    g_printerr("virtsnap-bench: done in %.1f s\n", nowSeconds() - t0);
+        benchRmTree(workdir);
+    g_printerr("virtsnap-bench: done in %.1f s\n", benchNow() - t0);
     return EXIT_SUCCESS;
 }

@@ -1,10 +1,25 @@
-/* cli.h — shared pieces of the virtsnap command line (tools/ only).
+/* cli.h — what the files of the virtsnap command share (tools/ only).
  *
- * The CLI sees libvirtsnap only through <virtsnap/virtsnap.h>.  Each
- * cmd-*.c file defines one command group: a table of commands, each with a
- * static option table from which both the parser and `--help` work.  To add
- * a group, define a vsCliGroup in its own file, declare it below and list it
- * in vsCliGroups[] in virtsnap.c (and in tools/meson.build).
+ * The CLI sees libvirtsnap only through <virtsnap/virtsnap.h>.  Its files:
+ *   virtsnap.c         main: global options, the table of command groups,
+ *                      running a batch or the standard-input command stream
+ *   parse.c            virsh's command syntax; a parsed command's options
+ *   domains.c          the store and VM handles the commands of a batch share
+ *   input.c            capped reads: a file a command names, stdin lines
+ *   output.c           messages, command output, virsh's table and tree
+ *                      layouts, times, --json
+ *   cmd-shell.c        help, exit, quit, and every help text
+ *   cmd-snapshot.c     the snapshot-* group: its table and shared helpers
+ *                      (cmd-snapshot.h); its commands, one family per file,
+ *                      in cmd-snapshot-{create,list,info,dumpxml,edit,delete}.c
+ *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
+ *                      store-config
+ *   cmd-xml.c          xml
+ *
+ * Each command group is a table of commands, each with an option table
+ * from which both the parser and `--help` work.  To add a group, define a
+ * vsCliGroup in its own cmd-*.c file, declare it below and list it in
+ * vsCliGroups[] in virtsnap.c (and the file in tools/meson.build).
  */
 #ifndef VS_CLI_H
 #define VS_CLI_H
@@ -58,6 +73,7 @@ typedef struct {
 extern const vsCliGroup vsCliGroupSnapshot;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
+extern const vsCliGroup vsCliGroupShell;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {
@@ -71,7 +87,7 @@ struct _vsCli {
     GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
 };
 
-/* --- options of a parsed command ---------------------------------- */
+/* --- options of a parsed command (parse.c) ------------------------- */
 
 const char *vsCliCmdName(const vsCliCmd *cmd);
 gboolean vsCliOptBool(const vsCliCmd *cmd, const char *name);
@@ -85,23 +101,26 @@ const GPtrArray *vsCliOptArgv(const vsCliCmd *cmd, const char *name);
 int vsCliOptExclusive(vsCli *cli, const vsCliCmd *cmd,
                       const char *a, const char *b);
 
-/* --- output --------------------------------------------------------- */
+/* --- output (output.c) ---------------------------------------------- */
 
 /* "error: MESSAGE" on stderr (stdout is flushed first). */
 void vsCliError(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* "warning: MESSAGE" on stderr: the command succeeded, but not entirely as
  * virsh's would (not dropped by -q). */
 void vsCliWarning(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-void vsCliReportGError(vsCli *cli, const GError *err);
-/* Command output on stdout. */
-void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* "note: MESSAGE" on stderr: something the user should know that virsh
+ * would not have done (not dropped by -q). */
+void vsCliNote(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* When an operation moved VM @vm's legacy directory aside (@aside non-NULL,
  * vsDomainGetMovedAside), says so in one "note:" line on stderr. */
 void vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside);
+void vsCliReportGError(vsCli *cli, const GError *err);
+/* Command output on stdout. */
+void vsCliPrint(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Informational output, dropped by -q (virsh's vshPrintExtra). */
 void vsCliPrintExtra(vsCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* --- store access (errors reported) --------------------------------- */
+/* --- store and VM handles (domains.c; errors reported) ---------------- */
 
 /* A new store handle of the caller's.  Drops the VM handles kept by
  * vsCliLoadDomain first (and so their locks): the caller may lock any VM. */
@@ -123,12 +142,15 @@ int vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
 int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
+
+/* --- input (input.c) ------------------------------------------------ */
+
 /* Reads at most @max bytes of @path ("-" is standard input when
  * @dash_is_stdin); a longer file is a TOO_LARGE error. */
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
 
-/* --- printers (output.c) -------------------------------------------- */
+/* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;
 vsCliTable *vsCliTableNew(guint ncols, const char *const *header);
@@ -150,5 +172,42 @@ char *vsCliFormatTime(gint64 when);
 void vsCliJsonString(GString *out, const char *str);
 void vsCliJsonSnapshot(GString *out, const vsDomain *dom,
                        const vsSnapshot *snap, guint indent);
+
+/* --- the program around the commands (not for command handlers) ----- */
+
+/* Every command group, in `help` order, NULL-terminated (virtsnap.c). */
+extern const vsCliGroup *const vsCliGroups[];
+/* The command called @name in any group, or NULL (virtsnap.c). */
+const vsCliCmdDef *vsCliFindCommand(const char *name);
+/* Parses a whole batch — a command string in virsh's syntax, or an
+ * argument vector, one word per element — into the commands to run, in
+ * order (free the array).  NULL (reported) when any command is malformed:
+ * then nothing runs (parse.c). */
+GPtrArray *vsCliParseString(vsCli *cli, const char *str);
+GPtrArray *vsCliParseArgv(vsCli *cli, char **argv, int argc);
+/* Runs a parsed command: its handler's result (parse.c). */
+int vsCliCmdRun(vsCli *cli, const vsCliCmd *cmd);
+/* Whether @opt takes a positional argument: a value option that is not
+ * VS_CLI_OF_NAMED (parse.c). */
+gboolean vsCliOptIsPositional(const vsCliOptDef *opt);
+/* `virtsnap --help`: the global options and every group (cmd-shell.c). */
+void vsCliUsage(vsCli *cli);
+
+/* Longest line read in standard-input mode (input.c). */
+#define VS_CLI_MAX_LINE (1024 * 1024)
+
+/* Standard input, read with our own buffer so we know when the next
+ * read would block. */
+typedef struct {
+    GString *buf;       /* bytes read but not yet returned */
+    gboolean eof;
+} vsCliInput;
+
+/* Reads one line (without its newline) into @line; FALSE at the end of
+ * input.  A line over VS_CLI_MAX_LINE bytes sets *too_long and is
+ * skipped.  Before waiting for more input the kept VM handles are
+ * dropped: a pause in the input must not keep other writers locked out. */
+gboolean vsCliReadLine(vsCli *cli, vsCliInput *in, GString *line,
+                       gboolean *too_long);
 
 #endif /* VS_CLI_H */

@@ -1,10 +1,94 @@
-/* output.c — virsh's table and tree layouts, times, and --json. */
+/* output.c — what the CLI writes: messages on stderr (error, warning,
+ * note), command output on stdout, virsh's table and tree layouts, times,
+ * and --json. */
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 
 #include "cli.h"
+
+/* ------------------------------------------------------------------ */
+/* Messages and command output                                          */
+
+static void
+vsCliStderrLine(const char *prefix, const char *fmt, va_list ap)
+{
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+
+    fflush(stdout);
+    fprintf(stderr, "%s: %s\n", prefix, msg);
+    fflush(stderr);
+}
+
+void
+vsCliError(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsCliStderrLine("error", fmt, ap);
+    va_end(ap);
+}
+
+void
+vsCliWarning(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsCliStderrLine("warning", fmt, ap);
+    va_end(ap);
+}
+
+void
+vsCliNote(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsCliStderrLine("note", fmt, ap);
+    va_end(ap);
+}
+
+void
+vsCliReportGError(vsCli *cli, const GError *err)
+{
+    vsCliError(cli, "%s", err ? err->message : "unknown error");
+}
+
+void
+vsCliNoteMovedAside(vsCli *cli, const char *vm, const char *aside)
+{
+    if (!aside)
+        return;
+    vsCliNote(cli, "VM '%s' has no snapshot file here any more, so its legacy "
+              "directory (libvirt's layout) was moved to %s/; left in place it would have "
+              "given VM '%s' those snapshots back", vm, aside, vm);
+}
+
+void
+vsCliPrint(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+}
+
+void
+vsCliPrintExtra(vsCli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (cli->quiet)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+}
 
 /* ------------------------------------------------------------------ */
 /* Tables (virsh's vsh-table layout)                                    */

@@ -12,6 +12,9 @@ run snapshot-create-as demo --print-xml --name "a'b<c" --description "$(printf '
 run snapshot-create-as demo --print-xml --memspec /var/lib/mem.save
 run snapshot-create-as demo --print-xml --memspec snapshot=internal
 run snapshot-create-as demo --print-xml --diskspec ''
+run snapshot-create-as demo --print-xml --memspec file= --diskspec ,snapshot=no
+run snapshot-create-as demo --print-xml --memspec snapshot= --diskspec vda,snapshot=,driver=,file=
+run snapshot-create-as demo --print-xml --diskspec vda,stype=block,file= --diskspec vdb,stype=file,file=
 run snapshot-create-as demo --print-xml --no-metadata
 run snapshot-create-as demo --print-xml --diskspec vdc,stype=bogus
 run snapshot-create-as demo --print-xml --memspec bogus

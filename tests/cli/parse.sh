@@ -34,6 +34,10 @@ run snapshot-info demo s2 s3
 run snapshot-info demo s2 --current=yes
 run snapshot-info demo --snapshotname
 run snapshot-info demo --snapshotname s2 --snapshotname s3
+run snapshot-info demo s2 --snapshotname
+run snapshot-list demo s1 --from
+run snapshot-list demo --name --name=x
+run snapshot-info demo --current --current
 run snapshot-info
 run snapshot-dumpxml demo
 run snapshot-parent '' s2
