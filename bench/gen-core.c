@@ -752,9 +752,9 @@ checkTree(vsDomain *dom, const BenchGenOptions *opts, const char *what, GError *
         return -1;
     }
     cur = vsDomainGetCurrent(dom, NULL);
-    if (!cur || strcmp(vsSnapshotGetName(cur), last) != 0) {
+    if (!cur || strcmp(vsMomentGetName(cur), last) != 0) {
         g_set_error(error, VS_ERROR, VS_ERROR_FAILED, "%s: current is %s, expected %s", what,
-                    cur ? vsSnapshotGetName(cur) : "(none)", last);
+                    cur ? vsMomentGetName(cur) : "(none)", last);
         return -1;
     }
     return 0;

@@ -158,11 +158,11 @@ sideList(guint *count, PeerSide *s, GError **error)
 
     if (s->lv)
         return peerLibvirtListAll(count, s->lv, error);
-    if (vsDomainListSnapshots(&list, s->dom, NULL, 0, error) < 0)
+    if (vsDomainListMoments(&list, s->dom, NULL, 0, error) < 0)
         return -1;
     *count = 0;
     for (guint i = 0; i < list->len; i++) {
-        if (vsSnapshotGetName(list->pdata[i]))
+        if (vsMomentGetName(list->pdata[i]))
             (*count)++;
     }
     return 0;
@@ -176,20 +176,20 @@ vsDescribe(GPtrArray **lines, vsDomain *dom, gboolean with_xml, GError **error)
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
     const vsSnapshot *cur = vsDomainGetCurrent(dom, NULL);
 
-    if (vsDomainListSnapshots(&list, dom, NULL, 0, error) < 0)
+    if (vsDomainListMoments(&list, dom, NULL, 0, error) < 0)
         return -1;
     for (guint i = 0; i < list->len; i++) {
         const vsSnapshot *snap = list->pdata[i];
         const vsSnapshot *parent = vsDomainGetParent(dom, snap);
-        const char *name = vsSnapshotGetName(snap);
+        const char *name = vsMomentGetName(snap);
         g_autofree char *xml = NULL;
 
         if (with_xml && vsSnapshotFormat(&xml, snap, vsDomainGetUUID(dom),
                                          VS_SNAPSHOT_FORMAT_SECURE, error) < 0)
             return -1;
         g_ptr_array_add(out, g_strdup_printf("%s %s%s%s%s", name,
-                                             parent ? vsSnapshotGetName(parent) : "-",
-                                             cur && g_str_equal(vsSnapshotGetName(cur), name)
+                                             parent ? vsMomentGetName(parent) : "-",
+                                             cur && g_str_equal(vsMomentGetName(cur), name)
                                              ? " *" : "", xml ? "\n" : "", xml ? xml : ""));
     }
     *lines = g_steal_pointer(&out);

@@ -122,9 +122,9 @@ existing(Input *in, guint index)
 {
     g_autoptr(GPtrArray) all = NULL;
 
-    if (vsDomainListSnapshots(&all, in->dom, NULL, 0, NULL) < 0 || all->len == 0)
+    if (vsDomainListMoments(&all, in->dom, NULL, 0, NULL) < 0 || all->len == 0)
         return g_strdup("none");
-    return g_strdup(vsSnapshotGetName(all->pdata[index % all->len]));
+    return g_strdup(vsMomentGetName(all->pdata[index % all->len]));
 }
 
 static void
@@ -221,18 +221,18 @@ describe(const vsDomain *dom)
 
     vsDomainFormat(&doc, dom, NULL);
     g_string_append_printf(out, "%scount=%u current=%s\n", doc, vsDomainCount(dom),
-                           cur ? vsSnapshotGetName(cur) : "-");
+                           cur ? vsMomentGetName(cur) : "-");
     g_free(doc);
-    if (vsDomainListSnapshots(&all, dom, NULL, 0, NULL) < 0)
+    if (vsDomainListMoments(&all, dom, NULL, 0, NULL) < 0)
         abort();
     for (guint i = 0; i < all->len; i++) {
         const vsSnapshot *s = all->pdata[i];
         const vsSnapshot *parent = vsDomainGetParent(dom, s);
         g_string_append_printf(out, "%s|%s|%s|%" G_GINT64_FORMAT "|%d|%d|%d\n",
-                               vsSnapshotGetName(s), parent ? vsSnapshotGetName(parent) : "-",
-                               vsSnapshotGetDescription(s) ? vsSnapshotGetDescription(s) : "-",
-                               vsSnapshotGetCreationTime(s), vsSnapshotGetState(s),
-                               vsSnapshotGetMemoryLocation(s), vsSnapshotHasDomain(s));
+                               vsMomentGetName(s), parent ? vsMomentGetName(parent) : "-",
+                               vsMomentGetDescription(s) ? vsMomentGetDescription(s) : "-",
+                               vsMomentGetCreationTime(s), vsSnapshotGetState(s),
+                               vsSnapshotGetMemoryLocation(s), vsMomentHasDomain(s));
     }
     return g_string_free(out, FALSE);
 }

@@ -34,13 +34,13 @@ bulkRoundTrip(const vsSnapshot *snap, const char *uuid)
     g_autoptr(GPtrArray) all = NULL;
     g_autoptr(GError) error = NULL;
 
-    const char *parent = vsSnapshotGetParentName(snap);
+    const char *parent = vsMomentGetParentName(snap);
 
-    if (vsSnapshotNameCheck(vsSnapshotGetName(snap), NULL) < 0)
+    if (vsSnapshotNameCheck(vsMomentGetName(snap), NULL) < 0)
         return;   /* create refuses it, and so does the loader */
     if (parent) {
         /* a tree holds its parent too (when it could be one) */
-        if (vsSnapshotNameCheck(parent, NULL) < 0 || strcmp(parent, vsSnapshotGetName(snap)) == 0)
+        if (vsSnapshotNameCheck(parent, NULL) < 0 || strcmp(parent, vsMomentGetName(snap)) == 0)
             return;
         g_string_append(doc, "  <domainsnapshot>\n    <name>");
         vsXmlEscapeText(doc, parent);
@@ -57,7 +57,7 @@ bulkRoundTrip(const vsSnapshot *snap, const char *uuid)
     }
     if (vsTreeList(&all, tree, NULL, 0, NULL) < 0 || all->len != (parent ? 2 : 1))
         abort();
-    vsSnapshotFormatBuf(again, vsTreeLookup(tree, vsSnapshotGetName(snap)), uuid,
+    vsSnapshotFormatBuf(again, vsTreeLookup(tree, vsMomentGetName(snap)), uuid,
                         VS_SNAPSHOT_FORMAT_SECURE, 1);
     if (!g_string_equal(again, want))
         fuzzOracleFailed("a record loads back from a bulk file changed:\n--- stored\n%s"
@@ -116,18 +116,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     /* Getters on whatever parsed. */
-    (void) vsSnapshotGetName(snap);
-    (void) vsSnapshotGetDescription(snap);
-    (void) vsSnapshotGetParentName(snap);
-    (void) vsSnapshotGetCreationTime(snap);
+    (void) vsMomentGetName(snap);
+    (void) vsMomentGetDescription(snap);
+    (void) vsMomentGetParentName(snap);
+    (void) vsMomentGetCreationTime(snap);
     (void) vsSnapshotStateToString(vsSnapshotGetState(snap));
     (void) vsSnapshotGetMemoryLocation(snap);
     (void) vsSnapshotIsExternal(snap);
-    (void) vsSnapshotHasDomain(snap);
+    (void) vsMomentHasDomain(snap);
     (void) vsSnapshotGetLocationSummary(snap);
-    if (vsSnapshotGetName(snap)) {
+    if (vsMomentGetName(snap)) {
         g_autoptr(GError) nerr = NULL;
-        (void) vsSnapshotNameCheck(vsSnapshotGetName(snap), &nerr);
+        (void) vsSnapshotNameCheck(vsMomentGetName(snap), &nerr);
     }
     for (guint i = 0; i < G_N_ELEMENTS(format_flags); i++) {
         g_autofree char *out = NULL;

@@ -165,7 +165,7 @@ testQueriesSeeBatch(Fixture *f, gconstpointer data)
     g_assert_cmpuint(vsDomainCount(dom), ==, 2);
     g_assert_nonnull(vsDomainLookup(dom, "b", NULL));
     cur = vsDomainGetCurrent(dom, &error);
-    g_assert_cmpstr(vsSnapshotGetName(cur), ==, "b");
+    g_assert_cmpstr(vsMomentGetName(cur), ==, "b");
     g_assert_cmpuint(vsDomainCountChildren(dom, vsDomainLookup(dom, "a", NULL)), ==, 1);
     {
         g_autofree char *now = storedDocument(f, "vm");
@@ -202,7 +202,7 @@ testRollback(Fixture *f, gconstpointer data)
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before);
     g_assert_cmpuint(vsDomainCount(dom), ==, 1);
     g_assert_null(vsDomainLookup(dom, "b", NULL));
-    g_assert_cmpstr(vsSnapshotGetName(lent), ==, "b");
+    g_assert_cmpstr(vsMomentGetName(lent), ==, "b");
     {
         g_autofree char *now = storedDocument(f, "vm");
         g_assert_cmpstr(now, ==, stored);
@@ -309,16 +309,18 @@ testReplaceAnyOrder(Fixture *f, gconstpointer data)
     g_assert_cmpint(vsDomainReplace(dom, recs, G_N_ELEMENTS(recs), "c", &error), ==, 0);
     g_assert_no_error(error);
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 1);
-    g_assert_cmpstr(vsSnapshotGetName(lent), ==, "old");   /* still valid */
+    g_assert_cmpstr(vsMomentGetName(lent), ==, "old");   /* still valid */
     back = load(f, "vm", 0);
     g_assert_cmpuint(vsDomainCount(back), ==, 4);
     g_assert_null(vsDomainLookup(back, "old", NULL));
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(back, NULL)), ==, "c");
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetParent(back, vsDomainLookup(back, "c", NULL))),
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(back, NULL)), ==, "c");
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetParent(back, vsDomainLookup(back, "c", NULL))),
                     ==, "b");
     g_assert_cmpstr(vsDomainGetUUID(back), ==, UUID);
+    g_assert_cmpint(vsDomainGetKind(back), ==, VS_MOMENT_SNAPSHOT);
+    g_assert_cmpint(vsMomentGetKind(vsDomainLookup(back, "a", NULL)), ==, VS_MOMENT_SNAPSHOT);
     for (guint i = 0; i < G_N_ELEMENTS(recs); i++)
-        vsSnapshotUnref(recs[i]);
+        vsMomentUnref(recs[i]);
 }
 
 typedef struct {
@@ -373,7 +375,7 @@ testReplaceRefused(Fixture *f, gconstpointer data)
             g_assert_cmpstr(now, ==, stored);
         }
         for (guint i = 0; i < n; i++)
-            vsSnapshotUnref(recs[i]);
+            vsMomentUnref(recs[i]);
     }
 }
 
@@ -396,10 +398,10 @@ testReplaceInBatch(Fixture *f, gconstpointer data)
     {
         g_autoptr(vsDomain) back = load(f, "vm", 0);
         g_assert_cmpuint(vsDomainCount(back), ==, 3);
-        g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(back, NULL)), ==, "c");
+        g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(back, NULL)), ==, "c");
     }
-    vsSnapshotUnref(recs[0]);
-    vsSnapshotUnref(recs[1]);
+    vsMomentUnref(recs[0]);
+    vsMomentUnref(recs[1]);
 }
 
 int

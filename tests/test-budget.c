@@ -194,7 +194,7 @@ testOneReplacePerOperation(Budget *b, gconstpointer data)
                     ==, 0);
     g_assert_no_error(error);
     budgetEndReplace(b, "create d");
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "d");
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "d");
 
     budgetBegin(b);
     g_assert_cmpint(vsDomainSetCurrent(dom, "a1", &error), ==, 0);
@@ -232,7 +232,7 @@ testOneReplacePerOperation(Budget *b, gconstpointer data)
     g_assert_cmpint(vsDomainDelete(dom, "a", 0, &error), ==, 0);
     g_assert_no_error(error);
     budgetEndReplace(b, "delete a");
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetParent(dom, vsDomainLookup(dom, "a1", NULL))),
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetParent(dom, vsDomainLookup(dom, "a1", NULL))),
                     ==, "root");
     budgetBegin(b);
     g_assert_cmpint(vsDomainDelete(dom, "b", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
@@ -368,7 +368,7 @@ testDeleteChainChildren(Budget *b, gconstpointer data)
     g_assert_no_error(error);
     budgetEndReplace(b, "delete s00001 --children");
     g_assert_cmpuint(vsDomainCount(dom), ==, 1);
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "s00000");
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "s00000");
 }
 
 #define RSS_SNAPSHOTS 2000
@@ -457,22 +457,22 @@ rssChild(const char *dir, const char *vm, guint expect)
         s = vsDomainGetCurrent(dom, &error);
         g_assert_no_error(error);
         g_snprintf(name, sizeof(name), "s%05u", expect - 1);
-        g_assert_cmpstr(vsSnapshotGetName(s), ==, name);
+        g_assert_cmpstr(vsMomentGetName(s), ==, name);
         s = vsDomainLookup(dom, "s00000", &error);
         g_assert_no_error(error);
         g_assert_null(vsDomainGetParent(dom, s));
         g_assert_cmpuint(vsDomainCountDescendants(dom, s), ==, expect - 1);
-        g_assert_true(vsSnapshotHasDomain(s));
+        g_assert_true(vsMomentHasDomain(s));
         for (guint i = 1; i < expect; i += 233) {
             char parent[16];
             g_snprintf(name, sizeof(name), "s%05u", i);
             g_snprintf(parent, sizeof(parent), "s%05u", genParent(i));
             s = vsDomainLookup(dom, name, &error);
             g_assert_no_error(error);
-            g_assert_cmpstr(vsSnapshotGetName(vsDomainGetParent(dom, s)), ==, parent);
+            g_assert_cmpstr(vsMomentGetName(vsDomainGetParent(dom, s)), ==, parent);
         }
         s = vsDomainLookup(dom, "s00700", &error);  /* a branch point's child */
-        g_assert_cmpstr(vsSnapshotGetName(vsDomainGetParent(dom, s)), ==, "s00350");
+        g_assert_cmpstr(vsMomentGetName(vsDomainGetParent(dom, s)), ==, "s00350");
         g_assert_cmpuint(vsDomainCountChildren(dom, vsDomainLookup(dom, "s00350", NULL)), ==, 2);
     }
     writeNumber(dir, expect ? "rss-loaded" : "rss-empty", peakRssKiB());

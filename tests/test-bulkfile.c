@@ -55,7 +55,7 @@ test_golden(void)
                                                "bulk-small.xml", NULL);
 
     g_assert_cmpuint(vsTreeCount(tree), ==, 5);
-    g_assert_cmpstr(vsSnapshotGetName(vsTreeGetCurrent(tree)), ==, "a1");
+    g_assert_cmpstr(vsMomentGetName(vsTreeGetCurrent(tree)), ==, "a1");
     /* Topological, siblings by creationTime: r2 (50) before root (100). */
     vsTestAssertGolden(out, golden);
 
@@ -263,7 +263,7 @@ test_blank_texts_kept(void)
         g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "vm.xml", NULL,
                                         &error), ==, 0);
         snap = vsTreeLookup(tree, "a");
-        g_assert_cmpstr(vsSnapshotGetDescription(snap), ==, "   ");
+        g_assert_cmpstr(vsMomentGetDescription(snap), ==, "   ");
         g_assert_cmpint(vsSnapshotParse(&alone, record, strlen(record),
                                         VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &error), ==, 0);
         vsSnapshotFormat(&want, alone, NULL, VS_SNAPSHOT_FORMAT_SECURE, NULL);
@@ -576,8 +576,8 @@ test_forged_markers_are_plain_attributes(void)
         "<domain vsref-00000000000000000000000000000000='0'/></domainsnapshot>"
         "</snapshots>";
     g_autoptr(vsTree) tree = parseOk(doc, strlen(doc));
-    g_assert_true(vsSnapshotHasDomain(vsTreeLookup(tree, "a")));
-    g_assert_false(vsSnapshotHasDomain(vsTreeLookup(tree, "b")));
+    g_assert_true(vsMomentHasDomain(vsTreeLookup(tree, "a")));
+    g_assert_false(vsMomentHasDomain(vsTreeLookup(tree, "b")));
 }
 
 int

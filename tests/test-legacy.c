@@ -152,14 +152,14 @@ describeDomain(Env *env, const char *vm)
 
     g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, &err), ==, 0);
     g_assert_no_error(err);
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, &err), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, &err), ==, 0);
     for (guint i = 0; i < all->len; i++) {
         const vsSnapshot *parent = vsDomainGetParent(dom, all->pdata[i]);
-        g_string_append_printf(out, "%s%s<%s", i ? " " : "", vsSnapshotGetName(all->pdata[i]),
-                               parent ? vsSnapshotGetName(parent) : "");
+        g_string_append_printf(out, "%s%s<%s", i ? " " : "", vsMomentGetName(all->pdata[i]),
+                               parent ? vsMomentGetName(parent) : "");
     }
     cur = vsDomainGetCurrent(dom, NULL);
-    g_string_append_printf(out, " *%s", cur ? vsSnapshotGetName(cur) : "");
+    g_string_append_printf(out, " *%s", cur ? vsMomentGetName(cur) : "");
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -1951,8 +1951,8 @@ virshDescribe(const Virsh *v)
 static gint
 cmpSnapName(gconstpointer a, gconstpointer b)
 {
-    return strcmp(vsSnapshotGetName(*(const vsSnapshot *const *) a),
-                  vsSnapshotGetName(*(const vsSnapshot *const *) b));
+    return strcmp(vsMomentGetName(*(const vsSnapshot *const *) a),
+                  vsMomentGetName(*(const vsSnapshot *const *) b));
 }
 
 /* Ours, in the same form as virshDescribe. */
@@ -1965,15 +1965,15 @@ describeSorted(Env *env, const char *vm)
     const vsSnapshot *cur;
 
     g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, NULL), ==, 0);
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, NULL), ==, 0);
     g_ptr_array_sort(all, cmpSnapName);   /* virsh's listing order */
     for (guint i = 0; i < all->len; i++) {
         const vsSnapshot *parent = vsDomainGetParent(dom, all->pdata[i]);
-        g_string_append_printf(out, "%s<%s ", vsSnapshotGetName(all->pdata[i]),
-                               parent ? vsSnapshotGetName(parent) : "");
+        g_string_append_printf(out, "%s<%s ", vsMomentGetName(all->pdata[i]),
+                               parent ? vsMomentGetName(parent) : "");
     }
     cur = vsDomainGetCurrent(dom, NULL);
-    g_string_append_printf(out, "*%s", cur ? vsSnapshotGetName(cur) : "");
+    g_string_append_printf(out, "*%s", cur ? vsMomentGetName(cur) : "");
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -1985,10 +1985,10 @@ assertSameXML(const Virsh *v, Env *env, const char *vm)
     g_autoptr(GPtrArray) all = NULL;
 
     g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, NULL), ==, 0);
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, NULL), ==, 0);
     g_assert_cmpuint(all->len, >, 0);
     for (guint i = 0; i < all->len; i++) {
-        const char *name = vsSnapshotGetName(all->pdata[i]);
+        const char *name = vsMomentGetName(all->pdata[i]);
         g_autofree char *theirs = virshRun(v, "snapshot-dumpxml", "peer1", "--security-info",
                                            "--", name, NULL);
         g_autofree char *ours = NULL;
@@ -2069,9 +2069,9 @@ assertSameOutput(const Virsh *v, Env *env)
         g_assert_cmpstr(ours, ==, theirs);
     }
     g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, "peer1", NULL, 0, NULL), ==, 0);
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, NULL), ==, 0);
     for (guint i = 0; i < all->len; i++) {
-        const char *name = vsSnapshotGetName(all->pdata[i]);
+        const char *name = vsMomentGetName(all->pdata[i]);
         g_autofree char *theirs = virshRunFull(v, "snapshot-dumpxml", "peer1",
                                                "--security-info", "--", name, NULL);
         g_autofree char *ours = virtsnapRun(bin, env->dir, "snapshot-dumpxml", "peer1",

@@ -296,9 +296,9 @@ existingName(Run *run)
 {
     g_autoptr(GPtrArray) all = NULL;
 
-    if (vsDomainListSnapshots(&all, run->dom, NULL, 0, NULL) < 0 || all->len == 0)
+    if (vsDomainListMoments(&all, run->dom, NULL, 0, NULL) < 0 || all->len == 0)
         return NULL;
-    return vsSnapshotGetName(all->pdata[pick(run, all->len)]);
+    return vsMomentGetName(all->pdata[pick(run, all->len)]);
 }
 
 static void
@@ -313,7 +313,7 @@ appendTime(Run *run, GString *xml)
     g_string_append(xml, "<creationTime>");
     if (other && chance(run, 25)) {
         const vsSnapshot *s = vsDomainLookup(run->dom, other, NULL);
-        g_string_append_printf(xml, "%" G_GINT64_FORMAT, vsSnapshotGetCreationTime(s));
+        g_string_append_printf(xml, "%" G_GINT64_FORMAT, vsMomentGetCreationTime(s));
     } else if (chance(run, 25)) {
         g_string_append(xml, extremes[pick(run, G_N_ELEMENTS(extremes))]);
     } else {
@@ -383,10 +383,10 @@ describeRecord(GString *out, const vsDomain *dom, const vsSnapshot *snap)
 
     g_string_append_printf(out, "name=%s|parent=%s|desc=%s|time=%" G_GINT64_FORMAT
                            "|state=%d|memory=%d|domain=%d|children=%u\n",
-                           vsSnapshotGetName(snap), parent ? vsSnapshotGetName(parent) : "-",
-                           vsSnapshotGetDescription(snap) ? vsSnapshotGetDescription(snap) : "-",
-                           vsSnapshotGetCreationTime(snap), vsSnapshotGetState(snap),
-                           vsSnapshotGetMemoryLocation(snap), vsSnapshotHasDomain(snap),
+                           vsMomentGetName(snap), parent ? vsMomentGetName(parent) : "-",
+                           vsMomentGetDescription(snap) ? vsMomentGetDescription(snap) : "-",
+                           vsMomentGetCreationTime(snap), vsSnapshotGetState(snap),
+                           vsSnapshotGetMemoryLocation(snap), vsMomentHasDomain(snap),
                            vsDomainCountChildren(dom, snap));
     g_assert_cmpint(vsSnapshotFormat(&xml, snap, vsDomainGetUUID(dom),
                                      VS_SNAPSHOT_FORMAT_SECURE, NULL), ==, 0);
@@ -400,9 +400,9 @@ describeDomain(const vsDomain *dom)
     g_autoptr(GPtrArray) all = NULL;
     const vsSnapshot *cur = vsDomainGetCurrent(dom, NULL);
 
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, NULL), ==, 0);
     g_string_append_printf(out, "count=%u current=%s\n", vsDomainCount(dom),
-                           cur ? vsSnapshotGetName(cur) : "-");
+                           cur ? vsMomentGetName(cur) : "-");
     for (guint i = 0; i < all->len; i++)
         describeRecord(out, dom, all->pdata[i]);
     return g_string_free(out, FALSE);

@@ -582,9 +582,9 @@ test_random_operations(void)
         g_assert_cmpint(vsTreeList(&all, next, NULL, 0, NULL), ==, 0);
         pick = all->pdata[g_rand_int_range(rand, 0, all->len)];
         if (op == 0) {
-            g_assert_cmpint(vsTreeSetCurrent(next, vsSnapshotGetName(pick), NULL), ==, 0);
+            g_assert_cmpint(vsTreeSetCurrent(next, vsMomentGetName(pick), NULL), ==, 0);
         } else if (op == 1) {
-            g_assert_cmpint(vsTreeDelete(next, vsSnapshotGetName(pick),
+            g_assert_cmpint(vsTreeDelete(next, vsMomentGetName(pick),
                                          g_rand_boolean(rand) ? VS_SNAPSHOT_DELETE_CHILDREN : 0,
                                          NULL), ==, 0);
         } else {
@@ -592,7 +592,7 @@ test_random_operations(void)
                 "<domainsnapshot><name>new%u</name><state>shutoff</state>"
                 "<parent><name>%s</name></parent><creationTime>%u</creationTime>"
                 "<domain type='kvm'><name>demo</name><uuid>" UUID_A "</uuid></domain>"
-                "</domainsnapshot>", created++, vsSnapshotGetName(pick),
+                "</domainsnapshot>", created++, vsMomentGetName(pick),
                 g_rand_int_range(rand, 900, 1500));
             g_autoptr(vsSnapshot) snap = NULL;
             g_assert_cmpint(vsSnapshotParse(&snap, xml, strlen(xml),

@@ -145,7 +145,7 @@ testConformance(gconstpointer data)
     }
     if (c->kind == CASE_IN) {
         /* no post-parse hook ran: nothing is stamped */
-        g_assert_cmpint(vsSnapshotGetCreationTime(snap), ==, 0);
+        g_assert_cmpint(vsMomentGetCreationTime(snap), ==, 0);
     }
     actual = format(snap, c->uuid, format_flags);
     g_assert_cmpstr(actual, ==, expected);
@@ -160,10 +160,10 @@ testOldEmpty(void)
     g_autoptr(vsSnapshot) snap = parseOk(in, 0, 5, NULL);
     g_autofree char *out = format(snap, UUID_9D, VS_SNAPSHOT_FORMAT_SECURE);
 
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, "1386166249");
+    g_assert_cmpstr(vsMomentGetName(snap), ==, "1386166249");
     g_assert_cmpint(vsSnapshotGetState(snap), ==, VS_SNAPSHOT_STATE_NOSTATE);
     /* plain create stamps "now"; the file's own time is ignored */
-    g_assert_cmpint(vsSnapshotGetCreationTime(snap), ==, 5);
+    g_assert_cmpint(vsMomentGetCreationTime(snap), ==, 5);
     g_assert_cmpstr(out, ==,
                     "<domainsnapshot>\n"
                     "  <name>1386166249</name>\n"
@@ -454,7 +454,7 @@ testAlignMore(void)
             VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
         g_autoptr(vsSnapshot) other = alignSnap("shutoff", "", dir);
 
-        g_assert_false(vsSnapshotHasDomain(snap));
+        g_assert_false(vsMomentHasDomain(snap));
         g_assert_cmpint(vsSnapshotAlignDisks(snap, NULL, VS_SNAPSHOT_ALIGN_REDEFINE, &error), <, 0);
         g_assert_cmpstr(error->message, ==, "internal error: missing domain in snapshot");
         g_clear_error(&error);
@@ -462,7 +462,7 @@ testAlignMore(void)
                         ==, 0);
         g_assert_no_error(error);
         g_assert_cmpuint(vsSnapshotGetDiskCount(snap), ==, 4);
-        g_assert_false(vsSnapshotHasDomain(snap));
+        g_assert_false(vsMomentHasDomain(snap));
     }
     /* plain create: external memory makes external the default */
     {
@@ -645,7 +645,7 @@ testEntities(void)
         g_autoptr(vsSnapshot) snap = parseOk(
             "<!DOCTYPE domainsnapshot>\n<domainsnapshot><name>a&amp;b&#x41;</name>"
             "</domainsnapshot>", 0, 1, NULL);
-        g_assert_cmpstr(vsSnapshotGetName(snap), ==, "a&bA");
+        g_assert_cmpstr(vsMomentGetName(snap), ==, "a&bA");
     }
 }
 
@@ -719,7 +719,7 @@ testValidate(void)
         if (vsSnapshotParse(&snap, xml, strlen(xml), VS_SNAPSHOT_PARSE_VALIDATE, 1, NULL,
                             &error) < 0)
             g_error("%s: %s", valid[i], error->message);
-        vsSnapshotUnref(snap);
+        vsMomentUnref(snap);
     }
 
     for (const char *const *f = (const char *const[]) { DIN "disk-invalid.xml",
@@ -754,10 +754,10 @@ testCreateDefaults(void)
         "<inactiveDomain type='kvm'/><active>1</active></domainsnapshot>", 0, 1795629676, NULL);
     g_autofree char *out = format(snap, NULL, VS_SNAPSHOT_FORMAT_SECURE);
 
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, "1795629676");
-    g_assert_cmpint(vsSnapshotGetCreationTime(snap), ==, 1795629676);
-    g_assert_null(vsSnapshotGetParentName(snap));
-    g_assert_false(vsSnapshotHasDomain(snap));
+    g_assert_cmpstr(vsMomentGetName(snap), ==, "1795629676");
+    g_assert_cmpint(vsMomentGetCreationTime(snap), ==, 1795629676);
+    g_assert_null(vsMomentGetParentName(snap));
+    g_assert_false(vsMomentHasDomain(snap));
     g_assert_cmpint(vsSnapshotGetMemoryLocation(snap), ==, VS_SNAPSHOT_LOCATION_DEFAULT);
     g_assert_cmpstr(out, ==, "<domainsnapshot>\n  <name>1795629676</name>\n"
                              "  <creationTime>1795629676</creationTime>\n</domainsnapshot>\n");
@@ -773,8 +773,8 @@ testRedefineDetails(void)
             "<domain><uuid>" UUID_9D "</uuid></domain></domainsnapshot>", REDEF, 0, NULL);
         g_autofree char *out = format(snap, UUID_C7, 0);
 
-        g_assert_false(vsSnapshotHasDomain(snap));
-        g_assert_cmpint(vsSnapshotGetCreationTime(snap), ==, -5);
+        g_assert_false(vsMomentHasDomain(snap));
+        g_assert_cmpint(vsMomentGetCreationTime(snap), ==, -5);
         g_assert_cmpint(vsSnapshotGetMemoryLocation(snap), ==, VS_SNAPSHOT_LOCATION_INTERNAL);
         g_assert_cmpstr(out, ==, "<domainsnapshot>\n  <name>a</name>\n  <state>running</state>\n"
                                  "  <creationTime>-5</creationTime>\n"
@@ -795,9 +795,9 @@ testRedefineDetails(void)
             "<creationTime>7</creationTime></domainsnapshot>", REDEF, 0, NULL);
         g_autofree char *out = format(snap, NULL, VS_SNAPSHOT_FORMAT_INTERNAL);
 
-        g_assert_cmpstr(vsSnapshotGetName(snap), ==, "n1");
-        g_assert_cmpstr(vsSnapshotGetParentName(snap), ==, "p1");
-        g_assert_null(vsSnapshotGetParentName(root));
+        g_assert_cmpstr(vsMomentGetName(snap), ==, "n1");
+        g_assert_cmpstr(vsMomentGetParentName(snap), ==, "p1");
+        g_assert_null(vsMomentGetParentName(root));
         g_assert_cmpstr(vsSnapshotGetLocationSummary(snap), ==, "internal");
         g_assert_cmpstr(out, ==, "<domainsnapshot>\n  <name>n1</name>\n"
                                  "  <state>disk-snapshot</state>\n"
@@ -979,7 +979,7 @@ testEscaping(void)
     g_autofree char *out = format(snap, NULL, 0);
     g_autoptr(GString) nested = g_string_new(NULL);
 
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, "a b'c&d");
+    g_assert_cmpstr(vsMomentGetName(snap), ==, "a b'c&d");
     g_assert_cmpstr(out, ==,
                     "<domainsnapshot>\n"
                     "  <name>a b&apos;c&amp;d</name>\n"
@@ -1008,13 +1008,13 @@ testEscapingControlChars(void)
     g_autoptr(vsSnapshot) again = parseOk(out, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
     g_autofree char *out2 = format(again, NULL, VS_SNAPSHOT_FORMAT_SECURE);
 
-    g_assert_cmpstr(vsSnapshotGetDescription(snap), ==, "one\rtwo\r\nthree\t");
+    g_assert_cmpstr(vsMomentGetDescription(snap), ==, "one\rtwo\r\nthree\t");
     g_assert_nonnull(strstr(out, "  <name>n\tx</name>\n"));
     g_assert_nonnull(strstr(out, "<description>one&#13;two&#13;\nthree\t</description>"));
     g_assert_nonnull(strstr(out, "file='/m&#9;e&#10;m&#13;'"));
     g_assert_nonnull(strstr(out, "<disk name='v&#9;da' snapshot='external' type='file'>"));
     g_assert_nonnull(strstr(out, "<source file='/i&#9;mg&#13;'/>"));
-    g_assert_cmpstr(vsSnapshotGetDescription(again), ==, "one\rtwo\r\nthree\t");
+    g_assert_cmpstr(vsMomentGetDescription(again), ==, "one\rtwo\r\nthree\t");
     g_assert_cmpstr(vsSnapshotGetDiskName(again, 0), ==, "v\tda");
     g_assert_cmpstr(out2, ==, out);
 }
@@ -1103,10 +1103,10 @@ testCopyAndSetters(void)
     vsMomentSetDomain(copy, NULL);
     vsSnapshotSetState(copy, VS_SNAPSHOT_STATE_DISK_SNAPSHOT);
     vsSnapshotSetMemoryLocation(copy, VS_SNAPSHOT_LOCATION_NO);
-    g_assert_cmpstr(vsSnapshotGetParentName(copy), ==, "newparent2");
-    g_assert_null(vsSnapshotGetParentName(snap));
-    g_assert_true(vsSnapshotHasDomain(snap));
-    g_assert_false(vsSnapshotHasDomain(copy));
+    g_assert_cmpstr(vsMomentGetParentName(copy), ==, "newparent2");
+    g_assert_null(vsMomentGetParentName(snap));
+    g_assert_true(vsMomentHasDomain(snap));
+    g_assert_false(vsMomentHasDomain(copy));
     g_assert_cmpstr(vsSnapshotGetLocationSummary(copy), ==, "internal");
 
     /* the original is untouched */
@@ -1121,11 +1121,11 @@ testCopyAndSetters(void)
     vsMomentSetDomain(copy, vsMomentGetDomain(snap));
     g_assert_true(vsMomentGetDomain(copy) == vsMomentGetDomain(snap));
 
-    ref = vsSnapshotRef(copy);
+    ref = vsMomentRef(copy);
     g_assert_true(ref == copy);
-    vsSnapshotUnref(ref);
-    vsSnapshotUnref(NULL);
-    g_assert_cmpstr(vsSnapshotGetName(copy), ==, "p1");
+    vsMomentUnref(ref);
+    vsMomentUnref(NULL);
+    g_assert_cmpstr(vsMomentGetName(copy), ==, "p1");
 }
 
 int

@@ -106,9 +106,9 @@ listNames(const vsDomain *dom, unsigned int flags)
     g_autoptr(GPtrArray) list = NULL;
     g_autoptr(GError) error = NULL;
     GString *s = g_string_new(NULL);
-    g_assert_cmpint(vsDomainListSnapshots(&list, dom, NULL, flags, &error), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&list, dom, NULL, flags, &error), ==, 0);
     for (guint i = 0; i < list->len; i++)
-        g_string_append_printf(s, "%s%s", i ? " " : "", vsSnapshotGetName(list->pdata[i]));
+        g_string_append_printf(s, "%s%s", i ? " " : "", vsMomentGetName(list->pdata[i]));
     return g_string_free(s, FALSE);
 }
 
@@ -140,7 +140,7 @@ test_one_write_per_operation(Fixture *f, gconstpointer data)
     /* Deleting a middle node re-parents its child: still one write. */
     g_assert_cmpint(vsDomainDelete(dom, "s5", 0, &error), ==, 0);
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 2);
-    g_assert_cmpstr(vsSnapshotGetParentName(vsDomainLookup(dom, "s6", NULL)), ==, "s4");
+    g_assert_cmpstr(vsMomentGetParentName(vsDomainLookup(dom, "s6", NULL)), ==, "s4");
 
     /* --children of the chain's start: 46 snapshots go in one write. */
     g_assert_cmpint(vsDomainDelete(dom, "s4", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
@@ -148,7 +148,7 @@ test_one_write_per_operation(Fixture *f, gconstpointer data)
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, before + 3);
     g_assert_cmpuint(vsDomainCount(dom), ==, 5);
     /* current (s10) was inside the subtree: it moves to s4's parent */
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "s3");
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "s3");
 
     /* The file says exactly what memory says. */
     {
@@ -189,18 +189,18 @@ test_plain_create(Fixture *f, gconstpointer data)
     g_assert_cmpstr(name, ==, "1700000000");   /* libvirt: default name = creation time */
     {
         const vsSnapshot *s = vsDomainLookup(dom, name, NULL);
-        g_assert_cmpint(vsSnapshotGetCreationTime(s), ==, 1700000000);
+        g_assert_cmpint(vsMomentGetCreationTime(s), ==, 1700000000);
         g_assert_cmpint(vsSnapshotGetState(s), ==, VS_SNAPSHOT_STATE_SHUTOFF);
         g_assert_cmpint(vsSnapshotGetMemoryLocation(s), ==, VS_SNAPSHOT_LOCATION_NO);
-        g_assert_true(vsSnapshotHasDomain(s));
+        g_assert_true(vsMomentHasDomain(s));
     }
 
     /* The next one takes the current snapshot's domain and becomes its child. */
     vsStoreSetClock(f->store, fixedClock, GINT_TO_POINTER(1700000100));
     g_assert_cmpint(create(&name2, dom, "<domainsnapshot><name>b</name></domainsnapshot>", -1, NULL, 0, &error), ==, 0);
     g_assert_no_error(error);
-    g_assert_cmpstr(vsSnapshotGetParentName(vsDomainLookup(dom, "b", NULL)), ==, name);
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "b");
+    g_assert_cmpstr(vsMomentGetParentName(vsDomainLookup(dom, "b", NULL)), ==, name);
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "b");
 
     /* Same name again: libvirt's text. */
     g_assert_cmpint(create(NULL, dom, "<domainsnapshot><name>b</name></domainsnapshot>", -1, NULL, 0, &error), <, 0);
@@ -238,8 +238,8 @@ test_redefine_rules(Fixture *f, gconstpointer data)
 
     /* Redefining the current snapshot without CURRENT keeps it current. */
     redefine(dom, "root", NULL, 150, 0);
-    g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
-    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainLookup(dom, "root", NULL)), ==, 150);
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
+    g_assert_cmpint(vsMomentGetCreationTime(vsDomainLookup(dom, "root", NULL)), ==, 150);
     g_assert_cmpuint(vsDomainCountDescendants(dom, vsDomainLookup(dom, "root", NULL)), ==, 2);
 
     /* Without <domain> the stored one is kept (existing name only). */
@@ -250,7 +250,7 @@ test_redefine_rules(Fixture *f, gconstpointer data)
         g_assert_cmpint(vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
                                           VS_SNAPSHOT_CREATE_REDEFINE, &error), ==, 0);
         g_assert_no_error(error);
-        g_assert_true(vsSnapshotHasDomain(vsDomainLookup(dom, "a", NULL)));
+        g_assert_true(vsMomentHasDomain(vsDomainLookup(dom, "a", NULL)));
     }
 
     /* Cycle: libvirt's text. */
@@ -353,7 +353,7 @@ test_refused_states(Fixture *f, gconstpointer data)
         g_assert_cmpstr(error->message, ==, creates[i].message);
     }
     g_assert_cmpuint(vsDomainCount(dom), ==, 1);
-    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainLookup(dom, "base", NULL)), ==, 100);
+    g_assert_cmpint(vsMomentGetCreationTime(vsDomainLookup(dom, "base", NULL)), ==, 100);
     g_assert_cmpuint(vsStoreGetCommitCount(f->store), ==, 1);
 }
 
@@ -363,7 +363,7 @@ assertReadable(const vsSnapshot *snap, const char *name)
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
 
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, name);
+    g_assert_cmpstr(vsMomentGetName(snap), ==, name);
     g_assert_cmpint(vsSnapshotFormat(&xml, snap, NULL, VS_SNAPSHOT_FORMAT_SECURE, &error), ==, 0);
     g_assert_nonnull(strstr(xml, UUID));   /* its <domain> is there too */
 }
@@ -387,18 +387,18 @@ test_borrowed_records_outlive_changes(Fixture *f, gconstpointer data)
     a1 = vsDomainLookup(dom, "a1", NULL);
     a = vsDomainGetParent(dom, a1);
     root = vsDomainGetCurrent(dom, NULL);
-    g_assert_cmpint(vsDomainListSnapshots(&all, dom, NULL, 0, &error), ==, 0);
+    g_assert_cmpint(vsDomainListMoments(&all, dom, NULL, 0, &error), ==, 0);
     g_assert_cmpuint(all->len, ==, 4);
 
     /* Deleting a parent re-parents its child with a new record and drops
      * its own; both old ones still read as they were. */
     g_assert_cmpint(vsDomainDelete(dom, "a", 0, &error), ==, 0);
     assertReadable(a1, "a1");
-    g_assert_cmpstr(vsSnapshotGetParentName(a1), ==, "a");
+    g_assert_cmpstr(vsMomentGetParentName(a1), ==, "a");
     assertReadable(a, "a");
     a1_now = vsDomainLookup(dom, "a1", NULL);
     g_assert_true(a1_now != a1);
-    g_assert_cmpstr(vsSnapshotGetParentName(a1_now), ==, "root");
+    g_assert_cmpstr(vsMomentGetParentName(a1_now), ==, "root");
     /* A record handed back is looked up by name in the tree as it is now. */
     g_assert_true(vsDomainGetParent(dom, a1) == vsDomainLookup(dom, "root", NULL));
     g_assert_null(vsDomainGetParent(dom, a));
@@ -407,14 +407,14 @@ test_borrowed_records_outlive_changes(Fixture *f, gconstpointer data)
 
     /* A redefine replaces the record; the old one keeps the old values. */
     redefine(dom, "root", NULL, 150, 0);
-    g_assert_cmpint(vsSnapshotGetCreationTime(root), ==, 100);
-    g_assert_cmpint(vsSnapshotGetCreationTime(vsDomainGetCurrent(dom, NULL)), ==, 150);
+    g_assert_cmpint(vsMomentGetCreationTime(root), ==, 100);
+    g_assert_cmpint(vsMomentGetCreationTime(vsDomainGetCurrent(dom, NULL)), ==, 150);
 
     g_assert_cmpint(vsDomainDelete(dom, "root", VS_SNAPSHOT_DELETE_CHILDREN, &error), ==, 0);
     g_assert_cmpuint(vsDomainCount(dom), ==, 0);
     for (guint i = 0; i < all->len; i++) {
         const vsSnapshot *snap = g_ptr_array_index(all, i);
-        assertReadable(snap, vsSnapshotGetName(snap));
+        assertReadable(snap, vsMomentGetName(snap));
     }
     assertReadable(root, "root");
     assertReadable(a1_now, "a1");
@@ -660,7 +660,7 @@ test_rename_and_delete_all(Fixture *f, gconstpointer data)
     g_assert_cmpstr(names[1], ==, "taken");
     {
         g_autoptr(vsDomain) dom = loadWrite(f, "new");
-        g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
+        g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==, "root");
         g_assert_cmpint(vsDomainDeleteAll(dom, &error), ==, 0);
         g_assert_cmpuint(vsDomainCount(dom), ==, 0);
     }
@@ -738,9 +738,9 @@ test_tab_in_current_name(Fixture *f, gconstpointer data)
             g_autoptr(vsDomain) dom = NULL;
             g_assert_cmpint(vsStoreLoadDomain(&dom, fresh, vm, NULL, 0, &error), ==, 0);
             g_assert_no_error(error);
-            g_assert_cmpstr(vsSnapshotGetName(vsDomainGetCurrent(dom, NULL)), ==,
+            g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(dom, NULL)), ==,
                             "nightly\tbuild");
-            g_assert_cmpstr(vsSnapshotGetDescription(vsDomainLookup(dom, "x\ty", NULL)), ==,
+            g_assert_cmpstr(vsMomentGetDescription(vsDomainLookup(dom, "x\ty", NULL)), ==,
                             "one\rtwo");
             vsDomainFormat(&after, dom, NULL);
         }

@@ -31,8 +31,8 @@ mkSnapFull(const char *name, const char *parent, const char *state,
     if (vsSnapshotParse(&snap, xml->str, xml->len, VS_SNAPSHOT_PARSE_REDEFINE, 0,
                         NULL, &error) < 0)
         g_error("parsing test record %s: %s", name, error->message);
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, name);
-    g_assert_cmpstr(vsSnapshotGetParentName(snap), ==, parent);
+    g_assert_cmpstr(vsMomentGetName(snap), ==, name);
+    g_assert_cmpstr(vsMomentGetParentName(snap), ==, parent);
     return snap;
 }
 
@@ -77,7 +77,7 @@ currentName(const vsTree *tree)
 {
     const vsSnapshot *cur = vsTreeGetCurrent(tree);
 
-    return cur ? vsSnapshotGetName(cur) : NULL;
+    return cur ? vsMomentGetName(cur) : NULL;
 }
 
 static char *
@@ -89,7 +89,7 @@ joinNames(GPtrArray *snaps)
     for (i = 0; i < snaps->len; i++) {
         if (i)
             g_string_append_c(out, ' ');
-        g_string_append(out, vsSnapshotGetName(snaps->pdata[i]));
+        g_string_append(out, vsMomentGetName(snaps->pdata[i]));
     }
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
@@ -112,8 +112,8 @@ listNames(const vsTree *tree, const char *from, unsigned int flags)
 static gint
 compareNames(gconstpointer a, gconstpointer b)
 {
-    return strcmp(vsSnapshotGetName(*(vsSnapshot *const *)a),
-                  vsSnapshotGetName(*(vsSnapshot *const *)b));
+    return strcmp(vsMomentGetName(*(vsSnapshot *const *)a),
+                  vsMomentGetName(*(vsSnapshot *const *)b));
 }
 
 /* The same, sorted by name as virsh prints them. */
@@ -147,13 +147,13 @@ dumpChildren(GString *out, const vsTree *tree, const vsSnapshot *parent,
     for (i = 0; i < kids->len; i++) {
         const vsSnapshot *kid = kids->pdata[i];
 
-        g_assert_true(vsTreeLookup(tree, vsSnapshotGetName(kid)) == kid);
+        g_assert_true(vsTreeLookup(tree, vsMomentGetName(kid)) == kid);
         g_assert_true(vsTreeGetParent(tree, kid) == parent);
-        g_assert_cmpstr(vsSnapshotGetParentName(kid), ==,
-                        parent ? vsSnapshotGetName(parent) : NULL);
+        g_assert_cmpstr(vsMomentGetParentName(kid), ==,
+                        parent ? vsMomentGetName(parent) : NULL);
         if (i)
             g_string_append_c(out, ' ');
-        g_string_append(out, vsSnapshotGetName(kid));
+        g_string_append(out, vsMomentGetName(kid));
         if (kid == vsTreeGetCurrent(tree))
             g_string_append_c(out, '*');
         (*seen)++;
@@ -235,7 +235,7 @@ testAddBasic(void)
     g_assert_null(vsTreeGetCurrent(tree));
     g_assert_null(vsTreeLookup(tree, "nosuch"));
     g_assert_null(vsTreeGetParent(tree, vsTreeLookup(tree, "root")));
-    g_assert_cmpstr(vsSnapshotGetName(vsTreeGetParent(tree, vsTreeLookup(tree, "a1x"))),
+    g_assert_cmpstr(vsMomentGetName(vsTreeGetParent(tree, vsTreeLookup(tree, "a1x"))),
                     ==, "a1");
     /* snapshot-info a: Children 2, Descendants 3 (OBSERVED §4.3). */
     g_assert_cmpuint(vsTreeCountChildren(tree, vsTreeLookup(tree, "a")), ==, 2);
@@ -251,7 +251,7 @@ testAddBasic(void)
                 "snapshot 'orphan': parent 'nosuch' does not exist");
     /* Failed adds change nothing. */
     assertDump(tree, "root(a(a1(a1x) a2) b(b1)) r2");
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "a1")), ==, "a");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "a1")), ==, "a");
 }
 
 static void
@@ -264,9 +264,9 @@ testAddReference(void)
     /* The tree keeps its own reference: the caller's can go. */
     g_assert_cmpint(vsTreeAdd(tree, snap, &error), ==, 0);
     g_assert_true(vsTreeLookup(tree, "solo") == snap);
-    vsSnapshotUnref(snap);
-    g_assert_cmpstr(vsSnapshotGetName(vsTreeLookup(tree, "solo")), ==, "solo");
-    g_assert_cmpint(vsSnapshotGetCreationTime(vsTreeLookup(tree, "solo")), ==, 5);
+    vsMomentUnref(snap);
+    g_assert_cmpstr(vsMomentGetName(vsTreeLookup(tree, "solo")), ==, "solo");
+    g_assert_cmpint(vsMomentGetCreationTime(vsTreeLookup(tree, "solo")), ==, 5);
 }
 
 static void
@@ -601,7 +601,7 @@ testRedefine(void)
     /* Same place, new content: children and current status stay. */
     redefine(tree, aSame);
     g_assert_true(vsTreeLookup(tree, "a") == aSame);
-    g_assert_cmpstr(vsSnapshotGetDescription(vsTreeLookup(tree, "a")), ==, "updated");
+    g_assert_cmpstr(vsMomentGetDescription(vsTreeLookup(tree, "a")), ==, "updated");
     g_assert_true(vsTreeGetCurrent(tree) == aSame);
     assertDump(tree, "root(a*(a1(a1x)) b(a2 b1)) r2");
 
@@ -643,10 +643,10 @@ testDeleteSingle(void)
     del(tree, "a", 0);
     assertDump(tree, "root(a1(a1x) a2 b(b1*)) r2");
     a1 = vsTreeLookup(tree, "a1");
-    g_assert_cmpstr(vsSnapshotGetParentName(a1), ==, "root");
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "a2")), ==, "root");
+    g_assert_cmpstr(vsMomentGetParentName(a1), ==, "root");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "a2")), ==, "root");
     /* Grandchildren keep their record (their parent did not change). */
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "a1x")), ==, "a1");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "a1x")), ==, "a1");
     g_assert_null(vsTreeLookup(tree, "a"));
 
     /* Deleting the current snapshot makes its parent current. */
@@ -658,7 +658,7 @@ testDeleteSingle(void)
     del(tree, "root", 0);
     assertDump(tree, "a1(a1x) a2 b r2");
     g_assert_null(vsTreeGetCurrent(tree));
-    g_assert_null(vsSnapshotGetParentName(vsTreeLookup(tree, "a1")));
+    g_assert_null(vsMomentGetParentName(vsTreeLookup(tree, "a1")));
 
     /* A current snapshot elsewhere is left alone. */
     setCurrent(tree, "a1x");
@@ -828,7 +828,7 @@ countVisit(const vsSnapshot *snap, gpointer data)
 
     if (out->len)
         g_string_append_c(out, ' ');
-    g_string_append(out, vsSnapshotGetName(snap));
+    g_string_append(out, vsMomentGetName(snap));
 }
 
 static void
@@ -870,8 +870,8 @@ testCopy(void)
 
     /* The original is untouched, records included. */
     assertDump(tree, "root(a(a1(a1x*) a2) b(b1)) r2");
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "a2")), ==, "a");
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "b")), ==, "root");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "a2")), ==, "a");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "b")), ==, "root");
 
     /* And the other way round. */
     copy2 = vsTreeCopy(tree);
@@ -943,7 +943,7 @@ chainVisit(const vsSnapshot *snap, gpointer data)
     guint *next = data;
     g_autofree char *want = chainName(*next);
 
-    g_assert_cmpstr(vsSnapshotGetName(snap), ==, want);
+    g_assert_cmpstr(vsMomentGetName(snap), ==, want);
     (*next)++;
 }
 
@@ -976,7 +976,7 @@ chainRun(gpointer opaque)
     g_assert_cmpint(vsTreeList(&all, tree, top, VS_SNAPSHOT_LIST_DESCENDANTS |
                                VS_SNAPSHOT_LIST_LEAVES, &error), ==, 0);
     g_assert_cmpuint(all->len, ==, 1);
-    g_assert_cmpstr(vsSnapshotGetName(all->pdata[0]), ==, last);
+    g_assert_cmpstr(vsMomentGetName(all->pdata[0]), ==, last);
     vsTreeForEach(tree, chainVisit, &next);
     g_assert_cmpuint(next, ==, CHAIN_LEN);
 
@@ -989,9 +989,9 @@ chainRun(gpointer opaque)
 
     /* Single deletes: the root, the middle, the leaf. */
     del(tree, "c00000", 0);
-    g_assert_null(vsSnapshotGetParentName(vsTreeLookup(tree, "c00001")));
+    g_assert_null(vsMomentGetParentName(vsTreeLookup(tree, "c00001")));
     del(tree, "c08000", 0);
-    g_assert_cmpstr(vsSnapshotGetParentName(vsTreeLookup(tree, "c08001")), ==, "c07999");
+    g_assert_cmpstr(vsMomentGetParentName(vsTreeLookup(tree, "c08001")), ==, "c07999");
     del(tree, last, 0);
     g_assert_cmpstr(currentName(tree), ==, "c16382");
     g_assert_cmpuint(vsTreeCount(tree), ==, CHAIN_LEN - 3);
@@ -1013,7 +1013,7 @@ chainRun(gpointer opaque)
 static void
 testDeepChain(void)
 {
-    ChainData data = { g_ptr_array_new_with_free_func((GDestroyNotify)vsSnapshotUnref),
+    ChainData data = { g_ptr_array_new_with_free_func((GDestroyNotify)vsMomentUnref),
                        FALSE };
     pthread_attr_t attr;
     pthread_t thread;
@@ -1058,11 +1058,11 @@ testWide(void)
     g_assert_cmpint(vsTreeLinkAll(tree, &error), ==, 0);
     g_assert_cmpint(vsTreeList(&kids, tree, vsTreeLookup(tree, "hub"), 0, &error), ==, 0);
     g_assert_cmpuint(kids->len, ==, n);
-    g_assert_cmpstr(vsSnapshotGetName(kids->pdata[0]), ==, "w19999");
-    g_assert_cmpstr(vsSnapshotGetName(kids->pdata[n - 1]), ==, "w00000");
+    g_assert_cmpstr(vsMomentGetName(kids->pdata[0]), ==, "w19999");
+    g_assert_cmpstr(vsMomentGetName(kids->pdata[n - 1]), ==, "w00000");
     del(tree, "hub", 0);
     g_assert_cmpuint(vsTreeCount(tree), ==, n);
-    g_assert_null(vsSnapshotGetParentName(vsTreeLookup(tree, "w12345")));
+    g_assert_null(vsMomentGetParentName(vsTreeLookup(tree, "w12345")));
     assertList(tree, NULL, VS_SNAPSHOT_LIST_ROOTS | VS_SNAPSHOT_LIST_NO_LEAVES, "");
 }
 

@@ -27,7 +27,7 @@ vsCliCmdSnapshotDelete(vsCli *cli, const vsCliCmd *cmd)
 
     if (vsCliLoadSnapshot(cli, cmd, TRUE, &dom, &snap) < 0)
         return -1;
-    name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
+    name = vsMomentGetName(snap);   /* valid until the handle is freed */
 
     if (vsCliOptBool(cmd, "children"))
         flags |= VS_SNAPSHOT_DELETE_CHILDREN;
@@ -77,7 +77,7 @@ vsCliCmdSnapshotRevert(vsCli *cli, const vsCliCmd *cmd)
 
     if (vsCliLoadSnapshot(cli, cmd, TRUE, &dom, &snap) < 0)
         return -1;
-    name = vsSnapshotGetName(snap);   /* valid until the handle is freed */
+    name = vsMomentGetName(snap);   /* valid until the handle is freed */
 
     /* Metadata only: reverting makes the snapshot current.  The flag
      * check is the one libvirt's API entry point makes. */

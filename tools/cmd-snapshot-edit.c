@@ -94,7 +94,7 @@ vsCliEditStart(vsCli *cli, const vsCliCmd *cmd, char **name, char **doc,
     if (vsCliLookupSnapshot(cli, cmd, "snapshotname", FALSE, dom, &snap) < 0)
         return -1;
     /* a copy: the handle is dropped while the editor runs */
-    *name = g_strdup(vsSnapshotGetName(snap));
+    *name = g_strdup(vsMomentGetName(snap));
     if (vsCliFormatSnapshot(cli, dom, snap, VS_SNAPSHOT_FORMAT_SECURE, doc) < 0)
         return -1;
 

@@ -33,11 +33,11 @@ vsCliCmdSnapshotInfo(vsCli *cli, const vsCliCmd *cmd)
     }
 
     cur = vsDomainGetCurrent(dom, NULL);
-    parent = vsSnapshotGetParentName(snap);
-    vsCliPrint(cli, "%-15s %s\n", "Name:", vsSnapshotGetName(snap));
+    parent = vsMomentGetParentName(snap);
+    vsCliPrint(cli, "%-15s %s\n", "Name:", vsMomentGetName(snap));
     vsCliPrint(cli, "%-15s %s\n", "Domain:", vsDomainGetName(dom));
     vsCliPrint(cli, "%-15s %s\n", "Current:",
-               cur && strcmp(vsSnapshotGetName(cur), vsSnapshotGetName(snap)) == 0 ?
+               cur && strcmp(vsMomentGetName(cur), vsMomentGetName(snap)) == 0 ?
                "yes" : "no");
     vsCliPrint(cli, "%-15s %s\n", "State:",
                vsSnapshotStateToString(vsSnapshotGetState(snap)));
@@ -98,7 +98,7 @@ vsCliCmdSnapshotCurrent(vsCli *cli, const vsCliCmd *cmd)
     if (json) {
         vsCliPrintSnapshotJson(cli, dom, snap);
     } else if (vsCliOptBool(cmd, "name")) {
-        vsCliPrint(cli, "%s", vsSnapshotGetName(snap));
+        vsCliPrint(cli, "%s", vsMomentGetName(snap));
     } else {
         g_autofree char *xml = NULL;
 
@@ -131,13 +131,13 @@ vsCliCmdSnapshotParent(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliLoadSnapshot(cli, cmd, FALSE, &dom, &snap) < 0)
         return -1;
     if (!(parent = vsDomainGetParent(dom, snap))) {
-        vsCliError(cli, "snapshot '%s' has no parent", vsSnapshotGetName(snap));
+        vsCliError(cli, "snapshot '%s' has no parent", vsMomentGetName(snap));
         return -1;
     }
     if (vsCliOptBool(cmd, "json")) {
         vsCliPrintSnapshotJson(cli, dom, parent);
     } else {
-        vsCliPrint(cli, "%s", vsSnapshotGetName(parent));
+        vsCliPrint(cli, "%s", vsMomentGetName(parent));
     }
     return 0;
 }

@@ -33,7 +33,7 @@ vsCliSnapCompare(gconstpointer a, gconstpointer b)
     const vsSnapshot *sa = *(const vsSnapshot *const *)a;
     const vsSnapshot *sb = *(const vsSnapshot *const *)b;
 
-    return g_ascii_strcasecmp(vsSnapshotGetName(sa), vsSnapshotGetName(sb));
+    return g_ascii_strcasecmp(vsMomentGetName(sa), vsMomentGetName(sb));
 }
 
 /* The library's list flags for the command's options, after virsh's
@@ -105,12 +105,12 @@ vsCliListPrintTree(vsCli *cli, GPtrArray *list, const vsSnapshot *start)
     g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
 
     for (guint i = 0; i < list->len; i++) {
-        names[i] = vsSnapshotGetName(g_ptr_array_index(list, i));
+        names[i] = vsMomentGetName(g_ptr_array_index(list, i));
         g_hash_table_insert(index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
     }
     for (guint i = 0; i < list->len; i++) {
         const vsSnapshot *s = g_ptr_array_index(list, i);
-        const char *pname = s == start ? NULL : vsSnapshotGetParentName(s);
+        const char *pname = s == start ? NULL : vsMomentGetParentName(s);
         gpointer hit = pname ? g_hash_table_lookup(index, pname) : NULL;
 
         /* A parent outside the list (or none) makes no tree root,
@@ -149,10 +149,10 @@ vsCliListPrintTable(vsCli *cli, GPtrArray *list, gboolean parent)
 
     for (guint i = 0; i < list->len; i++) {
         const vsSnapshot *s = g_ptr_array_index(list, i);
-        g_autofree char *when = vsCliFormatTime(vsSnapshotGetCreationTime(s));
-        const char *pname = vsSnapshotGetParentName(s);
+        g_autofree char *when = vsCliFormatTime(vsMomentGetCreationTime(s));
+        const char *pname = vsMomentGetParentName(s);
         const char *row[] = {
-            vsSnapshotGetName(s), when,
+            vsMomentGetName(s), when,
             vsSnapshotStateToString(vsSnapshotGetState(s)),
             pname ? pname : "",
         };
@@ -184,7 +184,7 @@ vsCliCmdSnapshotList(vsCli *cli, const vsCliCmd *cmd)
     /* --tree --from prints the start as the root of what is listed:
      * its children, or with --descendants its whole subtree (virsh 9.0
      * adds no implicit --descendants). */
-    if (vsDomainListSnapshots(&list, dom, start, flags, &err) < 0) {
+    if (vsDomainListMoments(&list, dom, start, flags, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
     }
@@ -199,7 +199,7 @@ vsCliCmdSnapshotList(vsCli *cli, const vsCliCmd *cmd)
         vsCliListPrintJson(cli, dom, list);
     } else if (vsCliOptBool(cmd, "name")) {
         for (guint i = 0; i < list->len; i++)
-            vsCliPrint(cli, "%s\n", vsSnapshotGetName(g_ptr_array_index(list, i)));
+            vsCliPrint(cli, "%s\n", vsMomentGetName(g_ptr_array_index(list, i)));
     } else {
         vsCliListPrintTable(cli, list, vsCliOptBool(cmd, "parent"));
     }

@@ -250,7 +250,7 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
         vsCliPrintFindings(cli, unsupported, "resolved");
         skipped = vsLegacyReportGetCount(unsupported);
         if (vms->len == 0 && skipped == 0)
-            vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetPath(store));
+            vsCliPrintExtra(cli, "No legacy snapshot directory in %s\n", vsStoreGetLocation(store));
     }
 
     for (guint i = 0; i < vms->len; i++) {

@@ -341,16 +341,16 @@ vsCliJsonSnapshot(GString *out, const vsDomain *dom, const vsSnapshot *snap,
     const char *state = vsSnapshotStateToString(vsSnapshotGetState(snap));
 
     g_string_append_printf(out, "%s{\n%s  \"name\": ", pad, pad);
-    vsCliJsonString(out, vsSnapshotGetName(snap));
+    vsCliJsonString(out, vsMomentGetName(snap));
     g_string_append_printf(out, ",\n%s  \"parent\": ", pad);
-    vsCliJsonString(out, vsSnapshotGetParentName(snap));
+    vsCliJsonString(out, vsMomentGetParentName(snap));
     g_string_append_printf(out, ",\n%s  \"state\": ", pad);
     vsCliJsonString(out, state);
     g_string_append_printf(out, ",\n%s  \"creationTime\": %" G_GINT64_FORMAT,
-                           pad, vsSnapshotGetCreationTime(snap));
+                           pad, vsMomentGetCreationTime(snap));
     g_string_append_printf(out, ",\n%s  \"current\": %s", pad,
-                           cur && g_strcmp0(vsSnapshotGetName(cur),
-                                            vsSnapshotGetName(snap)) == 0
+                           cur && g_strcmp0(vsMomentGetName(cur),
+                                            vsMomentGetName(snap)) == 0
                            ? "true" : "false");
     g_string_append_printf(out, ",\n%s  \"location\": ", pad);
     vsCliJsonString(out, vsSnapshotGetLocationSummary(snap));
@@ -359,6 +359,6 @@ vsCliJsonSnapshot(GString *out, const vsDomain *dom, const vsSnapshot *snap,
     g_string_append_printf(out, ",\n%s  \"descendants\": %u", pad,
                            vsDomainCountDescendants(dom, snap));
     g_string_append_printf(out, ",\n%s  \"description\": ", pad);
-    vsCliJsonString(out, vsSnapshotGetDescription(snap));
+    vsCliJsonString(out, vsMomentGetDescription(snap));
     g_string_append_printf(out, "\n%s}", pad);
 }

@@ -2,8 +2,15 @@
  *
  * libvirtsnap keeps libvirt-style domain snapshot metadata: a tree of
  * <domainsnapshot> records per virtual machine, with at most one "current"
- * snapshot.  A store is a directory; each VM's whole tree lives in one bulk
- * file DIR/<vm>.xml that is replaced atomically, exactly once per operation.
+ * snapshot.  A store is named by its location (a directory today); each
+ * VM's whole tree is one record of the store — in a directory, one bulk
+ * file DIR/<vm>.xml — replaced atomically, exactly once per operation (or
+ * once per batch of operations, see vsDomainBegin).
+ *
+ * libvirt calls snapshots (and checkpoints) "moments": a record is a
+ * vsMoment, whose common fields any kind has (vsMomentGet*), and a
+ * snapshot is the kind of moment this API stores (vsSnapshot, the same
+ * type; vsSnapshotGet* for what only snapshots have).
  *
  * Conventions (every function below follows them):
  *  - Functions that can fail return int: 0 on success, a negative value on
@@ -11,15 +18,16 @@
  *  - Output arguments come first and belong to the caller, who frees them
  *    with the type's free function (all accept NULL) or g_free for strings.
  *  - Getters return borrowed pointers that live as long as their owner.
- *    Borrowed records: every record (const vsSnapshot *) a vsDomain hands
+ *    Borrowed records: every record (const vsMoment *) a vsDomain hands
  *    out — vsDomainLookup, vsDomainGetCurrent, vsDomainGetParent,
- *    vsDomainListSnapshots — stays valid until that vsDomain is freed,
- *    whatever operations run in between, and so do the strings its
- *    vsSnapshotGet* getters return.  Records are immutable: a record
- *    describes the snapshot as it was when it was handed out.  After a
- *    change (redefine, delete — which re-parents children with new
- *    records —, set current) look the snapshot up again for the new state.
- *    A record handed back to a vsDomain function (@snap, @from) stands for
+ *    vsDomainListMoments — stays valid until that vsDomain is freed,
+ *    whatever operations run in between (batches, rollbacks and replaces
+ *    included), and so do the strings its vsMomentGet and vsSnapshotGet
+ *    getters return.  Records are immutable: a record describes the
+ *    moment as it was when it was handed out.  After a change (redefine,
+ *    delete — which re-parents children with new records —, set current)
+ *    look the record up again for the new state.  A record handed back to
+ *    a vsDomain function (@moment, @from) stands for
  *    its name: it is looked up in the tree as it is now.  Cost: the handle
  *    keeps a reference to each distinct record it has handed out, so a
  *    record that a later operation drops or replaces is freed with the
@@ -66,9 +74,33 @@ typedef enum {
 } vsErrorCode;
 
 /* ------------------------------------------------------------------ */
-/* Snapshot records                                                     */
+/* Records: moments, and snapshots                                      */
 
-typedef struct _vsMoment vsSnapshot;
+typedef struct _vsMoment vsMoment;
+/* A record of the snapshot kind (<domainsnapshot>). */
+typedef vsMoment vsSnapshot;
+
+/* The kinds of moment. */
+typedef enum {
+    VS_MOMENT_SNAPSHOT = 1,
+} vsMomentKindId;
+
+VS_EXPORT vsMoment *vsMomentRef(vsMoment *moment);
+VS_EXPORT void vsMomentUnref(vsMoment *moment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsMoment, vsMomentUnref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsSnapshot, vsMomentUnref)
+
+/* What every moment has.  Borrowed strings, valid as long as @moment, NULL
+ * when the element is absent. */
+VS_EXPORT vsMomentKindId vsMomentGetKind(const vsMoment *moment);
+VS_EXPORT const char *vsMomentGetName(const vsMoment *moment);
+VS_EXPORT const char *vsMomentGetDescription(const vsMoment *moment);
+VS_EXPORT const char *vsMomentGetParentName(const vsMoment *moment);
+VS_EXPORT gint64 vsMomentGetCreationTime(const vsMoment *moment);
+/* TRUE when the record carries a full <domain> definition. */
+VS_EXPORT gboolean vsMomentHasDomain(const vsMoment *moment);
+
+/* ---- Snapshots: a moment of kind VS_MOMENT_SNAPSHOT ---------------- */
 
 typedef enum {
     VS_SNAPSHOT_STATE_NOSTATE = 0,
@@ -112,7 +144,7 @@ typedef enum {
 
 /**
  * vsSnapshotParse:
- * @out: (out): the new record; free with vsSnapshotUnref
+ * @out: (out): the new record; free with vsMomentUnref
  * @xml: the document; need not be NUL-terminated
  * @len: its length in bytes (> VS_SNAPSHOT_XML_MAX is TOO_LARGE)
  * @flags: vsSnapshotParseFlags
@@ -149,22 +181,12 @@ VS_EXPORT int vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len,
 VS_EXPORT int vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
                      unsigned int flags, GError **error);
 
-VS_EXPORT vsSnapshot *vsSnapshotRef(vsSnapshot *snap);
-VS_EXPORT void vsSnapshotUnref(vsSnapshot *snap);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsSnapshot, vsSnapshotUnref)
-
-/* Getters: borrowed strings, valid as long as @snap, NULL when the element
- * is absent. */
-VS_EXPORT const char *vsSnapshotGetName(const vsSnapshot *snap);
-VS_EXPORT const char *vsSnapshotGetDescription(const vsSnapshot *snap);
-VS_EXPORT const char *vsSnapshotGetParentName(const vsSnapshot *snap);
-VS_EXPORT gint64 vsSnapshotGetCreationTime(const vsSnapshot *snap);
+/* What only snapshots have (@snap must be a snapshot).  Borrowed strings,
+ * valid as long as @snap. */
 VS_EXPORT vsSnapshotState vsSnapshotGetState(const vsSnapshot *snap);
 VS_EXPORT vsSnapshotLocation vsSnapshotGetMemoryLocation(const vsSnapshot *snap);
 /* TRUE when memory or any disk is external (libvirt's "external"). */
 VS_EXPORT gboolean vsSnapshotIsExternal(const vsSnapshot *snap);
-/* TRUE when the record carries a full <domain> definition. */
-VS_EXPORT gboolean vsSnapshotHasDomain(const vsSnapshot *snap);
 /* virsh snapshot-info's "Location:" word: "internal" or "external". */
 VS_EXPORT const char *vsSnapshotGetLocationSummary(const vsSnapshot *snap);
 
@@ -247,7 +269,7 @@ VS_EXPORT int vsStoreOpen(vsStore **out, const char *location, unsigned int flag
 VS_EXPORT void vsStoreFree(vsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 
-VS_EXPORT const char *vsStoreGetPath(const vsStore *store);
+VS_EXPORT const char *vsStoreGetLocation(const vsStore *store);
 
 /* Whether new bulk files are zstd-compressed.  Both kinds are always
  * readable.  The store's setting (DIR/.virtsnap/config, see
@@ -323,15 +345,19 @@ typedef enum {
 
 /**
  * vsStoreLoadDomain:
- * @out: (out): the VM's tree; free with vsDomainFree (which drops the lock)
+ * @out: (out): VM @vm's snapshots; free with vsDomainFree (which drops the
+ *   lock)
  * @vm: the VM name (a valid file name; see vsDomainNameCheck)
  * @uuid: (nullable): the VM's UUID, for the <domain><uuid> fallback and
  *   the redefine UUID check; NULL takes it from the snapshots' domains
  *
- * Loads DIR/<vm>.xml with a streaming reader, all-or-nothing.  A VM without
- * a file has an empty tree (vsStoreHasDomain tells whether it exists).  With LOAD_WRITE the VM's lock is held from now
- * until vsDomainFree, so a read-modify-write never loses another process's
- * update.  Without it the handle is a read-only snapshot of the file.
+ * Loads the VM's record (DIR/<vm>.xml) with a streaming reader,
+ * all-or-nothing.  A VM without one has an empty tree (vsStoreHasDomain
+ * tells whether it exists).  With LOAD_WRITE the VM's lock is held from
+ * now until vsDomainFree, so a read-modify-write never loses another
+ * process's update.  Without it the handle is a read-only snapshot of the
+ * file.  A vsDomain holds one VM's moments of one kind (vsDomainGetKind);
+ * its functions below work for every kind unless they say otherwise.
  * Errors: VS_ERROR_CORRUPT (file:line and problem), VS_ERROR_LOCKED,
  * VS_ERROR_IO, VS_ERROR_INVALID (bad VM name), VS_ERROR_TOO_LARGE (past
  * the load limit, see VS_STORE_LOAD_LIMIT_DEFAULT).
@@ -341,7 +367,7 @@ typedef enum {
  * compressed size) so that commits copy what they do not change.
  */
 VS_EXPORT int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
-                      const char *uuid, unsigned int flags, GError **error);
+                                const char *uuid, unsigned int flags, GError **error);
 
 /* VM names: non-empty, no '/', no leading '.', no control characters, and
  * short enough for DIR/<vm>.xml plus a temporary suffix. */
@@ -351,6 +377,9 @@ VS_EXPORT void vsDomainFree(vsDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomain, vsDomainFree)
 
 VS_EXPORT const char *vsDomainGetName(const vsDomain *dom);
+/* The kind of the handle's moments (VS_MOMENT_SNAPSHOT for
+ * vsStoreLoadDomain). */
+VS_EXPORT vsMomentKindId vsDomainGetKind(const vsDomain *dom);
 /* The VM's UUID (given at load, else found in its snapshots' <domain>s),
  * or NULL when unknown; pass it to vsSnapshotFormat for the
  * <domain><uuid> fallback.  Borrowed. */
@@ -361,38 +390,38 @@ VS_EXPORT guint vsDomainCount(const vsDomain *dom);
  * vsDomainFree; see "Borrowed records"), or NULL (then *error is NOT_FOUND
  * with libvirt's text
  * "Domain snapshot not found: no domain snapshot with matching name 'X'"). */
-VS_EXPORT const vsSnapshot *vsDomainLookup(const vsDomain *dom, const char *name,
-                                 GError **error);
+VS_EXPORT const vsMoment *vsDomainLookup(const vsDomain *dom, const char *name,
+                                         GError **error);
 /* The current snapshot's record as the tree is now (borrowed, valid until
  * vsDomainFree; whether it is still current later: call again), or NULL
  * with NOT_FOUND
  * "Domain snapshot not found: the domain does not have a current snapshot". */
-VS_EXPORT const vsSnapshot *vsDomainGetCurrent(const vsDomain *dom, GError **error);
-/* The parent, in the tree as it is now, of the snapshot named like @snap
- * (borrowed, valid until vsDomainFree), or NULL for a root or a snapshot
- * no longer in the tree (no error). */
-VS_EXPORT const vsSnapshot *vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap);
-/* Children / all descendants, in the tree as it is now, of the snapshot
- * named like @snap; 0 when it is no longer in the tree. */
-VS_EXPORT guint vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap);
-VS_EXPORT guint vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap);
+VS_EXPORT const vsMoment *vsDomainGetCurrent(const vsDomain *dom, GError **error);
+/* The parent, in the tree as it is now, of the record named like @moment
+ * (borrowed, valid until vsDomainFree), or NULL for a root or a record no
+ * longer in the tree (no error). */
+VS_EXPORT const vsMoment *vsDomainGetParent(const vsDomain *dom, const vsMoment *moment);
+/* Children / all descendants, in the tree as it is now, of the record
+ * named like @moment; 0 when it is no longer in the tree. */
+VS_EXPORT guint vsDomainCountChildren(const vsDomain *dom, const vsMoment *moment);
+VS_EXPORT guint vsDomainCountDescendants(const vsDomain *dom, const vsMoment *moment);
 
 /**
- * vsDomainListSnapshots:
+ * vsDomainListMoments:
  * @out: (out): borrowed records (valid until vsDomainFree, see "Borrowed
  *   records") in a new GPtrArray (free the array only)
- * @from: (nullable): start snapshot, looked up by name in the tree as it is
+ * @from: (nullable): start record, looked up by name in the tree as it is
  *   now (NOT_FOUND when it is gone); NULL lists domain-wide
- * @flags: vsSnapshotListFlags, with libvirt's group rules
+ * @flags: the kind's list flags (vsSnapshotListFlags for snapshots), with
+ *   libvirt's group rules
  *
  * Order: always topological (pre-order; siblings by creationTime, then
  * name), so TOPOLOGICAL is implied; the CLI re-sorts by name like virsh.
  * Errors: VS_ERROR_INVALID for unknown flags.  Cost: O(N), plus one
  * hash-set entry per record listed for the first time by this handle.
  */
-VS_EXPORT int vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom,
-                          const vsSnapshot *from, unsigned int flags,
-                          GError **error);
+VS_EXPORT int vsDomainListMoments(GPtrArray **out, const vsDomain *dom,
+                                  const vsMoment *from, unsigned int flags, GError **error);
 
 /**
  * vsDomainCreateXML:
@@ -509,7 +538,7 @@ VS_EXPORT void vsDomainRollback(vsDomain *dom);
  * Cost: O(N) to link and check the records, then one atomic rewrite (none
  * inside a batch).
  */
-VS_EXPORT int vsDomainReplace(vsDomain *dom, vsSnapshot *const *records, guint n,
+VS_EXPORT int vsDomainReplace(vsDomain *dom, vsMoment *const *records, guint n,
                               const char *current, GError **error);
 
 /**

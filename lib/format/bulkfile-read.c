@@ -363,7 +363,7 @@ bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArr
     if (vsTreeAddUnlinked(tree, moment, &perr) < 0)
         return corrupt(error, label, line, "%s", perr->message);
     if (order)
-        g_ptr_array_add(order, vsSnapshotRef(moment));
+        g_ptr_array_add(order, vsMomentRef(moment));
     return 0;
 }
 
@@ -439,13 +439,13 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
             continue;
         {
             g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
-                (GDestroyNotify) vsSnapshotUnref);
+                (GDestroyNotify) vsMomentUnref);
             g_autoptr(GBytes) bytes = inputFrameBytes(in, frame);
 
             if (!bytes)
                 continue;
             for (guint i = first; i < next; i++)
-                g_ptr_array_add(records, vsSnapshotRef(order->pdata[i]));
+                g_ptr_array_add(records, vsMomentRef(order->pdata[i]));
             vsBulkSegmentsAdd(segs, records, bytes);
         }
     }
@@ -564,7 +564,7 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
     if (in->records_only) {
         order = g_ptr_array_ref(in->records_only);
     } else if (segments && in->compressed) {
-        order = g_ptr_array_new_with_free_func((GDestroyNotify) vsSnapshotUnref);
+        order = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
         in->head = g_string_sized_new(HEAD_MAX);
     }
@@ -628,7 +628,7 @@ vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *da
                      const char *label, GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
-        (GDestroyNotify) vsSnapshotUnref);
+        (GDestroyNotify) vsMomentUnref);
     g_autoptr(vsTree) tree = NULL;
     BulkInput in = { .kind = kind, .fd = -1, .mem = data, .mem_len = len,
                      .records_only = records };

@@ -187,14 +187,14 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
             vsBulkSegmentsAdd(next, seg->records, seg->frame);
         } else {
             g_autoptr(GPtrArray) kept = g_ptr_array_new_full(count,
-                                                             (GDestroyNotify) vsSnapshotUnref);
+                                                             (GDestroyNotify) vsMomentUnref);
             g_autoptr(GBytes) frame = NULL;
             gsize n;
 
             g_string_truncate(w.text, 0);
             for (guint k = 0; k < count; k++) {
                 vsMomentFormatStored(w.text, run[k], uuid, 1);
-                g_ptr_array_add(kept, vsSnapshotRef((vsMoment *) run[k]));
+                g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
             }
             n = frameCompress(&w, w.text->str, w.text->len);
             frame = g_bytes_new(w.frame, n);

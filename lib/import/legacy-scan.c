@@ -40,7 +40,7 @@ legacyEntryFree(gpointer data)
     g_free(e->file);
     g_free(e->rel);
     if (e->record)
-        vsSnapshotUnref(e->record);
+        vsMomentUnref(e->record);
     g_free(e);
 }
 
@@ -457,7 +457,7 @@ static int
 scanBuildTree(vsLegacyScan *scan, const char *current, GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
-        (GDestroyNotify) vsSnapshotUnref);
+        (GDestroyNotify) vsMomentUnref);
 
     for (guint i = 0; i < scan->entries->len; i++) {
         vsLegacyEntry *e = scan->entries->pdata[i];
@@ -471,7 +471,7 @@ scanBuildTree(vsLegacyScan *scan, const char *current, GError **error)
             vsMomentSetParentName(copy, NULL);
             g_ptr_array_add(records, copy);
         } else {
-            g_ptr_array_add(records, vsSnapshotRef(e->record));
+            g_ptr_array_add(records, vsMomentRef(e->record));
         }
         g_ptr_array_add(scan->converted, e->file);
     }

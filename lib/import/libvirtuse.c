@@ -139,7 +139,7 @@ vsStoreCheckLibvirtIdle(vsStore *store, const char *vm, GError **error)
 {
     g_autofree char *pidfile = NULL;
     gint64 pid = 0;
-    const char *dir = vsStoreGetPath(store);
+    const char *dir = vsStoreGetLocation(store);
 
     if (vsStoreFindLibvirt(&pidfile, &pid, store, error) < 0)
         return -1;

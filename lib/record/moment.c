@@ -28,8 +28,8 @@ vsMomentCopy(const vsMoment *moment)
     return copy;
 }
 
-vsSnapshot *
-vsSnapshotRef(vsSnapshot *moment)
+vsMoment *
+vsMomentRef(vsMoment *moment)
 {
     if (moment)
         g_atomic_int_inc(&moment->refs);
@@ -37,7 +37,7 @@ vsSnapshotRef(vsSnapshot *moment)
 }
 
 void
-vsSnapshotUnref(vsSnapshot *moment)
+vsMomentUnref(vsMoment *moment)
 {
     if (!moment || !g_atomic_int_dec_and_test(&moment->refs))
         return;
@@ -55,11 +55,12 @@ vsMomentGetKindInfo(const vsMoment *moment)
     return moment->kind;
 }
 
-const char *vsSnapshotGetName(const vsSnapshot *moment) { return moment->name; }
-const char *vsSnapshotGetDescription(const vsSnapshot *moment) { return moment->description; }
-const char *vsSnapshotGetParentName(const vsSnapshot *moment) { return moment->parent_name; }
-gint64 vsSnapshotGetCreationTime(const vsSnapshot *moment) { return moment->creation_time; }
-gboolean vsSnapshotHasDomain(const vsSnapshot *moment) { return moment->domain != NULL; }
+vsMomentKindId vsMomentGetKind(const vsMoment *moment) { return moment->kind->id; }
+const char *vsMomentGetName(const vsMoment *moment) { return moment->name; }
+const char *vsMomentGetDescription(const vsMoment *moment) { return moment->description; }
+const char *vsMomentGetParentName(const vsMoment *moment) { return moment->parent_name; }
+gint64 vsMomentGetCreationTime(const vsMoment *moment) { return moment->creation_time; }
+gboolean vsMomentHasDomain(const vsMoment *moment) { return moment->domain != NULL; }
 vsXmlSubtree *vsMomentGetDomain(const vsMoment *moment) { return moment->domain; }
 
 void

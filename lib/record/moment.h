@@ -17,7 +17,6 @@
 #include "virtsnap/virtsnap.h"
 #include "record/xmlsubtree.h"
 
-typedef struct _vsMoment vsMoment;
 typedef struct _vsMomentKind vsMomentKind;
 
 /* The deepest a record may nest (its own element is level 1): a bulk file
@@ -56,6 +55,7 @@ typedef struct {
  * vsSnapshotKind; a checkpoint kind adds its own): the element names of
  * its files, how its records are parsed, formatted, copied and listed. */
 struct _vsMomentKind {
+    vsMomentKindId id;           /* the public name of the kind */
     const char *noun;            /* "snapshot": in messages */
     const char *record_element;  /* "domainsnapshot" */
     const char *list_element;    /* "snapshots": the root of a VM's bulk file */
@@ -99,8 +99,6 @@ struct _vsMomentKind {
      * is VS_MOMENT_DELETE_*. */
     int (*delete_check)(unsigned int flags, GError **error);
 };
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsMoment, vsSnapshotUnref)
 
 /* A new record of @kind (refcount 1, every field zero). */
 vsMoment *vsMomentNew(const vsMomentKind *kind);

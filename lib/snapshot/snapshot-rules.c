@@ -103,12 +103,12 @@ redefinePrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer d
              GError **error)
 {
     unsigned int flags = GPOINTER_TO_UINT(data);
-    const char *name = vsSnapshotGetName(snap);
+    const char *name = vsMomentGetName(snap);
     const vsSnapshot *other = vsTreeLookup(tree, name);
     vsXmlSubtree *domain = vsMomentGetDomain(snap);
     vsSnapshotState state = vsSnapshotGetState(snap);
 
-    if (vsSnapshotGetParentName(snap) && vsTreeCheckCycles(tree, snap, error) < 0)
+    if (vsMomentGetParentName(snap) && vsTreeCheckCycles(tree, snap, error) < 0)
         return -1;
     if ((flags & VS_SNAPSHOT_CREATE_DISK_ONLY) && state != VS_SNAPSHOT_STATE_DISK_SNAPSHOT)
         return vsErr(error, VS_ERROR_INVALID,
@@ -150,7 +150,7 @@ createPrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer dat
     const char *domain_xml = in->domain_xml;
     vsSnapshotState vm_state = in->vm_state;
     unsigned int flags = in->flags;
-    const char *name = vsSnapshotGetName(snap);
+    const char *name = vsMomentGetName(snap);
     const vsSnapshot *current = vsTreeGetCurrent(tree);
     g_autoptr(vsXmlSubtree) domain = NULL;
     vsSnapshotState state;
@@ -188,7 +188,7 @@ createPrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer dat
                      "unsupported configuration: internal snapshot of a running VM must "
                      "include the memory state");
     }
-    vsMomentSetParentName(snap, current ? vsSnapshotGetName(current) : NULL);
+    vsMomentSetParentName(snap, current ? vsMomentGetName(current) : NULL);
     return vsSnapshotAlignDisks(snap, NULL,
                                 (flags & VS_SNAPSHOT_CREATE_DISK_ONLY) ? VS_SNAPSHOT_ALIGN_DISK_ONLY : 0,
                                 error);
@@ -237,13 +237,13 @@ vsDomainCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
     if (!redefine && vm_state == VS_SNAPSHOT_STATE_NOSTATE)
         vm_state = VS_SNAPSHOT_STATE_SHUTOFF;
     if (vsSnapshotParse(&snap, xml, len, parse_flags, vsDomainNow(dom), NULL, error) < 0 ||
-        vsSnapshotNameCheck(vsSnapshotGetName(snap), error) < 0 ||
+        vsSnapshotNameCheck(vsMomentGetName(snap), error) < 0 ||
         snapshotStateCheck(redefine ? vsSnapshotGetState(snap) : vm_state, redefine, error) < 0)
         return -1;
-    if (!redefine && vsSnapshotGetCreationTime(snap) == 0)   /* not storable */
+    if (!redefine && vsMomentGetCreationTime(snap) == 0)   /* not storable */
         return vsErr(error, VS_ERROR_INVALID,
                      "internal error: snapshot '%s': the clock reads 0, which is not a "
-                     "valid creationTime", vsSnapshotGetName(snap));
+                     "valid creationTime", vsMomentGetName(snap));
 
     if (redefine) {
         vsDomainAdd how = { TRUE, (flags & VS_SNAPSHOT_CREATE_CURRENT) != 0, redefinePrep,

@@ -273,6 +273,7 @@ snapshotDeleteCheck(unsigned int flags, GError **error)
 /* The kind                                                             */
 
 const vsMomentKind vsSnapshotKind = {
+    .id = VS_MOMENT_SNAPSHOT,
     .noun = "snapshot",
     .record_element = "domainsnapshot",
     .list_element = "snapshots",

@@ -44,7 +44,7 @@ void vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
 vsXmlSubtree *vsSnapshotGetInactiveDomain(const vsSnapshot *snap);
 vsXmlSubtree *vsSnapshotGetCookie(const vsSnapshot *snap);
 
-/* What a hypervisor fills in on a plain create (store.c). */
+/* What a hypervisor fills in on a plain create (snapshot-rules.c). */
 void vsSnapshotSetState(vsSnapshot *snap, vsSnapshotState state);
 void vsSnapshotSetMemoryLocation(vsSnapshot *snap, vsSnapshotLocation location);
 

@@ -16,44 +16,44 @@ vsDomainCount(const vsDomain *dom)
     return vsTreeCount(vsDomainView(dom));
 }
 
-const vsSnapshot *
+const vsMoment *
 vsDomainLookup(const vsDomain *dom, const char *name, GError **error)
 {
-    const vsSnapshot *snap = name ? vsTreeLookup(vsDomainView(dom), name) : NULL;
-    if (!snap)
+    const vsMoment *moment = name ? vsTreeLookup(vsDomainView(dom), name) : NULL;
+    if (!moment)
         vsTreeErrNotFound(vsDomainView(dom), error, name ? name : "");
-    return vsDomainLend(dom, snap);
+    return vsDomainLend(dom, moment);
 }
 
-const vsSnapshot *
+const vsMoment *
 vsDomainGetCurrent(const vsDomain *dom, GError **error)
 {
-    const vsSnapshot *snap = vsTreeGetCurrent(vsDomainView(dom));
-    if (!snap)
+    const vsMoment *moment = vsTreeGetCurrent(vsDomainView(dom));
+    if (!moment)
         vsMomentErrNoCurrent(dom->kind, error);
-    return vsDomainLend(dom, snap);
+    return vsDomainLend(dom, moment);
 }
 
-const vsSnapshot *
-vsDomainGetParent(const vsDomain *dom, const vsSnapshot *snap)
+const vsMoment *
+vsDomainGetParent(const vsDomain *dom, const vsMoment *moment)
 {
-    return vsDomainLend(dom, vsTreeGetParent(vsDomainView(dom), snap));
-}
-
-guint
-vsDomainCountChildren(const vsDomain *dom, const vsSnapshot *snap)
-{
-    return vsTreeCountChildren(vsDomainView(dom), snap);
+    return vsDomainLend(dom, vsTreeGetParent(vsDomainView(dom), moment));
 }
 
 guint
-vsDomainCountDescendants(const vsDomain *dom, const vsSnapshot *snap)
+vsDomainCountChildren(const vsDomain *dom, const vsMoment *moment)
 {
-    return vsTreeCountDescendants(vsDomainView(dom), snap);
+    return vsTreeCountChildren(vsDomainView(dom), moment);
+}
+
+guint
+vsDomainCountDescendants(const vsDomain *dom, const vsMoment *moment)
+{
+    return vsTreeCountDescendants(vsDomainView(dom), moment);
 }
 
 int
-vsDomainListSnapshots(GPtrArray **out, const vsDomain *dom, const vsSnapshot *from,
+vsDomainListMoments(GPtrArray **out, const vsDomain *dom, const vsMoment *from,
                       unsigned int flags, GError **error)
 {
     if (vsTreeList(out, vsDomainView(dom), from, flags, error) < 0)
@@ -87,7 +87,7 @@ vsDomainReplaceTree(vsDomain *dom, vsTree *tree, gboolean check_records, GError 
 }
 
 int
-vsDomainReplace(vsDomain *dom, vsSnapshot *const *records, guint n, const char *current,
+vsDomainReplace(vsDomain *dom, vsMoment *const *records, guint n, const char *current,
                 GError **error)
 {
     vsTree *next = NULL;

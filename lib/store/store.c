@@ -64,7 +64,7 @@ vsStoreFree(vsStore *store)
 }
 
 const char *
-vsStoreGetPath(const vsStore *store)
+vsStoreGetLocation(const vsStore *store)
 {
     return store->location;
 }
@@ -290,7 +290,7 @@ vsStoreLoadKind(vsDomain **out, vsStore *store, const vsMomentKind *kind, const 
     dom->kind = kind;
     dom->name = g_strdup(vm);
     dom->lent = g_hash_table_new_full(g_direct_hash, NULL,
-                                      (GDestroyNotify) vsSnapshotUnref, NULL);
+                                      (GDestroyNotify) vsMomentUnref, NULL);
     /* With the lock held from here, a read-modify-write never loses
      * another process's update. */
     if (args.write &&
@@ -340,6 +340,12 @@ vsDomainGetUUID(const vsDomain *dom)
     return dom->uuid;
 }
 
+vsMomentKindId
+vsDomainGetKind(const vsDomain *dom)
+{
+    return dom->kind->id;
+}
+
 const vsTree *
 vsDomainGetTree(const vsDomain *dom)
 {
@@ -371,7 +377,7 @@ const vsMoment *
 vsDomainLend(const vsDomain *dom, const vsMoment *moment)
 {
     if (moment && !g_hash_table_contains(dom->lent, moment))
-        g_hash_table_add(dom->lent, vsSnapshotRef((vsMoment *) moment));
+        g_hash_table_add(dom->lent, vsMomentRef((vsMoment *) moment));
     return moment;
 }
 

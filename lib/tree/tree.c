@@ -26,7 +26,7 @@ vsTreeNodeNew(vsMoment *moment)
 {
     vsTreeNode *node = g_new0(vsTreeNode, 1);
 
-    node->moment = vsSnapshotRef(moment);
+    node->moment = vsMomentRef(moment);
     return node;
 }
 
@@ -36,7 +36,7 @@ vsTreeNodeFree(vsTreeNode *node)
     if (!node)
         return;
     g_clear_pointer(&node->children, g_ptr_array_unref);
-    g_clear_pointer(&node->moment, vsSnapshotUnref);
+    g_clear_pointer(&node->moment, vsMomentUnref);
     g_free(node);
 }
 
@@ -134,9 +134,9 @@ vsTreeNodeSetMoment(vsTree *tree, vsTreeNode *node, vsMoment *moment)
 {
     vsMoment *old = node->moment;
 
-    node->moment = vsSnapshotRef(moment);
+    node->moment = vsMomentRef(moment);
     g_hash_table_replace(tree->nodes, (gpointer)moment->name, node);
-    vsSnapshotUnref(old);
+    vsMomentUnref(old);
 }
 
 /* ------------------------------------------------------------------ */
