@@ -87,7 +87,8 @@ displayName(const char *name)
 }
 
 static int
-findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GError **error)
+findUnsupportedNames(const vsMomentKind *kind, int dirfd, const char *dirpath,
+                     vsLegacyReport *report, GError **error)
 {
     g_autoptr(GPtrArray) names = NULL;
 
@@ -104,9 +105,9 @@ findUnsupportedNames(int dirfd, const char *dirpath, vsLegacyReport *report, GEr
             continue;
         shown = displayName(name);
         vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_UNSUPPORTED_NAME, name, name, NULL,
-                          "%s/: %s, so virtsnap can neither convert nor manage the snapshots "
+                          "%s/: %s, so virtsnap can neither convert nor manage the %ss "
                           "a libvirt VM of that name keeps here; the directory is left as it "
-                          "is", shown, why->message);
+                          "is", shown, why->message, kind->noun);
     }
     return 0;
 }
@@ -120,7 +121,7 @@ vsStoreFindUnsupportedNames(vsLegacyReport **out, vsStore *store, GError **error
 
     *out = NULL;
     if (vsStoreGetDirectory(store, &dirfd, &dirpath, error) < 0 ||
-        findUnsupportedNames(dirfd, dirpath, report, error) < 0)
+        findUnsupportedNames(&vsSnapshotKind, dirfd, dirpath, report, error) < 0)
         return -1;
     *out = g_steal_pointer(&report);
     return 0;
@@ -161,6 +162,7 @@ checkStaging(int dirfd, const char *dirpath, vsLegacyReport *report, GError **er
 
 typedef struct {
     vsStore *store;
+    const vsMomentKind *kind;
     int dirfd;
     const char *dirpath;
     const GPtrArray *entries;     /* the store directory's */
@@ -227,7 +229,7 @@ checkLegacyDir(const CheckVM *c, const vsTree *stored, GError **error)
     g_autoptr(GArray) diffs = NULL;
     const vsTree *dir;
 
-    if (vsLegacyScanDir(&scan, &vsSnapshotKind, c->dirfd, c->dirpath, c->vm, NULL, c->report,
+    if (vsLegacyScanDir(&scan, c->kind, c->dirfd, c->dirpath, c->vm, NULL, c->report,
                         error) < 0)
         return -1;
     if (!scan || c->dir_link)
@@ -240,9 +242,9 @@ checkLegacyDir(const CheckVM *c, const vsTree *stored, GError **error)
                           "convert %s' converts it", c->vm, n, n == 1 ? "y" : "ies", c->vm);
     } else if (stored && dir && vsTreeDiff(dir, stored, &diffs)) {
         vsLegacyReportAdd(c->report, VS_LEGACY_PROBLEM_LEFTOVER, c->vm, c->vm, NULL,
-                          "%s/: left beside %s, with the same %u snapshot%s; 'virtsnap "
+                          "%s/: left beside %s, with the same %u %s%s; 'virtsnap "
                           "convert %s' moves it aside", c->vm, c->bulk, vsTreeCount(stored),
-                          vsTreeCount(stored) == 1 ? "" : "s", c->vm);
+                          c->kind->noun, vsTreeCount(stored) == 1 ? "" : "s", c->vm);
     } else if (stored && dir) {
         g_autofree char *diff = vsTreeDiffDescribe(dir, stored, diffs, "the directory",
                                                    "the bulk file");
@@ -271,7 +273,7 @@ checkDomain(CheckVM *c, gboolean repair, GError **error)
     checkPaths(c);
     if (!c->has_bulk && !c->has_dir)
         return 0;
-    if (vsStoreLoadKind(&dom, c->store, &vsSnapshotKind, c->vm, NULL,
+    if (vsStoreLoadKind(&dom, c->store, c->kind, c->vm, NULL,
                         VS_DOMAIN_LOAD_STORED_ONLY | (repair ? VS_DOMAIN_LOAD_WRITE : 0),
                         &lerr) == 0) {
         repaired = repair;
@@ -280,7 +282,7 @@ checkDomain(CheckVM *c, gboolean repair, GError **error)
         return -1;
     }
     if (repaired && c->has_dir && !c->dir_link &&
-        vsLegacyRepairDir(&vsSnapshotKind, c->dirfd, c->dirpath, c->vm, c->report, error) < 0)
+        vsLegacyRepairDir(c->kind, c->dirfd, c->dirpath, c->vm, c->report, error) < 0)
         return -1;
     if (c->has_bulk) {
         if (lerr)
@@ -334,6 +336,13 @@ int
 vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int flags,
              GError **error)
 {
+    return vsStoreCheckKind(out, store, &vsSnapshotKind, vm, flags, error);
+}
+
+int
+vsStoreCheckKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                 const char *vm, unsigned int flags, GError **error)
+{
     g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
     g_autoptr(GPtrArray) entries = NULL;
     g_autoptr(GPtrArray) vms = NULL;
@@ -354,7 +363,7 @@ vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int 
         vms = checkCandidates(dirfd, entries);
     }
     for (guint i = 0; i < vms->len; i++) {
-        CheckVM c = { .store = store, .dirfd = dirfd, .dirpath = dirpath, .entries = entries,
+        CheckVM c = { .store = store, .kind = kind, .dirfd = dirfd, .dirpath = dirpath, .entries = entries,
                       .report = report, .vm = vms->pdata[i],
                       .bulk = vsDirBulkName(vms->pdata[i]) };
         int rc = checkDomain(&c, flags & VS_STORE_CHECK_REPAIR, error);
@@ -363,7 +372,7 @@ vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int 
         if (rc < 0)
             return -1;
     }
-    if (!vm && (findUnsupportedNames(dirfd, dirpath, report, error) < 0 ||
+    if (!vm && (findUnsupportedNames(kind, dirfd, dirpath, report, error) < 0 ||
                 checkStaging(dirfd, dirpath, report, error) < 0))
         return -1;
     *out = g_steal_pointer(&report);

@@ -100,14 +100,15 @@ convertFinish(vsDomain *dom, int dirfd, const char *dirpath, const char *vm,
     g_autoptr(GArray) diffs = NULL;
     g_autofree char *bulk = vsDirBulkName(vm);
     const vsTree *stored = vsDomainGetTree(dom);
+    const char *noun = vsTreeGetKind(stored)->noun;
     const vsTree *dir;
 
     if (vsLegacyScanDir(&scan, vsTreeGetKind(stored), dirfd, dirpath, vm, opts, report,
                         error) < 0)
         return -1;
     if (!scan) {
-        vsLegacyReportAppendSummary(report, "%s already holds VM '%s''s snapshots and no "
-                                    "legacy directory is left: nothing to do", bulk, vm);
+        vsLegacyReportAppendSummary(report, "%s already holds VM '%s''s %ss and no "
+                                    "legacy directory is left: nothing to do", bulk, vm, noun);
         return 0;
     }
     if (vsLegacyScanUnresolved(scan))
@@ -125,10 +126,10 @@ convertFinish(vsDomain *dom, int dirfd, const char *dirpath, const char *vm,
                      dirpath, vm, dirpath, bulk, diff, vm);
     }
     vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_LEFTOVER, vm, vm, NULL,
-                      "%s/: left beside %s, with the same %u snapshot%s", vm, bulk,
-                      vsTreeCount(stored), vsTreeCount(stored) == 1 ? "" : "s");
-    vsLegacyReportAppendSummary(report, "%s already holds the same snapshots as %s/ (an "
-                                "earlier conversion was interrupted or kept it)", bulk, vm);
+                      "%s/: left beside %s, with the same %u %s%s", vm, bulk,
+                      vsTreeCount(stored), noun, vsTreeCount(stored) == 1 ? "" : "s");
+    vsLegacyReportAppendSummary(report, "%s already holds the same %ss as %s/ (an "
+                                "earlier conversion was interrupted or kept it)", bulk, noun, vm);
     return vsLegacyApplyPolicy(dirfd, dirpath, vm, opts ? opts->policy : VS_LEGACY_LEFTOVER_MOVE,
                                vsLegacyScanGetConverted(scan), report, error);
 }
@@ -143,6 +144,8 @@ convertStore(vsDomain *dom, const vsTree *tree, const char *dirpath, const char 
     g_autoptr(GError) rerr = NULL;
     g_autofree char *bulk = vsDirBulkName(vm);
     const vsMoment *cur = vsTreeGetCurrent(tree);
+    const char *noun = vsTreeGetKind(tree)->noun;
+    guint n = vsTreeCount(tree);
 
     /* The records were read with libvirt's loader and are verified below
      * as a whole, so they are not checked one by one before (as
@@ -157,13 +160,11 @@ convertStore(vsDomain *dom, const vsTree *tree, const char *dirpath, const char 
                      dirpath, bulk, rerr ? rerr->message : "contents differ", vm);
     }
     if (cur)
-        vsLegacyReportAppendSummary(report, "converted %u snapshot%s of %s/ into %s "
-                                    "(current '%s')", vsTreeCount(tree),
-                                    vsTreeCount(tree) == 1 ? "" : "s", vm, bulk, cur->name);
+        vsLegacyReportAppendSummary(report, "converted %u %s%s of %s/ into %s (current '%s')",
+                                    n, noun, n == 1 ? "" : "s", vm, bulk, cur->name);
     else
-        vsLegacyReportAppendSummary(report, "converted %u snapshot%s of %s/ into %s "
-                                    "(no current snapshot)", vsTreeCount(tree),
-                                    vsTreeCount(tree) == 1 ? "" : "s", vm, bulk);
+        vsLegacyReportAppendSummary(report, "converted %u %s%s of %s/ into %s (no current %s)",
+                                    n, noun, n == 1 ? "" : "s", vm, bulk, noun);
     return 0;
 }
 
@@ -175,15 +176,15 @@ convertNew(vsDomain *dom, int dirfd, const char *dirpath, const char *vm,
 {
     g_autoptr(vsLegacyScan) scan = NULL;
     g_autofree char *bulk = vsDirBulkName(vm);
+    const vsMomentKind *kind = vsTreeGetKind(vsDomainGetTree(dom));
     const vsTree *tree;
 
-    if (vsLegacyScanDir(&scan, vsTreeGetKind(vsDomainGetTree(dom)), dirfd, dirpath, vm, opts,
-                        report, error) < 0)
+    if (vsLegacyScanDir(&scan, kind, dirfd, dirpath, vm, opts, report, error) < 0)
         return -1;
     if (!scan)
         return vsErr(error, VS_ERROR_NOT_FOUND,
-                     "VM '%s' has no snapshot metadata in %s (neither %s nor %s/)",
-                     vm, dirpath, bulk, vm);
+                     "VM '%s' has no %s metadata in %s (neither %s nor %s/)",
+                     vm, kind->noun, dirpath, bulk, vm);
     if (vsLegacyScanUnresolved(scan))
         return vsLegacyScanRefuse(scan, dirpath, error);
     tree = vsLegacyScanGetTree(scan);
@@ -191,7 +192,8 @@ convertNew(vsDomain *dom, int dirfd, const char *dirpath, const char *vm,
         if (convertStore(dom, tree, dirpath, vm, report, error) < 0)
             return -1;
     } else {
-        vsLegacyReportAppendSummary(report, "%s/ holds no snapshot: no bulk file written", vm);
+        vsLegacyReportAppendSummary(report, "%s/ holds no %s: no bulk file written", vm,
+                                    kind->noun);
     }
     return vsLegacyApplyPolicy(dirfd, dirpath, vm, opts ? opts->policy : VS_LEGACY_LEFTOVER_MOVE,
                                vsLegacyScanGetConverted(scan), report, error);
@@ -222,6 +224,13 @@ int
 vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
                      const vsLegacyOptions *opts, GError **error)
 {
+    return vsStoreConvertKind(out, store, &vsSnapshotKind, vm, opts, error);
+}
+
+int
+vsStoreConvertKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                   const char *vm, const vsLegacyOptions *opts, GError **error)
+{
     g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
     g_autoptr(vsDomain) dom = NULL;
     const char *dirpath;
@@ -240,7 +249,7 @@ vsStoreConvertDomain(vsLegacyReport **out, vsStore *store, const char *vm,
         !(opts && (opts->flags & VS_LEGACY_FORCE_LIBVIRT_RUNNING)) &&
         vsStoreCheckLibvirtIdle(store, vm, error) < 0)
         goto done;
-    if (vsStoreLoadKind(&dom, store, &vsSnapshotKind, vm, NULL,
+    if (vsStoreLoadKind(&dom, store, kind, vm, NULL,
                         VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_STORED_ONLY, error) < 0)
         goto done;
     if (vsDomainIsStored(dom))

@@ -25,6 +25,7 @@
 #define EXPORT_SHOW_MAX 3
 
 typedef struct {
+    const char *noun;       /* the kind's, for messages */
     int dirfd;
     const char *dirpath;
     const char *vm;
@@ -109,10 +110,10 @@ exportCheckTarget(Export *ex, gboolean force, gboolean *exists, GError **error)
         return -1;
     if (existing->len > 0 && !force)
         return vsErr(error, VS_ERROR_EXISTS,
-                     "%s/: legacy snapshot directory already exists and is not empty "
+                     "%s/: legacy %s directory already exists and is not empty "
                      "(%u entr%s); export with force to replace it (its entries are "
-                     "moved aside, never overwritten or deleted)", ex->vmpath, existing->len,
-                     existing->len == 1 ? "y" : "ies");
+                     "moved aside, never overwritten or deleted)", ex->vmpath, ex->noun,
+                     existing->len, existing->len == 1 ? "y" : "ies");
     *exists = TRUE;
     return 0;
 }
@@ -126,8 +127,9 @@ exportCheckNames(Export *ex, const GPtrArray *all, GError **error)
         const char *name = ((const vsMoment *) all->pdata[i])->name;
         if (strchr(name, '/'))
             return vsErr(error, VS_ERROR_INVALID,
-                         "VM '%s': snapshot '%s' cannot be exported: its name contains '/', "
-                         "which is not a file name; nothing was exported", ex->vm, name);
+                         "VM '%s': %s '%s' cannot be exported: its name contains '/', "
+                         "which is not a file name; nothing was exported", ex->vm, ex->noun,
+                         name);
     }
     return 0;
 }
@@ -222,13 +224,13 @@ exportRefuseTooLarge(Export *ex, GError **error)
 
     if (n == 1)
         return vsErr(error, VS_ERROR_TOO_LARGE,
-                     "%s/: snapshot %s would be a file over the 1 MiB that libvirt 9.0 reads "
+                     "%s/: %s %s would be a file over the 1 MiB that libvirt 9.0 reads "
                      "(it would skip it without a word); nothing was exported",
-                     ex->vmpath, list);
+                     ex->vmpath, ex->noun, list);
     return vsErr(error, VS_ERROR_TOO_LARGE,
-                 "%s/: %u snapshots would be files over the 1 MiB that libvirt 9.0 reads (it "
+                 "%s/: %u %ss would be files over the 1 MiB that libvirt 9.0 reads (it "
                  "would skip them without a word): %s; nothing was exported",
-                 ex->vmpath, n, list);
+                 ex->vmpath, n, ex->noun, list);
 }
 
 /* Whether the file @name in @fd has exactly the bytes written for it. */
@@ -322,6 +324,7 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
                const char *uuid, gboolean force, vsLegacyReport *report, GError **error)
 {
     Export ex = {
+        .noun = vsTreeGetKind(tree)->noun,
         .dirfd = dirfd, .dirpath = dirpath, .vm = vm, .parentfd = -1, .stagefd = -1,
         .vmpath = g_strdup_printf("%s/%s", dirpath, vm),
         .parentpath = g_strdup_printf("%s/" VS_LEGACY_STAGING_DIR, dirpath),
@@ -331,6 +334,7 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
     };
     g_autoptr(GPtrArray) all = NULL;
     const vsMoment *cur = vsTreeGetCurrent(tree);
+    const char *noun = ex.noun;
     gboolean exists = FALSE;
     int ret = -1, rc;
 
@@ -353,11 +357,11 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
     if (rc < 0)
         goto cleanup;   /* -2: in place; the old entries wait at the staging path */
     if (cur)
-        vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (current '%s')",
-                                    all->len, all->len == 1 ? "" : "s", vm, cur->name);
+        vsLegacyReportAppendSummary(report, "exported %u %s%s to %s/ (current '%s')",
+                                    all->len, noun, all->len == 1 ? "" : "s", vm, cur->name);
     else
-        vsLegacyReportAppendSummary(report, "exported %u snapshot%s to %s/ (no current "
-                                    "snapshot)", all->len, all->len == 1 ? "" : "s", vm);
+        vsLegacyReportAppendSummary(report, "exported %u %s%s to %s/ (no current %s)",
+                                    all->len, noun, all->len == 1 ? "" : "s", vm, noun);
     if (exists && exportPutAsideOld(&ex, report, error) < 0)
         goto cleanup;
     ret = 0;
@@ -370,6 +374,13 @@ vsLegacyExport(int dirfd, const char *dirpath, const char *vm, const vsTree *tre
 int
 vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
                     unsigned int flags, GError **error)
+{
+    return vsStoreExportKind(out, store, &vsSnapshotKind, vm, flags, error);
+}
+
+int
+vsStoreExportKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                  const char *vm, unsigned int flags, GError **error)
 {
     g_autoptr(vsLegacyReport) report = vsLegacyReportNew();
     g_autoptr(vsDomain) dom = NULL;
@@ -388,7 +399,7 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
      * the stored one (one read). */
     if (vsDomainNameCheck(vm, error) < 0 ||
         vsStoreGetDirectory(store, &dirfd, &dirpath, error) < 0 ||
-        vsStoreLoadKind(&dom, store, &vsSnapshotKind, vm, NULL,
+        vsStoreLoadKind(&dom, store, kind, vm, NULL,
                         VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_STORED_ONLY, error) < 0)
         return -1;
     tree = vsDomainGetTree(dom);
@@ -396,9 +407,10 @@ vsStoreExportLegacy(vsLegacyReport **out, vsStore *store, const char *vm,
         if (!vsDomainIsStored(dom) && fstatat(dirfd, vm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISDIR(st.st_mode))
             return vsErr(error, VS_ERROR_NOT_FOUND,
-                         "VM '%s' has no bulk file; its snapshots are still in libvirt's "
-                         "layout (%s/%s/): nothing to export", vm, dirpath, vm);
-        return vsErr(error, VS_ERROR_NOT_FOUND, "VM '%s' has no snapshots in %s", vm, dirpath);
+                         "VM '%s' has no bulk file; its %ss are still in libvirt's "
+                         "layout (%s/%s/): nothing to export", vm, kind->noun, dirpath, vm);
+        return vsErr(error, VS_ERROR_NOT_FOUND, "VM '%s' has no %ss in %s", vm, kind->noun,
+                     dirpath);
     }
     uuid = vsTreeFindUUID(tree);
     if (vsLegacyExport(dirfd, dirpath, vm, tree, uuid, flags & VS_LEGACY_EXPORT_FORCE,

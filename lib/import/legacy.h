@@ -88,6 +88,17 @@ int vsLegacyScanRefuse(const vsLegacyScan *scan, const char *dirpath, GError **e
 int vsLegacyView(vsTree **out, const vsMomentKind *kind, int dirfd, const char *dirpath,
                  const char *vm, gboolean write, GError **error);
 
+/* ---- the operations, for any kind of moment ------------------------------ */
+
+/* vsStoreConvertDomain, vsStoreExportLegacy and vsStoreCheck (the public
+ * snapshot calls) for @kind's records. */
+int vsStoreConvertKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                       const char *vm, const vsLegacyOptions *opts, GError **error);
+int vsStoreExportKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                      const char *vm, unsigned int flags, GError **error);
+int vsStoreCheckKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
+                     const char *vm, unsigned int flags, GError **error);
+
 /* ---- the rest ----------------------------------------------------------- */
 
 /* Applies the leftover policy to DIR/<vm>/ once the store holds its

@@ -64,7 +64,9 @@ struct _vsMomentKind {
     /* libvirt's comment before each per-record file of its own layout
      * (exact bytes, blank line included), naming `virsh snapshot-edit` */
     const char *legacy_header;
-    /* the current record is stored (snapshots) rather than derived */
+    /* the current record is set by the user and stored (snapshots); FALSE:
+     * it follows from the tree (libvirt derives a current checkpoint): the
+     * kind's rules keep it, vsDomainSetCurrent refuses */
     gboolean stores_current;
     gsize size;                  /* of the kind's record, vsMoment first */
 

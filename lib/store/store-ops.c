@@ -114,6 +114,10 @@ vsDomainSetCurrent(vsDomain *dom, const char *name, GError **error)
 
     if (vsDomainRequireWrite(dom, error) < 0)
         return -1;
+    if (!dom->kind->stores_current)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "VM '%s': a current %s is not set but follows from the tree",
+                     dom->name, dom->kind->noun);
     if (!vsTreeLookup(vsDomainView(dom), name))
         return vsTreeErrNotFound(vsDomainView(dom), error, name);
     next = vsTreeCopy(vsDomainView(dom));

@@ -204,9 +204,15 @@ vsDomainNameCheck(const char *vm, GError **error)
 int
 vsStoreListDomains(char ***out, vsStore *store, GError **error)
 {
+    return vsStoreListKind(out, store, &vsSnapshotKind, error);
+}
+
+int
+vsStoreListKind(char ***out, vsStore *store, const vsMomentKind *kind, GError **error)
+{
     g_autoptr(GPtrArray) names = NULL;
 
-    if (store->backend->ops->list(store->backend, &vsSnapshotKind, &names, error) < 0)
+    if (store->backend->ops->list(store->backend, kind, &names, error) < 0)
         return -1;
     g_ptr_array_add(names, NULL);
     *out = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
@@ -216,15 +222,29 @@ vsStoreListDomains(char ***out, vsStore *store, GError **error)
 int
 vsStoreHasDomain(gboolean *out, vsStore *store, const char *vm, GError **error)
 {
+    return vsStoreHasKind(out, store, &vsSnapshotKind, vm, error);
+}
+
+int
+vsStoreHasKind(gboolean *out, vsStore *store, const vsMomentKind *kind, const char *vm,
+               GError **error)
+{
     *out = FALSE;
     if (vsDomainNameCheck(vm, error) < 0)
         return -1;
-    return store->backend->ops->has(store->backend, &vsSnapshotKind, vm, out, error);
+    return store->backend->ops->has(store->backend, kind, vm, out, error);
 }
 
 int
 vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, const char *to,
                     GError **error)
+{
+    return vsStoreRenameKind(out_moved_aside, store, &vsSnapshotKind, from, to, error);
+}
+
+int
+vsStoreRenameKind(char **out_moved_aside, vsStore *store, const vsMomentKind *kind,
+                  const char *from, const char *to, GError **error)
 {
     vsBackend *be = store->backend;
     vsBackendLock *first = NULL, *second = NULL;
@@ -238,12 +258,10 @@ vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const char *from, co
     if (strcmp(from, to) == 0)
         return 0;
     /* Lock in name order so two crossing renames cannot deadlock. */
-    if (be->ops->lock(be, &vsSnapshotKind, strcmp(from, to) < 0 ? from : to, TRUE, &first,
-                      error) < 0 ||
-        be->ops->lock(be, &vsSnapshotKind, strcmp(from, to) < 0 ? to : from, TRUE, &second,
-                      error) < 0)
+    if (be->ops->lock(be, kind, strcmp(from, to) < 0 ? from : to, TRUE, &first, error) < 0 ||
+        be->ops->lock(be, kind, strcmp(from, to) < 0 ? to : from, TRUE, &second, error) < 0)
         goto cleanup;
-    if (be->ops->rename(be, &vsSnapshotKind, from, to, &moved, error) < 0)
+    if (be->ops->rename(be, kind, from, to, &moved, error) < 0)
         goto cleanup;
     store->commits++;
     ret = 0;

@@ -11,7 +11,14 @@
  * legacy operations read it themselves). */
 #define VS_DOMAIN_LOAD_STORED_ONLY (1u << 16)
 
-/* vsStoreLoadDomain for VM @vm's moments of @kind. */
+/* The public store calls (vsStoreLoadDomain, vsStoreListDomains,
+ * vsStoreHasDomain, vsStoreRenameDomain: snapshots) for VM @vm's moments
+ * of @kind. */
+int vsStoreListKind(char ***out, vsStore *store, const vsMomentKind *kind, GError **error);
+int vsStoreHasKind(gboolean *out, vsStore *store, const vsMomentKind *kind, const char *vm,
+                   GError **error);
+int vsStoreRenameKind(char **out_moved_aside, vsStore *store, const vsMomentKind *kind,
+                      const char *from, const char *to, GError **error);
 int vsStoreLoadKind(vsDomain **out, vsStore *store, const vsMomentKind *kind, const char *vm,
                     const char *uuid, unsigned int flags, GError **error);
 
