@@ -100,7 +100,7 @@ snapshotStateCheck(vsSnapshotState state, gboolean redefine, GError **error)
 /* libvirt's RedefinePrep: checks against the tree and the existing record. */
 static int
 redefinePrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer data,
-             GError **error)
+             gboolean *make_current, GError **error)
 {
     unsigned int flags = GPOINTER_TO_UINT(data);
     const char *name = vsMomentGetName(snap);
@@ -144,7 +144,7 @@ typedef struct {
 /* Fills in what a hypervisor supplies on a plain create (SEMANTICS §1.9). */
 static int
 createPrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer data,
-           GError **error)
+           gboolean *make_current, GError **error)
 {
     const CreateInput *in = data;
     const char *domain_xml = in->domain_xml;

@@ -152,17 +152,18 @@ vsDomainAddMoment(vsDomain *dom, vsMoment *record, const vsDomainAdd *how, char 
                   GError **error)
 {
     g_autoptr(vsTree) next = NULL;
+    gboolean make_current = how->make_current;
 
     if (vsDomainRequireWrite(dom, error) < 0)
         return -1;
     g_return_val_if_fail(record->kind == dom->kind, -1);
     next = vsTreeCopy(vsDomainView(dom));
-    if (how->prepare(record, next, dom->uuid, how->data, error) < 0)
+    if (how->prepare(record, next, dom->uuid, how->data, &make_current, error) < 0)
         return -1;
     if (how->redefine ? vsTreeRedefine(next, record, error) < 0
                       : vsTreeAdd(next, record, error) < 0)
         return -1;
-    if (how->make_current && vsTreeSetCurrent(next, record->name, error) < 0)
+    if (make_current && vsTreeSetCurrent(next, record->name, error) < 0)
         return -1;
     if (!dom->uuid)
         dom->uuid = vsMomentGetDomainUUID(record);

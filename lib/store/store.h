@@ -37,12 +37,14 @@ int vsDomainRequireWrite(const vsDomain *dom, GError **error);
 /* How a kind adds one record to a VM (its own create call, e.g.
  * vsDomainCreateXML, has parsed and checked it): @prepare applies the
  * kind's rules against the tree as it is (refusing what libvirt refuses,
- * filling in what the record lacks: its parent, its domain, ...), then the
- * record is added (redefined: replacing one of its name), made current if
- * asked, checked to load back as stored, and the change takes the one
- * commit path (or joins the batch).  All or nothing. */
+ * filling in what the record lacks: its parent, its domain, ...; it may
+ * change *make_current, preset from the vsDomainAdd, where the kind derives
+ * its current record), then the record is added (redefined: replacing one
+ * of its name), made current if so, checked to load back as stored, and
+ * the change takes the one commit path (or joins the batch).  All or
+ * nothing. */
 typedef int (*vsDomainPrepareFunc)(vsMoment *record, const vsTree *tree, const char *vm_uuid,
-                                   gpointer data, GError **error);
+                                   gpointer data, gboolean *make_current, GError **error);
 typedef struct {
     gboolean redefine;
     gboolean make_current;
