@@ -1278,6 +1278,41 @@ testRepair(void)
     envClear(&env);
 }
 
+/* check, convert and export-legacy read a bulk file with the store's load
+ * limit, like every load (they read it through the store): a file this
+ * store would refuse to load is reported as not loading, and neither
+ * exported nor compared. */
+static void
+testStoreLoadLimit(void)
+{
+    Env env;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *findings = NULL;
+
+    envInit(&env);
+    putStandard(&env, "vm");
+    g_assert_cmpint(convert(&env, "vm", NULL, NULL, &err), ==, 0);
+    vsStoreSetLoadLimit(env.store, 1024);
+
+    g_assert_cmpint(vsStoreCheck(&report, env.store, "vm", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    findings = describeReport(report);
+    g_assert_cmpstr(findings, ==, "bulk-corrupt:vm.xml:-\n");
+    g_assert_nonnull(strstr(vsLegacyReportGetMessage(report, 0), "load limit of 1024 bytes"));
+    g_clear_pointer(&report, vsLegacyReportFree);
+
+    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "vm", 0, &err), <, 0);
+    g_assert_error(err, VS_ERROR, VS_ERROR_TOO_LARGE);
+    g_clear_error(&err);
+    g_assert_false(exists(&env, "vm"));
+
+    vsStoreSetLoadLimit(env.store, 0);
+    g_assert_cmpint(vsStoreExportLegacy(&report, env.store, "vm", 0, &err), ==, 0);
+    g_assert_true(exists(&env, "vm"));
+    envClear(&env);
+}
+
 static void
 testCheckBulk(void)
 {
@@ -2472,6 +2507,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/bad-options", testBadOptions);
     g_test_add_func("/legacy/check/repair", testRepair);
     g_test_add_func("/legacy/check/bulk", testCheckBulk);
+    g_test_add_func("/legacy/store-load-limit", testStoreLoadLimit);
     g_test_add_func("/legacy/hook", testHook);
     g_test_add_func("/legacy/policy/remove", testPolicyRemove);
     g_test_add_func("/legacy/policy/keep-then-diverge", testPolicyKeepThenDiverge);
