@@ -269,6 +269,7 @@ VS_EXPORT int vsStoreOpen(vsStore **out, const char *location, unsigned int flag
 VS_EXPORT void vsStoreFree(vsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 
+/* The store's location, as given to vsStoreOpen (borrowed). */
 VS_EXPORT const char *vsStoreGetLocation(const vsStore *store);
 
 /* Whether new bulk files are zstd-compressed.  Both kinds are always
@@ -318,7 +319,8 @@ VS_EXPORT void vsStoreSetClock(vsStore *store, vsClockFunc clock, gpointer data)
 
 /**
  * vsStoreListDomains:
- * @out: (out): NULL-terminated, sorted VM names with a bulk file; g_strfreev
+ * @out: (out): NULL-terminated, sorted names of the VMs with snapshots
+ *   stored (a bulk file); g_strfreev
  * Cost: one readdir of the store directory.
  */
 VS_EXPORT int vsStoreListDomains(char ***out, vsStore *store, GError **error);
@@ -569,7 +571,8 @@ VS_EXPORT int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const 
 
 /**
  * vsDomainFormat:
- * @out: (out): the VM's bulk document as written to disk (uncompressed)
+ * @out: (out): the VM's bulk document as written to disk (uncompressed);
+ *   inside a batch, as vsDomainCommit would write it
  * Cost: linear in the tree size.
  */
 VS_EXPORT int vsDomainFormat(char **out, const vsDomain *dom, GError **error);

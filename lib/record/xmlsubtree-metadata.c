@@ -2,6 +2,7 @@
  * it: sanitized as libvirt does, then dumped by libxml2's serializer with
  * libxml2's default indentation (never touching its global switches). */
 #include <string.h>
+#include <libxml/globals.h>
 #include <libxml/xmlsave.h>
 
 #include "util/error.h"
@@ -165,9 +166,10 @@ metadataWrite(void *context, const char *buffer, int len)
 /* libxml2's formatted dump (xmlNodeDumpOutput, format 1) indents its lines
  * only while the process-global xmlIndentTreeOutput is set, with the global
  * xmlTreeIndentString, up to MAX_INDENT (60) bytes.  Those globals belong
- * to the application, so the library never sets them: it takes the dump's
- * line breaks, which do not depend on them, and indents each line as
- * libxml2's defaults do (2 spaces a level, at most 30 levels).  Every line
+ * to the application, so the library never sets them: when they are not
+ * libxml2's defaults it takes the dump's line breaks, which do not depend
+ * on them, and indents each line as the defaults do (2 spaces a level, at
+ * most 30 levels).  Every line
  * break in the dump is structural (newlines in text, comments and PIs were
  * marked, attribute values escape theirs) and every line starts with a tag,
  * a comment or a PI, so a line's level follows from the lines before it:
@@ -217,6 +219,7 @@ vsXmlSubtreeSerMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     xmlNodePtr copy = NULL;
     xmlNodePtr target = node;
     g_autoptr(GString) dump = NULL;
+    gboolean default_indent;
     xmlOutputBufferPtr obuf;
     int rc;
 
@@ -239,8 +242,14 @@ vsXmlSubtreeSerMetadata(vsSer *ser, xmlNodePtr node, guint depth)
     metadataStripBlanks(target);
     metadataMarkNewlines(target);
 
-    dump = g_string_new(NULL);
-    obuf = xmlOutputBufferCreateIO(metadataWrite, NULL, dump, NULL);
+    /* The application's libxml2 indentation settings are read, never set:
+     * with the defaults (nearly always) the dump is already indented as
+     * kept, else its lines are indented here (metadataIndent). */
+    default_indent = xmlIndentTreeOutput && g_strcmp0(xmlTreeIndentString, "  ") == 0;
+    vsXmlSubtreeIndent(ser->out, depth);
+    if (!default_indent)
+        dump = g_string_new(NULL);
+    obuf = xmlOutputBufferCreateIO(metadataWrite, NULL, dump ? dump : ser->out, NULL);
     if (!obuf)
         g_error("out of memory serializing <metadata>");
     xmlNodeDumpOutput(obuf, NULL, target, (int) depth, 1, NULL);
@@ -252,8 +261,8 @@ vsXmlSubtreeSerMetadata(vsSer *ser, xmlNodePtr node, guint depth)
 
     if (rc != 0)
         return vsErr(ser->error, VS_ERROR_FAILED, "failed to serialize <metadata>");
-    vsXmlSubtreeIndent(ser->out, depth);
-    metadataIndent(ser->out, dump->str, dump->len, depth);
+    if (dump)
+        metadataIndent(ser->out, dump->str, dump->len, depth);
     g_string_append_c(ser->out, '\n');
     return vsXmlSubtreeCheckSize(ser);
 }
