@@ -105,6 +105,7 @@ vsDomainDedupNew(vsDomainDedupSource source, gpointer data, const char *record_e
                  guint64 record_max)
 {
     vsDomainDedup *d = g_new0(vsDomainDedup, 1);
+    g_autoptr(GRand) rand = g_rand_new();   /* GLib's global one is the application's */
     char nonce[33];
 
     d->source = source;
@@ -117,8 +118,8 @@ vsDomainDedupNew(vsDomainDedupSource source, gpointer data, const char *record_e
     d->records = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
     d->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_array_unref);
-    g_snprintf(nonce, sizeof(nonce), "%08x%08x%08x%08x", g_random_int(), g_random_int(),
-               g_random_int(), g_random_int());
+    g_snprintf(nonce, sizeof(nonce), "%08x%08x%08x%08x", g_rand_int(rand), g_rand_int(rand),
+               g_rand_int(rand), g_rand_int(rand));
     g_snprintf(d->def_attr, sizeof(d->def_attr), "vsdef-%s", nonce);
     g_snprintf(d->ref_attr, sizeof(d->ref_attr), "vsref-%s", nonce);
     return d;
