@@ -225,6 +225,70 @@ testConvertTabInCurrentName(void)
     envClear(&env);
 }
 
+/* Records of older libvirt versions carry only <domain><uuid> (no full
+ * definition).  With no full <domain> anywhere the VM's uuid is unknown to
+ * the store, yet the uuid survives conversion, a commit and a reload. */
+static const char stub_record[] =
+    "<domainsnapshot>\n"
+    "  <name>%s</name>\n"
+    "  <state>shutoff</state>\n%s"
+    "  <creationTime>%d</creationTime>\n"
+    "  <memory snapshot='no'/>\n"
+    "  <domain>\n"
+    "    <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
+    "  </domain>\n"
+    "  <active>%d</active>\n"
+    "</domainsnapshot>\n";
+
+static char *
+dumpOne(Env *env, const char *vm, const char *name)
+{
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) err = NULL;
+    char *xml = NULL;
+    const vsSnapshot *snap;
+
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env->store, vm, NULL, 0, &err), ==, 0);
+    snap = vsDomainLookup(dom, name, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(vsSnapshotFormat(&xml, snap, vsDomainGetUUID(dom), 0, &err), ==, 0);
+    return xml;
+}
+
+static void
+testConvertUuidOnlyDomains(void)
+{
+    Env env;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *a = g_strdup_printf(stub_record, "a", "", 1700000000, 0);
+    g_autofree char *b = g_strdup_printf(stub_record, "b",
+                                         "  <parent>\n    <name>a</name>\n  </parent>\n",
+                                         1700000100, 1);
+    const char *want = "    <uuid>11111111-2222-3333-4444-555555555555</uuid>\n";
+    g_autoptr(vsDomain) dom = NULL;
+
+    envInit(&env);
+    putFile(&env, "vm1/a.xml", a, -1);
+    putFile(&env, "vm1/b.xml", b, -1);
+    {
+        g_autofree char *view = dumpOne(&env, "vm1", "b");   /* read-only legacy view */
+        g_assert_nonnull(strstr(view, want));
+    }
+    if (convert(&env, "vm1", NULL, NULL, &err) < 0)
+        g_error("%s", err->message);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, env.store, "vm1", NULL, VS_DOMAIN_LOAD_WRITE, &err),
+                    ==, 0);
+    g_assert_null(vsDomainGetUUID(dom));
+    g_assert_cmpint(vsDomainSetCurrent(dom, "a", &err), ==, 0);   /* one commit */
+    g_assert_no_error(err);
+    g_clear_pointer(&dom, vsDomainFree);
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *xml = dumpOne(&env, "vm1", i ? "b" : "a");
+        g_assert_nonnull(strstr(xml, want));
+    }
+    envClear(&env);
+}
+
 static void
 testConvertStandard(void)
 {
@@ -2495,6 +2559,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/legacy/convert/standard", testConvertStandard);
     g_test_add_func("/legacy/convert/tab-in-current-name", testConvertTabInCurrentName);
+    g_test_add_func("/legacy/convert/uuid-only-domains", testConvertUuidOnlyDomains);
     g_test_add_func("/legacy/export/round-trip", testExportRoundTrip);
     g_test_add_func("/legacy/export/refusals", testExportRefusals);
     g_test_add_func("/legacy/export/refuses-slash", testExportRefusesSlash);

@@ -139,7 +139,10 @@ typedef enum {
     VS_SNAPSHOT_FORMAT_CURRENT  = 1 << 2, /* with INTERNAL: <active>1 */
 } vsSnapshotFormatFlags;
 
-/* Largest snapshot document accepted by vsSnapshotParse (bytes). */
+/* Largest snapshot document accepted by vsSnapshotParse (bytes).  Within
+ * it, libxml2's own limits apply (no XML_PARSE_HUGE, as in libvirt): a
+ * single text node or attribute value of more than 10,000,000 bytes is
+ * refused, so is nesting deeper than the bulk file can hold (256 levels). */
 #define VS_SNAPSHOT_XML_MAX (64 * 1024 * 1024)
 
 /**

@@ -291,6 +291,30 @@ nameIs(const guint8 *b, gsize start, gsize end, const char *name)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '>';
 }
 
+/* Whether the start tag b[start..end] (from '<' to '>') has attribute
+ * @attr.  Quoted values are skipped, so text inside them never matches. */
+static gboolean
+tagHasAttr(const guint8 *b, gsize start, gsize end, const char *attr)
+{
+    gsize len = strlen(attr);
+    guint8 quote = 0;
+
+    for (gsize k = start + 1; k + len < end; k++) {
+        if (quote) {
+            if (b[k] == quote)
+                quote = 0;
+        } else if (b[k] == '\'' || b[k] == '"') {
+            quote = b[k];
+        } else if ((b[k] == ' ' || b[k] == '\t' || b[k] == '\n' || b[k] == '\r') &&
+                   memcmp(b + k + 1, attr, len) == 0 &&
+                   (b[k + 1 + len] == '=' || b[k + 1 + len] == ' ' || b[k + 1 + len] == '\t' ||
+                    b[k + 1 + len] == '\n' || b[k + 1 + len] == '\r')) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 /* What a step of the scan did: consumed its construct (the scan goes on
  * at *i), left it to the caller, or stopped the scan (*i is what
  * scanPending returns: input from there waits for more). */
@@ -356,8 +380,15 @@ scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
               gboolean self_closing, gsize *i)
 {
     gboolean need_more;
-    int repeat = findRepeat(d, b + p, n - p, &need_more);
+    int repeat;
 
+    /* An older snapshot's <domain> with only a <uuid> and no type is not a
+     * definition: each record keeps its own (snapshot-parse.c). */
+    if (!tagHasAttr(b, p, end, "type")) {
+        d->record_has_domain = TRUE;
+        return SCAN_NOT_MINE;
+    }
+    repeat = findRepeat(d, b + p, n - p, &need_more);
     if (need_more) {
         *i = p;
         return SCAN_STOP;

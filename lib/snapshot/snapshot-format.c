@@ -71,10 +71,10 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
     }
     if (snap->domain) {
         vsXmlSubtreeAppend(buf, snap->domain, level + 1, secure);
-    } else if (uuid) {
+    } else if (uuid || S(snap)->domain_uuid) {
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "<domain>\n");
-        appendElemText(buf, level + 2, "uuid", uuid);
+        appendElemText(buf, level + 2, "uuid", uuid ? uuid : S(snap)->domain_uuid);
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "</domain>\n");
     }

@@ -39,7 +39,7 @@ cookieParse(vsXmlSubtree **out, xmlNodePtr cookie, GError **error)
 
 /* A redefinition's <domain>: kept when it has a type.  Older snapshots
  * carry only <domain><uuid>: no type, no domain kept; the formatter
- * regenerates it from the VM's uuid. */
+ * regenerates it from the VM's uuid, else from the uuid kept here. */
 static int
 parseDomain(vsMoment *snap, xmlNodePtr root, GError **error)
 {
@@ -48,6 +48,11 @@ parseDomain(vsMoment *snap, xmlNodePtr root, GError **error)
 
     if (domtype && *domtype)
         return vsXmlSubtreeFromNodeInPlace(&snap->domain, domnode, error);
+    if (domnode) {
+        g_autofree char *uuid = vsXmlNodeString(vsXmlFirstChild(domnode, "uuid"));
+        if (uuid && *uuid)
+            vsSnapshotFields(snap)->domain_uuid = g_steal_pointer(&uuid);
+    }
     /* libvirt would read the type of a later <domain> but parse the first
      * one, and fail; say why instead. */
     for (xmlNodePtr c = domnode ? domnode->next : NULL; c; c = c->next) {

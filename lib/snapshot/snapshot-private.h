@@ -36,6 +36,11 @@ typedef struct {
     vsXmlSubtree *inactive_domain;
     vsXmlSubtree *cookie;
     gboolean cookie_empty;     /* <cookie/> with nothing libvirt keeps */
+    /* The <uuid> of an older snapshot's <domain> that has no type (no full
+     * definition): libvirt prints the VM's uuid there, so it is printed
+     * again when the VM's uuid is not known (no record has a full <domain>)
+     * rather than lost at the next commit. */
+    char *domain_uuid;
 } vsSnapshotRecord;
 
 /* The snapshot fields of @moment, which must be of vsSnapshotKind. */

@@ -38,6 +38,7 @@ snapshotCopy(vsMoment *dst, const vsMoment *src)
     d->inactive_domain = vsXmlSubtreeRef(s->inactive_domain);
     d->cookie = vsXmlSubtreeRef(s->cookie);
     d->cookie_empty = s->cookie_empty;
+    d->domain_uuid = g_strdup(s->domain_uuid);
 }
 
 static void
@@ -51,6 +52,7 @@ snapshotClear(vsMoment *moment)
     g_free(s->disks);
     vsXmlSubtreeUnref(s->inactive_domain);
     vsXmlSubtreeUnref(s->cookie);
+    g_free(s->domain_uuid);
 }
 
 /* Its disks, <inactiveDomain> and <cookie> (the <domain> is shared). */
@@ -58,7 +60,7 @@ static gsize
 snapshotOwnBytes(const vsMoment *moment)
 {
     const vsSnapshotRecord *s = S(moment);
-    gsize n = vsStringBytes(s->memory_file) +
+    gsize n = vsStringBytes(s->memory_file) + vsStringBytes(s->domain_uuid) +
               vsXmlSubtreeBytes(s->inactive_domain) + vsXmlSubtreeBytes(s->cookie);
 
     for (guint i = 0; i < s->ndisks; i++)
