@@ -160,10 +160,11 @@ char *vsCliTableFormat(vsCliTable *table, gboolean header);
 void vsCliTableFree(vsCliTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
 
-/* virsh's vshTreePrint for entry @root of @n entries; @parents[i] is the
- * index of entry i's parent or -1. */
-void vsCliTreeFormat(GString *out, const char *const *names,
-                     const int *parents, guint n, guint root);
+/* Prints virsh's vshTreePrint for entry @root of @n entries as it goes
+ * (nothing built: the output of a chain is quadratic); @parents[i] is the
+ * index of entry i's parent, -1 for none, -2 for one not listed. */
+void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n,
+                    guint root);
 
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);

@@ -99,7 +99,6 @@ vsCliListFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *flags_out)
 static void
 vsCliListPrintTree(vsCli *cli, GPtrArray *list, const vsSnapshot *start)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
     g_autofree const char **names = g_new0(const char *, list->len + 1);
     g_autofree int *parents = g_new0(int, list->len + 1);
     g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
@@ -119,9 +118,8 @@ vsCliListPrintTree(vsCli *cli, GPtrArray *list, const vsSnapshot *start)
     }
     for (guint i = 0; i < list->len; i++) {
         if (parents[i] == -1)
-            vsCliTreeFormat(out, names, parents, list->len, i);
+            vsCliTreePrint(cli, names, parents, list->len, i);
     }
-    vsCliPrint(cli, "%s", out->str);
 }
 
 /* --json: one array of snapshot objects. */
