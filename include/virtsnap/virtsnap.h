@@ -975,8 +975,11 @@ VS_EXPORT int vsStoreRenameCheckpoints(char **out_moved_aside, vsStore *store,
  * @domain_xml: (nullable): plain create only — the VM's <domain>; NULL
  *   reuses the current checkpoint's (error "internal error: missing domain
  *   in checkpoint" if none)
- * @flags: vsCheckpointCreateFlags (REDEFINE, REDEFINE_VALIDATE; QUIESCE
- *   is refused: there is no guest)
+ * @flags: vsCheckpointCreateFlags: REDEFINE.  As libvirt 9.0's qemu
+ *   driver: QUIESCE is refused ("unsupported flags (0x2) in function
+ *   qemuCheckpointCreateXML"), and REDEFINE_VALIDATE needs the bitmaps of
+ *   a running VM ("Requested operation is not valid: domain is not
+ *   running"), which virtsnap never has
  *
  * Redefine (libvirt's virDomainCheckpointRedefinePrep): parent must exist,
  * no self-parent, no cycle; a <domain> must carry the VM's uuid, and then

@@ -238,8 +238,6 @@ int
 vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
                             const char *domain_xml, unsigned int flags, GError **error)
 {
-    const unsigned int all = VS_CHECKPOINT_CREATE_REDEFINE | VS_CHECKPOINT_CREATE_QUIESCE |
-                             VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE;
     g_autoptr(vsMoment) chk = NULL;
     g_autoptr(vsXmlSubtree) domain = NULL;
     gboolean redefine = (flags & VS_CHECKPOINT_CREATE_REDEFINE) != 0;
@@ -252,21 +250,24 @@ vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml, gsi
         return vsErr(error, VS_ERROR_INVALID,
                      "VM '%s': the handle holds snapshots, not checkpoints",
                      vsDomainGetName(dom));
+    /* libvirt 9.0's order: the API's flag rules, then the qemu driver's
+     * (which knows no QUIESCE), then validation needs the running VM */
     if ((flags & VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE) && !redefine)
         return vsErr(error, VS_ERROR_INVALID,
                      "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required by flag "
                      "'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'");
-    if (flags & ~all)
-        return vsErr(error, VS_ERROR_INVALID,
-                     "invalid argument: unsupported flags (0x%x) in function "
-                     "qemuCheckpointCreateXML", flags & ~all);
     if (redefine && (flags & VS_CHECKPOINT_CREATE_QUIESCE))
         return vsErr(error, VS_ERROR_INVALID,
                      "Flags 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' and "
                      "'VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE' are mutually exclusive");
-    if (flags & VS_CHECKPOINT_CREATE_QUIESCE)
+    if (flags & ~(VS_CHECKPOINT_CREATE_REDEFINE | VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE))
         return vsErr(error, VS_ERROR_INVALID,
-                     "unsupported flags: virtsnap runs no guest agent to quiesce");
+                     "unsupported flags (0x%x) in function qemuCheckpointCreateXML",
+                     flags & ~(VS_CHECKPOINT_CREATE_REDEFINE |
+                               VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE));
+    if (flags & VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE)
+        return vsErr(error, VS_ERROR_INVALID,
+                     "Requested operation is not valid: domain is not running");
     if (vsCheckpointParse(&chk, xml, len, redefine ? VS_CHECKPOINT_PARSE_REDEFINE : 0,
                           vsDomainNow(dom), error) < 0 ||
         vsCheckpointNameCheck(chk->name, error) < 0)
