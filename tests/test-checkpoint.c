@@ -5,6 +5,8 @@
  * does: its README lists flags, time and name per case) and from files
  * libvirt 9.0 wrote itself (libvirt-9.0-checkpoint-ondisk). */
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 
 #include "checkpoint/checkpoint.h"
 #include "testutil.h"
@@ -273,6 +275,64 @@ testRedefineLikeLibvirt(void)
     }
 }
 
+
+/* libvirt's checkpoint directory converts to one file per VM and back,
+ * byte for byte (header, order, secrets, mode 0600). */
+static void
+testLegacyRoundTrip(void)
+{
+    g_autofree char *dir = vsTestTempDir();
+    g_autofree char *vmdir = g_build_filename(dir, "demo", NULL);
+    g_autofree char *bulk = g_build_filename(dir, "demo.xml", NULL);
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(vsLegacyReport) exported = NULL;
+    g_autoptr(vsLegacyReport) checked = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *names[] = { "c1", "c2", "c3" };
+    g_autofree char *head = NULL;
+
+    g_assert_cmpint(g_mkdir(vmdir, 0700), ==, 0);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *rel = g_strdup_printf(OND "ondisk/demo/%s.xml", names[i]);
+        g_autofree char *file = readFixture(rel);
+        g_autofree char *path = g_strdup_printf("%s/%s.xml", vmdir, names[i]);
+        g_assert_true(g_file_set_contents(path, file, -1, NULL));
+    }
+    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
+    g_assert_cmpint(vsStoreConvertCheckpoints(&report, store, "demo", NULL, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(report), ==, 0);
+    g_assert_false(g_file_test(vmdir, G_FILE_TEST_EXISTS));
+    head = vsTestReadFile(bulk, NULL);
+    /* a snapshot handle never takes the checkpoint file */
+    g_assert_cmpint(vsStoreLoadDomain(&dom, store, "demo", NULL, 0, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_CORRUPT);
+    g_clear_error(&error);
+    g_assert_cmpint(vsStoreLoadCheckpoints(&dom, store, "demo", NULL, 0, &error), ==, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 3);
+    g_assert_cmpstr(vsMomentGetParentName(vsDomainLookup(dom, "c3", NULL)), ==, "c2");
+    g_clear_pointer(&dom, vsDomainFree);
+
+    g_assert_cmpint(vsStoreExportCheckpoints(&exported, store, "demo", 0, &error), ==, 0);
+    g_assert_no_error(error);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *rel = g_strdup_printf(OND "ondisk/demo/%s.xml", names[i]);
+        g_autofree char *expected = readFixture(rel);
+        g_autofree char *path = g_strdup_printf("%s/%s.xml", vmdir, names[i]);
+        g_autofree char *actual = vsTestReadFile(path, NULL);
+        GStatBuf st;
+
+        g_assert_cmpstr(actual, ==, expected);
+        g_assert_cmpint(g_stat(path, &st), ==, 0);
+        g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    }
+    /* the directory that was exported matches the bulk file */
+    g_assert_cmpint(vsStoreCheckCheckpoints(&checked, store, "demo", 0, &error), ==, 0);
+    g_assert_cmpuint(vsLegacyReportCountUnresolved(checked), ==, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Names and parse errors                                               */
 
@@ -482,6 +542,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/checkpoint/dumpxml", testDumpxml);
     g_test_add_func("/checkpoint/redefine-like-libvirt", testRedefineLikeLibvirt);
+    g_test_add_func("/checkpoint/legacy-round-trip", testLegacyRoundTrip);
     g_test_add_func("/checkpoint/names", testNames);
     g_test_add_func("/checkpoint/parse-errors", testParseErrors);
     g_test_add_func("/checkpoint/plain-ignores", testPlainIgnores);

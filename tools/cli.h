@@ -150,6 +150,9 @@ int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
 int vsCliLoadCheckpoints(vsCli *cli, const vsCliCmd *cmd, gboolean write,
                          vsDomain **dom_out);
 int vsCliLoadCheckpointsToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out);
+/* A new handle on the checkpoint store (like vsCliOpenStore); *out NULL
+ * when its directory does not exist and @create is FALSE. */
+int vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
 

@@ -48,6 +48,27 @@ vsCliFlushDomains(vsCli *cli)
         g_hash_table_remove_all(cli->checkpoint_domains);
 }
 
+int
+vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
+{
+    g_autoptr(GError) err = NULL;
+
+    vsCliFlushDomains(cli);
+    *out = NULL;
+    if (!create && !g_file_test(cli->checkpoint_dir, G_FILE_TEST_EXISTS))
+        return 0;
+    if (create && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
+        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
+                   g_strerror(errno));
+        return -1;
+    }
+    if (vsStoreOpen(out, cli->checkpoint_dir, 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return 0;
+}
+
 /* The checkpoint store: created (with its parents, mode 0700) when
  * missing, since a VM known by its snapshots has no checkpoints yet. */
 static int

@@ -968,6 +968,22 @@ VS_EXPORT int vsStoreRenameCheckpoints(char **out_moved_aside, vsStore *store,
                                        const char *from, const char *to, GError **error);
 
 /**
+ * vsStoreConvertCheckpoints, vsStoreExportCheckpoints, vsStoreCheckCheckpoints:
+ * vsStoreConvertDomain, vsStoreExportLegacy and vsStoreCheck for a
+ * checkpoint store: libvirt's DIR/<vm>/<name>.xml checkpoint files (read
+ * with libvirt's rules: schema applied, no file marks a current one)
+ * converted to DIR/<vm>.xml, written back byte for byte as libvirt 9.0
+ * writes them (its header naming `virsh checkpoint-edit`, mode 0600), and
+ * checked or repaired.  Same options, findings, errors and costs.
+ */
+VS_EXPORT int vsStoreConvertCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                        const vsLegacyOptions *opts, GError **error);
+VS_EXPORT int vsStoreExportCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                       unsigned int flags, GError **error);
+VS_EXPORT int vsStoreCheckCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                      unsigned int flags, GError **error);
+
+/**
  * vsDomainCheckpointCreateXML:
  * @out_name: (out) (optional): the name of the new/redefined checkpoint
  * @dom: a LOAD_WRITE handle from vsStoreLoadCheckpoints

@@ -287,33 +287,3 @@ vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml, gsi
         return vsDomainAddMoment(dom, chk, &how, out_name, error);
     }
 }
-
-/* ------------------------------------------------------------------ */
-/* The store calls of the kind                                          */
-
-int
-vsStoreLoadCheckpoints(vsDomain **out, vsStore *store, const char *vm, const char *uuid,
-                       unsigned int flags, GError **error)
-{
-    return vsStoreLoadKind(out, store, &vsCheckpointKind, vm, uuid,
-                           flags & (VS_DOMAIN_LOAD_WRITE | VS_DOMAIN_LOAD_NOWAIT), error);
-}
-
-int
-vsStoreListCheckpointDomains(char ***out, vsStore *store, GError **error)
-{
-    return vsStoreListKind(out, store, &vsCheckpointKind, error);
-}
-
-int
-vsStoreHasCheckpoints(gboolean *out, vsStore *store, const char *vm, GError **error)
-{
-    return vsStoreHasKind(out, store, &vsCheckpointKind, vm, error);
-}
-
-int
-vsStoreRenameCheckpoints(char **out_moved_aside, vsStore *store, const char *from,
-                         const char *to, GError **error)
-{
-    return vsStoreRenameKind(out_moved_aside, store, &vsCheckpointKind, from, to, error);
-}
