@@ -71,6 +71,7 @@ typedef struct {
 
 /* The command groups (one per cmd-*.c). */
 extern const vsCliGroup vsCliGroupSnapshot;
+extern const vsCliGroup vsCliGroupCheckpoint;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
 extern const vsCliGroup vsCliGroupShell;
@@ -85,6 +86,10 @@ struct _vsCli {
     gboolean stdin_commands; /* commands are read from standard input */
     vsStore *store;         /* opened by the first vsCliLoadDomain */
     GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
+    /* checkpoints: their own store (libvirt's checkpointDir) and handles */
+    char *checkpoint_dir;   /* --checkpoint-dir, else derived (vsCliDefaultCheckpointDir) */
+    vsStore *checkpoint_store;
+    GHashTable *checkpoint_domains;
 };
 
 /* --- options of a parsed command (parse.c) ------------------------- */
@@ -140,6 +145,14 @@ int vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
 /* virtsnap knows a VM only by what @store holds for it (vsStoreHasDomain):
  * reports virsh's "failed to get domain 'VM'" and returns -1 when nothing. */
 int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
+/* The same two for a VM's checkpoints (the checkpoint store, opened and
+ * created on first use; a VM is known by its snapshots or checkpoints). */
+int vsCliLoadCheckpoints(vsCli *cli, const vsCliCmd *cmd, gboolean write,
+                         vsDomain **dom_out);
+int vsCliLoadCheckpointsToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out);
+/* A new handle on the checkpoint store (like vsCliOpenStore); *out NULL
+ * when its directory does not exist and @create is FALSE. */
+int vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
 

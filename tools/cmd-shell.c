@@ -83,6 +83,7 @@ vsCliUsage(vsCli *cli)
                "    -h | --help             this help\n"
                "    -q | --quiet            quiet mode\n"
                "         --store=DIR        snapshot store directory\n"
+               "         --checkpoint-dir=DIR  checkpoint store directory\n"
                "    -v | --version          program version\n"
                "\n"
                "  environment:\n"
@@ -90,6 +91,9 @@ vsCliUsage(vsCli *cli)
                "                            (default: /var/lib/virtsnap/snapshot for root, else\n"
                "                            $XDG_DATA_HOME/virtsnap/snapshot; libvirt's own\n"
                "                            /var/lib/libvirt/qemu/snapshot only when named)\n"
+               "    VIRTSNAP_CHECKPOINT_DIR checkpoint directory when --checkpoint-dir is not\n"
+               "                            given (default: 'checkpoint' beside a store named\n"
+               "                            'snapshot', else STORE/.virtsnap/checkpoint)\n"
                "\n"
                "  commands (non interactive mode):\n"
                "\n");
