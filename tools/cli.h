@@ -15,6 +15,7 @@
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
  *                      store-config
  *   cmd-xml.c          xml
+ *   cmd-libvirt.c      pull, push, diff: the bridge to a running libvirt
  *
  * Each command group is a table of commands, each with an option table
  * from which both the parser and `--help` work.  To add a group, define a
@@ -74,6 +75,7 @@ extern const vsCliGroup vsCliGroupSnapshot;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
 extern const vsCliGroup vsCliGroupShell;
+extern const vsCliGroup vsCliGroupLibvirt;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {
@@ -85,6 +87,9 @@ struct _vsCli {
     gboolean stdin_commands; /* commands are read from standard input */
     vsStore *store;         /* opened by the first vsCliLoadDomain */
     GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
+    char *connect_uri;      /* -c/--connect URI: libvirt's, for pull/push/diff */
+    int status;             /* exit status the last command asks for (diff: 1 when
+                             * different, 2 on error); 0: 0 on success, 1 on error */
 };
 
 /* --- options of a parsed command (parse.c) ------------------------- */

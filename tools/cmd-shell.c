@@ -80,6 +80,7 @@ vsCliUsage(vsCli *cli)
                "virtsnap [options]... <command> [args...]\n"
                "\n"
                "  options:\n"
+               "    -c | --connect=URI      libvirt URI for pull, push and diff (like virsh)\n"
                "    -h | --help             this help\n"
                "    -q | --quiet            quiet mode\n"
                "         --store=DIR        snapshot store directory\n"
@@ -90,6 +91,8 @@ vsCliUsage(vsCli *cli)
                "                            (default: /var/lib/virtsnap/snapshot for root, else\n"
                "                            $XDG_DATA_HOME/virtsnap/snapshot; libvirt's own\n"
                "                            /var/lib/libvirt/qemu/snapshot only when named)\n"
+               "    LIBVIRT_DEFAULT_URI     libvirt URI when -c is not given (then libvirt's\n"
+               "                            own default)\n"
                "\n"
                "  commands (non interactive mode):\n"
                "\n");
