@@ -87,6 +87,7 @@ vsCliPrintLine(vsCli *cli, const vsLibvirtReport *r, guint i, gboolean extra)
         [VS_LIBVIRT_MADE_CURRENT] = "made current",
         [VS_LIBVIRT_STORED] = "stored",
         [VS_LIBVIRT_DELETED] = "deleted from libvirt",
+        [VS_LIBVIRT_NORMALIZED] = "re-formatted by libvirt",
     };
     vsLibvirtEntry e = vsLibvirtReportGetEntry(r, i);
     const char *name = vsLibvirtReportGetName(r, i);
@@ -197,7 +198,7 @@ vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, const ch
     g_autoptr(vsLibvirtReport) r = NULL;
     g_autoptr(GError) err = NULL;
     int rc = vsLibvirtPush(&r, lv, store, vm, as, flags, &err);
-    guint n = r ? vsLibvirtReportGetCount(r) : 0;
+    guint n = r ? vsLibvirtReportGetCount(r) : 0, normalized;
 
     for (guint i = 0; i < n; i++) {
         vsLibvirtEntry e = vsLibvirtReportGetEntry(r, i);
@@ -211,6 +212,10 @@ vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, const ch
         vsCliReportGError(cli, err);
         return -1;
     }
+    if ((normalized = vsLibvirtReportCountEntry(r, VS_LIBVIRT_NORMALIZED)) > 0)
+        vsCliNote(cli, "libvirt re-formatted %u of the snapshots pushed (its canonical form of a "
+                  "<domain> it did not write itself): 'virtsnap pull --replace %s' stores its "
+                  "form, so that diff and later pushes see them as equal", normalized, as ? as : vm);
     vsCliPrint(cli, "%s domain '%s'%s%s%s: %u created, %u replaced, %u skipped (identical), "
                "%u kept (only in libvirt)\n",
                (flags & VS_LIBVIRT_DRY_RUN) ? "Would push" : "Pushed", vm,

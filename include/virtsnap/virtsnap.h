@@ -894,11 +894,15 @@ typedef enum {
     VS_LIBVIRT_MADE_CURRENT,    /* push: made current (its CURRENT redefine) */
     VS_LIBVIRT_STORED,          /* pull: stored */
     VS_LIBVIRT_DELETED,         /* pull --purge: metadata deleted in libvirt */
+    VS_LIBVIRT_NORMALIZED,      /* push: libvirt took the record but dumps it
+                                 * otherwise (it re-formats a <domain> it did
+                                 * not write itself); pull --replace stores
+                                 * its form */
 } vsLibvirtEntry;
 
 /* "only-in-store", "only-in-libvirt", "differs", "parent", "current",
  * "created", "replaced", "skipped", "kept", "made-current", "stored",
- * "deleted". */
+ * "deleted", "normalized". */
 VS_EXPORT const char *vsLibvirtEntryToString(vsLibvirtEntry entry);
 
 typedef struct _vsLibvirtReport vsLibvirtReport;
@@ -975,12 +979,13 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  * before changing anything: records libvirt has with other content
  * (unless REPLACE, VS_ERROR_EXISTS), a domain whose UUID is not the
  * records' (without @target, VS_ERROR_INVALID).  A failure midway leaves
- * libvirt with a parents-first prefix.
+ * libvirt with a parents-first prefix.  Each record redefined is dumped
+ * back and compared: one libvirt re-formatted is reported NORMALIZED.
  * Errors: VS_ERROR_NOT_FOUND (nothing stored for @vm, no such domain),
  * VS_ERROR_EXISTS, VS_ERROR_INVALID, VS_ERROR_FAILED (libvirt's message,
  * naming the VM and snapshot), the store's load errors.
- * Cost: one SECURE dump per libvirt record, one redefine per record
- * created or replaced.
+ * Cost: one SECURE dump per libvirt record, one redefine and one dump per
+ * record created or replaced.
  */
 VS_EXPORT int vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
                             const char *vm, const char *target, unsigned int flags,

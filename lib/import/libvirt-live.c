@@ -44,6 +44,8 @@ typedef struct {
                 char **current, GError **error);
     int (*parse)(vsMoment **out, const char *xml, GError **error);
     int (*format)(char **out, const vsMoment *moment, const char *uuid, GError **error);
+    /* @name's SECURE dump (free()); NULL leaves libvirt's error set. */
+    char *(*dump)(virDomainPtr dom, const char *name);
     /* REDEFINE (CURRENT with @current); -1 leaves libvirt's error set. */
     int (*define)(virDomainPtr dom, const char *xml, gboolean current);
     /* Deletes the metadata of @name only; -1 leaves libvirt's error set. */
@@ -129,6 +131,19 @@ snapFormat(char **out, const vsMoment *moment, const char *uuid, GError **error)
     return vsSnapshotFormat(out, moment, uuid, VS_SNAPSHOT_FORMAT_SECURE, error);
 }
 
+static char *
+snapDump(virDomainPtr dom, const char *name)
+{
+    virDomainSnapshotPtr s = virDomainSnapshotLookupByName(dom, name, 0);
+    char *xml;
+
+    if (!s)
+        return NULL;
+    xml = virDomainSnapshotGetXMLDesc(s, VIR_DOMAIN_SNAPSHOT_XML_SECURE);
+    virDomainSnapshotFree(s);
+    return xml;
+}
+
 static int
 snapDefine(virDomainPtr dom, const char *xml, gboolean current)
 {
@@ -157,7 +172,7 @@ snapRemove(virDomainPtr dom, const char *name)
 }
 
 static const vsLiveKind liveSnapshots = {
-    &vsSnapshotKind, snapRead, snapParse, snapFormat, snapDefine, snapRemove,
+    &vsSnapshotKind, snapRead, snapParse, snapFormat, snapDump, snapDefine, snapRemove,
 };
 
 /* Push order; purge goes backwards.  Checkpoints follow snapshots. */
@@ -618,6 +633,29 @@ pushOne(const vsLiveKind *lk, virDomainPtr dom, const vsMoment *m, const char *u
     return 0;
 }
 
+/* Whether libvirt now dumps @m as the store has it. */
+static int
+pushCheck(gboolean *same, const vsLiveKind *lk, virDomainPtr dom, const vsMoment *m,
+          const char *uuid, const char *vm, GError **error)
+{
+    g_autoptr(vsMoment) back = NULL;
+    g_autoptr(GString) a = g_string_new(NULL);
+    g_autoptr(GString) b = g_string_new(NULL);
+    char *xml = lk->dump(dom, m->name);
+    int rc;
+
+    if (!xml)
+        return liveErr(error, vm, lk->kind, m->name, "cannot dump it back after the redefine");
+    rc = lk->parse(&back, xml, error);
+    free(xml);
+    if (rc < 0)
+        return -1;
+    vsMomentFormatStored(a, m, uuid, 1);
+    vsMomentFormatStored(b, back, uuid, 1);
+    *same = g_string_equal(a, b);
+    return 0;
+}
+
 static int
 pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const char *tuuid,
          vsStore *store, const char *vm, const char *target, unsigned int flags,
@@ -674,7 +712,7 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
         reportDiffs(report, wanted, live, only);
         desc = vsTreeDiffDescribe(wanted, live, only, "the store", "libvirt");
         return vsErr(error, VS_ERROR_EXISTS,
-                     "VM '%s': libvirt's domain '%s' has %u %s%s that differ from the store's "
+                     "VM '%s': libvirt's domain '%s' has %u %s%s differing from the store's "
                      "(%s); nothing was pushed (push --replace redefines them)", vm, target,
                      g_hash_table_size(conflict), lk->kind->noun,
                      g_hash_table_size(conflict) == 1 ? "" : "s", desc);
@@ -698,9 +736,19 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
             vsLibvirtReportAdd(report, VS_LIBVIRT_SKIPPED, id, m->name, NULL);
             continue;
         }
-        if (!(flags & VS_LIBVIRT_DRY_RUN) && pushOne(lk, dom, m, uuid, is_cur, vm, error) < 0)
-            return -1;
-        vsLibvirtReportAdd(report, what, id, m->name, NULL);
+        if (!(flags & VS_LIBVIRT_DRY_RUN)) {
+            gboolean same = TRUE;
+
+            if (pushOne(lk, dom, m, uuid, is_cur, vm, error) < 0)
+                return -1;
+            vsLibvirtReportAdd(report, what, id, m->name, NULL);
+            if (pushCheck(&same, lk, dom, m, uuid, vm, error) < 0)
+                return -1;
+            if (!same)
+                vsLibvirtReportAdd(report, VS_LIBVIRT_NORMALIZED, id, m->name, NULL);
+        } else {
+            vsLibvirtReportAdd(report, what, id, m->name, NULL);
+        }
         if (is_cur) {
             vsLibvirtReportAdd(report, VS_LIBVIRT_MADE_CURRENT, id, m->name, NULL);
             cur_done = TRUE;

@@ -131,6 +131,7 @@ vsLibvirtEntryToString(vsLibvirtEntry entry)
     case VS_LIBVIRT_MADE_CURRENT: return "made-current";
     case VS_LIBVIRT_STORED: return "stored";
     case VS_LIBVIRT_DELETED: return "deleted";
+    case VS_LIBVIRT_NORMALIZED: return "normalized";
     }
     return "unknown";
 }

@@ -158,7 +158,7 @@ before=$(lv_state "$(embed B)")
 out=$(VS "$(embed B)" push demo 2>&1)
 check_eq "push refuses a conflicting snapshot (exit 1)" 1 $?
 check "  ... one error line naming the VM and the snapshot" \
-    grep -qF "error: VM 'demo': libvirt's domain 'demo' has 1 snapshot that differ" <<<"$out"
+    grep -qF "error: VM 'demo': libvirt's domain 'demo' has 1 snapshot differing" <<<"$out"
 check_eq "  ... and changes nothing in libvirt" "$before" "$(lv_state "$(embed B)")"
 check "push --replace" VS "$(embed B)" push demo --replace
 check_eq "B equals A again" "$stateA" "$(lv_state "$(embed B)")"
@@ -193,6 +193,34 @@ check "  ... each record names the clone and its UUID" \
     grep -q "<uuid>11111111-2222-3333-4444-555555555555</uuid>" <<<"$dump"
 check_eq "  ... and the tree is the same" "$(V "$(embed B)" snapshot-list demo --parent)" \
     "$(V "$(embed B)" snapshot-list clone --parent)"
+
+# --- --all -------------------------------------------------------------------------------------
+out=$(VS "$(embed B)" diff --all)
+check_eq "diff --all: exit 1 (clone's snapshots are not in the store)" 1 $?
+check_eq "  ... one line per difference, prefixed with the domain" "$N 0" \
+    "$(grep -c "^clone: only in libvirt: snapshot" <<<"$out") $(grep -c "^demo:" <<<"$out")"
+check_eq "push --all: every VM of the store" \
+    "Pushed domain 'demo': 0 created, 0 replaced, $N skipped (identical), 0 kept (only in libvirt)" \
+    "$(VS "$(embed B)" push --all)"
+
+# --- records libvirt did not write itself: it re-formats their <domain> ----------------------
+cat >"$work/xml/raw.xml" <<EOF
+<domainsnapshot><name>raw</name><creationTime>1700000100</creationTime><state>shutoff</state>
+<domain type='qemu'><name>demo</name><uuid>93a5c045-6457-2c09-e56c-927cdf34e178</uuid>
+<memory>65536</memory><os><type>hvm</type></os></domain></domainsnapshot>
+EOF
+chmod a+r "$work/xml/raw.xml"
+mkdir "$work/store2" "$work/D" && hl_own "$work/store2" && hl_own "$work/D"
+V "$(embed D)" define "$work/xml/demo-domain.xml" >/dev/null
+VS2() { as_user "$VIRTSNAP" -q --store "$work/store2" -c "$(embed D)" "$@"; }
+VS2 snapshot-create demo "$work/xml/raw.xml" --redefine --current >/dev/null
+out=$(VS2 push demo 2>&1)
+check "a push of a record libvirt re-formats says so" \
+    grep -qF "note: libvirt re-formatted 1 of the snapshots pushed" <<<"$out"
+VS2 diff demo >/dev/null
+check_eq "  ... diff then shows it (exit 1)" 1 $?
+check "  ... pull --replace stores libvirt's form" VS2 pull demo --replace
+check "  ... and diff is equal" VS2 diff demo
 
 # --- the migration recipe against a real libvirtd: pull --purge, move, push ------------------
 uri=$(bash "$harness" start "$lvd")
