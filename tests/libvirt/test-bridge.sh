@@ -141,6 +141,8 @@ out=$(VS "$(embed B)" push demo)
 check_eq "re-push is a no-op" \
     "Pushed domain 'demo': 0 created, 0 replaced, $N skipped (identical), 0 kept (only in libvirt)" \
     "$out"
+as_user env LIBVIRT_DEFAULT_URI="$(embed B)" "$VIRTSNAP" -q --store "$work/store" diff demo
+check_eq "without -c, LIBVIRT_DEFAULT_URI names the connection" 0 $?
 out=$(VS "$(embed B)" diff demo --json)
 check "diff --json says equal" grep -q '"equal": true' <<<"$out"
 
