@@ -264,6 +264,11 @@ if [ "$got" -lt "$N" ]; then
 else
     echo "# the push finished before the daemon was killed: interruption not exercised"
 fi
+s0=$(sum_store)
+out=$(VS "$uri" pull demo --replace 2>&1)
+check_eq "a pull from the dead daemon fails (exit 1)" 1 $?
+check "  ... saying it cannot connect" grep -qF "error: failed to connect to the hypervisor" <<<"$out"
+check_eq "  ... and the store is unchanged" "$s0" "$(sum_store)"
 uri=$(bash "$harness" start "$lvd")
 check "libvirtd restarted" test -n "$uri"
 out=$(VS "$uri" push demo)
