@@ -15,6 +15,7 @@
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
  *                      store-config
  *   cmd-xml.c          xml
+ *   cmd-libvirt.c      pull, push, diff: the bridge to a running libvirt
  *
  * Each command group is a table of commands, each with an option table
  * from which both the parser and `--help` work.  To add a group, define a
@@ -75,6 +76,7 @@ extern const vsCliGroup vsCliGroupCheckpoint;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
 extern const vsCliGroup vsCliGroupShell;
+extern const vsCliGroup vsCliGroupLibvirt;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {
@@ -90,6 +92,9 @@ struct _vsCli {
     char *checkpoint_dir;   /* --checkpoint-dir, else derived (vsCliDefaultCheckpointDir) */
     vsStore *checkpoint_store;
     GHashTable *checkpoint_domains;
+    char *connect_uri;      /* -c/--connect URI: libvirt's, for pull/push/diff */
+    int status;             /* exit status the last command asks for (diff: 1 when
+                             * different, 2 on error); 0: 0 on success, 1 on error */
 };
 
 /* --- options of a parsed command (parse.c) ------------------------- */
@@ -178,6 +183,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
  * index of entry i's parent, -1 for none, -2 for one not listed. */
 void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n,
                     guint root);
+/* --tree of a list of moments: every entry whose parent is not listed
+ * starts a tree; @start (--from) is printed as the root of what is below it. */
+void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
 
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);

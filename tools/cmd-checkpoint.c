@@ -233,32 +233,6 @@ listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
 }
 
 static void
-printTree(vsCli *cli, GPtrArray *list, const vsMoment *start)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-    g_autofree const char **names = g_new0(const char *, list->len + 1);
-    g_autofree int *parents = g_new0(int, list->len + 1);
-    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < list->len; i++) {
-        names[i] = vsMomentGetName(g_ptr_array_index(list, i));
-        g_hash_table_insert(index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
-    }
-    for (guint i = 0; i < list->len; i++) {
-        const vsMoment *m = g_ptr_array_index(list, i);
-        const char *pname = m == start ? NULL : vsMomentGetParentName(m);
-        gpointer hit = pname ? g_hash_table_lookup(index, pname) : NULL;
-
-        parents[i] = pname ? (hit ? (int)GPOINTER_TO_UINT(hit) - 1 : -2) : -1;
-    }
-    for (guint i = 0; i < list->len; i++) {
-        if (parents[i] == -1)
-            vsCliTreeFormat(out, names, parents, list->len, i);
-    }
-    vsCliPrint(cli, "%s", out->str);
-}
-
-static void
 printTable(vsCli *cli, GPtrArray *list, gboolean parent)
 {
     static const char *const head2[] = { "Name", "Creation Time" };
@@ -308,7 +282,7 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
     if (!(flags & VS_CHECKPOINT_LIST_TOPOLOGICAL))
         g_ptr_array_sort(list, compareNames);
     if (tree) {
-        printTree(cli, list, start);
+        vsCliPrintMomentTree(cli, list, start);
     } else if (vsCliOptBool(cmd, "name")) {
         for (guint i = 0; i < list->len; i++)
             vsCliPrint(cli, "%s\n", vsMomentGetName(g_ptr_array_index(list, i)));

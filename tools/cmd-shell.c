@@ -80,6 +80,7 @@ vsCliUsage(vsCli *cli)
                "virtsnap [options]... <command> [args...]\n"
                "\n"
                "  options:\n"
+               "    -c | --connect=URI      libvirt URI for pull, push and diff (like virsh)\n"
                "    -h | --help             this help\n"
                "    -q | --quiet            quiet mode\n"
                "         --store=DIR        snapshot store directory\n"
@@ -94,6 +95,8 @@ vsCliUsage(vsCli *cli)
                "    VIRTSNAP_CHECKPOINT_DIR checkpoint directory when --checkpoint-dir is not\n"
                "                            given (default: 'checkpoint' beside a store named\n"
                "                            'snapshot', else STORE/.virtsnap/checkpoint)\n"
+               "    LIBVIRT_DEFAULT_URI     libvirt URI when -c is not given (then libvirt's\n"
+               "                            own default)\n"
                "\n"
                "  commands (non interactive mode):\n"
                "\n");
