@@ -127,13 +127,18 @@ vsCliDefaultStore(void)
  * VIRTSNAP_CHECKPOINT_DIR say nothing: beside a store directory named
  * "snapshot" (libvirt's layout, and virtsnap's default store), the
  * directory "checkpoint"; else STORE/.virtsnap/checkpoint, a name no VM of
- * the store can have. */
+ * the store can have.  A database store (a URI) keeps both kinds itself,
+ * each VM's record keyed by its kind: the same location. */
 static char *
 vsCliDefaultCheckpointDir(const char *store)
 {
-    g_autofree char *base = g_path_get_basename(store);
-    g_autofree char *dir = g_path_get_dirname(store);
+    g_autofree char *base = NULL;
+    g_autofree char *dir = NULL;
 
+    if (strstr(store, "://"))
+        return g_strdup(store);
+    base = g_path_get_basename(store);
+    dir = g_path_get_dirname(store);
     if (strcmp(base, "snapshot") == 0)
         return g_build_filename(dir, "checkpoint", NULL);
     return g_build_filename(store, ".virtsnap", "checkpoint", NULL);

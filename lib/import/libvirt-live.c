@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 
 #include "import/libvirt-bridge.h"
+#include "import/virt-dyn.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "tree/tree.h"
@@ -229,6 +230,8 @@ vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error)
     char *actual;
 
     *out = NULL;
+    if (vsVirtLoad(error) < 0)
+        return -1;
     if (g_once_init_enter(&quieted)) {
         virSetErrorFunc(NULL, quietErrors);
         g_once_init_leave(&quieted, 1);

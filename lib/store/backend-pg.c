@@ -20,6 +20,7 @@
 #include "util/error.h"
 #include "format/bulkfile.h"
 #include "store/backend.h"
+#include "store/pq-dyn.h"
 
 /* The schema this code writes; rows and schemas above it are refused. */
 #define PG_SCHEMA_VERSION 1
@@ -144,8 +145,11 @@ pgFail(GError **error, PgBackend *be, const char *vm, PGconn *conn, const PGresu
 static int
 pgConnect(PGconn **out, PgBackend *be, GError **error)
 {
-    PGconn *conn = PQconnectdb(be->location);
+    PGconn *conn;
 
+    if (vsPqLoad(error) < 0)
+        return -1;
+    conn = PQconnectdb(be->location);
     if (PQstatus(conn) != CONNECTION_OK) {
         g_autofree char *msg = pgMessage(conn, NULL);
         PQfinish(conn);
