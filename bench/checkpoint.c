@@ -5,10 +5,13 @@
  * commit (a redefine of a new leaf).  Medians of --repeat runs; a load is
  * timed in a fresh process (no warm caches of the library's own).
  *
- *   build/bench/virtsnap-bench-checkpoint [--checkpoints N] [--repeat K]
+ *   build/bench/virtsnap-bench-checkpoint [--checkpoints N] [--repeat K] [--keep DIR]
+ *
+ * --keep DIR leaves the generated stores in DIR/plain and DIR/zstd.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,18 +78,20 @@ generate(const char *dir, guint n, gboolean zstd)
     }
     if (vsStoreOpen(&store, dir, VS_STORE_OPEN_CREATE, &error) < 0)
         g_error("open: %s", error->message);
-    vsStoreSetCompression(store, zstd);
+    if (vsStoreSaveCompression(store, zstd, &error) < 0)
+        g_error("config: %s", error->message);
     if (vsStoreLoadCheckpoints(&dom, store, VM, UUID, VS_DOMAIN_LOAD_WRITE, &error) < 0 ||
         vsDomainReplace(dom, (vsMoment *const *) recs->pdata, recs->len, NULL, &error) < 0)
         g_error("store: %s", error->message);
 }
 
-/* One load in a fresh process: seconds, or < 0. */
+/* One load in a fresh process: wall seconds, and *cpu its user + system
+ * seconds (what a busy machine does not inflate); < 0 on failure. */
 static double
-timeLoad(const char *dir, guint n)
+timeLoad(const char *dir, guint n, double *cpu)
 {
     int fd[2];
-    double t = -1;
+    double t[2] = { -1, -1 };
     pid_t pid;
 
     g_assert(pipe(fd) == 0);
@@ -94,21 +99,29 @@ timeLoad(const char *dir, guint n)
     if (pid == 0) {
         g_autoptr(vsStore) store = NULL;
         g_autoptr(vsDomain) dom = NULL;
-        double t0 = benchNow(), took;
+        struct rusage r0, r1;
+        double t0 = benchNow(), took[2];
 
+        getrusage(RUSAGE_SELF, &r0);
         if (vsStoreOpen(&store, dir, 0, NULL) < 0 ||
             vsStoreLoadCheckpoints(&dom, store, VM, NULL, 0, NULL) < 0 ||
             vsDomainCount(dom) != n)
             _exit(1);
-        took = benchNow() - t0;
-        _exit(write(fd[1], &took, sizeof(took)) == sizeof(took) ? 0 : 1);
+        took[0] = benchNow() - t0;
+        getrusage(RUSAGE_SELF, &r1);
+        took[1] = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+                  (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+                  ((r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) +
+                   (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec)) / 1e6;
+        _exit(write(fd[1], took, sizeof(took)) == sizeof(took) ? 0 : 1);
     }
     close(fd[1]);
-    if (read(fd[0], &t, sizeof(t)) != sizeof(t))
-        t = -1;
+    if (read(fd[0], t, sizeof(t)) != sizeof(t))
+        t[0] = t[1] = -1;
     close(fd[0]);
     waitpid(pid, NULL, 0);
-    return t;
+    *cpu = t[1];
+    return t[0];
 }
 
 /* Load for writing, redefine one new leaf, commit: seconds (the commit's
@@ -138,7 +151,8 @@ int
 main(int argc, char **argv)
 {
     guint n = 16384, repeat = 5;
-    g_autofree char *work = g_dir_make_tmp("virtsnap-bench-ckpt-XXXXXX", NULL);
+    g_autofree char *work = NULL;
+    const char *keep = NULL;
     const char *kinds[] = { "plain", "zstd" };
 
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -146,32 +160,39 @@ main(int argc, char **argv)
             n = (guint) g_ascii_strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--repeat") == 0)
             repeat = (guint) g_ascii_strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = argv[i + 1];
     }
+    work = keep ? g_strdup(keep) : g_dir_make_tmp("virtsnap-bench-ckpt-XXXXXX", NULL);
     if (n < 2 || repeat < 1)
         g_error("usage: %s [--checkpoints N>=2] [--repeat K>=1]", argv[0]);
-    printf("| checkpoints, chain %u x ~9 KB | bytes on disk | load, ms | commit: redefine a new "
-           "leaf, ms |\n|---|---|---|---|\n", n);
+    printf("| checkpoints, chain %u x ~9 KB | bytes on disk | load, ms (CPU ms) | commit: "
+           "redefine a new leaf, ms |\n|---|---|---|---|\n", n);
     for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
         g_autofree char *dir = g_build_filename(work, kinds[k], NULL);
         g_autofree char *file = g_build_filename(dir, VM ".xml", NULL);
         g_autofree double *loads = g_new0(double, repeat);
+        g_autofree double *cpus = g_new0(double, repeat);
         g_autofree double *commits = g_new0(double, repeat);
-        g_autofree char *load_ms = NULL, *commit_ms = NULL;
+        g_autofree char *load_ms = NULL, *cpu_ms = NULL, *commit_ms = NULL;
         struct stat st;
 
         generate(dir, n, k == 1);
         g_assert(stat(file, &st) == 0);
         for (guint r = 0; r < repeat; r++)
-            loads[r] = timeLoad(dir, n);
+            loads[r] = timeLoad(dir, n, &cpus[r]);
         for (guint r = 0; r < repeat; r++)
             commits[r] = timeCommit(dir, n, r + 1);
         load_ms = benchFormatMs(benchMedian(loads, repeat));
+        cpu_ms = benchFormatMs(benchMedian(cpus, repeat));
         commit_ms = benchFormatMs(benchMedian(commits, repeat));
-        printf("| %s | %.1f MiB (%.0f B per checkpoint) | %s | %s |\n", kinds[k],
-               st.st_size / BENCH_MIB, (double) st.st_size / n, load_ms, commit_ms);
+        printf("| %s | %.1f MiB (%.0f B per checkpoint) | %s (%s) | %s |\n", kinds[k],
+               st.st_size / BENCH_MIB, (double) st.st_size / n, load_ms, cpu_ms, commit_ms);
         fflush(stdout);
-        benchRmTree(dir);
+        if (!keep)
+            benchRmTree(dir);
     }
-    benchRmTree(work);
+    if (!keep)
+        benchRmTree(work);
     return 0;
 }

@@ -163,6 +163,10 @@ void vsCliFlushDomains(vsCli *cli);
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
 
+/* Runs the user's editor ($VISUAL, $EDITOR, vi) on @path; -1 (reported)
+ * when it cannot run or fails (cmd-snapshot-edit.c). */
+int vsCliRunEditor(vsCli *cli, const char *path);
+
 /* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;

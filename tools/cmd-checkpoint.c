@@ -1,11 +1,15 @@
 /* cmd-checkpoint.c — virsh 9.0's checkpoint-* commands on the checkpoint
  * store (--checkpoint-dir): create (--redefine), create-as, list, info,
- * parent, dumpxml, delete.
+ * parent, dumpxml, edit, delete.
  *
  * Each keeps virsh's option table, checks, messages and output bytes.
  * virtsnap never has a running VM, so it answers what virsh answers for
  * an inactive one: a plain create, a delete without --metadata,
  * --redefine-validate and --size fail with virsh's words. */
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
 #include "cli.h"
 
 #define OPT_DOMAIN { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name, id or uuid" }
@@ -454,6 +458,93 @@ cmdDelete(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* checkpoint-edit                                                      */
+
+static const vsCliOptDef optsEdit[] = {
+    OPT_DOMAIN,
+    { "checkpointname", VS_CLI_OT_STRING, 0, "checkpoint name" },
+    { 0 }
+};
+
+/* The definition (with secrets) in a new temporary file, 0600. */
+static int
+editStart(vsCli *cli, const vsCliCmd *cmd, char **name, char **doc, char **tmp)
+{
+    g_autoptr(GError) err = NULL;
+    vsDomain *dom = NULL;
+    const vsCheckpoint *chk;
+    int fd;
+
+    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
+        return -1;
+    *name = g_strdup(vsMomentGetName(chk));
+    if (vsCheckpointFormat(doc, chk, VS_CHECKPOINT_FORMAT_SECURE, &err) < 0 ||
+        (fd = g_file_open_tmp("virtsnapXXXXXX.xml", tmp, &err)) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    close(fd);
+    if (!g_file_set_contents(*tmp, *doc, -1, &err)) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* virsh's checkpoint-edit: the edited definition is redefined under the
+ * same name (a new name is refused); no lock is held while the editor
+ * runs. */
+static int
+cmdEdit(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *name = NULL, *doc = NULL, *tmp = NULL, *edited = NULL;
+    g_autoptr(vsCheckpoint) parsed = NULL;
+    vsDomain *dom = NULL;
+    gsize len = 0;
+    int ret = -1;
+
+    if (editStart(cli, cmd, &name, &doc, &tmp) < 0)
+        goto out;
+    vsCliFlushDomains(cli);
+    if (vsCliRunEditor(cli, tmp) < 0 ||
+        vsCliReadFile(&edited, &len, tmp, VS_CLI_MAX_XML_FILE, FALSE, &err) < 0) {
+        if (err)
+            vsCliReportGError(cli, err);
+        goto out;
+    }
+    if (strcmp(doc, edited) == 0) {
+        vsCliPrintExtra(cli, "Checkpoint %s XML configuration not changed.\n", name);
+        ret = 0;
+        goto out;
+    }
+    if (vsCheckpointParse(&parsed, edited, len, VS_CHECKPOINT_PARSE_REDEFINE, 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    if (g_strcmp0(vsMomentGetName(parsed), name) != 0) {
+        vsCliError(cli, "Cannot rename checkpoint %s to %s", name, vsMomentGetName(parsed));
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    if (vsCliLoadCheckpoints(cli, cmd, TRUE, &dom) < 0)
+        goto out;
+    if (vsDomainCheckpointCreateXML(NULL, dom, edited, len, NULL,
+                                    VS_CHECKPOINT_CREATE_REDEFINE, &err) < 0) {
+        vsCliReportGError(cli, err);
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    vsCliPrintExtra(cli, "Checkpoint %s edited.\n", name);
+    ret = 0;
+out:
+    if (tmp)
+        g_unlink(tmp);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const vsCliCmdDef cmds[] = {
     { "checkpoint-create", "Create a checkpoint from XML",
@@ -466,6 +557,8 @@ static const vsCliCmdDef cmds[] = {
       cmdDelete },
     { "checkpoint-dumpxml", "Dump XML for a domain checkpoint", "Checkpoint Dump XML",
       optsDumpxml, cmdDumpxml },
+    { "checkpoint-edit", "edit XML for a checkpoint",
+      "Edit the domain checkpoint XML for a named checkpoint", optsEdit, cmdEdit },
     { "checkpoint-info", "checkpoint information", "Returns basic information about a checkpoint.",
       optsInfo, cmdInfo },
     { "checkpoint-list", "List checkpoints for a domain", "Checkpoint List", optsList, cmdList },
