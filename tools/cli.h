@@ -167,6 +167,11 @@ int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
  * when it cannot run or fails (cmd-snapshot-edit.c). */
 int vsCliRunEditor(vsCli *cli, const char *path);
 
+/* virsh's --xpath EXPR [--wrap] on a document of ours: the matching nodes,
+ * one per line or under one <nodes> root; -1 (reported)
+ * (cmd-snapshot-dumpxml.c). */
+int vsCliDumpXPath(vsCli *cli, const char *xml, const char *xpath, gboolean wrap);
+
 /* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;

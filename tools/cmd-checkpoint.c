@@ -13,6 +13,51 @@
 #include "cli.h"
 
 #define OPT_DOMAIN { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name, id or uuid" }
+#define OPT_JSON { "json", VS_CLI_OT_BOOL, 0, "print one JSON document" }
+
+/* --json: one checkpoint as an object (virtsnap's own, as for snapshots). */
+static void
+jsonCheckpoint(GString *out, const vsDomain *dom, const vsCheckpoint *chk, guint indent)
+{
+    g_autofree char *pad = g_strnfill(indent, ' ');
+    guint n = vsCheckpointGetDiskCount(chk);
+
+    g_string_append_printf(out, "%s{\n%s  \"name\": ", pad, pad);
+    vsCliJsonString(out, vsMomentGetName(chk));
+    g_string_append_printf(out, ",\n%s  \"parent\": ", pad);
+    vsCliJsonString(out, vsMomentGetParentName(chk));
+    g_string_append_printf(out, ",\n%s  \"creationTime\": %" G_GINT64_FORMAT, pad,
+                           vsMomentGetCreationTime(chk));
+    g_string_append_printf(out, ",\n%s  \"children\": %u", pad,
+                           vsDomainCountChildren(dom, chk));
+    g_string_append_printf(out, ",\n%s  \"descendants\": %u", pad,
+                           vsDomainCountDescendants(dom, chk));
+    g_string_append_printf(out, ",\n%s  \"description\": ", pad);
+    vsCliJsonString(out, vsMomentGetDescription(chk));
+    g_string_append_printf(out, ",\n%s  \"disks\": [", pad);
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(out, "%s\n%s    { \"name\": ", i ? "," : "", pad);
+        vsCliJsonString(out, vsCheckpointGetDiskName(chk, i));
+        g_string_append(out, ", \"checkpoint\": ");
+        vsCliJsonString(out, vsCheckpointTypeToString(vsCheckpointGetDiskType(chk, i)));
+        g_string_append(out, ", \"bitmap\": ");
+        vsCliJsonString(out, vsCheckpointGetDiskBitmap(chk, i));
+        g_string_append(out, " }");
+    }
+    if (n)
+        g_string_append_printf(out, "\n%s  ]\n%s}", pad, pad);
+    else
+        g_string_append_printf(out, "]\n%s}", pad);
+}
+
+static void
+printJson(vsCli *cli, const vsDomain *dom, const vsCheckpoint *chk)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    jsonCheckpoint(out, dom, chk, 0);
+    vsCliPrint(cli, "%s\n", out->str);
+}
 
 /* virsh's virshLookupCheckpoint: --checkpointname, required. */
 static int
@@ -195,6 +240,7 @@ static const vsCliOptDef optsList[] = {
     { "descendants", VS_CLI_OT_BOOL, 0, "with --from, list all descendants" },
     { "name", VS_CLI_OT_BOOL, 0, "list checkpoint names only" },
     { "topological", VS_CLI_OT_BOOL, 0, "sort list topologically rather than by name" },
+    OPT_JSON,
     { 0 }
 };
 
@@ -215,7 +261,9 @@ listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
         vsCliOptExclusive(cli, cmd, "parent", "roots") < 0 ||
         vsCliOptExclusive(cli, cmd, "parent", "tree") < 0 ||
         vsCliOptExclusive(cli, cmd, "roots", "tree") < 0 ||
-        vsCliOptExclusive(cli, cmd, "roots", "from") < 0)
+        vsCliOptExclusive(cli, cmd, "roots", "from") < 0 ||
+        vsCliOptExclusive(cli, cmd, "json", "tree") < 0 ||
+        vsCliOptExclusive(cli, cmd, "json", "name") < 0)
         return -1;
     if (vsCliOptBool(cmd, "leaves"))
         flags |= VS_CHECKPOINT_LIST_LEAVES;
@@ -313,6 +361,15 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
         g_ptr_array_sort(list, compareNames);
     if (tree) {
         printTree(cli, list, start);
+    } else if (vsCliOptBool(cmd, "json")) {
+        g_autoptr(GString) out = g_string_new("[");
+
+        for (guint i = 0; i < list->len; i++) {
+            g_string_append(out, i ? ",\n" : "\n");
+            jsonCheckpoint(out, dom, g_ptr_array_index(list, i), 2);
+        }
+        g_string_append(out, list->len ? "\n]\n" : "]\n");
+        vsCliPrint(cli, "%s", out->str);
     } else if (vsCliOptBool(cmd, "name")) {
         for (guint i = 0; i < list->len; i++)
             vsCliPrint(cli, "%s\n", vsMomentGetName(g_ptr_array_index(list, i)));
@@ -328,6 +385,7 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef optsInfo[] = {
     OPT_DOMAIN,
     { "checkpointname", VS_CLI_OT_STRING, 0, "checkpoint name" },
+    OPT_JSON,
     { 0 }
 };
 
@@ -340,6 +398,10 @@ cmdInfo(vsCli *cli, const vsCliCmd *cmd)
 
     if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
         return -1;
+    if (vsCliOptBool(cmd, "json")) {
+        printJson(cli, dom, chk);
+        return 0;
+    }
     parent = vsDomainGetParent(dom, chk);
     vsCliPrint(cli, "%-15s %s\n", "Name:", vsMomentGetName(chk));
     vsCliPrint(cli, "%-15s %s\n", "Domain:", vsDomainGetName(dom));
@@ -352,6 +414,7 @@ cmdInfo(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef optsParent[] = {
     OPT_DOMAIN,
     { "checkpointname", VS_CLI_OT_STRING, 0, "find parent of checkpoint name" },
+    OPT_JSON,
     { 0 }
 };
 
@@ -368,7 +431,10 @@ cmdParent(vsCli *cli, const vsCliCmd *cmd)
         vsCliError(cli, "checkpoint '%s' has no parent", vsMomentGetName(chk));
         return -1;
     }
-    vsCliPrint(cli, "%s", vsMomentGetName(parent));
+    if (vsCliOptBool(cmd, "json"))
+        printJson(cli, dom, parent);
+    else
+        vsCliPrint(cli, "%s", vsMomentGetName(parent));
     return 0;
 }
 
@@ -378,6 +444,8 @@ static const vsCliOptDef optsDumpxml[] = {
     { "security-info", VS_CLI_OT_BOOL, 0, "include security sensitive information in XML dump" },
     { "no-domain", VS_CLI_OT_BOOL, 0, "exclude <domain> from XML" },
     { "size", VS_CLI_OT_BOOL, 0, "include backup size estimate in XML dump" },
+    { "xpath", VS_CLI_OT_STRING, VS_CLI_OF_NAMED, "xpath expression to filter the XML document" },
+    { "wrap", VS_CLI_OT_BOOL, 0, "wrap xpath results in an common root element" },
     { 0 }
 };
 
@@ -388,9 +456,11 @@ cmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
     g_autofree char *xml = NULL;
     vsDomain *dom = NULL;
     const vsCheckpoint *chk;
+    const char *xpath = NULL;
     unsigned int flags = 0;
 
-    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
+    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0 ||
+        vsCliOptString(cli, cmd, "xpath", &xpath) < 0)
         return -1;
     if (vsCliOptBool(cmd, "security-info"))
         flags |= VS_CHECKPOINT_FORMAT_SECURE;
@@ -402,6 +472,8 @@ cmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
         vsCliReportGError(cli, err);
         return -1;
     }
+    if (xpath)
+        return vsCliDumpXPath(cli, xml, xpath, vsCliOptBool(cmd, "wrap"));
     vsCliPrint(cli, "%s", xml);
     return 0;
 }
