@@ -168,6 +168,15 @@ void vsCliFlushDomains(vsCli *cli);
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
 
+/* Runs the user's editor ($VISUAL, $EDITOR, vi) on @path; -1 (reported)
+ * when it cannot run or fails (cmd-snapshot-edit.c). */
+int vsCliRunEditor(vsCli *cli, const char *path);
+
+/* virsh's --xpath EXPR [--wrap] on a document of ours: the matching nodes,
+ * one per line or under one <nodes> root; -1 (reported)
+ * (cmd-snapshot-dumpxml.c). */
+int vsCliDumpXPath(vsCli *cli, const char *xml, const char *xpath, gboolean wrap);
+
 /* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;
