@@ -129,6 +129,11 @@ check_eq "a second pull changes nothing" \
 V "$(embed B)" define "$work/xml/demo-domain.xml" >/dev/null
 out=$(VS "$(embed B)" diff demo)
 check_eq "diff store vs empty B: differs (exit 1)" "1 $N" "$? $(grep -c "only in store" <<<"$out")"
+out=$(VS "$(embed B)" push demo --dry-run)
+check_eq "push --dry-run says what it would do" \
+    "Would push domain 'demo': $N created, 0 replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
+    "$out"
+check_eq "  ... and does nothing" "" "$(V "$(embed B)" snapshot-list demo --name)"
 out=$(VS "$(embed B)" push demo)
 check_eq "push to B creates all $N" \
     "Pushed domain 'demo': $N created, 0 replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
