@@ -101,7 +101,7 @@ pushOne(const vsLiveKind *lk, virDomainPtr dom, const vsMoment *m, const char *u
         return -1;
     if (lk->define(dom, xml, current) < 0)
         return vsLiveErr(error, vm, lk->kind, m->name,
-                       "libvirt refused the redefine (what was pushed before it stays; "
+                       "cannot redefine it (the snapshots pushed before it stay; "
                        "push again to complete)");
     return 0;
 }

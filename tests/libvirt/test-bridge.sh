@@ -266,6 +266,7 @@ got=$(find "$snapdir" -name '*.xml' 2>/dev/null | wc -l)
 if [ "$got" -lt "$N" ]; then
     check_eq "push interrupted by the daemon's death fails (exit 1)" 1 "$rc"
     check "  ... with one line naming the VM" grep -q "^error: VM 'demo'" "$work/push.out"
+    echo "# interrupted after $got of $N: $(cat "$work/push.out")"
 else
     echo "# the push finished before the daemon was killed: interruption not exercised"
 fi
@@ -284,5 +285,12 @@ check "diff store vs libvirtd: equal" VS "$uri" diff demo
 check_eq "a re-push is a no-op" \
     "Pushed domain 'demo': 0 created, 0 replaced, $N skipped (identical), 0 kept (only in libvirt)" \
     "$(VS "$uri" push demo)"
+# And back out of libvirtd the same way: its metadata goes only once the store holds it.
+check "pull --purge from libvirtd" VS "$uri" pull demo --purge
+check_eq "  ... libvirtd has no snapshot of demo left" "" "$(V "$uri" snapshot-list demo --name)"
+mkdir "$work/E" && hl_own "$work/E"
+V "$(embed E)" define "$work/xml/demo-domain.xml" >/dev/null
+check "push into a fresh host E" VS "$(embed E)" push demo
+check_eq "  ... E holds A's tree" "$stateA" "$(lv_state "$(embed E)")"
 bash "$harness" stop "$lvd"
 tap_done
