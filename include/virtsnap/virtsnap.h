@@ -968,8 +968,12 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  *   conflicts, the conflicting records (DIFFERS / PARENT)
  * @target: (nullable): the libvirt domain to push into; NULL: @vm.  When it
  *   is another name, every record's <domain> (and <inactiveDomain>) gets
- *   the target's name and UUID (restoring into a clone); disk paths are
- *   kept as they are.
+ *   the target's name and UUID (restoring into a clone)
+ * @path_map: (nullable): pairs OLD, NEW, ..., NULL: in every record, a
+ *   path (any "file" attribute, a <source>'s "dev") starting with OLD
+ *   starts with NEW instead (the first pair that matches); NULL keeps
+ *   paths as they are.  A revert uses the snapshot's <domain>, so a clone
+ *   whose images live elsewhere needs its paths mapped.
  * @flags: VS_LIBVIRT_REPLACE, VS_LIBVIRT_DRY_RUN
  * Makes libvirt's snapshots of the domain equal the store's: redefines
  * (REDEFINE) parents first in pre-order, CURRENT only on the current
@@ -982,13 +986,15 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  * libvirt with a parents-first prefix.  Each record redefined is dumped
  * back and compared: one libvirt re-formatted is reported NORMALIZED.
  * Errors: VS_ERROR_NOT_FOUND (nothing stored for @vm, no such domain),
- * VS_ERROR_EXISTS, VS_ERROR_INVALID, VS_ERROR_FAILED (libvirt's message,
+ * VS_ERROR_EXISTS, VS_ERROR_INVALID (also an empty OLD or a missing NEW in
+ * @path_map), VS_ERROR_FAILED (libvirt's message,
  * naming the VM and snapshot), the store's load errors.
  * Cost: one SECURE dump per libvirt record, one redefine and one dump per
  * record created or replaced.
  */
 VS_EXPORT int vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
-                            const char *vm, const char *target, unsigned int flags,
+                            const char *vm, const char *target,
+                            const char *const *path_map, unsigned int flags,
                             GError **error);
 
 G_END_DECLS

@@ -25,14 +25,58 @@ setChildText(xmlNodePtr parent, const char *name, const char *text)
     }
 }
 
-/* @xml with the name and UUID of its <domain> and <inactiveDomain> made
- * @target's (a restore into another domain). */
+/* How records change on their way into the target domain. */
+typedef struct {
+    const char *target;           /* NULL: keep the domain's name and UUID */
+    const char *uuid;             /* the target's UUID */
+    const char *const *path_map;  /* OLD, NEW, ..., NULL; NULL: none */
+} vsPushRewrite;
+
+/* The first mapping whose OLD starts @path, applied; NULL when none. */
+static char *
+mapPath(const char *path, const char *const *map)
+{
+    for (guint i = 0; map[i] && map[i + 1]; i += 2) {
+        if (g_str_has_prefix(path, map[i]))
+            return g_strconcat(map[i + 1], path + strlen(map[i]), NULL);
+    }
+    return NULL;
+}
+
+/* Maps every file path below @node: a "file" attribute of any element and
+ * the "dev" of a <source>. */
+static void
+mapPaths(xmlNodePtr node, const char *const *map)
+{
+    for (xmlNodePtr c = node; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        for (xmlAttrPtr a = c->properties; a; a = a->next) {
+            const char *an = (const char *) a->name;
+            g_autofree char *mapped = NULL;
+            xmlChar *v;
+
+            if (strcmp(an, "file") != 0 &&
+                !(strcmp(an, "dev") == 0 && strcmp((const char *) c->name, "source") == 0))
+                continue;
+            v = xmlGetProp(c, a->name);
+            mapped = v ? mapPath((const char *) v, map) : NULL;
+            xmlFree(v);
+            if (mapped)
+                xmlSetProp(c, a->name, (const xmlChar *) mapped);
+        }
+        mapPaths(c->children, map);
+    }
+}
+
+/* @xml as @rw says: the name and UUID of its <domain> and <inactiveDomain>
+ * made the target's, its paths mapped. */
 static int
-rewriteDomain(char **out, const char *xml, const char *target, const char *uuid,
-              GError **error)
+rewriteRecord(char **out, const char *xml, const vsPushRewrite *rw, GError **error)
 {
     vsXmlProblem problem = { 0 };
     xmlDocPtr doc = vsXmlReadMemory(xml, strlen(xml), NULL, 0, &problem);
+    xmlNodePtr root;
     xmlChar *text = NULL;
     int len = 0;
 
@@ -42,13 +86,16 @@ rewriteDomain(char **out, const char *xml, const char *target, const char *uuid,
         return -1;
     }
     vsXmlProblemClear(&problem);
-    for (xmlNodePtr c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+    root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr c = root->children; c && rw->target; c = c->next) {
         if (c->type == XML_ELEMENT_NODE && (strcmp((const char *) c->name, "domain") == 0 ||
                                             strcmp((const char *) c->name, "inactiveDomain") == 0)) {
-            setChildText(c, "name", target);
-            setChildText(c, "uuid", uuid);
+            setChildText(c, "name", rw->target);
+            setChildText(c, "uuid", rw->uuid);
         }
     }
+    if (rw->path_map)
+        mapPaths(root, rw->path_map);
     xmlDocDumpMemory(doc, &text, &len);
     xmlFreeDoc(doc);
     *out = g_strndup((const char *) text, len);
@@ -57,16 +104,16 @@ rewriteDomain(char **out, const char *xml, const char *target, const char *uuid,
 }
 
 /* The store's tree as the target domain should hold it: the same, or
- * every record renamed into @target (@rename). */
+ * every record rewritten as @rw says. */
 static int
 pushWanted(vsTree **out, const vsLiveKind *lk, const vsTree *stored, const char *suuid,
-           gboolean rename, const char *target, const char *tuuid, GError **error)
+           const vsPushRewrite *rw, GError **error)
 {
     g_autoptr(GPtrArray) list = NULL;
     g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
     const vsMoment *cur = vsTreeGetCurrent(stored);
 
-    if (!rename) {
+    if (!rw->target && !rw->path_map) {
         *out = vsTreeCopy(stored);
         return 0;
     }
@@ -79,7 +126,7 @@ pushWanted(vsTree **out, const vsLiveKind *lk, const vsTree *stored, const char 
         vsMoment *r = NULL;
 
         if (lk->format(&xml, m, suuid, error) < 0 ||
-            rewriteDomain(&moved, xml, target, tuuid, error) < 0 ||
+            rewriteRecord(&moved, xml, rw, error) < 0 ||
             lk->parse(&r, moved, error) < 0) {
             g_prefix_error(error, "%s '%s': ", lk->kind->noun, m->name);
             return -1;
@@ -228,8 +275,8 @@ pushApply(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom,
 
 static int
 pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const char *tuuid,
-         vsStore *store, const char *vm, const char *target, unsigned int flags,
-         GError **error)
+         vsStore *store, const char *vm, const char *target, const char *const *path_map,
+         unsigned int flags, GError **error)
 {
     g_autoptr(vsDomain) sd = NULL;
     g_autoptr(vsTree) wanted = NULL;
@@ -237,6 +284,7 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
     g_autofree char *wuuid = NULL;
     vsPushPlan plan = { 0 };
     gboolean rename = strcmp(vm, target) != 0;
+    vsPushRewrite rw = { rename ? target : NULL, tuuid, path_map };
     const char *suuid;
     int ret = -1;
 
@@ -250,7 +298,7 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
                      "VM '%s': libvirt's domain has UUID %s but the stored %ss are of UUID "
                      "%s; nothing was pushed (push --as NAME restores into another domain)",
                      vm, tuuid, lk->kind->noun, suuid);
-    if (pushWanted(&wanted, lk, vsDomainGetTree(sd), suuid, rename, target, tuuid, error) < 0 ||
+    if (pushWanted(&wanted, lk, vsDomainGetTree(sd), suuid, &rw, error) < 0 ||
         vsLiveLoad(&live, lk, dom, target, error) < 0) {
         g_prefix_error(error, "VM '%s': ", vm);
         return -1;
@@ -269,7 +317,8 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
 
 int
 vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              const char *target, unsigned int flags, GError **error)
+              const char *target, const char *const *path_map, unsigned int flags,
+              GError **error)
 {
     g_autoptr(vsLibvirtReport) report = vsLibvirtReportNew(vm);
     g_autoptr(virDomain) dom = NULL;
@@ -279,6 +328,13 @@ vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
 
     if (!target)
         target = vm;
+    for (guint i = 0; path_map && path_map[i]; i += 2) {
+        if (!*path_map[i] || !path_map[i + 1]) {
+            vsErr(error, VS_ERROR_INVALID, "VM '%s': a path mapping needs a non-empty old "
+                  "prefix and a new one", vm);
+            goto cleanup;
+        }
+    }
     if (vsStoreHasDomain(&has, store, vm, error) < 0)
         goto cleanup;
     if (!has) {
@@ -289,7 +345,8 @@ vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
     if (vsLiveLookupDomain(&dom, uuid, lv, target, error) < 0)
         goto cleanup;
     for (guint k = 0; vsLiveKinds[k]; k++) {
-        if (pushKind(report, vsLiveKinds[k], dom, uuid, store, vm, target, flags, error) < 0)
+        if (pushKind(report, vsLiveKinds[k], dom, uuid, store, vm, target, path_map, flags,
+                     error) < 0)
             goto cleanup;
     }
     ret = 0;

@@ -200,6 +200,18 @@ check "  ... each record names the clone and its UUID" \
     grep -q "<uuid>11111111-2222-3333-4444-555555555555</uuid>" <<<"$dump"
 check_eq "  ... and the tree is the same" "$(V "$(embed B)" snapshot-list demo --parent)" \
     "$(V "$(embed B)" snapshot-list clone --parent)"
+check "  ... its disk paths are still the original's" grep -qF "/images/demo.qcow2" <<<"$dump"
+out=$(VS "$(embed B)" push demo --as clone --replace --map-path /var/lib/libvirt/images/demo=/srv/clone)
+check_eq "push --as clone --map-path: every record replaced" \
+    "Pushed domain 'demo' as 'clone': 0 created, $N replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
+    "$out"
+dump=$(V "$(embed B)" snapshot-dumpxml clone s0)
+check_eq "  ... the clone's records name its own images" \
+    "<source file='/srv/clone.qcow2'/> <source file='/srv/clone-data.qcow2'/>" \
+    "$(grep -o "<source file='[^']*'/>" <<<"$dump" | tr '\n' ' ' | sed 's/ $//')"
+out=$(VS "$(embed B)" push demo --as clone --map-path =/x 2>&1)
+check_eq "--map-path without OLD is refused" \
+    "error: --map-path '=/x': expected OLD=NEW with a non-empty OLD" "$out"
 
 # --- --all -------------------------------------------------------------------------------------
 out=$(VS "$(embed B)" diff --all)
