@@ -5,6 +5,7 @@
  * Output: one summary line per VM; with it (not with -q) one line per
  * record created, replaced, kept or deleted.  diff prints one line per
  * difference and exits 0 when equal, 1 when not, 2 on error. */
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,6 +21,10 @@ vsCliConnect(vsCli *cli, const vsCliCmd *cmd, vsLibvirt **out)
         return -1;
     if (!uri)
         uri = cli->connect_uri;
+    /* libvirt's client writes to its socket without MSG_NOSIGNAL: a daemon
+     * that dies mid-call must be an error naming the snapshot, not a
+     * SIGPIPE that kills us (libvirt asks its clients to ignore it). */
+    signal(SIGPIPE, SIG_IGN);
     if (vsLibvirtOpen(out, uri, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;

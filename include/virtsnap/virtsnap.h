@@ -850,11 +850,15 @@ VS_EXPORT gboolean vsLibvirtIsSupported(void);
  * @out: (out): the connection; free with vsLibvirtFree
  * @uri: (nullable): as virsh's --connect; NULL takes LIBVIRT_DEFAULT_URI,
  *   then libvirt's own default
- * Opens a read-write connection (SECURE dumps need one).  For
+ * Opens a read-write connection (SECURE dumps need one) with libvirt's
+ * default authentication callback, as virsh does: a server that asks for
+ * credentials (SASL, polkit) gets them prompted for on the terminal.  For
  * qemu:///embed URIs libvirt needs an event loop: the first such open
  * registers libvirt's default one and runs it in a thread of its own
  * (process-wide, once).  libvirt's own error printing is turned off
- * (process-wide): errors come back through @error only.
+ * (process-wide): errors come back through @error only.  As libvirt asks
+ * of its clients, the process should ignore SIGPIPE: a daemon that dies
+ * during a call otherwise kills it instead of failing the call.
  * Errors: VS_ERROR_FAILED with libvirt's message.  Cost: a connection.
  */
 VS_EXPORT int vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error);

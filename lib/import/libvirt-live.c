@@ -211,7 +211,7 @@ vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error)
     }
     if (effective && g_str_has_prefix(effective, "qemu:///embed") && startEventLoop(error) < 0)
         return -1;
-    if (!(lv->conn = virConnectOpen(uri)))
+    if (!(lv->conn = virConnectOpenAuth(uri, virConnectAuthPtrDefault, 0)))
         return vsErr(error, VS_ERROR_FAILED, "failed to connect to the hypervisor%s%s%s: %s",
                      effective ? " '" : "", effective ? effective : "",
                      effective ? "'" : "", virGetLastErrorMessage());
