@@ -35,7 +35,7 @@ struct _vsLibvirt {
  * NOT_FOUND. */
 int
 vsLiveErr(GError **error, const char *vm, const vsMomentKind *kind, const char *name,
-        const char *what)
+          const char *what)
 {
     virErrorPtr e = virGetLastError();
     const char *msg = e && e->message ? e->message : "unknown libvirt error";
@@ -107,15 +107,21 @@ snapFormat(char **out, const vsMoment *moment, const char *uuid, GError **error)
     return vsSnapshotFormat(out, moment, uuid, VS_SNAPSHOT_FORMAT_SECURE, error);
 }
 
+/* libvirt's error is reported before the handle is freed: every libvirt
+ * call, virDomainSnapshotFree included, resets the last error first. */
 static char *
-snapDump(virDomainPtr dom, const char *name)
+snapDump(virDomainPtr dom, const char *vm, const char *name, const char *what,
+         GError **error)
 {
     virDomainSnapshotPtr s = virDomainSnapshotLookupByName(dom, name, 0);
     char *xml;
 
-    if (!s)
+    if (!s) {
+        vsLiveErr(error, vm, &vsSnapshotKind, name, what);
         return NULL;
-    xml = virDomainSnapshotGetXMLDesc(s, VIR_DOMAIN_SNAPSHOT_XML_SECURE);
+    }
+    if (!(xml = virDomainSnapshotGetXMLDesc(s, VIR_DOMAIN_SNAPSHOT_XML_SECURE)))
+        vsLiveErr(error, vm, &vsSnapshotKind, name, what);
     virDomainSnapshotFree(s);
     return xml;
 }
@@ -135,14 +141,16 @@ snapDefine(virDomainPtr dom, const char *xml, gboolean current)
 }
 
 static int
-snapRemove(virDomainPtr dom, const char *name)
+snapRemove(virDomainPtr dom, const char *vm, const char *name, const char *what,
+           GError **error)
 {
     virDomainSnapshotPtr s = virDomainSnapshotLookupByName(dom, name, 0);
     int ret;
 
     if (!s)
-        return -1;
-    ret = virDomainSnapshotDelete(s, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY);
+        return vsLiveErr(error, vm, &vsSnapshotKind, name, what);
+    if ((ret = virDomainSnapshotDelete(s, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)) < 0)
+        vsLiveErr(error, vm, &vsSnapshotKind, name, what);
     virDomainSnapshotFree(s);
     return ret;
 }
@@ -270,7 +278,7 @@ vsLibvirtListDomains(char ***out, vsLibvirt *lv, GError **error)
 
 int
 vsLiveLookupDomain(virDomainPtr *out, char uuid[VIR_UUID_STRING_BUFLEN], vsLibvirt *lv,
-             const char *vm, GError **error)
+                   const char *vm, GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
 
@@ -290,7 +298,7 @@ vsLiveLookupDomain(virDomainPtr *out, char uuid[VIR_UUID_STRING_BUFLEN], vsLibvi
 /* libvirt's records of one kind, as a tree. */
 int
 vsLiveLoad(vsTree **out, const vsLiveKind *lk, virDomainPtr dom, const char *vm,
-         GError **error)
+           GError **error)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) xmls = g_ptr_array_new_with_free_func(g_free);
@@ -331,7 +339,7 @@ describeCurrent(const vsTree *store, const vsTree *live)
 /* The differences of vsTreeDiff(@store, @live) as report lines. */
 void
 vsLiveReportDiffs(vsLibvirtReport *report, const vsTree *store, const vsTree *live,
-            const GArray *diffs)
+                  const GArray *diffs)
 {
     vsMomentKindId id = vsTreeGetKind(store)->id;
 
@@ -472,10 +480,10 @@ purgeKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const
     for (guint i = list->len; i-- > 0;) {
         const char *name = ((const vsMoment *) list->pdata[i])->name;
 
-        if (lk->remove(dom, name) < 0)
-            return vsLiveErr(error, vm, lk->kind, name,
-                           "cannot delete libvirt's metadata (the store holds every record; "
-                           "run pull --purge again)");
+        if (lk->remove(dom, vm, name,
+                       "cannot delete libvirt's metadata (the store holds every record; "
+                       "run pull --purge again)", error) < 0)
+            return -1;
         vsLibvirtReportAdd(report, VS_LIBVIRT_DELETED, lk->kind->id, name, NULL);
     }
     return 0;

@@ -22,12 +22,15 @@ typedef struct {
                 char **current, GError **error);
     int (*parse)(vsMoment **out, const char *xml, GError **error);
     int (*format)(char **out, const vsMoment *moment, const char *uuid, GError **error);
-    /* @name's SECURE dump (free()); NULL leaves libvirt's error set. */
-    char *(*dump)(virDomainPtr dom, const char *name);
+    /* @name's SECURE dump (free()); NULL with *error set by vsLiveErr,
+     * naming @vm, @name and @what. */
+    char *(*dump)(virDomainPtr dom, const char *vm, const char *name, const char *what,
+                  GError **error);
     /* REDEFINE (CURRENT with @current); -1 leaves libvirt's error set. */
     int (*define)(virDomainPtr dom, const char *xml, gboolean current);
-    /* Deletes the metadata of @name only; -1 leaves libvirt's error set. */
-    int (*remove)(virDomainPtr dom, const char *name);
+    /* Deletes the metadata of @name only; -1 with *error set as for dump. */
+    int (*remove)(virDomainPtr dom, const char *vm, const char *name, const char *what,
+                  GError **error);
 } vsLiveKind;
 
 /* Every kind, in push order (purge goes backwards); NULL-terminated. */

@@ -161,11 +161,11 @@ pushCheck(gboolean *same, const vsLiveKind *lk, virDomainPtr dom, const vsMoment
     g_autoptr(vsMoment) back = NULL;
     g_autoptr(GString) a = g_string_new(NULL);
     g_autoptr(GString) b = g_string_new(NULL);
-    char *xml = lk->dump(dom, m->name);
+    char *xml = lk->dump(dom, vm, m->name, "cannot dump it back after the redefine", error);
     int rc;
 
     if (!xml)
-        return vsLiveErr(error, vm, lk->kind, m->name, "cannot dump it back after the redefine");
+        return -1;
     rc = lk->parse(&back, xml, error);
     free(xml);
     if (rc < 0)
