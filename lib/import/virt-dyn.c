@@ -7,6 +7,8 @@ static const char *const names[] = {
     "virConnectGetURI",
     "virConnectListAllDomains",
     "virConnectOpen",
+    "virConnectOpenAuth",
+    "virConnectAuthPtrDefault",
     "virDomainCheckpointCreateXML",
     "virDomainCheckpointDelete",
     "virDomainCheckpointGetXMLDesc",

@@ -14,6 +14,8 @@ typedef struct {
     __typeof__(virConnectGetURI) *virConnectGetURI;
     __typeof__(virConnectListAllDomains) *virConnectListAllDomains;
     __typeof__(virConnectOpen) *virConnectOpen;
+    __typeof__(virConnectOpenAuth) *virConnectOpenAuth;
+    __typeof__(virConnectAuthPtrDefault) *virConnectAuthPtrDefault;   /* a variable */
     __typeof__(virDomainCheckpointCreateXML) *virDomainCheckpointCreateXML;
     __typeof__(virDomainCheckpointDelete) *virDomainCheckpointDelete;
     __typeof__(virDomainCheckpointGetXMLDesc) *virDomainCheckpointGetXMLDesc;
@@ -46,6 +48,8 @@ int vsVirtLoad(GError **error);
 #define virConnectGetURI (vsVirt.virConnectGetURI)
 #define virConnectListAllDomains (vsVirt.virConnectListAllDomains)
 #define virConnectOpen (vsVirt.virConnectOpen)
+#define virConnectOpenAuth (vsVirt.virConnectOpenAuth)
+#define virConnectAuthPtrDefault (*vsVirt.virConnectAuthPtrDefault)
 #define virDomainCheckpointCreateXML (vsVirt.virDomainCheckpointCreateXML)
 #define virDomainCheckpointDelete (vsVirt.virDomainCheckpointDelete)
 #define virDomainCheckpointGetXMLDesc (vsVirt.virDomainCheckpointGetXMLDesc)
