@@ -144,7 +144,9 @@ pgFail(GError **error, PgBackend *be, const char *vm, PGconn *conn, const PGresu
 static int
 pgConnect(PGconn **out, PgBackend *be, GError **error)
 {
-    PGconn *conn = PQconnectdb(be->location);
+    const char *keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *values[] = { be->location, "virtsnap", NULL };
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
 
     if (PQstatus(conn) != CONNECTION_OK) {
         g_autofree char *msg = pgMessage(conn, NULL);
@@ -162,15 +164,32 @@ pgRun(PgBackend *be, PGconn *conn, const char *vm, const char *what, const char 
       int n, const char *const *values, const int *lengths, const int *formats,
       gboolean binary, GError **error)
 {
-    /* Without parameters: the simple protocol, which takes several
-     * statements (the schema). */
-    PGresult *res = n == 0 && !binary ? PQexec(conn, sql)
-                                      : PQexecParams(conn, sql, n, NULL, values, lengths,
-                                                     formats, binary);
-    ExecStatusType st = PQresultStatus(res);
-
+    /* The store's own connection comes back after the server restarted or
+     * dropped it, for a statement outside a transaction (a write handle's
+     * does not: its lock went with it). */
+    gboolean again = conn == be->conn;
+    PGresult *res = NULL;
+    ExecStatusType st;
     const char *state;
 
+    for (;;) {
+        gboolean idle;
+
+        if (conn == be->conn && PQstatus(conn) != CONNECTION_OK)
+            PQreset(conn);
+        idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+        /* Without parameters: the simple protocol, which takes several
+         * statements (the schema). */
+        res = n == 0 && !binary ? PQexec(conn, sql)
+                                : PQexecParams(conn, sql, n, NULL, values, lengths, formats,
+                                               binary);
+        st = PQresultStatus(res);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || !again || !idle ||
+            PQstatus(conn) == CONNECTION_OK)
+            break;
+        again = FALSE;
+        PQclear(res);
+    }
     be->state[0] = '\0';
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
