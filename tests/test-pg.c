@@ -388,6 +388,53 @@ test_unreachable(void)
     g_assert_null(strchr(error->message, '\n'));
 }
 
+/* A server that refuses writes (a standby; here every transaction
+ * read-only): reads work, a write fails with one line saying so. */
+static void
+test_read_only(void)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsStore) ro = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *before = NULL, *after = NULL;
+
+    if (!server())
+        return;
+    reset();
+    store = openStore();
+    addSnapshots(store, 0, 2);
+    before = formatStored(store);
+    uri = g_strdup_printf("%s&options=-c%%20default_transaction_read_only%%3Don", server());
+    g_assert_cmpint(vsStoreOpen(&ro, uri, 0, &error), ==, 0);
+    g_assert_cmpint(vsStoreLoadDomain(&dom, ro, "demo", NULL, VS_DOMAIN_LOAD_WRITE, &error),
+                    ==, 0);
+    g_assert_cmpuint(vsDomainCount(dom), ==, 3);
+    g_assert_cmpint(vsDomainDelete(dom, "s001", 0, &error), ==, -1);
+    g_assert_nonnull(strstr(error->message, "VM 'demo'"));
+    g_assert_nonnull(strstr(error->message, "read-only"));
+    after = formatStored(store);
+    g_assert_cmpstr(before, ==, after);
+}
+
+/* A role the server does not know: one line naming the store. */
+static void
+test_unknown_role(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *uri = NULL;
+    vsStore *s = NULL;
+
+    if (!server())
+        return;
+    uri = g_strdup_printf("%s&user=nosuchrole", server());
+    g_assert_cmpint(vsStoreOpen(&s, uri, 0, &error), ==, -1);
+    g_assert_nonnull(strstr(error->message, "cannot connect"));
+    g_assert_nonnull(strstr(error->message, "nosuchrole"));
+    g_assert_null(strchr(error->message, '\n'));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -398,5 +445,7 @@ main(int argc, char **argv)
     g_test_add_func("/pg/connection-dropped", test_connection_dropped);
     g_test_add_func("/pg/kill-during-commit", test_kill_during_commit);
     g_test_add_func("/pg/newer-refused", test_newer_refused);
+    g_test_add_func("/pg/read-only", test_read_only);
+    g_test_add_func("/pg/unknown-role", test_unknown_role);
     return g_test_run();
 }
