@@ -49,12 +49,14 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
 }
 
 static void
-segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uuid_sensitive)
+segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uuid_sensitive,
+            vsBulkRunRule rule)
 {
     BulkSegment *seg = g_new0(BulkSegment, 1);
     seg->records = g_ptr_array_ref(records);
     seg->frame = g_bytes_ref(frame);
     seg->uuid_sensitive = uuid_sensitive;
+    seg->rule = rule;
     g_ptr_array_add(segs->segments, seg);
     g_hash_table_insert(segs->by_first, records->pdata[0], seg);
 }
@@ -62,13 +64,14 @@ segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uu
 void
 vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
 {
-    segmentsAdd(segs, records, frame, vsBulkRunNeedsUuid(records->pdata, records->len));
+    segmentsAdd(segs, records, frame, vsBulkRunNeedsUuid(records->pdata, records->len),
+                vsBulkRunRuleOf(records->pdata, records->len));
 }
 
 void
 vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
 {
-    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive);
+    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive, seg->rule);
 }
 
 /* Appends the content of one zstd frame (its size field is not trusted). */
