@@ -187,6 +187,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
 void vsCliTreeFormat(GString *out, const char *const *names,
                      const int *parents, guint n, guint root);
 
+/* A list's --tree layout (virsh's): every entry whose parent is not listed
+ * starts a tree; @start (--from) is printed as the root of what is listed
+ * below it.  And the order of virsh's plain lists (its vshStrcasecmp on
+ * names), for g_ptr_array_sort on records. */
+void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
+gint vsCliCompareMomentNames(gconstpointer a, gconstpointer b);
+
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);
 

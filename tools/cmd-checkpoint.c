@@ -244,14 +244,6 @@ static const vsCliOptDef optsList[] = {
     { 0 }
 };
 
-/* virsh's vshStrcasecmp on the names */
-static gint
-compareNames(gconstpointer a, gconstpointer b)
-{
-    return g_ascii_strcasecmp(vsMomentGetName(*(const vsMoment *const *)a),
-                              vsMomentGetName(*(const vsMoment *const *)b));
-}
-
 static int
 listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
 {
@@ -282,32 +274,6 @@ listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
     }
     *out = flags;
     return 0;
-}
-
-static void
-printTree(vsCli *cli, GPtrArray *list, const vsMoment *start)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-    g_autofree const char **names = g_new0(const char *, list->len + 1);
-    g_autofree int *parents = g_new0(int, list->len + 1);
-    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < list->len; i++) {
-        names[i] = vsMomentGetName(g_ptr_array_index(list, i));
-        g_hash_table_insert(index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
-    }
-    for (guint i = 0; i < list->len; i++) {
-        const vsMoment *m = g_ptr_array_index(list, i);
-        const char *pname = m == start ? NULL : vsMomentGetParentName(m);
-        gpointer hit = pname ? g_hash_table_lookup(index, pname) : NULL;
-
-        parents[i] = pname ? (hit ? (int)GPOINTER_TO_UINT(hit) - 1 : -2) : -1;
-    }
-    for (guint i = 0; i < list->len; i++) {
-        if (parents[i] == -1)
-            vsCliTreeFormat(out, names, parents, list->len, i);
-    }
-    vsCliPrint(cli, "%s", out->str);
 }
 
 static void
@@ -358,9 +324,9 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
     /* --topological: the library's order (pre-order, siblings by
      * creationTime then name), deterministic where libvirt's is not */
     if (!(flags & VS_CHECKPOINT_LIST_TOPOLOGICAL))
-        g_ptr_array_sort(list, compareNames);
+        g_ptr_array_sort(list, vsCliCompareMomentNames);
     if (tree) {
-        printTree(cli, list, start);
+        vsCliPrintMomentTree(cli, list, start);
     } else if (vsCliOptBool(cmd, "json")) {
         g_autoptr(GString) out = g_string_new("[");
 

@@ -362,3 +362,43 @@ vsCliJsonSnapshot(GString *out, const vsDomain *dom, const vsSnapshot *snap,
     vsCliJsonString(out, vsMomentGetDescription(snap));
     g_string_append_printf(out, "\n%s}", pad);
 }
+
+/* virsh's vshStrcasecmp: ASCII case folding, bytes compared unsigned. */
+gint
+vsCliCompareMomentNames(gconstpointer a, gconstpointer b)
+{
+    const vsMoment *sa = *(const vsMoment *const *)a;
+    const vsMoment *sb = *(const vsMoment *const *)b;
+
+    return g_ascii_strcasecmp(vsMomentGetName(sa), vsMomentGetName(sb));
+}
+
+/* --tree: every entry whose parent is not listed starts a tree; @start
+ * (--from) is printed as the root of what is listed below it. */
+void
+vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autofree const char **names = g_new0(const char *, list->len + 1);
+    g_autofree int *parents = g_new0(int, list->len + 1);
+    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < list->len; i++) {
+        names[i] = vsMomentGetName(g_ptr_array_index(list, i));
+        g_hash_table_insert(index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
+    }
+    for (guint i = 0; i < list->len; i++) {
+        const vsMoment *s = g_ptr_array_index(list, i);
+        const char *pname = s == start ? NULL : vsMomentGetParentName(s);
+        gpointer hit = pname ? g_hash_table_lookup(index, pname) : NULL;
+
+        /* A parent outside the list (or none) makes no tree root,
+         * except for a true root: virsh prints only those. */
+        parents[i] = pname ? (hit ? (int)GPOINTER_TO_UINT(hit) - 1 : -2) : -1;
+    }
+    for (guint i = 0; i < list->len; i++) {
+        if (parents[i] == -1)
+            vsCliTreeFormat(out, names, parents, list->len, i);
+    }
+    vsCliPrint(cli, "%s", out->str);
+}
