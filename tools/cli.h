@@ -12,6 +12,7 @@
  *   cmd-snapshot.c     the snapshot-* group: its table and shared helpers
  *                      (cmd-snapshot.h); its commands, one family per file,
  *                      in cmd-snapshot-{create,list,info,dumpxml,edit,delete}.c
+ *   cmd-checkpoint.c   the checkpoint-* group (the checkpoint store, --checkpoint-dir)
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
  *                      store-config
  *   cmd-xml.c          xml
