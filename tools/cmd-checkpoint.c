@@ -244,14 +244,6 @@ static const vsCliOptDef optsList[] = {
     { 0 }
 };
 
-/* virsh's vshStrcasecmp on the names */
-static gint
-compareNames(gconstpointer a, gconstpointer b)
-{
-    return g_ascii_strcasecmp(vsMomentGetName(*(const vsMoment *const *)a),
-                              vsMomentGetName(*(const vsMoment *const *)b));
-}
-
 static int
 listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
 {
@@ -332,7 +324,7 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
     /* --topological: the library's order (pre-order, siblings by
      * creationTime then name), deterministic where libvirt's is not */
     if (!(flags & VS_CHECKPOINT_LIST_TOPOLOGICAL))
-        g_ptr_array_sort(list, compareNames);
+        g_ptr_array_sort(list, vsCliCompareMomentNames);
     if (tree) {
         vsCliPrintMomentTree(cli, list, start);
     } else if (vsCliOptBool(cmd, "json")) {
