@@ -2553,6 +2553,92 @@ testLibvirtRunningRefused(void)
     virshClear(&v);
 }
 
+/* Checkpoints through libvirt 9.0 both ways: virsh redefines them and
+ * writes its per-file layout -> convert -> one file per VM -> export ->
+ * byte-identical files, which libvirt loads again (list, dumpxml). */
+#define CKPT_DIR "libvirt-9.0-checkpoint-ondisk/"
+static void
+testCheckpointsThroughLibvirt(void)
+{
+    Virsh v;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autofree char *ckdir = NULL;
+    g_autofree char *list_before = NULL;
+    g_autofree char *list_after = NULL;
+    const char *names[] = { "c1", "c2", "c3" };
+    char *files[G_N_ELEMENTS(names)];
+    char *dumps[G_N_ELEMENTS(names)];
+
+    if (!virshInit(&v))
+        return;
+    {
+        g_autofree char *dom = readFixture(CKPT_DIR "domain.xml");
+        g_autofree char *path = g_build_filename(v.root, "demo.xml", NULL);
+        g_assert_true(g_file_set_contents(path, dom, -1, NULL));
+        for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+            g_autofree char *rel = g_strdup_printf(CKPT_DIR "input/%s.xml", names[i]);
+            g_autofree char *in = readFixture(rel);
+            g_autofree char *dst = g_strdup_printf("%s/in-%s.xml", v.root, names[i]);
+            g_assert_true(g_file_set_contents(dst, in, -1, NULL));
+        }
+        virshChown(&v);
+        g_free(virshRun(&v, "define", path, NULL));
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *in = g_strdup_printf("%s/in-%s.xml", v.root, names[i]);
+        g_free(virshRun(&v, "checkpoint-create", "demo", in, "--redefine", NULL));
+    }
+    ckdir = g_build_filename(v.root, "lib", "qemu", "checkpoint", NULL);
+    list_before = virshRunFull(&v, "checkpoint-list", "demo", "--parent", NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_strdup_printf("%s/demo/%s.xml", ckdir, names[i]);
+        g_autofree char *expected = NULL;
+        g_autofree char *rel = g_strdup_printf(CKPT_DIR "ondisk/demo/%s.xml", names[i]);
+
+        files[i] = vsTestReadFile(path, NULL);
+        dumps[i] = virshRun(&v, "checkpoint-dumpxml", "demo", names[i], "--security-info", NULL);
+        expected = readFixture(rel);
+        g_assert_cmpstr(files[i], ==, expected);   /* this libvirt writes what was recorded */
+    }
+
+    /* libvirt's files -> one file per VM (the directory moved aside) */
+    g_assert_cmpint(vsStoreOpen(&store, ckdir, 0, &err), ==, 0);
+    g_assert_cmpint(vsStoreConvertCheckpoints(&report, store, "demo", NULL, &err), ==, 0);
+    g_assert_no_error(err);
+    {
+        g_autoptr(vsDomain) dom = NULL;
+        g_assert_cmpint(vsStoreLoadCheckpoints(&dom, store, "demo", NULL, 0, &err), ==, 0);
+        g_assert_cmpuint(vsDomainCount(dom), ==, G_N_ELEMENTS(names));
+        for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+            g_autofree char *ours = NULL;
+            g_assert_cmpint(vsCheckpointFormat(&ours, vsDomainLookup(dom, names[i], NULL),
+                                               VS_CHECKPOINT_FORMAT_SECURE, &err), ==, 0);
+            g_assert_cmpstr(g_strchomp(ours), ==, g_strchomp(dumps[i]));
+        }
+    }
+
+    /* and back: byte-identical files that libvirt loads as before */
+    g_assert_cmpint(vsStoreExportCheckpoints(NULL, store, "demo", 0, &err), ==, 0);
+    g_assert_no_error(err);
+    virshChown(&v);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_strdup_printf("%s/demo/%s.xml", ckdir, names[i]);
+        g_autofree char *again = vsTestReadFile(path, NULL);
+        g_autofree char *dump = virshRun(&v, "checkpoint-dumpxml", "demo", names[i],
+                                         "--security-info", NULL);
+
+        g_assert_cmpstr(again, ==, files[i]);
+        g_assert_cmpstr(g_strchomp(dump), ==, dumps[i]);   /* chomped above */
+        g_free(files[i]);
+        g_free(dumps[i]);
+    }
+    list_after = virshRunFull(&v, "checkpoint-list", "demo", "--parent", NULL);
+    g_assert_cmpstr(list_after, ==, list_before);
+    virshClear(&v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2584,6 +2670,7 @@ main(int argc, char **argv)
     g_test_add_func("/legacy/unsupported-names", testUnsupportedNames);
     g_test_add_func("/legacy/libvirt/loads-export", testLibvirtLoadsExport);
     g_test_add_func("/legacy/libvirt/convert-its-files", testConvertLibvirtWritten);
+    g_test_add_func("/legacy/libvirt/checkpoints", testCheckpointsThroughLibvirt);
     g_test_add_func("/legacy/cli/default-store", testCliDefaultStore);
     g_test_add_func("/legacy/libvirt/running-layouts", testLibvirtRunningLayouts);
     g_test_add_func("/legacy/libvirt/running-refused", testLibvirtRunningRefused);

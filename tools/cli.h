@@ -72,6 +72,7 @@ typedef struct {
 
 /* The command groups (one per cmd-*.c). */
 extern const vsCliGroup vsCliGroupSnapshot;
+extern const vsCliGroup vsCliGroupCheckpoint;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
 extern const vsCliGroup vsCliGroupShell;
@@ -87,6 +88,10 @@ struct _vsCli {
     gboolean stdin_commands; /* commands are read from standard input */
     vsStore *store;         /* opened by the first vsCliLoadDomain */
     GHashTable *domains;    /* VM name -> loaded handle, see vsCliLoadDomain */
+    /* checkpoints: their own store (libvirt's checkpointDir) and handles */
+    char *checkpoint_dir;   /* --checkpoint-dir, else derived (vsCliDefaultCheckpointDir) */
+    vsStore *checkpoint_store;
+    GHashTable *checkpoint_domains;
     char *connect_uri;      /* -c/--connect URI: libvirt's, for pull/push/diff */
     int status;             /* exit status the last command asks for (diff: 1 when
                              * different, 2 on error); 0: 0 on success, 1 on error */
@@ -145,6 +150,14 @@ int vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
 /* virtsnap knows a VM only by what @store holds for it (vsStoreHasDomain):
  * reports virsh's "failed to get domain 'VM'" and returns -1 when nothing. */
 int vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm);
+/* The same two for a VM's checkpoints (the checkpoint store, opened and
+ * created on first use; a VM is known by its snapshots or checkpoints). */
+int vsCliLoadCheckpoints(vsCli *cli, const vsCliCmd *cmd, gboolean write,
+                         vsDomain **dom_out);
+int vsCliLoadCheckpointsToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out);
+/* A new handle on the checkpoint store (like vsCliOpenStore); *out NULL
+ * when its directory does not exist and @create is FALSE. */
+int vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out);
 /* Drops every kept VM handle (releasing their locks). */
 void vsCliFlushDomains(vsCli *cli);
 
@@ -165,10 +178,14 @@ char *vsCliTableFormat(vsCliTable *table, gboolean header);
 void vsCliTableFree(vsCliTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
 
-/* virsh's vshTreePrint for entry @root of @n entries; @parents[i] is the
- * index of entry i's parent or -1. */
-void vsCliTreeFormat(GString *out, const char *const *names,
-                     const int *parents, guint n, guint root);
+/* Prints virsh's vshTreePrint for entry @root of @n entries as it goes
+ * (nothing built: the output of a chain is quadratic); @parents[i] is the
+ * index of entry i's parent, -1 for none, -2 for one not listed. */
+void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n,
+                    guint root);
+/* --tree of a list of moments: every entry whose parent is not listed
+ * starts a tree; @start (--from) is printed as the root of what is below it. */
+void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
 
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);

@@ -94,36 +94,6 @@ vsCliListFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *flags_out)
     return 0;
 }
 
-/* --tree: every entry whose parent is not listed starts a tree; @start
- * (--from) is printed as the root of what is listed below it. */
-static void
-vsCliListPrintTree(vsCli *cli, GPtrArray *list, const vsSnapshot *start)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-    g_autofree const char **names = g_new0(const char *, list->len + 1);
-    g_autofree int *parents = g_new0(int, list->len + 1);
-    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < list->len; i++) {
-        names[i] = vsMomentGetName(g_ptr_array_index(list, i));
-        g_hash_table_insert(index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
-    }
-    for (guint i = 0; i < list->len; i++) {
-        const vsSnapshot *s = g_ptr_array_index(list, i);
-        const char *pname = s == start ? NULL : vsMomentGetParentName(s);
-        gpointer hit = pname ? g_hash_table_lookup(index, pname) : NULL;
-
-        /* A parent outside the list (or none) makes no tree root,
-         * except for a true root: virsh prints only those. */
-        parents[i] = pname ? (hit ? (int)GPOINTER_TO_UINT(hit) - 1 : -2) : -1;
-    }
-    for (guint i = 0; i < list->len; i++) {
-        if (parents[i] == -1)
-            vsCliTreeFormat(out, names, parents, list->len, i);
-    }
-    vsCliPrint(cli, "%s", out->str);
-}
-
 /* --json: one array of snapshot objects. */
 static void
 vsCliListPrintJson(vsCli *cli, const vsDomain *dom, GPtrArray *list)
@@ -194,7 +164,7 @@ vsCliCmdSnapshotList(vsCli *cli, const vsCliCmd *cmd)
         g_ptr_array_sort(list, vsCliSnapCompare);
 
     if (tree) {
-        vsCliListPrintTree(cli, list, start);
+        vsCliPrintMomentTree(cli, list, start);
     } else if (vsCliOptBool(cmd, "json")) {
         vsCliListPrintJson(cli, dom, list);
     } else if (vsCliOptBool(cmd, "name")) {

@@ -216,9 +216,78 @@ vsCliStoreTargets(vsCli *cli, const vsCliCmd *cmd, vsStore *store, gboolean all,
     return 0;
 }
 
+/* Whether @store (NULL: none) holds checkpoints of @vm, as a bulk file or
+ * libvirt's directory; -1 (reported). */
+static int
+vsCliHasCheckpoints(vsCli *cli, vsStore *ckstore, const char *vm)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean has = FALSE;
+
+    if (ckstore && vsStoreHasCheckpoints(&has, ckstore, vm, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return has ? 1 : 0;
+}
+
+static int
+vsCliHasSnapshots(vsCli *cli, vsStore *store, const char *vm)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean has = FALSE;
+
+    if (vsStoreHasDomain(&has, store, vm, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return has ? 1 : 0;
+}
+
+/* convert's checkpoint side for @vm (the checkpoint store has something
+ * for it): findings and summary as for snapshots; -1 (reported). */
+static int
+vsCliConvertCheckpoints(vsCli *cli, vsStore *ckstore, const char *vm,
+                        const vsLegacyOptions *opts)
+{
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+    int rc = vsStoreConvertCheckpoints(&report, ckstore, vm, opts, &err);
+
+    vsCliPrintFindings(cli, report, "resolved");
+    if (rc < 0) {
+        vsCliError(cli, "Failed to convert the checkpoints of domain '%s'", vm);
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    vsCliPrint(cli, "%s", vsLegacyReportGetSummary(report));
+    return 0;
+}
+
+/* --all: the VMs with a legacy checkpoint directory join the list. */
+static int
+vsCliAddCheckpointTargets(vsCli *cli, vsStore *ckstore, GPtrArray *vms)
+{
+    g_auto(GStrv) legacy = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!ckstore)
+        return 0;
+    if (vsStoreListLegacyDomains(&legacy, ckstore, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    for (guint i = 0; legacy[i]; i++) {
+        if (!g_ptr_array_find_with_equal_func(vms, legacy[i], g_str_equal, NULL))
+            g_ptr_array_add(vms, g_strdup(legacy[i]));
+    }
+    return 0;
+}
+
 static int
 vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
 {
+    g_autoptr(vsStore) ckstore = NULL;
     g_autoptr(vsLegacyOptions) opts = vsLegacyOptionsNew();
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
@@ -228,7 +297,9 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
 
     if (vsCliParseConvertOptions(cli, cmd, opts) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
-        vsCliStoreTargets(cli, cmd, store, all, &vms) < 0)
+        vsCliOpenCheckpointStore(cli, FALSE, &ckstore) < 0 ||
+        vsCliStoreTargets(cli, cmd, store, all, &vms) < 0 ||
+        (all && vsCliAddCheckpointTargets(cli, ckstore, vms) < 0))
         return -1;
     /* Once for --all, rather than the same refusal for every VM. */
     if (all && vms->len > 0 && !vsCliOptBool(cmd, "force")) {
@@ -259,8 +330,18 @@ vsCliCmdConvert(vsCli *cli, const vsCliCmd *cmd)
         g_autoptr(GError) err = NULL;
         int rc;
 
+        int ck = vsCliHasCheckpoints(cli, ckstore, vm);
+
         if (vms->len > 1)
             vsCliPrint(cli, "Domain '%s':\n", vm);
+        /* checkpoints when their store has any; snapshots unless only
+         * checkpoints are there (else its error says nothing is) */
+        if (ck > 0 && vsCliConvertCheckpoints(cli, ckstore, vm, opts) < 0)
+            ret = -1;
+        if (ck < 0 || (ck > 0 && vsCliHasSnapshots(cli, store, vm) == 0)) {
+            ret = ck < 0 ? -1 : ret;
+            continue;
+        }
         rc = vsStoreConvertDomain(&report, store, vm, opts, &err);
         vsCliPrintFindings(cli, report, "resolved");
         if (rc < 0) {
@@ -296,15 +377,36 @@ vsCliCmdExport(vsCli *cli, const vsCliCmd *cmd)
     const GPtrArray *vms = vsCliOptArgv(cmd, "domain");
     g_autoptr(vsStore) store = NULL;
     unsigned int flags = vsCliOptBool(cmd, "force") ? VS_LEGACY_EXPORT_FORCE : 0;
+    g_autoptr(vsStore) ckstore = NULL;
     int ret = 0;
 
-    if (vsCliOpenStore(cli, FALSE, &store) < 0)
+    if (vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliOpenCheckpointStore(cli, FALSE, &ckstore) < 0)
         return -1;
     for (guint i = 0; i < vms->len; i++) {
         const char *vm = vms->pdata[i];
         g_autoptr(vsLegacyReport) report = NULL;
         g_autoptr(GError) err = NULL;
+        int ck = vsCliHasCheckpoints(cli, ckstore, vm);
 
+        if (ck > 0) {
+            g_autoptr(vsLegacyReport) ckreport = NULL;
+
+            if (vsStoreExportCheckpoints(&ckreport, ckstore, vm, flags, &err) < 0) {
+                vsCliError(cli, "Failed to export the checkpoints of domain '%s'", vm);
+                vsCliReportGError(cli, err);
+                g_clear_error(&err);
+                ret = -1;
+            } else {
+                vsCliPrint(cli, "%s", vsLegacyReportGetSummary(ckreport));
+            }
+            if (vsCliHasSnapshots(cli, store, vm) == 0)
+                continue;
+        }
+        if (ck < 0) {
+            ret = -1;
+            continue;
+        }
         if (vsStoreExportLegacy(&report, store, vm, flags, &err) < 0) {
             vsCliError(cli, "Failed to export domain '%s'", vm);
             vsCliReportGError(cli, err);
@@ -326,29 +428,51 @@ static const vsCliOptDef vsCliOptsCheck[] = {
     { 0 }
 };
 
+/* One check of one kind: findings printed, counts added; -1 (reported). */
+static int
+vsCliCheckKind(vsCli *cli, vsStore *store, gboolean checkpoints, const char *vm,
+               unsigned int flags, guint *found, guint *unresolved)
+{
+    g_autoptr(vsLegacyReport) report = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if ((checkpoints ? vsStoreCheckCheckpoints(&report, store, vm, flags, &err)
+                     : vsStoreCheck(&report, store, vm, flags, &err)) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    vsCliPrintFindings(cli, report, "repaired");
+    *found += vsLegacyReportGetCount(report);
+    *unresolved += vsLegacyReportCountUnresolved(report);
+    return 0;
+}
+
 static int
 vsCliCmdCheck(vsCli *cli, const vsCliCmd *cmd)
 {
     const GPtrArray *named = vsCliOptArgv(cmd, "domain");
     g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsStore) ckstore = NULL;
     unsigned int flags = vsCliOptBool(cmd, "repair") ? VS_STORE_CHECK_REPAIR : 0;
     guint unresolved = 0, found = 0;
 
-    if (vsCliOpenStore(cli, FALSE, &store) < 0)
+    if (vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliOpenCheckpointStore(cli, FALSE, &ckstore) < 0)
         return -1;
     for (guint i = 0; i < (named ? named->len : 1); i++) {
-        g_autoptr(vsLegacyReport) report = NULL;
-        g_autoptr(GError) err = NULL;
+        const char *vm = named ? named->pdata[i] : NULL;
+        int ck = vm ? vsCliHasCheckpoints(cli, ckstore, vm) : ckstore != NULL;
 
-        if (named && vsCliRequireKnownDomain(cli, store, named->pdata[i]) < 0)
+        if (ck < 0)
             return -1;
-        if (vsStoreCheck(&report, store, named ? named->pdata[i] : NULL, flags, &err) < 0) {
-            vsCliReportGError(cli, err);
+        /* a named VM: each kind it has (snapshots when it has neither,
+         * which says it is unknown); the whole store: both directories */
+        if ((!vm || ck == 0 || vsCliHasSnapshots(cli, store, vm) > 0) &&
+            ((vm && ck == 0 && vsCliRequireKnownDomain(cli, store, vm) < 0) ||
+             vsCliCheckKind(cli, store, FALSE, vm, flags, &found, &unresolved) < 0))
             return -1;
-        }
-        vsCliPrintFindings(cli, report, "repaired");
-        found += vsLegacyReportGetCount(report);
-        unresolved += vsLegacyReportCountUnresolved(report);
+        if (ck > 0 && vsCliCheckKind(cli, ckstore, TRUE, vm, flags, &found, &unresolved) < 0)
+            return -1;
     }
     if (found == 0)
         vsCliPrintExtra(cli, "No problems found\n");
@@ -367,36 +491,62 @@ static const vsCliOptDef vsCliOptsUndefine[] = {
     { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name" },
     { "snapshots-metadata", VS_CLI_OT_BOOL, 0,
       "remove all snapshot metadata of the domain" },
+    { "checkpoints-metadata", VS_CLI_OT_BOOL, 0,
+      "remove all domain checkpoint metadata (vm must be inactive)" },
     { 0 }
 };
 
 /* virtsnap keeps no VM definitions: what undefine means here is dropping
  * the VM's snapshot metadata, which virsh refuses without the flag. */
 static int
+vsCliUndefineFailed(vsCli *cli, vsDomain *dom, const GError *err)
+{
+    vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
+    vsCliReportGError(cli, err);
+    vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
+    return -1;
+}
+
+static int
 vsCliCmdUndefine(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(GError) err = NULL;
     vsDomain *dom = NULL;
-    guint count;
+    vsDomain *ckdom = NULL;
+    guint count, ckcount = 0;
 
+    /* checkpoints too when their directory exists (each kind its lock) */
+    if (g_file_test(cli->checkpoint_dir, G_FILE_TEST_IS_DIR) &&
+        vsCliLoadCheckpoints(cli, cmd, TRUE, &ckdom) < 0)
+        return -1;
     if (vsCliLoadDomain(cli, cmd, TRUE, &dom) < 0)
         return -1;
     count = vsDomainCount(dom);
+    ckcount = ckdom ? vsDomainCount(ckdom) : 0;
     if (count > 0 && !vsCliOptBool(cmd, "snapshots-metadata")) {
         vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
         vsCliError(cli, "Requested operation is not valid: cannot delete inactive domain "
                    "with %u snapshots", count);
         return -1;
     }
-    if (vsDomainDeleteAll(dom, &err) < 0) {
+    if (ckcount > 0 && !vsCliOptBool(cmd, "checkpoints-metadata")) {
         vsCliError(cli, "Failed to undefine domain '%s'", vsDomainGetName(dom));
-        vsCliReportGError(cli, err);
-        vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
+        vsCliError(cli, "Requested operation is not valid: cannot delete inactive domain "
+                   "with %u checkpoints", ckcount);
         return -1;
     }
+    if (vsDomainDeleteAll(dom, &err) < 0)
+        return vsCliUndefineFailed(cli, dom, err);
     vsCliNoteMovedAside(cli, vsDomainGetName(dom), vsDomainGetMovedAside(dom));
+    if (ckcount > 0 && vsDomainDeleteAll(ckdom, &err) < 0)
+        return vsCliUndefineFailed(cli, ckdom, err);
+    if (ckcount > 0)
+        vsCliNoteMovedAside(cli, vsDomainGetName(ckdom), vsDomainGetMovedAside(ckdom));
     vsCliPrintExtra(cli, "Domain '%s' snapshot metadata removed (%u snapshot%s)\n",
                     vsDomainGetName(dom), count, count == 1 ? "" : "s");
+    if (ckcount > 0)
+        vsCliPrintExtra(cli, "Domain '%s' checkpoint metadata removed (%u checkpoint%s)\n",
+                        vsDomainGetName(dom), ckcount, ckcount == 1 ? "" : "s");
     return 0;
 }
 
@@ -406,26 +556,42 @@ static const vsCliOptDef vsCliOptsRename[] = {
     { 0 }
 };
 
+/* Renames both kinds (libvirt 9.0 loses the checkpoints): snapshots,
+ * then checkpoints; when the checkpoints cannot move, the snapshots move
+ * back, so both stay under one name. */
 static int
 vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsStore) ckstore = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *moved = NULL;
+    g_autofree char *ckmoved = NULL;
     const char *from = NULL, *to = NULL;
-    int rc;
+    int has_s, has_c, rc = 0;
 
     if (vsCliOptString(cli, cmd, "domain", &from) < 0 ||
         vsCliOptString(cli, cmd, "new-name", &to) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
-        vsCliRequireKnownDomain(cli, store, from) < 0)
+        vsCliOpenCheckpointStore(cli, FALSE, &ckstore) < 0 ||
+        (has_c = vsCliHasCheckpoints(cli, ckstore, from)) < 0 ||
+        (has_s = vsCliHasSnapshots(cli, store, from)) < 0 ||
+        (!has_c && vsCliRequireKnownDomain(cli, store, from) < 0))
         return -1;
-    rc = vsStoreRenameDomain(&moved, store, from, to, &err);
+    if (has_s)
+        rc = vsStoreRenameDomain(&moved, store, from, to, &err);
+    if (rc == 0 && has_c &&
+        (rc = vsStoreRenameCheckpoints(&ckmoved, ckstore, from, to, &err)) < 0 && has_s) {
+        g_autoptr(GError) back = NULL;
+        if (vsStoreRenameDomain(NULL, store, to, from, &back) < 0)
+            vsCliWarning(cli, "the snapshots stay renamed to '%s': %s", to, back->message);
+    }
     if (rc < 0) {
         vsCliError(cli, "Failed to rename domain '%s' to '%s'", from, to);
         vsCliReportGError(cli, err);
     }
     vsCliNoteMovedAside(cli, from, moved);
+    vsCliNoteMovedAside(cli, from, ckmoved);
     if (rc < 0)
         return -1;
     vsCliPrintExtra(cli, "Domain successfully renamed\n");

@@ -5,6 +5,8 @@
  * while commands follow each other, and dropped (their locks released)
  * before anything waits — input, an editor — and at exit.
  */
+#include <errno.h>
+
 #include "cli.h"
 
 static gint64
@@ -42,6 +44,52 @@ vsCliFlushDomains(vsCli *cli)
 {
     if (cli->domains)
         g_hash_table_remove_all(cli->domains);
+    if (cli->checkpoint_domains)
+        g_hash_table_remove_all(cli->checkpoint_domains);
+}
+
+int
+vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
+{
+    g_autoptr(GError) err = NULL;
+
+    vsCliFlushDomains(cli);
+    *out = NULL;
+    if (!create && !g_file_test(cli->checkpoint_dir, G_FILE_TEST_EXISTS))
+        return 0;
+    if (create && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
+        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
+                   g_strerror(errno));
+        return -1;
+    }
+    if (vsStoreOpen(out, cli->checkpoint_dir, 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The checkpoint store: created (with its parents, mode 0700) when
+ * missing, since a VM known by its snapshots has no checkpoints yet. */
+static int
+vsCliCheckpointStore(vsCli *cli)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (cli->checkpoint_store)
+        return 0;
+    if (g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
+        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
+                   g_strerror(errno));
+        return -1;
+    }
+    if (vsStoreOpen(&cli->checkpoint_store, cli->checkpoint_dir, 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    if (cli->have_now)
+        vsStoreSetClock(cli->checkpoint_store, vsCliFixedClock, &cli->now);
+    return 0;
 }
 
 typedef struct {
@@ -75,10 +123,27 @@ vsCliRequireKnownDomain(vsCli *cli, vsStore *store, const char *vm)
     return 0;
 }
 
+/* A VM is known by its snapshots, or by its checkpoints when the
+ * checkpoint store is open. */
+static int
+vsCliRequireKnown(vsCli *cli, const char *vm)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean known = FALSE;
+
+    if (cli->checkpoint_store &&
+        vsStoreHasCheckpoints(&known, cli->checkpoint_store, vm, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return known ? 0 : vsCliRequireKnownDomain(cli, cli->store, vm);
+}
+
 static int
 vsCliLoad(vsCli *cli, const vsCliCmd *cmd, gboolean write, gboolean create,
-          vsDomain **dom_out)
+          gboolean checkpoints, vsDomain **dom_out)
 {
+    GHashTable **map = checkpoints ? &cli->checkpoint_domains : &cli->domains;
     g_autoptr(GError) err = NULL;
     vsCliDomainEntry *e;
     vsDomain *dom = NULL;
@@ -93,34 +158,37 @@ vsCliLoad(vsCli *cli, const vsCliCmd *cmd, gboolean write, gboolean create,
      * "failed to get domain"). */
     if (!cli->store && vsCliStoreOpenFlags(cli, create, &cli->store) < 0)
         return -1;
+    if (checkpoints && vsCliCheckpointStore(cli) < 0)
+        return -1;
     /* asked at every command: an earlier one of the batch may have deleted
      * the VM's last snapshot */
-    if (!create && vsCliRequireKnownDomain(cli, cli->store, vm) < 0)
+    if (!create && vsCliRequireKnown(cli, vm) < 0)
         return -1;
 
-    if (!cli->domains)
-        cli->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             vsCliDomainEntryFree);
+    if (!*map)
+        *map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vsCliDomainEntryFree);
     /* A kept write handle serves everything: its lock has been held since
      * it was loaded, so it is current.  A read-only one is replaced by a
      * fresh locked load before a write (never write from a stale view). */
-    e = g_hash_table_lookup(cli->domains, vm);
+    e = g_hash_table_lookup(*map, vm);
     if (e && (e->write || !write)) {
         *dom_out = e->dom;
         return 0;
     }
     if (e)
-        g_hash_table_remove(cli->domains, vm);
+        g_hash_table_remove(*map, vm);
 
-    if (vsStoreLoadDomain(&dom, cli->store, vm, NULL,
-                          write ? VS_DOMAIN_LOAD_WRITE : 0, &err) < 0) {
+    if ((checkpoints ? vsStoreLoadCheckpoints(&dom, cli->checkpoint_store, vm, NULL,
+                                              write ? VS_DOMAIN_LOAD_WRITE : 0, &err)
+                     : vsStoreLoadDomain(&dom, cli->store, vm, NULL,
+                                         write ? VS_DOMAIN_LOAD_WRITE : 0, &err)) < 0) {
         vsCliReportGError(cli, err);
         return -1;
     }
     e = g_new0(vsCliDomainEntry, 1);
     e->dom = dom;
     e->write = write;
-    g_hash_table_insert(cli->domains, g_strdup(vm), e);
+    g_hash_table_insert(*map, g_strdup(vm), e);
     *dom_out = dom;
     return 0;
 }
@@ -128,11 +196,23 @@ vsCliLoad(vsCli *cli, const vsCliCmd *cmd, gboolean write, gboolean create,
 int
 vsCliLoadDomain(vsCli *cli, const vsCliCmd *cmd, gboolean write, vsDomain **dom_out)
 {
-    return vsCliLoad(cli, cmd, write, FALSE, dom_out);
+    return vsCliLoad(cli, cmd, write, FALSE, FALSE, dom_out);
 }
 
 int
 vsCliLoadDomainToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
 {
-    return vsCliLoad(cli, cmd, TRUE, TRUE, dom_out);
+    return vsCliLoad(cli, cmd, TRUE, TRUE, FALSE, dom_out);
+}
+
+int
+vsCliLoadCheckpoints(vsCli *cli, const vsCliCmd *cmd, gboolean write, vsDomain **dom_out)
+{
+    return vsCliLoad(cli, cmd, write, FALSE, TRUE, dom_out);
+}
+
+int
+vsCliLoadCheckpointsToCreate(vsCli *cli, const vsCliCmd *cmd, vsDomain **dom_out)
+{
+    return vsCliLoad(cli, cmd, TRUE, TRUE, TRUE, dom_out);
 }

@@ -17,6 +17,7 @@
 /* Every command group; a new cmd-*.c adds its group here. */
 const vsCliGroup *const vsCliGroups[] = {
     &vsCliGroupSnapshot,
+    &vsCliGroupCheckpoint,
     &vsCliGroupXml,
     &vsCliGroupStore,
     &vsCliGroupLibvirt,
@@ -122,6 +123,27 @@ vsCliDefaultStore(void)
     return g_build_filename(g_get_user_data_dir(), "virtsnap", "snapshot", NULL);
 }
 
+/* Where checkpoints are kept when --checkpoint-dir and
+ * VIRTSNAP_CHECKPOINT_DIR say nothing: beside a store directory named
+ * "snapshot" (libvirt's layout, and virtsnap's default store), the
+ * directory "checkpoint"; else STORE/.virtsnap/checkpoint, a name no VM of
+ * the store can have.  A database store (a URI) keeps both kinds itself,
+ * each VM's record keyed by its kind: the same location. */
+static char *
+vsCliDefaultCheckpointDir(const char *store)
+{
+    g_autofree char *base = NULL;
+    g_autofree char *dir = NULL;
+
+    if (strstr(store, "://"))
+        return g_strdup(store);
+    base = g_path_get_basename(store);
+    dir = g_path_get_dirname(store);
+    if (strcmp(base, "snapshot") == 0)
+        return g_build_filename(dir, "checkpoint", NULL);
+    return g_build_filename(store, ".virtsnap", "checkpoint", NULL);
+}
+
 static int
 vsCliParseNow(vsCli *cli)
 {
@@ -174,6 +196,7 @@ vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
         char flag;
     } longflags[] = { { "--quiet", 'q' }, { "--help", 'h' }, { "--version", 'v' } };
     const char *store = NULL;
+    const char *ckdir = NULL;
     int i;
 
     for (i = 1; i < argc; i++) {
@@ -222,6 +245,19 @@ vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
             store = a + strlen("--store=");
             continue;
         }
+        if (strcmp(a, "--checkpoint-dir") == 0) {
+            if (i + 1 >= argc) {
+                vsCliError(cli, "option '--checkpoint-dir' requires an argument");
+                *status = 1;
+                return -1;
+            }
+            ckdir = argv[++i];
+            continue;
+        }
+        if (g_str_has_prefix(a, "--checkpoint-dir=")) {
+            ckdir = a + strlen("--checkpoint-dir=");
+            continue;
+        }
         for (guint k = 0; k < G_N_ELEMENTS(longflags); k++) {
             if (strcmp(a, longflags[k].name) == 0)
                 flag = longflags[k].flag;
@@ -243,6 +279,15 @@ vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
     if (!store)
         store = g_getenv("VIRTSNAP_STORE");
     cli->store_dir = store && *store ? g_strdup(store) : vsCliDefaultStore();
+    if (ckdir && !*ckdir) {
+        vsCliError(cli, "option '--checkpoint-dir' requires a directory");
+        *status = 1;
+        return -1;
+    }
+    if (!ckdir)
+        ckdir = g_getenv("VIRTSNAP_CHECKPOINT_DIR");
+    cli->checkpoint_dir = ckdir && *ckdir ? g_strdup(ckdir)
+                                          : vsCliDefaultCheckpointDir(cli->store_dir);
     if (vsCliParseNow(cli) < 0) {
         *status = 1;
         return -1;
@@ -264,6 +309,7 @@ main(int argc, char **argv)
     first = vsCliParseGlobal(&cli, argc, argv, &status);
     if (first < 0) {
         g_free(cli.store_dir);
+        g_free(cli.checkpoint_dir);
         g_free(cli.connect_uri);
         return status;
     }
@@ -283,8 +329,11 @@ main(int argc, char **argv)
     fflush(stdout);
     vsCliFlushDomains(&cli);
     g_clear_pointer(&cli.domains, g_hash_table_unref);
+    g_clear_pointer(&cli.checkpoint_domains, g_hash_table_unref);
     g_clear_pointer(&cli.store, vsStoreFree);
+    g_clear_pointer(&cli.checkpoint_store, vsStoreFree);
     g_free(cli.store_dir);
+    g_free(cli.checkpoint_dir);
     g_free(cli.connect_uri);
     if (ret < 0)
         return cli.status ? cli.status : 1;

@@ -826,6 +826,193 @@ VS_EXPORT int vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm,
                  unsigned int flags, GError **error);
 
 /* ------------------------------------------------------------------ */
+/* Checkpoints (issue 13): libvirt's <domaincheckpoint>, a second kind   */
+/* of moment                                                            */
+/*
+ * A checkpoint records which disks got a dirty bitmap at a moment
+ * (libvirt's incremental backup).  It is a vsMoment of kind
+ * VS_MOMENT_CHECKPOINT (vsCheckpoint, the same type): every vsDomain call
+ * above works on a handle of checkpoints (vsStoreLoadCheckpoints).  Unlike
+ * snapshots, no current checkpoint is stored, and virsh shows none: libvirt
+ * 9.0 derives it when it loads a VM's checkpoints (the single leaf when
+ * all checkpoints form one chain, else none), and a redefine makes the new
+ * checkpoint current when its parent is current or there is none.  virtsnap
+ * keeps exactly that rule for a plain create's parent and for redefines;
+ * vsDomainGetCurrent answers only for what a change on the handle made
+ * current, and vsDomainSetCurrent refuses.
+ * Checkpoints live in a store of their own (libvirt's checkpointDir): a
+ * directory store opened with vsStoreOpen, with one bulk file per VM
+ * (root element <checkpoints>, see docs/format.md).
+ */
+
+#define VS_MOMENT_CHECKPOINT ((vsMomentKindId) 2)
+
+/* A record of the checkpoint kind (<domaincheckpoint>). */
+typedef vsMoment vsCheckpoint;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCheckpoint, vsMomentUnref)
+
+/* A disk's checkpoint= (libvirt's virDomainCheckpointType). */
+typedef enum {
+    VS_CHECKPOINT_TYPE_DEFAULT = 0,
+    VS_CHECKPOINT_TYPE_NO,
+    VS_CHECKPOINT_TYPE_BITMAP,
+    VS_CHECKPOINT_TYPE_LAST
+} vsCheckpointType;
+
+/* Parse flags: libvirt's VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE. */
+typedef enum {
+    VS_CHECKPOINT_PARSE_REDEFINE = 1 << 0,
+} vsCheckpointParseFlags;
+
+/* Format flags: libvirt's public VIR_DOMAIN_CHECKPOINT_XML_* values. */
+typedef enum {
+    VS_CHECKPOINT_FORMAT_SECURE    = 1 << 0, /* keep secrets of the <domain> */
+    VS_CHECKPOINT_FORMAT_NO_DOMAIN = 1 << 1, /* leave <domain> out */
+    VS_CHECKPOINT_FORMAT_SIZE      = 1 << 2, /* bitmap sizes: needs a running VM */
+} vsCheckpointFormatFlags;
+
+/* libvirt's VIR_DOMAIN_CHECKPOINT_CREATE_* values. */
+typedef enum {
+    VS_CHECKPOINT_CREATE_REDEFINE          = 1 << 0,
+    VS_CHECKPOINT_CREATE_QUIESCE           = 1 << 1,
+    VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE = 1 << 2,
+} vsCheckpointCreateFlags;
+
+/* libvirt's VIR_DOMAIN_CHECKPOINT_DELETE_* values (vsDomainDelete). */
+typedef enum {
+    VS_CHECKPOINT_DELETE_CHILDREN      = 1 << 0,
+    VS_CHECKPOINT_DELETE_METADATA_ONLY = 1 << 1,
+    VS_CHECKPOINT_DELETE_CHILDREN_ONLY = 1 << 2,
+} vsCheckpointDeleteFlags;
+
+/* libvirt's VIR_DOMAIN_CHECKPOINT_LIST_* values (vsDomainListMoments). */
+typedef enum {
+    VS_CHECKPOINT_LIST_ROOTS       = 1 << 0, /* domain-wide: roots only */
+    VS_CHECKPOINT_LIST_DESCENDANTS = 1 << 0, /* from a checkpoint: all below */
+    VS_CHECKPOINT_LIST_TOPOLOGICAL = 1 << 1,
+    VS_CHECKPOINT_LIST_LEAVES      = 1 << 2,
+    VS_CHECKPOINT_LIST_NO_LEAVES   = 1 << 3,
+} vsCheckpointListFlags;
+
+/* Largest checkpoint document vsCheckpointParse accepts (bytes). */
+#define VS_CHECKPOINT_XML_MAX VS_SNAPSHOT_XML_MAX
+
+/**
+ * vsCheckpointParse:
+ * @out: (out): the new record; vsMomentUnref
+ * @xml: a <domaincheckpoint> document of @len bytes
+ * @flags: vsCheckpointParseFlags
+ * @now: without REDEFINE, the creationTime to stamp (and the default
+ *   name); 0 stamps nothing (libvirt's xml2xml test without a mocked time)
+ *
+ * libvirt 9.0's virDomainCheckpointDefParseString: the document is always
+ * validated against domaincheckpoint.rng (names match
+ * [a-zA-Z0-9_-][a-zA-Z0-9_.-]*); REDEFINE requires <name> and
+ * <creationTime> and reads <parent> and <domain>, which are ignored
+ * otherwise; a <disk> without checkpoint= is a bitmap.  A creationTime of
+ * 0 is refused (libvirt would not write it back).
+ * Errors: VS_ERROR_INVALID with libvirt's texts, VS_ERROR_TOO_LARGE.
+ * Cost: one parse and one RelaxNG validation (the schema compiled once per
+ * process).
+ */
+VS_EXPORT int vsCheckpointParse(vsCheckpoint **out, const char *xml, gsize len,
+                                unsigned int flags, gint64 now, GError **error);
+
+/**
+ * vsCheckpointFormat:
+ * @out: (out): the document, as libvirt 9.0's checkpoint-dumpxml prints
+ *   it (without virsh's extra newline); g_free
+ * @flags: vsCheckpointFormatFlags.  SIZE needs the bitmaps of a running
+ *   VM, which virtsnap never has: it fails as virsh does on an inactive VM
+ *   ("Requested operation is not valid: domain is not running").
+ * Errors: VS_ERROR_INVALID (SIZE, unknown flags).  Cost: linear in size.
+ */
+VS_EXPORT int vsCheckpointFormat(char **out, const vsCheckpoint *chk, unsigned int flags,
+                                 GError **error);
+
+/* <disks> entries, in order (@chk must be a checkpoint): target name (or a
+ * path, as given, when the record has no <domain> to align with), type and
+ * bitmap name (NULL when none).  Borrowed. */
+VS_EXPORT guint vsCheckpointGetDiskCount(const vsCheckpoint *chk);
+VS_EXPORT const char *vsCheckpointGetDiskName(const vsCheckpoint *chk, guint i);
+VS_EXPORT vsCheckpointType vsCheckpointGetDiskType(const vsCheckpoint *chk, guint i);
+VS_EXPORT const char *vsCheckpointGetDiskBitmap(const vsCheckpoint *chk, guint i);
+/* "default", "no", "bitmap"; NULL out of range. */
+VS_EXPORT const char *vsCheckpointTypeToString(vsCheckpointType type);
+
+/**
+ * vsCheckpointNameCheck:
+ * Names a checkpoint can be stored under: libvirt's schema pattern
+ * [a-zA-Z0-9_-][a-zA-Z0-9_.-]* and at most VS_SNAPSHOT_NAME_MAX bytes (a
+ * file name in libvirt's layout).  Errors: VS_ERROR_INVALID.
+ */
+VS_EXPORT int vsCheckpointNameCheck(const char *name, GError **error);
+
+/**
+ * vsStoreLoadCheckpoints:
+ * Like vsStoreLoadDomain, for VM @vm's checkpoints: @store is the
+ * checkpoint store (libvirt's checkpointDir), the file DIR/<vm>.xml whose
+ * root is <checkpoints>.  A file of the other kind is never taken for it
+ * (VS_ERROR_CORRUPT naming both).  Same flags, errors and cost.
+ */
+VS_EXPORT int vsStoreLoadCheckpoints(vsDomain **out, vsStore *store, const char *vm,
+                                     const char *uuid, unsigned int flags, GError **error);
+
+/* VMs with checkpoints stored in @store (sorted; g_strfreev), and whether
+ * @vm has any (bulk file or libvirt directory), as vsStoreListDomains and
+ * vsStoreHasDomain; and vsStoreRenameDomain for checkpoints. */
+VS_EXPORT int vsStoreListCheckpointDomains(char ***out, vsStore *store, GError **error);
+VS_EXPORT int vsStoreHasCheckpoints(gboolean *out, vsStore *store, const char *vm,
+                                    GError **error);
+VS_EXPORT int vsStoreRenameCheckpoints(char **out_moved_aside, vsStore *store,
+                                       const char *from, const char *to, GError **error);
+
+/**
+ * vsStoreConvertCheckpoints, vsStoreExportCheckpoints, vsStoreCheckCheckpoints:
+ * vsStoreConvertDomain, vsStoreExportLegacy and vsStoreCheck for a
+ * checkpoint store: libvirt's DIR/<vm>/<name>.xml checkpoint files (read
+ * with libvirt's rules: schema applied, no file marks a current one)
+ * converted to DIR/<vm>.xml, written back byte for byte as libvirt 9.0
+ * writes them (its header naming `virsh checkpoint-edit`, mode 0600), and
+ * checked or repaired.  Same options, findings, errors and costs.
+ */
+VS_EXPORT int vsStoreConvertCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                        const vsLegacyOptions *opts, GError **error);
+VS_EXPORT int vsStoreExportCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                       unsigned int flags, GError **error);
+VS_EXPORT int vsStoreCheckCheckpoints(vsLegacyReport **out, vsStore *store, const char *vm,
+                                      unsigned int flags, GError **error);
+
+/**
+ * vsDomainCheckpointCreateXML:
+ * @out_name: (out) (optional): the name of the new/redefined checkpoint
+ * @dom: a LOAD_WRITE handle from vsStoreLoadCheckpoints
+ * @xml: a <domaincheckpoint> document of @len bytes
+ * @domain_xml: (nullable): plain create only — the VM's <domain>; NULL
+ *   reuses the current checkpoint's (error "internal error: missing domain
+ *   in checkpoint" if none)
+ * @flags: vsCheckpointCreateFlags: REDEFINE.  As libvirt 9.0's qemu
+ *   driver: QUIESCE is refused ("unsupported flags (0x2) in function
+ *   qemuCheckpointCreateXML"), and REDEFINE_VALIDATE needs the bitmaps of
+ *   a running VM ("Requested operation is not valid: domain is not
+ *   running"), which virtsnap never has
+ *
+ * Redefine (libvirt's virDomainCheckpointRedefinePrep): parent must exist,
+ * no self-parent, no cycle; a <domain> must carry the VM's uuid, and then
+ * <disks> are aligned with its disks (domain order, paths turned into
+ * target names, unlisted disks 'no' — or 'bitmap' when <disks> is absent —,
+ * empty or read-only disks 'no'); default bitmap names are the checkpoint
+ * name.  The record replaces one of the same name, keeping its children.
+ * Plain create: stamped with the store clock, child of the current
+ * checkpoint, disks aligned with @domain_xml, becomes current.
+ * Errors: VS_ERROR_INVALID (libvirt's texts: "invalid argument: parent c0
+ * for moment c1 not found", ...), VS_ERROR_EXISTS, VS_ERROR_TOO_LARGE,
+ * VS_ERROR_IO; nothing changes on any error.
+ * Cost: as vsDomainCreateXML.
+ */
+VS_EXPORT int vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml,
+                                          gsize len, const char *domain_xml,
+                                          unsigned int flags, GError **error);
 /* libvirt bridge: pull, push, diff against a running libvirt (issue 14) */
 /*
  * Moves a VM's whole snapshot tree between the store and a running libvirt

@@ -315,6 +315,15 @@ scanCurrent(vsLegacyScan *scan, const char **current, GError **error)
     guint nactive = 0;
 
     *current = scanNamesAndActives(scan, actives, &nactive);
+    /* a kind whose current record is derived (checkpoints): no file says
+     * it, and none is stored */
+    if (!scan->kind->stores_current) {
+        *current = NULL;
+        if (opts->current)
+            return vsErr(error, VS_ERROR_INVALID, "cannot make '%s' current: a current %s "
+                         "is not stored (libvirt derives it)", opts->current, noun);
+        return 0;
+    }
     if (opts->current) {
         g_autofree char *action = NULL;
 

@@ -213,6 +213,8 @@ vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error)
     char *actual;
 
     *out = NULL;
+    if (vsVirtLoad(error) < 0)
+        return -1;
     if (g_once_init_enter(&quieted)) {
         virSetErrorFunc(NULL, quietErrors);
         g_once_init_leave(&quieted, 1);

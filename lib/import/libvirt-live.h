@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 
 #include "import/libvirt-bridge.h"
+#include "import/virt-dyn.h"
 #include "record/moment.h"
 #include "tree/tree.h"
 

@@ -7,31 +7,16 @@
 
 #include "util/error.h"
 #include "util/xmltext.h"
+#include "record/domaindisk.h"
 #include "snapshot/snapshot-private.h"
 
 /* Short for the snapshot fields of a record. */
 #define S(m) vsSnapshotFields(m)
 
-/* virStorageType in 9.0 */
-enum {
-    STORAGE_NONE, STORAGE_FILE, STORAGE_BLOCK, STORAGE_DIR, STORAGE_NETWORK,
-    STORAGE_VOLUME, STORAGE_NVME, STORAGE_VHOSTUSER, STORAGE_LAST
-};
-static const char *const storageTypeNames[STORAGE_LAST] = {
-    "none", "file", "block", "dir", "network", "volume", "nvme", "vhostuser",
-};
-
 /* virStorageFileFormat in 9.0 */
 static const char *const formatNames[] = {
     "none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi",
     "fat", "vhd", "ploop", "cow", "qcow", "qcow2", "qed", "vmdk",
-};
-
-/* virStorageNetProtocol in 9.0 */
-enum { PROTO_NONE, PROTO_NBD, PROTO_HTTP = 6, PROTO_HTTPS = 7 };
-static const char *const protocolNames[] = {
-    "none", "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https",
-    "ftp", "ftps", "tftp", "ssh", "vxhs", "nfs",
 };
 
 /* ------------------------------------------------------------------ */
@@ -191,24 +176,24 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
     disk->children = g_ptr_array_new_with_free_func((GDestroyNotify) vsXmlSubtreeUnref);
 
     switch (disk->type) {
-    case STORAGE_FILE:
+    case VS_STORAGE_FILE:
         disk->path = vsXmlPropString(src, "file");
         break;
-    case STORAGE_BLOCK:
+    case VS_STORAGE_BLOCK:
         disk->path = vsXmlPropString(src, "dev");
         break;
-    case STORAGE_NETWORK: {
+    case VS_STORAGE_NETWORK: {
         g_autofree char *proto = vsXmlPropString(src, "protocol");
         g_autofree char *tls = vsXmlPropString(src, "tls");
 
         if (!proto)
             return vsErr(error, VS_ERROR_INVALID,
                          "XML error: Missing required attribute 'protocol' in element 'source'");
-        disk->protocol = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames), proto);
-        if (disk->protocol <= PROTO_NONE)
+        disk->protocol = vsXmlEnumFromString(vsStorageProtocolNames, G_N_ELEMENTS(vsStorageProtocolNames), proto);
+        if (disk->protocol <= VS_PROTO_NONE)
             return vsXmlErrInvalidAttr(error, "protocol", src, proto);
         disk->path = vsXmlPropString(src, "name");
-        if (!disk->path && disk->protocol != PROTO_NBD)
+        if (!disk->path && disk->protocol != VS_PROTO_NBD)
             return vsErr(error, VS_ERROR_INVALID, "XML error: missing name for disk source");
         if (tls) {
             if (strcmp(tls, "yes") == 0)
@@ -218,7 +203,7 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
             else
                 return vsXmlErrInvalidAttr(error, "tls", src, tls);
         }
-        if (disk->protocol == PROTO_HTTP || disk->protocol == PROTO_HTTPS)
+        if (disk->protocol == VS_PROTO_HTTP || disk->protocol == VS_PROTO_HTTPS)
             disk->query = vsXmlPropString(src, "query");
         break;
     }
@@ -230,11 +215,11 @@ diskSourceParse(vsSnapshotDisk *disk, xmlNodePtr src, GError **error)
     for (xmlNodePtr c = src->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || c->ns)
             continue;
-        if (disk->type == STORAGE_NETWORK && vsXmlIsElement(c, "host")) {
+        if (disk->type == VS_STORAGE_NETWORK && vsXmlIsElement(c, "host")) {
             if (captureHost(disk->children, c, error) < 0)
                 return -1;
         } else if (vsXmlIsElement(c, "seclabel") ||
-                   (disk->type == STORAGE_NETWORK &&
+                   (disk->type == VS_STORAGE_NETWORK &&
                     (vsXmlIsElement(c, "snapshot") || vsXmlIsElement(c, "config") ||
                      vsXmlIsElement(c, "auth") || vsXmlIsElement(c, "initiator") ||
                      vsXmlIsElement(c, "reconnect")))) {
@@ -260,13 +245,13 @@ vsSnapshotDiskParse(vsSnapshotDisk *disk, xmlNodePtr node, GError **error)
                  VS_SNAPSHOT_LOCATION_DEFAULT, &v, error) < 0)
         return -1;
     disk->snapshot = v;
-    if (vsXmlPropEnum(node, "type", storageTypeNames, G_N_ELEMENTS(storageTypeNames),
-                 STORAGE_FILE, &disk->type, error) < 0)
+    if (vsXmlPropEnum(node, "type", vsStorageTypeNames, G_N_ELEMENTS(vsStorageTypeNames),
+                 VS_STORAGE_FILE, &disk->type, error) < 0)
         return -1;
-    if (disk->type == STORAGE_VOLUME || disk->type == STORAGE_DIR)
+    if (disk->type == VS_STORAGE_VOLUME || disk->type == VS_STORAGE_DIR)
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: unsupported disk snapshot type '%s'",
-                     storageTypeNames[disk->type]);
+                     vsStorageTypeNames[disk->type]);
 
     if ((src = vsXmlFirstChild(node, "source")) && diskSourceParse(disk, src, error) < 0)
         return -1;
@@ -286,7 +271,7 @@ vsSnapshotDiskParse(vsSnapshotDisk *disk, xmlNodePtr node, GError **error)
     if (parseMaxSize(node, &disk->max_size, error) < 0)
         return -1;
 
-    if (disk->path && (disk->type == STORAGE_FILE || disk->type == STORAGE_BLOCK) &&
+    if (disk->path && (disk->type == VS_STORAGE_FILE || disk->type == VS_STORAGE_BLOCK) &&
         !g_path_is_absolute(disk->path))
         return vsErr(error, VS_ERROR_INVALID,
                      "XML error: disk snapshot image path '%s' must be absolute",
@@ -310,18 +295,18 @@ formatSource(GString *buf, const vsSnapshotDisk *disk, guint level)
         return;
     }
     switch (disk->type) {
-    case STORAGE_FILE:
-    case STORAGE_BLOCK:
+    case VS_STORAGE_FILE:
+    case VS_STORAGE_BLOCK:
         if (disk->path) {
-            g_string_append(attrs, disk->type == STORAGE_FILE ? " file='" : " dev='");
+            g_string_append(attrs, disk->type == VS_STORAGE_FILE ? " file='" : " dev='");
             vsXmlEscapeAttr(attrs, disk->path);
             g_string_append_c(attrs, '\'');
         }
         break;
-    case STORAGE_NETWORK:
-        if (disk->protocol <= PROTO_NONE)
+    case VS_STORAGE_NETWORK:
+        if (disk->protocol <= VS_PROTO_NONE)
             break;   /* a network disk given without any <source> */
-        g_string_append_printf(attrs, " protocol='%s'", protocolNames[disk->protocol]);
+        g_string_append_printf(attrs, " protocol='%s'", vsStorageProtocolNames[disk->protocol]);
         if (disk->path) {
             g_string_append(attrs, " name='");
             vsXmlEscapeAttr(attrs, disk->path);
@@ -373,7 +358,7 @@ vsSnapshotDiskFormat(GString *buf, const vsSnapshotDisk *disk, guint level)
         g_string_append(buf, "/>\n");
         return;
     }
-    g_string_append_printf(buf, " type='%s'>\n", storageTypeNames[disk->type]);
+    g_string_append_printf(buf, " type='%s'>\n", vsStorageTypeNames[disk->type]);
 
     if (disk->format || disk->max_size) {
         vsSnapshotIndent(buf, level + 1);
@@ -403,134 +388,17 @@ vsSnapshotDiskFormat(GString *buf, const vsSnapshotDisk *disk, guint level)
 /* ------------------------------------------------------------------ */
 /* Disk alignment (virDomainSnapshotAlignDisks + qemu's defaults)      */
 
-typedef struct {
-    char *dst;                    /* <target dev> */
-    char *path;                   /* virDomainDiskGetSource */
-    gboolean empty;               /* virStorageSourceIsEmpty */
-    vsSnapshotLocation snapshot;  /* the disk's own snapshot= */
-} vsDomainDisk;
-
-static void
-domainDisksFree(GArray *disks)
+/* The domain disk's own snapshot= as a location, with libvirt's disk
+ * post-parse default: read-only disks (<readonly/>, and every cdrom) 'no'. */
+static vsSnapshotLocation
+domainDiskLocation(const vsDomainDisk *dd)
 {
-    for (guint i = 0; i < disks->len; i++) {
-        vsDomainDisk *d = &g_array_index(disks, vsDomainDisk, i);
-        g_free(d->dst);
-        g_free(d->path);
-    }
-    g_array_unref(disks);
-}
-typedef GArray vsDomainDiskList;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDiskList, domainDisksFree)
+    int v = dd->snapshot ? vsXmlEnumFromString(vsSnapshotLocationNames,
+                                               VS_SNAPSHOT_LOCATION_LAST, dd->snapshot) : 0;
 
-/* One <disk> of the domain: its target, snapshot default, source path and
- * whether it is empty.  Errors: libvirt's for a disk without <target>. */
-static int
-domainDiskRead(vsDomainDisk *d, xmlNodePtr n, GError **error)
-{
-    g_autofree char *type = vsXmlPropString(n, "type");
-    g_autofree char *snapshot = vsXmlPropString(n, "snapshot");
-    int stype = type ? vsXmlEnumFromString(storageTypeNames, STORAGE_LAST, type) : STORAGE_FILE;
-    xmlNodePtr src;
-
-    for (xmlNodePtr t = n->children; t && !d->dst; t = t->next) {
-        if (vsXmlIsElement(t, "target"))
-            d->dst = vsXmlPropString(t, "dev");
-    }
-    if (!d->dst)
-        return vsErr(error, VS_ERROR_INVALID, "XML error: missing target information for device");
-    if (snapshot) {
-        int v = vsXmlEnumFromString(vsSnapshotLocationNames, VS_SNAPSHOT_LOCATION_LAST, snapshot);
-        d->snapshot = v > 0 ? v : VS_SNAPSHOT_LOCATION_DEFAULT;
-    }
-    /* libvirt's disk post-parse: read-only disks (<readonly/>, and every
-     * cdrom) default to snapshot='no' */
-    if (d->snapshot == VS_SNAPSHOT_LOCATION_DEFAULT) {
-        g_autofree char *device = vsXmlPropString(n, "device");
-        if (vsXmlFirstChild(n, "readonly") || g_strcmp0(device, "cdrom") == 0)
-            d->snapshot = VS_SNAPSHOT_LOCATION_NO;
-    }
-    if ((src = vsXmlFirstChild(n, "source"))) {
-        switch (stype) {
-        case STORAGE_FILE: d->path = vsXmlPropString(src, "file"); break;
-        case STORAGE_BLOCK: d->path = vsXmlPropString(src, "dev"); break;
-        case STORAGE_DIR: d->path = vsXmlPropString(src, "dir"); break;
-        case STORAGE_NETWORK: d->path = vsXmlPropString(src, "name"); break;
-        default: break;
-        }
-    }
-    if (d->path && !*d->path)
-        g_clear_pointer(&d->path, g_free);
-    switch (stype) {
-    case STORAGE_FILE:
-    case STORAGE_BLOCK:
-    case STORAGE_DIR:
-        d->empty = d->path == NULL;
-        break;
-    case STORAGE_NETWORK: {
-        g_autofree char *proto = src ? vsXmlPropString(src, "protocol") : NULL;
-        d->empty = vsXmlEnumFromString(protocolNames, G_N_ELEMENTS(protocolNames),
-                                       proto) <= PROTO_NONE;
-        break;
-    }
-    default:
-        d->empty = stype <= STORAGE_NONE;
-        break;
-    }
-    return 0;
-}
-
-static int
-domainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
-{
-    xmlDocPtr doc = vsXmlSubtreeToDoc(domain, error);
-    g_autoptr(vsDomainDiskList) disks = NULL;
-    xmlNodePtr root;
-
-    if (!doc)
-        return -1;
-    disks = g_array_new(FALSE, TRUE, sizeof(vsDomainDisk));
-    root = xmlDocGetRootElement(doc);
-    for (xmlNodePtr devs = root->children; devs; devs = devs->next) {
-        if (!vsXmlIsElement(devs, "devices"))
-            continue;
-        for (xmlNodePtr n = devs->children; n; n = n->next) {
-            vsDomainDisk d = { 0 };
-
-            if (!vsXmlIsElement(n, "disk"))
-                continue;
-            if (domainDiskRead(&d, n, error) < 0) {
-                g_free(d.dst);
-                g_free(d.path);
-                xmlFreeDoc(doc);
-                return -1;
-            }
-            g_array_append_val(disks, d);
-        }
-    }
-    xmlFreeDoc(doc);
-    *out = g_steal_pointer(&disks);
-    return 0;
-}
-
-/* virDomainDiskIndexByName(def, name, false) */
-static int
-domainDiskIndex(GArray *disks, const char *name)
-{
-    int candidate = -1;
-
-    for (guint i = 0; i < disks->len; i++) {
-        vsDomainDisk *d = &g_array_index(disks, vsDomainDisk, i);
-        if (*name != '/') {
-            if (strcmp(d->dst, name) == 0)
-                return (int) i;
-        } else if (d->path && strcmp(d->path, name) == 0) {
-            if (candidate >= 0)
-                return -1;
-            candidate = (int) i;
-        }
-    }
-    return candidate;
+    if (v > 0)
+        return v;
+    return dd->readonly ? VS_SNAPSHOT_LOCATION_NO : VS_SNAPSHOT_LOCATION_DEFAULT;
 }
 
 /* virDomainSnapshotDefAssignExternalNames */
@@ -546,11 +414,11 @@ assignExternalNames(vsSnapshot *snap, GArray *domdisks, GError **error)
 
         if (disk->snapshot != VS_SNAPSHOT_LOCATION_EXTERNAL || disk->path)
             continue;
-        if (disk->type != STORAGE_FILE)
+        if (disk->type != VS_STORAGE_FILE)
             return vsErr(error, VS_ERROR_INVALID,
                          "unsupported configuration: cannot generate external snapshot "
                          "name for disk '%s' on a '%s' device",
-                         disk->name, storageTypeNames[disk->type]);
+                         disk->name, vsStorageTypeNames[disk->type]);
         origpath = g_array_index(domdisks, vsDomainDisk, i).path;
         if (!origpath)
             return vsErr(error, VS_ERROR_INVALID,
@@ -587,7 +455,7 @@ alignRequested(vsSnapshotRecord *s, GArray *domdisks, int *map, vsSnapshotLocati
 {
     for (guint i = 0; i < s->ndisks; i++) {
         vsSnapshotDisk *sd = &s->disks[i];
-        int idx = domainDiskIndex(domdisks, sd->name);
+        int idx = vsDomainDiskIndex(domdisks, sd->name);
         vsDomainDisk *dd;
 
         if (idx < 0)
@@ -600,14 +468,14 @@ alignRequested(vsSnapshotRecord *s, GArray *domdisks, int *map, vsSnapshotLocati
         dd = &g_array_index(domdisks, vsDomainDisk, idx);
 
         if (sd->snapshot == VS_SNAPSHOT_LOCATION_DEFAULT) {
-            if (dd->snapshot != VS_SNAPSHOT_LOCATION_DEFAULT &&
-                (!require_match || dd->snapshot == VS_SNAPSHOT_LOCATION_NO))
-                sd->snapshot = dd->snapshot;
+            if (domainDiskLocation(dd) != VS_SNAPSHOT_LOCATION_DEFAULT &&
+                (!require_match || domainDiskLocation(dd) == VS_SNAPSHOT_LOCATION_NO))
+                sd->snapshot = domainDiskLocation(dd);
             else
                 sd->snapshot = def;
         } else if (require_match && sd->snapshot != def &&
                    !(sd->snapshot == VS_SNAPSHOT_LOCATION_NO &&
-                     dd->snapshot == VS_SNAPSHOT_LOCATION_NO)) {
+                     domainDiskLocation(dd) == VS_SNAPSHOT_LOCATION_NO)) {
             return vsErr(error, VS_ERROR_INVALID,
                          "unsupported configuration: disk '%s' must use snapshot mode '%s'",
                          sd->name, vsSnapshotLocationNames[def]);
@@ -642,9 +510,9 @@ alignRebuild(vsSnapshotRecord *s, GArray *domdisks, const int *map, vsSnapshotLo
             continue;
         }
         sd->name = g_strdup(dd->dst);
-        sd->type = STORAGE_FILE;
+        sd->type = VS_STORAGE_FILE;
         /* don't snapshot empty drives (no media) */
-        sd->snapshot = dd->empty ? VS_SNAPSHOT_LOCATION_NO : dd->snapshot;
+        sd->snapshot = dd->empty ? VS_SNAPSHOT_LOCATION_NO : domainDiskLocation(dd);
         if (sd->snapshot == VS_SNAPSHOT_LOCATION_DEFAULT)
             sd->snapshot = def;
     }
@@ -677,7 +545,7 @@ vsSnapshotAlignDisks(vsSnapshot *snap, vsXmlSubtree *fallback_domain,
                (flags & VS_SNAPSHOT_ALIGN_DISK_ONLY))
               ? VS_SNAPSHOT_LOCATION_EXTERNAL : VS_SNAPSHOT_LOCATION_INTERNAL;
 
-    if (domainDisksRead(&domdisks, domain, error) < 0)
+    if (vsDomainDisksRead(&domdisks, domain, error) < 0)
         return -1;
     if (s->ndisks > domdisks->len)
         return vsErr(error, VS_ERROR_INVALID,

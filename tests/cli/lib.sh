@@ -120,7 +120,7 @@ define_domain() {
     if [[ $CLI_BACKEND == virsh ]]; then
         virsh -c "qemu:///embed?root=$VIRSH_ROOT" define "$CLI_DATA/$1-domain.xml" \
             >/dev/null || exit 1
-    else
+    elif [[ $VIRTSNAP_STORE != *://* ]]; then   # not a database store
         mkdir -p "$VIRTSNAP_STORE"
     fi
 }
@@ -200,4 +200,46 @@ make_tree() {
     run snapshot-create demo s2.xml --redefine
     run snapshot-create demo s3.xml --redefine
     run snapshot-create demo s4.xml --redefine --current
+}
+
+# mkckpt NAME PARENT TIME [disks=none|SPEC] [desc=TEXT] [domain=yes|no]
+# Prints a redefinable <domaincheckpoint> of VM "demo"; SPEC is a comma list
+# of disk[:type[:bitmap]] (type bitmap, no or "" for none given).
+mkckpt() {
+    local name=$1 parent=$2 time=$3 disks=none desc= domain=yes kv d
+    shift 3
+    for kv in "$@"; do
+        case $kv in
+        disks=*) disks=${kv#disks=} ;;
+        desc=*) desc=${kv#desc=} ;;
+        domain=*) domain=${kv#domain=} ;;
+        *) echo "mkckpt: bad argument $kv" >&2; return 1 ;;
+        esac
+    done
+    echo '<domaincheckpoint>'
+    [[ -n $name ]] && echo "  <name>$(_vs_xml_escape "$name")</name>"
+    [[ -n $desc ]] && echo "  <description>$(_vs_xml_escape "$desc")</description>"
+    if [[ -n $parent ]]; then
+        echo '  <parent>'
+        echo "    <name>$(_vs_xml_escape "$parent")</name>"
+        echo '  </parent>'
+    fi
+    [[ -n $time ]] && echo "  <creationTime>$time</creationTime>"
+    if [[ $disks != none ]]; then
+        echo '  <disks>'
+        local IFS=,
+        for d in $disks; do
+            local dn=${d%%:*} rest= type= bitmap=
+            [[ $d == *:* ]] && rest=${d#*:}
+            type=${rest%%:*}
+            [[ $rest == *:* ]] && bitmap=${rest#*:}
+            printf "    <disk name='%s'" "$dn"
+            [[ -n $type ]] && printf " checkpoint='%s'" "$type"
+            [[ -n $bitmap ]] && printf " bitmap='%s'" "$bitmap"
+            printf '/>\n'
+        done
+        echo '  </disks>'
+    fi
+    [[ $domain == yes ]] && sed 's/^/  /' "$CLI_DATA/demo-canonical.xml"
+    echo '</domaincheckpoint>'
 }
