@@ -19,6 +19,9 @@ typedef struct {
     __typeof__(virDomainCheckpointCreateXML) *virDomainCheckpointCreateXML;
     __typeof__(virDomainCheckpointDelete) *virDomainCheckpointDelete;
     __typeof__(virDomainCheckpointGetXMLDesc) *virDomainCheckpointGetXMLDesc;
+    __typeof__(virDomainCheckpointLookupByName) *virDomainCheckpointLookupByName;
+    __typeof__(virDomainCheckpointGetName) *virDomainCheckpointGetName;
+    __typeof__(virDomainCheckpointFree) *virDomainCheckpointFree;
     __typeof__(virDomainFree) *virDomainFree;
     __typeof__(virDomainGetName) *virDomainGetName;
     __typeof__(virDomainGetUUIDString) *virDomainGetUUIDString;
@@ -53,6 +56,9 @@ int vsVirtLoad(GError **error);
 #define virDomainCheckpointCreateXML (vsVirt.virDomainCheckpointCreateXML)
 #define virDomainCheckpointDelete (vsVirt.virDomainCheckpointDelete)
 #define virDomainCheckpointGetXMLDesc (vsVirt.virDomainCheckpointGetXMLDesc)
+#define virDomainCheckpointLookupByName (vsVirt.virDomainCheckpointLookupByName)
+#define virDomainCheckpointGetName (vsVirt.virDomainCheckpointGetName)
+#define virDomainCheckpointFree (vsVirt.virDomainCheckpointFree)
 #define virDomainFree (vsVirt.virDomainFree)
 #define virDomainGetName (vsVirt.virDomainGetName)
 #define virDomainGetUUIDString (vsVirt.virDomainGetUUIDString)
