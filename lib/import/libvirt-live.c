@@ -1,19 +1,17 @@
 /* libvirt-live.c — an import source: a running libvirt, through its own
- * client library (libvirt-dev).  Pull reads every record of a domain
- * (SECURE dumps), parses them with PARSE_REDEFINE, compares with the
- * store's tree (vsTreeDiff) and stores them with one vsDomainReplaceTree;
- * push compares the other way and redefines what libvirt lacks, parents
- * first; diff only compares.
+ * client library (libvirt-dev, opened on first use: virt-dyn.h).  Pull
+ * reads every record of a domain (SECURE dumps), parses them with
+ * PARSE_REDEFINE, compares with the store's tree (vsTreeDiff) and stores
+ * them with one vsDomainReplaceTree per kind; diff only compares; push
+ * (libvirt-push.c) compares the other way and redefines what libvirt
+ * lacks, parents first.
  *
  * Per kind of moment: what libvirt calls differ per kind (the list, dump,
  * redefine and delete calls), so each kind is one vsLiveKind below and the
- * rest works on vsTree and vsMomentKind only.  Snapshots are the one kind
- * today; checkpoints (lib/checkpoint/) add a vsLiveKind over
- * virDomainListAllCheckpoints / virDomainCheckpointGetXMLDesc /
- * virDomainCheckpointCreateXML(REDEFINE) / virDomainCheckpointDelete
- * (METADATA_ONLY), listed AFTER snapshots: libvirt refuses to redefine a
- * snapshot while the domain has checkpoints, so push restores snapshots
- * first, and purge deletes in the reverse order. */
+ * rest works on vsTree and vsMomentKind only.  Checkpoints are listed
+ * after snapshots: libvirt refuses to redefine a snapshot while the domain
+ * has checkpoints, so push restores snapshots first, and purge deletes in
+ * the reverse order. */
 #include <stdlib.h>
 #include <string.h>
 
