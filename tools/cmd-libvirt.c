@@ -72,7 +72,25 @@ vsCliLibvirtTargets(vsCli *cli, const vsCliCmd *cmd, vsLibvirt *lv, vsStore *sto
 static const char *
 vsCliKindNoun(vsMomentKindId kind)
 {
-    return kind == VS_MOMENT_SNAPSHOT ? "snapshot" : "moment";
+    return kind == VS_MOMENT_CHECKPOINT ? "checkpoint" : "snapshot";
+}
+
+/* How many lines of @entry about records of @kind @r holds. */
+static guint
+vsCliCount(const vsLibvirtReport *r, vsLibvirtEntry entry, vsMomentKindId kind)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < vsLibvirtReportGetCount(r); i++)
+        n += vsLibvirtReportGetEntry(r, i) == entry && vsLibvirtReportGetKind(r, i) == kind;
+    return n;
+}
+
+/* " and 3 checkpoints" when there are any. */
+static char *
+vsCliAndCheckpoints(guint n)
+{
+    return n ? g_strdup_printf(" and %u checkpoint%s", n, n == 1 ? "" : "s") : g_strdup("");
 }
 
 /* One report line in words: "created: snapshot 's1'". */
@@ -128,11 +146,14 @@ static const vsCliOptDef vsCliOptsPull[] = {
 };
 
 static int
-vsCliPullOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, unsigned int flags)
+vsCliPullOne(vsCli *cli, vsLibvirt *lv, vsStore *store, vsStore *ck, const char *vm,
+             unsigned int flags)
 {
     g_autoptr(vsLibvirtReport) r = NULL;
     g_autoptr(GError) err = NULL;
-    int rc = vsLibvirtPull(&r, lv, store, vm, flags, &err);
+    g_autofree char *cks = NULL;
+    g_autofree char *ckd = NULL;
+    int rc = vsLibvirtPull(&r, lv, store, ck, vm, flags, &err);
     guint stored, deleted;
 
     if (rc < 0) {
@@ -143,16 +164,18 @@ vsCliPullOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, unsigned
         vsCliReportGError(cli, err);
         return -1;
     }
-    stored = vsLibvirtReportCountEntry(r, VS_LIBVIRT_STORED);
-    deleted = vsLibvirtReportCountEntry(r, VS_LIBVIRT_DELETED);
-    if (stored > 0)
-        vsCliPrint(cli, "Pulled %u snapshot%s of domain '%s' into %s\n", stored,
-                   stored == 1 ? "" : "s", vm, vsStoreGetLocation(store));
+    stored = vsCliCount(r, VS_LIBVIRT_STORED, VS_MOMENT_SNAPSHOT);
+    deleted = vsCliCount(r, VS_LIBVIRT_DELETED, VS_MOMENT_SNAPSHOT);
+    cks = vsCliAndCheckpoints(vsCliCount(r, VS_LIBVIRT_STORED, VS_MOMENT_CHECKPOINT));
+    ckd = vsCliAndCheckpoints(vsCliCount(r, VS_LIBVIRT_DELETED, VS_MOMENT_CHECKPOINT));
+    if (vsLibvirtReportCountEntry(r, VS_LIBVIRT_STORED) > 0)
+        vsCliPrint(cli, "Pulled %u snapshot%s%s of domain '%s' into %s\n", stored,
+                   stored == 1 ? "" : "s", cks, vm, vsStoreGetLocation(store));
     else
         vsCliPrint(cli, "Domain '%s': the store already holds libvirt's snapshots\n", vm);
     if (flags & VS_LIBVIRT_PURGE)
-        vsCliPrint(cli, "Deleted libvirt's metadata of %u snapshot%s of domain '%s'\n",
-                   deleted, deleted == 1 ? "" : "s", vm);
+        vsCliPrint(cli, "Deleted libvirt's metadata of %u snapshot%s%s of domain '%s'\n",
+                   deleted, deleted == 1 ? "" : "s", ckd, vm);
     return 0;
 }
 
@@ -161,6 +184,7 @@ vsCliCmdPull(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsLibvirt) lv = NULL;
     g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsStore) ck = NULL;
     g_autoptr(GPtrArray) vms = NULL;
     unsigned int flags = 0;
     int ret = 0;
@@ -171,10 +195,11 @@ vsCliCmdPull(vsCli *cli, const vsCliCmd *cmd)
         flags |= VS_LIBVIRT_PURGE;
     if (vsCliConnect(cli, cmd, &lv) < 0 ||
         vsCliOpenStore(cli, TRUE, &store) < 0 ||
+        vsCliOpenCheckpointStore(cli, TRUE, &ck) < 0 ||
         vsCliLibvirtTargets(cli, cmd, lv, store, FALSE, &vms) < 0)
         return -1;
     for (guint i = 0; i < vms->len; i++) {
-        if (vsCliPullOne(cli, lv, store, vms->pdata[i], flags) < 0)
+        if (vsCliPullOne(cli, lv, store, ck, vms->pdata[i], flags) < 0)
             ret = -1;
     }
     return ret;
@@ -200,12 +225,12 @@ static const vsCliOptDef vsCliOptsPush[] = {
 };
 
 static int
-vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, const char *as,
-             const char *const *map, unsigned int flags)
+vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, vsStore *ck, const char *vm,
+             const char *as, const char *const *map, unsigned int flags)
 {
     g_autoptr(vsLibvirtReport) r = NULL;
     g_autoptr(GError) err = NULL;
-    int rc = vsLibvirtPush(&r, lv, store, vm, as, map, flags, &err);
+    int rc = vsLibvirtPush(&r, lv, store, ck, vm, as, map, flags, &err);
     guint n = r ? vsLibvirtReportGetCount(r) : 0, normalized;
 
     for (guint i = 0; i < n; i++) {
@@ -267,6 +292,7 @@ vsCliCmdPush(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
     g_autoptr(GPtrArray) map = NULL;
+    g_autoptr(vsStore) ck = NULL;
     const char *as = NULL;
     unsigned int flags = 0;
     int ret = 0;
@@ -278,6 +304,7 @@ vsCliCmdPush(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliOptString(cli, cmd, "as", &as) < 0 ||
         vsCliConnect(cli, cmd, &lv) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliOpenCheckpointStore(cli, FALSE, &ck) < 0 ||
         vsCliLibvirtTargets(cli, cmd, lv, store, TRUE, &vms) < 0)
         return -1;
     if (as && vms->len != 1) {
@@ -287,7 +314,7 @@ vsCliCmdPush(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliPathMap(cli, cmd, &map) < 0)
         return -1;
     for (guint i = 0; i < vms->len; i++) {
-        if (vsCliPushOne(cli, lv, store, vms->pdata[i], as,
+        if (vsCliPushOne(cli, lv, store, ck, vms->pdata[i], as,
                          map ? (const char *const *) map->pdata : NULL, flags) < 0)
             ret = -1;
     }
@@ -334,12 +361,14 @@ vsCliCmdDiff(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
     g_autoptr(GString) json = g_string_new("[\n");
+    g_autoptr(vsStore) ck = NULL;
     gboolean as_json = vsCliOptBool(cmd, "json");
     gboolean all_equal = TRUE, failed = FALSE;
 
     cli->status = 2;
     if (vsCliConnect(cli, cmd, &lv) < 0 ||
         vsCliOpenStore(cli, FALSE, &store) < 0 ||
+        vsCliOpenCheckpointStore(cli, FALSE, &ck) < 0 ||
         vsCliLibvirtTargets(cli, cmd, lv, store, FALSE, &vms) < 0)
         return -1;
     for (guint i = 0; i < vms->len; i++) {
@@ -347,7 +376,7 @@ vsCliCmdDiff(vsCli *cli, const vsCliCmd *cmd)
         g_autoptr(GError) err = NULL;
         gboolean equal = FALSE;
 
-        if (vsLibvirtDiff(&r, &equal, lv, store, vms->pdata[i], &err) < 0) {
+        if (vsLibvirtDiff(&r, &equal, lv, store, ck, vms->pdata[i], &err) < 0) {
             vsCliReportGError(cli, err);
             failed = TRUE;
             continue;

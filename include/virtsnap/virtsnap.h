@@ -1021,7 +1021,12 @@ VS_EXPORT int vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const 
  * (any URI libvirt's client takes: qemu:///system, qemu+ssh://host/system,
  * qemu:///embed?root=DIR, ...).  Records travel with libvirt's SECURE flag:
  * the store keeps what libvirt keeps.  Works per kind of moment; today the
- * snapshot kind (checkpoints plug in as their kind lands).
+ * snapshot and the checkpoint kind.  Every call takes the store of each
+ * kind: @store for snapshots, @checkpoints (nullable: checkpoints are then
+ * left out) for checkpoints, which live in a store of their own.  Snapshots
+ * are pushed before checkpoints (libvirt refuses a snapshot redefine while
+ * the domain has checkpoints) and purged after them.  Checkpoints have no
+ * current one of their own to move (libvirt derives it).
  *
  * Built only when libvirt's client library was found at build time
  * (meson feature "libvirt"); otherwise every call below that talks to
@@ -1127,7 +1132,8 @@ VS_EXPORT guint vsLibvirtReportCountEntry(const vsLibvirtReport *report,
  * Cost: one SECURE dump per libvirt record, one load of the VM.
  */
 VS_EXPORT int vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv,
-                            vsStore *store, const char *vm, GError **error);
+                            vsStore *store, vsStore *checkpoints, const char *vm,
+                            GError **error);
 
 /**
  * vsLibvirtPull:
@@ -1152,7 +1158,8 @@ VS_EXPORT int vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *l
  * PURGE and one delete per record.
  */
 VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
-                            const char *vm, unsigned int flags, GError **error);
+                            vsStore *checkpoints, const char *vm, unsigned int flags,
+                            GError **error);
 
 /**
  * vsLibvirtPush:
@@ -1186,7 +1193,7 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  * record created or replaced.
  */
 VS_EXPORT int vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
-                            const char *vm, const char *target,
+                            vsStore *checkpoints, const char *vm, const char *target,
                             const char *const *path_map, unsigned int flags,
                             GError **error);
 

@@ -1,23 +1,22 @@
 /* libvirt-live.c — an import source: a running libvirt, through its own
- * client library (libvirt-dev).  Pull reads every record of a domain
- * (SECURE dumps), parses them with PARSE_REDEFINE, compares with the
- * store's tree (vsTreeDiff) and stores them with one vsDomainReplaceTree;
- * push compares the other way and redefines what libvirt lacks, parents
- * first; diff only compares.
+ * client library (libvirt-dev, opened on first use: virt-dyn.h).  Pull
+ * reads every record of a domain (SECURE dumps), parses them with
+ * PARSE_REDEFINE, compares with the store's tree (vsTreeDiff) and stores
+ * them with one vsDomainReplaceTree per kind; diff only compares; push
+ * (libvirt-push.c) compares the other way and redefines what libvirt
+ * lacks, parents first.
  *
  * Per kind of moment: what libvirt calls differ per kind (the list, dump,
  * redefine and delete calls), so each kind is one vsLiveKind below and the
- * rest works on vsTree and vsMomentKind only.  Snapshots are the one kind
- * today; checkpoints (lib/checkpoint/) add a vsLiveKind over
- * virDomainListAllCheckpoints / virDomainCheckpointGetXMLDesc /
- * virDomainCheckpointCreateXML(REDEFINE) / virDomainCheckpointDelete
- * (METADATA_ONLY), listed AFTER snapshots: libvirt refuses to redefine a
- * snapshot while the domain has checkpoints, so push restores snapshots
- * first, and purge deletes in the reverse order. */
+ * rest works on vsTree and vsMomentKind only.  Checkpoints are listed
+ * after snapshots: libvirt refuses to redefine a snapshot while the domain
+ * has checkpoints, so push restores snapshots first, and purge deletes in
+ * the reverse order. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "import/libvirt-live.h"
+#include "checkpoint/checkpoint.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -159,8 +158,104 @@ static const vsLiveKind liveSnapshots = {
     &vsSnapshotKind, snapRead, snapParse, snapFormat, snapDump, snapDefine, snapRemove,
 };
 
-/* Push order; purge goes backwards.  Checkpoints follow snapshots. */
-const vsLiveKind *const vsLiveKinds[] = { &liveSnapshots, NULL };
+/* ------------------------------------------------------------------ */
+/* Checkpoints                                                          */
+
+static int
+ckRead(virDomainPtr dom, const char *vm, GPtrArray *names, GPtrArray *xmls, char **current,
+       GError **error)
+{
+    virDomainCheckpointPtr *cks = NULL;
+    int n = virDomainListAllCheckpoints(dom, &cks, VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL);
+    int ret = -1;
+
+    /* libvirt keeps no current checkpoint of its own to read: it derives
+     * one, and so does the checkpoint kind (stores_current is FALSE). */
+    *current = NULL;
+    if (n < 0)
+        return vsLiveErr(error, vm, &vsCheckpointKind, NULL, "cannot list checkpoints");
+    for (int i = 0; i < n; i++) {
+        const char *name = virDomainCheckpointGetName(cks[i]);
+        char *xml = virDomainCheckpointGetXMLDesc(cks[i], VIR_DOMAIN_CHECKPOINT_XML_SECURE);
+
+        if (!xml) {
+            vsLiveErr(error, vm, &vsCheckpointKind, name, "cannot dump");
+            goto cleanup;
+        }
+        g_ptr_array_add(names, g_strdup(name));
+        g_ptr_array_add(xmls, g_strdup(xml));
+        free(xml);
+    }
+    ret = 0;
+
+ cleanup:
+    for (int i = 0; i < n; i++)
+        virDomainCheckpointFree(cks[i]);
+    free(cks);
+    return ret;
+}
+
+static int
+ckParse(vsMoment **out, const char *xml, GError **error)
+{
+    return vsCheckpointParse(out, xml, strlen(xml), VS_CHECKPOINT_PARSE_REDEFINE, 0, error);
+}
+
+static int
+ckFormat(char **out, const vsMoment *moment, const char *uuid, GError **error)
+{
+    return vsCheckpointFormat(out, moment, VS_CHECKPOINT_FORMAT_SECURE, error);
+}
+
+static char *
+ckDump(virDomainPtr dom, const char *vm, const char *name, const char *what, GError **error)
+{
+    virDomainCheckpointPtr c = virDomainCheckpointLookupByName(dom, name, 0);
+    char *xml;
+
+    if (!c) {
+        vsLiveErr(error, vm, &vsCheckpointKind, name, what);
+        return NULL;
+    }
+    if (!(xml = virDomainCheckpointGetXMLDesc(c, VIR_DOMAIN_CHECKPOINT_XML_SECURE)))
+        vsLiveErr(error, vm, &vsCheckpointKind, name, what);
+    virDomainCheckpointFree(c);
+    return xml;
+}
+
+static int
+ckDefine(virDomainPtr dom, const char *xml, gboolean current)
+{
+    virDomainCheckpointPtr c = virDomainCheckpointCreateXML(dom, xml,
+                                                            VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE);
+
+    if (!c)
+        return -1;
+    virDomainCheckpointFree(c);
+    return 0;
+}
+
+static int
+ckRemove(virDomainPtr dom, const char *vm, const char *name, const char *what, GError **error)
+{
+    virDomainCheckpointPtr c = virDomainCheckpointLookupByName(dom, name, 0);
+    int ret;
+
+    if (!c)
+        return vsLiveErr(error, vm, &vsCheckpointKind, name, what);
+    if ((ret = virDomainCheckpointDelete(c, VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)) < 0)
+        vsLiveErr(error, vm, &vsCheckpointKind, name, what);
+    virDomainCheckpointFree(c);
+    return ret;
+}
+
+static const vsLiveKind liveCheckpoints = {
+    &vsCheckpointKind, ckRead, ckParse, ckFormat, ckDump, ckDefine, ckRemove,
+};
+
+/* Push order; purge goes backwards.  Checkpoints follow snapshots: libvirt
+ * refuses to redefine a snapshot while the domain has checkpoints. */
+const vsLiveKind *const vsLiveKinds[] = { &liveSnapshots, &liveCheckpoints, NULL };
 
 /* ------------------------------------------------------------------ */
 /* The connection                                                       */
@@ -389,8 +484,9 @@ vsLiveReportDiffs(vsLibvirtReport *report, const vsTree *store, const vsTree *li
 
 int
 vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv, vsStore *store,
-              const char *vm, GError **error)
+              vsStore *checkpoints, const char *vm, GError **error)
 {
+    vsStore *stores[] = { store, checkpoints };
     g_autoptr(vsLibvirtReport) report = vsLibvirtReportNew(vm);
     g_autoptr(virDomain) dom = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
@@ -404,8 +500,10 @@ vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv, vsStore *st
         g_autoptr(vsDomain) sd = NULL;
         g_autoptr(GArray) diffs = NULL;
 
+        if (!stores[k])
+            continue;
         if (vsLiveLoad(&live, vsLiveKinds[k], dom, vm, error) < 0 ||
-            vsStoreLoadKind(&sd, store, vsLiveKinds[k]->kind, vm, uuid, 0, error) < 0)
+            vsStoreLoadKind(&sd, stores[k], vsLiveKinds[k]->kind, vm, uuid, 0, error) < 0)
             return -1;
         if (!vsTreeDiff(vsDomainGetTree(sd), live, &diffs))
             vsLiveReportDiffs(report, vsDomainGetTree(sd), live, diffs);
@@ -492,9 +590,10 @@ purgeKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const
 }
 
 int
-vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              unsigned int flags, GError **error)
+vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, vsStore *checkpoints,
+              const char *vm, unsigned int flags, GError **error)
 {
+    vsStore *stores[] = { store, checkpoints };
     g_autoptr(vsLibvirtReport) report = vsLibvirtReportNew(vm);
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(GPtrArray) lives = g_ptr_array_new_with_free_func((GDestroyNotify) vsTreeFree);
@@ -506,13 +605,16 @@ vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
     for (guint k = 0; vsLiveKinds[k]; k++) {
         vsTree *live = NULL;
 
-        if (pullKind(&live, report, vsLiveKinds[k], dom, uuid, store, vm, flags, error) < 0)
+        if (stores[k] &&
+            pullKind(&live, report, vsLiveKinds[k], dom, uuid, stores[k], vm, flags, error) < 0)
             goto cleanup;
         g_ptr_array_add(lives, live);
     }
-    /* Every kind is stored before anything goes from libvirt. */
+    /* Every kind is stored before anything goes from libvirt; checkpoints
+     * go first (libvirt's own order: they depend on the disks' state). */
     for (guint k = lives->len; (flags & VS_LIBVIRT_PURGE) && k-- > 0;) {
-        if (purgeKind(report, vsLiveKinds[k], dom, lives->pdata[k], vm, error) < 0)
+        if (lives->pdata[k] &&
+            purgeKind(report, vsLiveKinds[k], dom, lives->pdata[k], vm, error) < 0)
             goto cleanup;
     }
     ret = 0;

@@ -9,6 +9,7 @@
 #include "import/virt-dyn.h"   /* every libvirt call goes through its table */
 
 #include "import/libvirt-bridge.h"
+#include "import/virt-dyn.h"
 #include "record/moment.h"
 #include "tree/tree.h"
 

@@ -39,7 +39,7 @@ vsLibvirtListDomains(char ***out, vsLibvirt *lv, GError **error)
 
 int
 vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv, vsStore *store,
-              const char *vm, GError **error)
+              vsStore *checkpoints, const char *vm, GError **error)
 {
     *out = NULL;
     *equal = FALSE;
@@ -47,8 +47,8 @@ vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv, vsStore *st
 }
 
 int
-vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              unsigned int flags, GError **error)
+vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, vsStore *checkpoints,
+              const char *vm, unsigned int flags, GError **error)
 {
     if (out)
         *out = NULL;
@@ -56,9 +56,9 @@ vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
 }
 
 int
-vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              const char *target, const char *const *path_map, unsigned int flags,
-              GError **error)
+vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, vsStore *checkpoints,
+              const char *vm, const char *target, const char *const *path_map,
+              unsigned int flags, GError **error)
 {
     if (out)
         *out = NULL;

@@ -316,10 +316,11 @@ pushKind(vsLibvirtReport *report, const vsLiveKind *lk, virDomainPtr dom, const 
 }
 
 int
-vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              const char *target, const char *const *path_map, unsigned int flags,
-              GError **error)
+vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, vsStore *checkpoints,
+              const char *vm, const char *target, const char *const *path_map,
+              unsigned int flags, GError **error)
 {
+    vsStore *stores[] = { store, checkpoints };
     g_autoptr(vsLibvirtReport) report = vsLibvirtReportNew(vm);
     g_autoptr(virDomain) dom = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN];
@@ -335,7 +336,8 @@ vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
             goto cleanup;
         }
     }
-    if (vsStoreHasDomain(&has, store, vm, error) < 0)
+    if (vsStoreHasDomain(&has, store, vm, error) < 0 ||
+        (!has && checkpoints && vsStoreHasCheckpoints(&has, checkpoints, vm, error) < 0))
         goto cleanup;
     if (!has) {
         vsErr(error, VS_ERROR_NOT_FOUND, "VM '%s': the store %s holds nothing for it", vm,
@@ -345,8 +347,8 @@ vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
     if (vsLiveLookupDomain(&dom, uuid, lv, target, error) < 0)
         goto cleanup;
     for (guint k = 0; vsLiveKinds[k]; k++) {
-        if (pushKind(report, vsLiveKinds[k], dom, uuid, store, vm, target, path_map, flags,
-                     error) < 0)
+        if (stores[k] && pushKind(report, vsLiveKinds[k], dom, uuid, stores[k], vm, target,
+                                  path_map, flags, error) < 0)
             goto cleanup;
     }
     ret = 0;

@@ -16,7 +16,10 @@ typedef struct {
     __typeof__(virConnectOpenAuth) *virConnectOpenAuth;
     __typeof__(virDomainCheckpointCreateXML) *virDomainCheckpointCreateXML;
     __typeof__(virDomainCheckpointDelete) *virDomainCheckpointDelete;
+    __typeof__(virDomainCheckpointFree) *virDomainCheckpointFree;
+    __typeof__(virDomainCheckpointGetName) *virDomainCheckpointGetName;
     __typeof__(virDomainCheckpointGetXMLDesc) *virDomainCheckpointGetXMLDesc;
+    __typeof__(virDomainCheckpointLookupByName) *virDomainCheckpointLookupByName;
     __typeof__(virDomainFree) *virDomainFree;
     __typeof__(virDomainGetName) *virDomainGetName;
     __typeof__(virDomainGetUUIDString) *virDomainGetUUIDString;
@@ -49,7 +52,10 @@ int vsVirtLoad(GError **error);
 #define virConnectOpenAuth (vsVirt.virConnectOpenAuth)
 #define virDomainCheckpointCreateXML (vsVirt.virDomainCheckpointCreateXML)
 #define virDomainCheckpointDelete (vsVirt.virDomainCheckpointDelete)
+#define virDomainCheckpointFree (vsVirt.virDomainCheckpointFree)
+#define virDomainCheckpointGetName (vsVirt.virDomainCheckpointGetName)
 #define virDomainCheckpointGetXMLDesc (vsVirt.virDomainCheckpointGetXMLDesc)
+#define virDomainCheckpointLookupByName (vsVirt.virDomainCheckpointLookupByName)
 #define virDomainFree (vsVirt.virDomainFree)
 #define virDomainGetName (vsVirt.virDomainGetName)
 #define virDomainGetUUIDString (vsVirt.virDomainGetUUIDString)

@@ -241,6 +241,46 @@ check_eq "  ... diff then shows it (exit 1)" 1 $?
 check "  ... pull --replace stores libvirt's form" VS2 pull demo --replace
 check "  ... and diff is equal" VS2 diff demo
 
+# --- checkpoints: a chain beside a few snapshots, both kinds moved -----------------------------
+mkdir "$work/F" "$work/G" "$work/store3" && hl_own "$work/F" && hl_own "$work/G" && hl_own "$work/store3"
+ckcmds="define $work/xml/demo-domain.xml"
+for i in 0 1 2; do ckcmds+="; snapshot-create demo $work/xml/f$i.xml --redefine"; done
+for c in 1 2 3 4; do
+    parent=
+    [ $c -eq 1 ] || parent="<parent><name>c$((c - 1))</name></parent>"
+    cat >"$work/xml/c$c.xml" <<EOF
+<domaincheckpoint><name>c$c</name>$parent<creationTime>170000010$c</creationTime>
+<disks><disk name='vda' checkpoint='bitmap' bitmap='c$c'/><disk name='vdb' checkpoint='no'/></disks>
+</domaincheckpoint>
+EOF
+    ckcmds+="; checkpoint-create demo $work/xml/c$c.xml --redefine"
+done
+chmod a+r "$work"/xml/c*.xml
+V "$(embed F)" "$ckcmds" >/dev/null
+V "$(embed G)" define "$work/xml/demo-domain.xml" >/dev/null
+VS3() { as_user "$VIRTSNAP" -q --store "$work/store3" -c "$1" "${@:2}"; }
+ck_state() {   # ck_state URI: checkpoint-list --parent and every checkpoint-dumpxml
+    local u=$1 c cmds=""
+    V "$u" checkpoint-list demo --parent
+    for c in c1 c2 c3 c4; do cmds+="checkpoint-dumpxml demo $c --security-info; "; done
+    V "$u" "$cmds"
+}
+ckF=$(ck_state "$(embed F)")
+out=$(VS3 "$(embed F)" pull demo)
+check_eq "pull stores the snapshots and the checkpoints" \
+    "Pulled 3 snapshots and 4 checkpoints of domain 'demo' into $work/store3" "$out"
+check "diff with checkpoints: equal" VS3 "$(embed F)" diff demo
+out=$(VS3 "$(embed G)" push demo)
+check_eq "push redefines both kinds, snapshots first" \
+    "Pushed domain 'demo': 7 created, 0 replaced, 0 skipped (identical), 0 kept (only in libvirt)" "$out"
+check_eq "  ... checkpoint-list --parent and every checkpoint-dumpxml --security-info equal" \
+    "$ckF" "$(ck_state "$(embed G)")"
+check "  ... and diff is equal" VS3 "$(embed G)" diff demo
+out=$(VS3 "$(embed F)" pull demo --purge)
+check "pull --purge deletes both kinds" grep -qF "Deleted libvirt's metadata of 3 snapshots and 4 checkpoints" <<<"$out"
+check_eq "  ... nothing left in libvirt" "" \
+    "$(V "$(embed F)" checkpoint-list demo --name; V "$(embed F)" snapshot-list demo --name)"
+
 # --- the migration recipe against a real libvirtd: pull --purge, move, push ------------------
 uri=$(bash "$harness" start "$lvd")
 rc=$?
