@@ -3,7 +3,7 @@
 # PostgreSQL database (a private server, support/pg-harness.sh), both ways
 # and database to database: the round trip gives byte-identical files, a
 # re-run writes nothing, an interrupted copy is completed by running it
-# again.  TAP output.
+# again; checkpoints travel too.  TAP output.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,21 +50,30 @@ check_eq "a directory store of 3 VMs" "a
 b
 c d" "$(cd dir && ls *.xml | sed 's/\.xml$//')"
 
+# and two checkpoints of 'a', in the directory's checkpoint side
+printf '<domaincheckpoint><name>c1</name><creationTime>1000</creationTime></domaincheckpoint>\n' >c1.xml
+printf '<domaincheckpoint><name>c2</name><parent><name>c1</name></parent><creationTime>1001</creationTime></domaincheckpoint>\n' >c2.xml
+"$V" --store "$PWD/dir" -q checkpoint-create a c1.xml --redefine >/dev/null
+"$V" --store "$PWD/dir" -q checkpoint-create a c2.xml --redefine >/dev/null
+
 check "copy-store directory -> database" "$V" copy-store dir "$db"
+check_eq "the database has the checkpoints" "$("$V" --store dir checkpoint-list a --parent)" \
+    "$("$V" --store "$db" checkpoint-list a --parent)"
 check_eq "the database lists the same snapshots" "$("$V" --store dir snapshot-list a --name)" \
     "$("$V" --store "$db" snapshot-list a --name)"
 check "copy-store database -> database" "$V" copy-store "$db" "$db2"
 check "copy-store database -> directory" "$V" copy-store "$db2" back
 check "the round trip gives byte-identical files" \
     diff -r --exclude=.virtsnap dir back
-check_eq "a re-run writes nothing" "Copied 0 VMs (3 already identical)" \
-    "$("$V" copy-store dir "$db" 2>&1)"
+check "... and checkpoint files" cmp dir/.virtsnap/checkpoint/a.xml back/.virtsnap/checkpoint/a.xml
+check_eq "a re-run writes nothing" "Copied 0 VMs (3 already identical)
+Copied the checkpoints of 0 VMs (1 already identical)" "$("$V" copy-store dir "$db" 2>&1)"
 
 # An interrupted copy: one VM missing, another behind.
 "$V" --store "$db" -q undefine b --snapshots-metadata >/dev/null
 "$V" --store "$db" -q snapshot-delete a s299 --metadata >/dev/null
-check_eq "a re-run completes an interrupted copy" "Copied 2 VMs (1 already identical)" \
-    "$("$V" copy-store dir "$db" 2>&1)"
+check_eq "a re-run completes an interrupted copy" "Copied 2 VMs (1 already identical)
+Copied the checkpoints of 0 VMs (1 already identical)" "$("$V" copy-store dir "$db" 2>&1)"
 rm -rf back
 check "and the result round-trips again" "$V" copy-store "$db" back
 check "byte-identical" diff -r --exclude=.virtsnap dir back

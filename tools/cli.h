@@ -203,6 +203,9 @@ gint vsCliCompareMomentNames(gconstpointer a, gconstpointer b);
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);
 
+/* Where store @store keeps checkpoints when no --checkpoint-dir says (virtsnap.c). */
+char *vsCliDefaultCheckpointDir(const char *store);
+
 /* JSON: a string literal (or null) and one snapshot object. */
 void vsCliJsonString(GString *out, const char *str);
 void vsCliJsonSnapshot(GString *out, const vsDomain *dom,
