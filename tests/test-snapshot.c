@@ -186,6 +186,7 @@ static const char *const ondisk[] = {
     "libvirt-9.0-ondisk/p1.xml",
     "libvirt-9.0-ondisk/s2clone.xml",
     "libvirt-9.0-secrets/ondisk.xml",
+    "libvirt-9.0-deep-metadata/ondisk-deep-metadata.xml",
 };
 
 static void
@@ -262,6 +263,21 @@ testSecrets(void)
     g_assert_null(strstr(out_plain, "cookie"));
     /* the snapshot's own disks: libvirt formats them without SECURE */
     g_assert_null(strstr(out_secure, "SECRETSNAPDISK"));
+}
+
+/* <metadata> nested past column 60: libvirt's lines stop at column 60 of
+ * the snapshot, not of its <domain> (tests/fixtures/libvirt-9.0-deep-metadata). */
+static void
+testDeepMetadata(void)
+{
+    g_autofree char *input = readFixture("libvirt-9.0-deep-metadata/snapshot.xml");
+    g_autofree char *expected = readFixture("libvirt-9.0-deep-metadata/dumpxml.xml");
+    g_autoptr(vsSnapshot) snap = parseOk(input, VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL);
+    g_autofree char *actual = format(snap, NULL, 0);
+
+    g_assert_nonnull(strstr(expected, "\n" "                                        "
+                            "                    <x:l27>\n"));
+    g_assert_cmpstr(actual, ==, expected);
 }
 
 /* The redefine input is stored as the on-disk file (minus header and
@@ -1148,6 +1164,7 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/ondisk/dumpxml-secure", testDumpxmlSecure);
     g_test_add_func("/snapshot/ondisk/redefine-input", testRedefineInput);
     g_test_add_func("/snapshot/ondisk/secrets", testSecrets);
+    g_test_add_func("/snapshot/ondisk/deep-metadata", testDeepMetadata);
     g_test_add_func("/snapshot/align/no-disks", testAlignNoDisks);
     g_test_add_func("/snapshot/align/rules", testAlignRules);
     g_test_add_func("/snapshot/align/more", testAlignMore);

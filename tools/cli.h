@@ -16,6 +16,7 @@
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
  *                      store-config
  *   cmd-xml.c          xml
+ *   cmd-libvirt.c      pull, push, diff: the bridge to a running libvirt
  *
  * Each command group is a table of commands, each with an option table
  * from which both the parser and `--help` work.  To add a group, define a
@@ -76,6 +77,7 @@ extern const vsCliGroup vsCliGroupCheckpoint;
 extern const vsCliGroup vsCliGroupXml;
 extern const vsCliGroup vsCliGroupStore;
 extern const vsCliGroup vsCliGroupShell;
+extern const vsCliGroup vsCliGroupLibvirt;
 
 /* Process-wide state shared by all commands of one invocation. */
 struct _vsCli {
@@ -91,6 +93,9 @@ struct _vsCli {
     char *checkpoint_dir;   /* --checkpoint-dir, else derived (vsCliDefaultCheckpointDir) */
     vsStore *checkpoint_store;
     GHashTable *checkpoint_domains;
+    char *connect_uri;      /* -c/--connect URI: libvirt's, for pull/push/diff */
+    int status;             /* exit status the last command asks for (diff: 1 when
+                             * different, 2 on error); 0: 0 on success, 1 on error */
 };
 
 /* --- options of a parsed command (parse.c) ------------------------- */
@@ -183,16 +188,17 @@ char *vsCliTableFormat(vsCliTable *table, gboolean header);
 void vsCliTableFree(vsCliTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
 
-/* virsh's vshTreePrint for entry @root of @n entries; @parents[i] is the
- * index of entry i's parent or -1. */
-void vsCliTreeFormat(GString *out, const char *const *names,
-                     const int *parents, guint n, guint root);
-
-/* A list's --tree layout (virsh's): every entry whose parent is not listed
- * starts a tree; @start (--from) is printed as the root of what is listed
- * below it.  And the order of virsh's plain lists (its vshStrcasecmp on
- * names), for g_ptr_array_sort on records. */
+/* Prints virsh's vshTreePrint for entry @root of @n entries as it goes
+ * (nothing built: the output of a chain is quadratic); @parents[i] is the
+ * index of entry i's parent, -1 for none, -2 for one not listed. */
+void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n,
+                    guint root);
+/* --tree of a list of moments: every entry whose parent is not listed
+ * starts a tree; @start (--from) is printed as the root of what is below it. */
 void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
+
+/* The order of virsh's plain lists (its vshStrcasecmp on names), for
+ * g_ptr_array_sort on records. */
 gint vsCliCompareMomentNames(gconstpointer a, gconstpointer b);
 
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */

@@ -236,45 +236,81 @@ vsCliTableFormat(vsCliTable *table, gboolean header)
 /* ------------------------------------------------------------------ */
 /* Trees (virsh's vshTreePrint)                                         */
 
+typedef struct {
+    guint node;
+    int last;             /* the last child of the node's parent (the root: itself) */
+    gboolean root;
+    int lastchild;        /* this node's last child, or -1 */
+    int child;            /* the next child to print, or -1 */
+} TreeFrame;
+
+/* Prints one line: the indent, then @a and @b. */
 static void
-vsCliTreeNode(GString *out, GString *indent, const char *const *names,
-              const int *parents, guint n, guint node, guint last, gboolean root)
+treeLine(vsCli *cli, const GString *indent, const char *a, const char *b)
 {
-    int lastchild = -1;
+    vsCliPrint(cli, "%s%s%s\n", indent->str, a, b);
+}
 
-    g_string_append_printf(out, "%s%s%s\n", indent->str, root ? "" : "+- ",
-                           names[node]);
-    if (!root)
-        g_string_append(indent, node == last ? "  " : "| ");
-
-    for (guint i = 0; i < n; i++) {
-        if (parents[i] == (int)node)
-            lastchild = i;
-    }
-    if (lastchild >= 0)
-        g_string_append_printf(out, "%s  |\n", indent->str);
-
-    g_string_append(indent, "  ");
-    for (guint i = 0; i < n; i++) {
-        if (parents[i] == (int)node)
-            vsCliTreeNode(out, indent, names, parents, n, i, lastchild, FALSE);
-    }
+/* Leaving @f: its spacer line, and its share of the indent. */
+static void
+treeLeave(vsCli *cli, GString *indent, const TreeFrame *f)
+{
     g_string_truncate(indent, indent->len - 2);
-
     /* A leaf that closes its parent's list gets a spacer line. */
-    if (lastchild < 0 && node == last)
-        g_string_append_printf(out, "%s\n", indent->str);
-    if (!root)
+    if (f->lastchild < 0 && f->last == (int) f->node)
+        treeLine(cli, indent, "", "");
+    if (!f->root)
         g_string_truncate(indent, indent->len - 2);
 }
 
+/* virsh's vshTreePrint, line by line: O(entries + output), the memory of
+ * one line and the depth, and no recursion (a chain of any length). */
 void
-vsCliTreeFormat(GString *out, const char *const *names, const int *parents,
-                guint n, guint root)
+vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n, guint root)
 {
     g_autoptr(GString) indent = g_string_new(NULL);
+    g_autofree int *first = g_new(int, n);
+    g_autofree int *next = g_new(int, n);
+    g_autofree int *lastc = g_new(int, n);
+    g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(TreeFrame));
+    TreeFrame top = { root, root, TRUE, -1, -1 };
 
-    vsCliTreeNode(out, indent, names, parents, n, root, root, TRUE);
+    for (guint i = 0; i < n; i++)
+        first[i] = next[i] = lastc[i] = -1;
+    for (guint i = n; i-- > 0;) {
+        if (parents[i] >= 0) {
+            next[i] = first[parents[i]];
+            first[parents[i]] = i;
+            if (lastc[parents[i]] < 0)
+                lastc[parents[i]] = i;
+        }
+    }
+    g_array_append_val(stack, top);
+    for (gboolean enter = TRUE; stack->len > 0;) {
+        TreeFrame *f = &g_array_index(stack, TreeFrame, stack->len - 1);
+
+        if (enter) {
+            treeLine(cli, indent, f->root ? "" : "+- ", names[f->node]);
+            if (!f->root)
+                g_string_append(indent, f->last == (int) f->node ? "  " : "| ");
+            f->lastchild = lastc[f->node];
+            f->child = first[f->node];
+            if (f->lastchild >= 0)
+                treeLine(cli, indent, "  |", "");
+            g_string_append(indent, "  ");
+        }
+        if (f->child >= 0) {
+            TreeFrame sub = { f->child, f->lastchild, FALSE, -1, -1 };
+
+            f->child = next[f->child];
+            g_array_append_val(stack, sub);
+            enter = TRUE;
+            continue;
+        }
+        treeLeave(cli, indent, f);
+        g_array_set_size(stack, stack->len - 1);
+        enter = FALSE;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -378,7 +414,6 @@ vsCliCompareMomentNames(gconstpointer a, gconstpointer b)
 void
 vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
     g_autofree const char **names = g_new0(const char *, list->len + 1);
     g_autofree int *parents = g_new0(int, list->len + 1);
     g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
@@ -398,7 +433,6 @@ vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start)
     }
     for (guint i = 0; i < list->len; i++) {
         if (parents[i] == -1)
-            vsCliTreeFormat(out, names, parents, list->len, i);
+            vsCliTreePrint(cli, names, parents, list->len, i);
     }
-    vsCliPrint(cli, "%s", out->str);
 }

@@ -20,6 +20,7 @@ const vsCliGroup *const vsCliGroups[] = {
     &vsCliGroupCheckpoint,
     &vsCliGroupXml,
     &vsCliGroupStore,
+    &vsCliGroupLibvirt,
     &vsCliGroupShell,
     NULL,
 };
@@ -48,6 +49,7 @@ vsCliRun(vsCli *cli, GPtrArray *cmds)
     for (guint i = 0; i < cmds->len && !cli->quit; i++) {
         const vsCliCmd *cmd = g_ptr_array_index(cmds, i);
 
+        cli->status = 0;
         ret = vsCliCmdRun(cli, cmd);
         if (cli->quit)
             break;
@@ -125,13 +127,18 @@ vsCliDefaultStore(void)
  * VIRTSNAP_CHECKPOINT_DIR say nothing: beside a store directory named
  * "snapshot" (libvirt's layout, and virtsnap's default store), the
  * directory "checkpoint"; else STORE/.virtsnap/checkpoint, a name no VM of
- * the store can have. */
+ * the store can have.  A database store (a URI) keeps both kinds itself,
+ * each VM's record keyed by its kind: the same location. */
 static char *
 vsCliDefaultCheckpointDir(const char *store)
 {
-    g_autofree char *base = g_path_get_basename(store);
-    g_autofree char *dir = g_path_get_dirname(store);
+    g_autofree char *base = NULL;
+    g_autofree char *dir = NULL;
 
+    if (strstr(store, "://"))
+        return g_strdup(store);
+    base = g_path_get_basename(store);
+    dir = g_path_get_dirname(store);
     if (strcmp(base, "snapshot") == 0)
         return g_build_filename(dir, "checkpoint", NULL);
     return g_build_filename(store, ".virtsnap", "checkpoint", NULL);
@@ -202,6 +209,22 @@ vsCliParseGlobal(vsCli *cli, int argc, char **argv, int *status)
         }
         if (a[0] != '-' || a[1] == '\0')
             break;
+        /* virsh's -c URI: libvirt's connection for pull, push and diff. */
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--connect") == 0) {
+            if (i + 1 >= argc) {
+                vsCliError(cli, "option '%s' requires an argument", a);
+                *status = 1;
+                return -1;
+            }
+            g_free(cli->connect_uri);
+            cli->connect_uri = g_strdup(argv[++i]);
+            continue;
+        }
+        if (g_str_has_prefix(a, "--connect=")) {
+            g_free(cli->connect_uri);
+            cli->connect_uri = g_strdup(a + strlen("--connect="));
+            continue;
+        }
         if (a[1] != '-') {
             for (const char *c = a + 1; *c; c++) {
                 if (!vsCliGlobalFlag(cli, *c, status))
@@ -287,6 +310,7 @@ main(int argc, char **argv)
     if (first < 0) {
         g_free(cli.store_dir);
         g_free(cli.checkpoint_dir);
+        g_free(cli.connect_uri);
         return status;
     }
 
@@ -310,5 +334,8 @@ main(int argc, char **argv)
     g_clear_pointer(&cli.checkpoint_store, vsStoreFree);
     g_free(cli.store_dir);
     g_free(cli.checkpoint_dir);
-    return ret < 0 ? 1 : 0;
+    g_free(cli.connect_uri);
+    if (ret < 0)
+        return cli.status ? cli.status : 1;
+    return cli.status;
 }

@@ -1013,6 +1013,170 @@ VS_EXPORT int vsStoreCheckCheckpoints(vsLegacyReport **out, vsStore *store, cons
 VS_EXPORT int vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml,
                                           gsize len, const char *domain_xml,
                                           unsigned int flags, GError **error);
+/* libvirt bridge: pull, push, diff against a running libvirt (issue 14) */
+/*
+ * Moves a VM's whole snapshot tree between the store and a running libvirt
+ * (any URI libvirt's client takes: qemu:///system, qemu+ssh://host/system,
+ * qemu:///embed?root=DIR, ...).  Records travel with libvirt's SECURE flag:
+ * the store keeps what libvirt keeps.  Works per kind of moment; today the
+ * snapshot kind (checkpoints plug in as their kind lands).
+ *
+ * Built only when libvirt's client library was found at build time
+ * (meson feature "libvirt"); otherwise every call below that talks to
+ * libvirt fails with VS_ERROR_FAILED "virtsnap was built without libvirt
+ * support", and vsLibvirtIsSupported() is FALSE.
+ */
+
+typedef struct _vsLibvirt vsLibvirt;
+
+/* TRUE when this build can talk to libvirt. */
+VS_EXPORT gboolean vsLibvirtIsSupported(void);
+
+/**
+ * vsLibvirtOpen:
+ * @out: (out): the connection; free with vsLibvirtFree
+ * @uri: (nullable): as virsh's --connect; NULL takes LIBVIRT_DEFAULT_URI,
+ *   then libvirt's own default
+ * Opens a read-write connection (SECURE dumps need one).  For
+ * qemu:///embed URIs libvirt needs an event loop: the first such open
+ * registers libvirt's default one and runs it in a thread of its own
+ * (process-wide, once).  libvirt's own error printing is turned off
+ * (process-wide): errors come back through @error only.
+ * Errors: VS_ERROR_FAILED with libvirt's message.  Cost: a connection.
+ */
+VS_EXPORT int vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error);
+VS_EXPORT void vsLibvirtFree(vsLibvirt *lv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLibvirt, vsLibvirtFree)
+/* The URI libvirt says it is connected to (borrowed). */
+VS_EXPORT const char *vsLibvirtGetURI(const vsLibvirt *lv);
+
+/* @out: (out): NULL-terminated, sorted names of every domain (active or
+ * not) the connection has; g_strfreev.  Errors: VS_ERROR_FAILED. */
+VS_EXPORT int vsLibvirtListDomains(char ***out, vsLibvirt *lv, GError **error);
+
+typedef enum {
+    /* pull: replace a stored tree that differs from libvirt's;
+     * push: redefine records libvirt holds with different content */
+    VS_LIBVIRT_REPLACE = 1 << 0,
+    /* pull: once the store's write is durable (and read back equal),
+     * delete libvirt's metadata, children first, METADATA_ONLY */
+    VS_LIBVIRT_PURGE   = 1 << 1,
+    /* push: only report what would be done */
+    VS_LIBVIRT_DRY_RUN = 1 << 2,
+} vsLibvirtFlags;
+
+/* One line of a report: a difference (diff, a refused pull or push) or
+ * what was done to one record. */
+typedef enum {
+    VS_LIBVIRT_ONLY_STORE = 1,  /* the record is only in the store */
+    VS_LIBVIRT_ONLY_LIBVIRT,    /* the record is only in libvirt */
+    VS_LIBVIRT_DIFFERS,         /* same name, different content */
+    VS_LIBVIRT_PARENT,          /* same name, different parent (detail says) */
+    VS_LIBVIRT_CURRENT,         /* the current record differs (name: the
+                                 * store's, NULL for none; detail says) */
+    VS_LIBVIRT_CREATED,         /* push: redefined in libvirt, new */
+    VS_LIBVIRT_REPLACED,        /* push: redefined over a different one */
+    VS_LIBVIRT_SKIPPED,         /* push: libvirt has it identically */
+    VS_LIBVIRT_KEPT,            /* push: only in libvirt, left alone */
+    VS_LIBVIRT_MADE_CURRENT,    /* push: made current (its CURRENT redefine) */
+    VS_LIBVIRT_STORED,          /* pull: stored */
+    VS_LIBVIRT_DELETED,         /* pull --purge: metadata deleted in libvirt */
+    VS_LIBVIRT_NORMALIZED,      /* push: libvirt took the record but dumps it
+                                 * otherwise (it re-formats a <domain> it did
+                                 * not write itself); pull --replace stores
+                                 * its form */
+} vsLibvirtEntry;
+
+/* "only-in-store", "only-in-libvirt", "differs", "parent", "current",
+ * "created", "replaced", "skipped", "kept", "made-current", "stored",
+ * "deleted", "normalized". */
+VS_EXPORT const char *vsLibvirtEntryToString(vsLibvirtEntry entry);
+
+typedef struct _vsLibvirtReport vsLibvirtReport;
+VS_EXPORT void vsLibvirtReportFree(vsLibvirtReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsLibvirtReport, vsLibvirtReportFree)
+/* The VM the report is about (borrowed). */
+VS_EXPORT const char *vsLibvirtReportGetDomain(const vsLibvirtReport *report);
+VS_EXPORT guint vsLibvirtReportGetCount(const vsLibvirtReport *report);
+VS_EXPORT vsLibvirtEntry vsLibvirtReportGetEntry(const vsLibvirtReport *report, guint i);
+VS_EXPORT vsMomentKindId vsLibvirtReportGetKind(const vsLibvirtReport *report, guint i);
+/* Borrowed: the record's name (NULL for a CURRENT line without one); a
+ * detail for PARENT and CURRENT lines ("store: 'a', libvirt: none"), else
+ * NULL. */
+VS_EXPORT const char *vsLibvirtReportGetName(const vsLibvirtReport *report, guint i);
+VS_EXPORT const char *vsLibvirtReportGetDetail(const vsLibvirtReport *report, guint i);
+/* How many lines of @entry the report holds. */
+VS_EXPORT guint vsLibvirtReportCountEntry(const vsLibvirtReport *report,
+                                          vsLibvirtEntry entry);
+
+/**
+ * vsLibvirtDiff:
+ * @out: (out): the differences between the store's tree for VM @vm and
+ *   libvirt's (empty when equal): records in the store's order, then
+ *   libvirt's, the current last
+ * @equal: (out): TRUE when they are the same
+ * Records are compared as stored (every field, the parent included).
+ * Errors: VS_ERROR_NOT_FOUND (no such domain in libvirt, naming it),
+ * VS_ERROR_FAILED (libvirt's message), the store's load errors.
+ * Cost: one SECURE dump per libvirt record, one load of the VM.
+ */
+VS_EXPORT int vsLibvirtDiff(vsLibvirtReport **out, gboolean *equal, vsLibvirt *lv,
+                            vsStore *store, const char *vm, GError **error);
+
+/**
+ * vsLibvirtPull:
+ * @out: (out) (optional): what was stored and deleted; set also when the
+ *   pull is refused because the store holds a different tree (then its
+ *   lines are the differences)
+ * @flags: VS_LIBVIRT_REPLACE, VS_LIBVIRT_PURGE
+ * Reads every snapshot of domain @vm (TOPOLOGICAL list, SECURE dumps, the
+ * current one) and makes the store's tree for @vm exactly that, in one
+ * durable write (none when the store already holds the same tree).  A
+ * store holding a different, non-empty tree is refused (VS_ERROR_EXISTS,
+ * one line with the first differences) unless REPLACE.  With PURGE, after
+ * the write is durable and read back equal, libvirt's metadata of the
+ * records read is deleted children first (METADATA_ONLY), so the domain
+ * can migrate.  The store never changes on failure; a PURGE that fails
+ * midway leaves the store complete and libvirt with a subset (run again).
+ * Errors: VS_ERROR_NOT_FOUND (no such domain), VS_ERROR_EXISTS,
+ * VS_ERROR_INVALID (a record libvirt gave that virtsnap refuses, naming
+ * it), VS_ERROR_FAILED (libvirt, naming the VM and snapshot),
+ * VS_ERROR_LOCKED, VS_ERROR_IO.
+ * Cost: one SECURE dump per record, one atomic write, one read back with
+ * PURGE and one delete per record.
+ */
+VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
+                            const char *vm, unsigned int flags, GError **error);
+
+/**
+ * vsLibvirtPush:
+ * @out: (out) (optional): one line per record: created, replaced, skipped,
+ *   kept (only in libvirt: never deleted), made-current; on a refusal for
+ *   conflicts, the conflicting records (DIFFERS / PARENT)
+ * @target: (nullable): the libvirt domain to push into; NULL: @vm.  When it
+ *   is another name, every record's <domain> (and <inactiveDomain>) gets
+ *   the target's name and UUID (restoring into a clone); disk paths are
+ *   kept as they are.
+ * @flags: VS_LIBVIRT_REPLACE, VS_LIBVIRT_DRY_RUN
+ * Makes libvirt's snapshots of the domain equal the store's: redefines
+ * (REDEFINE) parents first in pre-order, CURRENT only on the current
+ * record (or a CURRENT redefine of it at the end when libvirt already has
+ * it identically but another is current); skips records libvirt has
+ * identically, so a run after a failure completes the job.  Refuses
+ * before changing anything: records libvirt has with other content
+ * (unless REPLACE, VS_ERROR_EXISTS), a domain whose UUID is not the
+ * records' (without @target, VS_ERROR_INVALID).  A failure midway leaves
+ * libvirt with a parents-first prefix.  Each record redefined is dumped
+ * back and compared: one libvirt re-formatted is reported NORMALIZED.
+ * Errors: VS_ERROR_NOT_FOUND (nothing stored for @vm, no such domain),
+ * VS_ERROR_EXISTS, VS_ERROR_INVALID, VS_ERROR_FAILED (libvirt's message,
+ * naming the VM and snapshot), the store's load errors.
+ * Cost: one SECURE dump per libvirt record, one redefine and one dump per
+ * record created or replaced.
+ */
+VS_EXPORT int vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
+                            const char *vm, const char *target, unsigned int flags,
+                            GError **error);
 
 G_END_DECLS
 

@@ -175,7 +175,7 @@ metadataWrite(void *context, const char *buffer, int len)
  * a comment or a PI, so a line's level follows from the lines before it:
  * a start tag alone on its line opens one, an end tag closes one.  The
  * first line (the <metadata> start tag) is indented by the caller. */
-#define METADATA_INDENT_LEVELS_MAX 30
+#define METADATA_INDENT_LEVELS_MAX (VS_XML_SUBTREE_INDENT_CAP / 2)
 static void
 metadataIndent(GString *out, const char *dump, gsize len, guint depth)
 {

@@ -23,6 +23,27 @@ emitBytes(char *out, const char *cmp, gsize cmp_len, gsize *pos, const char *byt
     return TRUE;
 }
 
+/* The padding a line starting at @line gets at @pad.  libvirt writes
+ * <metadata> with libxml2's dump, which indents at most MAX_INDENT (60)
+ * columns counted from the start of the whole document, while everything
+ * else it formats is indented without a limit.  A kept subtree is
+ * canonical at indent 0, where its <metadata> lines stop at column 60, so
+ * at @pad a line already indented past 60 - @pad (only <metadata> nests
+ * that deep in a libvirt document) stops at column 60 too. */
+static inline gsize
+linePad(const char *line, const char *end, gsize pad)
+{
+    gsize cap = VS_XML_SUBTREE_INDENT_CAP;
+    gsize indent;
+
+    /* one byte tells nearly every line apart: the deep ones have a space there */
+    if (pad == 0 || pad >= cap || (gsize) (end - line) <= cap - pad || line[cap - pad] != ' ')
+        return pad;
+    for (indent = 0; line + indent < end && line[indent] == ' '; indent++)
+        ;
+    return indent > cap - pad && indent <= cap ? cap - indent : pad;
+}
+
 /* The one walk behind vsXmlSubtreeAppend and vsXmlSubtreeFormattedEqual:
  * the formatted subtree after its first indent (with or without its final
  * newline), either written to @out (sized by the caller: at most the text
@@ -73,7 +94,7 @@ subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
         case '\n':
             if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
                 return -1;
-            for (gsize left = p + 1 < end ? pad : 0; left > 0;) {
+            for (gsize left = p + 1 < end ? linePad(p + 1, end, pad) : 0; left > 0;) {
                 gsize k = MIN(left, sizeof(spaces) - 1);
                 if (!emitBytes(out, cmp, cmp_len, &pos, spaces, k))
                     return -1;

@@ -14,6 +14,8 @@ struct _vsXmlSubtree {
 };
 
 /* The markers in the text (xmlsubtree.c explains them). */
+/* libxml2's MAX_INDENT: <metadata> lines stop at this column (xmlsubtree-out.c) */
+#define VS_XML_SUBTREE_INDENT_CAP 60
 #define MARK_NL ('\x01')
 #define MARK_SECRET_BEGIN ('\x02')
 #define MARK_SECRET_END ('\x03')

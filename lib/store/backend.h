@@ -106,3 +106,5 @@ struct _vsBackendOps {
 const vsBackendOps *vsBackendFor(const char *location);
 
 extern const vsBackendOps vsBackendDirOps;
+/* postgresql:// and postgres:// (backend-pg.c; without libpq, backend-pg-none.c). */
+extern const vsBackendOps vsBackendPgOps;

@@ -22,6 +22,7 @@
 
 /* The directory backend last: it takes any location as a path. */
 static const vsBackendOps *const backends[] = {
+    &vsBackendPgOps,
     &vsBackendDirOps,
 };
 

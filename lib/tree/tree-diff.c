@@ -14,6 +14,12 @@ addDiff(GArray *diffs, vsTreeDiffType type, const char *name)
     g_array_append_val(diffs, d);
 }
 
+static void
+collectMoment(const vsMoment *moment, gpointer data)
+{
+    g_ptr_array_add(data, (gpointer) moment);
+}
+
 gboolean
 vsTreeDiff(const vsTree *a, const vsTree *b, GArray **out)
 {
@@ -28,11 +34,12 @@ vsTreeDiff(const vsTree *a, const vsTree *b, GArray **out)
     gboolean equal;
 
     /* A record at a time: the verdict of comparing the whole stored
-     * documents, in the memory of one record. */
-    vsTreeNodeCollectDescendants(&a->metaroot, la);
-    vsTreeNodeCollectDescendants(&b->metaroot, lb);
+     * documents, in the memory of one record.  Records, not nodes: two
+     * versions of one tree share their nodes (tree-private.h). */
+    vsTreeForEach(a, collectMoment, la);
+    vsTreeForEach(b, collectMoment, lb);
     for (guint i = 0; i < la->len; i++) {
-        const vsMoment *x = ((vsTreeNode *) la->pdata[i])->moment;
+        const vsMoment *x = la->pdata[i];
         const vsMoment *y = vsTreeLookup(b, x->name);
 
         if (!y) {
@@ -47,7 +54,7 @@ vsTreeDiff(const vsTree *a, const vsTree *b, GArray **out)
             addDiff(diffs, VS_TREE_DIFF_RECORD, x->name);
     }
     for (guint i = 0; i < lb->len; i++) {
-        const vsMoment *y = ((vsTreeNode *) lb->pdata[i])->moment;
+        const vsMoment *y = lb->pdata[i];
 
         if (!vsTreeLookup(a, y->name))
             addDiff(diffs, VS_TREE_DIFF_ONLY_B, y->name);

@@ -21,10 +21,11 @@ vsTreeList(GPtrArray **out, const vsTree *tree, const vsMoment *from, unsigned i
 {
     g_autoptr(GPtrArray) result = g_ptr_array_new();
     g_autoptr(GPtrArray) candidates = NULL;
-    const vsTreeNode *top = &tree->metaroot;
+    vsTreeCore *core = vsTreeState(tree);
+    const vsTreeNode *top = &core->metaroot;
     vsMomentListQuery query = { 0 };
 
-    g_return_val_if_fail(tree->unlinked->len == 0, -1);
+    g_return_val_if_fail(core->unlinked->len == 0, -1);
 
     if (tree->kind->list_query(flags, from != NULL, &query, error) < 0)
         return -1;
@@ -53,7 +54,7 @@ vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data)
 {
     g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
 
-    vsTreeNodeCollectDescendants(&tree->metaroot, all);
+    vsTreeNodeCollectDescendants(&vsTreeState(tree)->metaroot, all);
     for (guint i = 0; i < all->len; i++) {
         const vsTreeNode *node = g_ptr_array_index(all, i);
 
@@ -66,7 +67,7 @@ vsTreeFindUUID(const vsTree *tree)
 {
     g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
 
-    vsTreeNodeCollectDescendants(&tree->metaroot, all);
+    vsTreeNodeCollectDescendants(&vsTreeState(tree)->metaroot, all);
     for (guint i = 0; i < all->len; i++) {
         const vsTreeNode *node = g_ptr_array_index(all, i);
         char *uuid = vsMomentGetDomainUUID(node->moment);

@@ -1,5 +1,7 @@
-/* tree.c — the tree of one VM's moments, in memory: links, copy, redefine,
- * delete, and the parent-chain walk behind every cycle check.
+/* tree.c — the tree of one VM's moments, in memory: links, redefine,
+ * delete, and the parent-chain walk behind every cycle check.  Every
+ * change to the state goes through tree-version.c's steps, so that
+ * versions sharing it (vsTreeCopy) stay what they were.
  *
  * Layout: a hash table name → node, plus an invisible metaroot (no
  * record) whose children are the roots.  Each node keeps its children in
@@ -20,25 +22,6 @@ vsTreeErrNotFound(const vsTree *tree, GError **error, const char *name)
 
 /* ------------------------------------------------------------------ */
 /* Nodes and sibling order                                              */
-
-static vsTreeNode *
-vsTreeNodeNew(vsMoment *moment)
-{
-    vsTreeNode *node = g_new0(vsTreeNode, 1);
-
-    node->moment = vsMomentRef(moment);
-    return node;
-}
-
-static void
-vsTreeNodeFree(vsTreeNode *node)
-{
-    if (!node)
-        return;
-    g_clear_pointer(&node->children, g_ptr_array_unref);
-    g_clear_pointer(&node->moment, vsMomentUnref);
-    g_free(node);
-}
 
 static const char *
 vsTreeNodeName(const vsTreeNode *node)
@@ -95,25 +78,24 @@ vsTreeNodeChildIndex(const vsTreeNode *parent, const vsTreeNode *child,
 }
 
 static void
-vsTreeNodeLink(vsTreeNode *parent, vsTreeNode *child)
+vsTreeNodeLink(vsTree *tree, vsTreeNode *parent, vsTreeNode *child)
 {
     gboolean found;
     guint idx;
 
     g_assert(child->parent == NULL);
-    if (!parent->children)
-        parent->children = g_ptr_array_new();
     idx = vsTreeNodeChildIndex(parent, child, &found);
     g_assert(!found);
-    g_ptr_array_insert(parent->children, idx, child);
-    child->parent = parent;
+    g_ptr_array_insert(vsTreeEditChildren(tree, parent), idx, child);
+    vsTreeSetParent(tree, child, parent);
 }
 
 /* Must run while @child still holds the record it was sorted with. */
 static void
-vsTreeNodeUnlink(vsTreeNode *child)
+vsTreeNodeUnlink(vsTree *tree, vsTreeNode *child)
 {
     vsTreeNode *parent = child->parent;
+    GPtrArray *children;
     gboolean found;
     guint idx;
 
@@ -121,22 +103,11 @@ vsTreeNodeUnlink(vsTreeNode *child)
         return;
     idx = vsTreeNodeChildIndex(parent, child, &found);
     g_assert(found && g_ptr_array_index(parent->children, idx) == child);
-    g_ptr_array_remove_index(parent->children, idx);
-    if (parent->children->len == 0)
-        g_clear_pointer(&parent->children, g_ptr_array_unref);
-    child->parent = NULL;
-}
-
-/* Swaps @node's record; the hash key is borrowed from the record, so it
- * is re-pointed before the old record can go away. */
-static void
-vsTreeNodeSetMoment(vsTree *tree, vsTreeNode *node, vsMoment *moment)
-{
-    vsMoment *old = node->moment;
-
-    node->moment = vsMomentRef(moment);
-    g_hash_table_replace(tree->nodes, (gpointer)moment->name, node);
-    vsMomentUnref(old);
+    children = vsTreeEditChildren(tree, parent);
+    g_ptr_array_remove_index(children, idx);
+    if (children->len == 0)
+        vsTreeSetChildren(tree, parent, NULL);
+    vsTreeSetParent(tree, child, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -181,42 +152,13 @@ vsTreeNodeCountDescendants(const vsTreeNode *top)
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                           */
 
-vsTree *
-vsTreeNew(const vsMomentKind *kind)
-{
-    vsTree *tree = g_new0(vsTree, 1);
-
-    tree->kind = kind;
-    tree->nodes = g_hash_table_new(g_str_hash, g_str_equal);
-    tree->unlinked = g_ptr_array_new();
-    return tree;
-}
-
-void
-vsTreeFree(vsTree *tree)
-{
-    GHashTableIter iter;
-    gpointer value;
-
-    if (!tree)
-        return;
-    /* Every node is in the hash whatever state the links are in (even
-     * after a failed vsTreeLinkAll), so free through it. */
-    g_hash_table_iter_init(&iter, tree->nodes);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        vsTreeNodeFree(value);
-    g_hash_table_unref(tree->nodes);
-    g_clear_pointer(&tree->metaroot.children, g_ptr_array_unref);
-    g_ptr_array_unref(tree->unlinked);
-    g_free(tree);
-}
-
 /* Copies the descendants of @from under @to, its counterpart in @copy
  * (recording old → new nodes in @map, when given), without recursion. */
 static void
 vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
                   vsTreeNode *to)
 {
+    GHashTable *nodes = copy->core->nodes;
     g_autoptr(GPtrArray) stack = g_ptr_array_new();
 
     g_ptr_array_add(stack, (gpointer)from);
@@ -235,7 +177,7 @@ vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
 
             dchild->parent = dst;
             g_ptr_array_add(dst->children, dchild);
-            g_hash_table_insert(copy->nodes, (gpointer)vsTreeNodeName(dchild), dchild);
+            g_hash_table_insert(nodes, (gpointer)vsTreeNodeName(dchild), dchild);
             if (map)
                 g_hash_table_insert(map, schild, dchild);
             g_ptr_array_add(stack, schild);
@@ -244,31 +186,30 @@ vsTreeCopySubtree(vsTree *copy, GHashTable *map, const vsTreeNode *from,
     }
 }
 
+/* An independent copy of @tree (its own state, every node copied): what
+ * vsTreeCopy does for a tree with unlinked records. */
 vsTree *
-vsTreeCopy(const vsTree *tree)
+vsTreeCopyFull(const vsTree *tree)
 {
+    vsTreeCore *from = vsTreeState(tree);
     vsTree *copy = vsTreeNew(tree->kind);
-    g_autoptr(GHashTable) map = NULL;
+    vsTreeCore *to = copy->core;
+    g_autoptr(GHashTable) map = g_hash_table_new(NULL, NULL);
     guint i;
 
-    /* Every commit copies the tree: the old → new map is only needed for
-     * unlinked records (loaders); otherwise names find the current node. */
-    if (tree->unlinked->len > 0)
-        map = g_hash_table_new(NULL, NULL);
-    vsTreeCopySubtree(copy, map, &tree->metaroot, &copy->metaroot);
+    vsTreeCopySubtree(copy, map, &from->metaroot, &to->metaroot);
     /* Not yet linked records (and anything added under them) too. */
-    for (i = 0; i < tree->unlinked->len; i++) {
-        vsTreeNode *src = g_ptr_array_index(tree->unlinked, i);
+    for (i = 0; i < from->unlinked->len; i++) {
+        vsTreeNode *src = g_ptr_array_index(from->unlinked, i);
         vsTreeNode *dst = vsTreeNodeNew(src->moment);
 
-        g_hash_table_insert(copy->nodes, (gpointer)vsTreeNodeName(dst), dst);
+        g_hash_table_insert(to->nodes, (gpointer)vsTreeNodeName(dst), dst);
         g_hash_table_insert(map, src, dst);
-        g_ptr_array_add(copy->unlinked, dst);
+        g_ptr_array_add(to->unlinked, dst);
         vsTreeCopySubtree(copy, map, src, dst);
     }
-    if (tree->current)
-        copy->current = map ? g_hash_table_lookup(map, tree->current)
-                            : g_hash_table_lookup(copy->nodes, vsTreeNodeName(tree->current));
+    if (from->current)
+        to->current = g_hash_table_lookup(map, from->current);
     return copy;
 }
 
@@ -280,7 +221,7 @@ vsTreeFindNode(const vsTree *tree, const char *name)
 {
     if (!name)
         return NULL;
-    return g_hash_table_lookup(tree->nodes, name);
+    return g_hash_table_lookup(vsTreeState(tree)->nodes, name);
 }
 
 vsTreeNode *
@@ -294,7 +235,7 @@ vsTreeFindMomentNode(const vsTree *tree, const vsMoment *moment)
 guint
 vsTreeCount(const vsTree *tree)
 {
-    return g_hash_table_size(tree->nodes);
+    return g_hash_table_size(vsTreeState(tree)->nodes);
 }
 
 const vsMoment *
@@ -308,7 +249,9 @@ vsTreeLookup(const vsTree *tree, const char *name)
 const vsMoment *
 vsTreeGetCurrent(const vsTree *tree)
 {
-    return tree->current ? tree->current->moment : NULL;
+    vsTreeNode *current = vsTreeState(tree)->current;
+
+    return current ? current->moment : NULL;
 }
 
 const vsMoment *
@@ -357,7 +300,8 @@ vsTreeInsertNode(vsTree *tree, vsMoment *moment)
 {
     vsTreeNode *node = vsTreeNodeNew(moment);
 
-    g_hash_table_insert(tree->nodes, (gpointer)vsTreeNodeName(node), node);
+    vsTreeToggleName(tree, node);
+    vsTreeNodeUnref(node);   /* the name table's reference stays */
     return node;
 }
 
@@ -365,7 +309,7 @@ int
 vsTreeAdd(vsTree *tree, vsMoment *moment, GError **error)
 {
     const char *parent_name = moment->parent_name;
-    vsTreeNode *parent = &tree->metaroot;
+    vsTreeNode *parent = &vsTreeState(tree)->metaroot;
 
     if (vsTreeCheckNew(tree, moment, error) < 0)
         return -1;
@@ -373,16 +317,18 @@ vsTreeAdd(vsTree *tree, vsMoment *moment, GError **error)
         return vsErr(error, VS_ERROR_INVALID, "%s '%s': parent '%s' does not exist",
                      tree->kind->noun, moment->name, parent_name);
 
-    vsTreeNodeLink(parent, vsTreeInsertNode(tree, moment));
+    vsTreeNodeLink(tree, parent, vsTreeInsertNode(tree, moment));
     return 0;
 }
 
 int
 vsTreeAddUnlinked(vsTree *tree, vsMoment *moment, GError **error)
 {
+    /* Linking is not logged: only a tree no other version shares. */
+    g_return_val_if_fail(vsTreeAlone(tree), -1);
     if (vsTreeCheckNew(tree, moment, error) < 0)
         return -1;
-    g_ptr_array_add(tree->unlinked, vsTreeInsertNode(tree, moment));
+    g_ptr_array_add(tree->core->unlinked, vsTreeInsertNode(tree, moment));
     return 0;
 }
 
@@ -397,7 +343,7 @@ vsTreeWantedParent(vsTree *tree, vsTreeNode *node)
         return node->parent;
     parent_name = node->moment->parent_name;
     if (!parent_name)
-        return &tree->metaroot;
+        return &tree->core->metaroot;
     return vsTreeFindNode(tree, parent_name);
 }
 
@@ -449,7 +395,7 @@ linkParentOf(gconstpointer item, gpointer data)
     LinkWalk *walk = data;
     vsTreeNode *parent = vsTreeWantedParent(walk->tree, (vsTreeNode *) item);
 
-    return parent == &walk->tree->metaroot ? NULL : parent;
+    return parent == &walk->tree->core->metaroot ? NULL : parent;
 }
 
 static gboolean
@@ -466,22 +412,27 @@ vsTreeLinkAll(vsTree *tree, GError **error)
 {
     g_autoptr(GHashTable) touched = NULL;
     LinkWalk walk = { tree, NULL };
+    GPtrArray *unlinked = vsTreeState(tree)->unlinked;
     GHashTableIter iter;
     gpointer key;
     guint i;
 
+    if (unlinked->len == 0)
+        return 0;
+    g_return_val_if_fail(vsTreeAlone(tree), -1);
+
     /* Everything is checked before anything is linked, so a failure
      * leaves the tree as it was; errors name the first offending record
      * in insertion (file) order. */
-    for (i = 0; i < tree->unlinked->len; i++) {
-        vsTreeNode *node = g_ptr_array_index(tree->unlinked, i);
+    for (i = 0; i < unlinked->len; i++) {
+        vsTreeNode *node = g_ptr_array_index(unlinked, i);
 
         if (!vsTreeWantedParent(tree, node))
             return vsErr(error, VS_ERROR_INVALID,
                          "%s '%s': parent '%s' does not exist", tree->kind->noun,
                          vsTreeNodeName(node), node->moment->parent_name);
     }
-    vsTreeWalkChains(tree->unlinked, linkParentOf, linkOnCycle, &walk);
+    vsTreeWalkChains(unlinked, linkParentOf, linkOnCycle, &walk);
     if (walk.cycle)
         return vsErr(error, VS_ERROR_INVALID, "%s '%s': parent chain forms a cycle",
                      tree->kind->noun, vsTreeNodeName(walk.cycle));
@@ -489,8 +440,8 @@ vsTreeLinkAll(vsTree *tree, GError **error)
     /* Append, then sort each touched child list once: O(N log N) for any
      * input order, where sorted insertion could be quadratic. */
     touched = g_hash_table_new(NULL, NULL);
-    for (i = 0; i < tree->unlinked->len; i++) {
-        vsTreeNode *node = g_ptr_array_index(tree->unlinked, i);
+    for (i = 0; i < unlinked->len; i++) {
+        vsTreeNode *node = g_ptr_array_index(unlinked, i);
         vsTreeNode *parent = vsTreeWantedParent(tree, node);
 
         if (!parent->children)
@@ -505,7 +456,7 @@ vsTreeLinkAll(vsTree *tree, GError **error)
 
         g_ptr_array_sort(parent->children, vsTreeNodeCompareIndirect);
     }
-    g_ptr_array_set_size(tree->unlinked, 0);
+    g_ptr_array_set_size(unlinked, 0);
     return 0;
 }
 
@@ -537,9 +488,10 @@ vsTreeSetCurrent(vsTree *tree, const char *name, GError **error)
 {
     vsTreeNode *node = NULL;
 
+    vsTreeState(tree);
     if (name && !(node = vsTreeFindNode(tree, name)))
         return vsTreeErrNotFound(tree, error, name);
-    tree->current = node;
+    vsTreeSetCurrentNode(tree, node);
     return 0;
 }
 
@@ -577,10 +529,11 @@ int
 vsTreeRedefine(vsTree *tree, vsMoment *moment, GError **error)
 {
     const char *parent_name = moment->parent_name;
-    vsTreeNode *parent = &tree->metaroot;
+    vsTreeCore *core = vsTreeState(tree);
+    vsTreeNode *parent = &core->metaroot;
     vsTreeNode *node;
 
-    g_return_val_if_fail(tree->unlinked->len == 0, -1);
+    g_return_val_if_fail(core->unlinked->len == 0, -1);
     g_return_val_if_fail(moment->name != NULL, -1);
 
     if (vsTreeCheckCycles(tree, moment, error) < 0)
@@ -589,28 +542,29 @@ vsTreeRedefine(vsTree *tree, vsMoment *moment, GError **error)
         parent = vsTreeFindNode(tree, parent_name);
 
     if (!(node = vsTreeFindNode(tree, moment->name))) {
-        vsTreeNodeLink(parent, vsTreeInsertNode(tree, moment));
+        vsTreeNodeLink(tree, parent, vsTreeInsertNode(tree, moment));
         return 0;
     }
 
     /* Same node: its children and current status stay; only its place
      * among (possibly new) siblings changes. */
-    vsTreeNodeUnlink(node);
-    vsTreeNodeSetMoment(tree, node, moment);
-    vsTreeNodeLink(parent, node);
+    vsTreeNodeUnlink(tree, node);
+    vsTreeSetMoment(tree, node, moment);
+    vsTreeNodeLink(tree, parent, node);
     return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Delete                                                               */
 
+/* Takes @node out of the name table (freeing it unless another version
+ * still has it). */
 static void
 vsTreeRemoveNode(vsTree *tree, vsTreeNode *node)
 {
-    g_hash_table_remove(tree->nodes, vsTreeNodeName(node));
-    if (tree->current == node)
-        tree->current = NULL;
-    vsTreeNodeFree(node);
+    if (tree->core->current == node)
+        vsTreeSetCurrentNode(tree, NULL);
+    vsTreeToggleName(tree, node);
 }
 
 /* Drops every descendant of @top; TRUE if the current one was among them. */
@@ -622,15 +576,42 @@ vsTreeRemoveDescendants(vsTree *tree, vsTreeNode *top)
     guint i;
 
     vsTreeNodeCollectDescendants(top, doomed);
-    g_clear_pointer(&top->children, g_ptr_array_unref);
+    vsTreeSetChildren(tree, top, NULL);
     for (i = 0; i < doomed->len; i++) {
         vsTreeNode *node = g_ptr_array_index(doomed, i);
 
-        if (tree->current == node)
+        if (tree->core->current == node)
             had_current = TRUE;
         vsTreeRemoveNode(tree, node);
     }
     return had_current;
+}
+
+/* Both sorted: one sorted array (NULL when both are empty). */
+static GPtrArray *
+vsTreeMergeChildren(const GPtrArray *old, const GPtrArray *moved)
+{
+    GPtrArray *merged;
+    guint a = 0, b = 0;
+
+    merged = g_ptr_array_sized_new(moved->len + (old ? old->len : 0));
+    while (old && a < old->len && b < moved->len) {
+        vsTreeNode *x = g_ptr_array_index(old, a);
+        vsTreeNode *y = g_ptr_array_index(moved, b);
+
+        if (vsTreeNodeCompare(x, y) < 0) {
+            g_ptr_array_add(merged, x);
+            a++;
+        } else {
+            g_ptr_array_add(merged, y);
+            b++;
+        }
+    }
+    for (; old && a < old->len; a++)
+        g_ptr_array_add(merged, g_ptr_array_index(old, a));
+    for (; b < moved->len; b++)
+        g_ptr_array_add(merged, g_ptr_array_index(moved, b));
+    return merged;
 }
 
 /* libvirt's single delete: @node's children move to its parent with
@@ -639,49 +620,26 @@ static void
 vsTreeRemoveOne(vsTree *tree, vsTreeNode *node)
 {
     vsTreeNode *parent = node->parent;
-    GPtrArray *moved = g_steal_pointer(&node->children);
+    GPtrArray *moved = node->children;
     const char *new_parent_name = vsTreeNodeName(parent);
     guint i;
 
-    if (tree->current == node)
-        tree->current = parent->moment ? parent : NULL;
-    vsTreeNodeUnlink(node);
+    if (tree->core->current == node)
+        vsTreeSetCurrentNode(tree, parent->moment ? parent : NULL);
+    vsTreeNodeUnlink(tree, node);
 
     if (moved) {
-        GPtrArray *old = g_steal_pointer(&parent->children);
-        GPtrArray *merged;
-        guint a = 0, b = 0;
-
         for (i = 0; i < moved->len; i++) {
             vsTreeNode *child = g_ptr_array_index(moved, i);
             g_autoptr(vsMoment) copy = vsMomentCopy(child->moment);
 
             vsMomentSetParentName(copy, new_parent_name);
-            vsTreeNodeSetMoment(tree, child, copy);
-            child->parent = parent;
+            vsTreeSetMoment(tree, child, copy);
+            vsTreeSetParent(tree, child, parent);
         }
-
         /* Both lists are sorted: merge in linear time. */
-        merged = g_ptr_array_sized_new(moved->len + (old ? old->len : 0));
-        while (old && a < old->len && b < moved->len) {
-            vsTreeNode *x = g_ptr_array_index(old, a);
-            vsTreeNode *y = g_ptr_array_index(moved, b);
-
-            if (vsTreeNodeCompare(x, y) < 0) {
-                g_ptr_array_add(merged, x);
-                a++;
-            } else {
-                g_ptr_array_add(merged, y);
-                b++;
-            }
-        }
-        for (; old && a < old->len; a++)
-            g_ptr_array_add(merged, g_ptr_array_index(old, a));
-        for (; b < moved->len; b++)
-            g_ptr_array_add(merged, g_ptr_array_index(moved, b));
-        parent->children = merged;
-        g_clear_pointer(&old, g_ptr_array_unref);
-        g_ptr_array_unref(moved);
+        vsTreeSetChildren(tree, parent, vsTreeMergeChildren(parent->children, moved));
+        vsTreeSetChildren(tree, node, NULL);
     }
 
     vsTreeRemoveNode(tree, node);
@@ -693,7 +651,7 @@ vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
 {
     vsTreeNode *node;
 
-    g_return_val_if_fail(tree->unlinked->len == 0, -1);
+    g_return_val_if_fail(vsTreeState(tree)->unlinked->len == 0, -1);
 
     /* The flags first, then the lookup, as libvirt checks them. */
     if (tree->kind->delete_check(flags, error) < 0)
@@ -703,11 +661,10 @@ vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
 
     if (flags & (VS_MOMENT_DELETE_CHILDREN | VS_MOMENT_DELETE_CHILDREN_ONLY)) {
         if (vsTreeRemoveDescendants(tree, node))
-            tree->current = node;
+            vsTreeSetCurrentNode(tree, node);
         if (flags & VS_MOMENT_DELETE_CHILDREN_ONLY)
             return 0;
     }
     vsTreeRemoveOne(tree, node);
     return 0;
 }
-

@@ -10,8 +10,9 @@
  * walk from the top is topological and the same tree always gives the
  * same sequence.
  *
- * Files: tree.c (links, copy, redefine, delete, the cycle walk),
- * tree-list.c (list requests), tree-diff.c (comparing two trees). */
+ * Files: tree.c (links, redefine, delete, the cycle walk), tree-version.c
+ * (copies sharing one state: tree-private.h, "Versions"), tree-list.c
+ * (list requests), tree-diff.c (comparing two trees). */
 #pragma once
 
 #include "virtsnap/virtsnap.h"
@@ -26,8 +27,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsTree, vsTreeFree)
 
 const vsMomentKind *vsTreeGetKind(const vsTree *tree);
 
-/* A structural copy sharing the records (O(N)); every change is made on
- * a copy, so a failed one leaves the original as it was. */
+/* A copy that shares the original's state (O(1); tree-private.h,
+ * "Versions"); every change is made on a copy, so a failed one leaves the
+ * original as it was.  A change to either costs what it changes (plus
+ * O(siblings) for a sibling list it edits); reading a version other than
+ * the last one changed first replays the changes between the two.  Versions
+ * of one tree must be used from one thread at a time (a read may replay);
+ * a tree no other version shares is read-only under reads, as before.
+ * Freeing a version costs its own changes. */
 vsTree *vsTreeCopy(const vsTree *tree);
 
 guint vsTreeCount(const vsTree *tree);

@@ -26,6 +26,7 @@ struct _vsAtomicFile {
     int err;           /* first write errno, latched until commit */
     gboolean finished;
     gboolean defer_sync;  /* the caller syncs the filesystem (vsAtomicSyncFs) */
+    GByteArray *mem;   /* vsAtomicFileOpenMemory: everything written, no file */
 };
 
 #ifdef VS_FAULT_INJECTION
@@ -176,6 +177,24 @@ vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
     return 0;
 }
 
+vsAtomicFile *
+vsAtomicFileOpenMemory(void)
+{
+    vsAtomicFile *af = g_new0(vsAtomicFile, 1);
+
+    af->fd = -1;
+    af->mem = g_byte_array_new();
+    return af;
+}
+
+GBytes *
+vsAtomicFileStealMemory(vsAtomicFile *af)
+{
+    g_assert(af->mem && !af->finished);
+    af->finished = TRUE;
+    return g_byte_array_free_to_bytes(g_steal_pointer(&af->mem));
+}
+
 const char *
 vsAtomicFileGetTempName(const vsAtomicFile *af)
 {
@@ -219,6 +238,10 @@ vsAtomicFileWrite(vsAtomicFile *af, const void *data, gsize len)
 {
     if (af->finished || af->err || len == 0)
         return;
+    if (af->mem) {
+        g_byte_array_append(af->mem, data, len);
+        return;
+    }
     if (af->used + len > VS_ATOMIC_BUF_SIZE) {
         vsAtomicFlush(af);
         if (len >= VS_ATOMIC_BUF_SIZE) {
@@ -299,6 +322,8 @@ vsAtomicFileFree(vsAtomicFile *af)
     if (!af)
         return;
     vsAtomicDiscard(af);
+    if (af->mem)
+        g_byte_array_unref(af->mem);
     g_free(af->buf);
     g_free(af->path);
     g_free(af->name);

@@ -36,6 +36,11 @@ typedef struct _vsAtomicFile vsAtomicFile;
  * path component (no '/', not "." or ".."). */
 int vsAtomicFileOpen(vsAtomicFile **out, int dirfd, const char *dirpath,
                      const char *name, GError **error);
+/* The same writer into memory (a database backend sends the bytes): no
+ * file, no fault or crash steps; take the bytes with
+ * vsAtomicFileStealMemory (once; then only free), never commit. */
+vsAtomicFile *vsAtomicFileOpenMemory(void);
+GBytes *vsAtomicFileStealMemory(vsAtomicFile *af);
 /* The temporary file's name (borrowed; NULL once committed or discarded). */
 const char *vsAtomicFileGetTempName(const vsAtomicFile *af);
 /* For many files written together: commit then renames without the file's

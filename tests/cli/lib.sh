@@ -120,7 +120,7 @@ define_domain() {
     if [[ $CLI_BACKEND == virsh ]]; then
         virsh -c "qemu:///embed?root=$VIRSH_ROOT" define "$CLI_DATA/$1-domain.xml" \
             >/dev/null || exit 1
-    else
+    elif [[ $VIRTSNAP_STORE != *://* ]]; then   # not a database store
         mkdir -p "$VIRTSNAP_STORE"
     fi
 }

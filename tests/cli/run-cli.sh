@@ -7,6 +7,10 @@
 # transcript (see lib.sh) must equal NAME.out byte for byte.
 # VIRTSNAP_REGENERATE=1 rewrites NAME.out instead (review the diff).
 # Arguments, if any, select scenarios by name.
+#
+# CLI_STORE=LOCATION runs every scenario against that store instead of
+# WORK/store (the database store: run-cli-pg.sh), running CLI_STORE_RESET
+# (a shell command) before each to empty it.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +24,7 @@ scenarios=()
 for f in "$here"/*.sh; do
     name=$(basename "$f" .sh)
     case $name in
-    run-cli | lib | make-goldens-from-virsh) continue ;;
+    run-cli | run-cli-pg | lib | make-goldens-from-virsh) continue ;;
     esac
     if [[ $# -gt 0 ]]; then
         want=0
@@ -37,13 +41,17 @@ for name in "${scenarios[@]}"; do
     n=$((n + 1))
     work=$(mktemp -d "${TMPDIR:-/tmp}/virtsnap-cli.XXXXXX")
     actual=$work.out
+    if [[ -n ${CLI_STORE_RESET:-} ]] && ! bash -c "$CLI_STORE_RESET"; then
+        echo "Bail out! CLI_STORE_RESET failed"
+        exit 1
+    fi
     (
         cd "$work" || exit 1
         # A clean environment; the schema directory, VIRTSNAP_WRAPPER
         # (e.g. "valgrind -q --error-exitcode=99"), G_DEBUG and the
         # sanitizers' options pass through.
         exec env -i PATH="$PATH" HOME="$work" TMPDIR="$work" TZ=UTC LC_ALL=C.UTF-8 \
-            VIRTSNAP="$VIRTSNAP" VIRTSNAP_STORE="$work/store" CLI_TESTS="$here" \
+            VIRTSNAP="$VIRTSNAP" VIRTSNAP_STORE="${CLI_STORE:-$work/store}" CLI_TESTS="$here" \
             VIRTSNAP_WRAPPER="${VIRTSNAP_WRAPPER:-}" \
             VIRTSNAP_SCHEMA_DIR="${VIRTSNAP_SCHEMA_DIR:-$here/../../data/schemas}" \
             ${G_DEBUG:+G_DEBUG="$G_DEBUG"} \

@@ -81,7 +81,7 @@ def target_name(ctx, op):
     words, domain_named, i, data_only = [], False, 1, False
     while i < len(op.argv):
         a = op.argv[i]
-        if data_only and a.startswith("--") and words:
+        if data_only and a.startswith("--") and len(words) >= (1 if domain_named else 2):
             return None     # an option after `--` and the name: virsh refuses to parse it
         if data_only or not a.startswith("--"):
             words.append(a)

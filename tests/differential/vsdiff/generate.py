@@ -518,7 +518,9 @@ class Generator:
         disks = self.world.disks[vm]
         existing = sorted(state.snaps)
         r = self.rng.random()
-        if r < 0.2 and existing:
+        # vm2's https disk: libvirt refuses an internal inactive snapshot of it
+        # for the disk before it looks at the name (seed 1202, sequence 39)
+        if r < 0.2 and existing and vm != "vm2":
             name = self.pick(existing)
             op.argv = base + ["--name", name] if self.typeable(name) else base + ["a/b"]
         elif r < 0.35:

@@ -24,7 +24,7 @@ from .entry import CLI_README, MANPAGE, OBSERVED, Entry
 # Fixes merged into this branch: A (round trip), B (store safety), C
 # (semantics) of issue 11, F3 (finding F3 of this test).  Add the letter
 # when merging the fix; `--table --landed X` shows what changes.
-LANDED = {"A", "B", "C"}   # issue 11: all three landed (main, 2026-12-02)
+LANDED = {"A", "B", "C", "F3"}   # issue 11 and F3: all landed (main, 2026-12-02)
 
 # ---------------------------------------------------------------------------
 # Limits of the harness and differences it does not generate (listed so

@@ -1,0 +1,47 @@
+/* virt-dyn.c — libvirt's functions, loaded when first needed (virt-dyn.h). */
+#include "util/dynlib.h"
+#include "import/virt-dyn.h"
+
+static const char *const names[] = {
+    "virConnectClose",
+    "virConnectGetURI",
+    "virConnectListAllDomains",
+    "virConnectOpen",
+    "virDomainCheckpointCreateXML",
+    "virDomainCheckpointDelete",
+    "virDomainCheckpointGetXMLDesc",
+    "virDomainFree",
+    "virDomainGetName",
+    "virDomainGetUUIDString",
+    "virDomainHasCurrentSnapshot",
+    "virDomainListAllCheckpoints",
+    "virDomainListAllSnapshots",
+    "virDomainLookupByName",
+    "virDomainSnapshotCreateXML",
+    "virDomainSnapshotCurrent",
+    "virDomainSnapshotDelete",
+    "virDomainSnapshotFree",
+    "virDomainSnapshotGetName",
+    "virDomainSnapshotGetXMLDesc",
+    "virDomainSnapshotLookupByName",
+    "virEventRegisterDefaultImpl",
+    "virEventRunDefaultImpl",
+    "virGetLastError",
+    "virGetLastErrorMessage",
+    "virSetErrorFunc",
+    NULL,
+};
+
+vsVirtFuncs vsVirt;
+
+int
+vsVirtLoad(GError **error)
+{
+    static vsDynlib lib = {
+        .soname = "libvirt.so.0", .what = "libvirt client library",
+        .names = names, .slots = (gpointer *) &vsVirt,
+    };
+
+    G_STATIC_ASSERT(sizeof(vsVirt) == (G_N_ELEMENTS(names) - 1) * sizeof(gpointer));
+    return vsDynlibLoad(&lib, error);
+}

@@ -1,0 +1,36 @@
+/* pq-dyn.c — libpq's functions, loaded when first needed (pq-dyn.h). */
+#include "util/dynlib.h"
+#include "store/pq-dyn.h"
+
+static const char *const names[] = {
+    "PQclear",
+    "PQgetvalue",
+    "PQntuples",
+    "PQfinish",
+    "PQstatus",
+    "PQgetlength",
+    "PQresultErrorField",
+    "PQexec",
+    "PQtransactionStatus",
+    "PQresultStatus",
+    "PQgetisnull",
+    "PQexecParams",
+    "PQerrorMessage",
+    "PQconnectdb",
+    "PQcmdTuples",
+    NULL,
+};
+
+vsPqFuncs vsPq;
+
+int
+vsPqLoad(GError **error)
+{
+    static vsDynlib lib = {
+        .soname = "libpq.so.5", .what = "PostgreSQL client library (libpq)",
+        .names = names, .slots = (gpointer *) &vsPq,
+    };
+
+    G_STATIC_ASSERT(sizeof(vsPq) == (G_N_ELEMENTS(names) - 1) * sizeof(gpointer));
+    return vsDynlibLoad(&lib, error);
+}
