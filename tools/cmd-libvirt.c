@@ -5,6 +5,7 @@
  * Output: one summary line per VM; with it (not with -q) one line per
  * record created, replaced, kept or deleted.  diff prints one line per
  * difference and exits 0 when equal, 1 when not, 2 on error. */
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,6 +21,10 @@ vsCliConnect(vsCli *cli, const vsCliCmd *cmd, vsLibvirt **out)
         return -1;
     if (!uri)
         uri = cli->connect_uri;
+    /* libvirt's client writes to its socket without MSG_NOSIGNAL: a daemon
+     * that dies mid-call must be an error naming the snapshot, not a
+     * SIGPIPE that kills us (libvirt asks its clients to ignore it). */
+    signal(SIGPIPE, SIG_IGN);
     if (vsLibvirtOpen(out, uri, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
@@ -185,6 +190,9 @@ static const vsCliOptDef vsCliOptsPush[] = {
     { "as", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "push into this libvirt domain instead (a clone, a restore under a new name): "
       "each record's domain name and UUID become its" },
+    { "map-path", VS_CLI_OT_ARGV, VS_CLI_OF_NAMED,
+      "OLD=NEW: paths in the records (disk images, memory and overlay files) that start "
+      "with OLD start with NEW instead (repeatable; the first that matches applies)" },
     { "replace", VS_CLI_OT_BOOL, 0,
       "redefine snapshots libvirt holds with other content" },
     { "dry-run", VS_CLI_OT_BOOL, 0, "only say what would be done" },
@@ -193,11 +201,11 @@ static const vsCliOptDef vsCliOptsPush[] = {
 
 static int
 vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, const char *as,
-             unsigned int flags)
+             const char *const *map, unsigned int flags)
 {
     g_autoptr(vsLibvirtReport) r = NULL;
     g_autoptr(GError) err = NULL;
-    int rc = vsLibvirtPush(&r, lv, store, vm, as, flags, &err);
+    int rc = vsLibvirtPush(&r, lv, store, vm, as, map, flags, &err);
     guint n = r ? vsLibvirtReportGetCount(r) : 0, normalized;
 
     for (guint i = 0; i < n; i++) {
@@ -227,12 +235,38 @@ vsCliPushOne(vsCli *cli, vsLibvirt *lv, vsStore *store, const char *vm, const ch
     return 0;
 }
 
+/* --map-path OLD=NEW... as the pairs vsLibvirtPush takes (NULL when none). */
+static int
+vsCliPathMap(vsCli *cli, const vsCliCmd *cmd, GPtrArray **out)
+{
+    const GPtrArray *given = vsCliOptArgv(cmd, "map-path");
+
+    *out = NULL;
+    if (!given)
+        return 0;
+    *out = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < given->len; i++) {
+        const char *arg = given->pdata[i];
+        const char *eq = strchr(arg, '=');
+
+        if (!eq || eq == arg) {
+            vsCliError(cli, "--map-path '%s': expected OLD=NEW with a non-empty OLD", arg);
+            return -1;
+        }
+        g_ptr_array_add(*out, g_strndup(arg, eq - arg));
+        g_ptr_array_add(*out, g_strdup(eq + 1));
+    }
+    g_ptr_array_add(*out, NULL);
+    return 0;
+}
+
 static int
 vsCliCmdPush(vsCli *cli, const vsCliCmd *cmd)
 {
     g_autoptr(vsLibvirt) lv = NULL;
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GPtrArray) vms = NULL;
+    g_autoptr(GPtrArray) map = NULL;
     const char *as = NULL;
     unsigned int flags = 0;
     int ret = 0;
@@ -250,8 +284,11 @@ vsCliCmdPush(vsCli *cli, const vsCliCmd *cmd)
         vsCliError(cli, "--as needs exactly one VM");
         return -1;
     }
+    if (vsCliPathMap(cli, cmd, &map) < 0)
+        return -1;
     for (guint i = 0; i < vms->len; i++) {
-        if (vsCliPushOne(cli, lv, store, vms->pdata[i], as, flags) < 0)
+        if (vsCliPushOne(cli, lv, store, vms->pdata[i], as,
+                         map ? (const char *const *) map->pdata : NULL, flags) < 0)
             ret = -1;
     }
     return ret;
@@ -353,7 +390,8 @@ static const vsCliCmdDef vsCliLibvirtCmds[] = {
       "    identically, so a run after a failure completes the job.  Refuses\n"
       "    snapshots libvirt has with other content unless --replace; never\n"
       "    deletes anything in libvirt.  --as NAME pushes into another domain,\n"
-      "    rewriting each record's domain name and UUID (disk paths stay).",
+      "    rewriting each record's domain name and UUID; --map-path OLD=NEW\n"
+      "    rewrites the paths of disk images and memory/overlay files.",
       vsCliOptsPush, vsCliCmdPush },
     { 0 }
 };

@@ -644,6 +644,91 @@ vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* copy-store                                                           */
+
+static const vsCliOptDef vsCliOptsCopy[] = {
+    { "source", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED,
+      "the store to copy from (a directory or a postgresql:// URI)" },
+    { "destination", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED,
+      "the store to copy into (created when it is a missing directory)" },
+    { 0 }
+};
+
+/* Makes VM @vm of @dst exactly what @src holds: one commit, none when
+ * they are the same already (so a re-run only completes what is left).
+ * *copied: whether it wrote. */
+static int
+vsCliCopyDomain(vsStore *src, vsStore *dst, const char *vm, gboolean *copied,
+                GError **error)
+{
+    g_autoptr(vsDomain) from = NULL;
+    g_autoptr(vsDomain) to = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autofree char *want = NULL, *have = NULL;
+    const vsMoment *current;
+
+    *copied = FALSE;
+    if (vsStoreLoadDomain(&from, src, vm, NULL, 0, error) < 0 ||
+        vsStoreLoadDomain(&to, dst, vm, vsDomainGetUUID(from), VS_DOMAIN_LOAD_WRITE,
+                          error) < 0 ||
+        vsDomainFormat(&want, from, error) < 0 || vsDomainFormat(&have, to, error) < 0)
+        return -1;
+    if (strcmp(want, have) == 0)
+        return 0;
+    if (vsDomainListMoments(&records, from, NULL, 0, error) < 0)
+        return -1;
+    current = vsDomainGetCurrent(from, NULL);
+    if (vsDomainReplace(to, (vsMoment *const *) records->pdata, records->len,
+                        current ? vsMomentGetName(current) : NULL, error) < 0)
+        return -1;
+    *copied = TRUE;
+    return 0;
+}
+
+static int
+vsCliCmdCopy(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(vsStore) src = NULL;
+    g_autoptr(vsStore) dst = NULL;
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) vms = NULL;
+    const char *from = NULL, *to = NULL;
+    gboolean progress = isatty(STDERR_FILENO);
+    guint total, copied = 0;
+
+    vsCliFlushDomains(cli);
+    if (vsCliOptString(cli, cmd, "source", &from) < 0 ||
+        vsCliOptString(cli, cmd, "destination", &to) < 0)
+        return -1;
+    if (vsStoreOpen(&src, from, 0, &err) < 0 ||
+        vsStoreOpen(&dst, to, VS_STORE_OPEN_CREATE, &err) < 0 ||
+        vsStoreListDomains(&vms, src, &err) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    total = g_strv_length(vms);
+    for (guint i = 0; i < total; i++) {
+        gboolean wrote = FALSE;
+
+        if (progress)
+            fprintf(stderr, "\rcopy-store: %u/%u VMs\033[K", i, total);
+        if (vsCliCopyDomain(src, dst, vms[i], &wrote, &err) < 0) {
+            if (progress)
+                fprintf(stderr, "\r\033[K");
+            vsCliError(cli, "copy-store: VM '%s' not copied (%u of %u VMs copied before; "
+                       "run it again to complete the copy)", vms[i], i, total);
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        copied += wrote;
+    }
+    if (progress)
+        fprintf(stderr, "\r\033[K");
+    vsCliPrintExtra(cli, "Copied %u VMs (%u already identical)\n", copied, total - copied);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const vsCliCmdDef vsCliStoreCmds[] = {
     { "check", "Check the store and libvirt's per-file directories",
@@ -664,6 +749,13 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    nothing.  Refuses a snapshot whose file would be over the 1 MiB libvirt\n"
       "    reads.  The bulk file stays.",
       vsCliOptsExport, vsCliCmdExport },
+    { "copy-store", "Copy every VM from one store to another",
+      "Copies every VM's snapshots from SOURCE to DESTINATION (a directory or a\n"
+      "    postgresql:// database, either way, or database to database), each VM\n"
+      "    in one commit, replacing what DESTINATION had for it.  VMs already the\n"
+      "    same are not written, so a copy that stopped midway is completed by\n"
+      "    running it again.  Shows its progress on a terminal.",
+      vsCliOptsCopy, vsCliCmdCopy },
     { "domrename", "Move a domain's snapshot metadata to a new name",
       "Renames DIR/VM.xml to DIR/NEW-NAME.xml (one rename), refusing when the\n"
       "    new name already has snapshot metadata.  A legacy directory DIR/VM/ is\n"

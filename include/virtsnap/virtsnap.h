@@ -818,6 +818,8 @@ typedef enum {
  * converted, bulk files that do not load, every legacy-directory problem
  * listed in vsLegacyProblem and (whole store) directories whose names
  * cannot be VM names (vsStoreFindUnsupportedNames).  Read-only unless CHECK_REPAIR.
+ * A store that is not a directory (a database) has no legacy layout: each
+ * VM's record is loaded and one that does not load is reported.
  * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_LOCKED (repair),
  * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
  * Cost: reads every file concerned once.
@@ -1037,11 +1039,15 @@ VS_EXPORT gboolean vsLibvirtIsSupported(void);
  * @out: (out): the connection; free with vsLibvirtFree
  * @uri: (nullable): as virsh's --connect; NULL takes LIBVIRT_DEFAULT_URI,
  *   then libvirt's own default
- * Opens a read-write connection (SECURE dumps need one).  For
+ * Opens a read-write connection (SECURE dumps need one) with libvirt's
+ * default authentication callback, as virsh does: a server that asks for
+ * credentials (SASL, polkit) gets them prompted for on the terminal.  For
  * qemu:///embed URIs libvirt needs an event loop: the first such open
  * registers libvirt's default one and runs it in a thread of its own
  * (process-wide, once).  libvirt's own error printing is turned off
- * (process-wide): errors come back through @error only.
+ * (process-wide): errors come back through @error only.  As libvirt asks
+ * of its clients, the process should ignore SIGPIPE: a daemon that dies
+ * during a call otherwise kills it instead of failing the call.
  * Errors: VS_ERROR_FAILED with libvirt's message.  Cost: a connection.
  */
 VS_EXPORT int vsLibvirtOpen(vsLibvirt **out, const char *uri, GError **error);
@@ -1155,8 +1161,12 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  *   conflicts, the conflicting records (DIFFERS / PARENT)
  * @target: (nullable): the libvirt domain to push into; NULL: @vm.  When it
  *   is another name, every record's <domain> (and <inactiveDomain>) gets
- *   the target's name and UUID (restoring into a clone); disk paths are
- *   kept as they are.
+ *   the target's name and UUID (restoring into a clone)
+ * @path_map: (nullable): pairs OLD, NEW, ..., NULL: in every record, a
+ *   path (any "file" attribute, a <source>'s "dev") starting with OLD
+ *   starts with NEW instead (the first pair that matches); NULL keeps
+ *   paths as they are.  A revert uses the snapshot's <domain>, so a clone
+ *   whose images live elsewhere needs its paths mapped.
  * @flags: VS_LIBVIRT_REPLACE, VS_LIBVIRT_DRY_RUN
  * Makes libvirt's snapshots of the domain equal the store's: redefines
  * (REDEFINE) parents first in pre-order, CURRENT only on the current
@@ -1169,13 +1179,15 @@ VS_EXPORT int vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store
  * libvirt with a parents-first prefix.  Each record redefined is dumped
  * back and compared: one libvirt re-formatted is reported NORMALIZED.
  * Errors: VS_ERROR_NOT_FOUND (nothing stored for @vm, no such domain),
- * VS_ERROR_EXISTS, VS_ERROR_INVALID, VS_ERROR_FAILED (libvirt's message,
+ * VS_ERROR_EXISTS, VS_ERROR_INVALID (also an empty OLD or a missing NEW in
+ * @path_map), VS_ERROR_FAILED (libvirt's message,
  * naming the VM and snapshot), the store's load errors.
  * Cost: one SECURE dump per libvirt record, one redefine and one dump per
  * record created or replaced.
  */
 VS_EXPORT int vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store,
-                            const char *vm, const char *target, unsigned int flags,
+                            const char *vm, const char *target,
+                            const char *const *path_map, unsigned int flags,
                             GError **error);
 
 G_END_DECLS

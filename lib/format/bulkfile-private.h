@@ -62,6 +62,8 @@ struct _vsBulkSegments {
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
 /* Adds a run (taking a reference to @records and @frame). */
 void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame);
+/* Adds @seg of an earlier write again (its run and frame shared). */
+void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
 /* Whether a run holds a record without <domain>, which is formatted from
  * the VM's uuid rather than from itself. */
 gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);

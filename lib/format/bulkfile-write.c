@@ -184,7 +184,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
         if ((seg = segmentReusable(prev, uuid, run, count))) {
             vsAtomicFileWrite(af, g_bytes_get_data(seg->frame, NULL),
                               g_bytes_get_size(seg->frame));
-            vsBulkSegmentsAdd(next, seg->records, seg->frame);
+            vsBulkSegmentsReuse(next, seg);
         } else {
             g_autoptr(GPtrArray) kept = g_ptr_array_new_full(count,
                                                              (GDestroyNotify) vsMomentUnref);

@@ -57,7 +57,8 @@ vsLibvirtPull(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *
 
 int
 vsLibvirtPush(vsLibvirtReport **out, vsLibvirt *lv, vsStore *store, const char *vm,
-              const char *target, unsigned int flags, GError **error)
+              const char *target, const char *const *path_map, unsigned int flags,
+              GError **error)
 {
     if (out)
         *out = NULL;

@@ -1,12 +1,13 @@
-/* virt-dyn.c — libvirt's functions, loaded when first needed (virt-dyn.h). */
+/* virt-dyn.c — the libvirt client library's functions, loaded when first needed (virt-dyn.h). */
 #include "util/dynlib.h"
 #include "import/virt-dyn.h"
 
 static const char *const names[] = {
+    "virConnectAuthPtrDefault",
     "virConnectClose",
     "virConnectGetURI",
     "virConnectListAllDomains",
-    "virConnectOpen",
+    "virConnectOpenAuth",
     "virDomainCheckpointCreateXML",
     "virDomainCheckpointDelete",
     "virDomainCheckpointGetXMLDesc",
@@ -38,7 +39,7 @@ int
 vsVirtLoad(GError **error)
 {
     static vsDynlib lib = {
-        .soname = "libvirt.so.0", .what = "libvirt client library",
+        .soname = "libvirt.so.0", .what = "the libvirt client library",
         .names = names, .slots = (gpointer *) &vsVirt,
     };
 

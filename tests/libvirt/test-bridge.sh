@@ -129,6 +129,11 @@ check_eq "a second pull changes nothing" \
 V "$(embed B)" define "$work/xml/demo-domain.xml" >/dev/null
 out=$(VS "$(embed B)" diff demo)
 check_eq "diff store vs empty B: differs (exit 1)" "1 $N" "$? $(grep -c "only in store" <<<"$out")"
+out=$(VS "$(embed B)" push demo --dry-run)
+check_eq "push --dry-run says what it would do" \
+    "Would push domain 'demo': $N created, 0 replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
+    "$out"
+check_eq "  ... and does nothing" "" "$(V "$(embed B)" snapshot-list demo --name)"
 out=$(VS "$(embed B)" push demo)
 check_eq "push to B creates all $N" \
     "Pushed domain 'demo': $N created, 0 replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
@@ -195,6 +200,18 @@ check "  ... each record names the clone and its UUID" \
     grep -q "<uuid>11111111-2222-3333-4444-555555555555</uuid>" <<<"$dump"
 check_eq "  ... and the tree is the same" "$(V "$(embed B)" snapshot-list demo --parent)" \
     "$(V "$(embed B)" snapshot-list clone --parent)"
+check "  ... its disk paths are still the original's" grep -qF "/images/demo.qcow2" <<<"$dump"
+out=$(VS "$(embed B)" push demo --as clone --replace --map-path /var/lib/libvirt/images/demo=/srv/clone)
+check_eq "push --as clone --map-path: every record replaced" \
+    "Pushed domain 'demo' as 'clone': 0 created, $N replaced, 0 skipped (identical), 0 kept (only in libvirt)" \
+    "$out"
+dump=$(V "$(embed B)" snapshot-dumpxml clone s0)
+check_eq "  ... the clone's records name its own images" \
+    "<source file='/srv/clone.qcow2'/> <source file='/srv/clone-data.qcow2'/>" \
+    "$(grep -o "<source file='[^']*'/>" <<<"$dump" | tr '\n' ' ' | sed 's/ $//')"
+out=$(VS "$(embed B)" push demo --as clone --map-path =/x 2>&1)
+check_eq "--map-path without OLD is refused" \
+    "error: --map-path '=/x': expected OLD=NEW with a non-empty OLD" "$out"
 
 # --- --all -------------------------------------------------------------------------------------
 out=$(VS "$(embed B)" diff --all)
@@ -261,6 +278,7 @@ got=$(find "$snapdir" -name '*.xml' 2>/dev/null | wc -l)
 if [ "$got" -lt "$N" ]; then
     check_eq "push interrupted by the daemon's death fails (exit 1)" 1 "$rc"
     check "  ... with one line naming the VM" grep -q "^error: VM 'demo'" "$work/push.out"
+    echo "# interrupted after $got of $N: $(cat "$work/push.out")"
 else
     echo "# the push finished before the daemon was killed: interruption not exercised"
 fi
@@ -279,5 +297,12 @@ check "diff store vs libvirtd: equal" VS "$uri" diff demo
 check_eq "a re-push is a no-op" \
     "Pushed domain 'demo': 0 created, 0 replaced, $N skipped (identical), 0 kept (only in libvirt)" \
     "$(VS "$uri" push demo)"
+# And back out of libvirtd the same way: its metadata goes only once the store holds it.
+check "pull --purge from libvirtd" VS "$uri" pull demo --purge
+check_eq "  ... libvirtd has no snapshot of demo left" "" "$(V "$uri" snapshot-list demo --name)"
+mkdir "$work/E" && hl_own "$work/E"
+V "$(embed E)" define "$work/xml/demo-domain.xml" >/dev/null
+check "push into a fresh host E" VS "$(embed E)" push demo
+check_eq "  ... E holds A's tree" "$stateA" "$(lv_state "$(embed E)")"
 bash "$harness" stop "$lvd"
 tap_done
