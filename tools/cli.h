@@ -193,11 +193,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsCliTable, vsCliTableFree)
  * index of entry i's parent, -1 for none, -2 for one not listed. */
 void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, guint n,
                     guint root);
-/* A list's --tree layout (virsh's): every entry whose parent is not listed
- * starts a tree; @start (--from) is printed as the root of what is listed
- * below it.  And the order of virsh's plain lists (its vshStrcasecmp on
- * names), for g_ptr_array_sort on records. */
+/* --tree of a list of moments: every entry whose parent is not listed
+ * starts a tree; @start (--from) is printed as the root of what is below it. */
 void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
+
+/* The order of virsh's plain lists (its vshStrcasecmp on names), for
+ * g_ptr_array_sort on records. */
 gint vsCliCompareMomentNames(gconstpointer a, gconstpointer b);
 
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
