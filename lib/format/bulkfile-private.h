@@ -58,9 +58,10 @@ typedef enum {
 typedef struct {
     GPtrArray *records;       /* vsMoment refs, in document order */
     GBytes *frame;            /* one complete zstd frame */
-    /* where each record's bytes end in the frame's content (record k:
-     * from ends[k - 1], or 0, to ends[k]), or NULL when not known */
-    gsize *ends;
+    /* where each record's bytes end in the frame's content (gsize; record
+     * k: from the end of k - 1, or 0, to its own), or NULL when not known;
+     * shared by the writes that reuse the frame */
+    GArray *ends;
     gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
     vsBulkRunRule rule;
 } BulkSegment;

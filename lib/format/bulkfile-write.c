@@ -157,12 +157,14 @@ writeMarkerFrame(vsAtomicFile *af)
 static gboolean
 appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, guint k)
 {
+    const gsize *ends = seg->ends ? (const gsize *) (gpointer) seg->ends->data : NULL;
     gsize total, start, len;
     const char *piece;
 
-    if (!seg->ends || (seg->uuid_sensitive && g_strcmp0(prev->uuid, w->uuid) != 0))
+    if (!ends || seg->ends->len != seg->records->len ||
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, w->uuid) != 0))
         return FALSE;
-    total = seg->ends[seg->records->len - 1];
+    total = ends[seg->records->len - 1];
     if (w->plain_of != seg) {
         gsize got;
 
@@ -174,11 +176,11 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
             return FALSE;
         w->plain_of = seg;
     }
-    start = k ? seg->ends[k - 1] : 0;
-    if (start >= seg->ends[k] || seg->ends[k] > total)
+    start = k ? ends[k - 1] : 0;
+    if (start >= ends[k] || ends[k] > total)
         return FALSE;
     piece = w->plain->str + start;
-    len = seg->ends[k] - start;
+    len = ends[k] - start;
     /* only whole records, as this writer lays them out */
     if (len < 5 || memcmp(piece, "  <", 3) != 0 || memcmp(piece + len - 2, ">\n", 2) != 0)
         return FALSE;
