@@ -58,6 +58,10 @@ typedef enum {
 typedef struct {
     GPtrArray *records;       /* vsMoment refs, in document order */
     GBytes *frame;            /* one complete zstd frame */
+    /* where each record's bytes end in the frame's content (gsize; record
+     * k: from the end of k - 1, or 0, to its own), or NULL when not known;
+     * shared by the writes that reuse the frame */
+    GArray *ends;
     gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
     vsBulkRunRule rule;
 } BulkSegment;
@@ -76,8 +80,10 @@ vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count);
 
 
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
-/* Adds a run (taking a reference to @records and @frame). */
-void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame);
+/* Adds a run (taking a reference to @records and @frame; copying @ends,
+ * one per record, if not NULL). */
+void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame,
+                       const gsize *ends);
 /* Adds @seg of an earlier write again (its run and frame shared). */
 void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
 /* Whether a run holds a record without <domain>, which is formatted from

@@ -468,12 +468,16 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
             g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
                 (GDestroyNotify) vsMomentUnref);
             g_autoptr(GBytes) bytes = inputFrameBytes(in, frame);
+            g_autofree gsize *ends = g_new(gsize, next - first);
 
             if (!bytes)
                 continue;
-            for (guint i = first; i < next; i++)
+            for (guint i = first; i < next; i++) {
                 g_ptr_array_add(records, vsMomentRef(order->pdata[i]));
-            vsBulkSegmentsAdd(segs, records, bytes);
+                /* up to the newline after its closing tag (checked above) */
+                ends[i - first] = spans[i].end + 1 - frame->doc_start;
+            }
+            vsBulkSegmentsAdd(segs, records, bytes, ends);
         }
     }
     return segs;

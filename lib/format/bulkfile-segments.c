@@ -13,6 +13,7 @@ segmentFree(gpointer data)
     BulkSegment *seg = data;
     g_ptr_array_unref(seg->records);
     g_bytes_unref(seg->frame);
+    g_clear_pointer(&seg->ends, g_array_unref);
     g_free(seg);
 }
 
@@ -50,11 +51,13 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
 
 static void
 segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uuid_sensitive,
-            vsBulkRunRule rule)
+            vsBulkRunRule rule, GArray *ends)
 {
     BulkSegment *seg = g_new0(BulkSegment, 1);
     seg->records = g_ptr_array_ref(records);
     seg->frame = g_bytes_ref(frame);
+    if (ends)
+        seg->ends = g_array_ref(ends);
     seg->uuid_sensitive = uuid_sensitive;
     seg->rule = rule;
     g_ptr_array_add(segs->segments, seg);
@@ -62,16 +65,24 @@ segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uu
 }
 
 void
-vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
+vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const gsize *ends)
 {
+    GArray *copy = NULL;
+
+    if (ends) {
+        copy = g_array_sized_new(FALSE, FALSE, sizeof(gsize), records->len);
+        g_array_append_vals(copy, ends, records->len);
+    }
     segmentsAdd(segs, records, frame, vsBulkRunNeedsUuid(records->pdata, records->len),
-                vsBulkRunRuleOf(records->pdata, records->len));
+                vsBulkRunRuleOf(records->pdata, records->len), copy);
+    if (copy)
+        g_array_unref(copy);
 }
 
 void
 vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
 {
-    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive, seg->rule);
+    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive, seg->rule, seg->ends);
 }
 
 /* Appends the content of one zstd frame (its size field is not trusted). */

@@ -107,6 +107,8 @@ typedef struct {
     const char *uuid;
     ZSTD_CCtx *cctx;
     GString *text;
+    const BulkSegment *plain_of;   /* the frame whose content is in plain */
+    GString *plain;
     char *frame;
     gsize frame_size;
     char *zstd_error;
@@ -148,14 +150,56 @@ writeMarkerFrame(vsAtomicFile *af)
     vsAtomicFileWrite(af, SEGMENT_MARKER, strlen(SEGMENT_MARKER));
 }
 
+/* Appends record @k of @seg (a frame of @prev) as that frame holds it: the
+ * same record (pointer) formats to the same bytes, and a frame's content
+ * costs less to decompress than its records cost to format.  FALSE when
+ * unknown (nothing appended). */
+static gboolean
+appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, guint k)
+{
+    const gsize *ends = seg->ends ? (const gsize *) (gpointer) seg->ends->data : NULL;
+    gsize total, start, len;
+    const char *piece;
+
+    if (!ends || seg->ends->len != seg->records->len ||
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, w->uuid) != 0))
+        return FALSE;
+    total = ends[seg->records->len - 1];
+    if (w->plain_of != seg) {
+        gsize got;
+
+        w->plain_of = NULL;
+        g_string_set_size(w->plain, total);
+        got = ZSTD_decompress(w->plain->str, total, g_bytes_get_data(seg->frame, NULL),
+                              g_bytes_get_size(seg->frame));
+        if (ZSTD_isError(got) || got != total)
+            return FALSE;
+        w->plain_of = seg;
+    }
+    start = k ? ends[k - 1] : 0;
+    if (start >= ends[k] || ends[k] > total)
+        return FALSE;
+    piece = w->plain->str + start;
+    len = ends[k] - start;
+    /* only whole records, as this writer lays them out */
+    if (len < 5 || memcmp(piece, "  <", 3) != 0 || memcmp(piece + len - 2, ">\n", 2) != 0)
+        return FALSE;
+    g_string_append_len(w->text, piece, len);
+    return TRUE;
+}
+
 /* Writes one run: the previous write's frame when it holds exactly these
- * records, else formatted and compressed. */
+ * records, else formatted and compressed (records kept from a frame of
+ * the previous write copied from it, see appendKept). */
 static void
 emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
         const vsMoment *const *run, guint count)
 {
     g_autoptr(GPtrArray) kept = NULL;
     g_autoptr(GBytes) frame = NULL;
+    g_autofree gsize *ends = NULL;
+    const BulkSegment *src = NULL;
+    guint at = 0;
     BulkSegment *seg;
     gsize n;
 
@@ -166,14 +210,28 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
         return;
     }
     kept = g_ptr_array_new_full(count, (GDestroyNotify) vsMomentUnref);
+    ends = g_new(gsize, count);
     g_string_truncate(w->text, 0);
     for (guint k = 0; k < count; k++) {
-        vsMomentFormatStored(w->text, run[k], w->uuid, 1);
+        BulkSegment *first = prev ? g_hash_table_lookup(prev->by_first, run[k]) : NULL;
+
+        /* where the previous write had this record, if anywhere */
+        if (first) {
+            src = first;
+            at = 0;
+        } else if (src && at + 1 < src->records->len && src->records->pdata[at + 1] == run[k]) {
+            at++;
+        } else {
+            src = NULL;
+        }
+        if (!src || !appendKept(w, prev, src, at))
+            vsMomentFormatStored(w->text, run[k], w->uuid, 1);
+        ends[k] = w->text->len;
         g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
     }
     n = frameCompress(w, w->text->str, w->text->len);
     frame = g_bytes_new(w->frame, n);
-    vsBulkSegmentsAdd(next, kept, frame);
+    vsBulkSegmentsAdd(next, kept, frame, ends);
 }
 
 /* Whether a run of @count records, weighing @weight, ends after @last. */
@@ -361,6 +419,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
     ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1);
     w.text = g_string_sized_new(64 * 1024);
+    w.plain = g_string_new(NULL);
 
     vsBulkAppendRoot(w.text, tree);
     frameCompress(&w, w.text->str, w.text->len);
@@ -385,6 +444,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     g_free(w.frame);
     g_free(w.zstd_error);
     g_string_free(w.text, TRUE);
+    g_string_free(w.plain, TRUE);
     return ret;
 }
 
