@@ -38,7 +38,7 @@ python3 - "$n" <<'PY'
 import re, subprocess, sys
 n = sys.argv[1]
 keys = [('vsTreeCopy', 'tree copy'), ('vsTreeFree', 'free old tree'),
-        ('vsBulkFileWrite', 'write (walk+format+compress)'), ('ZSTD_compress2', 'compression'),
+        ('vsBulkFileWriteSince', 'write (runs+format+compress)'), ('ZSTD_compress2', 'compression'),
         ('vsSnapshotParse', 'parse'), ('vsTreeDelete', 'tree delete')]
 print(f"callgrind, N={n}: share of the instructions of one call")
 for f, label in [('cg.vsDomainCreateXML.1', 'create'), ('cg.vsDomainCreateXML.2', 'redefine'),

@@ -16,7 +16,7 @@ out=${1:?usage: make-corpus.sh OUTDIR [VIRTSNAP-BENCH-GEN]}
 gen=${2:-}
 
 rm -rf "$out"
-mkdir -p "$out"/{snapshot,bulkfile,bulkfile-zstd,legacy,ops}
+mkdir -p "$out"/{snapshot,checkpoint,bulkfile,bulkfile-zstd,legacy,ops}
 
 # The on-disk fixtures hold a "<peer>" placeholder in attribute values.
 clean() { sed 's|<peer>|/var/lib/libvirt|g' "$1"; }
@@ -42,6 +42,24 @@ for f in "$fixtures"/libvirt-tests/*/*.xml "$fixtures"/libvirt-9.0-ondisk/*.xml;
 done
 for f in "$fixtures"/libvirt-9.0-ondisk/input-*.xml; do
     [ -f "$f" ] && seed snapshot 011 "$f"
+done
+
+# checkpoint: REDEFINE (001) and plain (000) of every checkpoint fixture and
+# of libvirt's on-disk checkpoint files (header cut off), SECURE|NO_DOMAIN
+# formatting (007) for the on-disk ones.
+ckbody() { sed -n '/<domaincheckpoint/,$p' "$1"; }
+ckseed() {  # FLAGBYTE(octal) FILE
+    n=$((n + 1))
+    { printf "\\$1"; ckbody "$2"; } > "$out/checkpoint/$(printf '%04d' $n)-$(basename "$2")"
+}
+for f in "$fixtures"/libvirt-checkpoint-tests/*/*.xml \
+         "$fixtures"/libvirt-9.0-checkpoint-ondisk/input/*.xml; do
+    [ -f "$f" ] || continue
+    ckseed 001 "$f"
+    ckseed 000 "$f"
+done
+for f in "$fixtures"/libvirt-9.0-checkpoint-ondisk/ondisk/*/*.xml; do
+    [ -f "$f" ] && ckseed 007 "$f"
 done
 
 # bulkfile: fixture records wrapped in <snapshots>, one chain per directory.
@@ -149,6 +167,6 @@ write("delete-shapes", b"\x01" + plain(b"a", d=D) + plain(b"b") + plain(b"c") +
       bytes([4, 0, 4]) + bytes([4, 0, 2]) + bytes([4, 0, 3]) + bytes([5]))
 PYEOF
 
-for d in snapshot bulkfile bulkfile-zstd legacy ops; do
+for d in snapshot checkpoint bulkfile bulkfile-zstd legacy ops; do
     echo "$d: $(ls "$out/$d" | wc -l) seeds"
 done

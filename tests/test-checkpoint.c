@@ -526,6 +526,64 @@ testReadonlyDisks(Fixture *f, gconstpointer data)
     g_assert_null(vsCheckpointGetDiskBitmap(c, 1));
 }
 
+/* A plain create (what qemu does for a running VM, metadata only): stamped
+ * by the store clock, child of the current checkpoint as libvirt derives
+ * it, disks aligned with the given or the current checkpoint's <domain>. */
+static gint64
+clock42(gpointer data)
+{
+    return 4200;
+}
+
+static void
+testPlainCreate(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = NULL;
+    const char *xml = "<domaincheckpoint><name>p1</name></domaincheckpoint>";
+    const vsMoment *p1, *p2;
+
+    vsStoreSetClock(f->store, clock42, NULL);
+    /* no domain anywhere yet */
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), NULL, 0,
+                                                &error), <, 0);
+    g_assert_cmpstr(error->message, ==, "internal error: missing domain in checkpoint");
+    g_clear_error(&error);
+    g_assert_cmpint(vsDomainCheckpointCreateXML(&name, f->dom, xml, strlen(xml), f->domain, 0,
+                                                &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpstr(name, ==, "p1");
+    p1 = vsDomainLookup(f->dom, "p1", NULL);
+    g_assert_cmpint(vsMomentGetCreationTime(p1), ==, 4200);
+    g_assert_null(vsMomentGetParentName(p1));
+    g_assert_cmpuint(vsCheckpointGetDiskCount(p1), ==, 2);
+    g_assert_cmpstr(vsCheckpointGetDiskBitmap(p1, 0), ==, "p1");
+    /* the next one: unnamed (named by the clock), child of p1, p1's domain */
+    xml = "<domaincheckpoint/>";
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), NULL, 0,
+                                                &error), ==, 0);
+    p2 = vsDomainLookup(f->dom, "4200", &error);
+    g_assert_nonnull(p2);
+    g_assert_cmpstr(vsMomentGetParentName(p2), ==, "p1");
+    g_assert_true(vsMomentHasDomain(p2));
+    /* again: the name exists */
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), NULL, 0,
+                                                &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_EXISTS);
+    g_clear_error(&error);
+    /* QUIESCE and REDEFINE_VALIDATE: libvirt's answers without a running VM */
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), NULL,
+                                                VS_CHECKPOINT_CREATE_QUIESCE, &error), <, 0);
+    g_assert_cmpstr(error->message, ==,
+                    "unsupported flags (0x2) in function qemuCheckpointCreateXML");
+    g_clear_error(&error);
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), NULL,
+                                                VS_CHECKPOINT_CREATE_REDEFINE |
+                                                VS_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
+                                                &error), <, 0);
+    g_assert_cmpstr(error->message, ==, "Requested operation is not valid: domain is not running");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -549,6 +607,8 @@ main(int argc, char **argv)
     g_test_add("/checkpoint/redefine-rules", Fixture, NULL, fixtureSetup, testRedefineRules,
                fixtureTeardown);
     g_test_add("/checkpoint/readonly-disks", Fixture, NULL, fixtureSetup, testReadonlyDisks,
+               fixtureTeardown);
+    g_test_add("/checkpoint/plain-create", Fixture, NULL, fixtureSetup, testPlainCreate,
                fixtureTeardown);
     return g_test_run();
 }

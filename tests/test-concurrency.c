@@ -25,12 +25,31 @@ openStore(const char *dir)
     return store;
 }
 
+/* The kind the writers test: snapshots, or checkpoints (set before the
+ * processes fork). */
+static gboolean use_checkpoints;
+
+static int
+loadDemo(vsDomain **dom, vsStore *store, unsigned int flags, GError **error)
+{
+    return use_checkpoints ? vsStoreLoadCheckpoints(dom, store, "demo", NULL, flags, error)
+                           : vsStoreLoadDomain(dom, store, "demo", NULL, flags, error);
+}
+
 static int
 redefine(vsDomain *dom, const char *name, const char *parent, GError **error)
 {
     g_autofree char *p = parent ? g_strdup_printf("<parent><name>%s</name></parent>", parent)
                                 : g_strdup("");
-    g_autofree char *xml = g_strdup_printf(
+    g_autofree char *xml = NULL;
+
+    if (use_checkpoints) {
+        xml = g_strdup_printf("<domaincheckpoint><name>%s</name>%s<creationTime>1"
+                              "</creationTime></domaincheckpoint>", name, p);
+        return vsDomainCheckpointCreateXML(NULL, dom, xml, strlen(xml), NULL,
+                                           VS_CHECKPOINT_CREATE_REDEFINE, error);
+    }
+    xml = g_strdup_printf(
         "<domainsnapshot><name>%s</name><state>shutoff</state>%s"
         "<creationTime>1</creationTime>" DOMAIN_XML "</domainsnapshot>", name, p);
     return vsDomainCreateXML(NULL, dom, xml, strlen(xml), NULL, 0,
@@ -49,7 +68,7 @@ writerMain(const char *dir, int id)
         g_autofree char *name = g_strdup_printf("w%d-%03d", id, i);
         int ret;
 
-        if (vsStoreLoadDomain(&dom, store, "demo", NULL, VS_DOMAIN_LOAD_WRITE, &error) < 0)
+        if (loadDemo(&dom, store, VS_DOMAIN_LOAD_WRITE, &error) < 0)
             _exit(10);
         if (i % 10 == 9) {
             /* delete the snapshot made two steps ago (never another writer's) */
@@ -80,7 +99,7 @@ readerMain(const char *dir, int stop_fd)
         g_autoptr(vsDomain) dom = NULL;
         g_autoptr(GError) error = NULL;
         char c;
-        if (vsStoreLoadDomain(&dom, store, "demo", NULL, 0, &error) < 0) {
+        if (loadDemo(&dom, store, 0, &error) < 0) {
             g_printerr("reader: %s\n", error->message);
             _exit(20);
         }
@@ -94,7 +113,7 @@ readerMain(const char *dir, int stop_fd)
 }
 
 static void
-test_writers_lose_nothing(void)
+test_writers_lose_nothing(gconstpointer data)
 {
     g_autofree char *dir = vsTestTempDir();
     pid_t writers[WRITERS], reader;
@@ -104,8 +123,8 @@ test_writers_lose_nothing(void)
     {
         g_autoptr(vsDomain) dom = NULL;
         g_autoptr(GError) error = NULL;
-        g_assert_cmpint(vsStoreLoadDomain(&dom, store, "demo", NULL, VS_DOMAIN_LOAD_WRITE,
-                                          &error), ==, 0);
+        use_checkpoints = data != NULL;
+        g_assert_cmpint(loadDemo(&dom, store, VS_DOMAIN_LOAD_WRITE, &error), ==, 0);
         g_assert_cmpint(redefine(dom, "base", NULL, &error), ==, 0);
     }
 
@@ -141,7 +160,7 @@ test_writers_lose_nothing(void)
     {
         g_autoptr(vsDomain) dom = NULL;
         g_autoptr(GError) error = NULL;
-        g_assert_cmpint(vsStoreLoadDomain(&dom, store, "demo", NULL, 0, &error), ==, 0);
+        g_assert_cmpint(loadDemo(&dom, store, 0, &error), ==, 0);
         g_assert_cmpuint(vsDomainCount(dom), ==, 1 + WRITERS * 175);
         for (int w = 0; w < WRITERS; w++) {
             for (int i = 0; i < OPS_PER_WRITER; i++) {
@@ -209,7 +228,9 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/concurrency/writers-lose-nothing", test_writers_lose_nothing);
+    g_test_add_data_func("/concurrency/writers-lose-nothing", NULL, test_writers_lose_nothing);
+    g_test_add_data_func("/concurrency/writers-lose-nothing/checkpoints", "checkpoints",
+                         test_writers_lose_nothing);
     g_test_add_func("/concurrency/other-vms-and-stale-locks",
                     test_other_vms_not_blocked_and_no_stale_lock);
     return g_test_run();

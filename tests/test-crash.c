@@ -56,6 +56,30 @@ loadWrite(vsStore *store)
     return dom;
 }
 
+static vsDomain *
+loadCheckpointsWrite(vsStore *store)
+{
+    vsDomain *dom = NULL;
+    g_autoptr(GError) error = NULL;
+    if (vsStoreLoadCheckpoints(&dom, store, VM, NULL, VS_DOMAIN_LOAD_WRITE, &error) < 0)
+        g_error("load checkpoints: %s", error->message);
+    return dom;
+}
+
+static int
+redefineCheckpoint(vsDomain *dom, const char *name, const char *parent, gint64 when,
+                   const char *description, GError **error)
+{
+    g_autofree char *p = parent ? g_strdup_printf("<parent><name>%s</name></parent>", parent)
+                                : g_strdup("");
+    g_autofree char *xml = g_strdup_printf(
+        "<domaincheckpoint><name>%s</name><description>%s</description>"
+        "%s<creationTime>%" G_GINT64_FORMAT "</creationTime>" DOMAIN_XML "</domaincheckpoint>",
+        name, description ? description : "x", p, when);
+    return vsDomainCheckpointCreateXML(NULL, dom, xml, strlen(xml), NULL,
+                                       VS_CHECKPOINT_CREATE_REDEFINE, error);
+}
+
 static int
 redefine(vsDomain *dom, const char *name, const char *parent, gint64 when,
          const char *description, unsigned int flags, GError **error)
@@ -85,6 +109,22 @@ buildBase(vsStore *store)
                      g_str_equal(tree[i][0], "a1x") ? VS_SNAPSHOT_CREATE_CURRENT : 0,
                      &error) < 0)
             g_error("base: %s", error->message);
+    }
+}
+
+/* The same tree of checkpoints (the checkpoint kind's own file). */
+static void
+buildCheckpointBase(vsStore *store)
+{
+    g_autoptr(vsDomain) dom = loadCheckpointsWrite(store);
+    static const char *tree[][2] = {
+        { "root", NULL }, { "a", "root" }, { "a1", "a" }, { "a1x", "a1" },
+        { "a2", "a" }, { "b", "root" }, { "b1", "b" }, { "r2", NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(tree); i++) {
+        g_autoptr(GError) error = NULL;
+        if (redefineCheckpoint(dom, tree[i][0], tree[i][1], 100 + i, NULL, &error) < 0)
+            g_error("checkpoint base: %s", error->message);
     }
 }
 
@@ -142,6 +182,34 @@ DOMAIN_OP(delete_children)
 DOMAIN_OP(delete_children_only)
 DOMAIN_OP(delete_all)
 
+/* The checkpoint kind's operations, on its own store. */
+#define CHECKPOINT_OP(name, call) \
+    static int op_ck_##name(vsStore *store, GError **error) \
+    { \
+        g_autoptr(vsDomain) dom = loadCheckpointsWrite(store); \
+        return call; \
+    }
+CHECKPOINT_OP(redefine_new, redefineCheckpoint(dom, "c", "r2", 200, NULL, error))
+CHECKPOINT_OP(redefine_existing, redefineCheckpoint(dom, "a1", "b", 103, "moved", error))
+CHECKPOINT_OP(delete_single,
+              vsDomainDelete(dom, "a", VS_CHECKPOINT_DELETE_METADATA_ONLY, error))
+CHECKPOINT_OP(delete_children, vsDomainDelete(dom, "root", VS_CHECKPOINT_DELETE_CHILDREN |
+                                                           VS_CHECKPOINT_DELETE_METADATA_ONLY,
+                                              error))
+CHECKPOINT_OP(delete_all, vsDomainDeleteAll(dom, error))
+
+static int
+op_ck_convert(vsStore *store, GError **error)
+{
+    return vsStoreConvertCheckpoints(NULL, store, VM, NULL, error);
+}
+
+static int
+op_ck_rename(vsStore *store, GError **error)
+{
+    return vsStoreRenameCheckpoints(NULL, store, VM, VM "2", error);
+}
+
 /* Upgrade of a VM that only has libvirt's per-file directory. */
 static int
 op_convert(vsStore *store, GError **error)
@@ -178,7 +246,27 @@ buildLegacyBase(vsStore *store, const char *dir)
     g_assert_cmpint(g_unlink(bulk), ==, 0);
 }
 
-typedef enum { BASE_BULK, BASE_LEGACY, BASE_EXPORTED } BaseKind;
+/* The checkpoint bases: the checkpoint tree, as a bulk file, as libvirt's
+ * directory only, or both (exported). */
+static void
+buildCheckpointLegacyBase(vsStore *store, const char *dir, gboolean keep_bulk)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *bulk = g_build_filename(dir, VM ".xml", NULL);
+    buildCheckpointBase(store);
+    if (vsStoreExportCheckpoints(NULL, store, VM, 0, &error) < 0)
+        g_error("export checkpoints: %s", error->message);
+    if (!keep_bulk)
+        g_assert_cmpint(g_unlink(bulk), ==, 0);
+}
+
+typedef enum {
+    BASE_BULK, BASE_LEGACY, BASE_EXPORTED, BASE_CK_BULK, BASE_CK_LEGACY, BASE_CK_EXPORTED
+} BaseKind;
+
+#define BASE_IS_CHECKPOINT(b) ((b) >= BASE_CK_BULK)
+#define BASE_IS_LEGACY(b) ((b) == BASE_LEGACY || (b) == BASE_CK_LEGACY)
+#define BASE_IS_EXPORTED(b) ((b) == BASE_EXPORTED || (b) == BASE_CK_EXPORTED)
 
 static const struct {
     const char *name;
@@ -196,6 +284,14 @@ static const struct {
     { "convert", op_convert, BASE_LEGACY },
     { "delete-all-exported", op_delete_all, BASE_EXPORTED },
     { "rename-exported", op_rename, BASE_EXPORTED },
+    { "checkpoint-redefine-new", op_ck_redefine_new, BASE_CK_BULK },
+    { "checkpoint-redefine-existing", op_ck_redefine_existing, BASE_CK_BULK },
+    { "checkpoint-delete-single", op_ck_delete_single, BASE_CK_BULK },
+    { "checkpoint-delete-children", op_ck_delete_children, BASE_CK_BULK },
+    { "checkpoint-delete-all", op_ck_delete_all, BASE_CK_BULK },
+    { "checkpoint-convert", op_ck_convert, BASE_CK_LEGACY },
+    { "checkpoint-delete-all-exported", op_ck_delete_all, BASE_CK_EXPORTED },
+    { "checkpoint-rename-exported", op_ck_rename, BASE_CK_EXPORTED },
 };
 
 static void
@@ -206,6 +302,10 @@ setUpBase(const char *dir, BaseKind base)
         buildLegacyBase(store, dir);
     else if (base == BASE_EXPORTED)
         buildExportedBase(store);
+    else if (base == BASE_CK_BULK)
+        buildCheckpointBase(store);
+    else if (base == BASE_CK_LEGACY || base == BASE_CK_EXPORTED)
+        buildCheckpointLegacyBase(store, dir, base == BASE_CK_EXPORTED);
     else
         buildBase(store);
 }
@@ -304,7 +404,8 @@ test_every_step(void)
             if (ops[o].fn(store, &error) < 0)
                 g_error("%s: %s", ops[o].name, error->message);
             after = readBulk(refdir);
-            g_autoptr(vsDomain) dom = loadWrite(store);
+            g_autoptr(vsDomain) dom = BASE_IS_CHECKPOINT(ops[o].base)
+                                          ? loadCheckpointsWrite(store) : loadWrite(store);
             vsDomainFormat(&after_tree, dom, NULL);
         }
         g_assert_cmpstr(before, !=, after);
@@ -324,7 +425,7 @@ test_every_step(void)
                             "nor the new state", ops[o].name, step_names[steps[s]], nth);
                 /* The exported directory never outlives the file it copies:
                  * else it would be the VM's snapshots again. */
-                if (ops[o].base == BASE_EXPORTED && !now && legacyDirPresent(dir))
+                if (BASE_IS_EXPORTED(ops[o].base) && !now && legacyDirPresent(dir))
                     g_error("%s: crash before %s #%u left %s/ without %s.xml", ops[o].name,
                             step_names[steps[s]], nth, VM, VM);
                 /* The next writer loads it (cleaning the dead writer's temp file). */
@@ -335,11 +436,13 @@ test_every_step(void)
                     g_autoptr(GError) error = NULL;
                     /* A half-done upgrade finishes when convert runs again
                      * (a write load never converts on its own). */
-                    if (ops[o].base == BASE_LEGACY && op_convert(store, &error) < 0)
+                    if (BASE_IS_LEGACY(ops[o].base) &&
+                        ops[o].fn(store, &error) < 0)
                         g_error("convert again: %s", error->message);
-                    dom = loadWrite(store);
+                    dom = BASE_IS_CHECKPOINT(ops[o].base) ? loadCheckpointsWrite(store)
+                                                          : loadWrite(store);
                     vsDomainFormat(&mem, dom, NULL);
-                    if (ops[o].base == BASE_LEGACY)
+                    if (BASE_IS_LEGACY(ops[o].base))
                         g_assert_cmpstr(mem, ==, after_tree);
                     else if (now)
                         g_assert_cmpuint(vsDomainCount(dom), >, 0);

@@ -12,6 +12,7 @@
  *   cmd-snapshot.c     the snapshot-* group: its table and shared helpers
  *                      (cmd-snapshot.h); its commands, one family per file,
  *                      in cmd-snapshot-{create,list,info,dumpxml,edit,delete}.c
+ *   cmd-checkpoint.c   the checkpoint-* group (the checkpoint store, --checkpoint-dir)
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
  *                      store-config
  *   cmd-xml.c          xml
@@ -168,6 +169,15 @@ void vsCliFlushDomains(vsCli *cli);
 int vsCliReadFile(char **out, gsize *len, const char *path, gsize max,
                   gboolean dash_is_stdin, GError **error);
 
+/* Runs the user's editor ($VISUAL, $EDITOR, vi) on @path; -1 (reported)
+ * when it cannot run or fails (cmd-snapshot-edit.c). */
+int vsCliRunEditor(vsCli *cli, const char *path);
+
+/* virsh's --xpath EXPR [--wrap] on a document of ours: the matching nodes,
+ * one per line or under one <nodes> root; -1 (reported)
+ * (cmd-snapshot-dumpxml.c). */
+int vsCliDumpXPath(vsCli *cli, const char *xml, const char *xpath, gboolean wrap);
+
 /* --- virsh's layouts (output.c) ------------------------------------ */
 
 typedef struct _vsCliTable vsCliTable;
@@ -187,8 +197,15 @@ void vsCliTreePrint(vsCli *cli, const char *const *names, const int *parents, gu
  * starts a tree; @start (--from) is printed as the root of what is below it. */
 void vsCliPrintMomentTree(vsCli *cli, GPtrArray *list, const vsMoment *start);
 
+/* The order of virsh's plain lists (its vshStrcasecmp on names), for
+ * g_ptr_array_sort on records. */
+gint vsCliCompareMomentNames(gconstpointer a, gconstpointer b);
+
 /* Local time like virsh's listing: "%Y-%m-%d %H:%M:%S %z". */
 char *vsCliFormatTime(gint64 when);
+
+/* Where store @store keeps checkpoints when no --checkpoint-dir says (virtsnap.c). */
+char *vsCliDefaultCheckpointDir(const char *store);
 
 /* JSON: a string literal (or null) and one snapshot object. */
 void vsCliJsonString(GString *out, const char *str);

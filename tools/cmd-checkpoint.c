@@ -1,14 +1,63 @@
 /* cmd-checkpoint.c — virsh 9.0's checkpoint-* commands on the checkpoint
  * store (--checkpoint-dir): create (--redefine), create-as, list, info,
- * parent, dumpxml, delete.
+ * parent, dumpxml, edit, delete.
  *
  * Each keeps virsh's option table, checks, messages and output bytes.
  * virtsnap never has a running VM, so it answers what virsh answers for
  * an inactive one: a plain create, a delete without --metadata,
  * --redefine-validate and --size fail with virsh's words. */
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
 #include "cli.h"
 
 #define OPT_DOMAIN { "domain", VS_CLI_OT_STRING, VS_CLI_OF_REQUIRED, "domain name, id or uuid" }
+#define OPT_JSON { "json", VS_CLI_OT_BOOL, 0, "print one JSON document" }
+
+/* --json: one checkpoint as an object (virtsnap's own, as for snapshots). */
+static void
+jsonCheckpoint(GString *out, const vsDomain *dom, const vsCheckpoint *chk, guint indent)
+{
+    g_autofree char *pad = g_strnfill(indent, ' ');
+    guint n = vsCheckpointGetDiskCount(chk);
+
+    g_string_append_printf(out, "%s{\n%s  \"name\": ", pad, pad);
+    vsCliJsonString(out, vsMomentGetName(chk));
+    g_string_append_printf(out, ",\n%s  \"parent\": ", pad);
+    vsCliJsonString(out, vsMomentGetParentName(chk));
+    g_string_append_printf(out, ",\n%s  \"creationTime\": %" G_GINT64_FORMAT, pad,
+                           vsMomentGetCreationTime(chk));
+    g_string_append_printf(out, ",\n%s  \"children\": %u", pad,
+                           vsDomainCountChildren(dom, chk));
+    g_string_append_printf(out, ",\n%s  \"descendants\": %u", pad,
+                           vsDomainCountDescendants(dom, chk));
+    g_string_append_printf(out, ",\n%s  \"description\": ", pad);
+    vsCliJsonString(out, vsMomentGetDescription(chk));
+    g_string_append_printf(out, ",\n%s  \"disks\": [", pad);
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(out, "%s\n%s    { \"name\": ", i ? "," : "", pad);
+        vsCliJsonString(out, vsCheckpointGetDiskName(chk, i));
+        g_string_append(out, ", \"checkpoint\": ");
+        vsCliJsonString(out, vsCheckpointTypeToString(vsCheckpointGetDiskType(chk, i)));
+        g_string_append(out, ", \"bitmap\": ");
+        vsCliJsonString(out, vsCheckpointGetDiskBitmap(chk, i));
+        g_string_append(out, " }");
+    }
+    if (n)
+        g_string_append_printf(out, "\n%s  ]\n%s}", pad, pad);
+    else
+        g_string_append_printf(out, "]\n%s}", pad);
+}
+
+static void
+printJson(vsCli *cli, const vsDomain *dom, const vsCheckpoint *chk)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    jsonCheckpoint(out, dom, chk, 0);
+    vsCliPrint(cli, "%s\n", out->str);
+}
 
 /* virsh's virshLookupCheckpoint: --checkpointname, required. */
 static int
@@ -191,16 +240,9 @@ static const vsCliOptDef optsList[] = {
     { "descendants", VS_CLI_OT_BOOL, 0, "with --from, list all descendants" },
     { "name", VS_CLI_OT_BOOL, 0, "list checkpoint names only" },
     { "topological", VS_CLI_OT_BOOL, 0, "sort list topologically rather than by name" },
+    OPT_JSON,
     { 0 }
 };
-
-/* virsh's vshStrcasecmp on the names */
-static gint
-compareNames(gconstpointer a, gconstpointer b)
-{
-    return g_ascii_strcasecmp(vsMomentGetName(*(const vsMoment *const *)a),
-                              vsMomentGetName(*(const vsMoment *const *)b));
-}
 
 static int
 listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
@@ -211,7 +253,9 @@ listFlags(vsCli *cli, const vsCliCmd *cmd, unsigned int *out)
         vsCliOptExclusive(cli, cmd, "parent", "roots") < 0 ||
         vsCliOptExclusive(cli, cmd, "parent", "tree") < 0 ||
         vsCliOptExclusive(cli, cmd, "roots", "tree") < 0 ||
-        vsCliOptExclusive(cli, cmd, "roots", "from") < 0)
+        vsCliOptExclusive(cli, cmd, "roots", "from") < 0 ||
+        vsCliOptExclusive(cli, cmd, "json", "tree") < 0 ||
+        vsCliOptExclusive(cli, cmd, "json", "name") < 0)
         return -1;
     if (vsCliOptBool(cmd, "leaves"))
         flags |= VS_CHECKPOINT_LIST_LEAVES;
@@ -280,9 +324,18 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
     /* --topological: the library's order (pre-order, siblings by
      * creationTime then name), deterministic where libvirt's is not */
     if (!(flags & VS_CHECKPOINT_LIST_TOPOLOGICAL))
-        g_ptr_array_sort(list, compareNames);
+        g_ptr_array_sort(list, vsCliCompareMomentNames);
     if (tree) {
         vsCliPrintMomentTree(cli, list, start);
+    } else if (vsCliOptBool(cmd, "json")) {
+        g_autoptr(GString) out = g_string_new("[");
+
+        for (guint i = 0; i < list->len; i++) {
+            g_string_append(out, i ? ",\n" : "\n");
+            jsonCheckpoint(out, dom, g_ptr_array_index(list, i), 2);
+        }
+        g_string_append(out, list->len ? "\n]\n" : "]\n");
+        vsCliPrint(cli, "%s", out->str);
     } else if (vsCliOptBool(cmd, "name")) {
         for (guint i = 0; i < list->len; i++)
             vsCliPrint(cli, "%s\n", vsMomentGetName(g_ptr_array_index(list, i)));
@@ -298,6 +351,7 @@ cmdList(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef optsInfo[] = {
     OPT_DOMAIN,
     { "checkpointname", VS_CLI_OT_STRING, 0, "checkpoint name" },
+    OPT_JSON,
     { 0 }
 };
 
@@ -310,6 +364,10 @@ cmdInfo(vsCli *cli, const vsCliCmd *cmd)
 
     if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
         return -1;
+    if (vsCliOptBool(cmd, "json")) {
+        printJson(cli, dom, chk);
+        return 0;
+    }
     parent = vsDomainGetParent(dom, chk);
     vsCliPrint(cli, "%-15s %s\n", "Name:", vsMomentGetName(chk));
     vsCliPrint(cli, "%-15s %s\n", "Domain:", vsDomainGetName(dom));
@@ -322,6 +380,7 @@ cmdInfo(vsCli *cli, const vsCliCmd *cmd)
 static const vsCliOptDef optsParent[] = {
     OPT_DOMAIN,
     { "checkpointname", VS_CLI_OT_STRING, 0, "find parent of checkpoint name" },
+    OPT_JSON,
     { 0 }
 };
 
@@ -338,7 +397,10 @@ cmdParent(vsCli *cli, const vsCliCmd *cmd)
         vsCliError(cli, "checkpoint '%s' has no parent", vsMomentGetName(chk));
         return -1;
     }
-    vsCliPrint(cli, "%s", vsMomentGetName(parent));
+    if (vsCliOptBool(cmd, "json"))
+        printJson(cli, dom, parent);
+    else
+        vsCliPrint(cli, "%s", vsMomentGetName(parent));
     return 0;
 }
 
@@ -348,6 +410,8 @@ static const vsCliOptDef optsDumpxml[] = {
     { "security-info", VS_CLI_OT_BOOL, 0, "include security sensitive information in XML dump" },
     { "no-domain", VS_CLI_OT_BOOL, 0, "exclude <domain> from XML" },
     { "size", VS_CLI_OT_BOOL, 0, "include backup size estimate in XML dump" },
+    { "xpath", VS_CLI_OT_STRING, VS_CLI_OF_NAMED, "xpath expression to filter the XML document" },
+    { "wrap", VS_CLI_OT_BOOL, 0, "wrap xpath results in an common root element" },
     { 0 }
 };
 
@@ -358,9 +422,11 @@ cmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
     g_autofree char *xml = NULL;
     vsDomain *dom = NULL;
     const vsCheckpoint *chk;
+    const char *xpath = NULL;
     unsigned int flags = 0;
 
-    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
+    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0 ||
+        vsCliOptString(cli, cmd, "xpath", &xpath) < 0)
         return -1;
     if (vsCliOptBool(cmd, "security-info"))
         flags |= VS_CHECKPOINT_FORMAT_SECURE;
@@ -372,6 +438,8 @@ cmdDumpxml(vsCli *cli, const vsCliCmd *cmd)
         vsCliReportGError(cli, err);
         return -1;
     }
+    if (xpath)
+        return vsCliDumpXPath(cli, xml, xpath, vsCliOptBool(cmd, "wrap"));
     vsCliPrint(cli, "%s", xml);
     return 0;
 }
@@ -428,6 +496,93 @@ cmdDelete(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* checkpoint-edit                                                      */
+
+static const vsCliOptDef optsEdit[] = {
+    OPT_DOMAIN,
+    { "checkpointname", VS_CLI_OT_STRING, 0, "checkpoint name" },
+    { 0 }
+};
+
+/* The definition (with secrets) in a new temporary file, 0600. */
+static int
+editStart(vsCli *cli, const vsCliCmd *cmd, char **name, char **doc, char **tmp)
+{
+    g_autoptr(GError) err = NULL;
+    vsDomain *dom = NULL;
+    const vsCheckpoint *chk;
+    int fd;
+
+    if (lookupCheckpoint(cli, cmd, FALSE, &dom, &chk) < 0)
+        return -1;
+    *name = g_strdup(vsMomentGetName(chk));
+    if (vsCheckpointFormat(doc, chk, VS_CHECKPOINT_FORMAT_SECURE, &err) < 0 ||
+        (fd = g_file_open_tmp("virtsnapXXXXXX.xml", tmp, &err)) < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    close(fd);
+    if (!g_file_set_contents(*tmp, *doc, -1, &err)) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* virsh's checkpoint-edit: the edited definition is redefined under the
+ * same name (a new name is refused); no lock is held while the editor
+ * runs. */
+static int
+cmdEdit(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *name = NULL, *doc = NULL, *tmp = NULL, *edited = NULL;
+    g_autoptr(vsCheckpoint) parsed = NULL;
+    vsDomain *dom = NULL;
+    gsize len = 0;
+    int ret = -1;
+
+    if (editStart(cli, cmd, &name, &doc, &tmp) < 0)
+        goto out;
+    vsCliFlushDomains(cli);
+    if (vsCliRunEditor(cli, tmp) < 0 ||
+        vsCliReadFile(&edited, &len, tmp, VS_CLI_MAX_XML_FILE, FALSE, &err) < 0) {
+        if (err)
+            vsCliReportGError(cli, err);
+        goto out;
+    }
+    if (strcmp(doc, edited) == 0) {
+        vsCliPrintExtra(cli, "Checkpoint %s XML configuration not changed.\n", name);
+        ret = 0;
+        goto out;
+    }
+    if (vsCheckpointParse(&parsed, edited, len, VS_CHECKPOINT_PARSE_REDEFINE, 0, &err) < 0) {
+        vsCliReportGError(cli, err);
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    if (g_strcmp0(vsMomentGetName(parsed), name) != 0) {
+        vsCliError(cli, "Cannot rename checkpoint %s to %s", name, vsMomentGetName(parsed));
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    if (vsCliLoadCheckpoints(cli, cmd, TRUE, &dom) < 0)
+        goto out;
+    if (vsDomainCheckpointCreateXML(NULL, dom, edited, len, NULL,
+                                    VS_CHECKPOINT_CREATE_REDEFINE, &err) < 0) {
+        vsCliReportGError(cli, err);
+        vsCliError(cli, "Failed to update %s", name);
+        goto out;
+    }
+    vsCliPrintExtra(cli, "Checkpoint %s edited.\n", name);
+    ret = 0;
+out:
+    if (tmp)
+        g_unlink(tmp);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const vsCliCmdDef cmds[] = {
     { "checkpoint-create", "Create a checkpoint from XML",
@@ -440,6 +595,8 @@ static const vsCliCmdDef cmds[] = {
       cmdDelete },
     { "checkpoint-dumpxml", "Dump XML for a domain checkpoint", "Checkpoint Dump XML",
       optsDumpxml, cmdDumpxml },
+    { "checkpoint-edit", "edit XML for a checkpoint",
+      "Edit the domain checkpoint XML for a named checkpoint", optsEdit, cmdEdit },
     { "checkpoint-info", "checkpoint information", "Returns basic information about a checkpoint.",
       optsInfo, cmdInfo },
     { "checkpoint-list", "List checkpoints for a domain", "Checkpoint List", optsList, cmdList },

@@ -36,8 +36,9 @@ vsCliNodeToString(xmlDocPtr doc, xmlNodePtr node)
 }
 
 /* virsh's virshDumpXML: the nodes matching @xpath, each formatted on its
- * own, or copied under one <nodes> root with --wrap. */
-static int
+ * own, or copied under one <nodes> root with --wrap (also
+ * checkpoint-dumpxml's, cli.h). */
+int
 vsCliDumpXPath(vsCli *cli, const char *xml, const char *xpath, gboolean wrap)
 {
     xmlDocPtr doc = NULL;
@@ -52,7 +53,7 @@ vsCliDumpXPath(vsCli *cli, const char *xml, const char *xpath, gboolean wrap)
                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
                         XML_PARSE_NOWARNING);
     if (!doc) {
-        vsCliError(cli, "cannot parse the snapshot XML");
+        vsCliError(cli, "cannot parse the XML to filter");
         goto cleanup;
     }
     ctxt = xmlXPathNewContext(doc);

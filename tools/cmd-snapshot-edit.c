@@ -17,8 +17,8 @@ const vsCliOptDef vsCliOptsSnapshotEdit[] = {
 
 /* Runs $VISUAL / $EDITOR / vi on @path; the editor string may carry
  * options, so it goes through sh, with the file as "$1" (never quoted
- * into the command line). */
-static int
+ * into the command line).  Also checkpoint-edit's (cli.h). */
+int
 vsCliRunEditor(vsCli *cli, const char *path)
 {
     g_autoptr(GError) err = NULL;

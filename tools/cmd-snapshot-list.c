@@ -26,16 +26,6 @@ const vsCliOptDef vsCliOptsSnapshotList[] = {
     { 0 }
 };
 
-/* virsh's vshStrcasecmp: ASCII case folding, bytes compared unsigned. */
-static gint
-vsCliSnapCompare(gconstpointer a, gconstpointer b)
-{
-    const vsSnapshot *sa = *(const vsSnapshot *const *)a;
-    const vsSnapshot *sb = *(const vsSnapshot *const *)b;
-
-    return g_ascii_strcasecmp(vsMomentGetName(sa), vsMomentGetName(sb));
-}
-
 /* The library's list flags for the command's options, after virsh's
  * checks of which options go together; -1 (reported). */
 static int
@@ -161,7 +151,7 @@ vsCliCmdSnapshotList(vsCli *cli, const vsCliCmd *cmd)
     if (tree && start)
         g_ptr_array_add(list, (gpointer)start);
     if (!(flags & VS_SNAPSHOT_LIST_TOPOLOGICAL))
-        g_ptr_array_sort(list, vsCliSnapCompare);
+        g_ptr_array_sort(list, vsCliCompareMomentNames);
 
     if (tree) {
         vsCliPrintMomentTree(cli, list, start);

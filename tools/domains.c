@@ -6,6 +6,7 @@
  * before anything waits — input, an editor — and at exit.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -48,6 +49,14 @@ vsCliFlushDomains(vsCli *cli)
         g_hash_table_remove_all(cli->checkpoint_domains);
 }
 
+/* A directory, not a store URI ("postgresql://..."), which is never
+ * created as a directory. */
+static gboolean
+vsCliIsPath(const char *location)
+{
+    return strstr(location, "://") == NULL;
+}
+
 int
 vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
 {
@@ -55,7 +64,10 @@ vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
 
     vsCliFlushDomains(cli);
     *out = NULL;
-    if (!create && !g_file_test(cli->checkpoint_dir, G_FILE_TEST_EXISTS))
+    /* a database store (a URI) has no libvirt layout: the store commands
+     * (convert, export, check, domrename) see no checkpoint directory */
+    if (!vsCliIsPath(cli->checkpoint_dir) ||
+        (!create && !g_file_test(cli->checkpoint_dir, G_FILE_TEST_EXISTS)))
         return 0;
     if (create && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
         vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
@@ -78,7 +90,7 @@ vsCliCheckpointStore(vsCli *cli)
 
     if (cli->checkpoint_store)
         return 0;
-    if (g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
+    if (vsCliIsPath(cli->checkpoint_dir) && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
         vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
                    g_strerror(errno));
         return -1;

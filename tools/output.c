@@ -399,6 +399,16 @@ vsCliJsonSnapshot(GString *out, const vsDomain *dom, const vsSnapshot *snap,
     g_string_append_printf(out, "\n%s}", pad);
 }
 
+/* virsh's vshStrcasecmp: ASCII case folding, bytes compared unsigned. */
+gint
+vsCliCompareMomentNames(gconstpointer a, gconstpointer b)
+{
+    const vsMoment *sa = *(const vsMoment *const *)a;
+    const vsMoment *sb = *(const vsMoment *const *)b;
+
+    return g_ascii_strcasecmp(vsMomentGetName(sa), vsMomentGetName(sb));
+}
+
 /* --tree: every entry whose parent is not listed starts a tree; @start
  * (--from) is printed as the root of what is listed below it. */
 void

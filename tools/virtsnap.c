@@ -129,7 +129,7 @@ vsCliDefaultStore(void)
  * directory "checkpoint"; else STORE/.virtsnap/checkpoint, a name no VM of
  * the store can have.  A database store (a URI) keeps both kinds itself,
  * each VM's record keyed by its kind: the same location. */
-static char *
+char *
 vsCliDefaultCheckpointDir(const char *store)
 {
     g_autofree char *base = NULL;

@@ -818,6 +818,8 @@ typedef enum {
  * converted, bulk files that do not load, every legacy-directory problem
  * listed in vsLegacyProblem and (whole store) directories whose names
  * cannot be VM names (vsStoreFindUnsupportedNames).  Read-only unless CHECK_REPAIR.
+ * A store that is not a directory (a database) has no legacy layout: each
+ * VM's record is loaded and one that does not load is reported.
  * Errors: VS_ERROR_INVALID (bad VM name), VS_ERROR_LOCKED (repair),
  * VS_ERROR_IO.  Findings are not errors: see vsLegacyReportCountUnresolved.
  * Cost: reads every file concerned once.

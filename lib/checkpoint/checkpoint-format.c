@@ -8,21 +8,6 @@
 /* Short for the checkpoint fields of a record. */
 #define C(m) vsCheckpointFields(m)
 
-static void
-indent(GString *buf, guint level)
-{
-    for (guint i = 0; i < level; i++)
-        g_string_append(buf, "  ");
-}
-
-static void
-appendElemText(GString *buf, guint level, const char *name, const char *text)
-{
-    indent(buf, level);
-    g_string_append_printf(buf, "<%s>", name);
-    vsXmlEscapeText(buf, text);
-    g_string_append_printf(buf, "</%s>\n", name);
-}
 
 /* virDomainCheckpointDiskDefFormat: a slot without a name is skipped. */
 static void
@@ -30,7 +15,7 @@ formatDisk(GString *buf, const vsCheckpointDisk *disk, unsigned int flags, guint
 {
     if (!disk->name)
         return;
-    indent(buf, level);
+    vsXmlIndent(buf, level);
     g_string_append(buf, "<disk name='");
     vsXmlEscapeAttr(buf, disk->name);
     g_string_append_c(buf, '\'');
@@ -51,36 +36,36 @@ vsCheckpointFormatBuf(GString *buf, const vsCheckpoint *chk, unsigned int flags,
 {
     const vsCheckpointRecord *c = C(chk);
 
-    indent(buf, level);
+    vsXmlIndent(buf, level);
     g_string_append(buf, "<domaincheckpoint>\n");
     if (chk->name)
-        appendElemText(buf, level + 1, "name", chk->name);
+        vsXmlAppendTextElement(buf, level + 1, "name", chk->name);
     if (chk->description)
-        appendElemText(buf, level + 1, "description", chk->description);
+        vsXmlAppendTextElement(buf, level + 1, "description", chk->description);
     if (chk->parent_name) {
-        indent(buf, level + 1);
+        vsXmlIndent(buf, level + 1);
         g_string_append(buf, "<parent>\n");
-        appendElemText(buf, level + 2, "name", chk->parent_name);
-        indent(buf, level + 1);
+        vsXmlAppendTextElement(buf, level + 2, "name", chk->parent_name);
+        vsXmlIndent(buf, level + 1);
         g_string_append(buf, "</parent>\n");
     }
     if (chk->creation_time) {
-        indent(buf, level + 1);
+        vsXmlIndent(buf, level + 1);
         g_string_append_printf(buf, "<creationTime>%" G_GINT64_FORMAT "</creationTime>\n",
                                chk->creation_time);
     }
     if (c->ndisks) {
-        indent(buf, level + 1);
+        vsXmlIndent(buf, level + 1);
         g_string_append(buf, "<disks>\n");
         for (guint i = 0; i < c->ndisks; i++)
             formatDisk(buf, &c->disks[i], flags, level + 2);
-        indent(buf, level + 1);
+        vsXmlIndent(buf, level + 1);
         g_string_append(buf, "</disks>\n");
     }
     if (chk->domain && !(flags & VS_CHECKPOINT_FORMAT_NO_DOMAIN))
         vsXmlSubtreeAppend(buf, chk->domain, level + 1,
                            (flags & VS_CHECKPOINT_FORMAT_SECURE) != 0);
-    indent(buf, level);
+    vsXmlIndent(buf, level);
     g_string_append(buf, "</domaincheckpoint>\n");
 }
 

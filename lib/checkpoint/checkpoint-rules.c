@@ -202,38 +202,6 @@ createPrep(vsMoment *chk, const vsTree *tree, const char *vm_uuid, gpointer data
     return 0;
 }
 
-/* A <domain> document given by the caller for a plain create. */
-static int
-parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
-{
-    vsXmlProblem problem = { 0 };
-    xmlDocPtr doc = vsXmlReadMemory(xml, strlen(xml), "domain.xml", VS_XML_READ_NO_ENTITIES,
-                                    &problem);
-    xmlNodePtr root;
-    int ret;
-
-    if (!doc) {
-        ret = vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
-                    problem.last ? problem.last : "not well-formed");
-        vsXmlProblemClear(&problem);
-        return ret;
-    }
-    vsXmlProblemClear(&problem);
-    root = xmlDocGetRootElement(doc);
-    if (!vsXmlIsElement(root, "domain"))
-        ret = vsErr(error, VS_ERROR_INVALID,
-                    "XML error: expecting root element of 'domain', not '%s'",
-                    root ? (const char *) root->name : "");
-    else if (vsXmlElementDepth(root, VS_MOMENT_DEPTH_MAX - 1) >= VS_MOMENT_DEPTH_MAX)
-        ret = vsErr(error, VS_ERROR_INVALID,
-                    "XML error: domain definition nests elements more than %d levels deep, "
-                    "more than a checkpoint can hold", VS_MOMENT_DEPTH_MAX - 1);
-    else
-        ret = vsXmlSubtreeFromNode(out, root, error);
-    xmlFreeDoc(doc);
-    return ret;
-}
-
 int
 vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml, gsize len,
                             const char *domain_xml, unsigned int flags, GError **error)
@@ -280,7 +248,7 @@ vsDomainCheckpointCreateXML(char **out_name, vsDomain *dom, const char *xml, gsi
         return vsErr(error, VS_ERROR_INVALID,
                      "internal error: checkpoint '%s': the clock reads 0, which is not a "
                      "valid creationTime", chk->name);
-    if (domain_xml && parseDomainXML(&domain, domain_xml, error) < 0)
+    if (domain_xml && vsMomentDomainFromXML(&domain, &vsCheckpointKind, domain_xml, error) < 0)
         return -1;
     {
         vsDomainAdd how = { FALSE, TRUE, createPrep, domain };

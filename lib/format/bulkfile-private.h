@@ -44,11 +44,22 @@
 #define SEGMENT_MARKER_MAGIC 0x184D2A56u
 #define SEGMENT_MARKER "virtsnap-segments 2"
 
+/* How a run relates to the rule above, applied from its first record: it
+ * ends exactly at its last record (RUN_RULE_ENDS), the rule does not end it
+ * at all (RUN_RULE_OPEN: only the document's end did), or the rule would
+ * cut it elsewhere (RUN_RULE_NOT: another writer's frame). */
+typedef enum {
+    RUN_RULE_ENDS,
+    RUN_RULE_OPEN,
+    RUN_RULE_NOT,
+} vsBulkRunRule;
+
 /* A run of records and its compressed frame. */
 typedef struct {
     GPtrArray *records;       /* vsMoment refs, in document order */
     GBytes *frame;            /* one complete zstd frame */
     gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
+    vsBulkRunRule rule;
 } BulkSegment;
 
 struct _vsBulkSegments {
@@ -56,12 +67,19 @@ struct _vsBulkSegments {
     char *uuid;               /* what uuid-sensitive segments were formatted with */
     GPtrArray *segments;      /* BulkSegment, owned */
     GHashTable *by_first;     /* first record -> BulkSegment */
+    gboolean preorder;        /* the runs are in the tree's pre-order (written
+                               * by this writer, or a file checked to be) */
 };
+
+/* The rule applied to @count records (bulkfile-write.c). */
+vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count);
 
 
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
 /* Adds a run (taking a reference to @records and @frame). */
 void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame);
+/* Adds @seg of an earlier write again (its run and frame shared). */
+void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
 /* Whether a run holds a record without <domain>, which is formatted from
  * the VM's uuid rather than from itself. */
 gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);

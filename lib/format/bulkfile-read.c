@@ -407,6 +407,32 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
            in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
 }
 
+typedef struct {
+    const GPtrArray *order;
+    guint next;
+    gboolean same;
+} PreorderCheck;
+
+static void
+preorderCheckOne(const vsMoment *moment, gpointer data)
+{
+    PreorderCheck *c = data;
+
+    c->same = c->same && c->next < c->order->len && c->order->pdata[c->next] == moment;
+    c->next++;
+}
+
+/* Whether the file held its records in the tree's pre-order (this writer's
+ * order): only then can a commit find a record's run by walking the tree. */
+static gboolean
+orderIsPreorder(const GPtrArray *order, const vsTree *tree)
+{
+    PreorderCheck c = { order, 0, TRUE };
+
+    vsTreeForEach(tree, preorderCheckOne, &c);
+    return c.same && c.next == order->len;
+}
+
 /* After a good load: the frames that hold whole records, laid out exactly
  * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
  * between) under our own header, become reusable segments.  Anything else
@@ -420,6 +446,7 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
 
     if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
         return segs;
+    segs->preorder = orderIsPreorder(order, tree);
     for (guint f = 0; f < in->frames->len; f++) {
         const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
         guint first = next;

@@ -48,15 +48,30 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
     return FALSE;
 }
 
-void
-vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
+static void
+segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uuid_sensitive,
+            vsBulkRunRule rule)
 {
     BulkSegment *seg = g_new0(BulkSegment, 1);
     seg->records = g_ptr_array_ref(records);
     seg->frame = g_bytes_ref(frame);
-    seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
+    seg->uuid_sensitive = uuid_sensitive;
+    seg->rule = rule;
     g_ptr_array_add(segs->segments, seg);
     g_hash_table_insert(segs->by_first, records->pdata[0], seg);
+}
+
+void
+vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame)
+{
+    segmentsAdd(segs, records, frame, vsBulkRunNeedsUuid(records->pdata, records->len),
+                vsBulkRunRuleOf(records->pdata, records->len));
+}
+
+void
+vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
+{
+    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive, seg->rule);
 }
 
 /* Appends the content of one zstd frame (its size field is not trusted). */

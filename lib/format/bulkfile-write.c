@@ -148,19 +148,214 @@ writeMarkerFrame(vsAtomicFile *af)
     vsAtomicFileWrite(af, SEGMENT_MARKER, strlen(SEGMENT_MARKER));
 }
 
-/* Compressed: header frame, marker, one frame per run of records (reused
- * from @prev when the run is unchanged), trailer frame. */
-static int
-bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
-                  const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
+/* Writes one run: the previous write's frame when it holds exactly these
+ * records, else formatted and compressed. */
+static void
+emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
+        const vsMoment *const *run, guint count)
+{
+    g_autoptr(GPtrArray) kept = NULL;
+    g_autoptr(GBytes) frame = NULL;
+    BulkSegment *seg;
+    gsize n;
+
+    if ((seg = segmentReusable(prev, w->uuid, run, count))) {
+        vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
+                          g_bytes_get_size(seg->frame));
+        vsBulkSegmentsReuse(next, seg);
+        return;
+    }
+    kept = g_ptr_array_new_full(count, (GDestroyNotify) vsMomentUnref);
+    g_string_truncate(w->text, 0);
+    for (guint k = 0; k < count; k++) {
+        vsMomentFormatStored(w->text, run[k], w->uuid, 1);
+        g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
+    }
+    n = frameCompress(w, w->text->str, w->text->len);
+    frame = g_bytes_new(w->frame, n);
+    vsBulkSegmentsAdd(next, kept, frame);
+}
+
+/* Whether a run of @count records, weighing @weight, ends after @last. */
+static gboolean
+runEndsAfter(const vsMoment *last, guint count, gsize weight)
+{
+    return weight >= SEGMENT_CAP || count >= SEGMENT_MAX_RECORDS || segmentBoundaryAfter(last);
+}
+
+/* Every run, walking every record in pre-order. */
+static void
+writeRunsAll(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev,
+             vsBulkSegments *next)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
-    vsBulkSegments *next = vsBulkSegmentsNew(vsTreeGetKind(tree), uuid);
-    FrameWriter w = { .af = af };
     guint start = 0;
     gsize weight = 0;
+
+    vsTreeForEach(tree, collectOne, records);
+    for (guint i = 0; i < records->len; i++) {
+        weight += segmentWeight(records->pdata[i]);
+        if (i + 1 < records->len && !runEndsAfter(records->pdata[i], i + 1 - start, weight))
+            continue;
+        emitRun(w, prev, next, (const vsMoment *const *) records->pdata + start, i + 1 - start);
+        start = i + 1;
+        weight = 0;
+    }
+}
+
+vsBulkRunRule
+vsBulkRunRuleOf(gpointer const *records, guint count)
+{
+    gsize weight = 0;
+
+    for (guint k = 0; k < count; k++) {
+        weight += segmentWeight(records[k]);
+        if (runEndsAfter(records[k], k + 1, weight))
+            return k + 1 == count ? RUN_RULE_ENDS : RUN_RULE_NOT;
+    }
+    return RUN_RULE_OPEN;
+}
+
+/* Walking back from the record named @name in @old, at most this far to
+ * the start of its run (this writer's runs are at most
+ * SEGMENT_MAX_RECORDS long). */
+#define RUN_LOOKBACK_MAX (2 * SEGMENT_MAX_RECORDS)
+#define RUN_CHANGED_MAX 64
+
+/* Adds to @dirty the run of @prev holding @name's record in @old: always
+ * (@whole), or unless it is the run's last record.  FALSE: not found within
+ * RUN_LOOKBACK_MAX records (not this writer's runs). */
+static gboolean
+markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolean whole,
+        GHashTable *dirty)
+{
+    const vsMoment *target = vsTreeLookup(old, name);
+    const vsMoment *r = target;
+
+    for (guint steps = 0; r; steps++, r = vsTreePrev(old, r)) {
+        BulkSegment *seg = g_hash_table_lookup(prev->by_first, r);
+
+        if (seg) {
+            for (guint k = 0; k < seg->records->len; k++) {
+                if (seg->records->pdata[k] == target) {
+                    if (whole || k + 1 < seg->records->len)
+                        g_hash_table_add(dirty, seg);
+                    break;
+                }
+            }
+            return TRUE;   /* in this run, or in none */
+        }
+        if (steps >= RUN_LOOKBACK_MAX)
+            return FALSE;
+    }
+    return TRUE;           /* new, or before every run */
+}
+
+/* The runs of @prev that a change between @old and @tree broke: those
+ * holding a record it touched, and those in which a record other than the
+ * last is followed by another record now.  A successor changes only at a
+ * touched record, just before one (now), or at the end of a touched
+ * record's subtree (it moved, or its siblings changed) — all listed here.
+ * FALSE: cannot tell (not versions of one tree, runs not this writer's). */
+static gboolean
+dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty)
+{
+    g_autoptr(GHashTable) changed = NULL;
+    g_autoptr(GHashTable) around = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer key;
+
+    if (!prev->preorder || !vsTreeChangedNames(old, tree, &changed))
+        return FALSE;
+    /* A change of a good part of the tree (a big delete): walking every
+     * record costs less than finding the runs of each. */
+    if (g_hash_table_size(changed) > RUN_CHANGED_MAX + vsTreeCount(tree) / 8)
+        return FALSE;
+    g_hash_table_iter_init(&iter, changed);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        const vsMoment *m = vsTreeLookup(tree, key);
+        const vsMoment *before;
+
+        if (!m)
+            continue;
+        if ((before = vsTreePrev(tree, m)))
+            g_hash_table_add(around, (gpointer) before->name);
+        g_hash_table_add(around, (gpointer) vsTreeLastDescendant(tree, m)->name);
+    }
+    /* Now in the old tree, where the runs were made. */
+    g_hash_table_iter_init(&iter, changed);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!markRun(old, prev, key, TRUE, dirty))
+            return FALSE;
+    }
+    g_hash_table_iter_init(&iter, around);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(changed, key) && !markRun(old, prev, key, FALSE, dirty))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The runs, visiting only what changed: from the first record, an
+ * unbroken run of @prev that the rule ends where it ends is copied and
+ * skipped whole; anywhere else runs are formed record by record as
+ * writeRunsAll forms them, so the two write the same bytes.  Cost: the
+ * changes, times the depth of the tree around them, plus one step per
+ * run.  FALSE (nothing written): the caller walks every record. */
+static gboolean
+writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
+                 const vsBulkSegments *prev, vsBulkSegments *next)
+{
+    g_autoptr(GHashTable) dirty = g_hash_table_new(NULL, NULL);
+    g_autoptr(GPtrArray) run = g_ptr_array_new();
+    const vsMoment *x;
+
+    if (!dirtyRuns(old, tree, prev, dirty))
+        return FALSE;
+    x = vsTreeFirst(tree);
+    while (x) {
+        BulkSegment *seg = g_hash_table_lookup(prev->by_first, x);
+        gsize weight = 0;
+
+        if (seg && !g_hash_table_contains(dirty, seg) &&
+            (!seg->uuid_sensitive || g_strcmp0(prev->uuid, w->uuid) == 0) &&
+            seg->rule != RUN_RULE_NOT) {
+            const vsMoment *after = vsTreeNext(tree, seg->records->pdata[seg->records->len - 1]);
+
+            if (seg->rule == RUN_RULE_ENDS || !after) {
+                vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
+                                  g_bytes_get_size(seg->frame));
+                vsBulkSegmentsReuse(next, seg);
+                x = after;
+                continue;
+            }
+        }
+        g_ptr_array_set_size(run, 0);
+        for (gboolean end = FALSE; !end;) {
+            const vsMoment *after = vsTreeNext(tree, x);
+
+            g_ptr_array_add(run, (gpointer) x);
+            weight += segmentWeight(x);
+            end = !after || runEndsAfter(x, run->len, weight);
+            x = after;
+        }
+        emitRun(w, prev, next, (const vsMoment *const *) run->pdata, run->len);
+    }
+    return TRUE;
+}
+
+/* Header frame, marker, the runs, trailer frame.  With @old (the tree
+ * @prev was written from, a version of @tree) only the runs around what
+ * changed are walked (writeRunsChanged); else every record. */
+static int
+bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const char *uuid,
+                  const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
+{
+    vsBulkSegments *next = vsBulkSegmentsNew(vsTreeGetKind(tree), uuid);
+    FrameWriter w = { .af = af, .uuid = uuid };
     int ret = 0;
 
+    next->preorder = TRUE;
     w.cctx = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
     ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
@@ -171,38 +366,9 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *tree, const char *uuid,
     frameCompress(&w, w.text->str, w.text->len);
     writeMarkerFrame(af);
 
-    vsTreeForEach(tree, collectOne, records);
-    for (guint i = 0; i < records->len; i++) {
-        const vsMoment *const *run = (const vsMoment *const *) records->pdata + start;
-        guint count = i + 1 - start;
-        BulkSegment *seg;
+    if (!old || !prev || !writeRunsChanged(&w, old, tree, prev, next))
+        writeRunsAll(&w, tree, prev, next);
 
-        weight += segmentWeight(records->pdata[i]);
-        if (i + 1 < records->len && weight < SEGMENT_CAP && count < SEGMENT_MAX_RECORDS &&
-            !segmentBoundaryAfter(records->pdata[i]))
-            continue;
-        if ((seg = segmentReusable(prev, uuid, run, count))) {
-            vsAtomicFileWrite(af, g_bytes_get_data(seg->frame, NULL),
-                              g_bytes_get_size(seg->frame));
-            vsBulkSegmentsAdd(next, seg->records, seg->frame);
-        } else {
-            g_autoptr(GPtrArray) kept = g_ptr_array_new_full(count,
-                                                             (GDestroyNotify) vsMomentUnref);
-            g_autoptr(GBytes) frame = NULL;
-            gsize n;
-
-            g_string_truncate(w.text, 0);
-            for (guint k = 0; k < count; k++) {
-                vsMomentFormatStored(w.text, run[k], uuid, 1);
-                g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
-            }
-            n = frameCompress(&w, w.text->str, w.text->len);
-            frame = g_bytes_new(w.frame, n);
-            vsBulkSegmentsAdd(next, kept, frame);
-        }
-        start = i + 1;
-        weight = 0;
-    }
     g_string_truncate(w.text, 0);
     vsBulkAppendEnd(w.text, tree);
     frameCompress(&w, w.text->str, w.text->len);
@@ -235,10 +401,18 @@ int
 vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean compress,
                 const vsBulkSegments *reuse, vsBulkSegments **segments, GError **error)
 {
+    return vsBulkFileWriteSince(af, NULL, tree, uuid, compress, reuse, segments, error);
+}
+
+int
+vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const char *uuid,
+                     gboolean compress, const vsBulkSegments *reuse,
+                     vsBulkSegments **segments, GError **error)
+{
     FrameWriter w = { .af = af, .uuid = uuid };
 
     if (compress)
-        return bulkWriteSegments(af, tree, uuid, reuse, segments, error);
+        return bulkWriteSegments(af, old, tree, uuid, reuse, segments, error);
 
     /* Plain: streamed a record at a time; nothing to reuse. */
     w.text = g_string_sized_new(64 * 1024);

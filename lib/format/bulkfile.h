@@ -79,3 +79,13 @@ void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
 int vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid,
                     gboolean compress, const vsBulkSegments *reuse,
                     vsBulkSegments **segments, GError **error);
+/* The same, given @old (nullable), the tree @reuse was loaded or written
+ * with, of which @tree is a version (vsTreeCopy): then only the runs around
+ * what changed between the two are visited, not every record (issue 16),
+ * and the bytes written are the same.  Cost: O(changes x depth around
+ * them + runs) plus formatting and compressing the changed runs; O(N) as
+ * vsBulkFileWrite when @old is not a version of @tree or @reuse's runs were
+ * not in pre-order. */
+int vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree,
+                         const char *uuid, gboolean compress, const vsBulkSegments *reuse,
+                         vsBulkSegments **segments, GError **error);

@@ -332,6 +332,38 @@ checkCandidates(int dirfd, const GPtrArray *entries)
     return vms;
 }
 
+/* A store that is not a directory (a database) has no libvirt layout
+ * beside it: its check loads each VM's record (with @repair under the VM's
+ * lock) and reports those that do not load. */
+static int
+checkRecords(vsStore *store, const vsMomentKind *kind, const char *vm, gboolean repair,
+             vsLegacyReport *report, GError **error)
+{
+    g_auto(GStrv) vms = NULL;
+
+    if (vm)
+        vms = g_strdupv((char *[]) { (char *) vm, NULL });
+    else if (vsStoreListKind(&vms, store, kind, error) < 0)
+        return -1;
+    for (guint i = 0; vms[i]; i++) {
+        g_autoptr(vsDomain) dom = NULL;
+        g_autoptr(GError) lerr = NULL;
+
+        if (vsStoreLoadKind(&dom, store, kind, vms[i], NULL,
+                            VS_DOMAIN_LOAD_STORED_ONLY | (repair ? VS_DOMAIN_LOAD_WRITE : 0),
+                            &lerr) == 0)
+            continue;
+        if (g_error_matches(lerr, VS_ERROR, VS_ERROR_LOCKED) ||
+            g_error_matches(lerr, VS_ERROR, VS_ERROR_IO)) {
+            g_propagate_error(error, g_steal_pointer(&lerr));
+            return -1;
+        }
+        vsLegacyReportAdd(report, VS_LEGACY_PROBLEM_BULK_CORRUPT, vms[i], vms[i], NULL, "%s",
+                          lerr->message);
+    }
+    return 0;
+}
+
 int
 vsStoreCheck(vsLegacyReport **out, vsStore *store, const char *vm, unsigned int flags,
              GError **error)
@@ -353,8 +385,15 @@ vsStoreCheckKind(vsLegacyReport **out, vsStore *store, const vsMomentKind *kind,
     if (flags & ~VS_STORE_CHECK_REPAIR)
         return vsErr(error, VS_ERROR_INVALID, "unsupported flags (0x%x)",
                      flags & ~VS_STORE_CHECK_REPAIR);
-    if ((vm && vsDomainNameCheck(vm, error) < 0) ||
-        storeEntries(&entries, store, &dirfd, &dirpath, error) < 0)
+    if (vm && vsDomainNameCheck(vm, error) < 0)
+        return -1;
+    if (vsStoreGetDirectory(store, &dirfd, &dirpath, NULL) < 0) {
+        if (checkRecords(store, kind, vm, flags & VS_STORE_CHECK_REPAIR, report, error) < 0)
+            return -1;
+        *out = g_steal_pointer(&report);
+        return 0;
+    }
+    if (storeEntries(&entries, store, &dirfd, &dirpath, error) < 0)
         return -1;
     if (vm) {
         vms = g_ptr_array_new_with_free_func(g_free);

@@ -6,6 +6,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include "import/virt-dyn.h"   /* every libvirt call goes through its table */
 
 #include "import/libvirt-bridge.h"
 #include "import/virt-dyn.h"

@@ -1,4 +1,4 @@
-/* virt-dyn.c — libvirt's functions, loaded when first needed (virt-dyn.h). */
+/* virt-dyn.c — the libvirt client library's functions, loaded when first needed (virt-dyn.h). */
 #include "util/dynlib.h"
 #include "import/virt-dyn.h"
 
@@ -7,14 +7,13 @@ static const char *const names[] = {
     "virConnectClose",
     "virConnectGetURI",
     "virConnectListAllDomains",
-    "virConnectOpen",
     "virConnectOpenAuth",
     "virDomainCheckpointCreateXML",
     "virDomainCheckpointDelete",
+    "virDomainCheckpointFree",
+    "virDomainCheckpointGetName",
     "virDomainCheckpointGetXMLDesc",
     "virDomainCheckpointLookupByName",
-    "virDomainCheckpointGetName",
-    "virDomainCheckpointFree",
     "virDomainFree",
     "virDomainGetName",
     "virDomainGetUUIDString",
@@ -43,7 +42,7 @@ int
 vsVirtLoad(GError **error)
 {
     static vsDynlib lib = {
-        .soname = "libvirt.so.0", .what = "libvirt client library",
+        .soname = "libvirt.so.0", .what = "the libvirt client library",
         .names = names, .slots = (gpointer *) &vsVirt,
     };
 

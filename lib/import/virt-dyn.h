@@ -1,8 +1,7 @@
-/* virt-dyn.h — libvirt's client library,
- * called through a table filled when first needed (util/dynlib.h), so
- * that a process that does not use it never loads it.  Include after
- * libvirt/libvirt.h and libvirt/virterror.h; call vsVirtLoad() before the
- * first call.  A function missing from the table fails to link: add it
+/* virt-dyn.h — libvirt's client library, called through a table filled when
+ * first needed (util/dynlib.h), so that a process that does not use it never
+ * loads it.  Include after libvirt/libvirt.h and libvirt/virterror.h; call vsVirtLoad() before
+ * the first call.  A function missing from the table fails to link: add it
  * here and in virt-dyn.c. */
 #pragma once
 #include <libvirt/libvirt.h>
@@ -10,18 +9,17 @@
 #include <glib.h>
 
 typedef struct {
-    __typeof__(virConnectAuthPtrDefault) *virConnectAuthPtrDefault;  /* a variable */
+    __typeof__(virConnectAuthPtrDefault) *virConnectAuthPtrDefault;   /* a variable */
     __typeof__(virConnectClose) *virConnectClose;
     __typeof__(virConnectGetURI) *virConnectGetURI;
     __typeof__(virConnectListAllDomains) *virConnectListAllDomains;
-    __typeof__(virConnectOpen) *virConnectOpen;
     __typeof__(virConnectOpenAuth) *virConnectOpenAuth;
     __typeof__(virDomainCheckpointCreateXML) *virDomainCheckpointCreateXML;
     __typeof__(virDomainCheckpointDelete) *virDomainCheckpointDelete;
+    __typeof__(virDomainCheckpointFree) *virDomainCheckpointFree;
+    __typeof__(virDomainCheckpointGetName) *virDomainCheckpointGetName;
     __typeof__(virDomainCheckpointGetXMLDesc) *virDomainCheckpointGetXMLDesc;
     __typeof__(virDomainCheckpointLookupByName) *virDomainCheckpointLookupByName;
-    __typeof__(virDomainCheckpointGetName) *virDomainCheckpointGetName;
-    __typeof__(virDomainCheckpointFree) *virDomainCheckpointFree;
     __typeof__(virDomainFree) *virDomainFree;
     __typeof__(virDomainGetName) *virDomainGetName;
     __typeof__(virDomainGetUUIDString) *virDomainGetUUIDString;
@@ -51,14 +49,13 @@ int vsVirtLoad(GError **error);
 #define virConnectClose (vsVirt.virConnectClose)
 #define virConnectGetURI (vsVirt.virConnectGetURI)
 #define virConnectListAllDomains (vsVirt.virConnectListAllDomains)
-#define virConnectOpen (vsVirt.virConnectOpen)
 #define virConnectOpenAuth (vsVirt.virConnectOpenAuth)
 #define virDomainCheckpointCreateXML (vsVirt.virDomainCheckpointCreateXML)
 #define virDomainCheckpointDelete (vsVirt.virDomainCheckpointDelete)
+#define virDomainCheckpointFree (vsVirt.virDomainCheckpointFree)
+#define virDomainCheckpointGetName (vsVirt.virDomainCheckpointGetName)
 #define virDomainCheckpointGetXMLDesc (vsVirt.virDomainCheckpointGetXMLDesc)
 #define virDomainCheckpointLookupByName (vsVirt.virDomainCheckpointLookupByName)
-#define virDomainCheckpointGetName (vsVirt.virDomainCheckpointGetName)
-#define virDomainCheckpointFree (vsVirt.virDomainCheckpointFree)
 #define virDomainFree (vsVirt.virDomainFree)
 #define virDomainGetName (vsVirt.virDomainGetName)
 #define virDomainGetUUIDString (vsVirt.virDomainGetUUIDString)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/xmltext.h"
 #include "record/moment.h"
 
 vsMoment *
@@ -150,4 +151,37 @@ vsMomentShareDomain(GHashTable *table, vsMoment *moment)
     g_hash_table_add(table, vsXmlSubtreeRef(moment->domain));
     vsXmlSubtreeGetCanonical(moment->domain, &len);
     return len;
+}
+
+int
+vsMomentDomainFromXML(vsXmlSubtree **out, const vsMomentKind *kind, const char *xml,
+                      GError **error)
+{
+    vsXmlProblem problem = { 0 };
+    xmlDocPtr doc = vsXmlReadMemory(xml, strlen(xml), "domain.xml", 0, &problem);
+    xmlNodePtr root;
+    int ret;
+
+    if (!doc) {
+        ret = vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
+                    problem.last ? problem.last : "not well-formed");
+        vsXmlProblemClear(&problem);
+        return ret;
+    }
+    vsXmlProblemClear(&problem);
+    root = xmlDocGetRootElement(doc);
+    if (!root || strcmp((const char *) root->name, "domain") != 0) {
+        ret = vsErr(error, VS_ERROR_INVALID,
+                    "XML error: expecting root element of 'domain', not '%s'",
+                    root ? (const char *) root->name : "");
+    } else if (vsXmlElementDepth(root, VS_MOMENT_DEPTH_MAX - 1) >= VS_MOMENT_DEPTH_MAX) {
+        /* the record nests it one level down */
+        ret = vsErr(error, VS_ERROR_INVALID,
+                    "XML error: domain definition nests elements more than %d levels deep, "
+                    "more than a %s can hold", VS_MOMENT_DEPTH_MAX - 1, kind->noun);
+    } else {
+        ret = vsXmlSubtreeFromNode(out, root, error);
+    }
+    xmlFreeDoc(doc);
+    return ret;
 }

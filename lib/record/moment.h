@@ -140,6 +140,13 @@ char *vsMomentShowName(const char *name);
 int vsMomentErrNotFound(const vsMomentKind *kind, GError **error, const char *name);
 int vsMomentErrNoCurrent(const vsMomentKind *kind, GError **error);
 
+/* A <domain> document a caller gives for a plain create (the VM's
+ * definition, which a hypervisor would supply), parsed safely and checked
+ * to nest no deeper than a record of @kind can hold.  Errors:
+ * VS_ERROR_INVALID ("XML error: ..."). */
+int vsMomentDomainFromXML(vsXmlSubtree **out, const vsMomentKind *kind, const char *xml,
+                          GError **error);
+
 /* The one interning table of <domain>s: a VM's records mostly embed the
  * same definition, and readers (the bulk file, libvirt's layout) keep one
  * copy of each.  vsMomentShareDomain makes @moment use the table's equal

@@ -12,17 +12,7 @@
 void
 vsSnapshotIndent(GString *buf, guint level)
 {
-    for (guint i = 0; i < level; i++)
-        g_string_append(buf, "  ");
-}
-
-static void
-appendElemText(GString *buf, guint level, const char *name, const char *text)
-{
-    vsSnapshotIndent(buf, level);
-    g_string_append_printf(buf, "<%s>", name);
-    vsXmlEscapeText(buf, text);
-    g_string_append_printf(buf, "</%s>\n", name);
+    vsXmlIndent(buf, level);
 }
 
 void
@@ -34,15 +24,15 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
     vsSnapshotIndent(buf, level);
     g_string_append(buf, "<domainsnapshot>\n");
     if (snap->name)
-        appendElemText(buf, level + 1, "name", snap->name);
+        vsXmlAppendTextElement(buf, level + 1, "name", snap->name);
     if (snap->description)
-        appendElemText(buf, level + 1, "description", snap->description);
+        vsXmlAppendTextElement(buf, level + 1, "description", snap->description);
     if (S(snap)->state)
-        appendElemText(buf, level + 1, "state", vsSnapshotStateNames[S(snap)->state]);
+        vsXmlAppendTextElement(buf, level + 1, "state", vsSnapshotStateNames[S(snap)->state]);
     if (snap->parent_name) {
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "<parent>\n");
-        appendElemText(buf, level + 2, "name", snap->parent_name);
+        vsXmlAppendTextElement(buf, level + 2, "name", snap->parent_name);
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "</parent>\n");
     }
@@ -74,7 +64,7 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
     } else if (uuid || S(snap)->domain_uuid) {
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "<domain>\n");
-        appendElemText(buf, level + 2, "uuid", uuid ? uuid : S(snap)->domain_uuid);
+        vsXmlAppendTextElement(buf, level + 2, "uuid", uuid ? uuid : S(snap)->domain_uuid);
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "</domain>\n");
     }

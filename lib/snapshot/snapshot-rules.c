@@ -10,39 +10,6 @@
 #include "snapshot/snapshot-private.h"
 #include "store/store.h"
 
-/* Parses a <domain> document given by the caller for a plain create. */
-static int
-parseDomainXML(vsXmlSubtree **out, const char *xml, GError **error)
-{
-    vsXmlProblem problem = { 0 };
-    xmlDocPtr doc = vsXmlReadMemory(xml, strlen(xml), "domain.xml", 0, &problem);
-    xmlNodePtr root;
-    int ret;
-
-    if (!doc) {
-        ret = vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
-                    problem.last ? problem.last : "not well-formed");
-        vsXmlProblemClear(&problem);
-        return ret;
-    }
-    vsXmlProblemClear(&problem);
-    root = xmlDocGetRootElement(doc);
-    if (!root || strcmp((const char *) root->name, "domain") != 0) {
-        ret = vsErr(error, VS_ERROR_INVALID,
-                    "XML error: expecting root element of 'domain', not '%s'",
-                    root ? (const char *) root->name : "");
-    } else if (vsXmlElementDepth(root, VS_MOMENT_DEPTH_MAX - 1) >= VS_MOMENT_DEPTH_MAX) {
-        /* the snapshot nests it one level down */
-        ret = vsErr(error, VS_ERROR_INVALID,
-                    "XML error: domain definition nests elements more than %d levels deep, "
-                    "more than a snapshot can hold", VS_MOMENT_DEPTH_MAX - 1);
-    } else {
-        ret = vsXmlSubtreeFromNode(out, root, error);
-    }
-    xmlFreeDoc(doc);
-    return ret;
-}
-
 static gboolean
 stateIsOnline(vsSnapshotState state)
 {
@@ -161,7 +128,7 @@ createPrep(vsMoment *snap, const vsTree *tree, const char *vm_uuid, gpointer dat
                      "operation failed: domain moment %s already exists", name);
 
     if (domain_xml) {
-        if (parseDomainXML(&domain, domain_xml, error) < 0)
+        if (vsMomentDomainFromXML(&domain, &vsSnapshotKind, domain_xml, error) < 0)
             return -1;
     } else if (current && vsMomentGetDomain(current)) {
         domain = vsXmlSubtreeRef(vsMomentGetDomain(current));

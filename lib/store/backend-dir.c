@@ -325,8 +325,8 @@ dirCommit(vsBackend *backend, const vsMomentKind *kind, const char *vm,
         return 0;
     }
     if (vsAtomicFileOpen(&af, be->dirfd, be->path, file, error) < 0 ||
-        vsBulkFileWrite(af, commit->next, commit->uuid, commit->compress, commit->cache,
-                        (vsBulkSegments **) out_cache, error) < 0 ||
+        vsBulkFileWriteSince(af, commit->old, commit->next, commit->uuid, commit->compress,
+                             commit->cache, (vsBulkSegments **) out_cache, error) < 0 ||
         vsAtomicFileCommit(af, error) < 0) {
         /* The new frames are adopted only once the file is on disk. */
         g_clear_pointer((vsBulkSegments **) out_cache, vsBulkSegmentsFree);

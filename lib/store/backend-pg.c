@@ -28,10 +28,19 @@
 /* Frames are split further so no value comes near bytea's 1 GB. */
 #define PG_CHUNK_MAX ((gsize) 32 * 1024 * 1024)
 /* Transactions failing with a serialization failure or a deadlock are
- * run again this many times. */
-#define PG_RETRIES 5
+ * run again up to this many times, after a random pause that doubles
+ * (2-10 ms at first, up to ~0.6 s before the last). */
+#define PG_RETRIES 8
 /* pg_advisory_xact_lock key serializing the schema's creation ("vsnp"). */
 #define PG_SCHEMA_LOCK "1987277424"
+
+/* Whether the schema is there: a plain query of the catalog (its own
+ * statement snapshot), not to_regclass, whose cached catalog view may not
+ * yet show a schema another session committed while we waited. */
+#define PG_HAS_SCHEMA \
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c " \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
+    "WHERE n.nspname = 'virtsnap' AND c.relname = 'meta')"
 
 typedef struct {
     vsBackend base;
@@ -142,19 +151,29 @@ pgFail(GError **error, PgBackend *be, const char *vm, PGconn *conn, const PGresu
     return vsErr(error, VS_ERROR_IO, "%s:%s cannot %s: %s", be->label, on, what, msg);
 }
 
+/* Server notices (NOTICE, WARNING) are not the library's to print. */
+static void
+pgIgnoreNotice(void *arg, const char *message)
+{
+}
+
 static int
 pgConnect(PGconn **out, PgBackend *be, GError **error)
 {
+    const char *keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *values[] = { be->location, "virtsnap", NULL };
     PGconn *conn;
+
 
     if (vsPqLoad(error) < 0)
         return -1;
-    conn = PQconnectdb(be->location);
+    conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
         g_autofree char *msg = pgMessage(conn, NULL);
         PQfinish(conn);
         return vsErr(error, VS_ERROR_IO, "%s: cannot connect: %s", be->label, msg);
     }
+    PQsetNoticeProcessor(conn, pgIgnoreNotice, NULL);
     *out = conn;
     return 0;
 }
@@ -166,15 +185,32 @@ pgRun(PgBackend *be, PGconn *conn, const char *vm, const char *what, const char 
       int n, const char *const *values, const int *lengths, const int *formats,
       gboolean binary, GError **error)
 {
-    /* Without parameters: the simple protocol, which takes several
-     * statements (the schema). */
-    PGresult *res = n == 0 && !binary ? PQexec(conn, sql)
-                                      : PQexecParams(conn, sql, n, NULL, values, lengths,
-                                                     formats, binary);
-    ExecStatusType st = PQresultStatus(res);
-
+    /* The store's own connection comes back after the server restarted or
+     * dropped it, for a statement outside a transaction (a write handle's
+     * does not: its lock went with it). */
+    gboolean again = conn == be->conn;
+    PGresult *res = NULL;
+    ExecStatusType st;
     const char *state;
 
+    for (;;) {
+        gboolean idle;
+
+        if (conn == be->conn && PQstatus(conn) != CONNECTION_OK)
+            PQreset(conn);
+        idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+        /* Without parameters: the simple protocol, which takes several
+         * statements (the schema). */
+        res = n == 0 && !binary ? PQexec(conn, sql)
+                                : PQexecParams(conn, sql, n, NULL, values, lengths, formats,
+                                               binary);
+        st = PQresultStatus(res);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || !again || !idle ||
+            PQstatus(conn) == CONNECTION_OK)
+            break;
+        again = FALSE;
+        PQclear(res);
+    }
     be->state[0] = '\0';
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -248,18 +284,21 @@ pgSchemaEnsure(PgBackend *be, GError **error)
     int version = PG_SCHEMA_VERSION;
 
     res = pgRun(be, be->conn, NULL, "look up the schema",
-                "SELECT to_regclass('virtsnap.meta') IS NOT NULL", 0, NULL, NULL, NULL, FALSE,
+                PG_HAS_SCHEMA, 0, NULL, NULL, NULL, FALSE,
                 error);
     if (!res)
         return -1;
     exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     if (!exists) {
-        if (pgDo(be, be->conn, NULL, "create the schema", "BEGIN", 0, NULL, error) < 0 ||
+        /* READ COMMITTED whatever the default: the check after the lock
+         * must see a schema another process created meanwhile. */
+        if (pgDo(be, be->conn, NULL, "create the schema",
+                 "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, error) < 0 ||
             pgDo(be, be->conn, NULL, "create the schema",
                  "SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")", 0, NULL, error) < 0 ||
             !(res = pgRun(be, be->conn, NULL, "create the schema",
-                          "SELECT to_regclass('virtsnap.meta') IS NOT NULL", 0, NULL, NULL,
+                          PG_HAS_SCHEMA, 0, NULL, NULL,
                           NULL, FALSE, error)))
             goto fail;
         exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -720,6 +759,8 @@ pgCommit(vsBackend *backend, const vsMomentKind *kind, const char *vm,
                 g_propagate_error(error, g_steal_pointer(&err));
                 break;
             }
+            /* apart from whoever we collided with, longer each time */
+            g_usleep((gulong) g_random_int_range(2000, 10000) << attempt);
         }
     }
     if (ret < 0) {

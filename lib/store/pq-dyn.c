@@ -1,23 +1,25 @@
-/* pq-dyn.c — libpq's functions, loaded when first needed (pq-dyn.h). */
+/* pq-dyn.c — the PostgreSQL client library (libpq)'s functions, loaded when first needed (pq-dyn.h). */
 #include "util/dynlib.h"
 #include "store/pq-dyn.h"
 
 static const char *const names[] = {
     "PQclear",
+    "PQcmdTuples",
+    "PQconnectdbParams",
+    "PQerrorMessage",
+    "PQexec",
+    "PQexecParams",
+    "PQfinish",
+    "PQgetisnull",
+    "PQgetlength",
     "PQgetvalue",
     "PQntuples",
-    "PQfinish",
-    "PQstatus",
-    "PQgetlength",
+    "PQreset",
     "PQresultErrorField",
-    "PQexec",
-    "PQtransactionStatus",
     "PQresultStatus",
-    "PQgetisnull",
-    "PQexecParams",
-    "PQerrorMessage",
-    "PQconnectdb",
-    "PQcmdTuples",
+    "PQsetNoticeProcessor",
+    "PQstatus",
+    "PQtransactionStatus",
     NULL,
 };
 
@@ -27,7 +29,7 @@ int
 vsPqLoad(GError **error)
 {
     static vsDynlib lib = {
-        .soname = "libpq.so.5", .what = "PostgreSQL client library (libpq)",
+        .soname = "libpq.so.5", .what = "the PostgreSQL client library (libpq)",
         .names = names, .slots = (gpointer *) &vsPq,
     };
 

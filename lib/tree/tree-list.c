@@ -49,16 +49,23 @@ vsTreeList(GPtrArray **out, const vsTree *tree, const vsMoment *from, unsigned i
     return 0;
 }
 
+/* One pass, no array of every node: the stack holds the siblings still
+ * to visit (the depth of a chain is one entry at a time). */
 void
 vsTreeForEach(const vsTree *tree, vsTreeVisitFunc fn, gpointer data)
 {
-    g_autoptr(GPtrArray) all = g_ptr_array_sized_new(vsTreeCount(tree));
+    const vsTreeNode *top = &vsTreeState(tree)->metaroot;
+    g_autoptr(GPtrArray) stack = g_ptr_array_new();
 
-    vsTreeNodeCollectDescendants(&vsTreeState(tree)->metaroot, all);
-    for (guint i = 0; i < all->len; i++) {
-        const vsTreeNode *node = g_ptr_array_index(all, i);
+    for (guint i = top->children ? top->children->len : 0; i > 0; i--)
+        g_ptr_array_add(stack, top->children->pdata[i - 1]);
+    while (stack->len > 0) {
+        const vsTreeNode *node = stack->pdata[--stack->len];
+        const GPtrArray *kids = node->children;
 
         fn(node->moment, data);
+        for (guint i = kids ? kids->len : 0; i > 0; i--)
+            g_ptr_array_add(stack, kids->pdata[i - 1]);
     }
 }
 

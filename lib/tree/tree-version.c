@@ -349,3 +349,31 @@ vsTreeFree(vsTree *tree)
     g_clear_pointer(&tree->incomers, g_ptr_array_unref);
     g_free(tree);
 }
+
+/* Adds the name of every node a step of @log touches. */
+static void
+logNames(const GArray *log, GHashTable *names)
+{
+    for (guint i = 0; i < log->len; i++) {
+        const vsTreeStep *step = &g_array_index(log, vsTreeStep, i);
+
+        /* (A STEP_MOMENT's other record has the same name.) */
+        if (step->node && step->node->moment)
+            g_hash_table_add(names, (gpointer) step->node->moment->name);
+    }
+}
+
+gboolean
+vsTreeChangedNames(const vsTree *from, const vsTree *to, GHashTable **out)
+{
+    GHashTable *names;
+
+    if (from->core != to->core)
+        return FALSE;
+    vsTreeState(to);
+    names = g_hash_table_new(g_str_hash, g_str_equal);
+    for (const vsTree *t = from; t->toward; t = t->toward)
+        logNames(t->log, names);
+    *out = names;
+    return TRUE;
+}

@@ -668,3 +668,62 @@ vsTreeDelete(vsTree *tree, const char *name, unsigned int flags,
     vsTreeRemoveOne(tree, node);
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Stepping through the pre-order (the bulk-file writer, issue 16)      */
+
+const vsMoment *
+vsTreeFirst(const vsTree *tree)
+{
+    const vsTreeNode *top = &vsTreeState(tree)->metaroot;
+
+    return top->children ? ((vsTreeNode *) top->children->pdata[0])->moment : NULL;
+}
+
+static const vsTreeNode *
+vsTreeNodeLastDescendant(const vsTreeNode *node)
+{
+    while (node->children)
+        node = node->children->pdata[node->children->len - 1];
+    return node;
+}
+
+const vsMoment *
+vsTreeLastDescendant(const vsTree *tree, const vsMoment *moment)
+{
+    const vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
+
+    return node ? vsTreeNodeLastDescendant(node)->moment : NULL;
+}
+
+const vsMoment *
+vsTreeNext(const vsTree *tree, const vsMoment *moment)
+{
+    const vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
+
+    g_return_val_if_fail(node != NULL, NULL);
+    if (node->children)
+        return ((vsTreeNode *) node->children->pdata[0])->moment;
+    for (; node->moment; node = node->parent) {
+        gboolean found;
+        guint idx = vsTreeNodeChildIndex(node->parent, node, &found);
+
+        if (idx + 1 < node->parent->children->len)
+            return ((vsTreeNode *) node->parent->children->pdata[idx + 1])->moment;
+    }
+    return NULL;
+}
+
+const vsMoment *
+vsTreePrev(const vsTree *tree, const vsMoment *moment)
+{
+    const vsTreeNode *node = vsTreeFindMomentNode(tree, moment);
+    gboolean found;
+    guint idx;
+
+    g_return_val_if_fail(node != NULL, NULL);
+    idx = vsTreeNodeChildIndex(node->parent, node, &found);
+    if (idx == 0)
+        return node->parent->moment;
+    return vsTreeNodeLastDescendant(node->parent->children->pdata[idx - 1])->moment;
+}

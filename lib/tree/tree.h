@@ -104,6 +104,22 @@ typedef gboolean (*vsTreeCycleFunc)(const GPtrArray *path, guint cycle_start, gp
 void vsTreeWalkChains(const GPtrArray *starts, vsTreeParentFunc parent_of,
                       vsTreeCycleFunc on_cycle, gpointer data);
 
+/* Pre-order, a step at a time (the bulk-file writer): the first record,
+ * the one after/before @moment (NULL: none), the last of @moment's subtree
+ * (itself without children).  @moment must be in @tree.  Cost: O(log
+ * siblings) per level climbed or descended; O(depth) at worst. */
+const vsMoment *vsTreeFirst(const vsTree *tree);
+const vsMoment *vsTreeNext(const vsTree *tree, const vsMoment *moment);
+const vsMoment *vsTreePrev(const vsTree *tree, const vsMoment *moment);
+const vsMoment *vsTreeLastDescendant(const vsTree *tree, const vsMoment *moment);
+
+/* The names of the records any change between version @from and version
+ * @to of one tree touched (its record, parent, children, or presence): a
+ * new set (names borrowed from records both versions hold), O(changes).
+ * FALSE when the two do not share their state (not made by vsTreeCopy
+ * from one another). */
+gboolean vsTreeChangedNames(const vsTree *from, const vsTree *to, GHashTable **out);
+
 /* ---- tree-list.c --------------------------------------------------------- */
 
 /* Records matching the kind's list @flags (libvirt's group rules and

@@ -292,3 +292,19 @@ vsXmlPropEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize
     *out = v;
     return 0;
 }
+
+void
+vsXmlIndent(GString *buf, guint level)
+{
+    for (guint i = 0; i < level; i++)
+        g_string_append(buf, "  ");
+}
+
+void
+vsXmlAppendTextElement(GString *buf, guint level, const char *name, const char *text)
+{
+    vsXmlIndent(buf, level);
+    g_string_append_printf(buf, "<%s>", name);
+    vsXmlEscapeText(buf, text);
+    g_string_append_printf(buf, "</%s>\n", name);
+}

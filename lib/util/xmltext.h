@@ -23,6 +23,11 @@ void vsXmlEscapeAttr(GString *buf, const char *str);
  * re-indenting leaves alone, see xmlsubtree.c). */
 void vsXmlEscapeTextMarked(GString *buf, const char *str, char newline);
 
+/* libvirt's formatter layout: two spaces per @level; and
+ * "<name>TEXT</name>\n" at @level, TEXT escaped. */
+void vsXmlIndent(GString *buf, guint level);
+void vsXmlAppendTextElement(GString *buf, guint level, const char *name, const char *text);
+
 /* ---- parsing ----------------------------------------------------------- */
 
 /* libxml2 nests a document at most this deep (xmlParserMaxDepth, without

@@ -46,6 +46,9 @@ run checkpoint-dumpxml demo c1 --no-domain
 run checkpoint-dumpxml demo c2
 run checkpoint-dumpxml demo B4 --security-info
 run checkpoint-dumpxml demo c1 --size
+run checkpoint-dumpxml demo c1 --xpath //disk
+run checkpoint-dumpxml demo c1 --xpath //disk/@name --wrap
+run checkpoint-dumpxml demo c2 --xpath '//parent/name/text()'
 run checkpoint-dumpxml demo
 
 note what needs a running VM

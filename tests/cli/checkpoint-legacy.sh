@@ -16,6 +16,13 @@ run check
 run checkpoint-list demo --parent
 run checkpoint-create demo ck/demo/c1.xml --redefine
 
+note a stale temporary and a misnamed file: check --repair
+cp ck/demo/c3.xml ck/demo/c3.xml.new
+mv ck/demo/c2.xml ck/demo/handwritten-c2.xml
+run check
+run check --repair
+ls ck/demo
+
 note converted: one file, the directory moved aside
 run convert demo
 ls -A ck ck/.virtsnap/legacy/demo

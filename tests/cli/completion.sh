@@ -43,3 +43,4 @@ complete_words virtsnap help snapshot-p
 complete_words virtsnap snapshot-info demo s2 ''
 complete_words virtsnap check ''
 complete_words virtsnap convert --legacy ''
+complete_words virtsnap copy-store st
