@@ -1,8 +1,8 @@
 /* virt-dyn.h — libvirt's client library, called through a table filled when
  * first needed (util/dynlib.h), so that a process that does not use it never
- * loads it.  Include after libvirt/libvirt.h and libvirt/virterror.h; call vsVirtLoad() before
- * the first call.  A function missing from the table fails to link: add it
- * here and in virt-dyn.c. */
+ * loads it.  Include after libvirt/libvirt.h and libvirt/virterror.h; call
+ * vsVirtLoad() before the first call.  A function (or variable) missing from
+ * the table fails to link: add it here and in virt-dyn.c. */
 #pragma once
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>

@@ -1,6 +1,6 @@
-/* pq-dyn.h — libpq, the PostgreSQL client library, called through a table filled when
- * first needed (util/dynlib.h), so that a process that does not use it never
- * loads it.  Include after libpq-fe.h; call vsPqLoad() before
+/* pq-dyn.h — libpq, the PostgreSQL client library, called through a table
+ * filled when first needed (util/dynlib.h), so that a process that does not
+ * use it never loads it.  Include after libpq-fe.h; call vsPqLoad() before
  * the first call.  A function missing from the table fails to link: add it
  * here and in pq-dyn.c. */
 #pragma once

@@ -12,11 +12,11 @@ dynlibOpen(vsDynlib *lib)
     GModule *module = g_module_open(lib->soname, G_MODULE_BIND_LOCAL);
 
     if (!module)
-        return g_strdup_printf("cannot load the %s: %s", lib->what, g_module_error());
+        return g_strdup_printf("cannot load %s: %s", lib->what, g_module_error());
     g_module_make_resident(module);
     for (guint i = 0; lib->names[i]; i++) {
         if (!g_module_symbol(module, lib->names[i], &lib->slots[i]) || !lib->slots[i])
-            return g_strdup_printf("the %s (%s) has no %s", lib->what, lib->soname,
+            return g_strdup_printf("%s (%s) has no %s", lib->what, lib->soname,
                                    lib->names[i]);
     }
     return NULL;

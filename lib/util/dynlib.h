@@ -13,7 +13,7 @@
 
 typedef struct {
     const char *soname;          /* e.g. "libpq.so.5" */
-    const char *what;            /* for errors: "PostgreSQL client library (libpq)" */
+    const char *what;            /* for errors: "the PostgreSQL client library (libpq)" */
     const char *const *names;    /* the functions, NULL-terminated */
     gpointer *slots;             /* where each one's address goes, same order */
     /* the loader's: */
