@@ -57,6 +57,18 @@ vsCliIsPath(const char *location)
     return strstr(location, "://") == NULL;
 }
 
+/* The checkpoint directory and its parents (mode 0700), when missing. */
+static int
+vsCliMakeCheckpointDir(vsCli *cli)
+{
+    if (g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
+        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
+                   g_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
 {
@@ -69,11 +81,8 @@ vsCliOpenCheckpointStore(vsCli *cli, gboolean create, vsStore **out)
     if (!vsCliIsPath(cli->checkpoint_dir) ||
         (!create && !g_file_test(cli->checkpoint_dir, G_FILE_TEST_EXISTS)))
         return 0;
-    if (create && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
-        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
-                   g_strerror(errno));
+    if (create && vsCliMakeCheckpointDir(cli) < 0)
         return -1;
-    }
     if (vsStoreOpen(out, cli->checkpoint_dir, 0, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
@@ -90,11 +99,8 @@ vsCliCheckpointStore(vsCli *cli)
 
     if (cli->checkpoint_store)
         return 0;
-    if (vsCliIsPath(cli->checkpoint_dir) && g_mkdir_with_parents(cli->checkpoint_dir, 0700) < 0) {
-        vsCliError(cli, "cannot create checkpoint directory '%s': %s", cli->checkpoint_dir,
-                   g_strerror(errno));
+    if (vsCliIsPath(cli->checkpoint_dir) && vsCliMakeCheckpointDir(cli) < 0)
         return -1;
-    }
     if (vsStoreOpen(&cli->checkpoint_store, cli->checkpoint_dir, 0, &err) < 0) {
         vsCliReportGError(cli, err);
         return -1;
