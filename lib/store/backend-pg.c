@@ -11,7 +11,8 @@
  * Locks: a write handle's lock is a session advisory lock held by a
  * connection of its own, which also runs the handle's commits; readers use
  * the store's connection and never wait (MVCC: one statement, one
- * snapshot). */
+ * snapshot).  Connections, statements and their failures:
+ * backend-pg-conn.c. */
 #include <string.h>
 #include <libpq-fe.h>
 #include <zstd.h>
@@ -19,7 +20,7 @@
 #include "util/atomicfile.h"
 #include "util/error.h"
 #include "format/bulkfile.h"
-#include "store/backend.h"
+#include "store/backend-pg-private.h"
 #include "store/pq-dyn.h"
 
 /* The schema this code writes; rows and schemas above it are refused. */
@@ -42,14 +43,6 @@
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
     "WHERE n.nspname = 'virtsnap' AND c.relname = 'meta')"
 
-typedef struct {
-    vsBackend base;
-    char *location;      /* as given: what connects */
-    char *label;         /* the location without a password: messages */
-    PGconn *conn;        /* reads, settings, rename, remove */
-    char state[6];       /* the SQLSTATE of the last failed statement, or "" */
-} PgBackend;
-
 struct _vsBackendLock {
     PGconn *conn;        /* holds the VM's advisory lock; runs its commits */
 };
@@ -59,8 +52,6 @@ typedef struct {
     GHashTable *digests;        /* hex SHA-256 of every stored frame */
     vsBulkSegments *segments;   /* for vsBulkFileWrite, or NULL */
 } PgCache;
-
-#define PG_BACKEND(b) ((PgBackend *) (b))
 
 static const char *const schema_sql =
     "CREATE SCHEMA IF NOT EXISTS virtsnap;"
@@ -78,7 +69,7 @@ static const char *const schema_sql =
     "INSERT INTO virtsnap.meta VALUES ('schema-version', '1');";
 
 /* ---------------------------------------------------------------- */
-/* Connections and errors                                             */
+/* Locations (connections and errors: backend-pg-conn.c)              */
 
 static gboolean
 pgAccepts(const char *location)
@@ -87,175 +78,13 @@ pgAccepts(const char *location)
            g_str_has_prefix(location, "postgres://");
 }
 
-/* @location with any password replaced by "***" (userinfo and the
- * password= parameter). */
-static char *
-pgLabel(const char *location)
-{
-    GString *out = g_string_new(location);
-    const char *scheme = strstr(out->str, "://");
-    char *p;
-
-    if (scheme) {
-        char *auth = (char *) scheme + 3;
-        char *end = auth + strcspn(auth, "/?#");
-        char *at = g_strrstr_len(auth, end - auth, "@");
-        char *colon = at ? memchr(auth, ':', at - auth) : NULL;
-        if (colon) {
-            gsize pos = colon + 1 - out->str;
-            g_string_erase(out, pos, at - colon - 1);
-            g_string_insert(out, pos, "***");
-        }
-    }
-    if ((p = strstr(out->str, "password="))) {
-        gsize pos = p + strlen("password=") - out->str;
-        g_string_erase(out, pos, strcspn(out->str + pos, "&#"));
-        g_string_insert(out, pos, "***");
-    }
-    return g_string_free(out, FALSE);
-}
-
-/* The first line of what libpq or the server said. */
-static char *
-pgMessage(PGconn *conn, const PGresult *res)
-{
-    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    g_autofree char *text = g_strdup(msg ? msg : PQerrorMessage(conn));
-
-    g_strstrip(text);
-    text[strcspn(text, "\n")] = '\0';
-    return g_strdup(*text ? text : "connection lost");
-}
-
-static gboolean
-pgStateIs(const PGresult *res, const char *state)
-{
-    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    return s && strcmp(s, state) == 0;
-}
-
-/* One line naming the store, the VM (if any), what failed and why. */
-static int
-pgFail(GError **error, PgBackend *be, const char *vm, PGconn *conn, const PGresult *res,
-       const char *what)
-{
-    g_autofree char *msg = pgMessage(conn, res);
-    g_autofree char *on = vm ? g_strdup_printf(" VM '%s':", vm) : g_strdup("");
-
-    if (pgStateIs(res, "25006"))
-        return vsErr(error, VS_ERROR_IO, "%s:%s cannot %s: the server is read-only "
-                     "(a standby?): %s", be->label, on, what, msg);
-    if (PQstatus(conn) != CONNECTION_OK)
-        return vsErr(error, VS_ERROR_IO, "%s:%s cannot %s: connection to the server lost: %s",
-                     be->label, on, what, msg);
-    return vsErr(error, VS_ERROR_IO, "%s:%s cannot %s: %s", be->label, on, what, msg);
-}
-
-/* Server notices (NOTICE, WARNING) are not the library's to print. */
-static void
-pgIgnoreNotice(void *arg, const char *message)
-{
-}
-
-static int
-pgConnect(PGconn **out, PgBackend *be, GError **error)
-{
-    const char *keys[] = { "dbname", "fallback_application_name", NULL };
-    const char *values[] = { be->location, "virtsnap", NULL };
-    PGconn *conn;
-
-
-    if (vsPqLoad(error) < 0)
-        return -1;
-    conn = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        g_autofree char *msg = pgMessage(conn, NULL);
-        PQfinish(conn);
-        return vsErr(error, VS_ERROR_IO, "%s: cannot connect: %s", be->label, msg);
-    }
-    PQsetNoticeProcessor(conn, pgIgnoreNotice, NULL);
-    *out = conn;
-    return 0;
-}
-
-/* Runs @sql with text parameters; results in binary with @binary.  NULL
- * (and the error set) unless the status is one of a command's. */
-static PGresult *
-pgRun(PgBackend *be, PGconn *conn, const char *vm, const char *what, const char *sql,
-      int n, const char *const *values, const int *lengths, const int *formats,
-      gboolean binary, GError **error)
-{
-    /* The store's own connection comes back after the server restarted or
-     * dropped it, for a statement outside a transaction (a write handle's
-     * does not: its lock went with it). */
-    gboolean again = conn == be->conn;
-    PGresult *res = NULL;
-    ExecStatusType st;
-    const char *state;
-
-    for (;;) {
-        gboolean idle;
-
-        if (conn == be->conn && PQstatus(conn) != CONNECTION_OK)
-            PQreset(conn);
-        idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
-        /* Without parameters: the simple protocol, which takes several
-         * statements (the schema). */
-        res = n == 0 && !binary ? PQexec(conn, sql)
-                                : PQexecParams(conn, sql, n, NULL, values, lengths, formats,
-                                               binary);
-        st = PQresultStatus(res);
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || !again || !idle ||
-            PQstatus(conn) == CONNECTION_OK)
-            break;
-        again = FALSE;
-        PQclear(res);
-    }
-    be->state[0] = '\0';
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)))
-        g_strlcpy(be->state, state, sizeof(be->state));
-    pgFail(error, be, vm, conn, res, what);
-    PQclear(res);
-    return NULL;
-}
-
-/* Like pgRun for a statement whose result is not needed. */
-static int
-pgDo(PgBackend *be, PGconn *conn, const char *vm, const char *what, const char *sql, int n,
-     const char *const *values, GError **error)
-{
-    PGresult *res = pgRun(be, conn, vm, what, sql, n, values, NULL, NULL, FALSE, error);
-
-    PQclear(res);
-    return res ? 0 : -1;
-}
-
-/* Ends a failed transaction (nothing of it stays). */
-static void
-pgRollback(PGconn *conn)
-{
-    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
-        PQclear(PQexec(conn, "ROLLBACK"));
-}
-
-/* Whether the failed transaction may simply be run again: a serialization
- * failure or a deadlock, on a connection that still works. */
-static gboolean
-pgRetryable(PgBackend *be, PGconn *conn)
-{
-    return PQstatus(conn) == CONNECTION_OK &&
-           (strcmp(be->state, "40001") == 0 || strcmp(be->state, "40P01") == 0);
-}
-
 /* ---------------------------------------------------------------- */
 /* The store: its schema and settings                                 */
 
 static int
 pgSchemaVersion(PgBackend *be, int *out, GError **error)
 {
-    PGresult *res = pgRun(be, be->conn, NULL, "read the schema version",
+    PGresult *res = vsPgRun(be, be->conn, NULL, "read the schema version",
                           "SELECT value FROM virtsnap.meta WHERE key = 'schema-version'",
                           0, NULL, NULL, NULL, FALSE, error);
     gint64 v = 0;
@@ -283,7 +112,7 @@ pgSchemaEnsure(PgBackend *be, GError **error)
     gboolean exists;
     int version = PG_SCHEMA_VERSION;
 
-    res = pgRun(be, be->conn, NULL, "look up the schema",
+    res = vsPgRun(be, be->conn, NULL, "look up the schema",
                 PG_HAS_SCHEMA, 0, NULL, NULL, NULL, FALSE,
                 error);
     if (!res)
@@ -293,19 +122,19 @@ pgSchemaEnsure(PgBackend *be, GError **error)
     if (!exists) {
         /* READ COMMITTED whatever the default: the check after the lock
          * must see a schema another process created meanwhile. */
-        if (pgDo(be, be->conn, NULL, "create the schema",
+        if (vsPgDo(be, be->conn, NULL, "create the schema",
                  "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, error) < 0 ||
-            pgDo(be, be->conn, NULL, "create the schema",
+            vsPgDo(be, be->conn, NULL, "create the schema",
                  "SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")", 0, NULL, error) < 0 ||
-            !(res = pgRun(be, be->conn, NULL, "create the schema",
+            !(res = vsPgRun(be, be->conn, NULL, "create the schema",
                           PG_HAS_SCHEMA, 0, NULL, NULL,
                           NULL, FALSE, error)))
             goto fail;
         exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         PQclear(res);
-        if ((!exists && pgDo(be, be->conn, NULL, "create the schema", schema_sql, 0, NULL,
+        if ((!exists && vsPgDo(be, be->conn, NULL, "create the schema", schema_sql, 0, NULL,
                              error) < 0) ||
-            pgDo(be, be->conn, NULL, "create the schema", "COMMIT", 0, NULL, error) < 0)
+            vsPgDo(be, be->conn, NULL, "create the schema", "COMMIT", 0, NULL, error) < 0)
             goto fail;
     }
     if (pgSchemaVersion(be, &version, error) < 0)
@@ -317,7 +146,7 @@ pgSchemaEnsure(PgBackend *be, GError **error)
     return 0;
 
  fail:
-    pgRollback(be->conn);
+    vsPgRollback(be->conn);
     return -1;
 }
 
@@ -340,8 +169,8 @@ pgOpen(vsBackend **out, const char *location, gboolean create, GError **error)
 
     be->base.ops = &vsBackendPgOps;
     be->location = g_strdup(location);
-    be->label = pgLabel(location);
-    if (pgConnect(&be->conn, be, error) < 0 || pgSchemaEnsure(be, error) < 0) {
+    be->label = vsPgLabel(location);
+    if (vsPgConnect(&be->conn, be, error) < 0 || pgSchemaEnsure(be, error) < 0) {
         pgClose(&be->base);
         return -1;
     }
@@ -355,7 +184,7 @@ static int
 pgLoadSettings(vsBackend *backend, vsBackendSettings *out, GError **error)
 {
     PgBackend *be = PG_BACKEND(backend);
-    PGresult *res = pgRun(be, be->conn, NULL, "read the settings",
+    PGresult *res = vsPgRun(be, be->conn, NULL, "read the settings",
                           "SELECT key, value FROM virtsnap.meta "
                           "WHERE key IN ('compression', 'load-limit')",
                           0, NULL, NULL, NULL, FALSE, error);
@@ -392,14 +221,14 @@ pgSaveSettings(vsBackend *backend, const vsBackendSettings *settings, GError **e
     const char *l[] = { "load-limit", limit };
     const char *what = "save the settings";
 
-    if (pgDo(be, be->conn, NULL, what, "BEGIN", 0, NULL, error) < 0 ||
-        pgDo(be, be->conn, NULL, what, upsert, 2, c, error) < 0 ||
+    if (vsPgDo(be, be->conn, NULL, what, "BEGIN", 0, NULL, error) < 0 ||
+        vsPgDo(be, be->conn, NULL, what, upsert, 2, c, error) < 0 ||
         (settings->load_limit != VS_STORE_LOAD_LIMIT_DEFAULT
-         ? pgDo(be, be->conn, NULL, what, upsert, 2, l, error)
-         : pgDo(be, be->conn, NULL, what,
+         ? vsPgDo(be, be->conn, NULL, what, upsert, 2, l, error)
+         : vsPgDo(be, be->conn, NULL, what,
                 "DELETE FROM virtsnap.meta WHERE key = 'load-limit'", 0, NULL, error)) < 0 ||
-        pgDo(be, be->conn, NULL, what, "COMMIT", 0, NULL, error) < 0) {
-        pgRollback(be->conn);
+        vsPgDo(be, be->conn, NULL, what, "COMMIT", 0, NULL, error) < 0) {
+        vsPgRollback(be->conn);
         return -1;
     }
     return 0;
@@ -419,7 +248,7 @@ pgList(vsBackend *backend, const vsMomentKind *kind, GPtrArray **out, GError **e
 {
     PgBackend *be = PG_BACKEND(backend);
     const char *params[] = { kind->noun };
-    PGresult *res = pgRun(be, be->conn, NULL, "list the VMs",
+    PGresult *res = vsPgRun(be, be->conn, NULL, "list the VMs",
                           "SELECT vm FROM virtsnap.vms WHERE kind = $1",
                           1, params, NULL, NULL, FALSE, error);
 
@@ -440,7 +269,7 @@ pgHas(vsBackend *backend, const vsMomentKind *kind, const char *vm, gboolean *ou
 {
     PgBackend *be = PG_BACKEND(backend);
     const char *params[] = { kind->noun, vm };
-    PGresult *res = pgRun(be, be->conn, vm, "look up the VM",
+    PGresult *res = vsPgRun(be, be->conn, vm, "look up the VM",
                           "SELECT 1 FROM virtsnap.vms WHERE kind = $1 AND vm = $2",
                           2, params, NULL, NULL, FALSE, error);
 
@@ -479,9 +308,9 @@ pgLock(vsBackend *backend, const vsMomentKind *kind, const char *vm, gboolean wa
     PGresult *res;
     gboolean got;
 
-    if (pgConnect(&conn, be, error) < 0)
+    if (vsPgConnect(&conn, be, error) < 0)
         return -1;
-    res = pgRun(be, conn, vm, "lock the VM",
+    res = vsPgRun(be, conn, vm, "lock the VM",
                 wait ? "SELECT pg_advisory_lock($1::bigint), true"
                      : "SELECT 0, pg_try_advisory_lock($1::bigint)",
                 1, params, NULL, NULL, FALSE, error);
@@ -555,7 +384,7 @@ pgLoad(vsBackend *backend, const vsMomentKind *kind, const char *vm,
     int rows;
 
     *out = (vsBackendLoaded) { 0 };
-    res = pgRun(be, be->conn, vm, "load the VM",
+    res = vsPgRun(be, be->conn, vm, "load the VM",
                 "SELECT v.format, array_length(v.frames, 1), u.digest, f.data "
                 "FROM virtsnap.vms v CROSS JOIN LATERAL unnest(v.frames) "
                 "  WITH ORDINALITY AS u(digest, n) "
@@ -682,8 +511,8 @@ pgWrite(PgBackend *be, PGconn *conn, const char *kind, const char *vm, GArray *f
     const char *row[] = { kind, vm, list, bytes };
     const char *what = "commit";
 
-    if (pgDo(be, conn, vm, what, "BEGIN", 0, NULL, error) < 0 ||
-        pgDo(be, conn, vm, what,
+    if (vsPgDo(be, conn, vm, what, "BEGIN", 0, NULL, error) < 0 ||
+        vsPgDo(be, conn, vm, what,
              "INSERT INTO virtsnap.vms VALUES ($1, $2, 1, $3::text[], $4::bigint, 1) "
              "ON CONFLICT (kind, vm) DO UPDATE SET format = 1, frames = EXCLUDED.frames, "
              "  bytes = EXCLUDED.bytes, generation = virtsnap.vms.generation + 1",
@@ -699,24 +528,24 @@ pgWrite(PgBackend *be, PGconn *conn, const char *kind, const char *vm, GArray *f
         if ((have && g_hash_table_contains(have, f->digest)) ||
             !g_hash_table_add(sent, f->digest))
             continue;
-        res = pgRun(be, conn, vm, what,
+        res = vsPgRun(be, conn, vm, what,
                     "INSERT INTO virtsnap.frames VALUES ($1, $2, $3, $4) "
                     "ON CONFLICT DO NOTHING", 4, values, lengths, formats, FALSE, error);
         if (!res)
             return -1;
         PQclear(res);
     }
-    return pgDo(be, conn, vm, what,
+    return vsPgDo(be, conn, vm, what,
                 "DELETE FROM virtsnap.frames WHERE kind = $1 AND vm = $2 "
                 "AND digest <> ALL ($3::text[])", 3, row, error) < 0 ||
-           pgDo(be, conn, vm, what, "COMMIT", 0, NULL, error) < 0 ? -1 : 0;
+           vsPgDo(be, conn, vm, what, "COMMIT", 0, NULL, error) < 0 ? -1 : 0;
 }
 
 static int
 pgDelete(PgBackend *be, PGconn *conn, const char *kind, const char *vm, GError **error)
 {
     const char *params[] = { kind, vm };
-    return pgDo(be, conn, vm, "remove the VM's record",
+    return vsPgDo(be, conn, vm, "remove the VM's record",
                 "DELETE FROM virtsnap.vms WHERE kind = $1 AND vm = $2", 2, params, error);
 }
 
@@ -754,8 +583,8 @@ pgCommit(vsBackend *backend, const vsMomentKind *kind, const char *vm,
         ret = pgWrite(be, conn, kind->noun, vm, frames, g_bytes_get_size(doc),
                       old ? old->digests : NULL, &err);
         if (ret < 0) {
-            pgRollback(conn);
-            if (attempt + 1 == PG_RETRIES || !pgRetryable(be, conn)) {
+            vsPgRollback(conn);
+            if (attempt + 1 == PG_RETRIES || !vsPgRetryable(be, conn)) {
                 g_propagate_error(error, g_steal_pointer(&err));
                 break;
             }
@@ -798,7 +627,7 @@ pgRename(vsBackend *backend, const vsMomentKind *kind, const char *from, const c
     if (has_to)
         return vsErr(error, VS_ERROR_EXISTS, "%s: VM '%s' already has %s metadata",
                      be->label, to, kind->noun);
-    res = pgRun(be, be->conn, from, what,
+    res = vsPgRun(be, be->conn, from, what,
                 "UPDATE virtsnap.vms SET vm = $3 WHERE kind = $1 AND vm = $2",
                 3, params, NULL, NULL, FALSE, error);
     if (!res)
