@@ -90,23 +90,6 @@ vsCliCopyKind(vsCli *cli, vsStore *src, vsStore *dst, gboolean checkpoints, guin
     return 0;
 }
 
-/* The checkpoint side of a store (vsCliDefaultCheckpointDir); NULL with no
- * error when @create is FALSE and there is none. */
-static int
-vsCliOpenCheckpointSide(vsStore **out, const char *location, gboolean create, GError **error)
-{
-    g_autofree char *where = vsCliDefaultCheckpointDir(location);
-    g_autoptr(GError) err = NULL;
-
-    *out = NULL;
-    if (vsStoreOpen(out, where, create ? VS_STORE_OPEN_CREATE : 0, &err) == 0)
-        return 0;
-    if (!create && g_error_matches(err, VS_ERROR, VS_ERROR_NOT_FOUND))
-        return 0;
-    g_propagate_error(error, g_steal_pointer(&err));
-    return -1;
-}
-
 int
 vsCliCmdCopy(vsCli *cli, const vsCliCmd *cmd)
 {
@@ -116,16 +99,19 @@ vsCliCmdCopy(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) dst_ck = NULL;
     g_autoptr(GError) err = NULL;
     const char *from = NULL, *to = NULL;
+    g_autofree char *from_ck = NULL, *to_ck = NULL;
     guint total = 0, copied = 0, ck_total = 0, ck_copied = 0;
 
     vsCliFlushDomains(cli);
     if (vsCliOptString(cli, cmd, "source", &from) < 0 ||
         vsCliOptString(cli, cmd, "destination", &to) < 0)
         return -1;
+    from_ck = vsCliDefaultCheckpointDir(from);
+    to_ck = vsCliDefaultCheckpointDir(to);
     if (vsStoreOpen(&src, from, 0, &err) < 0 ||
         vsStoreOpen(&dst, to, VS_STORE_OPEN_CREATE, &err) < 0 ||
-        vsCliOpenCheckpointSide(&src_ck, from, FALSE, &err) < 0 ||
-        (src_ck && vsCliOpenCheckpointSide(&dst_ck, to, TRUE, &err) < 0)) {
+        vsCliOpenCheckpointSide(&src_ck, from_ck, FALSE, &err) < 0 ||
+        (src_ck && vsCliOpenCheckpointSide(&dst_ck, to_ck, TRUE, &err) < 0)) {
         vsCliReportGError(cli, err);
         return -1;
     }

@@ -600,6 +600,61 @@ vsCliCmdRename(vsCli *cli, const vsCliCmd *cmd)
 }
 
 /* ------------------------------------------------------------------ */
+/* list                                                                 */
+
+int
+vsCliOpenCheckpointSide(vsStore **out, const char *location, gboolean create, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+
+    *out = NULL;
+    if (vsStoreOpen(out, location, create ? VS_STORE_OPEN_CREATE : 0, &err) == 0)
+        return 0;
+    if (!create && g_error_matches(err, VS_ERROR, VS_ERROR_NOT_FOUND))
+        return 0;
+    g_propagate_error(error, g_steal_pointer(&err));
+    return -1;
+}
+
+static const vsCliOptDef vsCliOptsList[] = {
+    { "checkpoints", VS_CLI_OT_BOOL, 0, "list the domains with checkpoints instead" },
+    { 0 }
+};
+
+/* Through the public API, so any store answers (bash completion's VM
+ * names come from here). */
+static int
+vsCliCmdList(vsCli *cli, const vsCliCmd *cmd)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) vms = NULL;
+    int rc;
+
+    if (vsCliOptBool(cmd, "checkpoints")) {
+        vsCliFlushDomains(cli);
+        if (vsCliOpenCheckpointSide(&store, cli->checkpoint_dir, FALSE, &err) < 0) {
+            vsCliReportGError(cli, err);
+            return -1;
+        }
+        if (!store)
+            return 0;   /* no checkpoint directory yet: no checkpoints */
+        rc = vsStoreListCheckpointDomains(&vms, store, &err);
+    } else {
+        if (vsCliOpenStore(cli, FALSE, &store) < 0)
+            return -1;
+        rc = vsStoreListDomains(&vms, store, &err);
+    }
+    if (rc < 0) {
+        vsCliReportGError(cli, err);
+        return -1;
+    }
+    for (guint i = 0; vms[i]; i++)
+        vsCliPrint(cli, "%s\n", vms[i]);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* store-config                                                         */
 
 static const vsCliOptDef vsCliOptsConfig[] = {
@@ -678,6 +733,11 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    new name already has snapshot metadata.  A legacy directory DIR/VM/ is\n"
       "    moved aside first (it would give VM its snapshots back).",
       vsCliOptsRename, vsCliCmdRename },
+    { "list", "List the domains the store has snapshots of",
+      "Prints the name of every domain with snapshots in the store, one per\n"
+      "    line, sorted (with --checkpoints: every domain with checkpoints in the\n"
+      "    checkpoint store).  Works on any store, a directory or a database.",
+      vsCliOptsList, vsCliCmdList },
     { "store-config", "Show or change the store's settings",
       "Shows the store's settings; --compression zstd|none sets how bulk files\n"
       "    are written from now on (each VM's file changes at its next write; both\n"

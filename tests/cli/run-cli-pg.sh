@@ -7,15 +7,15 @@
 # Left out, by name, the scenarios that look at a directory store itself:
 # libvirt's per-file layout (legacy-*, undefine-rename: legacy directories
 # moved aside), the store's files (delete-images, store-config: ls, od,
-# cat of DIR/...), an explicit --store=DIR (batch, global) and bash
-# completion, which lists DIR/*.xml for VM names; checkpoint-legacy (libvirt's
-# checkpoint directories) and checkpoint-store (the checkpoint store's files).
+# cat of DIR/...), an explicit --store=DIR (batch, global); checkpoint-legacy
+# (libvirt's checkpoint directories) and checkpoint-store (the checkpoint
+# store's files).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 support=$here/../support
 skip=" legacy-collisions legacy-convert legacy-problems undefine-rename delete-images "
-skip+=" store-config batch global completion checkpoint-legacy checkpoint-store "
+skip+=" store-config batch global checkpoint-legacy checkpoint-store "
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vs-clipg.XXXXXX") && chmod 755 "$work" && mkdir "$work/pg" ||
     exit 1
