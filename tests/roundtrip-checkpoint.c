@@ -215,20 +215,13 @@ describe(GString *out, const vsDomain *dom, const vsMoment *chk)
     g_string_append(out, xml);
 }
 
-static const unsigned int delete_shapes[] = {
-    0, VS_CHECKPOINT_DELETE_CHILDREN, VS_CHECKPOINT_DELETE_CHILDREN_ONLY,
-    VS_CHECKPOINT_DELETE_METADATA_ONLY,
-    VS_CHECKPOINT_DELETE_CHILDREN | VS_CHECKPOINT_DELETE_METADATA_ONLY,
-    VS_CHECKPOINT_DELETE_CHILDREN_ONLY | VS_CHECKPOINT_DELETE_METADATA_ONLY,
-    VS_CHECKPOINT_DELETE_CHILDREN | VS_CHECKPOINT_DELETE_CHILDREN_ONLY,
-};
-
 const RtKind rtCheckpointKind = {
     .name = "checkpoints",
     .load = vsStoreLoadCheckpoints,
     .stores_current = FALSE,
     .change = change,
     .describe = describe,
-    .delete_shapes = delete_shapes,
-    .n_delete_shapes = G_N_ELEMENTS(delete_shapes),
+    .delete_children = VS_CHECKPOINT_DELETE_CHILDREN,
+    .delete_children_only = VS_CHECKPOINT_DELETE_CHILDREN_ONLY,
+    .delete_metadata_only = VS_CHECKPOINT_DELETE_METADATA_ONLY,
 };

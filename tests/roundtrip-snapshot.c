@@ -174,20 +174,13 @@ describe(GString *out, const vsDomain *dom, const vsMoment *snap)
     g_string_append(out, xml);
 }
 
-static const unsigned int delete_shapes[] = {
-    0, VS_SNAPSHOT_DELETE_CHILDREN, VS_SNAPSHOT_DELETE_CHILDREN_ONLY,
-    VS_SNAPSHOT_DELETE_METADATA_ONLY,
-    VS_SNAPSHOT_DELETE_CHILDREN | VS_SNAPSHOT_DELETE_METADATA_ONLY,
-    VS_SNAPSHOT_DELETE_CHILDREN_ONLY | VS_SNAPSHOT_DELETE_METADATA_ONLY,
-    VS_SNAPSHOT_DELETE_CHILDREN | VS_SNAPSHOT_DELETE_CHILDREN_ONLY,
-};
-
 const RtKind rtSnapshotKind = {
     .name = "snapshots",
     .load = vsStoreLoadDomain,
     .stores_current = TRUE,
     .change = change,
     .describe = describe,
-    .delete_shapes = delete_shapes,
-    .n_delete_shapes = G_N_ELEMENTS(delete_shapes),
+    .delete_children = VS_SNAPSHOT_DELETE_CHILDREN,
+    .delete_children_only = VS_SNAPSHOT_DELETE_CHILDREN_ONLY,
+    .delete_metadata_only = VS_SNAPSHOT_DELETE_METADATA_ONLY,
 };

@@ -36,9 +36,8 @@ struct _RtKind {
     int (*change)(Run *run, GError **error);
     /* The record's own fields, one line, then its formatted XML. */
     void (*describe)(GString *out, const vsDomain *dom, const vsMoment *moment);
-    /* The delete flag combinations of the kind, valid or not. */
-    const unsigned int *delete_shapes;
-    guint n_delete_shapes;
+    /* The kind's delete flags, which rtOpDelete combines every way. */
+    unsigned int delete_children, delete_children_only, delete_metadata_only;
 };
 
 extern const RtKind rtSnapshotKind;

@@ -123,16 +123,25 @@ assertLoadsBack(Run *run)
 /* ---------------------------------------------------------------- */
 /* Operations both kinds share                                        */
 
+/* A delete of a random record (or of none such) with every flag shape:
+ * none, CHILDREN or CHILDREN_ONLY, each with and without METADATA_ONLY,
+ * and the refused CHILDREN|CHILDREN_ONLY. */
 int
 rtOpDelete(Run *run, GError **error)
 {
+    const RtKind *k = run->kind;
+    const unsigned int subtree[] = {
+        0, k->delete_children, k->delete_children_only,
+        k->delete_children | k->delete_children_only,
+    };
     const char *name = rtExistingName(run);
     g_autofree char *copy = g_strdup(name ? name : "none");
+    unsigned int flags = subtree[rtPick(run, G_N_ELEMENTS(subtree))];
 
+    if (rtChance(run, 50))
+        flags |= k->delete_metadata_only;
     run->op = "delete";
-    return vsDomainDelete(run->dom, copy,
-                          run->kind->delete_shapes[rtPick(run, run->kind->n_delete_shapes)],
-                          error);
+    return vsDomainDelete(run->dom, copy, flags, error);
 }
 
 static int
