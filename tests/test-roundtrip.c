@@ -17,9 +17,9 @@
  * with a fresh store handle and compared with the handle that committed:
  * the formatted trees byte for byte, every record's fields and formatted
  * XML, parents, order, count, and the current record — for checkpoints,
- * which store none, that the fresh handle has none and that the one
- * libvirt derives (the single leaf) is the same.  A refused operation, and
- * a rolled-back batch, must leave the handle and the file as they were.
+ * whose current one libvirt does not store, the one it derives at load
+ * (the single leaf).  A refused operation, and a rolled-back batch, must
+ * leave the handle and the file as they were.
  *
  *   VIRTSNAP_ROUNDTRIP_SEED=N    replay one sequence (the seed is printed)
  *   VIRTSNAP_ROUNDTRIP_STEPS=N   operations per store (default 250)
