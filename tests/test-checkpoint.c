@@ -584,6 +584,62 @@ testPlainCreate(Fixture *f, gconstpointer data)
     g_assert_cmpstr(error->message, ==, "Requested operation is not valid: domain is not running");
 }
 
+/* No current checkpoint is stored: a fresh handle derives it as libvirt
+ * does (none with two leaves), so a plain create after a reload is a root
+ * here, whatever the previous handle had made current.  A file written
+ * before this rule (with current=) loads the same way. */
+static void
+reloadCheckpoints(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_clear_pointer(&f->dom, vsDomainFree);
+    g_assert_cmpint(vsStoreLoadCheckpoints(&f->dom, f->store, "demo", NULL,
+                                           VS_DOMAIN_LOAD_WRITE, &error), ==, 0);
+}
+
+static void
+testCurrentNotStored(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(f->dir, "demo.xml", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *old = NULL;
+    const char *xml = "<domaincheckpoint><name>p</name></domaincheckpoint>";
+    const vsMoment *p;
+    const char *root;
+    gsize len;
+
+    vsStoreSetClock(f->store, clock42, NULL);
+    vsStoreSetCompression(f->store, FALSE);
+    g_assert_cmpint(redefine(f, "a", NULL, NULL, TRUE, &error), ==, 0);
+    g_assert_cmpint(redefine(f, "bb", NULL, NULL, TRUE, &error), ==, 0);
+    g_assert_cmpstr(vsMomentGetName(vsDomainGetCurrent(f->dom, NULL)), ==, "a");
+    text = vsTestReadFile(path, &len);
+    g_assert_null(strstr(text, "current="));
+    g_assert_nonnull(strstr(text, "<checkpoints>\n"));
+
+    reloadCheckpoints(f);
+    g_assert_null(vsDomainGetCurrent(f->dom, NULL));
+    g_assert_cmpint(vsDomainCheckpointCreateXML(NULL, f->dom, xml, strlen(xml), f->domain, 0,
+                                                &error), ==, 0);
+    p = vsDomainLookup(f->dom, "p", &error);
+    g_assert_nonnull(p);
+    g_assert_null(vsMomentGetParentName(p));
+
+    /* the old writer's file: the same records under <checkpoints current='a'> */
+    g_free(text);
+    text = vsTestReadFile(path, &len);
+    root = strstr(text, "<checkpoints>");
+    g_assert_nonnull(root);
+    old = g_strdup_printf("%.*s<checkpoints current='a'>%s", (int) (root - text), text,
+                          root + strlen("<checkpoints>"));
+    g_assert_true(g_file_set_contents(path, old, -1, NULL));
+    reloadCheckpoints(f);
+    g_assert_null(vsDomainGetCurrent(f->dom, NULL));
+    g_assert_cmpuint(vsDomainCount(f->dom), ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -610,5 +666,7 @@ main(int argc, char **argv)
                fixtureTeardown);
     g_test_add("/checkpoint/plain-create", Fixture, NULL, fixtureSetup, testPlainCreate,
                fixtureTeardown);
+    g_test_add("/checkpoint/current-not-stored", Fixture, NULL, fixtureSetup,
+               testCurrentNotStored, fixtureTeardown);
     return g_test_run();
 }

@@ -21,7 +21,9 @@ void
 vsBulkAppendRoot(GString *buf, const vsTree *tree)
 {
     const vsMomentKind *kind = vsTreeGetKind(tree);
-    const vsMoment *cur = vsTreeGetCurrent(tree);
+    /* A kind whose current follows from the tree (checkpoints) stores none:
+     * a fresh handle derives it as libvirt does. */
+    const vsMoment *cur = kind->stores_current ? vsTreeGetCurrent(tree) : NULL;
 
     g_string_append(buf, kind->bulk_header);
     if (cur) {
