@@ -450,17 +450,33 @@ lexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
 /* ---------------------------------------------------------------- */
 /* Records                                                            */
 
+/* Any error libxml2 reports: the streaming reader fails on each, a
+ * namespace error included (which leaves wellFormed set). */
+static void
+onParseError(void *data, xmlErrorPtr err)
+{
+    xmlParserCtxtPtr ctxt = data;
+
+    if (err->level >= XML_ERR_ERROR)
+        *(gboolean *) ctxt->_private = TRUE;
+}
+
 /* libxml2's parse of a first copy, in the place it stood in the record.
  * Its document shares the record's dictionary, so its nodes can move. */
 static gboolean
 graftFirstCopy(Lex *lx)
 {
-    xmlDocPtr dom = xmlCtxtReadMemory(lx->f->ctxt, lx->b + lx->def_start,
+    gboolean failed = FALSE;
+    xmlDocPtr dom;
+    xmlNodePtr root;
+
+    lx->f->ctxt->_private = &failed;
+    lx->f->ctxt->sax->serror = onParseError;
+    dom = xmlCtxtReadMemory(lx->f->ctxt, lx->b + lx->def_start,
                                       (int) (lx->def_end - lx->def_start), NULL, NULL,
                                       VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
-    xmlNodePtr root = dom ? xmlDocGetRootElement(dom) : NULL;
-
-    if (!root || !lx->f->ctxt->wellFormed) {
+    root = dom ? xmlDocGetRootElement(dom) : NULL;
+    if (!root || failed || !lx->f->ctxt->wellFormed) {
         xmlFreeDoc(dom);
         return FALSE;
     }
