@@ -174,8 +174,9 @@ closeSpan(vsDomainDedup *d)
     }
     span->len = span->raw->len;
     g_assert(g_ptr_array_find(d->spans, span, &index));
-    for (guint i = 0; i < span->raw->len; i++)
-        span->newlines += span->raw->data[i] == '\n';
+    for (const guint8 *p = span->raw->data, *end = p + span->raw->len;
+         (p = memchr(p, '\n', end - p)); p++)
+        span->newlines++;
     {
         char *key = prefixKey(span->raw->data);
         GArray *list = g_hash_table_lookup(d->by_prefix, key);
