@@ -350,6 +350,23 @@ test_foreign_layouts(void)
         g_assert_false(checkReaders(&vsSnapshotKind, docs[i], strlen(docs[i]), 0));
 }
 
+/* Any store file, by hand (VS_FASTREAD_FILE=DIR/vm.xml, e.g. from
+ * virtsnap-bench-gen): the fast reader takes it and agrees. */
+static void
+test_file(void)
+{
+    const char *path = g_getenv("VS_FASTREAD_FILE");
+    g_autofree char *data = NULL;
+    gsize len;
+
+    if (!path) {
+        g_test_skip("VS_FASTREAD_FILE not set");
+        return;
+    }
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_true(checkReaders(&vsSnapshotKind, data, len, 0));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -358,5 +375,6 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/odd-names", test_odd_names);
     g_test_add_func("/fastread/mutations", test_mutations);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
+    g_test_add_func("/fastread/file", test_file);
     return g_test_run();
 }

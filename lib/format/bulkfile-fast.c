@@ -473,8 +473,9 @@ graftFirstCopy(Lex *lx)
     lx->f->ctxt->_private = &failed;
     lx->f->ctxt->sax->serror = onParseError;
     dom = xmlCtxtReadMemory(lx->f->ctxt, lx->b + lx->def_start,
-                                      (int) (lx->def_end - lx->def_start), NULL, NULL,
-                                      VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+                            (int) (lx->def_end - lx->def_start), NULL, NULL,
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+    lx->f->ctxt->_private = NULL;
     root = dom ? xmlDocGetRootElement(dom) : NULL;
     if (!root || failed || !lx->f->ctxt->wellFormed) {
         xmlFreeDoc(dom);
@@ -502,8 +503,10 @@ fastDocNew(Fast *f)
 
 typedef enum { RECORD_DECLINED, RECORD_READ, RECORD_NEEDS_MORE } RecordResult;
 
-/* One record, b[0] its '<', b[n - 1] the '>' closing it (as found by
- * searching for its end tag: checked by reading it). */
+/* One record, b[0] its '<', b[n - 1] the '>' of the first end tag of its
+ * name (found by searching; reading it checks that it is its own).  A
+ * first copy is remembered and parsed only once the record's budget is
+ * known to fit. */
 static RecordResult
 fastRecord(Fast *f, gsize n)
 {
