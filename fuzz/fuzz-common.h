@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "format/bulkfile.h"
+#include "format/bulkfile-private.h"
 #include "snapshot/snapshot.h"
 
 /* An oracle failed: print why and abort, so libFuzzer keeps the input.
@@ -44,6 +44,50 @@ fuzzOracleFailed(const char *fmt, ...)
  * interesting input. */
 #define FUZZ_BULK_MAX (16 * 1024 * 1024)
 
+/* The bulk file's two readers agree (issue 16): what the fast reader takes,
+ * the DOM reader takes as the same tree with the same reusable frames; and
+ * a load (the fast reader, then the DOM reader for what it declines) ends
+ * exactly as the DOM reader's alone, the same one-line error included. */
+static inline void
+fuzzBulkReadersAgree(const char *data, size_t size, vsBulkReadOptions opts)
+{
+    g_autoptr(vsTree) dom = NULL, fast = NULL, any = NULL;
+    g_autoptr(vsBulkSegments) dom_segs = NULL, fast_segs = NULL, any_segs = NULL;
+    g_autoptr(GError) dom_err = NULL, fast_err = NULL, any_err = NULL;
+    g_autoptr(GString) a = g_string_new(NULL);
+    g_autoptr(GString) b = g_string_new(NULL);
+    int dom_ret, fast_ret, any_ret;
+
+    opts.reader = VS_BULK_READER_DOM;
+    dom_ret = vsBulkFileParse(&dom, &dom_segs, &vsSnapshotKind, data, size, "fuzz.xml", &opts,
+                              &dom_err);
+    opts.reader = VS_BULK_READER_FAST;
+    fast_ret = vsBulkFileParse(&fast, &fast_segs, &vsSnapshotKind, data, size, "fuzz.xml", &opts,
+                               &fast_err);
+    opts.reader = VS_BULK_READER_AUTO;
+    any_ret = vsBulkFileParse(&any, &any_segs, &vsSnapshotKind, data, size, "fuzz.xml", &opts,
+                              &any_err);
+    if (any_ret != dom_ret || (dom_ret < 0 && strcmp(any_err->message, dom_err->message) != 0)) {
+        fuzzOracleFailed("a load differs from the DOM reader's: %s / %s\n",
+                         any_err ? any_err->message : "loads",
+                         dom_err ? dom_err->message : "loads");
+        return;
+    }
+    if (fast_ret < 0)
+        return;
+    if (dom_ret < 0) {
+        fuzzOracleFailed("the fast reader takes what the DOM reader refuses: %s\n",
+                         dom_err->message);
+        return;
+    }
+    vsBulkFileFormat(a, fast, NULL);
+    vsBulkFileFormat(b, dom, NULL);
+    if (!g_string_equal(a, b) || fast_segs->segments->len != dom_segs->segments->len ||
+        fast_segs->preorder != dom_segs->preorder)
+        fuzzOracleFailed("the fast and DOM readers read different trees or frames:\n"
+                         "--- fast\n%s--- dom\n%s", a->str, b->str);
+}
+
 /* Parses @data; when it loads, format -> parse -> format must be stable,
  * and every frame kept for reuse must hold exactly its records. */
 static inline void
@@ -56,6 +100,7 @@ fuzzBulkCheck(const char *data, size_t size)
     g_autoptr(GString) first = g_string_new(NULL);
     g_autoptr(GString) second = g_string_new(NULL);
 
+    fuzzBulkReadersAgree(data, size, opts);
     if (vsBulkFileParse(&tree, &segments, &vsSnapshotKind, data, size, "fuzz.xml", &opts, &error) < 0) {
         if (!error || !error->message || !*error->message)
             abort();

@@ -15,46 +15,12 @@
 
 #include "util/error.h"
 #include "util/xmltext.h"
-#include "format/bulkfile-private.h"
-#include "format/domaindedup.h"
+#include "format/bulkfile-load.h"
 
 static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 
-typedef struct {
-    guint64 comp_start, comp_end;  /* in the file */
-    guint64 doc_start, doc_end;    /* in the decompressed document */
-} BulkFrame;
-
 /* ---------------------------------------------------------------- */
 /* Input: plain bytes or a zstd stream, from memory or a descriptor. */
-
-typedef struct {
-    const vsMomentKind *kind; /* of the records */
-    int fd;                   /* -1 when reading from memory */
-    const char *mem;
-    gsize mem_len, mem_pos;
-    gboolean compressed;
-    ZSTD_DCtx *dctx;
-    ZSTD_inBuffer in;
-    char *inbuf;
-    gsize inbuf_size;
-    gboolean src_eof;
-    gboolean zstd_frame_open; /* a frame has started and not ended */
-    guint64 raw_offset;       /* source offset of inbuf[0] */
-    GArray *frames;           /* BulkFrame, when the caller wants segments */
-    BulkFrame frame;          /* the frame being decoded */
-    gboolean marker_seen;     /* our segment marker frame was in the stream */
-    GString *head;            /* the document's first HEAD_MAX bytes, with frames */
-    GPtrArray *records_only;  /* set: collect the records here, link nothing */
-    guint64 produced;         /* document bytes handed to libxml2 */
-    guint64 max_document;     /* cap on the decompressed document */
-    guint64 max_held;         /* cap on what the load holds (the load limit) */
-    guint64 held;             /* held by the records read so far */
-    vsDomainDedup *dedup;     /* the filter reading from this input */
-    int err;                  /* errno of a failed read */
-    char *zstd_error;
-    gboolean too_large;       /* the document passed max_document */
-} BulkInput;
 
 /* Raw bytes from the source (file or memory). */
 static gssize
@@ -101,8 +67,8 @@ inputFrameStart(BulkInput *in, gsize out_pos)
 }
 
 /* The document's bytes: the file's, or zstd-decompressed. */
-static gssize
-inputReadDocument(gpointer opaque, char *buf, gsize len)
+gssize
+vsBulkInputRead(gpointer opaque, char *buf, gsize len)
 {
     BulkInput *in = opaque;
     gssize n;
@@ -321,50 +287,68 @@ chargeRecord(BulkInput *in, const vsMoment *moment, gsize domain_bytes, const ch
     return 0;
 }
 
-/* Expands the record under the reader and adds it, unlinked.  Each
- * distinct <domain> is kept once (vsMomentShareDomain): memory grows with
- * unique domain bytes. */
-static int
-bulkParseRecord(vsTree *tree, GHashTable *domains, vsDomainDedup *dedup, GPtrArray *order,
-                xmlTextReaderPtr reader, const char *label, int line, BulkInput *in,
-                vsXmlProblem *errs, GError **error)
+gboolean
+vsBulkLoadOverBudget(const BulkParse *p, guint64 extra)
 {
+    return p->in->held + vsDomainDedupGetHeldBytes(p->dedup) + extra > p->in->max_held;
+}
+
+/* Each distinct <domain> is kept once (vsMomentShareDomain): memory grows
+ * with unique domain bytes. */
+int
+vsBulkLoadRecord(BulkParse *p, xmlNodePtr node, int line, int def_index,
+                 vsXmlSubtree *repeated, GError **error)
+{
+    BulkInput *in = p->in;
     g_autoptr(vsMoment) moment = NULL;
     g_autoptr(GError) perr = NULL;
-    xmlNodePtr node = xmlTextReaderExpand(reader);
-    vsXmlSubtree *repeated = NULL;
     gsize domain_bytes = 0;
-    int def_index;
 
-    if (!node)
-        return readerFailure(error, label, in, errs, reader);
-    /* The parser reads ahead; the element knows where it starts. */
-    if (xmlGetLineNo(node) > 0)
-        line = xmlGetLineNo(node);
-    if (vsDomainDedupPrepareRecord(dedup, node, &def_index, &repeated, &perr) < 0 ||
-        in->kind->parse_stored(&moment, node, &perr) < 0) {
+    if (in->kind->parse_stored(&moment, node, &perr) < 0) {
         g_set_error(error, VS_ERROR,
                     perr->code == VS_ERROR_TOO_LARGE ? VS_ERROR_TOO_LARGE : VS_ERROR_CORRUPT,
-                    "%s:%d: %s", label, line, perr->message);
+                    "%s:%d: %s", p->label, line, perr->message);
         return -1;
     }
     /* Every name create refuses is refused here too: a name is a file
      * name when the VM is exported to libvirt's layout. */
     if (in->kind->name_check(moment->name, &perr) < 0)
-        return corrupt(error, label, line, "%s", perr->message);
+        return corrupt(error, p->label, line, "%s", perr->message);
     if (repeated)
         vsMomentSetDomain(moment, repeated);   /* already shared */
     else
-        domain_bytes = vsMomentShareDomain(domains, moment);
-    if (chargeRecord(in, moment, domain_bytes, label, line, error) < 0)
+        domain_bytes = vsMomentShareDomain(p->domains, moment);
+    if (chargeRecord(in, moment, domain_bytes, p->label, line, error) < 0)
         return -1;
     if (def_index >= 0)
-        vsDomainDedupRegister(dedup, def_index, vsMomentGetDomain(moment));
-    if (vsTreeAddUnlinked(tree, moment, &perr) < 0)
-        return corrupt(error, label, line, "%s", perr->message);
-    if (order)
-        g_ptr_array_add(order, vsMomentRef(moment));
+        vsDomainDedupRegister(p->dedup, def_index, vsMomentGetDomain(moment));
+    if (vsTreeAddUnlinked(p->tree, moment, &perr) < 0)
+        return corrupt(error, p->label, line, "%s", perr->message);
+    if (p->order)
+        g_ptr_array_add(p->order, vsMomentRef(moment));
     return 0;
+}
+
+/* Expands the record under the reader and adds it. */
+static int
+bulkParseRecord(BulkParse *p, int line, GError **error)
+{
+    g_autoptr(GError) perr = NULL;
+    xmlNodePtr node = xmlTextReaderExpand(p->reader);
+    vsXmlSubtree *repeated = NULL;
+    int def_index;
+
+    if (!node)
+        return readerFailure(error, p->label, p->in, &p->errs, p->reader);
+    /* The parser reads ahead; the element knows where it starts. */
+    if (xmlGetLineNo(node) > 0)
+        line = xmlGetLineNo(node);
+    if (vsDomainDedupPrepareRecord(p->dedup, node, &def_index, &repeated, &perr) < 0) {
+        g_set_error(error, VS_ERROR, VS_ERROR_CORRUPT, "%s:%d: %s", p->label, line,
+                    perr->message);
+        return -1;
+    }
+    return vsBulkLoadRecord(p, node, line, def_index, repeated, error);
 }
 
 /* The compressed bytes of @frame, from the source. */
@@ -438,11 +422,11 @@ orderIsPreorder(const GPtrArray *order, const vsTree *tree)
  * between) under our own header, become reusable segments.  Anything else
  * is just not reused. */
 static vsBulkSegments *
-segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vsTree *tree)
+segmentsFromLoad(BulkInput *in, const vsDomainDedupRecordSpan *spans, guint nspans,
+                 GPtrArray *order, const vsTree *tree)
 {
     vsBulkSegments *segs = vsBulkSegmentsNew(in->kind, NULL);
-    guint nspans, next = 0;
-    const vsDomainDedupRecordSpan *spans = vsDomainDedupGetRecordSpans(dedup, &nspans);
+    guint next = 0;
 
     if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
         return segs;
@@ -483,20 +467,6 @@ segmentsFromLoad(BulkInput *in, vsDomainDedup *dedup, GPtrArray *order, const vs
     return segs;
 }
 
-/* One document being read. */
-typedef struct {
-    BulkInput *in;
-    const char *label;
-    xmlTextReaderPtr reader;
-    vsXmlProblem errs;         /* libxml2's first error */
-    vsDomainDedup *dedup;
-    vsTree *tree;              /* the records, unlinked until the end */
-    GHashTable *domains;       /* distinct <domain>s (vsMomentShareDomain) */
-    GPtrArray *order;          /* the records in document order, when needed */
-    char *current;             /* the root's current= */
-    gboolean seen_root, root_closed;
-} BulkParse;
-
 /* Handles the node under the reader; *skip: the reader must skip past it
  * (an expanded record) rather than read into it. */
 static int
@@ -523,8 +493,7 @@ bulkParseNode(BulkParse *p, gboolean *skip, GError **error)
     } else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
                strcmp(name, kind->record_element) == 0) {
         *skip = TRUE;   /* the reader frees the expanded record as it goes */
-        return bulkParseRecord(p->tree, p->domains, p->dedup, p->order, p->reader, p->label,
-                               line, p->in, &p->errs, error);
+        return bulkParseRecord(p, line, error);
     } else if (type == XML_READER_TYPE_ELEMENT) {
         return corrupt(error, p->label, line, "unexpected element <%s> in <%s>", name,
                        kind->list_element);
@@ -581,15 +550,55 @@ bulkParseLink(BulkParse *p, GError **error)
     return vsTreeSetCurrent(p->tree, p->current, error);
 }
 
+/* Starts reading @in again from its first byte, for a second reader. */
 static int
-bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *label,
-          GError **error)
+inputRewind(BulkInput *in, const char *label, GError **error)
+{
+    BulkInput fresh = { .kind = in->kind, .fd = in->fd, .mem = in->mem,
+                        .mem_len = in->mem_len, .records_only = in->records_only,
+                        .max_document = in->max_document, .max_held = in->max_held };
+
+    inputClear(in);
+    *in = fresh;
+    if (in->fd >= 0 && lseek(in->fd, 0, SEEK_SET) < 0)
+        return vsErrErrno(error, errno, "%s: cannot seek", label);
+    return 0;
+}
+
+/* The streaming DOM reader: every node through libxml2's reader. */
+static int
+bulkParseDom(BulkParse *p, GError **error)
+{
+    /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
+     * whether a text of only whitespace is ignorable by looking at the next
+     * two bytes ("</"), and a streaming read may split them, so the same
+     * <description> </description> would sometimes lose its text.  Records
+     * come out the same: the subtree serializer ignores whitespace between
+     * elements, and <metadata> is normalised the same way either way. */
+    p->reader = xmlReaderForIO(inputReadCallback, NULL, p->dedup, p->label, NULL,
+                               VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+    if (!p->reader)
+        return vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", p->label);
+    xmlTextReaderSetStructuredErrorHandler(p->reader,
+                                           (xmlStructuredErrorFunc) readerErrorHandler, &p->errs);
+    return bulkParseDocument(p, error);
+}
+
+/* One read of the document, by the fast reader (@fast: *declined when it
+ * would not take the document, or the tree it read does not link: the DOM
+ * reader then reports what is wrong) or by the DOM reader. */
+static int
+bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *label,
+              gboolean fast, gboolean *declined, GError **error)
 {
     g_autoptr(GPtrArray) order = NULL;
     g_autoptr(vsTree) tree = vsTreeNew(in->kind);
     g_autoptr(GHashTable) domains = vsMomentDomainTableNew();
     g_autoptr(vsDomainDedup) dedup = NULL;
+    g_autoptr(GArray) fast_spans = NULL;
     BulkParse p = { .in = in, .label = label };
+    const vsDomainDedupRecordSpan *spans;
+    guint nspans;
     int ret = -1;
 
     if (inputStart(in, label, error) < 0)
@@ -601,45 +610,63 @@ bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *la
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
         in->head = g_string_sized_new(HEAD_MAX);
     }
-    dedup = vsDomainDedupNew(inputReadDocument, in, in->kind->record_element,
+    dedup = vsDomainDedupNew(vsBulkInputRead, in, in->kind->record_element,
                              VS_BULK_RECORD_MAX);
     vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
     in->dedup = dedup;
-    /* No XML_PARSE_NOBLANKS here, unlike vsSnapshotParse: libxml2 decides
-     * whether a text of only whitespace is ignorable by looking at the next
-     * two bytes ("</"), and a streaming read may split them, so the same
-     * <description> </description> would sometimes lose its text.  Records
-     * come out the same: the subtree serializer ignores whitespace between
-     * elements, and <metadata> is normalised the same way either way. */
-    p.reader = xmlReaderForIO(inputReadCallback, NULL, dedup, label, NULL,
-                              VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
-    if (!p.reader)
-        return vsErr(error, VS_ERROR_FAILED, "%s: cannot create XML reader", label);
-    xmlTextReaderSetStructuredErrorHandler(p.reader, (xmlStructuredErrorFunc) readerErrorHandler,
-                                           &p.errs);
     p.dedup = dedup;
     p.tree = tree;
     p.domains = domains;
     p.order = order;
 
-    if (bulkParseDocument(&p, error) < 0)
-        goto cleanup;
-    /* A fragment (records only): unlinked, only the records matter. */
-    if (!in->records_only) {
-        if (bulkParseLink(&p, error) < 0)
+    if (fast) {
+        *declined = !vsBulkFastParse(&p, &fast_spans) || bulkParseLink(&p, NULL) < 0;
+        if (*declined)
             goto cleanup;
-        if (segments)
-            *segments = order ? segmentsFromLoad(in, dedup, order, tree)
-                              : vsBulkSegmentsNew(in->kind, NULL);
+    } else if (bulkParseDom(&p, error) < 0 ||
+               (!in->records_only && bulkParseLink(&p, error) < 0)) {
+        goto cleanup;
+    }
+    /* A fragment (records only): unlinked, only the records matter. */
+    if (!in->records_only && segments) {
+        spans = fast_spans ? (const vsDomainDedupRecordSpan *) fast_spans->data
+                           : vsDomainDedupGetRecordSpans(dedup, &nspans);
+        if (fast_spans)
+            nspans = fast_spans->len;
+        *segments = order ? segmentsFromLoad(in, spans, nspans, order, tree)
+                          : vsBulkSegmentsNew(in->kind, NULL);
     }
     *out = g_steal_pointer(&tree);
     ret = 0;
 
  cleanup:
-    xmlFreeTextReader(p.reader);
+    if (p.reader)
+        xmlFreeTextReader(p.reader);
     vsXmlProblemClear(&p.errs);
     g_free(p.current);
     return ret;
+}
+
+/* A whole document goes to the fast reader first; what it declines, and
+ * any fragment, is read by the DOM reader, which alone reports errors. */
+static int
+bulkParse(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char *label,
+          vsBulkReader reader, GError **error)
+{
+    gboolean declined = FALSE;
+
+    if (in->records_only || reader == VS_BULK_READER_DOM)
+        return bulkParseWith(out, segments, in, label, FALSE, NULL, error);
+    if (bulkParseWith(out, segments, in, label, TRUE, &declined, error) == 0)
+        return 0;
+    if (!declined)
+        return -1;
+    if (reader == VS_BULK_READER_FAST)
+        return vsErr(error, VS_ERROR_FAILED, "%s: the fast reader declined the document",
+                     label);
+    if (inputRewind(in, label, error) < 0)
+        return -1;
+    return bulkParseWith(out, segments, in, label, FALSE, NULL, error);
 }
 
 int
@@ -651,7 +678,7 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kin
     int ret;
 
     inputLimits(&in, opts);
-    ret = bulkParse(out, segments, &in, label, error);
+    ret = bulkParse(out, segments, &in, label, opts ? opts->reader : VS_BULK_READER_AUTO, error);
     inputClear(&in);
     return ret;
 }
@@ -668,7 +695,7 @@ vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *da
     int ret;
 
     inputLimits(&in, NULL);
-    ret = bulkParse(&tree, NULL, &in, label, error);
+    ret = bulkParse(&tree, NULL, &in, label, VS_BULK_READER_DOM, error);
     inputClear(&in);
     if (ret == 0)
         *out = g_steal_pointer(&records);
@@ -738,7 +765,7 @@ vsBulkFileRead(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind
         goto cleanup;
     }
     inputLimits(&in, opts);
-    ret = bulkParse(out, segments, &in, label, error);
+    ret = bulkParse(out, segments, &in, label, opts ? opts->reader : VS_BULK_READER_AUTO, error);
 
  cleanup:
     close(in.fd);

@@ -24,12 +24,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsBulkSegments, vsBulkSegmentsFree)
  * naming the segment.  Cost: decompressing, parsing and formatting all. */
 int vsBulkSegmentsVerify(const vsBulkSegments *segments, GError **error);
 
+/* Which reader reads a document (bulkfile-load.h): the fast reader of this
+ * writer's own layout, falling back to the streaming DOM reader for
+ * anything else (the default); one of them only (tests and fuzzing compare
+ * the two; the fast one alone fails with VS_ERROR_FAILED where it
+ * declines). */
+typedef enum {
+    VS_BULK_READER_AUTO = 0,
+    VS_BULK_READER_DOM,
+    VS_BULK_READER_FAST,
+} vsBulkReader;
+
 typedef struct {
     /* cap on the memory the load holds (the store's load-limit); 0: the
      * default, VS_STORE_LOAD_LIMIT_DEFAULT */
     guint64 max_held;
     /* cap on the decompressed document; 0: VS_BULK_DOCUMENT_MAX */
     guint64 max_document;
+    vsBulkReader reader;
 } vsBulkReadOptions;
 
 /* The largest record, as stored, that create accepts and a load reads

@@ -69,6 +69,7 @@ struct _vsDomainDedup {
     guint resume_values;
     guint64 budget_max;    /* 0, or what the load may hold... */
     const guint64 *budget_kept;  /* ...and what it already keeps */
+    gboolean keep_raw;     /* see vsDomainDedupKeepRaw */
     char def_attr[48];
     char ref_attr[48];
 };
@@ -173,8 +174,9 @@ closeSpan(vsDomainDedup *d)
     }
     span->len = span->raw->len;
     g_assert(g_ptr_array_find(d->spans, span, &index));
-    for (guint i = 0; i < span->raw->len; i++)
-        span->newlines += span->raw->data[i] == '\n';
+    for (const guint8 *p = span->raw->data, *end = p + span->raw->len;
+         (p = memchr(p, '\n', end - p)); p++)
+        span->newlines++;
     {
         char *key = prefixKey(span->raw->data);
         GArray *list = g_hash_table_lookup(d->by_prefix, key);
@@ -218,14 +220,14 @@ spanRawNew(vsDomainDedup *d, const guint8 *p, gsize avail)
 /* Index of a known definition that the input at @p repeats exactly, or -1.
  * *need_more when that cannot be decided before more input arrives. */
 static int
-findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean *need_more)
+findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean at_end, gboolean *need_more)
 {
     g_autofree char *key = NULL;
     GArray *list;
 
     *need_more = FALSE;
     if (avail < PREFIX_LEN) {
-        *need_more = !d->eof;
+        *need_more = !at_end;
         return -1;
     }
     key = prefixKey(p);
@@ -234,7 +236,7 @@ findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean *need_more)
         guint index = g_array_index(list, guint, i);
         Span *span = d->spans->pdata[index];
         if (span->len > avail) {
-            if (!d->eof) {
+            if (!at_end) {
                 *need_more = TRUE;
                 return -1;
             }
@@ -388,7 +390,7 @@ scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
         d->record_has_domain = TRUE;
         return SCAN_NOT_MINE;
     }
-    repeat = findRepeat(d, b + p, n - p, &need_more);
+    repeat = findRepeat(d, b + p, n - p, d->eof, &need_more);
     if (need_more) {
         *i = p;
         return SCAN_STOP;
@@ -508,9 +510,6 @@ scanPending(vsDomainDedup *d)
     return i;
 }
 
-/* What libxml2 spends per element or attribute of a record's DOM (a node,
- * plus an attribute's text child), beyond the bytes themselves. */
-#define DOM_NODE_COST 300
 
 /* Whether reading must stop before memory grows further: the record being
  * scanned, or input the scanner cannot place yet (an unterminated tag or
@@ -534,7 +533,7 @@ mustStop(const vsDomainDedup *d)
     if (bytes > d->record_max)
         return VS_DEDUP_RECORD_TOO_LARGE;
     if (d->budget_max && *d->budget_kept + d->raw_held + bytes +
-                         d->record_tags * DOM_NODE_COST > d->budget_max)
+                         d->record_tags * VS_DEDUP_DOM_NODE_COST > d->budget_max)
         return VS_DEDUP_OVER_BUDGET;
     return VS_DEDUP_READING;
 }
@@ -644,7 +643,7 @@ vsDomainDedupRegister(vsDomainDedup *d, int def_index, vsXmlSubtree *domain)
     span->domain = vsXmlSubtreeRef(domain);
     span->parsed = TRUE;
     /* Only a closed, remembered copy (len is set when it is closed). */
-    if (domain && span->raw && span->len == span->raw->len &&
+    if (!d->keep_raw && domain && span->raw && span->len == span->raw->len &&
         span->len >= FORMATTED_COMPARE_MIN &&
         vsXmlSubtreeFormattedEqual(domain, DOMAIN_INDENT_LEVEL, TRUE,
                                    (const char *) span->raw->data, span->raw->len)) {
@@ -681,4 +680,40 @@ guint64
 vsDomainDedupGetHeldBytes(const vsDomainDedup *d)
 {
     return d->raw_held;
+}
+
+int
+vsDomainDedupFindRepeat(vsDomainDedup *d, const char *p, gsize avail, gboolean at_end,
+                        gboolean *need_more)
+{
+    return findRepeat(d, (const guint8 *) p, avail, at_end, need_more);
+}
+
+int
+vsDomainDedupAddFirstCopy(vsDomainDedup *d, const char *bytes, gsize len)
+{
+    Span *span = g_new0(Span, 1);
+
+    span->raw = spanRawNew(d, (const guint8 *) bytes, len);
+    g_ptr_array_add(d->spans, span);
+    spanAppendRaw(d, span, (const guint8 *) bytes, len);
+    d->open_span = span;
+    closeSpan(d);
+    return (int) d->spans->len - 1;
+}
+
+vsXmlSubtree *
+vsDomainDedupGetDomain(const vsDomainDedup *d, int index, gboolean *parsed, gsize *len)
+{
+    const Span *span = d->spans->pdata[index];
+
+    *parsed = span->parsed;
+    *len = span->len;
+    return span->domain;
+}
+
+void
+vsDomainDedupKeepRaw(vsDomainDedup *d)
+{
+    d->keep_raw = TRUE;
 }

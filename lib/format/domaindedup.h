@@ -76,3 +76,30 @@ int vsDomainDedupPrepareRecord(vsDomainDedup *dedup, xmlNodePtr record, int *def
 
 /* Remembers the parsed <domain> (may be NULL) of a tagged first copy. */
 void vsDomainDedupRegister(vsDomainDedup *dedup, int def_index, vsXmlSubtree *domain);
+
+/* For a reader that scans whole records itself (bulkfile-fast.c): the
+ * filter's own decisions on the same bytes, so both readers share the same
+ * definitions and hold the same bytes.
+ * The index of a known definition that the @avail bytes at @p repeat
+ * exactly, or -1; *need_more when more input (none if @at_end) could
+ * still decide it. */
+int vsDomainDedupFindRepeat(vsDomainDedup *dedup, const char *p, gsize avail,
+                            gboolean at_end, gboolean *need_more);
+/* Remembers a first copy, @bytes from "<domain" to the '>' closing it, as
+ * the filter does; returns its index for vsDomainDedupRegister. */
+int vsDomainDedupAddFirstCopy(vsDomainDedup *dedup, const char *bytes, gsize len);
+/* The parsed definition of @index (borrowed; NULL when it has none);
+ * *parsed: whether it was registered yet; *len: its bytes in the file. */
+vsXmlSubtree *vsDomainDedupGetDomain(const vsDomainDedup *dedup, int index, gboolean *parsed,
+                                     gsize *len);
+/* Registering never drops a first copy's bytes (it may, normally, once an
+ * equal formatting can stand in for them).  A reader that registers each
+ * record as soon as it has scanned it then holds at least what the
+ * streaming filter holds at any point, whose registering lags behind its
+ * scan: its budget bounds the filter's. */
+void vsDomainDedupKeepRaw(vsDomainDedup *dedup);
+
+/* What libxml2 spends per element or attribute of a record's DOM (a node,
+ * plus an attribute's text child), beyond the bytes themselves: the
+ * budget's estimate counts each start tag and each quoted value. */
+#define VS_DEDUP_DOM_NODE_COST 300
