@@ -464,8 +464,15 @@ char *
 benchSnapshotXML(const BenchGenOptions *opts, const char *name, const char *parent,
                  gint64 creation_time)
 {
+    return benchSnapshotXMLHotplug(opts, name, parent, creation_time, 0);
+}
+
+char *
+benchSnapshotXMLHotplug(const BenchGenOptions *opts, const char *name, const char *parent,
+                        gint64 creation_time, guint32 nic_id)
+{
     DomainModel m;
-    Variant v = { { 0 } };
+    Variant v = { { nic_id } };
     GString *buf = g_string_new(NULL);
     g_autoptr(GString) scratch = g_string_new(NULL);
 
