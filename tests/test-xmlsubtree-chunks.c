@@ -267,6 +267,45 @@ testSecretWhole(void)
     }
 }
 
+/* Two threads capture and drop the same domains over and over (handles in
+ * two threads share chunks): every capture still holds its exact text. */
+typedef struct {
+    const char *xml[2];
+    const char *expected[2];
+} ThreadWork;
+
+static gpointer
+captureLoop(gpointer data)
+{
+    ThreadWork *w = data;
+
+    for (guint i = 0; i < 60; i++) {
+        g_autoptr(vsXmlSubtree) tree = captureXML(w->xml[i % 2], &vsXmlChunkingDefault);
+        g_autofree char *text = asStored(tree, 0, TRUE);
+
+        g_assert_cmpstr(text, ==, w->expected[i % 2]);
+    }
+    return NULL;
+}
+
+static void
+testThreads(void)
+{
+    g_autofree char *a = bigDomain(300, 0, NULL);
+    g_autofree char *b = bigDomain(300, 150, "<interface type='network'/>");
+    g_autoptr(vsXmlSubtree) ta = captureXML(a, &one_piece);
+    g_autoptr(vsXmlSubtree) tb = captureXML(b, &one_piece);
+    g_autofree char *ea = asStored(ta, 0, TRUE);
+    g_autofree char *eb = asStored(tb, 0, TRUE);
+    ThreadWork w1 = { { a, b }, { ea, eb } };
+    ThreadWork w2 = { { b, a }, { eb, ea } };
+    GThread *t1 = g_thread_new("capture-1", captureLoop, &w1);
+    GThread *t2 = g_thread_new("capture-2", captureLoop, &w2);
+
+    g_thread_join(t1);
+    g_thread_join(t2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,5 +313,6 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree-chunks/hotplug-shares", testHotplugShares);
     g_test_add_func("/xmlsubtree-chunks/fixtures-any-cutting", testFixturesAnyCutting);
     g_test_add_func("/xmlsubtree-chunks/secret-whole", testSecretWhole);
+    g_test_add_func("/xmlsubtree-chunks/threads", testThreads);
     return g_test_run();
 }
