@@ -464,8 +464,15 @@ char *
 benchSnapshotXML(const BenchGenOptions *opts, const char *name, const char *parent,
                  gint64 creation_time)
 {
+    return benchSnapshotXMLHotplug(opts, name, parent, creation_time, 0);
+}
+
+char *
+benchSnapshotXMLHotplug(const BenchGenOptions *opts, const char *name, const char *parent,
+                        gint64 creation_time, guint32 nic_id)
+{
     DomainModel m;
-    Variant v = { { 0 } };
+    Variant v = { { nic_id } };
     GString *buf = g_string_new(NULL);
     g_autoptr(GString) scratch = g_string_new(NULL);
 
@@ -766,6 +773,8 @@ checkTree(vsDomain *dom, const BenchGenOptions *opts, const char *what, GError *
  * of either would be meaningless.  For a compressed store the library
  * rewrites the file itself (one commit: set current to itself), so the
  * bytes are exactly what a user's store holds. */
+#define BENCH_COMPARE_MAX (G_GUINT64_CONSTANT(6) << 30)
+
 static int
 validateBulk(const BenchGenOptions *opts, GError **error)
 {
@@ -777,10 +786,22 @@ validateBulk(const BenchGenOptions *opts, GError **error)
     gsize ours_len;
     gssize diff;
 
+    struct stat st;
+
     if (vsStoreOpen(&store, opts->out, 0, error) < 0 ||
         vsStoreLoadDomain(&dom, store, opts->vm, NULL, VS_DOMAIN_LOAD_WRITE, error) < 0 ||
-        checkTree(dom, opts, path, error) < 0 ||
-        vsDomainFormat(&theirs, dom, error) < 0)
+        checkTree(dom, opts, path, error) < 0)
+        return -1;
+    /* The comparison holds the document twice in memory: past
+     * BENCH_COMPARE_MAX (the 4,096 x 4 MiB case is 18 GB) only the tree is
+     * checked; smaller stores of the same options compare byte for byte. */
+    if (stat(path, &st) == 0 && (guint64) st.st_size > BENCH_COMPARE_MAX) {
+        if (!opts->quiet)
+            g_printerr("virtsnap-bench-gen: note: %s is over %" G_GUINT64_FORMAT " bytes: "
+                       "tree checked, bytes not compared\n", path, (guint64) BENCH_COMPARE_MAX);
+        goto compress;
+    }
+    if (vsDomainFormat(&theirs, dom, error) < 0)
         return -1;
     if (!g_file_get_contents(path, &ours, &ours_len, error))
         return -1;
@@ -796,6 +817,7 @@ validateBulk(const BenchGenOptions *opts, GError **error)
     }
     g_clear_pointer(&ours, g_free);
     g_clear_pointer(&theirs, g_free);
+ compress:
     if (opts->compress) {
         vsStoreSetCompression(store, TRUE);
         if (vsDomainSetCurrent(dom, last, error) < 0)

@@ -53,6 +53,12 @@ char *benchDomainXML(const BenchGenOptions *opts);
  * child of @parent (nullable), for the runner's redefine. */
 char *benchSnapshotXML(const BenchGenOptions *opts, const char *name,
                        const char *parent, gint64 creation_time);
+/* The same with a NIC of id @nic_id (0: none) hot-plugged in the first
+ * slot: a domain no generated snapshot has when @nic_id is above
+ * BENCH_FRESH_NIC_ID. */
+#define BENCH_FRESH_NIC_ID 0xF00000u
+char *benchSnapshotXMLHotplug(const BenchGenOptions *opts, const char *name,
+                              const char *parent, gint64 creation_time, guint32 nic_id);
 
 /* Called by benchForEachRecord with one snapshot of the store: its name,
  * its parent's (NULL for the root) and its public <domainsnapshot> (with

@@ -129,8 +129,9 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
     opts.vm = vm;
     opts.domain_size = domain_size;
     domain_xml = benchDomainXML(&opts);
-    redef_xml = benchSnapshotXML(&opts, "bench-redefine", mid,
-                                 G_GINT64_CONSTANT(1800000000));
+    /* a fresh device: the new leaf's domain is one no snapshot has */
+    redef_xml = benchSnapshotXMLHotplug(&opts, "bench-redefine", mid,
+                                        G_GINT64_CONSTANT(1800000000), BENCH_FRESH_NIC_ID + 1);
 
     if (vsStoreOpen(&store, dir, 0, &error) < 0 ||
         vsStoreLoadDomain(&dom, store, vm, NULL, VS_DOMAIN_LOAD_WRITE, &error) < 0) {

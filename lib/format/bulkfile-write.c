@@ -80,10 +80,7 @@ static gsize
 segmentWeight(const vsMoment *moment)
 {
     vsXmlSubtree *domain = moment->domain;
-    gsize len = 0;
-    if (domain)
-        vsXmlSubtreeGetCanonical(domain, &len);
-    return len + SEGMENT_RECORD_OVERHEAD;
+    return (domain ? vsXmlSubtreeGetLength(domain) : 0) + SEGMENT_RECORD_OVERHEAD;
 }
 
 /* The previous write's frame for exactly these records, if any.  Records

@@ -140,7 +140,6 @@ gsize
 vsMomentShareDomain(GHashTable *table, vsMoment *moment)
 {
     vsXmlSubtree *known;
-    gsize len = 0;
 
     if (!moment->domain)
         return 0;
@@ -149,8 +148,7 @@ vsMomentShareDomain(GHashTable *table, vsMoment *moment)
         return 0;
     }
     g_hash_table_add(table, vsXmlSubtreeRef(moment->domain));
-    vsXmlSubtreeGetCanonical(moment->domain, &len);
-    return len;
+    return vsXmlSubtreeBytes(moment->domain);
 }
 
 int

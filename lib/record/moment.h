@@ -150,6 +150,7 @@ int vsMomentDomainFromXML(vsXmlSubtree **out, const vsMomentKind *kind, const ch
 /* The one interning table of <domain>s: a VM's records mostly embed the
  * same definition, and readers (the bulk file, libvirt's layout) keep one
  * copy of each.  vsMomentShareDomain makes @moment use the table's equal
- * subtree, or adds its own; returns the bytes newly kept (0 for a repeat). */
+ * subtree, or adds its own; returns the bytes newly kept (0 for a repeat;
+ * vsXmlSubtreeBytes for a new one: its chunks no other subtree holds). */
 GHashTable *vsMomentDomainTableNew(void);
 gsize vsMomentShareDomain(GHashTable *table, vsMoment *moment);

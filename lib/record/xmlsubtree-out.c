@@ -44,28 +44,39 @@ linePad(const char *line, const char *end, gsize pad)
     return indent > cap - pad && indent <= cap ? cap - indent : pad;
 }
 
-/* The one walk behind vsXmlSubtreeAppend and vsXmlSubtreeFormattedEqual:
- * the formatted subtree after its first indent (with or without its final
- * newline), either written to @out (sized by the caller: at most the text
- * plus one indent per line) or compared with @cmp.  Returns its length, or
- * -1 at the first difference from @cmp.  Markers are rare, so it tracks
- * where the next of each kind is and moves whole runs (memchr, memcpy or
- * memcmp): every commit formats thousands of these. */
-static gssize
-subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
-            gboolean final_newline, char *out, const char *cmp, gsize cmp_len)
+/* One formatting in progress: written to out (sized by the caller: at
+ * most the text plus one indent per line) or compared with cmp. */
+typedef struct {
+    char *out;
+    const char *cmp;
+    gsize cmp_len;
+    gsize pos;
+    gsize pad;
+    gboolean secure;
+} Emit;
+
+/* The padding after the '\n' at @p: for the line after it, in this chunk
+ * (up to @end) or starting @next (up to @next_end); none after the last. */
+static gsize
+padAfter(const Emit *e, const char *p, const char *end, const char *next, const char *next_end)
+{
+    if (p + 1 < end)
+        return linePad(p + 1, end, e->pad);
+    return next && next < next_end ? linePad(next, next_end, e->pad) : 0;
+}
+
+/* One chunk [p, end).  Markers are rare, so it tracks where the next of
+ * each kind is and moves whole runs (memchr, memcpy or memcmp): every
+ * commit formats thousands of these.  A chunk holds whole lines and whole
+ * secrets, so nothing here looks past @end but the next line's padding. */
+static gboolean
+emitChunk(Emit *e, const char *p, const char *end, const char *next, const char *next_end)
 {
     static const char spaces[64] =
         "                                                               ";
     static const char marks[3] = { MARK_NL, MARK_SECRET_BEGIN, MARK_SECRET_END };
     const char *next_mark[3];
-    const char *p = tree->text;
-    const char *end = tree->text + tree->len;
-    gsize pad = indent_level * 2;
-    gsize pos = 0;
 
-    if (!final_newline && end > p && end[-1] == '\n')
-        end--;
     for (guint k = 0; k < G_N_ELEMENTS(marks); k++) {
         next_mark[k] = memchr(p, marks[k], end - p);
         if (!next_mark[k])
@@ -85,30 +96,30 @@ subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
         }
         if ((nl = memchr(p, '\n', stop - p)))
             stop = nl;
-        if (!emitBytes(out, cmp, cmp_len, &pos, p, stop - p))
-            return -1;
+        if (!emitBytes(e->out, e->cmp, e->cmp_len, &e->pos, p, stop - p))
+            return FALSE;
         p = stop;
         if (p >= end)
             break;
         switch (*p) {
         case '\n':
-            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
-                return -1;
-            for (gsize left = p + 1 < end ? linePad(p + 1, end, pad) : 0; left > 0;) {
+            if (!emitBytes(e->out, e->cmp, e->cmp_len, &e->pos, "\n", 1))
+                return FALSE;
+            for (gsize left = padAfter(e, p, end, next, next_end); left > 0;) {
                 gsize k = MIN(left, sizeof(spaces) - 1);
-                if (!emitBytes(out, cmp, cmp_len, &pos, spaces, k))
-                    return -1;
+                if (!emitBytes(e->out, e->cmp, e->cmp_len, &e->pos, spaces, k))
+                    return FALSE;
                 left -= k;
             }
             p++;
             break;
         case MARK_NL:
-            if (!emitBytes(out, cmp, cmp_len, &pos, "\n", 1))
-                return -1;
+            if (!emitBytes(e->out, e->cmp, e->cmp_len, &e->pos, "\n", 1))
+                return FALSE;
             p++;
             break;
         case MARK_SECRET_BEGIN:
-            if (!secure) {
+            if (!e->secure) {
                 const char *close = memchr(p, MARK_SECRET_END, end - p);
                 p = close ? close + 1 : end;
             } else {
@@ -120,9 +131,49 @@ subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
             break;
         }
     }
-    if (!out && pos != cmp_len)
+    return TRUE;
+}
+
+/* Chunk @i's bytes, the last one without its final newline unless
+ * @final_newline. */
+static void
+chunkSpan(const vsXmlSubtree *tree, guint i, gboolean final_newline, const char **start,
+          const char **end)
+{
+    const vsXmlChunk *chunk = tree->chunks[i];
+
+    *start = chunk->text;
+    *end = chunk->text + chunk->len;
+    if (!final_newline && i + 1 == tree->nchunks && *end > *start && (*end)[-1] == '\n')
+        (*end)--;
+}
+
+/* The one walk behind vsXmlSubtreeAppend and vsXmlSubtreeFormattedEqual:
+ * the formatted subtree after its first indent (with or without its final
+ * newline), either written to @out or compared with @cmp, chunk by chunk.
+ * Returns its length, or -1 at the first difference from @cmp. */
+static gssize
+subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+            gboolean final_newline, char *out, const char *cmp, gsize cmp_len)
+{
+    Emit e = { out, cmp, cmp_len, 0, indent_level * 2, secure };
+    const char *p = NULL, *end = NULL;
+
+    if (tree->nchunks > 0)
+        chunkSpan(tree, 0, final_newline, &p, &end);
+    for (guint i = 0; i < tree->nchunks; i++) {
+        const char *next = NULL, *next_end = NULL;
+
+        if (i + 1 < tree->nchunks)
+            chunkSpan(tree, i + 1, final_newline, &next, &next_end);
+        if (!emitChunk(&e, p, end, next, next_end))
+            return -1;
+        p = next;
+        end = next_end;
+    }
+    if (!out && e.pos != cmp_len)
         return -1;
-    return pos;
+    return e.pos;
 }
 
 void
@@ -190,12 +241,13 @@ unescape(const char *s, gsize len)
 char *
 vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr)
 {
-    const char *p = tree->text;
+    const char *p = tree->chunks[0]->text;
     gsize alen = strlen(attr);
 
-    /* the start tag is the first line; canonical attributes are
-     * " name='value'" with every ' inside value escaped */
-    if (*p != '<')
+    /* the start tag is the first line (whole in the first chunk);
+     * canonical attributes are " name='value'" with every ' inside value
+     * escaped */
+    if (tree->nchunks == 0 || *p != '<')
         return NULL;
     while (*p && *p != ' ' && *p != '>' && *p != '/' && *p != '\n')
         p++;
@@ -222,42 +274,74 @@ vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr)
     return NULL;
 }
 
+/* Whether the depth-1 line at @line, "  <@child…", holds the element's
+ * text alone: then *@text is it, unescaped.  A line is whole in its chunk. */
+static gboolean
+childLineText(const char *line, const char *child, char **text)
+{
+    g_autofree char *close = g_strdup_printf("</%s>\n", child);
+    const char *content = line + 3 + strlen(child) + 1;   /* after "  <child>" */
+    const char *eol = strchr(content, '\n');
+    gsize clen = strlen(close);
+
+    *text = NULL;
+    if (eol && (gsize) (eol + 1 - content) >= clen &&
+        memcmp(eol + 1 - clen, close, clen) == 0 &&
+        !memchr(content, '<', (eol + 1 - clen) - content))
+        *text = unescape(content, (eol + 1 - clen) - content);
+    return *text != NULL;
+}
+
+/* The first line of @tree starting "  <@child" and a byte that ends the
+ * name (a depth-1 child: deeper lines have more indent, and newlines
+ * inside data are markers, never '\n'), or NULL. */
+static const char *
+findChildLine(const vsXmlSubtree *tree, const char *child)
+{
+    g_autofree char *open = g_strdup_printf("\n  <%s", child);
+    gsize olen = strlen(open);
+
+    for (guint i = 0; i < tree->nchunks; i++) {
+        const char *text = tree->chunks[i]->text;
+        /* a chunk after the first starts a line */
+        const char *line = i > 0 && strncmp(text, open + 1, olen - 1) == 0 ? text : NULL;
+        const char *p = text;
+
+        for (;;) {
+            const char *after;
+
+            if (!line) {
+                if (!(p = strstr(p, open)))
+                    break;
+                line = ++p;
+            }
+            after = line + olen - 1;
+            if (*after == '>' || *after == ' ' || *after == '/')
+                return line;
+            line = NULL;   /* a longer name with this prefix */
+        }
+    }
+    return NULL;
+}
+
 char *
 vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child)
 {
-    g_autofree char *open = g_strdup_printf("\n  <%s", child);
-    g_autofree char *close = g_strdup_printf("</%s>\n", child);
-    gsize olen = strlen(open);
-    const char *p = tree->text;
+    const char *line = findChildLine(tree, child);
+    const vsXmlChunk *last = tree->nchunks ? tree->chunks[tree->nchunks - 1] : NULL;
+    char *ret = NULL;
 
-    /* A line starting with exactly two spaces and "<child" is a depth-1
-     * child: deeper lines have more indent, and newlines inside data are
-     * markers, never '\n'.  Fast path for the text-only form; anything
-     * else goes through a real parse. */
-    while ((p = strstr(p, open))) {
-        const char *after = p + olen;
-        if (*after == '>') {
-            const char *eol = strchr(after, '\n');
-            const char *content = after + 1;
-            gsize clen = strlen(close);
-            if (eol && (gsize) (eol + 1 - content) >= clen &&
-                memcmp(eol + 1 - clen, close, clen) == 0 &&
-                !memchr(content, '<', (eol + 1 - clen) - content))
-                return unescape(content, (eol + 1 - clen) - content);
-            break;
-        }
-        if (*after == ' ' || *after == '/')
-            break;
-        p = after;   /* a longer name with this prefix */
-    }
+    /* Fast path for the text-only form; anything else goes through a real
+     * parse. */
+    if (line && line[3 + strlen(child)] == '>' && childLineText(line, child, &ret))
+        return ret;
     /* not found: absent, unless the whole subtree is one inline line */
-    if (!p && strchr(tree->text, '\n') != tree->text + tree->len - 1)
+    if (!line && !(tree->lines == 1 && last && last->len > 0 && last->text[last->len - 1] == '\n'))
         return NULL;
 
     {
         xmlDocPtr doc = vsXmlSubtreeToDoc(tree, NULL);
         xmlNodePtr root;
-        char *ret = NULL;
 
         if (!doc)
             return NULL;
@@ -288,8 +372,8 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
      * start tag grown past 10,000,000 bytes by escaping, say) gets here. */
     if (!doc)
         vsErr(error, VS_ERROR_INVALID, "XML error: formatted as it would be stored, a <%.*s> "
-              "element does not parse again (%s)", (int) strcspn(tree->text + 1, " />\n"),
-              tree->text + 1, problem.message ? problem.message : "not well-formed");
+              "element does not parse again (%s)", (int) strcspn(tree->chunks[0]->text + 1, " />\n"),
+              tree->chunks[0]->text + 1, problem.message ? problem.message : "not well-formed");
     vsXmlProblemClear(&problem);
     return doc;
 }

@@ -5,13 +5,53 @@
 #include <libxml/tree.h>
 #include "record/xmlsubtree.h"
 
+/* A piece of a subtree's canonical text: whole lines, interned, so equal
+ * pieces anywhere in the process are one object (xmlsubtree-chunks.c). */
+typedef struct {
+    gint refs;
+    guint hash;        /* vsXmlBytesHash of the bytes: the interning key */
+    gsize len;
+    const char *text;  /* NUL-terminated; data for an interned chunk */
+    char data[];
+} vsXmlChunk;
+
+/* A subtree is the sequence of its chunks: their bytes, concatenated, are
+ * its canonical text.  A chunk ends after a structural '\n' and never
+ * inside a secret's '\x02' … '\x03', so every line, and every secret, is
+ * whole in one chunk. */
 struct _vsXmlSubtree {
     gint refs;
-    guint hash;    /* of the canonical bytes, 0 until first asked */
+    guint hash;    /* vsXmlBytesHash of the whole canonical text */
     gsize lines;   /* '\n' bytes in the text: sizes vsXmlSubtreeAppend's output */
-    gsize len;
-    char text[];   /* canonical form, NUL-terminated */
+    gsize len;     /* of the whole text */
+    gsize held;    /* vsXmlSubtreeBytes: what its capture added to memory */
+    char *flat;    /* the text in one piece, once vsXmlSubtreeGetCanonical asked */
+    guint nchunks;
+    vsXmlChunk *chunks[];
 };
+
+/* Where chunks are cut: after a line once the chunk holds @min bytes and
+ * the line's hash has its @mask bits clear, or once it holds @max bytes
+ * (a longer line is never split).  Content-defined: two texts differing in
+ * one place are cut alike before it and again soon after it. */
+typedef struct {
+    gsize min;
+    gsize max;
+    guint mask;
+} vsXmlChunking;
+
+extern const vsXmlChunking vsXmlChunkingDefault;
+
+/* The hash of subtrees and chunks (never 0). */
+guint vsXmlBytesHash(const char *bytes, gsize len);
+/* A subtree of canonical @text (@len bytes), cut by @policy, its chunks
+ * interned in the process's table. */
+vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy);
+/* Drops the chunks and the object (the last reference is gone). */
+void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
+/* Capture with a chosen @policy (tests compare cuttings). */
+int vsXmlSubtreeFromNodeChunked(vsXmlSubtree **out, xmlNodePtr node,
+                                const vsXmlChunking *policy, GError **error);
 
 /* The markers in the text (xmlsubtree.c explains them). */
 /* libxml2's MAX_INDENT: <metadata> lines stop at this column (xmlsubtree-out.c) */

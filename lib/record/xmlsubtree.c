@@ -1,12 +1,14 @@
 /* xmlsubtree.c — opaque, immutable, ref-counted XML subtrees: capturing
  * one from a parsed node, and its identity.
  *
- * A subtree is kept as ONE string: its canonical serialization at indent
- * level 0, in the style of libvirt's formatter (2 spaces per level,
- * single-quoted attributes, libvirt's escaping, self-closed empty elements,
- * text-only elements on one line, whitespace between elements dropped,
- * comments and PIs dropped).  That text is the single source of truth, so
- * equal content means equal bytes (later work interns by content).
+ * A subtree is kept as its canonical serialization at indent level 0, in
+ * the style of libvirt's formatter (2 spaces per level, single-quoted
+ * attributes, libvirt's escaping, self-closed empty elements, text-only
+ * elements on one line, whitespace between elements dropped, comments and
+ * PIs dropped).  That text is the single source of truth, so
+ * equal content means equal bytes.  It is held as a sequence of interned
+ * chunks of whole lines (xmlsubtree-chunks.c), so definitions that differ
+ * in one device share the rest.
  *
  * Two byte markers that cannot occur in XML 1.0 character data make the
  * text re-indentable in one pass:
@@ -316,12 +318,12 @@ vsXmlSubtreeCheckSize(vsSer *ser)
 #define VS_XML_SUBTREE_DEPTH_MAX 1024
 
 static int
-subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError **error)
+subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place,
+                const vsXmlChunking *policy, GError **error)
 {
     g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
     g_autoptr(GString) text = g_string_sized_new(256);
     vsSer ser = { text, used, NULL, FALSE, in_place, error };
-    vsXmlSubtree *tree;
 
     *out = NULL;
     g_return_val_if_fail(node && node->type == XML_ELEMENT_NODE, -1);
@@ -344,72 +346,83 @@ subtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, gboolean in_place, GError *
         return -1;
     if (vsXmlSubtreeCheckSize(&ser) < 0)
         return -1;
-
-    tree = g_malloc(sizeof(*tree) + text->len + 1);
-    tree->refs = 1;
-    tree->hash = 0;
-    tree->len = text->len;
-    tree->lines = 0;
-    for (const char *nl = text->str; (nl = memchr(nl, '\n', text->str + text->len - nl)); nl++)
-        tree->lines++;
-    memcpy(tree->text, text->str, text->len + 1);
-    *out = tree;
+    *out = vsXmlSubtreeFromText(text->str, text->len, policy);
     return 0;
 }
 
 int
 vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error)
 {
-    return subtreeFromNode(out, node, FALSE, error);
+    return subtreeFromNode(out, node, FALSE, &vsXmlChunkingDefault, error);
 }
 
 int
 vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error)
 {
-    return subtreeFromNode(out, node, TRUE, error);
+    return subtreeFromNode(out, node, TRUE, &vsXmlChunkingDefault, error);
+}
+
+int
+vsXmlSubtreeFromNodeChunked(vsXmlSubtree **out, xmlNodePtr node, const vsXmlChunking *policy,
+                            GError **error)
+{
+    return subtreeFromNode(out, node, FALSE, policy, error);
 }
 
 /* ------------------------------------------------------------------ */
 /* Identity and lifetime                                                */
 
-const char *
-vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
+gsize
+vsXmlSubtreeGetLength(const vsXmlSubtree *tree)
 {
-    if (len)
-        *len = tree->len;
-    return tree->text;
+    return tree->len;
 }
 
 guint
 vsXmlSubtreeHash(const vsXmlSubtree *tree)
 {
-    /* Over the canonical bytes, 8 at a time (a domain can be megabytes),
-     * computed once: subtrees are immutable, and interning asks for every
-     * snapshot's <domain>. */
-    if (tree->hash == 0) {
-        guint64 h = 0x9E3779B97F4A7C15u ^ tree->len;
-        gsize i = 0;
-        guint32 h32;
-
-        for (; i + 8 <= tree->len; i += 8) {
-            guint64 w;
-            memcpy(&w, tree->text + i, 8);
-            h = (h ^ w) * 0x100000001B3u;
-            h ^= h >> 29;
-        }
-        for (; i < tree->len; i++)
-            h = (h ^ (guchar) tree->text[i]) * 0x100000001B3u;
-        h ^= h >> 32;
-        h32 = (guint32) h;
-        ((vsXmlSubtree *) tree)->hash = h32 ? h32 : 1;
-    }
-    return tree->hash;
+    return tree->hash;   /* computed at capture (subtrees are immutable) */
 }
 
 gsize
 vsXmlSubtreeBytes(const vsXmlSubtree *tree)
 {
-    return tree ? tree->len + 64 : 0;   /* + the object and its allocation */
+    return tree ? tree->held : 0;
+}
+
+/* Byte for byte, whatever the cutting; a chunk both hold at the same
+ * place is compared by address. */
+static gboolean
+chunksEqual(const vsXmlSubtree *a, const vsXmlSubtree *b)
+{
+    guint i = 0, j = 0;
+    gsize at_a = 0, at_b = 0;
+
+    while (i < a->nchunks && j < b->nchunks) {
+        const vsXmlChunk *x = a->chunks[i];
+        const vsXmlChunk *y = b->chunks[j];
+        gsize n;
+
+        if (at_a == 0 && at_b == 0 && x == y) {
+            i++;
+            j++;
+            continue;
+        }
+        n = MIN(x->len - at_a, y->len - at_b);
+        if (memcmp(x->text + at_a, y->text + at_b, n) != 0)
+            return FALSE;
+        at_a += n;
+        at_b += n;
+        if (at_a == x->len) {
+            i++;
+            at_a = 0;
+        }
+        if (at_b == y->len) {
+            j++;
+            at_b = 0;
+        }
+    }
+    return TRUE;   /* same length: both ran out together */
 }
 
 gboolean
@@ -419,7 +432,7 @@ vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b)
         return TRUE;
     if (!a || !b)
         return FALSE;
-    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+    return a->len == b->len && a->hash == b->hash && chunksEqual(a, b);
 }
 
 vsXmlSubtree *
@@ -434,5 +447,5 @@ void
 vsXmlSubtreeUnref(vsXmlSubtree *tree)
 {
     if (tree && g_atomic_int_dec_and_test(&tree->refs))
-        g_free(tree);
+        vsXmlSubtreeDestroy(tree);
 }

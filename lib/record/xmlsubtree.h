@@ -44,16 +44,29 @@ gboolean vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level
 char *vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr);
 char *vsXmlSubtreeGetChildText(const vsXmlSubtree *tree, const char *child);
 
-/* Canonical bytes (secure form, indent level 0) for hashing/interning.
+/* Canonical bytes (secure form, indent level 0) in one piece.
  * Not plain XML: a newline inside character data is stored as '\x01' (so
  * re-indenting never touches it) and a secret (attribute or element) is
- * bracketed by '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text. */
+ * bracketed by '\x02' … '\x03'; bytes that cannot occur in XML 1.0 text.
+ * The subtree is held in shared chunks: the first call makes (and keeps,
+ * for the subtree's life) a copy of the whole text unless it is one chunk;
+ * callers that need only the length use vsXmlSubtreeGetLength. */
 const char *vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len);
-/* The memory a subtree holds (its text and the object), for budgets; 0
- * for NULL. */
+/* The length of the canonical bytes.  O(1). */
+gsize vsXmlSubtreeGetLength(const vsXmlSubtree *tree);
+/* The memory a subtree added to the process when it was captured, for
+ * budgets; 0 for NULL.  Its text is held in chunks of whole lines shared
+ * by every subtree of the process that has them (xmlsubtree-chunks.c): a
+ * subtree counts its object, its list of chunks (8 bytes each) and the
+ * chunks no subtree held before it, so two definitions differing by one
+ * device count the second at about its list and a chunk or two, and the
+ * sum over a load's subtrees is what the load holds for them. */
 gsize vsXmlSubtreeBytes(const vsXmlSubtree *tree);
+/* Byte equality of the canonical text (O(1) for different hashes; chunks
+ * held by both are compared by address). */
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
-/* Hash of the canonical bytes (with vsXmlSubtreeEqual: interning tables). */
+/* Hash of the canonical bytes, computed at capture (with vsXmlSubtreeEqual:
+ * interning tables). */
 guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
 
 /* Parses the subtree's secure XML back into a fresh document (for callers
