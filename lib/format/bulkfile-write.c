@@ -241,12 +241,18 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
         return FALSE;
     total = ends[seg->records->len - 1];
     if (w->plain_of != seg) {
-        GString *plain = w->s->plain;
+        GString *plain;
         gsize got;
 
         if (!w->s->dctx)
             w->s->dctx = ZSTD_createDCtx();
         w->plain_of = NULL;
+        /* A bigger buffer anew: growing this one would copy what it held. */
+        if (w->s->plain->allocated_len <= total) {
+            g_string_free(w->s->plain, TRUE);
+            w->s->plain = g_string_sized_new(total);
+        }
+        plain = w->s->plain;
         g_string_set_size(plain, total);
         got = ZSTD_decompressDCtx(w->s->dctx, plain->str, total,
                                   g_bytes_get_data(seg->frame, NULL),
