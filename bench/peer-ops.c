@@ -79,7 +79,7 @@ sideAnswer(SideProc *p, PeerSampleFunc fn, gpointer data, GError **error)
 
     while (getline(&line, &cap, p->from) > 0) {
         char op[32], side[16];
-        double t;
+        double t, faults = -1;
 
         g_strchomp(line);
         if (g_str_equal(line, "ok") || g_str_equal(line, "ready"))
@@ -88,8 +88,8 @@ sideAnswer(SideProc *p, PeerSampleFunc fn, gpointer data, GError **error)
             g_set_error(error, PEER_OPS_ERROR, 1, "%s", line + strlen("error "));
             return -1;
         }
-        if (sscanf(line, "op %31s %15s %lf", op, side, &t) == 3)
-            fn(op, side, t, data);
+        if (sscanf(line, "op %31s %15s %lf %lf", op, side, &t, &faults) >= 3)
+            fn(op, side, t, faults, data);
     }
     g_set_error(error, PEER_OPS_ERROR, 1, "the %s side stopped without an answer", p->name);
     return -1;
@@ -214,7 +214,7 @@ runRound(SideProc *sides, const PeerOpsArgs *a, guint k, const char *replace_dat
             double t0 = benchNow();
             if (atomicReplace(a->scratch, replace_data, a->replace_size, error) < 0)
                 return -1;
-            fn("replace", "machine", benchNow() - t0, data);
+            fn("replace", "machine", benchNow() - t0, -1, data);
             continue;
         }
         for (guint side = 0; side < PEER_SIDE_LAST; side++) {

@@ -40,6 +40,7 @@ static const char *const op_names[OP_LAST] = {
 
 typedef struct {
     GArray *t[OP_LAST][PEER_SIDE_LAST];  /* seconds, in round order */
+    GArray *faults[OP_LAST][PEER_SIDE_LAST];  /* page faults of each call */
     GArray *rss[PEER_SIDE_LAST];         /* KiB */
     GArray *replace, *xmllint;           /* seconds */
 } Samples;
@@ -62,8 +63,10 @@ static void
 samplesInit(Samples *s)
 {
     for (guint op = 0; op < OP_LAST; op++) {
-        for (guint side = 0; side < PEER_SIDE_LAST; side++)
+        for (guint side = 0; side < PEER_SIDE_LAST; side++) {
             s->t[op][side] = g_array_new(FALSE, FALSE, sizeof(double));
+            s->faults[op][side] = g_array_new(FALSE, FALSE, sizeof(double));
+        }
     }
     for (guint side = 0; side < PEER_SIDE_LAST; side++)
         s->rss[side] = g_array_new(FALSE, FALSE, sizeof(double));
@@ -75,8 +78,10 @@ static void
 samplesClear(Samples *s)
 {
     for (guint op = 0; op < OP_LAST; op++) {
-        for (guint side = 0; side < PEER_SIDE_LAST; side++)
+        for (guint side = 0; side < PEER_SIDE_LAST; side++) {
             g_array_unref(s->t[op][side]);
+            g_array_unref(s->faults[op][side]);
+        }
     }
     for (guint side = 0; side < PEER_SIDE_LAST; side++)
         g_array_unref(s->rss[side]);
@@ -213,7 +218,7 @@ measureLoads(PeerCase *pc, const char *root, const char *store, const char *doc)
 }
 
 static void
-addSample(const char *op, const char *side, double t, gpointer data)
+addSample(const char *op, const char *side, double t, double faults, gpointer data)
 {
     PeerCase *pc = data;
 
@@ -223,8 +228,11 @@ addSample(const char *op, const char *side, double t, gpointer data)
     }
     for (guint o = 0; o < OP_LAST; o++) {
         for (guint s = 0; s < PEER_SIDE_LAST; s++) {
-            if (g_str_equal(op, op_names[o]) && g_str_equal(side, peer_side_names[s]))
+            if (g_str_equal(op, op_names[o]) && g_str_equal(side, peer_side_names[s])) {
                 g_array_append_val(pc->s.t[o][s], t);
+                if (faults >= 0)
+                    g_array_append_val(pc->s.faults[o][s], faults);
+            }
         }
     }
 }
@@ -451,6 +459,27 @@ rowCommitVsReplace(PeerCase *pc, gpointer unused)
     return g_string_free(s, FALSE);
 }
 
+/* Page faults per call, libvirt / virtsnap (medians): a fresh allocation
+ * costs time that instruction counts do not show. */
+static char *
+rowFaults(PeerCase *pc, gpointer unused)
+{
+    static const guint ops[] = { OP_REDEFINE, OP_CREATE, OP_CURRENT, OP_DELETE_LEAF };
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        GArray *lv = pc->s.faults[ops[i]][PEER_SIDE_LIBVIRT];
+        GArray *vs = pc->s.faults[ops[i]][PEER_SIDE_VIRTSNAP];
+
+        if (lv->len == 0 || vs->len == 0)
+            g_string_append_printf(s, "%sn/a", i ? " · " : "");
+        else
+            g_string_append_printf(s, "%s%.0f / %.0f", i ? " · " : "", medianOf(lv),
+                                   medianOf(vs));
+    }
+    return g_string_free(s, FALSE);
+}
+
 static char *
 rowSetup(PeerCase *pc, gpointer unused)
 {
@@ -492,6 +521,8 @@ printTable(PeerCase *cases, guint ncases, const double *baseline_rss, const doub
     printRow("virtsnap load ÷ xmllint (issue 16: ≤ 0.2)", cases, ncases, rowLoadVsXmllint, NULL);
     printRow("virtsnap redefine / create / set current / delete leaf ÷ atomic replace "
              "(issue 16: ≤ 2)", cases, ncases, rowCommitVsReplace, NULL);
+    printRow("page faults per call, libvirt / virtsnap: redefine · create · set current · "
+             "delete leaf", cases, ncases, rowFaults, NULL);
     printRow("libvirt setup: N redefines, s (not compared)", cases, ncases, rowSetup, NULL);
     printRow("both sides hold the same tree afterwards", cases, ncases, rowTree, NULL);
     printf("\nEmpty VM (no snapshot file): load %.1f ms libvirt (the driver's start), "

@@ -51,8 +51,10 @@ typedef struct {
 } PeerOpsArgs;
 
 /* Called with every timed operation: side "libvirt", "virtsnap" or
- * "machine" (op "replace"). */
-typedef void (*PeerSampleFunc)(const char *op, const char *side, double seconds, gpointer data);
+ * "machine" (op "replace"); @faults: the page faults the side's process
+ * took during the call (-1: not counted). */
+typedef void (*PeerSampleFunc)(const char *op, const char *side, double seconds, double faults,
+                               gpointer data);
 
 /* Starts both sides' children, checks they hold the same tree, runs
  * @repeat rounds of every step, libvirt then virtsnap step by step, with

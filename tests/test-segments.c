@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "format/bulkfile.h"
+#include "format/bulkfile-private.h"
 #include "snapshot/snapshot.h"
 #include "testutil.h"
 
@@ -612,6 +612,36 @@ test_random_operations(void)
     dirClose(&d);
 }
 
+/* A write hands its zstd contexts and buffers to the next write of the
+ * same chain of caches (a fresh compression context per commit cost more
+ * than the compression); the bytes stay those of a write without them. */
+static void
+test_scratch_kept(void)
+{
+    g_autoptr(GString) doc = generateDoc(200, FALSE);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) fresh = NULL, again = NULL, third = NULL;
+    vsBulkSegments *first = NULL, *second = NULL, *last = NULL;
+    vsBulkScratch *scratch;
+    Dir d;
+
+    dirOpen(&d);
+    fresh = writeTree(&d, tree, NULL, NULL, &first);
+    scratch = first->scratch;
+    g_assert_nonnull(scratch);
+    again = writeTree(&d, tree, NULL, first, &second);
+    g_assert_true(second->scratch == scratch);
+    g_assert_true(g_bytes_equal(fresh, again));
+    /* The earlier cache goes (a commit adopts the new one): still kept. */
+    vsBulkSegmentsFree(first);
+    third = writeTree(&d, tree, NULL, second, &last);
+    g_assert_true(last->scratch == scratch);
+    g_assert_true(g_bytes_equal(fresh, third));
+    vsBulkSegmentsFree(second);
+    vsBulkSegmentsFree(last);
+    dirClose(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -623,5 +653,6 @@ main(int argc, char **argv)
     g_test_add_func("/segments/uuid-sensitive-runs", test_uuid_sensitive_runs);
     g_test_add_func("/segments/random-operations", test_random_operations);
     g_test_add_func("/segments/foreign-header-not-reused", test_foreign_header_not_reused);
+    g_test_add_func("/segments/scratch-kept", test_scratch_kept);
     return g_test_run();
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "record/domaindisk.h"
+#include "record/moment.h"
 #include "snapshot/snapshot.h"
 #include "testutil.h"
 
@@ -423,6 +425,72 @@ testAlignRules(void)
                "</disks>",
                "unsupported configuration: cannot generate external snapshot name for disk "
                "'hda' on a 'block' device");
+}
+
+/* The disks alignment sees in a <domain>: libvirt's source by storage
+ * type, empty and read-only as its parser decides, only <disk>s of the
+ * root's <devices> in no namespace, the first <target> with a dev. */
+static void
+testDomainDisks(void)
+{
+    static const char xml[] =
+        "<domain type='kvm'><name>d</name>"
+        "<devices>"
+        "<disk type='file' device='disk' snapshot='external'>"
+        "<source file='/img/a&amp;b&lt;c.qcow2'/><target dev='vda'/></disk>"
+        "<disk type='block' device='disk'><source dev='/dev/sdb'/><target bus='virtio'/>"
+        "<target dev='vdb'/><readonly/></disk>"
+        "<disk type='file' device='cdrom'><target dev='hdc'/></disk>"
+        "<disk type='network'><source protocol='nbd' name='exp'/><target dev='vdc'/></disk>"
+        "<disk type='network'><source name='x'/><source protocol='nbd' name='y'/>"
+        "<target dev='vdd'/></disk>"
+        "<disk type='dir'><source dir=''/><target dev='vde'/></disk>"
+        "<q:disk xmlns:q='urn:x'><target dev='zz'/></q:disk>"
+        "<interface type='network'><target dev='vnet0'/></interface>"
+        "</devices>"
+        "<devices><disk type='volume'><source pool='p' volume='v'/><target dev='sda'/></disk>"
+        "<disk><target q:dev='no' xmlns:q='urn:x' dev='sdb'/></disk></devices>"
+        "<os><disk><target dev='no'/></disk></os>"
+        "</domain>";
+    static const struct {
+        const char *dst, *path, *snapshot;
+        gboolean empty, readonly;
+    } want[] = {
+        { "vda", "/img/a&b<c.qcow2", "external", FALSE, FALSE },
+        { "vdb", "/dev/sdb", NULL, FALSE, TRUE },
+        { "hdc", NULL, NULL, TRUE, TRUE },
+        { "vdc", "exp", NULL, FALSE, FALSE },
+        { "vdd", "x", NULL, TRUE, FALSE },
+        { "vde", NULL, NULL, TRUE, FALSE },
+        { "sda", NULL, NULL, FALSE, FALSE },
+        { "sdb", NULL, NULL, TRUE, FALSE },
+    };
+    g_autoptr(vsXmlSubtree) domain = NULL, untargeted = NULL;
+    g_autoptr(vsDomainDiskList) disks = NULL, none = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(vsMomentDomainFromXML(&domain, &vsSnapshotKind, xml, &error), ==, 0);
+    g_assert_cmpint(vsDomainDisksRead(&disks, domain, &error), ==, 0);
+    g_assert_cmpuint(disks->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < disks->len; i++) {
+        const vsDomainDisk *d = &g_array_index(disks, vsDomainDisk, i);
+
+        g_assert_cmpstr(d->dst, ==, want[i].dst);
+        g_assert_cmpstr(d->path, ==, want[i].path);
+        g_assert_cmpstr(d->snapshot, ==, want[i].snapshot);
+        g_assert_cmpint(d->empty, ==, want[i].empty);
+        g_assert_cmpint(d->readonly, ==, want[i].readonly);
+    }
+    g_assert_cmpint(vsDomainDiskIndex(disks, "/dev/sdb"), ==, 1);
+
+    g_assert_cmpint(vsMomentDomainFromXML(&untargeted, &vsSnapshotKind,
+                                          "<domain><devices><disk type='file'>"
+                                          "<source file='/a'/><target bus='ide'/></disk>"
+                                          "</devices></domain>", &error), ==, 0);
+    g_assert_cmpint(vsDomainDisksRead(&none, untargeted, &error), <, 0);
+    g_assert_error(error, VS_ERROR, VS_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, "XML error: missing target information for device");
+    g_assert_null(none);
 }
 
 static void
@@ -1168,6 +1236,7 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/align/no-disks", testAlignNoDisks);
     g_test_add_func("/snapshot/align/rules", testAlignRules);
     g_test_add_func("/snapshot/align/more", testAlignMore);
+    g_test_add_func("/snapshot/align/domain-disks", testDomainDisks);
     g_test_add_func("/snapshot/parse/errors", testParseErrors);
     g_test_add_func("/snapshot/parse/bad-xml", testBadXml);
     g_test_add_func("/snapshot/parse/entities", testEntities);

@@ -66,6 +66,13 @@ typedef struct {
     vsBulkRunRule rule;
 } BulkSegment;
 
+/* What a write needs besides the records (zstd contexts, buffers), kept
+ * from one commit of a handle to the next (bulkfile-write.c): a fresh
+ * compression context per commit costs its tables' page faults and
+ * clearing, more CPU than compressing a run of ~32 records. */
+typedef struct _vsBulkScratch vsBulkScratch;
+void vsBulkScratchRelease(vsBulkScratch *scratch);
+
 struct _vsBulkSegments {
     const vsMomentKind *kind;
     char *uuid;               /* what uuid-sensitive segments were formatted with */
@@ -73,6 +80,7 @@ struct _vsBulkSegments {
     GHashTable *by_first;     /* first record -> BulkSegment */
     gboolean preorder;        /* the runs are in the tree's pre-order (written
                                * by this writer, or a file checked to be) */
+    vsBulkScratch *scratch;   /* shared with the next write's segments, or NULL */
 };
 
 /* The rule applied to @count records (bulkfile-write.c). */

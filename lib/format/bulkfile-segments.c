@@ -34,6 +34,7 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
     if (!segs)
         return;
     g_free(segs->uuid);
+    g_clear_pointer(&segs->scratch, vsBulkScratchRelease);
     g_hash_table_unref(segs->by_first);
     g_ptr_array_unref(segs->segments);
     g_free(segs);

@@ -101,42 +101,117 @@ segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *co
     return seg;
 }
 
+/* Kept between the commits of a handle only while this small, so that a
+ * handle whose runs hold big <domain>s does not keep their size around. */
+#define SCRATCH_KEEP_MAX ((gsize) 4 * 1024 * 1024)
+
+struct _vsBulkScratch {
+    ZSTD_CCtx *cctx;     /* created on first use: level, window, checksum set */
+    ZSTD_DCtx *dctx;
+    GString *text;       /* a run's records, formatted or kept */
+    GString *plain;      /* the content of one frame of the previous write */
+    char *frame;         /* a compressed frame */
+    gsize frame_size;
+};
+
+static void
+scratchClear(vsBulkScratch *s)
+{
+    ZSTD_freeCCtx(s->cctx);
+    ZSTD_freeDCtx(s->dctx);
+    g_string_free(s->text, TRUE);
+    g_string_free(s->plain, TRUE);
+    g_free(s->frame);
+}
+
+void
+vsBulkScratchRelease(vsBulkScratch *scratch)
+{
+    g_rc_box_release_full(scratch, (GDestroyNotify) scratchClear);
+}
+
+/* The previous write's scratch, or a new one. */
+static vsBulkScratch *
+scratchGet(const vsBulkSegments *prev)
+{
+    vsBulkScratch *s;
+
+    if (prev && prev->scratch)
+        return g_rc_box_acquire(prev->scratch);
+    s = g_rc_box_new0(vsBulkScratch);
+    s->text = g_string_sized_new(64 * 1024);
+    s->plain = g_string_new(NULL);
+    return s;
+}
+
+static void
+stringTrim(GString **str)
+{
+    if ((*str)->allocated_len > SCRATCH_KEEP_MAX) {
+        g_string_free(*str, TRUE);
+        *str = g_string_new(NULL);
+    }
+}
+
+/* Drops what grew past SCRATCH_KEEP_MAX (a run of big records). */
+static void
+scratchTrim(vsBulkScratch *s)
+{
+    stringTrim(&s->text);
+    stringTrim(&s->plain);
+    if (s->frame_size > SCRATCH_KEEP_MAX) {
+        g_clear_pointer(&s->frame, g_free);
+        s->frame_size = 0;
+    }
+    if (s->cctx && ZSTD_sizeof_CCtx(s->cctx) > SCRATCH_KEEP_MAX)
+        g_clear_pointer(&s->cctx, ZSTD_freeCCtx);
+}
+
+static ZSTD_CCtx *
+scratchCCtx(vsBulkScratch *s)
+{
+    if (!s->cctx) {
+        s->cctx = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
+        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
+        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 1);
+    }
+    return s->cctx;
+}
+
 typedef struct {
     vsAtomicFile *af;
     const char *uuid;
-    ZSTD_CCtx *cctx;
-    GString *text;
-    const BulkSegment *plain_of;   /* the frame whose content is in plain */
-    GString *plain;
-    char *frame;
-    gsize frame_size;
+    vsBulkScratch *s;
+    const BulkSegment *plain_of;   /* the frame whose content is in s->plain */
     char *zstd_error;
 } FrameWriter;
 
-/* Compresses @len bytes of @data as one complete frame (left in w->frame)
+/* Compresses @len bytes of @data as one complete frame (left in the scratch frame)
  * and writes it; returns its size, 0 after a zstd error. */
 static gsize
 frameCompress(FrameWriter *w, const char *data, gsize len)
 {
+    vsBulkScratch *s = w->s;
+    ZSTD_CCtx *cctx = scratchCCtx(s);
     gsize bound = ZSTD_compressBound(len);
     size_t n;
 
-    if (w->frame_size < bound) {
-        g_free(w->frame);
-        w->frame_size = bound;
-        w->frame = g_malloc(bound);
+    if (s->frame_size < bound) {
+        g_free(s->frame);
+        s->frame_size = bound;
+        s->frame = g_malloc(bound);
     }
     /* Long-distance matching finds the previous copy of a big <domain>;
      * for small runs it only costs time. */
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_enableLongDistanceMatching,
-                           len >= LDM_MIN_INPUT);
-    n = ZSTD_compress2(w->cctx, w->frame, w->frame_size, data, len);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, len >= LDM_MIN_INPUT);
+    n = ZSTD_compress2(cctx, s->frame, s->frame_size, data, len);
     if (ZSTD_isError(n)) {
         if (!w->zstd_error)
             w->zstd_error = g_strdup(ZSTD_getErrorName(n));
         return 0;
     }
-    vsAtomicFileWrite(w->af, w->frame, n);
+    vsAtomicFileWrite(w->af, s->frame, n);
     return n;
 }
 
@@ -165,12 +240,22 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
         return FALSE;
     total = ends[seg->records->len - 1];
     if (w->plain_of != seg) {
+        GString *plain;
         gsize got;
 
+        if (!w->s->dctx)
+            w->s->dctx = ZSTD_createDCtx();
         w->plain_of = NULL;
-        g_string_set_size(w->plain, total);
-        got = ZSTD_decompress(w->plain->str, total, g_bytes_get_data(seg->frame, NULL),
-                              g_bytes_get_size(seg->frame));
+        /* A bigger buffer anew: growing this one would copy what it held. */
+        if (w->s->plain->allocated_len <= total) {
+            g_string_free(w->s->plain, TRUE);
+            w->s->plain = g_string_sized_new(total);
+        }
+        plain = w->s->plain;
+        g_string_set_size(plain, total);
+        got = ZSTD_decompressDCtx(w->s->dctx, plain->str, total,
+                                  g_bytes_get_data(seg->frame, NULL),
+                                  g_bytes_get_size(seg->frame));
         if (ZSTD_isError(got) || got != total)
             return FALSE;
         w->plain_of = seg;
@@ -178,12 +263,12 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
     start = k ? ends[k - 1] : 0;
     if (start >= ends[k] || ends[k] > total)
         return FALSE;
-    piece = w->plain->str + start;
+    piece = w->s->plain->str + start;
     len = ends[k] - start;
     /* only whole records, as this writer lays them out */
     if (len < 5 || memcmp(piece, "  <", 3) != 0 || memcmp(piece + len - 2, ">\n", 2) != 0)
         return FALSE;
-    g_string_append_len(w->text, piece, len);
+    g_string_append_len(w->s->text, piece, len);
     return TRUE;
 }
 
@@ -210,7 +295,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     }
     kept = g_ptr_array_new_full(count, (GDestroyNotify) vsMomentUnref);
     ends = g_new(gsize, count);
-    g_string_truncate(w->text, 0);
+    g_string_truncate(w->s->text, 0);
     for (guint k = 0; k < count; k++) {
         BulkSegment *first = prev ? g_hash_table_lookup(prev->by_first, run[k]) : NULL;
 
@@ -224,12 +309,12 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
             src = NULL;
         }
         if (!src || !appendKept(w, prev, src, at))
-            vsMomentFormatStored(w->text, run[k], w->uuid, 1);
-        ends[k] = w->text->len;
+            vsMomentFormatStored(w->s->text, run[k], w->uuid, 1);
+        ends[k] = w->s->text->len;
         g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
     }
-    n = frameCompress(w, w->text->str, w->text->len);
-    frame = g_bytes_new(w->frame, n);
+    n = frameCompress(w, w->s->text->str, w->s->text->len);
+    frame = g_bytes_new(w->s->frame, n);
     vsBulkSegmentsAdd(next, kept, frame, ends);
 }
 
@@ -409,27 +494,26 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
                   const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
 {
     vsBulkSegments *next = vsBulkSegmentsNew(vsTreeGetKind(tree), uuid);
-    FrameWriter w = { .af = af, .uuid = uuid };
+    FrameWriter w = { .af = af, .uuid = uuid, .s = scratchGet(prev) };
+    GString *text = w.s->text;
     int ret = 0;
 
     next->preorder = TRUE;
-    w.cctx = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
-    ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1);
-    w.text = g_string_sized_new(64 * 1024);
-    w.plain = g_string_new(NULL);
+    next->scratch = w.s;
 
-    vsBulkAppendRoot(w.text, tree);
-    frameCompress(&w, w.text->str, w.text->len);
+    g_string_truncate(text, 0);
+    vsBulkAppendRoot(text, tree);
+    frameCompress(&w, text->str, text->len);
     writeMarkerFrame(af);
 
     if (!old || !prev || !writeRunsChanged(&w, old, tree, prev, next))
         writeRunsAll(&w, tree, prev, next);
 
-    g_string_truncate(w.text, 0);
-    vsBulkAppendEnd(w.text, tree);
-    frameCompress(&w, w.text->str, w.text->len);
+    text = w.s->text;
+    g_string_truncate(text, 0);
+    vsBulkAppendEnd(text, tree);
+    frameCompress(&w, text->str, text->len);
+    scratchTrim(w.s);
 
     if (w.zstd_error) {
         ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
@@ -439,18 +523,20 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     } else {
         vsBulkSegmentsFree(next);
     }
-    ZSTD_freeCCtx(w.cctx);
-    g_free(w.frame);
     g_free(w.zstd_error);
-    g_string_free(w.text, TRUE);
-    g_string_free(w.plain, TRUE);
     return ret;
 }
+
+typedef struct {
+    vsAtomicFile *af;
+    const char *uuid;
+    GString *text;
+} PlainWriter;
 
 static void
 writePlainOne(const vsMoment *moment, gpointer data)
 {
-    FrameWriter *w = data;
+    PlainWriter *w = data;
     g_string_truncate(w->text, 0);
     vsMomentFormatStored(w->text, moment, w->uuid, 1);
     vsAtomicFileWrite(w->af, w->text->str, w->text->len);
@@ -468,7 +554,7 @@ vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree, co
                      gboolean compress, const vsBulkSegments *reuse,
                      vsBulkSegments **segments, GError **error)
 {
-    FrameWriter w = { .af = af, .uuid = uuid };
+    PlainWriter w = { .af = af, .uuid = uuid };
 
     if (compress)
         return bulkWriteSegments(af, old, tree, uuid, reuse, segments, error);

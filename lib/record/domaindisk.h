@@ -29,7 +29,7 @@ typedef struct {
 /* The disks of @domain's <devices>, in order (a GArray of vsDomainDisk;
  * free with vsDomainDisksFree).  Errors: libvirt's for a disk without
  * <target> ("XML error: missing target information for device").
- * Cost: one parse of the domain's XML. */
+ * Cost: formatting the domain and one SAX scan of it (no document tree). */
 int vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error);
 void vsDomainDisksFree(GArray *disks);
 typedef GArray vsDomainDiskList;
