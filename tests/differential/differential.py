@@ -47,7 +47,13 @@ def parse_args(argv):
     p.add_argument("--table", action="store_true", help="print the differences table and exit")
     p.add_argument("--tmp", default=os.environ.get("TMPDIR"))
     p.add_argument("--keep", action="store_true", help="keep the temporary world")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    # The environment wins over the command line, so a caller of `meson test` can change
+    # the run meson.build spells out (./dev test-sanitize runs fewer sequences).
+    for name, attr in (("VSDIFF_SEED", "seed"), ("VSDIFF_SEQUENCES", "sequences")):
+        if os.environ.get(name):
+            setattr(args, attr, int(os.environ[name]))
+    return args
 
 
 def main(argv):
