@@ -407,6 +407,17 @@ typedef struct {
     char *domain;    /* demo's <domain>, from input/c1.xml */
 } Fixture;
 
+/* Loads (again) the fixture VM's checkpoints for writing, in a fresh handle. */
+static void
+reloadCheckpoints(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_clear_pointer(&f->dom, vsDomainFree);
+    g_assert_cmpint(vsStoreLoadCheckpoints(&f->dom, f->store, "demo", NULL,
+                                           VS_DOMAIN_LOAD_WRITE, &error), ==, 0);
+}
+
 static void
 fixtureSetup(Fixture *f, gconstpointer data)
 {
@@ -418,8 +429,7 @@ fixtureSetup(Fixture *f, gconstpointer data)
     f->domain = g_strndup(a, b + strlen("</domain>") - a);
     f->dir = vsTestTempDir();
     g_assert_cmpint(vsStoreOpen(&f->store, f->dir, 0, &error), ==, 0);
-    g_assert_cmpint(vsStoreLoadCheckpoints(&f->dom, f->store, "demo", NULL,
-                                           VS_DOMAIN_LOAD_WRITE, &error), ==, 0);
+    reloadCheckpoints(f);
 }
 
 static void
@@ -588,16 +598,6 @@ testPlainCreate(Fixture *f, gconstpointer data)
  * does (none with two leaves), so a plain create after a reload is a root
  * here, whatever the previous handle had made current.  A file written
  * before this rule (with current=) loads the same way. */
-static void
-reloadCheckpoints(Fixture *f)
-{
-    g_autoptr(GError) error = NULL;
-
-    g_clear_pointer(&f->dom, vsDomainFree);
-    g_assert_cmpint(vsStoreLoadCheckpoints(&f->dom, f->store, "demo", NULL,
-                                           VS_DOMAIN_LOAD_WRITE, &error), ==, 0);
-}
-
 static void
 testCurrentNotStored(Fixture *f, gconstpointer data)
 {
