@@ -706,8 +706,13 @@ vsTreeNext(const vsTree *tree, const vsMoment *moment)
         return ((vsTreeNode *) node->children->pdata[0])->moment;
     for (; node->moment; node = node->parent) {
         gboolean found;
-        guint idx = vsTreeNodeChildIndex(node->parent, node, &found);
+        guint idx;
 
+        /* An only child has no next sibling: a chain of them (a long
+         * history) is climbed without a search per level. */
+        if (node->parent->children->len == 1)
+            continue;
+        idx = vsTreeNodeChildIndex(node->parent, node, &found);
         if (idx + 1 < node->parent->children->len)
             return ((vsTreeNode *) node->parent->children->pdata[idx + 1])->moment;
     }
