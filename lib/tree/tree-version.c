@@ -357,8 +357,10 @@ logNames(const GArray *log, GHashTable *names)
     for (guint i = 0; i < log->len; i++) {
         const vsTreeStep *step = &g_array_index(log, vsTreeStep, i);
 
-        /* (A STEP_MOMENT's other record has the same name.) */
-        if (step->node && step->node->moment)
+        /* (A STEP_MOMENT's other record has the same name.)  A node
+         * whose children changed is not named for that: the child that
+         * came, went or moved is, and the node's record is as it was. */
+        if (step->type != STEP_CHILDREN && step->node && step->node->moment)
             g_hash_table_add(names, (gpointer) step->node->moment->name);
     }
 }

@@ -114,8 +114,10 @@ const vsMoment *vsTreePrev(const vsTree *tree, const vsMoment *moment);
 const vsMoment *vsTreeLastDescendant(const vsTree *tree, const vsMoment *moment);
 
 /* The names of the records any change between version @from and version
- * @to of one tree touched (its record, parent, children, or presence): a
- * new set (names borrowed from records both versions hold), O(changes).
+ * @to of one tree touched (its record, parent, or presence; a record whose
+ * children changed is not named for that, the children that came, went or
+ * moved are): a new set (names borrowed from records both versions hold),
+ * O(changes).
  * FALSE when the two do not share their state (not made by vsTreeCopy
  * from one another). */
 gboolean vsTreeChangedNames(const vsTree *from, const vsTree *to, GHashTable **out);
