@@ -54,8 +54,10 @@ typedef enum {
     RUN_RULE_NOT,
 } vsBulkRunRule;
 
-/* A run of records and its compressed frame. */
+/* A run of records and its compressed frame: immutable, shared by the
+ * segments of every write that copies the frame (refcounted). */
 typedef struct {
+    gint refs;
     GPtrArray *records;       /* vsMoment refs, in document order */
     GBytes *frame;            /* one complete zstd frame */
     /* where each record's bytes end in the frame's content (gsize; record
@@ -92,7 +94,7 @@ vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
  * one per record, if not NULL). */
 void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame,
                        const gsize *ends);
-/* Adds @seg of an earlier write again (its run and frame shared). */
+/* Adds @seg of an earlier write again (shared, not copied: O(1)). */
 void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
 /* Whether a run holds a record without <domain>, which is formatted from
  * the VM's uuid rather than from itself. */

@@ -8,9 +8,12 @@
 #include "format/bulkfile-private.h"
 
 static void
-segmentFree(gpointer data)
+segmentUnref(gpointer data)
 {
     BulkSegment *seg = data;
+
+    if (!g_atomic_int_dec_and_test(&seg->refs))
+        return;
     g_ptr_array_unref(seg->records);
     g_bytes_unref(seg->frame);
     g_clear_pointer(&seg->ends, g_array_unref);
@@ -23,7 +26,7 @@ vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid)
     vsBulkSegments *segs = g_new0(vsBulkSegments, 1);
     segs->kind = kind;
     segs->uuid = g_strdup(uuid);
-    segs->segments = g_ptr_array_new_with_free_func(segmentFree);
+    segs->segments = g_ptr_array_new_with_free_func(segmentUnref);
     segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
     return segs;
 }
@@ -50,40 +53,38 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
     return FALSE;
 }
 
+/* Adds @seg, taking its reference. */
 static void
-segmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, gboolean uuid_sensitive,
-            vsBulkRunRule rule, GArray *ends)
+segmentsAdd(vsBulkSegments *segs, BulkSegment *seg)
 {
-    BulkSegment *seg = g_new0(BulkSegment, 1);
-    seg->records = g_ptr_array_ref(records);
-    seg->frame = g_bytes_ref(frame);
-    if (ends)
-        seg->ends = g_array_ref(ends);
-    seg->uuid_sensitive = uuid_sensitive;
-    seg->rule = rule;
     g_ptr_array_add(segs->segments, seg);
-    g_hash_table_insert(segs->by_first, records->pdata[0], seg);
+    g_hash_table_insert(segs->by_first, seg->records->pdata[0], seg);
 }
 
 void
 vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const gsize *ends)
 {
-    GArray *copy = NULL;
+    BulkSegment *seg = g_new0(BulkSegment, 1);
 
+    seg->refs = 1;
+    seg->records = g_ptr_array_ref(records);
+    seg->frame = g_bytes_ref(frame);
     if (ends) {
-        copy = g_array_sized_new(FALSE, FALSE, sizeof(gsize), records->len);
-        g_array_append_vals(copy, ends, records->len);
+        seg->ends = g_array_sized_new(FALSE, FALSE, sizeof(gsize), records->len);
+        g_array_append_vals(seg->ends, ends, records->len);
     }
-    segmentsAdd(segs, records, frame, vsBulkRunNeedsUuid(records->pdata, records->len),
-                vsBulkRunRuleOf(records->pdata, records->len), copy);
-    if (copy)
-        g_array_unref(copy);
+    seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
+    seg->rule = vsBulkRunRuleOf(records->pdata, records->len);
+    segmentsAdd(segs, seg);
 }
 
 void
 vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
 {
-    segmentsAdd(segs, seg->records, seg->frame, seg->uuid_sensitive, seg->rule, seg->ends);
+    BulkSegment *shared = (BulkSegment *) seg;
+
+    g_atomic_int_inc(&shared->refs);
+    segmentsAdd(segs, shared);
 }
 
 /* Appends the content of one zstd frame (its size field is not trusted). */
