@@ -402,7 +402,8 @@ vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint
     g_array_set_size(cap->stack, 0);
     cap->metadata = NULL;
     cap->metadata_seen = cap->declined = FALSE;
-    doc = xmlCtxtReadMemory(cap->ctxt, bytes, (int) len, NULL, NULL, VS_XML_SAFE_OPTIONS);
+    doc = xmlCtxtReadMemory(cap->ctxt, bytes, (int) len, NULL, NULL,
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
     /* a <metadata> left open by a stopped parse belongs to the document */
     cap->metadata = NULL;
     xmlFreeDoc(doc);
