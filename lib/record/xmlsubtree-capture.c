@@ -174,6 +174,8 @@ onStartElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const
     guint depth = cap->stack->len;
     Frame frame = { localname, FALSE, FALSE };
 
+    if (cap->declined)
+        return;
     if (cap->metadata) {
         cap->metadata_depth++;
         xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces, namespaces,
@@ -181,8 +183,8 @@ onStartElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const
         return;
     }
     /* the root is a <domain> or <inactiveDomain> (what decides <metadata>
-     * and secret <cookies>) */
-    if (prefix || URI || nb_namespaces || nb_defaulted || depth >= CAPTURE_DEPTH_MAX ||
+     * and secret <cookies>); the text stays within the DOM path's bound */
+    if (cap->out->len > VS_XML_SUBTREE_MAX || prefix || URI || nb_namespaces || nb_defaulted || depth >= CAPTURE_DEPTH_MAX ||
         (!parent && !xmlStrEqual(localname, BAD_CAST "domain") &&
          !xmlStrEqual(localname, BAD_CAST "inactiveDomain")) ||
         (parent && !openChildren(cap, parent))) {
@@ -236,10 +238,16 @@ onEndElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const x
     vsXmlCapture *cap = captureOf(ctx);
     Frame frame;
 
+    if (cap->declined)
+        return;
     if (cap->metadata) {
         xmlSAX2EndElementNs(ctx, localname, prefix, URI);
         if (--cap->metadata_depth == 0)
             endMetadata(cap);
+        return;
+    }
+    if (!topFrame(cap) || cap->out->len > VS_XML_SUBTREE_MAX) {
+        decline(cap);
         return;
     }
     frame = *topFrame(cap);
@@ -269,6 +277,8 @@ onCharacters(void *ctx, const xmlChar *ch, int len)
     vsXmlCapture *cap = captureOf(ctx);
     Frame *top = topFrame(cap);
 
+    if (cap->declined)
+        return;
     if (cap->metadata) {
         xmlSAX2Characters(ctx, ch, len);
         return;
@@ -296,6 +306,8 @@ onComment(void *ctx, const xmlChar *value)
 {
     vsXmlCapture *cap = captureOf(ctx);
 
+    if (cap->declined)
+        return;
     if (cap->metadata)
         xmlSAX2Comment(ctx, value);
     else
@@ -307,6 +319,8 @@ onPI(void *ctx, const xmlChar *target, const xmlChar *data)
 {
     vsXmlCapture *cap = captureOf(ctx);
 
+    if (cap->declined)
+        return;
     if (cap->metadata)
         xmlSAX2ProcessingInstruction(ctx, target, data);
     else
@@ -318,6 +332,8 @@ onCData(void *ctx, const xmlChar *value, int len)
 {
     vsXmlCapture *cap = captureOf(ctx);
 
+    if (cap->declined)
+        return;
     if (cap->metadata)
         xmlSAX2CDataBlock(ctx, value, len);
     else
@@ -337,7 +353,8 @@ onInternalSubset(void *ctx, const xmlChar *name G_GNUC_UNUSED,
     decline(captureOf(ctx));
 }
 
-/* Any report at all, warnings included. */
+/* Any report at all, warnings included: the rest of the parse only
+ * finishes (its events are ignored). */
 static void
 onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
 {
