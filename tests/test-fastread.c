@@ -295,6 +295,26 @@ test_odd_names(void)
     }
 }
 
+/* One byte-level edit of @m: a byte of @interesting (@n of them) set or
+ * inserted, a byte erased, or a piece of @m copied elsewhere. */
+static void
+mutate(GString *m, GRand *rand, const char *interesting, gsize n)
+{
+    gsize at = g_rand_int_range(rand, 0, m->len);
+    char c = interesting[g_rand_int_range(rand, 0, n)];
+
+    switch (g_rand_int_range(rand, 0, 4)) {
+    case 0: m->str[at] = c; break;
+    case 1: g_string_insert_c(m, at, c); break;
+    case 2: g_string_erase(m, at, 1); break;
+    default: {
+        gsize from = g_rand_int_range(rand, 0, m->len), len = g_rand_int_range(rand, 1, 64);
+        g_autofree char *piece = g_strndup(m->str + from, MIN(len, m->len - from));
+        g_string_insert(m, at, piece);
+    }
+    }
+}
+
 /* Byte-level mutations of the odd document: whatever the fast reader
  * takes, the DOM reader takes the same; everything else loads, or fails
  * with the same line, as with the DOM reader alone.  Load limits around
@@ -316,20 +336,8 @@ test_mutations(void)
         g_autoptr(GString) m = g_string_new_len(doc, len);
         guint edits = g_rand_int_range(rand, 1, 4);
 
-        for (guint e = 0; e < edits; e++) {
-            gsize at = g_rand_int_range(rand, 0, m->len);
-            char c = interesting[g_rand_int_range(rand, 0, sizeof(interesting) - 1)];
-            switch (g_rand_int_range(rand, 0, 4)) {
-            case 0: m->str[at] = c; break;
-            case 1: g_string_insert_c(m, at, c); break;
-            case 2: g_string_erase(m, at, 1); break;
-            default: {
-                gsize from = g_rand_int_range(rand, 0, m->len), n = g_rand_int_range(rand, 1, 64);
-                g_autofree char *piece = g_strndup(m->str + from, MIN(n, m->len - from));
-                g_string_insert(m, at, piece);
-            }
-            }
-        }
+        for (guint e = 0; e < edits; e++)
+            mutate(m, rand, interesting, sizeof(interesting) - 1);
         took += checkReaders(&vsSnapshotKind, m->str, m->len,
                              limits[g_rand_int_range(rand, 0, G_N_ELEMENTS(limits))]);
     }
@@ -479,15 +487,8 @@ test_capture(void)
         g_autoptr(GString) m = g_string_new(t);
         guint edits = g_rand_int_range(rand, 1, 4);
 
-        for (guint e = 0; e < edits; e++) {
-            gsize at = g_rand_int_range(rand, 0, m->len);
-            char c = interesting[g_rand_int_range(rand, 0, sizeof(interesting) - 1)];
-            switch (g_rand_int_range(rand, 0, 3)) {
-            case 0: m->str[at] = c; break;
-            case 1: g_string_insert_c(m, at, c); break;
-            default: g_string_erase(m, at, 1); break;
-            }
-        }
+        for (guint e = 0; e < edits; e++)
+            mutate(m, rand, interesting, sizeof(interesting) - 1);
         mutated_took += checkCapture(cap, m->str, m->len);
     }
     g_test_message("captured %u of %u mutated definitions", mutated_took, runs);

@@ -300,44 +300,37 @@ onCharacters(void *ctx, const xmlChar *ch, int len)
     g_string_append_len(cap->text, (const char *) ch, len);
 }
 
-/* Kept inside <metadata> (its serializer decides), declined elsewhere. */
-static void
-onComment(void *ctx, const xmlChar *value)
+/* Comments, PIs and CDATA: kept inside <metadata> (its serializer
+ * decides what becomes of them), declined elsewhere.  Whether to build. */
+static gboolean
+metadataOnly(void *ctx)
 {
     vsXmlCapture *cap = captureOf(ctx);
 
-    if (cap->declined)
-        return;
-    if (cap->metadata)
-        xmlSAX2Comment(ctx, value);
-    else
+    if (!cap->declined && !cap->metadata)
         decline(cap);
+    return !cap->declined;
+}
+
+static void
+onComment(void *ctx, const xmlChar *value)
+{
+    if (metadataOnly(ctx))
+        xmlSAX2Comment(ctx, value);
 }
 
 static void
 onPI(void *ctx, const xmlChar *target, const xmlChar *data)
 {
-    vsXmlCapture *cap = captureOf(ctx);
-
-    if (cap->declined)
-        return;
-    if (cap->metadata)
+    if (metadataOnly(ctx))
         xmlSAX2ProcessingInstruction(ctx, target, data);
-    else
-        decline(cap);
 }
 
 static void
 onCData(void *ctx, const xmlChar *value, int len)
 {
-    vsXmlCapture *cap = captureOf(ctx);
-
-    if (cap->declined)
-        return;
-    if (cap->metadata)
+    if (metadataOnly(ctx))
         xmlSAX2CDataBlock(ctx, value, len);
-    else
-        decline(cap);
 }
 
 static void
