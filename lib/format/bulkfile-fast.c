@@ -40,6 +40,7 @@ typedef struct {
      * the streaming reader has: every record's nodes and every first
      * copy's share it, so nodes move between their documents freely */
     xmlParserCtxtPtr ctxt;
+    vsXmlCapture *capture;  /* first copies, from their bytes */
     GString *scratch;     /* a text or value being decoded */
 } Fast;
 
@@ -490,6 +491,31 @@ graftFirstCopy(Lex *lx)
     return TRUE;
 }
 
+/* A first copy captured straight from its bytes (when they are exactly
+ * this writer's formatting of it: no DOM built and re-serialized), its
+ * stand-in node then dropped as a repeat's is; NULL: it is grafted.
+ * A record with a second <domain> keeps the DOM path (the kind's parser
+ * would look at that one in its place). */
+static vsXmlSubtree *
+captureFirstCopy(Lex *lx, xmlNodePtr record)
+{
+    vsXmlSubtree *tree;
+
+    for (xmlNodePtr c = record->children; c; c = c->next) {
+        if (c != lx->def_node && c->type == XML_ELEMENT_NODE &&
+            xmlStrEqual(c->name, BAD_CAST "domain"))
+            return NULL;
+    }
+    tree = vsXmlSubtreeFromFormatted(lx->f->capture, lx->b + lx->def_start,
+                                     lx->def_end - lx->def_start, VS_DEDUP_DOMAIN_INDENT_LEVEL);
+    if (tree) {
+        xmlUnlinkNode(lx->def_node);
+        xmlFreeNode(lx->def_node);
+        lx->def_node = NULL;
+    }
+    return tree;
+}
+
 /* An empty document on the load's dictionary. */
 static xmlDocPtr
 fastDocNew(Fast *f)
@@ -514,6 +540,7 @@ fastRecord(Fast *f, gsize n)
     Lex lx = { .f = f, .b = fastAt(f), .n = n, .avail = fastAvail(f) };
     xmlNodePtr record = NULL;
     RecordResult ret = RECORD_DECLINED;
+    g_autoptr(vsXmlSubtree) captured = NULL;
     int def_index = -1;
     guint64 extra;
 
@@ -531,10 +558,11 @@ fastRecord(Fast *f, gsize n)
     if (lx.def_end) {
         def_index = vsDomainDedupAddFirstCopy(p->dedup, lx.b + lx.def_start,
                                               lx.def_end - lx.def_start);
-        if (!graftFirstCopy(&lx))
+        captured = captureFirstCopy(&lx, record);
+        if (!captured && !graftFirstCopy(&lx))
             goto cleanup;
     }
-    if (vsBulkLoadRecord(p, record, 0, def_index, lx.repeated, NULL) == 0)
+    if (vsBulkLoadRecord(p, record, 0, def_index, lx.repeated, captured, NULL) == 0)
         ret = RECORD_READ;
 
  cleanup:
@@ -643,12 +671,14 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     f.ctxt = xmlNewParserCtxt();
     if (!f.ctxt)
         return FALSE;
+    f.capture = vsXmlCaptureNew();
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
     f.spans = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
     ok = fastRoot(&f) && fastRecords(&f);
     g_byte_array_unref(f.buf);
     g_string_free(f.scratch, TRUE);
+    vsXmlCaptureFree(f.capture);
     xmlFreeParserCtxt(f.ctxt);
     if (!ok) {
         g_array_unref(f.spans);

@@ -64,10 +64,11 @@ typedef struct {
 } BulkParse;
 
 /* Parses @node (a record: its first <domain> registered as dedup definition
- * @def_index if >= 0, or removed as a repeat of @repeated) and adds it to
- * the load, unlinked.  Errors name @line of the file. */
+ * @def_index if >= 0, or removed as a repeat of @repeated, or removed as
+ * a first copy already @captured) and adds it to the load, unlinked.
+ * Errors name @line of the file. */
 int vsBulkLoadRecord(BulkParse *p, xmlNodePtr node, int line, int def_index,
-                     vsXmlSubtree *repeated, GError **error);
+                     vsXmlSubtree *repeated, vsXmlSubtree *captured, GError **error);
 
 /* Whether the load would pass its limit with @extra more bytes held for
  * the record being read (what the DOM reader's filter would stop at). */

@@ -297,7 +297,7 @@ vsBulkLoadOverBudget(const BulkParse *p, guint64 extra)
  * with unique domain bytes. */
 int
 vsBulkLoadRecord(BulkParse *p, xmlNodePtr node, int line, int def_index,
-                 vsXmlSubtree *repeated, GError **error)
+                 vsXmlSubtree *repeated, vsXmlSubtree *captured, GError **error)
 {
     BulkInput *in = p->in;
     g_autoptr(vsMoment) moment = NULL;
@@ -314,10 +314,13 @@ vsBulkLoadRecord(BulkParse *p, xmlNodePtr node, int line, int def_index,
      * name when the VM is exported to libvirt's layout. */
     if (in->kind->name_check(moment->name, &perr) < 0)
         return corrupt(error, p->label, line, "%s", perr->message);
-    if (repeated)
+    if (repeated) {
         vsMomentSetDomain(moment, repeated);   /* already shared */
-    else
+    } else {
+        if (captured)
+            vsMomentSetDomain(moment, captured);
         domain_bytes = vsMomentShareDomain(p->domains, moment);
+    }
     if (chargeRecord(in, moment, domain_bytes, p->label, line, error) < 0)
         return -1;
     if (def_index >= 0)
@@ -348,7 +351,7 @@ bulkParseRecord(BulkParse *p, int line, GError **error)
                     perr->message);
         return -1;
     }
-    return vsBulkLoadRecord(p, node, line, def_index, repeated, error);
+    return vsBulkLoadRecord(p, node, line, def_index, repeated, NULL, error);
 }
 
 /* The compressed bytes of @frame, from the source. */

@@ -22,7 +22,6 @@
 
 /* Where a record's <domain> stands in a file we wrote: vsBulkFileWrite
  * formats records at level 1, so their <domain> at level 2, secure. */
-#define DOMAIN_INDENT_LEVEL 2
 
 /* A candidate is recognised by its raw bytes until its record is parsed.
  * If it is big and the parsed form formats back to exactly those bytes
@@ -243,7 +242,7 @@ findRepeat(vsDomainDedup *d, const guint8 *p, gsize avail, gboolean at_end, gboo
             continue;
         }
         if (span->raw ? memcmp(p, span->raw->data, span->len) == 0 :
-            vsXmlSubtreeFormattedEqual(span->domain, DOMAIN_INDENT_LEVEL, TRUE,
+            vsXmlSubtreeFormattedEqual(span->domain, VS_DEDUP_DOMAIN_INDENT_LEVEL, TRUE,
                                        (const char *) p, span->len))
             return (int) index;
     }
@@ -645,7 +644,7 @@ vsDomainDedupRegister(vsDomainDedup *d, int def_index, vsXmlSubtree *domain)
     /* Only a closed, remembered copy (len is set when it is closed). */
     if (!d->keep_raw && domain && span->raw && span->len == span->raw->len &&
         span->len >= FORMATTED_COMPARE_MIN &&
-        vsXmlSubtreeFormattedEqual(domain, DOMAIN_INDENT_LEVEL, TRUE,
+        vsXmlSubtreeFormattedEqual(domain, VS_DEDUP_DOMAIN_INDENT_LEVEL, TRUE,
                                    (const char *) span->raw->data, span->raw->len)) {
         g_autofree char *key = prefixKey(span->raw->data);
         GArray *list = g_hash_table_lookup(d->by_prefix, key);

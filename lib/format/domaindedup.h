@@ -103,3 +103,6 @@ void vsDomainDedupKeepRaw(vsDomainDedup *dedup);
  * plus an attribute's text child), beyond the bytes themselves: the
  * budget's estimate counts each start tag and each quoted value. */
 #define VS_DEDUP_DOM_NODE_COST 300
+
+/* The indent level of a record's <domain> in this writer's layout. */
+#define VS_DEDUP_DOMAIN_INDENT_LEVEL 2

@@ -24,6 +24,22 @@ int vsXmlSubtreeFromNode(vsXmlSubtree **out, xmlNodePtr node, GError **error);
  * in place instead of in a copy (cheaper for big definitions). */
 int vsXmlSubtreeFromNodeInPlace(vsXmlSubtree **out, xmlNodePtr node, GError **error);
 
+/* Capturing a <domain> or <inactiveDomain> from the bytes of a document
+ * this library formatted, without a DOM (xmlsubtree-capture.c): one
+ * capturer (a parser and its buffers) serves any number of captures. */
+typedef struct _vsXmlCapture vsXmlCapture;
+vsXmlCapture *vsXmlCaptureNew(void);
+void vsXmlCaptureFree(vsXmlCapture *cap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlCapture, vsXmlCaptureFree)
+/* The subtree vsXmlSubtreeFromNodeInPlace gives for the element libxml2
+ * parses from @bytes (@len, from its '<' to its closing '>'), when those
+ * bytes are exactly vsXmlSubtreeAppend's secure formatting of it at
+ * @indent_level (minus the first indent and the final newline); NULL
+ * (declined, never an error) for anything else, which the caller captures
+ * from a DOM as always. */
+vsXmlSubtree *vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len,
+                                        guint indent_level);
+
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
  * the output ends with "\n").  Without @secure, the secrets libvirt
