@@ -362,6 +362,49 @@ test_foreign_layouts(void)
         g_assert_false(checkReaders(&vsSnapshotKind, docs[i], strlen(docs[i]), 0));
 }
 
+/* A <domain> whose type is empty, in this writer's exact layout: a
+ * snapshot keeps no such definition, only its <uuid> (snapshot-parse.c),
+ * so neither its first copy nor a repeat may be captured as one. */
+static void
+test_empty_type(void)
+{
+    static const char *records[] = {
+        "<domainsnapshot><name>a</name><state>shutoff</state><creationTime>1</creationTime>"
+        "<domain type='kvm'><name>vm</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>"
+        "</domain></domainsnapshot>",
+        "<domainsnapshot><name>b</name><parent><name>a</name></parent><state>shutoff</state>"
+        "<creationTime>2</creationTime><domain type='kvm'><name>vm</name><uuid>"
+        "1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid></domain></domainsnapshot>",
+    };
+    g_autoptr(GPtrArray) moments = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
+    g_autoptr(vsTree) tree = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) doc = NULL;
+    gsize len;
+    g_autofree char *bytes = NULL;
+    const char *at;
+
+    for (guint i = 0; i < G_N_ELEMENTS(records); i++) {
+        vsSnapshot *snap = NULL;
+        g_assert_cmpint(vsSnapshotParse(&snap, records[i], strlen(records[i]),
+                                        VS_SNAPSHOT_PARSE_REDEFINE, 0, NULL, &error), ==, 0);
+        g_ptr_array_add(moments, snap);
+    }
+    g_assert_cmpint(vsTreeBuild(&tree, &vsSnapshotKind, (vsMoment **) moments->pdata,
+                                moments->len, "b", &error), ==, 0);
+    bytes = writeDocument(tree, FALSE, &len);
+    doc = g_string_new_len(bytes, len);
+    /* both definitions (a first copy and its repeat) lose their type */
+    for (guint k = 0; (at = strstr(doc->str, "<domain type='kvm'")); k++)
+        g_string_erase(doc, at - doc->str + strlen("<domain type='"), strlen("kvm"));
+    g_assert_true(checkReaders(&vsSnapshotKind, doc->str, doc->len, 0));
+    /* and the first alone */
+    doc = (g_string_free(doc, TRUE), g_string_new_len(bytes, len));
+    at = strstr(doc->str, "<domain type='kvm'");
+    g_string_erase(doc, at - doc->str + strlen("<domain type='"), strlen("kvm"));
+    g_assert_true(checkReaders(&vsSnapshotKind, doc->str, doc->len, 0));
+}
+
 /* ---------------------------------------------------------------- */
 /* A first copy captured from its bytes (xmlsubtree-capture.c)        */
 
@@ -520,6 +563,7 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/odd-names", test_odd_names);
     g_test_add_func("/fastread/mutations", test_mutations);
     g_test_add_func("/fastread/capture", test_capture);
+    g_test_add_func("/fastread/empty-type", test_empty_type);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
     g_test_add_func("/fastread/file", test_file);
     return g_test_run();

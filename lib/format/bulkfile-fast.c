@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/xmltext.h"
 #include "format/bulkfile-load.h"
 
 #define FAST_CHUNK (256 * 1024)
@@ -352,13 +353,15 @@ static gboolean
 lexDomain(Lex *lx, xmlNodePtr node, gsize start, gboolean self_closing, gboolean *handled)
 {
     vsDomainDedup *dedup = lx->f->p->dedup;
+    g_autofree char *type = NULL;
     gboolean parsed;
     gsize len;
     int index;
 
     *handled = FALSE;
     lx->domain_seen = TRUE;
-    if (!xmlHasProp(node, BAD_CAST "type"))
+    type = vsXmlPropString(node, "type");
+    if (!type || !*type)
         return TRUE;   /* an older snapshot's <domain><uuid>: an element like any */
     index = vsDomainDedupFindRepeat(dedup, lx->b + start, lx->avail - start, lx->f->eof,
                                     &lx->need_more);

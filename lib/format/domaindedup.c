@@ -293,9 +293,10 @@ nameIs(const guint8 *b, gsize start, gsize end, const char *name)
 }
 
 /* Whether the start tag b[start..end] (from '<' to '>') has attribute
- * @attr.  Quoted values are skipped, so text inside them never matches. */
+ * @attr with a value that is not empty.  Quoted values are skipped, so
+ * text inside them never matches. */
 static gboolean
-tagHasAttr(const guint8 *b, gsize start, gsize end, const char *attr)
+tagHasValue(const guint8 *b, gsize start, gsize end, const char *attr)
 {
     gsize len = strlen(attr);
     guint8 quote = 0;
@@ -310,7 +311,13 @@ tagHasAttr(const guint8 *b, gsize start, gsize end, const char *attr)
                    memcmp(b + k + 1, attr, len) == 0 &&
                    (b[k + 1 + len] == '=' || b[k + 1 + len] == ' ' || b[k + 1 + len] == '\t' ||
                     b[k + 1 + len] == '\n' || b[k + 1 + len] == '\r')) {
-            return TRUE;
+            gsize v = k + 1 + len;
+
+            while (v < end && b[v] != '=')
+                v++;
+            for (v++; v < end && (b[v] == ' ' || b[v] == '\t' || b[v] == '\n' || b[v] == '\r');)
+                v++;
+            return v + 1 < end && (b[v] == '\'' || b[v] == '"') && b[v + 1] != b[v];
         }
     }
     return FALSE;
@@ -383,9 +390,10 @@ scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
     gboolean need_more;
     int repeat;
 
-    /* An older snapshot's <domain> with only a <uuid> and no type is not a
-     * definition: each record keeps its own (snapshot-parse.c). */
-    if (!tagHasAttr(b, p, end, "type")) {
+    /* An older snapshot's <domain> with only a <uuid> and no type (or an
+     * empty one) is not a definition: each record keeps its own
+     * (snapshot-parse.c). */
+    if (!tagHasValue(b, p, end, "type")) {
         d->record_has_domain = TRUE;
         return SCAN_NOT_MINE;
     }
