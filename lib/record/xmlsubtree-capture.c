@@ -137,11 +137,9 @@ static gboolean
 appendAttributes(vsXmlCapture *cap, const xmlChar *name, int nb_attributes,
                  const xmlChar **attributes)
 {
-    gboolean graphics = xmlStrEqual(name, BAD_CAST "graphics");
-
     for (int i = 0; i < nb_attributes; i++) {
         const xmlChar **a = attributes + 5 * i;   /* local, prefix, URI, value, end */
-        gboolean secret = graphics && xmlStrEqual(a[0], BAD_CAST "passwd");
+        gboolean secret = vsXmlSubtreeSecretAttr(name, FALSE, a[0], a[1] || a[2]);
 
         if (a[1] || a[2] || memchr(a[3], '&', a[4] - a[3]))
             return FALSE;
@@ -205,7 +203,7 @@ onStartElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const
             decline(cap);
         return;
     }
-    frame.secret = depth > 0 && xmlStrEqual(localname, BAD_CAST "cookies");
+    frame.secret = vsXmlSubtreeSecretElement(localname, prefix || URI, depth > 0);
     if (frame.secret)
         putByte(cap->out, MARK_SECRET_BEGIN);
     putIndent(cap->out, depth);

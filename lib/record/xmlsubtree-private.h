@@ -60,6 +60,23 @@ int vsXmlSubtreeFromNodeChunked(vsXmlSubtree **out, xmlNodePtr node,
 #define MARK_SECRET_BEGIN ('\x02')
 #define MARK_SECRET_END ('\x03')
 
+/* The secrets (xmlsubtree.c, "Secrets"), for both captures (from a DOM and
+ * from formatted bytes): passwd='…' of a <graphics>, and a <cookies>
+ * element anywhere below a domain's root (names without a namespace). */
+static inline gboolean
+vsXmlSubtreeSecretAttr(const xmlChar *element, gboolean element_ns, const xmlChar *attr,
+                       gboolean attr_ns)
+{
+    return !element_ns && !attr_ns && xmlStrEqual(element, BAD_CAST "graphics") &&
+           xmlStrEqual(attr, BAD_CAST "passwd");
+}
+
+static inline gboolean
+vsXmlSubtreeSecretElement(const xmlChar *element, gboolean element_ns, gboolean below_root)
+{
+    return below_root && !element_ns && xmlStrEqual(element, BAD_CAST "cookies");
+}
+
 /* One capture in progress. */
 typedef struct {
     GString *out;

@@ -107,7 +107,6 @@ static int
 appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
 {
     GString *out = ser->out;
-    gboolean graphics = vsXmlIsElement(node, "graphics");
 
     g_string_append_c(out, '<');
     appendQName(out, node->ns, node->name);
@@ -115,8 +114,8 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
     for (xmlAttrPtr a = node->properties; a; a = a->next) {
         xmlChar *value;
         /* see "Secrets" above */
-        gboolean secret = graphics && !a->ns &&
-                          strcmp((const char *) a->name, "passwd") == 0;
+        gboolean secret = vsXmlSubtreeSecretAttr(node->name, node->ns != NULL, a->name,
+                                                 a->ns != NULL);
 
         if (vsXmlSubtreeAttrHasEntityRef(a))
             return vsErr(ser->error, VS_ERROR_INVALID,
@@ -240,7 +239,8 @@ serElement(vsSer *ser, xmlNodePtr node, guint depth, gboolean inlined,
     gboolean has_elem, has_text, has_blank;
     /* see "Secrets" above; bracketed with its indent and final newline, so
      * leaving it out leaves the lines around it as they are */
-    gboolean secret = ser->domain_root && !root && vsXmlIsElement(node, "cookies");
+    gboolean secret = ser->domain_root &&
+                      vsXmlSubtreeSecretElement(node->name, node->ns != NULL, !root);
     int rc;
 
     if (vsXmlSubtreeCheckSize(ser) < 0 || serClassify(ser, node, &has_elem, &has_text, &has_blank) < 0)
