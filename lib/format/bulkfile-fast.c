@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "util/xmltext.h"
 #include "format/bulkfile-load.h"
 
 #define FAST_CHUNK (256 * 1024)
@@ -345,23 +344,21 @@ lexSkipElement(Lex *lx, gsize start)
     return TRUE;
 }
 
-/* A record's first <domain> (@node, its start tag read), when it has a
- * type: the dedup filter's rule, on the same bytes.  A repeat is skipped
+/* A record's first <domain> (@node, its start tag read), when it is a
+ * definition: the dedup filter's rule, on the same bytes.  A repeat is skipped
  * (and @node dropped), a first copy is noted and @node stands in its place
  * until libxml2 has parsed it.  *handled: nothing more to read of it. */
 static gboolean
 lexDomain(Lex *lx, xmlNodePtr node, gsize start, gboolean self_closing, gboolean *handled)
 {
     vsDomainDedup *dedup = lx->f->p->dedup;
-    g_autofree char *type = NULL;
     gboolean parsed;
     gsize len;
     int index;
 
     *handled = FALSE;
     lx->domain_seen = TRUE;
-    type = vsXmlPropString(node, "type");
-    if (!type || !*type)
+    if (!vsDomainDedupIsDefinition(lx->b, start, lx->i - 1))
         return TRUE;   /* an older snapshot's <domain><uuid>: an element like any */
     index = vsDomainDedupFindRepeat(dedup, lx->b + start, lx->avail - start, lx->f->eof,
                                     &lx->need_more);

@@ -20,9 +20,6 @@
 #define MAX_CANDIDATES 4
 #define READ_CHUNK (64 * 1024)
 
-/* Where a record's <domain> stands in a file we wrote: vsBulkFileWrite
- * formats records at level 1, so their <domain> at level 2, secure. */
-
 /* A candidate is recognised by its raw bytes until its record is parsed.
  * If it is big and the parsed form formats back to exactly those bytes
  * (always, for a file we wrote), it can be compared with that formatting
@@ -390,10 +387,7 @@ scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
     gboolean need_more;
     int repeat;
 
-    /* An older snapshot's <domain> with only a <uuid> and no type (or an
-     * empty one) is not a definition: each record keeps its own
-     * (snapshot-parse.c). */
-    if (!tagHasValue(b, p, end, "type")) {
+    if (!vsDomainDedupIsDefinition((const char *) b, p, end)) {
         d->record_has_domain = TRUE;
         return SCAN_NOT_MINE;
     }
@@ -687,6 +681,12 @@ guint64
 vsDomainDedupGetHeldBytes(const vsDomainDedup *d)
 {
     return d->raw_held;
+}
+
+gboolean
+vsDomainDedupIsDefinition(const char *b, gsize start, gsize end)
+{
+    return tagHasValue((const guint8 *) b, start, end, "type");
 }
 
 int

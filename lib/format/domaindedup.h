@@ -104,5 +104,13 @@ void vsDomainDedupKeepRaw(vsDomainDedup *dedup);
  * budget's estimate counts each start tag and each quoted value. */
 #define VS_DEDUP_DOM_NODE_COST 300
 
-/* The indent level of a record's <domain> in this writer's layout. */
+/* Where a record's <domain> stands in a file this writer wrote: records
+ * are formatted at level 1, so their <domain> at level 2 (secure). */
 #define VS_DEDUP_DOMAIN_INDENT_LEVEL 2
+
+/* Whether the start tag @b[@start..@end] (from its '<' to its '>') of a
+ * record's first <domain> is a definition the repeat table decides: one
+ * with a non-empty type.  An older snapshot's <domain> with only a <uuid>
+ * (no type, or an empty one) is not: the kind reads it, and each record
+ * keeps its own (snapshot-parse.c).  Both readers ask this. */
+gboolean vsDomainDedupIsDefinition(const char *b, gsize start, gsize end);
