@@ -352,6 +352,35 @@ testControlCharsRoundTrip(void)
     g_assert_true(vsXmlSubtreeEqual(first, again));
 }
 
+/* The root's start tag is what the whole formatting at level 0 with its
+ * secrets starts with, up to its first '>': escaped values, namespaces
+ * declared on the root, an empty root, and a root whose attribute is a
+ * secret (a <graphics>: its markers are not written). */
+static void
+testStartTag(void)
+{
+    static const char *docs[] = {
+        "<domain type='kvm' a='t&#9;l&#10;c&#13;e&gt;&lt;&amp;&apos;\"'><name>x</name></domain>",
+        "<domain type='kvm' xmlns:q='urn:q&amp;r'><q:x/><name>n</name></domain>",
+        "<domain type='qemu'/>",
+        "<graphics type='vnc' passwd='s&gt;e' port='1'/>",
+        "<inactiveDomain type='kvm' id='7'><metadata><a:x xmlns:a='urn:a'/></metadata>"
+        "</inactiveDomain>",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(docs); i++) {
+        g_autoptr(vsXmlSubtree) tree = subtreeFrom(docs[i]);
+        g_autofree char *whole = emit(tree, 0, TRUE);
+        g_autofree char *tag = vsXmlSubtreeGetStartTag(tree);
+        const char *end = strchr(whole, '>');
+        g_autofree char *head = NULL;
+
+        g_assert_nonnull(end);
+        head = g_strndup(whole, end + 1 - whole);
+        g_assert_cmpstr(tag, ==, head);
+    }
+}
+
 static void
 testRefused(void)
 {
@@ -621,6 +650,7 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree/canonical/style", testCanonicalStyle);
     g_test_add_func("/xmlsubtree/canonical/namespaces", testNamespacesFromAncestors);
     g_test_add_func("/xmlsubtree/api/lookups", testLookups);
+    g_test_add_func("/xmlsubtree/api/start-tag", testStartTag);
     g_test_add_func("/xmlsubtree/api/escape", testEscape);
     g_test_add_func("/xmlsubtree/canonical/control-chars-round-trip",
                     testControlCharsRoundTrip);

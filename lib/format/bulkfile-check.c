@@ -76,15 +76,12 @@ loadsBackSame(const GString *doc, const vsMoment *moment, const char *uuid, GErr
 static int
 withEmptyDomain(vsMoment **out, const vsMoment *moment)
 {
-    g_autoptr(GString) tag = g_string_new(NULL);
+    g_autofree char *start = vsXmlSubtreeGetStartTag(moment->domain);
+    g_autoptr(GString) tag = g_string_new(start);
     g_autoptr(vsXmlSubtree) empty = NULL;
-    const char *end;
 
-    vsXmlSubtreeAppend(tag, moment->domain, 0, TRUE);
-    /* the start tag ends at the first '>': attribute values escape it */
-    end = strchr(tag->str, '>');
-    g_assert(end && end > tag->str);
-    g_string_truncate(tag, end - tag->str);
+    g_assert(tag->len >= 2 && tag->str[tag->len - 1] == '>');
+    g_string_truncate(tag, tag->len - 1);
     if (tag->str[tag->len - 1] == '/')
         g_string_truncate(tag, tag->len - 1);
     g_string_append(tag, "/>");

@@ -239,6 +239,26 @@ unescape(const char *s, gsize len)
 }
 
 char *
+vsXmlSubtreeGetStartTag(const vsXmlSubtree *tree)
+{
+    GString *tag;
+
+    if (tree->nchunks == 0)
+        return NULL;
+    tag = g_string_new(NULL);
+    /* the first line, whole in the first chunk; the tag ends at its first
+     * '>' (canonical attribute values escape it); the markers are not
+     * written */
+    for (const char *p = tree->chunks[0]->text; *p; p++) {
+        if (*p != MARK_SECRET_BEGIN && *p != MARK_SECRET_END)
+            g_string_append_c(tag, *p);
+        if (*p == '>')
+            break;
+    }
+    return g_string_free(tag, FALSE);
+}
+
+char *
 vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr)
 {
     const char *p = tree->chunks[0]->text;

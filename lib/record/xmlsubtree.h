@@ -55,6 +55,11 @@ void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
 gboolean vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level,
                                     gboolean secure, const char *data, gsize len);
 
+/* The root element's start tag as vsXmlSubtreeAppend writes it at level 0
+ * with its secrets (from '<' to its '>', "/>" for an empty element); NULL
+ * for an empty subtree.  O(the tag): the tag is the first line.  g_free. */
+char *vsXmlSubtreeGetStartTag(const vsXmlSubtree *tree);
+
 /* Value of attribute @attr on the root element, or of the text of the
  * first child element @child (e.g. "uuid"); NULL if absent.  g_free. */
 char *vsXmlSubtreeGetRootAttr(const vsXmlSubtree *tree, const char *attr);
