@@ -509,7 +509,6 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     if (!old || !prev || !writeRunsChanged(&w, old, tree, prev, next))
         writeRunsAll(&w, tree, prev, next);
 
-    text = w.s->text;
     g_string_truncate(text, 0);
     vsBulkAppendEnd(text, tree);
     frameCompress(&w, text->str, text->len);
