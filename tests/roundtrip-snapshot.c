@@ -51,6 +51,28 @@ randomMemoryAndDisks(Run *run, GString *xml, gboolean online)
     }
 }
 
+/* A <domain> that is no definition, as older snapshots carry it: only a
+ * <uuid> (the VM's or another), or a whole definition whose type is
+ * empty.  The record keeps the uuid alone; the same text in two records
+ * is what a file's repeat table must not take for a definition. */
+static void
+appendUntypedDomain(Run *run, GString *xml)
+{
+    g_autoptr(GString) whole = NULL;
+
+    if (rtChance(run, 50)) {
+        g_string_append_printf(xml, "<domain><uuid>%s</uuid></domain>",
+                               rtChance(run, 50) ? RT_UUID
+                                                 : "0b6e5a1c-7d2f-4e3a-8b9c-1d2e3f4a5b6c");
+        return;
+    }
+    whole = g_string_new(NULL);
+    rtRandomDomain(run, whole, FALSE);
+    g_assert_true(g_str_has_prefix(whole->str, "<domain type='kvm'"));
+    g_string_erase(whole, strlen("<domain type='"), strlen("kvm"));
+    g_string_append_len(xml, whole->str, whole->len);
+}
+
 /* A whole <domainsnapshot> for a redefine: of @name (spelled as @spelled),
  * a random parent and time, a state, memory and disks, maybe a domain. */
 static char *
@@ -71,7 +93,9 @@ redefineXML(Run *run, const char *spelled)
     rtAppendParent(run, xml, rtRandomName);
     rtAppendTime(run, xml);
     randomMemoryAndDisks(run, xml, online);
-    if (rtChance(run, 85))
+    if (rtChance(run, 8))
+        appendUntypedDomain(run, xml);
+    else if (rtChance(run, 85))
         rtRandomDomain(run, xml, FALSE);
     if (online && rtChance(run, 20))
         g_string_append(xml, "<cookie><cpu mode='custom'><model>qemu64</model></cpu>"
