@@ -449,6 +449,8 @@ appendLines(GString *buf, const char *from, const char *to)
     Emit e = { NULL, NULL, 0, 0, 0, TRUE };
     gsize at = buf->len;
 
+    if (from >= to)
+        return;   /* emitChunk looks for markers up to @to: not per skipped line */
     g_string_set_size(buf, at + (to - from));
     e.out = buf->str + at;
     emitChunk(&e, from, to, NULL, NULL);
