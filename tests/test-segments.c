@@ -642,6 +642,53 @@ test_scratch_kept(void)
     dirClose(&d);
 }
 
+/* @n records whose <domain>s weigh ~1.25 MiB each (a run of them passes
+ * LDM_MIN_INPUT), each a little different from the one before. */
+static GString *
+generateBigDoc(guint n)
+{
+    GString *doc = g_string_new("<snapshots current='b0'>\n");
+
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(doc, "<domainsnapshot><name>b%u</name><state>shutoff</state>", i);
+        if (i > 0)
+            g_string_append_printf(doc, "<parent><name>b%u</name></parent>", i - 1);
+        g_string_append_printf(doc, "<creationTime>%u</creationTime><memory snapshot='no'/>"
+                                    "<domain type='kvm'><name>big</name><uuid>" UUID_A "</uuid>"
+                                    "<devices>", 1000 + i);
+        for (guint k = 0; k < 12000; k++)
+            g_string_append_printf(doc, "<interface type='network'><mac address='52:54:00:"
+                                        "%02x:%02x:%02x'/><source network='n%u'/></interface>",
+                                   k >> 8 & 0xff, k & 0xff, k % 7 == 0 ? i : 0, k);
+        g_string_append(doc, "</devices></domain></domainsnapshot>\n");
+    }
+    g_string_append(doc, "</snapshots>\n");
+    return doc;
+}
+
+/* A run of big domains leaves its buffers in the scratch for the next
+ * commit (up to SCRATCH_KEEP_MAX each), instead of freeing them for the
+ * next commit to map and fault again. */
+static void
+test_scratch_keeps_big_run(void)
+{
+    g_autoptr(GString) doc = generateBigDoc(8);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL, again = NULL;
+    vsBulkSegments *first = NULL, *second = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, &first);
+    g_assert_cmpuint(vsBulkScratchHeld(first->scratch), >=, (gsize) 8 << 20);
+    again = writeTree(&d, tree, NULL, first, &second);
+    g_assert_true(second->scratch == first->scratch);
+    g_assert_true(g_bytes_equal(file, again));
+    vsBulkSegmentsFree(first);
+    vsBulkSegmentsFree(second);
+    dirClose(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -654,5 +701,6 @@ main(int argc, char **argv)
     g_test_add_func("/segments/random-operations", test_random_operations);
     g_test_add_func("/segments/foreign-header-not-reused", test_foreign_header_not_reused);
     g_test_add_func("/segments/scratch-kept", test_scratch_kept);
+    g_test_add_func("/segments/scratch-keeps-big-run", test_scratch_keeps_big_run);
     return g_test_run();
 }

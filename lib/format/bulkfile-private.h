@@ -74,6 +74,9 @@ typedef struct {
  * clearing, more CPU than compressing a run of ~32 records. */
 typedef struct _vsBulkScratch vsBulkScratch;
 void vsBulkScratchRelease(vsBulkScratch *scratch);
+/* What @scratch keeps for the next write, in bytes allocated (not all
+ * touched): tests check what the keeping bound (SCRATCH_KEEP_MAX) keeps. */
+gsize vsBulkScratchHeld(const vsBulkScratch *scratch);
 
 struct _vsBulkSegments {
     const vsMomentKind *kind;

@@ -101,9 +101,16 @@ segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *co
     return seg;
 }
 
-/* Kept between the commits of a handle only while this small, so that a
- * handle whose runs hold big <domain>s does not keep their size around. */
-#define SCRATCH_KEEP_MAX ((gsize) 4 * 1024 * 1024)
+/* Kept between the commits of a handle while each buffer is at most this
+ * big: one run at the cap (SEGMENT_CAP of domains, a record past it, as a
+ * GString sizes it: the next power of two).  A commit that changes a run
+ * of big <domain>s fills the run's text and the old frame's content anew;
+ * freed, each would be mapped again and page-faulted at every commit
+ * (~15 µs a 4 KiB page here; a redefine at 1,024 x 4 MiB took 20 k).  What a handle
+ * holds between commits is then at most two such buffers (the ones it
+ * touched: ~2 × its biggest changed run) plus a zstd context; handles of
+ * VMs with ~10 KB domains hold a few hundred KB as before. */
+#define SCRATCH_KEEP_MAX ((gsize) 2 * SEGMENT_CAP)
 
 struct _vsBulkScratch {
     ZSTD_CCtx *cctx;     /* created on first use: level, window, checksum set */
@@ -128,6 +135,14 @@ void
 vsBulkScratchRelease(vsBulkScratch *scratch)
 {
     g_rc_box_release_full(scratch, (GDestroyNotify) scratchClear);
+}
+
+gsize
+vsBulkScratchHeld(const vsBulkScratch *scratch)
+{
+    return scratch->text->allocated_len + scratch->plain->allocated_len + scratch->frame_size +
+           (scratch->cctx ? ZSTD_sizeof_CCtx(scratch->cctx) : 0) +
+           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0);
 }
 
 /* The previous write's scratch, or a new one. */
