@@ -689,6 +689,119 @@ test_scratch_keeps_big_run(void)
     dirClose(&d);
 }
 
+/* @file with its big frames (LDM_MIN_INPUT and more) compressed as the
+ * writer did before runs of big domains had their own window: level 3,
+ * an 8 MiB window, long-distance matching. */
+static GBytes *
+recompressBigFramesAsBefore(GBytes *file)
+{
+    g_autoptr(GPtrArray) frames = splitFrames(file);
+    GByteArray *out = g_byte_array_new();
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 23);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    for (guint i = 0; i < frames->len; i++) {
+        gsize flen;
+        const char *fdata = g_bytes_get_data(frames->pdata[i], &flen);
+        unsigned long long size = isSkippable(frames->pdata[i]) ? 0 :
+                                  ZSTD_getFrameContentSize(fdata, flen);
+        g_autofree char *content = NULL, *again = NULL;
+        size_t m;
+
+        if (size < LDM_MIN_INPUT) {
+            g_byte_array_append(out, (const guint8 *) fdata, flen);
+            continue;
+        }
+        content = g_malloc(size);
+        g_assert_cmpuint(ZSTD_decompress(content, size, fdata, flen), ==, size);
+        again = g_malloc(ZSTD_compressBound(size));
+        m = ZSTD_compress2(cctx, again, ZSTD_compressBound(size), content, size);
+        g_assert_false(ZSTD_isError(m));
+        g_byte_array_append(out, (const guint8 *) again, m);
+    }
+    ZSTD_freeCCtx(cctx);
+    return g_byte_array_free_to_bytes(out);
+}
+
+/* Whether a streaming reader whose window is at most 2^@window_log bytes
+ * decompresses @frame. */
+static gboolean
+streamsWithin(GBytes *frame, int window_log)
+{
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    ZSTD_inBuffer in = { NULL, 0, 0 };
+    g_autofree char *chunk = g_malloc(1 << 20);
+    gboolean ok = TRUE;
+
+    ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, window_log);
+    in.src = g_bytes_get_data(frame, &in.size);
+    for (size_t left = 1; ok && left != 0;) {
+        ZSTD_outBuffer out = { chunk, 1 << 20, 0 };
+
+        left = ZSTD_decompressStream(dctx, &out, &in);
+        ok = !ZSTD_isError(left);
+    }
+    ZSTD_freeDCtx(dctx);
+    return ok;
+}
+
+/* A run of big domains is one frame whose window holds all of it (so each
+ * domain finds its closest copy in the run); small frames keep the 8 MiB
+ * window.  A file of the earlier 8 MiB frames still loads, and its frames
+ * are copied as they are (same runs: nothing is formed again). */
+static void
+test_big_runs_window(void)
+{
+    g_autoptr(GString) doc = generateBigDoc(8);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL, before = NULL, again = NULL;
+    g_autoptr(GPtrArray) frames = NULL;
+    g_autoptr(vsTree) loaded = NULL;
+    g_autofree char *want = formatTree(tree, NULL);
+    g_autofree char *got = NULL;
+    vsBulkSegments *segs = NULL, *reread = NULL, *last = NULL;
+    guint big = 0;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, &segs);
+    frames = splitFrames(file);
+    for (guint i = 0; i < frames->len; i++) {
+        gsize flen;
+        const char *fdata = g_bytes_get_data(frames->pdata[i], &flen);
+
+        if (isSkippable(frames->pdata[i]))
+            continue;
+        /* a window of 8 MiB streams every frame of a run under 8 MiB and
+         * none of a bigger one; 32 MiB streams all of them */
+        g_assert_true(streamsWithin(frames->pdata[i], 25));
+        if (ZSTD_getFrameContentSize(fdata, flen) > ((guint64) 8 << 20)) {
+            big++;
+            g_assert_false(streamsWithin(frames->pdata[i], 23));
+        } else {
+            g_assert_true(streamsWithin(frames->pdata[i], 23));
+        }
+    }
+    g_assert_cmpuint(big, >=, 1);
+
+    before = recompressBigFramesAsBefore(file);
+    g_assert_false(g_bytes_equal(before, file));
+    putFile(&d, before);
+    loaded = readTree(&d, &reread);
+    got = formatTree(loaded, NULL);
+    g_assert_cmpstr(got, ==, want);
+    again = writeTree(&d, loaded, NULL, reread, &last);
+    g_assert_cmpuint(countSharedFrames(again, before), ==, countDataFrames(before));
+
+    vsBulkSegmentsFree(segs);
+    vsBulkSegmentsFree(reread);
+    vsBulkSegmentsFree(last);
+    dirClose(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -702,5 +815,6 @@ main(int argc, char **argv)
     g_test_add_func("/segments/foreign-header-not-reused", test_foreign_header_not_reused);
     g_test_add_func("/segments/scratch-kept", test_scratch_kept);
     g_test_add_func("/segments/scratch-keeps-big-run", test_scratch_keeps_big_run);
+    g_test_add_func("/segments/big-runs-window", test_big_runs_window);
     return g_test_run();
 }

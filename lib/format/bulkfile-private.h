@@ -11,6 +11,13 @@
 #define BULK_ZSTD_WINDOW_LOG 23
 #define BULK_ZSTD_WINDOW_LOG_MAX 27
 #define BULK_ZSTD_LEVEL 3
+/* A run of LDM_MIN_INPUT bytes or more (big <domain>s): level 1 with
+ * long-distance matching in a 32 MiB window, which holds a whole run at
+ * SEGMENT_CAP, so every domain finds its closest copy in the run
+ * (performance.md, "Longer runs for 4 MiB domains"); a reader streaming
+ * such a frame holds 32 MiB for it. */
+#define BULK_ZSTD_WINDOW_LOG_BIG 25
+#define BULK_ZSTD_LEVEL_BIG 1
 
 /* ---------------------------------------------------------------- */
 /* Segments: a compressed file is a sequence of independent zstd frames
