@@ -642,6 +642,203 @@ test_scratch_kept(void)
     dirClose(&d);
 }
 
+/* @n records whose <domain>s weigh ~1.25 MiB each (a run of them passes
+ * LDM_MIN_INPUT), each a little different from the one before. */
+static GString *
+generateBigDoc(guint n)
+{
+    GString *doc = g_string_new("<snapshots current='b0'>\n");
+
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(doc, "<domainsnapshot><name>b%u</name><state>shutoff</state>", i);
+        if (i > 0)
+            g_string_append_printf(doc, "<parent><name>b%u</name></parent>", i - 1);
+        g_string_append_printf(doc, "<creationTime>%u</creationTime><memory snapshot='no'/>"
+                                    "<domain type='kvm'><name>big</name><uuid>" UUID_A "</uuid>"
+                                    "<devices>", 1000 + i);
+        for (guint k = 0; k < 12000; k++)
+            g_string_append_printf(doc, "<interface type='network'><mac address='52:54:00:"
+                                        "%02x:%02x:%02x'/><source network='n%u'/></interface>",
+                                   k >> 8 & 0xff, k & 0xff, k % 7 == 0 ? i : 0, k);
+        g_string_append(doc, "</devices></domain></domainsnapshot>\n");
+    }
+    g_string_append(doc, "</snapshots>\n");
+    return doc;
+}
+
+/* A run of big domains leaves its buffers in the scratch for the next
+ * commit (up to SCRATCH_KEEP_MAX each), instead of freeing them for the
+ * next commit to map and fault again. */
+static void
+test_scratch_keeps_big_run(void)
+{
+    g_autoptr(GString) doc = generateBigDoc(8);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL, again = NULL;
+    vsBulkSegments *first = NULL, *second = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, &first);
+    g_assert_cmpuint(vsBulkScratchHeld(first->scratch), >=, (gsize) 8 << 20);
+    again = writeTree(&d, tree, NULL, first, &second);
+    g_assert_true(second->scratch == first->scratch);
+    g_assert_true(g_bytes_equal(file, again));
+    vsBulkSegmentsFree(first);
+    vsBulkSegmentsFree(second);
+    dirClose(&d);
+}
+
+/* Appends @len bytes of @content to @out as one frame the way the writer
+ * compressed big runs before they had their own window: level 3, an 8 MiB
+ * window, long-distance matching. */
+static void
+appendFrameAsBefore(GByteArray *out, const char *content, gsize len)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    g_autofree char *frame = g_malloc(ZSTD_compressBound(len));
+    size_t n;
+
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 23);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    n = ZSTD_compress2(cctx, frame, ZSTD_compressBound(len), content, len);
+    g_assert_false(ZSTD_isError(n));
+    g_byte_array_append(out, (const guint8 *) frame, n);
+    ZSTD_freeCCtx(cctx);
+}
+
+/* @file with each big frame (LDM_MIN_INPUT and more) compressed again as
+ * before, cut in two before its record @cut_at. */
+static GBytes *
+recompressBigFramesAsBefore(GBytes *file, guint cut_at)
+{
+    g_autoptr(GPtrArray) frames = splitFrames(file);
+    GByteArray *out = g_byte_array_new();
+
+    for (guint i = 0; i < frames->len; i++) {
+        gsize flen;
+        const char *fdata = g_bytes_get_data(frames->pdata[i], &flen);
+        unsigned long long size = isSkippable(frames->pdata[i]) ? 0 :
+                                  ZSTD_getFrameContentSize(fdata, flen);
+        g_autofree char *content = NULL;
+        const char *cut;
+
+        if (size < LDM_MIN_INPUT) {
+            g_byte_array_append(out, (const guint8 *) fdata, flen);
+            continue;
+        }
+        content = g_malloc(size + 1);
+        g_assert_cmpuint(ZSTD_decompress(content, size, fdata, flen), ==, size);
+        content[size] = '\0';
+        cut = content;
+        for (guint k = 0; cut && k < cut_at; k++)
+            cut = strstr(cut + 1, "  <domainsnapshot>");
+        if (!cut)
+            cut = content + size;
+        appendFrameAsBefore(out, content, cut - content);
+        if (cut < content + size)
+            appendFrameAsBefore(out, cut, content + size - cut);
+    }
+    return g_byte_array_free_to_bytes(out);
+}
+
+/* Whether a streaming reader whose window is at most 2^@window_log bytes
+ * decompresses @frame. */
+static gboolean
+streamsWithin(GBytes *frame, int window_log)
+{
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    ZSTD_inBuffer in = { NULL, 0, 0 };
+    g_autofree char *chunk = g_malloc(1 << 20);
+    gboolean ok = TRUE;
+
+    ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, window_log);
+    in.src = g_bytes_get_data(frame, &in.size);
+    for (size_t left = 1; ok && left != 0;) {
+        ZSTD_outBuffer out = { chunk, 1 << 20, 0 };
+
+        left = ZSTD_decompressStream(dctx, &out, &in);
+        ok = !ZSTD_isError(left);
+    }
+    ZSTD_freeDCtx(dctx);
+    return ok;
+}
+
+/* A run of big domains is compressed in a window that holds 32 MiB of it
+ * (so each domain finds its closest copies); small frames keep 8 MiB. */
+static void
+test_big_runs_window(void)
+{
+    g_autoptr(GString) doc = generateBigDoc(8);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL;
+    g_autoptr(GPtrArray) frames = NULL;
+    vsBulkSegments *segs = NULL;
+    guint big = 0;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, &segs);
+    frames = splitFrames(file);
+    for (guint i = 0; i < frames->len; i++) {
+        gsize flen;
+        const char *fdata = g_bytes_get_data(frames->pdata[i], &flen);
+
+        if (isSkippable(frames->pdata[i]))
+            continue;
+        /* a window of 8 MiB streams every frame of a run under 8 MiB and
+         * none of a bigger one; 32 MiB streams all of them */
+        g_assert_true(streamsWithin(frames->pdata[i], 25));
+        if (ZSTD_getFrameContentSize(fdata, flen) > ((guint64) 8 << 20)) {
+            big++;
+            g_assert_false(streamsWithin(frames->pdata[i], 23));
+        } else {
+            g_assert_true(streamsWithin(frames->pdata[i], 23));
+        }
+    }
+    g_assert_cmpuint(big, >=, 1);
+    vsBulkSegmentsFree(segs);
+    dirClose(&d);
+}
+
+/* A run of big domains goes on to 48 MiB (30 records of ~1.25 MiB whose
+ * names end no run: one frame).  A file of such runs cut at 32 MiB and
+ * compressed in an 8 MiB window, as written before, loads; its first
+ * write forms the run again, and the write after that copies every frame. */
+static void
+test_big_runs_cap(void)
+{
+    g_autoptr(GString) doc = generateBigDoc(30);
+    g_autoptr(vsTree) tree = parseDoc(doc);
+    g_autoptr(GBytes) file = NULL, before = NULL, first = NULL, again = NULL;
+    g_autoptr(vsTree) loaded = NULL, reloaded = NULL;
+    vsBulkSegments *segs = NULL, *read1 = NULL, *wrote1 = NULL, *read2 = NULL, *wrote2 = NULL;
+    Dir d;
+
+    dirOpen(&d);
+    file = writeTree(&d, tree, NULL, NULL, &segs);
+    g_assert_cmpuint(countDataFrames(file), ==, 3);   /* header, the run, trailer */
+
+    before = recompressBigFramesAsBefore(file, 26);
+    g_assert_cmpuint(countDataFrames(before), ==, 4);
+    putFile(&d, before);
+    loaded = readTree(&d, &read1);
+    first = writeTree(&d, loaded, NULL, read1, &wrote1);
+    g_assert_true(g_bytes_equal(first, file));
+    reloaded = readTree(&d, &read2);
+    again = writeTree(&d, reloaded, NULL, read2, &wrote2);
+    g_assert_cmpuint(countSharedFrames(again, first), ==, countDataFrames(first));
+
+    vsBulkSegmentsFree(segs);
+    vsBulkSegmentsFree(read1);
+    vsBulkSegmentsFree(wrote1);
+    vsBulkSegmentsFree(read2);
+    vsBulkSegmentsFree(wrote2);
+    dirClose(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -654,5 +851,8 @@ main(int argc, char **argv)
     g_test_add_func("/segments/random-operations", test_random_operations);
     g_test_add_func("/segments/foreign-header-not-reused", test_foreign_header_not_reused);
     g_test_add_func("/segments/scratch-kept", test_scratch_kept);
+    g_test_add_func("/segments/scratch-keeps-big-run", test_scratch_keeps_big_run);
+    g_test_add_func("/segments/big-runs-window", test_big_runs_window);
+    g_test_add_func("/segments/big-runs-cap", test_big_runs_cap);
     return g_test_run();
 }

@@ -369,7 +369,12 @@ typedef enum {
  * Cost: one read of the file; memory linear in unique content, at most
  * the store's load limit plus one record being read.  A write
  * handle on a compressed file also keeps the file's frames (about the
- * compressed size) so that commits copy what they do not change.
+ * compressed size) so that commits copy what they do not change, and
+ * from its first commit on the writer's buffers for the runs it formed
+ * again (the run's text and the old frame's content, each about the
+ * run's size: a few hundred KB for ~10 KB domains, ~52 MiB each for
+ * 4 MiB ones, never a buffer over 64 MiB), so that the next commit does
+ * not map and page-fault them again.
  */
 VS_EXPORT int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
                                 const char *uuid, unsigned int flags, GError **error);

@@ -11,6 +11,13 @@
 #define BULK_ZSTD_WINDOW_LOG 23
 #define BULK_ZSTD_WINDOW_LOG_MAX 27
 #define BULK_ZSTD_LEVEL 3
+/* A run of LDM_MIN_INPUT bytes or more (big <domain>s): level 1 with
+ * long-distance matching in a 32 MiB window, where each domain finds its
+ * closest copies (as good as 128 MiB for runs at SEGMENT_CAP: performance.md,
+ * "Longer runs for 4 MiB domains"); a reader streaming such a frame holds
+ * 32 MiB for it. */
+#define BULK_ZSTD_WINDOW_LOG_BIG 25
+#define BULK_ZSTD_LEVEL_BIG 1
 
 /* ---------------------------------------------------------------- */
 /* Segments: a compressed file is a sequence of independent zstd frames
@@ -25,10 +32,14 @@
  * records' domains pass SEGMENT_CAP bytes.  Each frame starts without
  * history, so fewer, longer runs compress better; shorter ones make a
  * commit cheaper.  ~32 records of ~10 KB: a commit recompresses ~300 KB and
- * a frame costs ~2.5 KB on disk. */
+ * a frame costs ~2.5 KB on disk.  Only domains of megabytes reach the cap:
+ * a run of 4 MiB ones holds ~12 (48 MiB; 32 MiB before 2026-12-03, a file
+ * of such runs is formed again at its first commit), and its frame costs
+ * its first domain, so the cap sets the file's size (performance.md,
+ * "Longer runs for 4 MiB domains"). */
 #define SEGMENT_SPREAD 32
 #define SEGMENT_MAX_RECORDS 96
-#define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
+#define SEGMENT_CAP ((gsize) 48 * 1024 * 1024)
 #define SEGMENT_RECORD_OVERHEAD 1024
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 
@@ -74,6 +85,9 @@ typedef struct {
  * clearing, more CPU than compressing a run of ~32 records. */
 typedef struct _vsBulkScratch vsBulkScratch;
 void vsBulkScratchRelease(vsBulkScratch *scratch);
+/* What @scratch keeps for the next write, in bytes allocated (not all
+ * touched): tests check what the keeping bound (SCRATCH_KEEP_MAX) keeps. */
+gsize vsBulkScratchHeld(const vsBulkScratch *scratch);
 
 struct _vsBulkSegments {
     const vsMomentKind *kind;

@@ -101,12 +101,20 @@ segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *co
     return seg;
 }
 
-/* Kept between the commits of a handle only while this small, so that a
- * handle whose runs hold big <domain>s does not keep their size around. */
-#define SCRATCH_KEEP_MAX ((gsize) 4 * 1024 * 1024)
+/* Kept between the commits of a handle while each buffer is at most this
+ * big: a run at the cap (SEGMENT_CAP of domains and the record past it:
+ * ~52 MiB for 4 MiB domains) in a GString's power-of-two allocation.  A
+ * commit that changes a run of big <domain>s fills the run's text and the
+ * old frame's content anew; freed, each would be mapped again and
+ * page-faulted at every commit (~15 µs a 4 KiB page here; a redefine at
+ * 1,024 x 4 MiB took 20 k).  What a handle holds between commits is then
+ * at most two such buffers (the ones it touched: ~2 × its biggest changed
+ * run) plus a zstd context; handles of VMs with ~10 KB domains hold a few
+ * hundred KB as before. */
+#define SCRATCH_KEEP_MAX ((gsize) 64 * 1024 * 1024)
 
 struct _vsBulkScratch {
-    ZSTD_CCtx *cctx;     /* created on first use: level, window, checksum set */
+    ZSTD_CCtx *cctx;     /* created on first use: checksum set (the rest per frame) */
     ZSTD_DCtx *dctx;
     GString *text;       /* a run's records, formatted or kept */
     GString *plain;      /* the content of one frame of the previous write */
@@ -128,6 +136,14 @@ void
 vsBulkScratchRelease(vsBulkScratch *scratch)
 {
     g_rc_box_release_full(scratch, (GDestroyNotify) scratchClear);
+}
+
+gsize
+vsBulkScratchHeld(const vsBulkScratch *scratch)
+{
+    return scratch->text->allocated_len + scratch->plain->allocated_len + scratch->frame_size +
+           (scratch->cctx ? ZSTD_sizeof_CCtx(scratch->cctx) : 0) +
+           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0);
 }
 
 /* The previous write's scratch, or a new one. */
@@ -172,8 +188,7 @@ scratchCCtx(vsBulkScratch *s)
 {
     if (!s->cctx) {
         s->cctx = ZSTD_createCCtx();
-        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, BULK_ZSTD_LEVEL);
-        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_windowLog, BULK_ZSTD_WINDOW_LOG);
+        /* level and window: per frame (frameCompress) */
         ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 1);
     }
     return s->cctx;
@@ -195,6 +210,7 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     vsBulkScratch *s = w->s;
     ZSTD_CCtx *cctx = scratchCCtx(s);
     gsize bound = ZSTD_compressBound(len);
+    gboolean big = len >= LDM_MIN_INPUT;
     size_t n;
 
     if (s->frame_size < bound) {
@@ -202,9 +218,15 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
         s->frame_size = bound;
         s->frame = g_malloc(bound);
     }
-    /* Long-distance matching finds the previous copy of a big <domain>;
-     * for small runs it only costs time. */
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, len >= LDM_MIN_INPUT);
+    /* A run of big <domain>s: long-distance matching finds each one's
+     * previous copies anywhere in the run's window, and the fast level
+     * keeps the work to the changes between them; for small runs both
+     * only cost time. */
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+                           big ? BULK_ZSTD_LEVEL_BIG : BULK_ZSTD_LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog,
+                           big ? BULK_ZSTD_WINDOW_LOG_BIG : BULK_ZSTD_WINDOW_LOG);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, big);
     n = ZSTD_compress2(cctx, s->frame, s->frame_size, data, len);
     if (ZSTD_isError(n)) {
         if (!w->zstd_error)

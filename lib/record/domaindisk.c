@@ -176,9 +176,8 @@ scanError(void *data, xmlErrorPtr err)
 }
 
 int
-vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
+vsDomainDisksReadFormatted(GArray **out, const char *xml, gsize len, GError **error)
 {
-    g_autoptr(GString) xml = g_string_new(NULL);
     g_autoptr(vsDomainDiskList) disks = g_array_new(FALSE, TRUE, sizeof(vsDomainDisk));
     DiskScan scan = { .disks = disks };
     xmlSAXHandler sax = { 0 };
@@ -186,11 +185,9 @@ vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
     gboolean ok;
     int ret = 0;
 
-    /* A scan of the domain's own formatting, not a document tree: the
-     * disks are a few attributes of a ~10 KB definition.  The text is this
-     * library's (no DTD, no entity references), so replacing entities
-     * only decodes the predefined ones in attribute values. */
-    vsXmlSubtreeAppend(xml, domain, 0, TRUE);
+    /* A scan, not a document tree: the disks are a few attributes.  The
+     * text is this library's (no DTD, no entity references), so replacing
+     * entities only decodes the predefined ones in attribute values. */
     sax.initialized = XML_SAX2_MAGIC;
     sax.startElementNs = scanStart;
     sax.endElementNs = scanEnd;
@@ -201,9 +198,9 @@ vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
     xmlCtxtUseOptions(ctxt, VS_XML_SAFE_OPTIONS | XML_PARSE_NOENT);
     /* In pieces: the push parser refuses one chunk past its lookahead
      * limit ("Huge input lookup") where a whole-buffer parse does not. */
-    for (gsize at = 0; at < xml->len && ctxt->wellFormed; at += DISK_SCAN_CHUNK) {
-        gsize n = MIN(DISK_SCAN_CHUNK, xml->len - at);
-        xmlParseChunk(ctxt, xml->str + at, (int) n, at + n == xml->len);
+    for (gsize at = 0; at < len && ctxt->wellFormed; at += DISK_SCAN_CHUNK) {
+        gsize n = MIN(DISK_SCAN_CHUNK, len - at);
+        xmlParseChunk(ctxt, xml + at, (int) n, at + n == len);
     }
     ok = ctxt->wellFormed && !scan.problem.message;
     xmlFreeParserCtxt(ctxt);
@@ -222,6 +219,19 @@ vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
     g_clear_error(&scan.error);
     vsXmlProblemClear(&scan.problem);
     return ret;
+}
+
+int
+vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error)
+{
+    static const char *const disk_path[] = { "devices", "disk", NULL };
+    g_autoptr(GString) xml = g_string_new(NULL);
+
+    /* Only the root, its <devices> and their <disk>s: the rest of a big
+     * definition (megabytes of other devices or metadata) is never
+     * formatted nor parsed, and the scan sees the same disks. */
+    vsXmlSubtreeAppendPath(xml, domain, disk_path);
+    return vsDomainDisksReadFormatted(out, xml->str, xml->len, error);
 }
 
 int

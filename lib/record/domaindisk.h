@@ -29,8 +29,12 @@ typedef struct {
 /* The disks of @domain's <devices>, in order (a GArray of vsDomainDisk;
  * free with vsDomainDisksFree).  Errors: libvirt's for a disk without
  * <target> ("XML error: missing target information for device").
- * Cost: formatting the domain and one SAX scan of it (no document tree). */
+ * Cost: O(the domain's text) to find its <devices>' <disk>s, then
+ * formatting and one SAX scan of those only (no document tree). */
 int vsDomainDisksRead(GArray **out, vsXmlSubtree *domain, GError **error);
+/* The same reading from a whole formatted <domain> (@len bytes of XML):
+ * what vsDomainDisksRead does with the part of it that it formats. */
+int vsDomainDisksReadFormatted(GArray **out, const char *xml, gsize len, GError **error);
 void vsDomainDisksFree(GArray *disks);
 typedef GArray vsDomainDiskList;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDiskList, vsDomainDisksFree)

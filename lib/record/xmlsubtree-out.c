@@ -398,3 +398,126 @@ vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error)
     return doc;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Formatting along a path                                              */
+
+/* The indent of the line at @line (before its '\n' at @eol), past the
+ * secret markers a line may start with; *@tag: its first byte after it. */
+static gsize
+lineIndent(const char *line, const char *eol, const char **tag)
+{
+    const char *p = line;
+    const char *spaces;
+
+    while (p < eol && (*p == MARK_SECRET_BEGIN || *p == MARK_SECRET_END))
+        p++;
+    for (spaces = p; p < eol && *p == ' '; p++)
+        ;
+    *tag = p;
+    return p - spaces;
+}
+
+/* Whether [tag, eol) starts element @name (no prefix: "<name" then a byte
+ * that ends a name). */
+static gboolean
+lineOpens(const char *tag, const char *eol, const char *name)
+{
+    gsize n = strlen(name);
+
+    return (gsize) (eol - tag) > n + 1 && tag[0] == '<' && memcmp(tag + 1, name, n) == 0 &&
+           strchr(" />", tag[n + 1]) != NULL;
+}
+
+/* Whether the start tag on [tag, eol) is alone on its line, its children
+ * on the lines after it: neither self-closed nor closed on the line ('<'
+ * is escaped in data and attribute values, so "</" is an end tag). */
+static gboolean
+lineOpensBlock(const char *tag, const char *eol)
+{
+    gsize n = eol - tag;
+
+    return !(n >= 2 && tag[n - 2] == '/' && tag[n - 1] == '>') &&
+           !g_strstr_len(tag, n, "</");
+}
+
+/* One chunk's lines [from, to) as vsXmlSubtreeAppend writes them at level
+ * 0 with secrets (no padding to add: the text is already at level 0). */
+static void
+appendLines(GString *buf, const char *from, const char *to)
+{
+    Emit e = { NULL, NULL, 0, 0, 0, TRUE };
+    gsize at = buf->len;
+
+    if (from >= to)
+        return;   /* emitChunk looks for markers up to @to: not per skipped line */
+    g_string_set_size(buf, at + (to - from));
+    e.out = buf->str + at;
+    emitChunk(&e, from, to, NULL, NULL);
+    g_string_truncate(buf, at + e.pos);
+}
+
+/* The walk down @path: depth is how many of its elements enclose the line;
+ * the last one's lines are all kept. */
+typedef struct {
+    const char *const *path;
+    gsize levels;
+    gsize depth;
+} PathWalk;
+
+/* Whether the line after the first is kept, the walk moved past it.  Its
+ * depth in the tree is its indent / 2 (outside <metadata>, whose lines are
+ * all deeper than its own while it is open: xmlsubtree-metadata.c). */
+static gboolean
+pathKeepsLine(PathWalk *w, const char *line, const char *eol)
+{
+    const char *tag;
+    gsize indent = lineIndent(line, eol, &tag);
+    gboolean closes = eol - tag >= 2 && tag[1] == '/';
+
+    if (indent == 0)
+        return TRUE;   /* the root's end tag */
+    if (w->depth == w->levels) {
+        if (indent == 2 * w->depth && closes)
+            w->depth--;
+        return TRUE;
+    }
+    if (w->depth > 0 && indent == 2 * w->depth && closes) {
+        w->depth--;
+        return TRUE;
+    }
+    if (indent == 2 * (w->depth + 1) && lineOpens(tag, eol, w->path[w->depth])) {
+        if (lineOpensBlock(tag, eol))
+            w->depth++;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void
+vsXmlSubtreeAppendPath(GString *buf, const vsXmlSubtree *tree, const char *const *path)
+{
+    PathWalk walk = { path, g_strv_length((char **) path), 0 };
+    gboolean first = TRUE;
+
+    for (guint i = 0; i < tree->nchunks; i++) {
+        const char *p = tree->chunks[i]->text;
+        const char *end = p + tree->chunks[i]->len;
+        const char *kept = p;   /* the start of the kept lines not yet appended */
+
+        while (p < end) {
+            const char *eol = memchr(p, '\n', end - p);
+            const char *next = eol ? eol + 1 : end;
+
+            if (!eol)
+                eol = end;
+            if (!first && !pathKeepsLine(&walk, p, eol)) {
+                appendLines(buf, kept, p);
+                kept = next;
+            }
+            first = FALSE;
+            p = next;
+        }
+        appendLines(buf, kept, end);
+    }
+}

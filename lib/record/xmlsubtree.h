@@ -48,6 +48,16 @@ vsXmlSubtree *vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gs
 void vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
                         guint indent_level, gboolean secure);
 
+/* vsXmlSubtreeAppend at level 0 with secrets, of only the root's start and
+ * end tags, the elements named by the NULL-terminated @path below it (e.g.
+ * "devices", "disk": each <devices> child of the root, each <disk> child
+ * of those; names in no prefix, none "metadata") and everything inside
+ * the last one.  A path element written on one line (empty, or text and
+ * elements mixed) is kept whole.  The same document as the whole
+ * formatting for a reader that looks only along @path, at O(the text) of
+ * scanning and copying only what is kept. */
+void vsXmlSubtreeAppendPath(GString *buf, const vsXmlSubtree *tree, const char *const *path);
+
 /* Whether @data of @len bytes is exactly what vsXmlSubtreeAppend would
  * write minus the first line's indent and the final newline (from '<' to
  * the closing '>', as the element stands in a formatted document).
