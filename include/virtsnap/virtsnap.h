@@ -369,10 +369,7 @@ typedef enum {
  * Cost: one read of the file; memory linear in unique content, at most
  * the store's load limit plus one record being read.  A write
  * handle on a compressed file also keeps the file's frames (about the
- * compressed size) so that commits copy what they do not change.  A load
- * of a compressed file may use one extra thread for its duration (zstd
- * decompression beside the parse, at most 512 KiB ahead of it), ended
- * before the call returns.
+ * compressed size) so that commits copy what they do not change.
  */
 VS_EXPORT int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
                                 const char *uuid, unsigned int flags, GError **error);
