@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "format/bulkfile-private.h"
-#include "format/bulkfile-load.h"
 #include "format/domaindedup.h"
 #include "record/xmlsubtree.h"
 #include "snapshot/snapshot.h"
@@ -554,149 +553,6 @@ test_capture(void)
     g_assert_cmpuint(mutated_took, >, runs / 20);
 }
 
-/* ---------------------------------------------------------------- */
-/* Decompression on a second thread (bulkfile-readahead.c)            */
-
-/* A chain of @n snapshots, each with a <domain> of its own (~3 KB), so
- * that the zstd document is many frames and many chunks. */
-static vsTree *
-chainTree(guint n)
-{
-    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
-    g_autoptr(GError) error = NULL;
-    vsTree *tree = NULL;
-
-    for (guint i = 0; i < n; i++) {
-        g_autoptr(GString) xml = g_string_new(NULL);
-        vsSnapshot *snap = NULL;
-
-        g_string_append_printf(xml, "<domainsnapshot><name>c%04u</name>", i);
-        if (i > 0)
-            g_string_append_printf(xml, "<parent><name>c%04u</name></parent>", i - 1);
-        g_string_append_printf(xml, "<state>shutoff</state><creationTime>%u</creationTime>"
-                               "<domain type='kvm'><name>vm</name><uuid>1b4e28ba-2fa1-11d2-"
-                               "883f-0016d3cca427</uuid><memory unit='KiB'>%u</memory><devices>",
-                               1000 + i, 1024 + i);
-        for (guint d = 0; d < 24; d++)
-            g_string_append_printf(xml, "<disk type='file'><source file='/v/%u-%u.qcow2'/>"
-                                   "<target dev='vd%c'/></disk>", i, d, 'a' + d);
-        g_string_append(xml, "</devices></domain></domainsnapshot>");
-        g_assert_cmpint(vsSnapshotParse(&snap, xml->str, xml->len, VS_SNAPSHOT_PARSE_REDEFINE,
-                                        0, NULL, &error), ==, 0);
-        g_ptr_array_add(records, snap);
-    }
-    g_assert_cmpint(vsTreeBuild(&tree, &vsSnapshotKind, (vsMoment **) records->pdata,
-                                records->len, NULL, &error), ==, 0);
-    return tree;
-}
-
-/* Every read's result and bytes, until the end or a failure, then the
- * input's own account (frames, marker, errors). */
-static GString *
-readAll(const char *doc, gsize len, guint64 max_document, gboolean ahead)
-{
-    const gsize chunk = 64 * 1024;
-    GString *log = g_string_new(NULL);
-    g_autofree char *buf = g_malloc(chunk);
-    BulkInput in = { .kind = &vsSnapshotKind, .fd = -1, .mem = doc, .mem_len = len,
-                     .max_document = max_document };
-    vsBulkReadAhead *ra = NULL;
-    gssize n;
-
-    g_assert_cmpint(vsBulkInputStart(&in, "t.xml", NULL), ==, 0);
-    g_assert_true(in.compressed);
-    in.frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
-    in.head = g_string_new(NULL);
-    if (ahead)
-        g_assert_nonnull((ra = vsBulkReadAheadStart(&in, chunk)));
-    do {
-        n = ra ? vsBulkReadAheadRead(ra, buf, chunk) : vsBulkInputRead(&in, buf, chunk);
-        g_string_append_printf(log, "%" G_GSSIZE_FORMAT ":", n);
-        g_string_append_len(log, buf, MAX(n, 0));
-    } while (n > 0);
-    /* the end, again (a reader stops at a failure) */
-    if (n == 0) {
-        n = ra ? vsBulkReadAheadRead(ra, buf, chunk) : vsBulkInputRead(&in, buf, chunk);
-        g_string_append_printf(log, "|again %" G_GSSIZE_FORMAT, n);
-    }
-    vsBulkReadAheadFinish(ra);
-    for (guint f = 0; f < in.frames->len; f++) {
-        const BulkFrame *fr = &g_array_index(in.frames, BulkFrame, f);
-        g_string_append_printf(log, "|frame %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " %"
-                               G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, fr->comp_start,
-                               fr->comp_end, fr->doc_start, fr->doc_end);
-    }
-    g_string_append_printf(log, "|marker %d produced %" G_GUINT64_FORMAT " too large %d "
-                           "zstd %s head %" G_GSIZE_FORMAT, in.marker_seen, in.produced,
-                           in.too_large, in.zstd_error ? in.zstd_error : "-", in.head->len);
-    vsBulkInputClear(&in);
-    return log;
-}
-
-/* The thread hands over exactly what reading the input gives, call after
- * call, for a whole document and for one whose later frame is cut,
- * corrupt or over the document limit; a load of each fails with the same
- * one-line error as the DOM reader's; a reader that stops early leaves no
- * thread or buffer behind (the sanitizer build checks the latter). */
-static void
-test_read_ahead(void)
-{
-    g_autoptr(vsTree) tree = chainTree(600);
-    gsize len;
-    g_autofree char *doc = writeDocument(tree, TRUE, &len);
-    struct { const char *what; gsize cut; gssize flip; guint64 max_document; } cases[] = {
-        { "whole", len, -1, VS_BULK_DOCUMENT_MAX },
-        { "cut in a later frame", len * 7 / 10, -1, VS_BULK_DOCUMENT_MAX },
-        { "corrupt later frame", len, (gssize) (len * 7 / 10), VS_BULK_DOCUMENT_MAX },
-        { "over the document limit", len, -1, 1024 * 1024 },
-    };
-
-    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
-        g_autofree char *bytes = g_memdup2(doc, len);
-        g_autoptr(GString) direct = NULL, ahead = NULL;
-        vsBulkReadOptions opts = { .max_document = cases[c].max_document };
-        g_autoptr(GError) dom_error = NULL, auto_error = NULL;
-        g_autoptr(vsTree) dom_tree = NULL, auto_tree = NULL;
-
-        if (cases[c].flip >= 0)
-            bytes[cases[c].flip] ^= 0x5a;
-        direct = readAll(bytes, cases[c].cut, cases[c].max_document, FALSE);
-        ahead = readAll(bytes, cases[c].cut, cases[c].max_document, TRUE);
-        g_test_message("%s: %s", cases[c].what, strstr(direct->str, "|marker"));
-        g_assert_true(g_string_equal(direct, ahead));
-        /* the load: the fast reader (with its thread) first, the DOM reader's error */
-        opts.reader = VS_BULK_READER_DOM;
-        vsBulkFileParse(&dom_tree, NULL, &vsSnapshotKind, bytes, cases[c].cut, "t.xml", &opts,
-                        &dom_error);
-        opts.reader = VS_BULK_READER_AUTO;
-        vsBulkFileParse(&auto_tree, NULL, &vsSnapshotKind, bytes, cases[c].cut, "t.xml", &opts,
-                        &auto_error);
-        if (c == 0) {
-            g_assert_no_error(auto_error);
-            g_assert_cmpuint(vsTreeCount(auto_tree), ==, 600);
-        } else {
-            g_assert_nonnull(dom_error);
-            g_assert_nonnull(auto_error);
-            g_assert_cmpstr(auto_error->message, ==, dom_error->message);
-        }
-    }
-    /* stopped after one chunk, with the thread ahead */
-    for (guint reads = 0; reads < 3; reads++) {
-        BulkInput in = { .kind = &vsSnapshotKind, .fd = -1, .mem = doc, .mem_len = len,
-                         .max_document = VS_BULK_DOCUMENT_MAX };
-        char buf[4096];
-        vsBulkReadAhead *ra;
-
-        g_assert_cmpint(vsBulkInputStart(&in, "t.xml", NULL), ==, 0);
-        ra = vsBulkReadAheadStart(&in, sizeof(buf));
-        g_assert_nonnull(ra);
-        for (guint r = 0; r < reads; r++)
-            g_assert_cmpint(vsBulkReadAheadRead(ra, buf, sizeof(buf)), >, 0);
-        vsBulkReadAheadFinish(ra);
-        vsBulkInputClear(&in);
-    }
-}
-
 /* Any store file, by hand (VS_FASTREAD_FILE=DIR/vm.xml, e.g. from
  * virtsnap-bench-gen): the fast reader takes it and agrees. */
 static void
@@ -724,7 +580,6 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/capture", test_capture);
     g_test_add_func("/fastread/empty-type", test_empty_type);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
-    g_test_add_func("/fastread/read-ahead", test_read_ahead);
     g_test_add_func("/fastread/file", test_file);
     return g_test_run();
 }

@@ -31,7 +31,6 @@
 
 typedef struct {
     BulkParse *p;
-    vsBulkReadAhead *ahead;   /* decompressing on a second thread, or NULL */
     GByteArray *buf;      /* decompressed bytes from base */
     gsize pos;            /* next unread byte in buf */
     guint64 base;         /* document offset of buf[0] */
@@ -63,8 +62,7 @@ fastFill(Fast *f, gsize want)
             return FALSE;
         old = f->buf->len;
         g_byte_array_set_size(f->buf, old + FAST_CHUNK);
-        got = f->ahead ? vsBulkReadAheadRead(f->ahead, (char *) f->buf->data + old, FAST_CHUNK)
-                       : vsBulkInputRead(f->p->in, (char *) f->buf->data + old, FAST_CHUNK);
+        got = vsBulkInputRead(f->p->in, (char *) f->buf->data + old, FAST_CHUNK);
         g_byte_array_set_size(f->buf, old + MAX(got, 0));
         if (got < 0)
             return FALSE;
@@ -677,9 +675,7 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
     f.spans = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
-    f.ahead = vsBulkReadAheadStart(p->in, FAST_CHUNK);
     ok = fastRoot(&f) && fastRecords(&f);
-    vsBulkReadAheadFinish(f.ahead);   /* before anyone looks at the input */
     g_byte_array_unref(f.buf);
     g_string_free(f.scratch, TRUE);
     vsXmlCaptureFree(f.capture);

@@ -45,28 +45,9 @@ typedef struct {
     gboolean too_large;       /* the document passed max_document */
 } BulkInput;
 
-/* Chooses plain or zstd from @in's first bytes (before any read), and
- * frees what reading it allocated. */
-int vsBulkInputStart(BulkInput *in, const char *label, GError **error);
-void vsBulkInputClear(BulkInput *in);
-
 /* The document's bytes (plain, or zstd-decompressed): > 0 bytes, 0 at the
  * end, < 0 on an error that @in records. */
 gssize vsBulkInputRead(gpointer in, char *buf, gsize len);
-
-/* A compressed @in decompressed by a second thread (bulkfile-readahead.c),
- * at most two chunks of @chunk_size ahead of the reader; NULL (read @in
- * directly) when it is plain or no thread could be started. */
-typedef struct _vsBulkReadAhead vsBulkReadAhead;
-vsBulkReadAhead *vsBulkReadAheadStart(BulkInput *in, gsize chunk_size);
-/* With @len >= the chunk size: exactly what vsBulkInputRead(in, buf, len)
- * would give, call after call, up to the end (then the end again) or a
- * failure (then the failure again, where reading on would decompress on:
- * the fast reader stops at either). */
-gssize vsBulkReadAheadRead(vsBulkReadAhead *ra, char *buf, gsize len);
-/* Stops and joins the thread (after the chunk it is on); @in, its
- * frames and its errors are then the caller's again. */
-void vsBulkReadAheadFinish(vsBulkReadAhead *ra);
 
 /* One document being read. */
 typedef struct {

@@ -129,8 +129,8 @@ inputReadCallback(void *opaque, char *buf, int len)
     return (int) vsDomainDedupRead(opaque, buf, len);
 }
 
-void
-vsBulkInputClear(BulkInput *in)
+static void
+inputClear(BulkInput *in)
 {
     if (in->dctx)
         ZSTD_freeDCtx(in->dctx);
@@ -150,8 +150,8 @@ inputLimits(BulkInput *in, const vsBulkReadOptions *opts)
 }
 
 /* Peeks the first 4 bytes to choose plain or zstd; keeps them for libxml2. */
-int
-vsBulkInputStart(BulkInput *in, const char *label, GError **error)
+static int
+inputStart(BulkInput *in, const char *label, GError **error)
 {
     unsigned char head[4];
     gsize have = 0;
@@ -561,7 +561,7 @@ inputRewind(BulkInput *in, const char *label, GError **error)
                         .mem_len = in->mem_len, .records_only = in->records_only,
                         .max_document = in->max_document, .max_held = in->max_held };
 
-    vsBulkInputClear(in);
+    inputClear(in);
     *in = fresh;
     if (in->fd >= 0 && lseek(in->fd, 0, SEEK_SET) < 0)
         return vsErrErrno(error, errno, "%s: cannot seek", label);
@@ -604,7 +604,7 @@ bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char
     guint nspans;
     int ret = -1;
 
-    if (vsBulkInputStart(in, label, error) < 0)
+    if (inputStart(in, label, error) < 0)
         return -1;
     if (in->records_only) {
         order = g_ptr_array_ref(in->records_only);
@@ -682,7 +682,7 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kin
 
     inputLimits(&in, opts);
     ret = bulkParse(out, segments, &in, label, opts ? opts->reader : VS_BULK_READER_AUTO, error);
-    vsBulkInputClear(&in);
+    inputClear(&in);
     return ret;
 }
 
@@ -699,7 +699,7 @@ vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *da
 
     inputLimits(&in, NULL);
     ret = bulkParse(&tree, NULL, &in, label, VS_BULK_READER_DOM, error);
-    vsBulkInputClear(&in);
+    inputClear(&in);
     if (ret == 0)
         *out = g_steal_pointer(&records);
     return ret;
@@ -737,7 +737,7 @@ vsBulkFileRead(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kind
 
  cleanup:
     close(in.fd);
-    vsBulkInputClear(&in);
+    inputClear(&in);
     return ret;
 }
 
