@@ -547,6 +547,30 @@ test_capture(void)
             mutate(m, rand, interesting, sizeof(interesting) - 1);
         mutated_took += checkCapture(cap, sax_only, m->str, m->len);
     }
+    /* a <metadata> nested about as deep as libxml2 allows: its depth
+     * counts from the <domain>, so the direct scan, which parses the
+     * <metadata> alone, leaves deep ones to the SAX parse */
+    for (guint depth = 240; depth <= 260; depth++) {
+        g_autoptr(GString) xml = g_string_new("<domain type='kvm'><metadata>");
+        g_autoptr(vsXmlSubtree) tree = NULL;
+        g_autofree char *t = NULL;
+        xmlDocPtr doc;
+        gsize len;
+
+        for (guint d = 0; d < depth; d++)
+            g_string_append(xml, "<x:a xmlns:x='urn:x'>");
+        for (guint d = 0; d < depth; d++)
+            g_string_append(xml, "</x:a>");
+        g_string_append(xml, "</metadata></domain>");
+        doc = xmlReadMemory(xml->str, (int) xml->len, NULL, NULL,
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_HUGE);
+        g_assert_nonnull(doc);
+        if (vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), NULL) == 0) {
+            t = formattedDomain(tree, &len);
+            checkCapture(cap, sax_only, t, len);
+        }
+        xmlFreeDoc(doc);
+    }
     g_test_message("captured %u of %u mutated definitions; the direct scan read %u", mutated_took,
                    runs, vsXmlCaptureGetDirectCount(cap) - direct_before);
     g_assert_cmpuint(vsXmlCaptureGetDirectCount(cap) - direct_before, >, runs / 40);

@@ -12,7 +12,12 @@
  * <metadata>, text beside the root's elements, deep nesting, any error or
  * warning.  Last, the text must format back to exactly the given bytes:
  * only what this library writes is taken, and anything declined is
- * captured from a DOM as before, which reports the errors. */
+ * captured from a DOM as before, which reports the errors.
+ *
+ * The SAX events come first from a direct scan of the bytes ("The direct
+ * scan" below: the strict subset this library writes, read without
+ * libxml2, its <metadata> alone parsed by libxml2); bytes outside that
+ * subset are parsed by libxml2 from the start, as before. */
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
@@ -34,6 +39,7 @@ struct _vsXmlCapture {
     xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
     const xmlChar **attrs; /* the direct scan's attributes, 5 pointers each */
     gsize attrs_alloc;     /* pointers room in attrs */
+    const xmlChar *names[256]; /* the direct scan's last names, by a hash */
     gboolean direct;       /* try the direct scan first (tests turn it off) */
     gboolean scanning;     /* the events come from the direct scan */
     guint direct_taken;    /* captures the direct scan completed */
@@ -375,9 +381,12 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
  * parses into the DOM the SAX path builds.  Anything else declines, and
  * libxml2's SAX parse reads the bytes from the start and decides. */
 
-/* Beyond these, libxml2's own limits may apply: left to it. */
+/* Beyond these, libxml2's own limits may apply: left to it.  (Its depth
+ * limit counts from the document's root: a <metadata> parsed alone is
+ * one level shallower than in its <domain>.) */
 #define SCAN_NAME_MAX 1000
 #define SCAN_VALUE_MAX (1024 * 1024)
+#define SCAN_METADATA_DEPTH_MAX 100
 
 typedef struct {
     vsXmlCapture *cap;
@@ -392,19 +401,28 @@ scanIsNameChar(char c)
 }
 
 /* An ASCII name without a prefix, in the parser's dictionary (the
- * callbacks keep element names until their end tags). */
+ * callbacks keep element names until their end tags).  A definition
+ * repeats a few dozen names: the last one seen at each of a few slots is
+ * taken without asking the dictionary. */
 static const xmlChar *
 scanName(Scan *s)
 {
-    gsize start = s->i;
+    gsize start = s->i, len;
+    const char *name = s->b + start;
+    const xmlChar **slot;
 
     if (s->i >= s->n || !(g_ascii_isalpha(s->b[s->i]) || s->b[s->i] == '_'))
         return NULL;
     while (s->i < s->n && scanIsNameChar(s->b[s->i]))
         s->i++;
-    if (s->i - start > SCAN_NAME_MAX)
+    len = s->i - start;
+    if (len > SCAN_NAME_MAX)
         return NULL;
-    return xmlDictLookup(s->cap->ctxt->dict, BAD_CAST s->b + start, (int) (s->i - start));
+    slot = &s->cap->names[(len * 31 + (guchar) name[0] * 7 + (guchar) name[len / 2] * 3 +
+                           (guchar) name[len - 1]) % G_N_ELEMENTS(s->cap->names)];
+    if (!*slot || strncmp((const char *) *slot, name, len) != 0 || (*slot)[len] != '\0')
+        *slot = xmlDictLookup(s->cap->ctxt->dict, BAD_CAST name, (int) len);
+    return *slot;
 }
 
 /* A quoted value, as libxml2 hands it over when it holds no reference. */
@@ -559,7 +577,8 @@ scanMetadata(Scan *s)
     doc = xmlCtxtReadMemory(cap->metadata_ctxt, s->b + s->i, (int) (to - s->i), NULL, NULL,
                             VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
     cap->metadata = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (cap->metadata && !cap->declined && cap->metadata_ctxt->wellFormed)
+    if (cap->metadata && !cap->declined && cap->metadata_ctxt->wellFormed &&
+        vsXmlElementDepth(cap->metadata, SCAN_METADATA_DEPTH_MAX) <= SCAN_METADATA_DEPTH_MAX)
         endMetadata(cap);
     else
         cap->declined = TRUE;
