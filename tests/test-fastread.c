@@ -410,18 +410,24 @@ test_empty_type(void)
 
 /* Whatever vsXmlSubtreeFromFormatted takes from @bytes, the DOM path (the
  * first copy parsed as the fast reader grafts it, then captured) takes
- * too, as the same canonical bytes.  Returns whether it took them. */
+ * too, as the same canonical bytes; and the capture gives the same with
+ * its direct scan as with libxml2's SAX parse alone (@sax_only), whether
+ * the scan took the bytes or declined them.  Returns whether it took them. */
 static gboolean
-checkCapture(vsXmlCapture *cap, const char *bytes, gsize len)
+checkCapture(vsXmlCapture *cap, vsXmlCapture *sax_only, const char *bytes, gsize len)
 {
     g_autoptr(vsXmlSubtree) fast = vsXmlSubtreeFromFormatted(cap, bytes, len,
                                                               VS_DEDUP_DOMAIN_INDENT_LEVEL);
+    g_autoptr(vsXmlSubtree) sax = vsXmlSubtreeFromFormatted(sax_only, bytes, len,
+                                                             VS_DEDUP_DOMAIN_INDENT_LEVEL);
     g_autoptr(vsXmlSubtree) dom = NULL;
     g_autoptr(GError) error = NULL;
     xmlDocPtr doc;
 
+    g_assert_true((fast != NULL) == (sax != NULL));
     if (!fast)
         return FALSE;
+    g_assert_true(vsXmlSubtreeEqual(fast, sax));
     doc = xmlReadMemory(bytes, (int) len, NULL, NULL, VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
     g_assert_nonnull(doc);
     g_assert_cmpint(vsXmlSubtreeFromNodeInPlace(&dom, xmlDocGetRootElement(doc), &error), ==, 0);
@@ -487,11 +493,13 @@ test_capture(void)
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(vsXmlCapture) cap = vsXmlCaptureNew();
+    g_autoptr(vsXmlCapture) sax_only = vsXmlCaptureNew();
     /* VS_FASTREAD_RUNS / VS_FASTREAD_SEED: a longer soak by hand */
     const char *runs_env = g_getenv("VS_FASTREAD_RUNS"), *seed_env = g_getenv("VS_FASTREAD_SEED");
     g_autoptr(GRand) rand = g_rand_new_with_seed(seed_env ? atoi(seed_env) : 16);
-    guint took = 0, mutated_took = 0, runs = runs_env ? atoi(runs_env) : 4000;
+    guint took = 0, mutated_took = 0, runs = runs_env ? atoi(runs_env) : 4000, direct_before;
 
+    vsXmlCaptureSetDirect(sax_only, FALSE);
     collectDir(root, snaps, checks, seen);
     for (guint k = 0; k < 2; k++) {
         GPtrArray *set = k ? checks : snaps;
@@ -516,14 +524,19 @@ test_capture(void)
     for (guint i = 0; i < texts->len; i++) {
         const char *t = texts->pdata[i];
         gboolean odd_declined = i >= texts->len - 5;
-        gboolean ok = checkCapture(cap, t, strlen(t));
+        gboolean ok = checkCapture(cap, sax_only, t, strlen(t));
 
         if (i >= texts->len - G_N_ELEMENTS(oddDomains) && ok == odd_declined)
             g_error("odd definition %u: %s\n%s", (guint) (i + G_N_ELEMENTS(oddDomains) - texts->len), ok ? "taken" : "declined", t);
         took += ok;
     }
-    g_test_message("captured %u of %u definitions", took, texts->len);
+    g_test_message("captured %u of %u definitions; the direct scan read %u", took, texts->len,
+                   vsXmlCaptureGetDirectCount(cap));
     g_assert_cmpuint(took, >=, texts->len * 3 / 4);
+    /* the direct scan takes what this writer formats (<metadata> included),
+     * leaving libxml2 the odd definitions */
+    g_assert_cmpuint(vsXmlCaptureGetDirectCount(cap), >=, took - G_N_ELEMENTS(oddDomains));
+    direct_before = vsXmlCaptureGetDirectCount(cap);
 
     for (guint r = 0; r < runs; r++) {
         const char *t = texts->pdata[g_rand_int_range(rand, 0, texts->len)];
@@ -532,9 +545,35 @@ test_capture(void)
 
         for (guint e = 0; e < edits; e++)
             mutate(m, rand, interesting, sizeof(interesting) - 1);
-        mutated_took += checkCapture(cap, m->str, m->len);
+        mutated_took += checkCapture(cap, sax_only, m->str, m->len);
     }
-    g_test_message("captured %u of %u mutated definitions", mutated_took, runs);
+    /* a <metadata> nested about as deep as libxml2 allows: its depth
+     * counts from the <domain>, so the direct scan, which parses the
+     * <metadata> alone, leaves deep ones to the SAX parse */
+    for (guint depth = 240; depth <= 260; depth++) {
+        g_autoptr(GString) xml = g_string_new("<domain type='kvm'><metadata>");
+        g_autoptr(vsXmlSubtree) tree = NULL;
+        g_autofree char *t = NULL;
+        xmlDocPtr doc;
+        gsize len;
+
+        for (guint d = 0; d < depth; d++)
+            g_string_append(xml, "<x:a xmlns:x='urn:x'>");
+        for (guint d = 0; d < depth; d++)
+            g_string_append(xml, "</x:a>");
+        g_string_append(xml, "</metadata></domain>");
+        doc = xmlReadMemory(xml->str, (int) xml->len, NULL, NULL,
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_HUGE);
+        g_assert_nonnull(doc);
+        if (vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), NULL) == 0) {
+            t = formattedDomain(tree, &len);
+            checkCapture(cap, sax_only, t, len);
+        }
+        xmlFreeDoc(doc);
+    }
+    g_test_message("captured %u of %u mutated definitions; the direct scan read %u", mutated_took,
+                   runs, vsXmlCaptureGetDirectCount(cap) - direct_before);
+    g_assert_cmpuint(vsXmlCaptureGetDirectCount(cap) - direct_before, >, runs / 40);
     g_assert_cmpuint(mutated_took, >, runs / 20);
 }
 

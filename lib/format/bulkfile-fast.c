@@ -18,7 +18,7 @@
 #include "util/error.h"
 #include "format/bulkfile-load.h"
 
-#define FAST_CHUNK (256 * 1024)
+#define FAST_CHUNK (1024 * 1024)
 /* Deeper records are refused by the kinds' parsers anyway. */
 #define FAST_DEPTH_MAX 300
 /* libxml2's streaming reader refuses a text node or tag over 10,000,000

@@ -12,7 +12,12 @@
  * <metadata>, text beside the root's elements, deep nesting, any error or
  * warning.  Last, the text must format back to exactly the given bytes:
  * only what this library writes is taken, and anything declined is
- * captured from a DOM as before, which reports the errors. */
+ * captured from a DOM as before, which reports the errors.
+ *
+ * The SAX events come first from a direct scan of the bytes ("The direct
+ * scan" below: the strict subset this library writes, read without
+ * libxml2, its <metadata> alone parsed by libxml2); bytes outside that
+ * subset are parsed by libxml2 from the start, as before. */
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
@@ -31,6 +36,13 @@ typedef struct {
 
 struct _vsXmlCapture {
     xmlParserCtxtPtr ctxt;
+    xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
+    const xmlChar **attrs; /* the direct scan's attributes, 5 pointers each */
+    gsize attrs_alloc;     /* pointers room in attrs */
+    const xmlChar *names[256]; /* the direct scan's last names, by a hash */
+    gboolean direct;       /* try the direct scan first (tests turn it off) */
+    gboolean scanning;     /* the events come from the direct scan */
+    guint direct_taken;    /* captures the direct scan completed */
     GString *out;          /* the canonical text so far */
     GString *text;         /* the open element's character data so far */
     GString *scratch;      /* an attribute value, NUL-terminated */
@@ -96,7 +108,8 @@ static void
 decline(vsXmlCapture *cap)
 {
     cap->declined = TRUE;
-    xmlStopParser(cap->ctxt);
+    if (!cap->scanning)
+        xmlStopParser(cap->ctxt);
 }
 
 static vsXmlCapture *
@@ -288,7 +301,7 @@ onCharacters(void *ctx, const xmlChar *ch, int len)
     if (top->children) {
         /* beside elements: only the whitespace of the layout */
         for (int i = 0; i < len; i++) {
-            if (!strchr(" \t\n\r", ch[i])) {
+            if (ch[i] != ' ' && ch[i] != '\n' && ch[i] != '\t' && ch[i] != '\r') {
                 decline(cap);
                 return;
             }
@@ -354,6 +367,251 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
     cap->declined = TRUE;
 }
 
+/* ---------------------------------------------------------------- */
+/* The direct scan (issue 16)                                         */
+
+/* libxml2's SAX parse is most of a first copy's cost (~80 instructions a
+ * byte).  The bytes this writer formats stay in a strict subset of XML,
+ * which is read here without libxml2 and fed to the same callbacks as
+ * the SAX events libxml2 would report for them, so the text is the same:
+ * ASCII only; names without a prefix; quoted values without '&', '<',
+ * TAB, LF or CR (which libxml2 would normalise); text with the five
+ * predefined entities only and no '>'; no comment, PI, CDATA or DOCTYPE;
+ * a root's <metadata> without attributes, whose bytes alone libxml2
+ * parses into the DOM the SAX path builds.  Anything else declines, and
+ * libxml2's SAX parse reads the bytes from the start and decides. */
+
+/* Beyond these, libxml2's own limits may apply: left to it.  (Its depth
+ * limit counts from the document's root: a <metadata> parsed alone is
+ * one level shallower than in its <domain>.) */
+#define SCAN_NAME_MAX 1000
+#define SCAN_VALUE_MAX (1024 * 1024)
+#define SCAN_METADATA_DEPTH_MAX 100
+
+typedef struct {
+    vsXmlCapture *cap;
+    const char *b;
+    gsize n, i;
+} Scan;
+
+static inline gboolean
+scanIsNameChar(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+/* An ASCII name without a prefix, in the parser's dictionary (the
+ * callbacks keep element names until their end tags).  A definition
+ * repeats a few dozen names: the last one seen at each of a few slots is
+ * taken without asking the dictionary. */
+static const xmlChar *
+scanName(Scan *s)
+{
+    gsize start = s->i, len;
+    const char *name = s->b + start;
+    const xmlChar **slot;
+
+    if (s->i >= s->n || !(g_ascii_isalpha(s->b[s->i]) || s->b[s->i] == '_'))
+        return NULL;
+    while (s->i < s->n && scanIsNameChar(s->b[s->i]))
+        s->i++;
+    len = s->i - start;
+    if (len > SCAN_NAME_MAX)
+        return NULL;
+    slot = &s->cap->names[(len * 31 + (guchar) name[0] * 7 + (guchar) name[len / 2] * 3 +
+                           (guchar) name[len - 1]) % G_N_ELEMENTS(s->cap->names)];
+    if (!*slot || strncmp((const char *) *slot, name, len) != 0 || (*slot)[len] != '\0')
+        *slot = xmlDictLookup(s->cap->ctxt->dict, BAD_CAST name, (int) len);
+    return *slot;
+}
+
+/* A quoted value, as libxml2 hands it over when it holds no reference. */
+static gboolean
+scanValue(Scan *s, const xmlChar **from, const xmlChar **to)
+{
+    char quote;
+
+    if (s->i >= s->n || (s->b[s->i] != '\'' && s->b[s->i] != '"'))
+        return FALSE;
+    quote = s->b[s->i++];
+    *from = BAD_CAST s->b + s->i;
+    while (s->i < s->n && s->b[s->i] != quote) {
+        guchar c = s->b[s->i];
+        if (c < 0x20 || c >= 0x7f || c == '&' || c == '<')
+            return FALSE;
+        s->i++;
+    }
+    if (s->i >= s->n || (gsize) (BAD_CAST s->b + s->i - *from) > SCAN_VALUE_MAX)
+        return FALSE;
+    *to = BAD_CAST s->b + s->i;
+    s->i++;
+    return TRUE;
+}
+
+/* A start tag (its '<' at i), reported; an empty element is ended too. */
+static gboolean
+scanStartTag(Scan *s)
+{
+    vsXmlCapture *cap = s->cap;
+    const xmlChar *name, *attr, *from, *to;
+    gsize count = 0;
+    gboolean empty;
+
+    s->i++;
+    if (!(name = scanName(s)))
+        return FALSE;
+    for (;;) {
+        gsize ws = s->i;
+
+        while (s->i < s->n && s->b[s->i] == ' ')
+            s->i++;
+        if (s->i + 1 < s->n && s->b[s->i] == '/' && s->b[s->i + 1] == '>') {
+            s->i += 2;
+            empty = TRUE;
+            break;
+        }
+        if (s->i < s->n && s->b[s->i] == '>') {
+            s->i++;
+            empty = FALSE;
+            break;
+        }
+        if (s->i == ws || !(attr = scanName(s)) || xmlStrEqual(attr, BAD_CAST "xmlns") ||
+            s->i >= s->n || s->b[s->i++] != '=' || !scanValue(s, &from, &to))
+            return FALSE;
+        for (gsize k = 0; k < count; k += 5) {
+            if (cap->attrs[k] == attr)   /* one dictionary: a repeat */
+                return FALSE;
+        }
+        if (count + 5 > cap->attrs_alloc) {
+            cap->attrs_alloc = 2 * cap->attrs_alloc + 5;
+            cap->attrs = g_renew(const xmlChar *, cap->attrs, cap->attrs_alloc);
+        }
+        cap->attrs[count++] = attr;
+        cap->attrs[count++] = NULL;
+        cap->attrs[count++] = NULL;
+        cap->attrs[count++] = from;
+        cap->attrs[count++] = to;
+    }
+    if (cap->stack->len == 1 && xmlStrEqual(name, BAD_CAST "metadata"))
+        return FALSE;   /* one with attributes, or empty: the SAX path's */
+    onStartElement(cap->ctxt, name, NULL, NULL, 0, NULL, (int) count / 5, 0, cap->attrs);
+    if (empty && !cap->declined)
+        onEndElement(cap->ctxt, name, NULL, NULL);
+    return !cap->declined;
+}
+
+/* An end tag (its "</" at i) of the open element, reported. */
+static gboolean
+scanEndTag(Scan *s)
+{
+    Frame *top = topFrame(s->cap);
+    const xmlChar *name = top ? top->name : NULL;
+    gsize len = name ? strlen((const char *) name) : 0;
+
+    s->i += 2;
+    if (!name || s->n - s->i < len + 1 || memcmp(s->b + s->i, name, len) != 0 ||
+        s->b[s->i + len] != '>')
+        return FALSE;
+    s->i += len + 1;
+    onEndElement(s->cap->ctxt, name, NULL, NULL);
+    return !s->cap->declined;
+}
+
+/* Character data up to the next '<': runs of plain bytes, and each
+ * predefined entity as its character, as libxml2 reports them. */
+static gboolean
+scanText(Scan *s)
+{
+    static const struct { const char *ref; char c; } entities[] = {
+        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
+    };
+
+    while (s->i < s->n && s->b[s->i] != '<') {
+        gsize run = s->i;
+        gboolean known = FALSE;
+
+        while (s->i < s->n) {
+            guchar c = s->b[s->i];
+            if (c == '<' || c == '&' || c == '>' || c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n'))
+                break;
+            s->i++;
+        }
+        if (s->i > run)
+            onCharacters(s->cap->ctxt, BAD_CAST s->b + run, (int) (s->i - run));
+        if (s->cap->declined)
+            return FALSE;
+        if (s->i >= s->n || s->b[s->i] == '<')
+            break;
+        for (guint k = 0; k < G_N_ELEMENTS(entities) && !known; k++) {
+            gsize len = strlen(entities[k].ref);
+            if (s->n - s->i >= len && memcmp(s->b + s->i, entities[k].ref, len) == 0) {
+                onCharacters(s->cap->ctxt, BAD_CAST &entities[k].c, 1);
+                s->i += len;
+                known = TRUE;
+            }
+        }
+        if (!known || s->cap->declined)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The root's <metadata> (its "<metadata>" at i): the bytes up to the
+ * first "</metadata>" are that element if libxml2 parses them as one
+ * without a report (the end tag of a nested one, or one in a comment,
+ * would leave it open); then written from its DOM as the SAX path does. */
+static gboolean
+scanMetadata(Scan *s)
+{
+    static const char close[] = "</metadata>";
+    vsXmlCapture *cap = s->cap;
+    const char *end = memmem(s->b + s->i, s->n - s->i, close, strlen(close));
+    xmlDocPtr doc;
+    gsize to;
+
+    if (!end || cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
+        !openChildren(cap, topFrame(cap)))
+        return FALSE;
+    cap->metadata_seen = TRUE;
+    to = end + strlen(close) - s->b;
+    doc = xmlCtxtReadMemory(cap->metadata_ctxt, s->b + s->i, (int) (to - s->i), NULL, NULL,
+                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+    cap->metadata = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (cap->metadata && !cap->declined && cap->metadata_ctxt->wellFormed &&
+        vsXmlElementDepth(cap->metadata, SCAN_METADATA_DEPTH_MAX) <= SCAN_METADATA_DEPTH_MAX)
+        endMetadata(cap);
+    else
+        cap->declined = TRUE;
+    cap->metadata = NULL;
+    xmlFreeDoc(doc);
+    s->i = to;
+    return !cap->declined;
+}
+
+/* The element at bytes[0] reported as libxml2's SAX parse would report
+ * it, when it is in the subset; FALSE: declined (the state is left as it
+ * is, for the caller to reset). */
+static gboolean
+scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len)
+{
+    Scan s = { cap, bytes, len, 0 };
+    gboolean ok = TRUE;
+
+    cap->scanning = TRUE;
+    do {
+        if (s.b[s.i] != '<')
+            ok = scanText(&s);
+        else if (s.i + 1 < s.n && s.b[s.i + 1] == '/')
+            ok = scanEndTag(&s);
+        else if (cap->stack->len == 1 && s.n - s.i > 10 && memcmp(s.b + s.i, "<metadata>", 10) == 0)
+            ok = scanMetadata(&s);
+        else
+            ok = scanStartTag(&s);
+    } while (ok && cap->stack->len && s.i < s.n);
+    cap->scanning = FALSE;
+    return ok && !cap->stack->len && s.i == s.n;
+}
+
 vsXmlCapture *
 vsXmlCaptureNew(void)
 {
@@ -377,6 +635,12 @@ vsXmlCaptureNew(void)
     if (!cap->ctxt)
         g_error("out of memory creating a parser");
     cap->ctxt->_private = cap;
+    cap->metadata_ctxt = xmlNewParserCtxt();
+    if (!cap->metadata_ctxt)
+        g_error("out of memory creating a parser");
+    cap->metadata_ctxt->_private = cap;
+    cap->metadata_ctxt->sax->serror = onProblem;   /* any report declines, as in the SAX path */
+    cap->direct = TRUE;
     cap->out = g_string_sized_new(4096);
     cap->text = g_string_new(NULL);
     cap->scratch = g_string_new(NULL);
@@ -390,6 +654,8 @@ vsXmlCaptureFree(vsXmlCapture *cap)
     if (!cap)
         return;
     xmlFreeParserCtxt(cap->ctxt);
+    xmlFreeParserCtxt(cap->metadata_ctxt);
+    g_free(cap->attrs);
     g_string_free(cap->out, TRUE);
     g_string_free(cap->text, TRUE);
     g_string_free(cap->scratch, TRUE);
@@ -397,26 +663,58 @@ vsXmlCaptureFree(vsXmlCapture *cap)
     g_free(cap);
 }
 
-vsXmlSubtree *
-vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level)
+void
+vsXmlCaptureSetDirect(vsXmlCapture *cap, gboolean direct)
 {
-    xmlDocPtr doc;
-    vsXmlSubtree *tree = NULL;
+    cap->direct = direct;
+}
 
-    if (len > VS_XML_SUBTREE_MAX || len < 2 || bytes[0] != '<')
-        return NULL;
+guint
+vsXmlCaptureGetDirectCount(const vsXmlCapture *cap)
+{
+    return cap->direct_taken;
+}
+
+static void
+captureReset(vsXmlCapture *cap)
+{
     g_string_truncate(cap->out, 0);
     g_string_truncate(cap->text, 0);
     g_array_set_size(cap->stack, 0);
     cap->metadata = NULL;
     cap->metadata_seen = cap->declined = FALSE;
-    doc = xmlCtxtReadMemory(cap->ctxt, bytes, (int) len, NULL, NULL,
-                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+}
+
+/* libxml2's SAX parse of the bytes, into the callbacks; whether it went
+ * through without a report or a decline. */
+static gboolean
+captureParse(vsXmlCapture *cap, const char *bytes, gsize len)
+{
+    xmlDocPtr doc = xmlCtxtReadMemory(cap->ctxt, bytes, (int) len, NULL, NULL,
+                                      VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
+
     /* a <metadata> left open by a stopped parse belongs to the document */
     cap->metadata = NULL;
     xmlFreeDoc(doc);
-    if (cap->declined || !cap->ctxt->wellFormed || cap->stack->len ||
-        cap->out->len > VS_XML_SUBTREE_MAX || !cap->out->len)
+    return !cap->declined && cap->ctxt->wellFormed;
+}
+
+vsXmlSubtree *
+vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level)
+{
+    vsXmlSubtree *tree = NULL;
+
+    if (len > VS_XML_SUBTREE_MAX || len < 2 || bytes[0] != '<')
+        return NULL;
+    captureReset(cap);
+    if (cap->direct && scanFormatted(cap, bytes, len)) {
+        cap->direct_taken++;
+    } else {
+        captureReset(cap);
+        if (!captureParse(cap, bytes, len))
+            return NULL;
+    }
+    if (cap->stack->len || cap->out->len > VS_XML_SUBTREE_MAX || !cap->out->len)
         return NULL;
     tree = vsXmlSubtreeFromText(cap->out->str, cap->out->len, &vsXmlChunkingDefault);
     if (!vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {

@@ -39,6 +39,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlCapture, vsXmlCaptureFree)
  * from a DOM as always. */
 vsXmlSubtree *vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len,
                                         guint indent_level);
+/* For tests: whether the capture first tries its direct scan, which reads
+ * this writer's own layout without libxml2 (the default), and how many
+ * captures it completed. */
+void vsXmlCaptureSetDirect(vsXmlCapture *cap, gboolean direct);
+guint vsXmlCaptureGetDirectCount(const vsXmlCapture *cap);
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
