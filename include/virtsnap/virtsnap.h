@@ -372,9 +372,9 @@ typedef enum {
  * compressed size) so that commits copy what they do not change, and
  * from its first commit on the writer's buffers for the runs it formed
  * again (the run's text and the old frame's content, each about the
- * run's size: a few hundred KB for ~10 KB domains, ~52 MiB each for
- * 4 MiB ones, never a buffer over 64 MiB), so that the next commit does
- * not map and page-fault them again.
+ * run's size: a few hundred KB for ~10 KB domains, up to 64 MiB each for
+ * runs of multi-megabyte domains), so that the next commit does not map
+ * and page-fault them again.
  */
 VS_EXPORT int vsStoreLoadDomain(vsDomain **out, vsStore *store, const char *vm,
                                 const char *uuid, unsigned int flags, GError **error);

@@ -12,10 +12,10 @@
 #define BULK_ZSTD_WINDOW_LOG_MAX 27
 #define BULK_ZSTD_LEVEL 3
 /* A run of LDM_MIN_INPUT bytes or more (big <domain>s): level 1 with
- * long-distance matching in a 32 MiB window, where each domain finds its
- * closest copies (as good as 128 MiB for runs at SEGMENT_CAP: performance.md,
- * "Longer runs for 4 MiB domains"); a reader streaming such a frame holds
- * 32 MiB for it. */
+ * long-distance matching in a 32 MiB window, which holds a whole run at
+ * SEGMENT_CAP, so every domain finds its closest copy in the run
+ * (performance.md, "Longer runs for 4 MiB domains"); a reader streaming
+ * such a frame holds 32 MiB for it. */
 #define BULK_ZSTD_WINDOW_LOG_BIG 25
 #define BULK_ZSTD_LEVEL_BIG 1
 
@@ -32,14 +32,10 @@
  * records' domains pass SEGMENT_CAP bytes.  Each frame starts without
  * history, so fewer, longer runs compress better; shorter ones make a
  * commit cheaper.  ~32 records of ~10 KB: a commit recompresses ~300 KB and
- * a frame costs ~2.5 KB on disk.  Only domains of megabytes reach the cap:
- * a run of 4 MiB ones holds ~12 (48 MiB; 32 MiB before 2026-12-03, a file
- * of such runs is formed again at its first commit), and its frame costs
- * its first domain, so the cap sets the file's size (performance.md,
- * "Longer runs for 4 MiB domains"). */
+ * a frame costs ~2.5 KB on disk. */
 #define SEGMENT_SPREAD 32
 #define SEGMENT_MAX_RECORDS 96
-#define SEGMENT_CAP ((gsize) 48 * 1024 * 1024)
+#define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
 #define SEGMENT_RECORD_OVERHEAD 1024
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 

@@ -102,16 +102,16 @@ segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *co
 }
 
 /* Kept between the commits of a handle while each buffer is at most this
- * big: a run at the cap (SEGMENT_CAP of domains and the record past it:
- * ~52 MiB for 4 MiB domains) in a GString's power-of-two allocation.  A
- * commit that changes a run of big <domain>s fills the run's text and the
- * old frame's content anew; freed, each would be mapped again and
- * page-faulted at every commit (~15 µs a 4 KiB page here; a redefine at
- * 1,024 x 4 MiB took 20 k).  What a handle holds between commits is then
- * at most two such buffers (the ones it touched: ~2 × its biggest changed
- * run) plus a zstd context; handles of VMs with ~10 KB domains hold a few
- * hundred KB as before. */
-#define SCRATCH_KEEP_MAX ((gsize) 64 * 1024 * 1024)
+ * big: one run at the cap (SEGMENT_CAP of domains, a record past it, as a
+ * GString sizes it: the next power of two).  A commit that changes a run
+ * of big <domain>s fills the run's text and the old frame's content anew;
+ * freed, each would be mapped again and page-faulted at every commit
+ * (~15 µs a 4 KiB page here; a redefine at 1,024 x 4 MiB took 20 k).
+ * What a handle holds between commits is then at most two such buffers
+ * (the ones it touched: ~2 × its biggest changed run) plus a zstd
+ * context; handles of VMs with ~10 KB domains hold a few hundred KB as
+ * before. */
+#define SCRATCH_KEEP_MAX ((gsize) 2 * SEGMENT_CAP)
 
 struct _vsBulkScratch {
     ZSTD_CCtx *cctx;     /* created on first use: checksum set (the rest per frame) */
