@@ -53,6 +53,15 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
     return FALSE;
 }
 
+vsBulkRunState
+vsBulkSegmentsEndState(const vsBulkSegments *segs)
+{
+    vsBulkRunState none = { 0, 0 };
+    guint n = segs->segments->len;
+
+    return n ? ((const BulkSegment *) segs->segments->pdata[n - 1])->end : none;
+}
+
 /* Adds @seg, taking its reference. */
 static void
 segmentsAdd(vsBulkSegments *segs, BulkSegment *seg)
@@ -74,7 +83,9 @@ vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const
         g_array_append_vals(seg->ends, ends, records->len);
     }
     seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
-    seg->rule = vsBulkRunRuleOf(records->pdata, records->len);
+    seg->start = vsBulkSegmentsEndState(segs);
+    seg->end = seg->start;
+    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, &seg->end);
     segmentsAdd(segs, seg);
 }
 
@@ -82,7 +93,9 @@ void
 vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
 {
     BulkSegment *shared = (BulkSegment *) seg;
+    vsBulkRunState at = vsBulkSegmentsEndState(segs);
 
+    g_assert(at.count == seg->start.count && at.weight == seg->start.weight);
     g_atomic_int_inc(&shared->refs);
     segmentsAdd(segs, shared);
 }

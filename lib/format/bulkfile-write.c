@@ -83,17 +83,25 @@ segmentWeight(const vsMoment *moment)
     return (domain ? vsXmlSubtreeGetLength(domain) : 0) + SEGMENT_RECORD_OVERHEAD;
 }
 
-/* The previous write's frame for exactly these records, if any.  Records
- * are immutable, so the same pointers mean the same bytes. */
+static gboolean
+runStateEqual(vsBulkRunState a, vsBulkRunState b)
+{
+    return a.count == b.count && a.weight == b.weight;
+}
+
+/* The previous write's frame for exactly these records, starting where
+ * @next stands in its run, if any.  Records are immutable, so the same
+ * pointers mean the same bytes. */
 static BulkSegment *
-segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *const *records,
-                guint count)
+segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const char *uuid,
+                const vsMoment *const *records, guint count)
 {
     BulkSegment *seg;
 
     if (!prev || !(seg = g_hash_table_lookup(prev->by_first, records[0])) ||
         seg->records->len != count ||
-        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0))
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
+        !runStateEqual(seg->start, vsBulkSegmentsEndState(next)))
         return NULL;
     for (guint i = 0; i < count; i++)
         if (seg->records->pdata[i] != records[i])
@@ -287,7 +295,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     BulkSegment *seg;
     gsize n;
 
-    if ((seg = segmentReusable(prev, w->uuid, run, count))) {
+    if ((seg = segmentReusable(prev, next, w->uuid, run, count))) {
         vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
                           g_bytes_get_size(seg->frame));
         vsBulkSegmentsReuse(next, seg);
@@ -318,11 +326,19 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     vsBulkSegmentsAdd(next, kept, frame, ends);
 }
 
-/* Whether a run of @count records, weighing @weight, ends after @last. */
+/* Advances @state past @moment; TRUE when the rule ends the run there
+ * (@state is then a run's start again). */
 static gboolean
-runEndsAfter(const vsMoment *last, guint count, gsize weight)
+runStep(vsBulkRunState *state, const vsMoment *moment)
 {
-    return weight >= SEGMENT_CAP || count >= SEGMENT_MAX_RECORDS || segmentBoundaryAfter(last);
+    state->count++;
+    state->weight += segmentWeight(moment);
+    if (state->weight >= SEGMENT_CAP || state->count >= SEGMENT_MAX_RECORDS ||
+        segmentBoundaryAfter(moment)) {
+        *state = (vsBulkRunState) { 0, 0 };
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* Every run, walking every record in pre-order. */
@@ -331,28 +347,23 @@ writeRunsAll(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev,
              vsBulkSegments *next)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
+    vsBulkRunState state = { 0, 0 };
     guint start = 0;
-    gsize weight = 0;
 
     vsTreeForEach(tree, collectOne, records);
     for (guint i = 0; i < records->len; i++) {
-        weight += segmentWeight(records->pdata[i]);
-        if (i + 1 < records->len && !runEndsAfter(records->pdata[i], i + 1 - start, weight))
+        if (!runStep(&state, records->pdata[i]) && i + 1 < records->len)
             continue;
         emitRun(w, prev, next, (const vsMoment *const *) records->pdata + start, i + 1 - start);
         start = i + 1;
-        weight = 0;
     }
 }
 
 vsBulkRunRule
-vsBulkRunRuleOf(gpointer const *records, guint count)
+vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state)
 {
-    gsize weight = 0;
-
     for (guint k = 0; k < count; k++) {
-        weight += segmentWeight(records[k]);
-        if (runEndsAfter(records[k], k + 1, weight))
+        if (runStep(state, records[k]))
             return k + 1 == count ? RUN_RULE_ENDS : RUN_RULE_NOT;
     }
     return RUN_RULE_OPEN;
@@ -438,51 +449,91 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
     return TRUE;
 }
 
-/* The runs, visiting only what changed: from the first record, an
- * unbroken run of @prev that the rule ends where it ends is copied and
- * skipped whole; anywhere else runs are formed record by record as
- * writeRunsAll forms them, so the two write the same bytes.  Cost: the
- * changes, times the depth of the tree around them, plus one step per
- * run.  FALSE (nothing written): the caller walks every record. */
+/* The frame of @prev that starts at @x and may be copied where the walk
+ * stands in its run (@state): unbroken by the change, formatted with
+ * this write's uuid if that matters, the rule applied from @state. */
+static const BulkSegment *
+pieceKept(const vsBulkSegments *prev, GHashTable *dirty, const char *uuid, const vsMoment *x,
+          vsBulkRunState state)
+{
+    const BulkSegment *seg = g_hash_table_lookup(prev->by_first, x);
+
+    if (!seg || g_hash_table_contains(dirty, seg) || seg->rule == RUN_RULE_NOT ||
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
+        !runStateEqual(seg->start, state))
+        return NULL;
+    return seg;
+}
+
+/* Writes the run that starts at @x: the frames of @prev that hold its
+ * first records unbroken, copied, then its other records formed as one
+ * frame — or the whole run formed anew when that would leave it in more
+ * than SEGMENT_MAX_PIECES frames.  @rest: an array for the records to
+ * form, kept from one run to the next (a run's own arrays cost more than
+ * copying its frame).  Returns the record after the run. */
+static const vsMoment *
+writeRun(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
+         vsBulkSegments *next, GPtrArray *rest, const vsMoment *x)
+{
+    const BulkSegment *kept[SEGMENT_MAX_PIECES];
+    vsBulkRunState state = { 0, 0 };
+    gboolean ended = FALSE;
+    const BulkSegment *seg;
+    guint nkept = 0;
+
+    if (rest->len)
+        g_ptr_array_set_size(rest, 0);
+    while (!ended && x && nkept < SEGMENT_MAX_PIECES &&
+           (seg = pieceKept(prev, dirty, w->uuid, x, state))) {
+        kept[nkept++] = seg;
+        x = vsTreeNext(tree, seg->records->pdata[seg->records->len - 1]);
+        state = seg->end;
+        ended = seg->rule == RUN_RULE_ENDS;
+    }
+    while (!ended && x) {
+        g_ptr_array_add(rest, (gpointer) x);
+        ended = runStep(&state, x);
+        x = vsTreeNext(tree, x);
+    }
+    if (nkept + (rest->len > 0) > SEGMENT_MAX_PIECES) {
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
+
+        for (guint i = 0; i < nkept; i++)
+            g_ptr_array_extend(all, kept[i]->records, NULL, NULL);
+        g_ptr_array_extend(all, rest, NULL, NULL);
+        emitRun(w, prev, next, (const vsMoment *const *) all->pdata, all->len);
+        return x;
+    }
+    for (guint i = 0; i < nkept; i++) {
+        seg = kept[i];
+        vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
+                          g_bytes_get_size(seg->frame));
+        vsBulkSegmentsReuse(next, seg);
+    }
+    if (rest->len)
+        emitRun(w, prev, next, (const vsMoment *const *) rest->pdata, rest->len);
+    return x;
+}
+
+/* The runs, visiting only what changed: from the first record, run by
+ * run, the unbroken frames of @prev are copied and skipped whole; records
+ * around a change are formed into frames.  The runs are those writeRunsAll
+ * forms (the rule is applied record by record across copied frames), so
+ * the document is the same; only how a run is cut into frames depends on
+ * the previous write.  Cost: the changes, times the depth of the tree
+ * around them, plus one step per frame.  FALSE (nothing written): the
+ * caller walks every record. */
 static gboolean
 writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
                  const vsBulkSegments *prev, vsBulkSegments *next)
 {
     g_autoptr(GHashTable) dirty = g_hash_table_new(NULL, NULL);
-    g_autoptr(GPtrArray) run = g_ptr_array_new();
-    const vsMoment *x;
+    g_autoptr(GPtrArray) rest = g_ptr_array_new();
 
     if (!dirtyRuns(old, tree, prev, dirty))
         return FALSE;
-    x = vsTreeFirst(tree);
-    while (x) {
-        BulkSegment *seg = g_hash_table_lookup(prev->by_first, x);
-        gsize weight = 0;
-
-        if (seg && !g_hash_table_contains(dirty, seg) &&
-            (!seg->uuid_sensitive || g_strcmp0(prev->uuid, w->uuid) == 0) &&
-            seg->rule != RUN_RULE_NOT) {
-            const vsMoment *after = vsTreeNext(tree, seg->records->pdata[seg->records->len - 1]);
-
-            if (seg->rule == RUN_RULE_ENDS || !after) {
-                vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
-                                  g_bytes_get_size(seg->frame));
-                vsBulkSegmentsReuse(next, seg);
-                x = after;
-                continue;
-            }
-        }
-        g_ptr_array_set_size(run, 0);
-        for (gboolean end = FALSE; !end;) {
-            const vsMoment *after = vsTreeNext(tree, x);
-
-            g_ptr_array_add(run, (gpointer) x);
-            weight += segmentWeight(x);
-            end = !after || runEndsAfter(x, run->len, weight);
-            x = after;
-        }
-        emitRun(w, prev, next, (const vsMoment *const *) run->pdata, run->len);
-    }
+    for (const vsMoment *x = vsTreeFirst(tree); x;)
+        x = writeRun(w, tree, prev, dirty, next, rest, x);
     return TRUE;
 }
 
