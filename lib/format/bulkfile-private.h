@@ -101,9 +101,17 @@ struct _vsBulkSegments {
     const vsMomentKind *kind;
     char *uuid;               /* what uuid-sensitive segments were formatted with */
     GPtrArray *segments;      /* BulkSegment, owned */
-    GHashTable *by_first;     /* first record -> BulkSegment */
+    /* first record -> its index in @segments: open addressing (a
+     * GHashTable insert cost more than the O(1) copy of a frame it
+     * indexes); @first_mask + 1 slots, at most half used */
+    gconstpointer *first_keys;
+    guint *first_index;
+    guint first_mask;
     gboolean preorder;        /* the runs are in the tree's pre-order (written
                                * by this writer, or a file checked to be) */
+    gboolean complete;        /* every record is in @segments, in order (written
+                               * by this writer): a frame's successor is the
+                               * next frame's first record */
     vsBulkScratch *scratch;   /* shared with the next write's segments, or NULL */
 };
 
@@ -121,6 +129,11 @@ void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame,
 /* Adds @seg of an earlier write again (shared, not copied: O(1)); it
  * must start where the last one added left the rule. */
 void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
+/* The index in @segs->segments of the frame whose first record is
+ * @first, or -1. */
+gint vsBulkSegmentsFind(const vsBulkSegments *segs, gconstpointer first);
+/* That frame, or NULL. */
+BulkSegment *vsBulkSegmentsByFirst(const vsBulkSegments *segs, gconstpointer first);
 /* Where the last frame added left the rule (a run's start when none). */
 vsBulkRunState vsBulkSegmentsEndState(const vsBulkSegments *segs);
 /* Whether a run holds a record without <domain>, which is formatted from

@@ -27,7 +27,6 @@ vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid)
     segs->kind = kind;
     segs->uuid = g_strdup(uuid);
     segs->segments = g_ptr_array_new_with_free_func(segmentUnref);
-    segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
     return segs;
 }
 
@@ -38,7 +37,8 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
         return;
     g_free(segs->uuid);
     g_clear_pointer(&segs->scratch, vsBulkScratchRelease);
-    g_hash_table_unref(segs->by_first);
+    g_free(segs->first_keys);
+    g_free(segs->first_index);
     g_ptr_array_unref(segs->segments);
     g_free(segs);
 }
@@ -62,12 +62,70 @@ vsBulkSegmentsEndState(const vsBulkSegments *segs)
     return n ? ((const BulkSegment *) segs->segments->pdata[n - 1])->end : none;
 }
 
+static guint
+firstSlot(const vsBulkSegments *segs, gconstpointer key)
+{
+    /* Fibonacci hashing of the address (its low bits are alignment). */
+    guint64 h = (guint64) (guintptr) key * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    guint slot = (guint) (h >> 32) & segs->first_mask;
+
+    while (segs->first_keys[slot] && segs->first_keys[slot] != key)
+        slot = (slot + 1) & segs->first_mask;
+    return slot;
+}
+
+static void
+firstIndexGrow(vsBulkSegments *segs)
+{
+    g_autofree gconstpointer *keys = segs->first_keys;
+    g_autofree guint *index = segs->first_index;
+    guint old_size = keys ? segs->first_mask + 1 : 0;
+    guint size = old_size ? 2 * old_size : 64;
+
+    segs->first_keys = g_new0(gconstpointer, size);
+    segs->first_index = g_new(guint, size);
+    segs->first_mask = size - 1;
+    for (guint i = 0; i < old_size; i++) {
+        if (keys[i]) {
+            guint slot = firstSlot(segs, keys[i]);
+            segs->first_keys[slot] = keys[i];
+            segs->first_index[slot] = index[i];
+        }
+    }
+}
+
+gint
+vsBulkSegmentsFind(const vsBulkSegments *segs, gconstpointer first)
+{
+    guint slot;
+
+    if (!segs->first_keys)
+        return -1;
+    slot = firstSlot(segs, first);
+    return segs->first_keys[slot] ? (gint) segs->first_index[slot] : -1;
+}
+
+BulkSegment *
+vsBulkSegmentsByFirst(const vsBulkSegments *segs, gconstpointer first)
+{
+    gint i = vsBulkSegmentsFind(segs, first);
+
+    return i < 0 ? NULL : segs->segments->pdata[i];
+}
+
 /* Adds @seg, taking its reference. */
 static void
 segmentsAdd(vsBulkSegments *segs, BulkSegment *seg)
 {
+    gconstpointer first = seg->records->pdata[0];
+    guint slot;
+
+    if (!segs->first_keys || 2 * (segs->segments->len + 1) > segs->first_mask + 1)
+        firstIndexGrow(segs);
+    slot = firstSlot(segs, first);
+    segs->first_keys[slot] = first;
+    segs->first_index[slot] = segs->segments->len;
     g_ptr_array_add(segs->segments, seg);
-    g_hash_table_insert(segs->by_first, seg->records->pdata[0], seg);
 }
 
 void

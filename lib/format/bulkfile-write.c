@@ -98,7 +98,7 @@ segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const ch
 {
     BulkSegment *seg;
 
-    if (!prev || !(seg = g_hash_table_lookup(prev->by_first, records[0])) ||
+    if (!prev || !(seg = vsBulkSegmentsByFirst(prev, records[0])) ||
         seg->records->len != count ||
         (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
         !runStateEqual(seg->start, vsBulkSegmentsEndState(next)))
@@ -305,7 +305,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     ends = g_new(gsize, count);
     g_string_truncate(w->s->text, 0);
     for (guint k = 0; k < count; k++) {
-        BulkSegment *first = prev ? g_hash_table_lookup(prev->by_first, run[k]) : NULL;
+        BulkSegment *first = prev ? vsBulkSegmentsByFirst(prev, run[k]) : NULL;
 
         /* where the previous write had this record, if anywhere */
         if (first) {
@@ -386,7 +386,7 @@ markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolea
     const vsMoment *r = target;
 
     for (guint steps = 0; r; steps++, r = vsTreePrev(old, r)) {
-        BulkSegment *seg = g_hash_table_lookup(prev->by_first, r);
+        BulkSegment *seg = vsBulkSegmentsByFirst(prev, r);
 
         if (seg) {
             for (guint k = 0; k < seg->records->len; k++) {
@@ -408,10 +408,13 @@ markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolea
  * holding a record it touched, and those in which a record other than the
  * last is followed by another record now.  A successor changes only at a
  * touched record, just before one (now), or at the end of a touched
- * record's subtree (it moved, or its siblings changed) — all listed here.
- * FALSE: cannot tell (not versions of one tree, runs not this writer's). */
+ * record's subtree (it moved, or its siblings changed) — all listed here;
+ * the records of @tree just before one or at the end of one also go into
+ * @moved_after.  FALSE: cannot tell (not versions of one tree, runs not
+ * this writer's). */
 static gboolean
-dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty)
+dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
+          GHashTable *moved_after)
 {
     g_autoptr(GHashTable) changed = NULL;
     g_autoptr(GHashTable) around = g_hash_table_new(g_str_hash, g_str_equal);
@@ -429,11 +432,17 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
         const vsMoment *m = vsTreeLookup(tree, key);
         const vsMoment *before;
 
+        const vsMoment *end;
+
         if (!m)
             continue;
-        if ((before = vsTreePrev(tree, m)))
+        if ((before = vsTreePrev(tree, m))) {
             g_hash_table_add(around, (gpointer) before->name);
-        g_hash_table_add(around, (gpointer) vsTreeLastDescendant(tree, m)->name);
+            g_hash_table_add(moved_after, (gpointer) before);
+        }
+        end = vsTreeLastDescendant(tree, m);
+        g_hash_table_add(around, (gpointer) end->name);
+        g_hash_table_add(moved_after, (gpointer) end);
     }
     /* Now in the old tree, where the runs were made. */
     g_hash_table_iter_init(&iter, changed);
@@ -449,20 +458,51 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
     return TRUE;
 }
 
-/* The frame of @prev that starts at @x and may be copied where the walk
- * stands in its run (@state): unbroken by the change, formatted with
- * this write's uuid if that matters, the rule applied from @state. */
-static const BulkSegment *
-pieceKept(const vsBulkSegments *prev, GHashTable *dirty, const char *uuid, const vsMoment *x,
-          vsBulkRunState state)
-{
-    const BulkSegment *seg = g_hash_table_lookup(prev->by_first, x);
+/* What a change did to the frames of the previous write (dirtyRuns). */
+typedef struct {
+    const vsTree *tree;
+    const vsBulkSegments *prev;
+    GHashTable *dirty;        /* BulkSegment broken */
+    GHashTable *moved_after;  /* records whose successor may have changed */
+} Change;
 
-    if (!seg || g_hash_table_contains(dirty, seg) || seg->rule == RUN_RULE_NOT ||
-        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
+/* The index of the frame of @prev that starts at @x and may be copied
+ * where the walk stands in its run (@state): unbroken by the change,
+ * formatted with this write's uuid if that matters, the rule applied from
+ * @state; -1 if none. */
+static gint
+pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState state)
+{
+    gint i = vsBulkSegmentsFind(c->prev, x);
+    const BulkSegment *seg = i < 0 ? NULL : c->prev->segments->pdata[i];
+
+    if (!seg || g_hash_table_contains(c->dirty, seg) || seg->rule == RUN_RULE_NOT ||
+        (seg->uuid_sensitive && g_strcmp0(c->prev->uuid, uuid) != 0) ||
         !runStateEqual(seg->start, state))
-        return NULL;
-    return seg;
+        return -1;
+    return i;
+}
+
+/* The record after unbroken frame @i of @prev in the new tree: the first
+ * of the frame after it, as before, unless the change reached either
+ * (dirtyRuns lists every record whose successor it may have changed), or
+ * found in the tree (a lookup by name, and a climb after a subtree). */
+static const vsMoment *
+pieceAfter(const Change *c, guint i)
+{
+    const BulkSegment *seg = c->prev->segments->pdata[i];
+    const vsMoment *last = seg->records->pdata[seg->records->len - 1];
+
+    if (c->prev->complete && !g_hash_table_contains(c->moved_after, last)) {
+        const BulkSegment *after;
+
+        if (i + 1 == c->prev->segments->len)
+            return NULL;
+        after = c->prev->segments->pdata[i + 1];
+        if (!g_hash_table_contains(c->dirty, after))
+            return after->records->pdata[0];
+    }
+    return vsTreeNext(c->tree, last);
 }
 
 /* Writes the run that starts at @x: the frames of @prev that hold its
@@ -472,28 +512,30 @@ pieceKept(const vsBulkSegments *prev, GHashTable *dirty, const char *uuid, const
  * form, kept from one run to the next (a run's own arrays cost more than
  * copying its frame).  Returns the record after the run. */
 static const vsMoment *
-writeRun(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
-         vsBulkSegments *next, GPtrArray *rest, const vsMoment *x)
+writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
+         const vsMoment *x)
 {
+    const vsBulkSegments *prev = c->prev;
     const BulkSegment *kept[SEGMENT_MAX_PIECES];
     vsBulkRunState state = { 0, 0 };
     gboolean ended = FALSE;
     const BulkSegment *seg;
     guint nkept = 0;
+    gint at;
 
     if (rest->len)
         g_ptr_array_set_size(rest, 0);
     while (!ended && x && nkept < SEGMENT_MAX_PIECES &&
-           (seg = pieceKept(prev, dirty, w->uuid, x, state))) {
-        kept[nkept++] = seg;
-        x = vsTreeNext(tree, seg->records->pdata[seg->records->len - 1]);
+           (at = pieceKept(c, w->uuid, x, state)) >= 0) {
+        seg = kept[nkept++] = prev->segments->pdata[at];
+        x = pieceAfter(c, at);
         state = seg->end;
         ended = seg->rule == RUN_RULE_ENDS;
     }
     while (!ended && x) {
         g_ptr_array_add(rest, (gpointer) x);
         ended = runStep(&state, x);
-        x = vsTreeNext(tree, x);
+        x = vsTreeNext(c->tree, x);
     }
     if (nkept + (rest->len > 0) > SEGMENT_MAX_PIECES) {
         g_autoptr(GPtrArray) all = g_ptr_array_new();
@@ -528,12 +570,14 @@ writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
                  const vsBulkSegments *prev, vsBulkSegments *next)
 {
     g_autoptr(GHashTable) dirty = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) moved_after = g_hash_table_new(NULL, NULL);
     g_autoptr(GPtrArray) rest = g_ptr_array_new();
+    Change c = { tree, prev, dirty, moved_after };
 
-    if (!dirtyRuns(old, tree, prev, dirty))
+    if (!dirtyRuns(old, tree, prev, dirty, moved_after))
         return FALSE;
     for (const vsMoment *x = vsTreeFirst(tree); x;)
-        x = writeRun(w, tree, prev, dirty, next, rest, x);
+        x = writeRun(w, &c, next, rest, x);
     return TRUE;
 }
 
@@ -550,6 +594,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     int ret = 0;
 
     next->preorder = TRUE;
+    next->complete = TRUE;
     next->scratch = w.s;
 
     g_string_truncate(text, 0);
