@@ -107,6 +107,7 @@ struct _vsBulkSegments {
     gconstpointer *first_keys;
     guint *first_index;
     guint first_mask;
+    guint first_bits;         /* log2 of the slots */
     gboolean preorder;        /* the runs are in the tree's pre-order (written
                                * by this writer, or a file checked to be) */
     gboolean complete;        /* every record is in @segments, in order (written
@@ -132,6 +133,8 @@ void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
 /* The index in @segs->segments of the frame whose first record is
  * @first, or -1. */
 gint vsBulkSegmentsFind(const vsBulkSegments *segs, gconstpointer first);
+/* Room for @count frames in the index (it grows by itself too). */
+void vsBulkSegmentsReserve(vsBulkSegments *segs, guint count);
 /* That frame, or NULL. */
 BulkSegment *vsBulkSegmentsByFirst(const vsBulkSegments *segs, gconstpointer first);
 /* Where the last frame added left the rule (a run's start when none). */

@@ -65,26 +65,35 @@ vsBulkSegmentsEndState(const vsBulkSegments *segs)
 static guint
 firstSlot(const vsBulkSegments *segs, gconstpointer key)
 {
-    /* Fibonacci hashing of the address (its low bits are alignment). */
+    /* Fibonacci hashing: the top bits of the address times 2^64/phi (its
+     * low bits are alignment). */
     guint64 h = (guint64) (guintptr) key * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
-    guint slot = (guint) (h >> 32) & segs->first_mask;
+    guint slot = (guint) (h >> (64 - segs->first_bits));
 
     while (segs->first_keys[slot] && segs->first_keys[slot] != key)
         slot = (slot + 1) & segs->first_mask;
     return slot;
 }
 
-static void
-firstIndexGrow(vsBulkSegments *segs)
+/* Room for @count frames, at most half the slots used. */
+void
+vsBulkSegmentsReserve(vsBulkSegments *segs, guint count)
 {
-    g_autofree gconstpointer *keys = segs->first_keys;
-    g_autofree guint *index = segs->first_index;
-    guint old_size = keys ? segs->first_mask + 1 : 0;
-    guint size = old_size ? 2 * old_size : 64;
+    guint old_size = segs->first_keys ? segs->first_mask + 1 : 0;
+    g_autofree gconstpointer *keys = NULL;
+    g_autofree guint *index = NULL;
+    guint bits = 6;
 
-    segs->first_keys = g_new0(gconstpointer, size);
-    segs->first_index = g_new(guint, size);
-    segs->first_mask = size - 1;
+    while ((1u << bits) < 2 * count)
+        bits++;
+    if ((1u << bits) <= old_size)
+        return;
+    keys = g_steal_pointer(&segs->first_keys);
+    index = g_steal_pointer(&segs->first_index);
+    segs->first_bits = bits;
+    segs->first_mask = (1u << bits) - 1;
+    segs->first_keys = g_new0(gconstpointer, segs->first_mask + 1);
+    segs->first_index = g_new(guint, segs->first_mask + 1);
     for (guint i = 0; i < old_size; i++) {
         if (keys[i]) {
             guint slot = firstSlot(segs, keys[i]);
@@ -121,7 +130,7 @@ segmentsAdd(vsBulkSegments *segs, BulkSegment *seg)
     guint slot;
 
     if (!segs->first_keys || 2 * (segs->segments->len + 1) > segs->first_mask + 1)
-        firstIndexGrow(segs);
+        vsBulkSegmentsReserve(segs, 2 * (segs->segments->len + 1));
     slot = firstSlot(segs, first);
     segs->first_keys[slot] = first;
     segs->first_index[slot] = segs->segments->len;

@@ -409,8 +409,8 @@ markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolea
  * last is followed by another record now.  A successor changes only at a
  * touched record, just before one (now), or at the end of a touched
  * record's subtree (it moved, or its siblings changed) — all listed here;
- * the records of @tree just before one or at the end of one also go into
- * @moved_after.  FALSE: cannot tell (not versions of one tree, runs not
+ * the records of @tree just before one (to the one after them) or at the
+ * end of one (to NULL: not known here) also go into @moved_after.  FALSE: cannot tell (not versions of one tree, runs not
  * this writer's). */
 static gboolean
 dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
@@ -438,11 +438,12 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
             continue;
         if ((before = vsTreePrev(tree, m))) {
             g_hash_table_add(around, (gpointer) before->name);
-            g_hash_table_add(moved_after, (gpointer) before);
+            g_hash_table_insert(moved_after, (gpointer) before, (gpointer) m);
         }
         end = vsTreeLastDescendant(tree, m);
         g_hash_table_add(around, (gpointer) end->name);
-        g_hash_table_add(moved_after, (gpointer) end);
+        if (!g_hash_table_contains(moved_after, end))
+            g_hash_table_insert(moved_after, (gpointer) end, NULL);
     }
     /* Now in the old tree, where the runs were made. */
     g_hash_table_iter_init(&iter, changed);
@@ -463,7 +464,7 @@ typedef struct {
     const vsTree *tree;
     const vsBulkSegments *prev;
     GHashTable *dirty;        /* BulkSegment broken */
-    GHashTable *moved_after;  /* records whose successor may have changed */
+    GHashTable *moved_after;  /* records whose successor may have changed -> it, or NULL */
 } Change;
 
 /* The index of the frame of @prev that starts at @x and may be copied
@@ -483,10 +484,20 @@ pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState s
     return i;
 }
 
+/* The record after @x in the new tree: known to dirtyRuns, or found (a
+ * lookup by name, and a climb after a subtree: a long history's depth). */
+static const vsMoment *
+successorOf(const Change *c, const vsMoment *x)
+{
+    const vsMoment *known = g_hash_table_lookup(c->moved_after, x);
+
+    return known ? known : vsTreeNext(c->tree, x);
+}
+
 /* The record after unbroken frame @i of @prev in the new tree: the first
  * of the frame after it, as before, unless the change reached either
- * (dirtyRuns lists every record whose successor it may have changed), or
- * found in the tree (a lookup by name, and a climb after a subtree). */
+ * (dirtyRuns lists every record whose successor it may have changed), else
+ * successorOf. */
 static const vsMoment *
 pieceAfter(const Change *c, guint i)
 {
@@ -502,7 +513,7 @@ pieceAfter(const Change *c, guint i)
         if (!g_hash_table_contains(c->dirty, after))
             return after->records->pdata[0];
     }
-    return vsTreeNext(c->tree, last);
+    return successorOf(c, last);
 }
 
 /* Writes the run that starts at @x: the frames of @prev that hold its
@@ -535,7 +546,7 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
     while (!ended && x) {
         g_ptr_array_add(rest, (gpointer) x);
         ended = runStep(&state, x);
-        x = vsTreeNext(c->tree, x);
+        x = successorOf(c, x);
     }
     if (nkept + (rest->len > 0) > SEGMENT_MAX_PIECES) {
         g_autoptr(GPtrArray) all = g_ptr_array_new();
@@ -596,6 +607,8 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     next->preorder = TRUE;
     next->complete = TRUE;
     next->scratch = w.s;
+    if (prev)
+        vsBulkSegmentsReserve(next, prev->segments->len + 1);
 
     g_string_truncate(text, 0);
     vsBulkAppendRoot(text, tree);
