@@ -467,6 +467,13 @@ typedef struct {
     GHashTable *moved_after;  /* records whose successor may have changed -> it, or NULL */
 } Change;
 
+/* Asked once or twice per frame: most changes leave the sets empty. */
+static gboolean
+setHas(GHashTable *set, gconstpointer key)
+{
+    return g_hash_table_size(set) != 0 && g_hash_table_contains(set, key);
+}
+
 /* The index of the frame of @prev that starts at @x and may be copied
  * where the walk stands in its run (@state): unbroken by the change,
  * formatted with this write's uuid if that matters, the rule applied from
@@ -477,7 +484,7 @@ pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState s
     gint i = vsBulkSegmentsFind(c->prev, x);
     const BulkSegment *seg = i < 0 ? NULL : c->prev->segments->pdata[i];
 
-    if (!seg || g_hash_table_contains(c->dirty, seg) || seg->rule == RUN_RULE_NOT ||
+    if (!seg || setHas(c->dirty, seg) || seg->rule == RUN_RULE_NOT ||
         (seg->uuid_sensitive && g_strcmp0(c->prev->uuid, uuid) != 0) ||
         !runStateEqual(seg->start, state))
         return -1;
@@ -504,13 +511,13 @@ pieceAfter(const Change *c, guint i)
     const BulkSegment *seg = c->prev->segments->pdata[i];
     const vsMoment *last = seg->records->pdata[seg->records->len - 1];
 
-    if (c->prev->complete && !g_hash_table_contains(c->moved_after, last)) {
+    if (c->prev->complete && !setHas(c->moved_after, last)) {
         const BulkSegment *after;
 
         if (i + 1 == c->prev->segments->len)
             return NULL;
         after = c->prev->segments->pdata[i + 1];
-        if (!g_hash_table_contains(c->dirty, after))
+        if (!setHas(c->dirty, after))
             return after->records->pdata[0];
     }
     return successorOf(c, last);
