@@ -127,8 +127,9 @@ decompressAll(GBytes *file)
 }
 
 /* @cut holds the records of @runs, in the same order, in frames that
- * each end inside or at the end of one run, at most SEGMENT_MAX_PIECES a
- * run, and each frame holds exactly its records. */
+ * each end inside or at the end of one run, at most SEGMENT_MAX_PIECES
+ * for the last run and one for every other, and each frame holds exactly
+ * its records. */
 static void
 assertSameRuns(const vsBulkSegments *cut, const vsBulkSegments *runs)
 {
@@ -154,6 +155,9 @@ assertSameRuns(const vsBulkSegments *cut, const vsBulkSegments *runs)
         }
         g_assert_cmpuint(at, ==, 0);   /* no frame crosses a run's end */
         g_assert_cmpuint(pieces, <=, SEGMENT_MAX_PIECES);
+        /* only the run still open at the document's end is in pieces */
+        if (r + 1 < runs->segments->len)
+            g_assert_cmpuint(pieces, ==, 1);
     }
     g_assert_cmpuint(frame, ==, cut->segments->len);
 }

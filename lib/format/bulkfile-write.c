@@ -526,7 +526,10 @@ pieceAfter(const Change *c, guint i)
 /* Writes the run that starts at @x: the frames of @prev that hold its
  * first records unbroken, copied, then its other records formed as one
  * frame — or the whole run formed anew when that would leave it in more
- * than SEGMENT_MAX_PIECES frames.  @rest: an array for the records to
+ * than SEGMENT_MAX_PIECES frames, or when the rule ends it in more than
+ * one (pieces are for the run still growing at the document's end: a
+ * closed run is one frame, so a history made by appends costs on disk
+ * what one written whole does).  @rest: an array for the records to
  * form, kept from one run to the next (a run's own arrays cost more than
  * copying its frame).  Returns the record after the run. */
 static const vsMoment *
@@ -538,7 +541,7 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
     vsBulkRunState state = { 0, 0 };
     gboolean ended = FALSE;
     const BulkSegment *seg;
-    guint nkept = 0;
+    guint nkept = 0, pieces;
     gint at;
 
     if (rest->len)
@@ -555,7 +558,8 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
         ended = runStep(&state, x);
         x = successorOf(c, x);
     }
-    if (nkept + (rest->len > 0) > SEGMENT_MAX_PIECES) {
+    pieces = nkept + (rest->len > 0);
+    if (pieces > SEGMENT_MAX_PIECES || (ended && pieces > 1)) {
         g_autoptr(GPtrArray) all = g_ptr_array_new();
 
         for (guint i = 0; i < nkept; i++)
