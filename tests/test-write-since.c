@@ -258,10 +258,10 @@ chainRecord(const char *name, const char *parent, guint time)
     return snap;
 }
 
-/* A record under @parent whose name does not end a run (the rule applied
- * to it alone), so the run it joins goes on; its name in @name. */
+/* A record under @parent whose name ends a run (@ends) or not (the rule
+ * applied to it alone); its name in @name. */
 static vsSnapshot *
-runContinuing(char name[16], const char *parent, guint time, guint *added)
+runLeaf(char name[16], const char *parent, guint time, gboolean ends, guint *added)
 {
     for (;;) {
         vsBulkRunState fresh = { 0, 0 };
@@ -269,7 +269,7 @@ runContinuing(char name[16], const char *parent, guint time, guint *added)
 
         g_snprintf(name, 16, "leaf%u", (*added)++);
         snap = chainRecord(name, parent, time);
-        if (vsBulkRunRuleOf((gpointer const *) &snap, 1, &fresh) == RUN_RULE_OPEN)
+        if ((vsBulkRunRuleOf((gpointer const *) &snap, 1, &fresh) == RUN_RULE_ENDS) == ends)
             return snap;
         vsMomentUnref(snap);
     }
@@ -285,7 +285,8 @@ lastFrame(const vsBulkSegments *segs, guint from_end)
  * history, as creates make it): the frames the last run had are copied
  * and each new record gets a frame of its own, until the run would be in
  * more than SEGMENT_MAX_PIECES frames: then it is one frame again.
- * Deleting the leaf again gives back the frames from before. */
+ * Deleting the leaf again gives back the frames from before.  A leaf that
+ * ends the run closes it as one frame. */
 static void
 testAppendKeepsFrames(void)
 {
@@ -315,7 +316,7 @@ testAppendKeepsFrames(void)
     for (guint n = 1; n <= SEGMENT_MAX_PIECES; n++) {
         g_autoptr(vsTree) next = vsTreeCopy(tree);
         g_autoptr(vsBulkSegments) segs = NULL;
-        g_autoptr(vsSnapshot) leaf = runContinuing(name, parent, time++, &added);
+        g_autoptr(vsSnapshot) leaf = runLeaf(name, parent, time++, FALSE, &added);
         g_autoptr(GBytes) file = NULL;
 
         g_assert_cmpint(vsTreeRedefine(next, leaf, NULL), ==, 0);
@@ -346,6 +347,28 @@ testAppendKeepsFrames(void)
             g_assert_cmpuint(again->segments->len, ==, cache->segments->len);
             for (guint i = 0; i < cache->segments->len; i++)
                 g_assert_true(again->segments->pdata[i] == cache->segments->pdata[i]);
+        }
+        vsBulkSegmentsFree(cache);
+        cache = g_steal_pointer(&segs);
+        vsTreeFree(tree);
+        tree = g_steal_pointer(&next);
+        g_strlcpy(parent, name, sizeof(parent));
+    }
+    for (guint n = 1; n <= 2; n++) {
+        g_autoptr(vsTree) next = vsTreeCopy(tree);
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsSnapshot) leaf = runLeaf(name, parent, time++, n == 2, &added);
+        g_autoptr(GBytes) file = NULL;
+        guint before = cache->segments->len;
+
+        g_assert_cmpint(vsTreeRedefine(next, leaf, NULL), ==, 0);
+        file = writeFile("a.xml", tree, next, cache, &segs);
+        if (n == 1) {
+            g_assert_cmpuint(segs->segments->len, ==, before + 1);   /* a piece */
+        } else {
+            /* closed: the run's two pieces and the leaf in one frame */
+            g_assert_cmpuint(segs->segments->len, ==, before - 1);
+            g_assert_cmpint(lastFrame(segs, 0)->rule, ==, RUN_RULE_ENDS);
         }
         vsBulkSegmentsFree(cache);
         cache = g_steal_pointer(&segs);
