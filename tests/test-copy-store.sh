@@ -1,8 +1,9 @@
 #!/bin/bash
 # test-copy-store.sh — virtsnap copy-store between a directory and a
 # PostgreSQL database (a private server, support/pg-harness.sh), both ways
-# and database to database: the round trip gives byte-identical files, a
-# re-run writes nothing, an interrupted copy is completed by running it
+# and database to database: the round trip gives the same files (the same
+# documents: how a directory store's commits cut runs into frames depends
+# on the commits before, format.md "Pieces"), a re-run writes nothing, an interrupted copy is completed by running it
 # again; checkpoints travel too.  TAP output.
 set -u
 
@@ -24,6 +25,18 @@ fi
 psql "$db" -X -q -c 'CREATE DATABASE second' || exit 1
 db2=${db/virtsnap?/second?}
 cd "$work" || exit 1
+
+# The same file names under DIR1 and DIR2 (.virtsnap aside), each file
+# the same document.
+same_documents() {
+    diff <(cd "$1" && find . -path ./.virtsnap -prune -o -type f -print | sort) \
+         <(cd "$2" && find . -path ./.virtsnap -prune -o -type f -print | sort) || return 1
+    local f
+    while IFS= read -r f; do
+        zstdcat -q -- "$1/$f" >"$work/one.doc" && zstdcat -q -- "$2/$f" >"$work/two.doc" &&
+            cmp -s "$work/one.doc" "$work/two.doc" || return 1
+    done < <(cd "$1" && find . -path ./.virtsnap -prune -o -type f -name '*.xml' -print)
+}
 
 # A directory store: VM 'a' with 300 snapshots (many frames), 'b' two,
 # 'c d' one.
@@ -63,8 +76,7 @@ check_eq "the database lists the same snapshots" "$("$V" --store dir snapshot-li
     "$("$V" --store "$db" snapshot-list a --name)"
 check "copy-store database -> database" "$V" copy-store "$db" "$db2"
 check "copy-store database -> directory" "$V" copy-store "$db2" back
-check "the round trip gives byte-identical files" \
-    diff -r --exclude=.virtsnap dir back
+check "the round trip gives the same documents" same_documents dir back
 check "... and checkpoint files" cmp dir/.virtsnap/checkpoint/a.xml back/.virtsnap/checkpoint/a.xml
 check_eq "a re-run writes nothing" "Copied 0 VMs (3 already identical)
 Copied the checkpoints of 0 VMs (1 already identical)" "$("$V" copy-store dir "$db" 2>&1)"
@@ -76,7 +88,7 @@ check_eq "a re-run completes an interrupted copy" "Copied 2 VMs (1 already ident
 Copied the checkpoints of 0 VMs (1 already identical)" "$("$V" copy-store dir "$db" 2>&1)"
 rm -rf back
 check "and the result round-trips again" "$V" copy-store "$db" back
-check "byte-identical" diff -r --exclude=.virtsnap dir back
+check "the same documents" same_documents dir back
 
 out=$("$V" copy-store dir "postgresql://u:secret@/virtsnap?host=$work/none" 2>&1)
 check_eq "an unreachable database: one line" "1" "$(printf '%s\n' "$out" | grep -c 'cannot connect')"

@@ -1,14 +1,17 @@
 /* test-write-since.c — a commit's write that visits only the runs around
- * what changed (vsBulkFileWriteSince, issue 16) writes exactly the bytes
- * of the write that walks every record (vsBulkFileWrite), whatever the
- * changes: seeded random operations on versions of a tree (vsTreeCopy),
- * with intermediate versions as a batch makes, and reloads of the file in
- * between (the loader's runs). */
+ * what changed (vsBulkFileWriteSince, issue 16) writes the document, and
+ * the runs, of the write that walks every record (vsBulkFileWrite), each
+ * run cut into at most SEGMENT_MAX_PIECES frames of whole records,
+ * whatever the changes: seeded random operations on versions of a tree
+ * (vsTreeCopy), with intermediate versions as a batch makes, and reloads
+ * of the file in between (the loader's runs).  And a record appended to a
+ * run copies the frames the run had. */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
-#include "format/bulkfile.h"
+#include "format/bulkfile-private.h"
 #include "snapshot/snapshot.h"
 #include "testutil.h"
 
@@ -100,8 +103,67 @@ writeFile(const char *file, const vsTree *old, const vsTree *tree, const vsBulkS
     return g_bytes_new_take(data, len);
 }
 
+static char *
+decompressAll(GBytes *file)
+{
+    g_autoptr(GString) doc = g_string_new(NULL);
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    ZSTD_inBuffer in = { NULL, 0, 0 };
+    char chunk[16 * 1024];
+    size_t r = 1;
+
+    in.src = g_bytes_get_data(file, &in.size);
+    while (in.pos < in.size || r != 0) {
+        ZSTD_outBuffer out = { chunk, sizeof(chunk), 0 };
+
+        r = ZSTD_decompressStream(dctx, &out, &in);
+        g_assert_false(ZSTD_isError(r));
+        g_string_append_len(doc, chunk, out.pos);
+        if (in.pos == in.size && out.pos < sizeof(chunk))
+            break;
+    }
+    ZSTD_freeDCtx(dctx);
+    return g_string_free(g_steal_pointer(&doc), FALSE);
+}
+
+/* @cut holds the records of @runs, in the same order, in frames that
+ * each end inside or at the end of one run, at most SEGMENT_MAX_PIECES
+ * for the last run and one for every other, and each frame holds exactly
+ * its records. */
 static void
-testSameBytes(void)
+assertSameRuns(const vsBulkSegments *cut, const vsBulkSegments *runs)
+{
+    guint frame = 0, at = 0;
+
+    g_assert_cmpint(vsBulkSegmentsVerify(cut, NULL), ==, 0);
+    for (guint r = 0; r < runs->segments->len; r++) {
+        const BulkSegment *run = runs->segments->pdata[r];
+        guint pieces = 0;
+
+        for (guint k = 0; k < run->records->len;) {
+            const BulkSegment *piece;
+
+            g_assert_cmpuint(frame, <, cut->segments->len);
+            piece = cut->segments->pdata[frame];
+            g_assert_true(piece->records->pdata[at] == run->records->pdata[k]);
+            k++;
+            if (++at == piece->records->len) {
+                frame++;
+                at = 0;
+                pieces++;
+            }
+        }
+        g_assert_cmpuint(at, ==, 0);   /* no frame crosses a run's end */
+        g_assert_cmpuint(pieces, <=, SEGMENT_MAX_PIECES);
+        /* only the run still open at the document's end is in pieces */
+        if (r + 1 < runs->segments->len)
+            g_assert_cmpuint(pieces, ==, 1);
+    }
+    g_assert_cmpuint(frame, ==, cut->segments->len);
+}
+
+static void
+testSameRuns(void)
 {
     guint fast_rounds = 0;
 
@@ -122,8 +184,12 @@ testSameBytes(void)
         for (guint round = 0; round < 60; round++) {
             vsTree *next = vsTreeCopy(tree);
             vsBulkSegments *segs_a = NULL, *segs_b = NULL;
+            g_autoptr(vsBulkSegments) segs_c = NULL;
             g_autoptr(GBytes) a = NULL;
             g_autoptr(GBytes) b = NULL;
+            g_autoptr(GBytes) c = NULL;
+            g_autofree char *doc_a = NULL;
+            g_autofree char *doc_c = NULL;
 
             for (guint k = g_rand_int_range(rand, 1, 4); k > 0; k--)
                 change(next, rand);
@@ -137,14 +203,18 @@ testSameBytes(void)
             }
             a = writeFile("a.xml", tree, next, cache, &segs_a);
             b = writeFile("b.xml", NULL, next, cache, &segs_b);
-            g_assert_true(g_bytes_equal(a, b));
             /* Records copied from the previous frames (appendKept) are
-             * the bytes formatting them gives: the same file as a write
+             * the bytes formatting them gives, and the full walk copies
+             * only frames that hold a whole run: the same file as a write
              * that reuses nothing. */
-            {
-                g_autoptr(GBytes) c = writeFile("c.xml", NULL, next, NULL, NULL);
-                g_assert_true(g_bytes_equal(a, c));
-            }
+            c = writeFile("c.xml", NULL, next, NULL, &segs_c);
+            g_assert_true(g_bytes_equal(b, c));
+            /* The write that visits only the changes: the same document
+             * and runs, a run perhaps in several frames. */
+            doc_a = decompressAll(a);
+            doc_c = decompressAll(c);
+            g_assert_cmpstr(doc_a, ==, doc_c);
+            assertSameRuns(segs_a, segs_c);
             vsBulkSegmentsFree(segs_b);
             vsBulkSegmentsFree(cache);
             cache = segs_a;
@@ -172,10 +242,149 @@ testSameBytes(void)
     g_free(dir);
 }
 
+static vsSnapshot *
+chainRecord(const char *name, const char *parent, guint time)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<domainsnapshot><name>%s</name><state>shutoff</state>%s%s%s"
+        "<creationTime>%u</creationTime><domain type='kvm'><name>demo</name>"
+        "<uuid>" UUID "</uuid><description>%s</description></domain></domainsnapshot>",
+        name, parent ? "<parent><name>" : "", parent ? parent : "",
+        parent ? "</name></parent>" : "", time, name);
+    vsSnapshot *snap = NULL;
+
+    g_assert_cmpint(vsSnapshotParse(&snap, xml, strlen(xml), VS_SNAPSHOT_PARSE_REDEFINE, 0,
+                                    NULL, NULL), ==, 0);
+    return snap;
+}
+
+/* A record under @parent whose name ends a run (@ends) or not (the rule
+ * applied to it alone); its name in @name. */
+static vsSnapshot *
+runLeaf(char name[16], const char *parent, guint time, gboolean ends, guint *added)
+{
+    for (;;) {
+        vsBulkRunState fresh = { 0, 0 };
+        vsSnapshot *snap;
+
+        g_snprintf(name, 16, "leaf%u", (*added)++);
+        snap = chainRecord(name, parent, time);
+        if ((vsBulkRunRuleOf((gpointer const *) &snap, 1, &fresh) == RUN_RULE_ENDS) == ends)
+            return snap;
+        vsMomentUnref(snap);
+    }
+}
+
+static const BulkSegment *
+lastFrame(const vsBulkSegments *segs, guint from_end)
+{
+    return segs->segments->pdata[segs->segments->len - 1 - from_end];
+}
+
+/* Leaves appended one by one at the end of the document (a growing
+ * history, as creates make it): the frames the last run had are copied
+ * and each new record gets a frame of its own, until the run would be in
+ * more than SEGMENT_MAX_PIECES frames: then it is one frame again.
+ * Deleting the leaf again gives back the frames from before.  A leaf that
+ * ends the run closes it as one frame. */
+static void
+testAppendKeepsFrames(void)
+{
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
+    g_autoptr(vsBulkSegments) cache = NULL;
+    g_autoptr(GBytes) first = NULL;
+    const BulkSegment *tail;
+    char name[16], parent[16];
+    guint time = 1, added = 0;
+
+    dir = vsTestTempDir();
+    dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (guint i = 0; i < 100; i++) {
+        g_autoptr(vsSnapshot) snap = NULL;
+
+        g_snprintf(name, sizeof(name), "c%03u", i);
+        snap = chainRecord(name, i ? parent : NULL, time++);
+        g_assert_cmpint(vsTreeRedefine(tree, snap, NULL), ==, 0);
+        g_strlcpy(parent, name, sizeof(parent));
+    }
+    first = writeFile("a.xml", NULL, tree, NULL, &cache);
+    tail = lastFrame(cache, 0);
+    /* This chain's names leave its last run open (no boundary after c099). */
+    g_assert_cmpint(tail->rule, ==, RUN_RULE_OPEN);
+    g_assert_cmpuint(tail->records->len, >, 1);
+
+    for (guint n = 1; n <= SEGMENT_MAX_PIECES; n++) {
+        g_autoptr(vsTree) next = vsTreeCopy(tree);
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsSnapshot) leaf = runLeaf(name, parent, time++, FALSE, &added);
+        g_autoptr(GBytes) file = NULL;
+
+        g_assert_cmpint(vsTreeRedefine(next, leaf, NULL), ==, 0);
+        file = writeFile("a.xml", tree, next, cache, &segs);
+        g_assert_true(lastFrame(segs, 0)->records->pdata[lastFrame(segs, 0)->records->len - 1] ==
+                      (gpointer) leaf);
+        if (n < SEGMENT_MAX_PIECES) {
+            /* every frame before kept, the leaf alone in a new one */
+            g_assert_cmpuint(segs->segments->len, ==, cache->segments->len + 1);
+            for (guint i = 0; i < cache->segments->len; i++)
+                g_assert_true(segs->segments->pdata[i] == cache->segments->pdata[i]);
+            g_assert_cmpuint(lastFrame(segs, 0)->records->len, ==, 1);
+            g_assert_true(lastFrame(segs, n) == tail);
+        } else {
+            /* one frame again: the run's records and the leaf */
+            g_assert_cmpuint(segs->segments->len, ==, cache->segments->len + 1 - n);
+            g_assert_cmpuint(lastFrame(segs, 0)->records->len, ==, tail->records->len + n);
+        }
+        if (n == 1) {
+            /* deleting it again: the frames from before, nothing formed */
+            g_autoptr(vsTree) back = vsTreeCopy(next);
+            g_autoptr(vsBulkSegments) again = NULL;
+            g_autoptr(GBytes) undone = NULL;
+
+            g_assert_cmpint(vsTreeDelete(back, name, 0, NULL), ==, 0);
+            undone = writeFile("a.xml", next, back, segs, &again);
+            g_assert_true(g_bytes_equal(undone, first));
+            g_assert_cmpuint(again->segments->len, ==, cache->segments->len);
+            for (guint i = 0; i < cache->segments->len; i++)
+                g_assert_true(again->segments->pdata[i] == cache->segments->pdata[i]);
+        }
+        vsBulkSegmentsFree(cache);
+        cache = g_steal_pointer(&segs);
+        vsTreeFree(tree);
+        tree = g_steal_pointer(&next);
+        g_strlcpy(parent, name, sizeof(parent));
+    }
+    for (guint n = 1; n <= 2; n++) {
+        g_autoptr(vsTree) next = vsTreeCopy(tree);
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsSnapshot) leaf = runLeaf(name, parent, time++, n == 2, &added);
+        g_autoptr(GBytes) file = NULL;
+        guint before = cache->segments->len;
+
+        g_assert_cmpint(vsTreeRedefine(next, leaf, NULL), ==, 0);
+        file = writeFile("a.xml", tree, next, cache, &segs);
+        if (n == 1) {
+            g_assert_cmpuint(segs->segments->len, ==, before + 1);   /* a piece */
+        } else {
+            /* closed: the run's two pieces and the leaf in one frame */
+            g_assert_cmpuint(segs->segments->len, ==, before - 1);
+            g_assert_cmpint(lastFrame(segs, 0)->rule, ==, RUN_RULE_ENDS);
+        }
+        vsBulkSegmentsFree(cache);
+        cache = g_steal_pointer(&segs);
+        vsTreeFree(tree);
+        tree = g_steal_pointer(&next);
+        g_strlcpy(parent, name, sizeof(parent));
+    }
+    close(dirfd_);
+    g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/segments/write-since/same-bytes", testSameBytes);
+    g_test_add_func("/segments/write-since/same-runs", testSameRuns);
+    g_test_add_func("/segments/write-since/append-keeps-frames", testAppendKeepsFrames);
     return g_test_run();
 }

@@ -37,6 +37,13 @@
 #define SEGMENT_MAX_RECORDS 96
 #define SEGMENT_CAP ((gsize) 32 * 1024 * 1024)
 #define SEGMENT_RECORD_OVERHEAD 1024
+/* A run may be stored as several frames ("pieces"): records appended after
+ * a frame that did not end its run get a frame of their own, so a new leaf
+ * at the end of the document costs its own compression, not its run's.
+ * Each piece starts without history (~2.5 KB on disk for a ~10 KB record),
+ * so a write that would leave a run in more pieces than this forms it
+ * anew as one. */
+#define SEGMENT_MAX_PIECES 4
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 
 /* A loaded file's frames are reused only when its header frame holds
@@ -61,6 +68,13 @@ typedef enum {
     RUN_RULE_NOT,
 } vsBulkRunRule;
 
+/* Where the rule stands inside a run: its records so far and their
+ * weight (both 0 at a run's start). */
+typedef struct {
+    guint count;
+    gsize weight;
+} vsBulkRunState;
+
 /* A run of records and its compressed frame: immutable, shared by the
  * segments of every write that copies the frame (refcounted). */
 typedef struct {
@@ -72,6 +86,14 @@ typedef struct {
      * shared by the writes that reuse the frame */
     GArray *ends;
     gboolean uuid_sensitive;  /* a record without <domain>: formatted from the uuid */
+    /* The rule applied from @start, the state where this frame starts:
+     * where the previous frame of the same segments left it when that one
+     * did not end its run (RUN_RULE_OPEN), else a run's start.  @end: the
+     * state after the last record (a run's start unless OPEN).  A writer
+     * copies the frame only where the walk stands at @start, so @rule
+     * holds there whatever the frames around it were. */
+    vsBulkRunState start;
+    vsBulkRunState end;
     vsBulkRunRule rule;
 } BulkSegment;
 
@@ -89,23 +111,44 @@ struct _vsBulkSegments {
     const vsMomentKind *kind;
     char *uuid;               /* what uuid-sensitive segments were formatted with */
     GPtrArray *segments;      /* BulkSegment, owned */
-    GHashTable *by_first;     /* first record -> BulkSegment */
+    /* first record -> its index in @segments: open addressing (a
+     * GHashTable insert cost more than the O(1) copy of a frame it
+     * indexes); @first_mask + 1 slots, at most half used */
+    gconstpointer *first_keys;
+    guint *first_index;
+    guint first_mask;
+    guint first_bits;         /* log2 of the slots */
     gboolean preorder;        /* the runs are in the tree's pre-order (written
                                * by this writer, or a file checked to be) */
+    gboolean complete;        /* every record is in @segments, in order (written
+                               * by this writer): a frame's successor is the
+                               * next frame's first record */
     vsBulkScratch *scratch;   /* shared with the next write's segments, or NULL */
 };
 
-/* The rule applied to @count records (bulkfile-write.c). */
-vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count);
+/* The rule applied to @count records from *@state, which it advances to
+ * the state after them (bulkfile-write.c). */
+vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state);
 
 
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
-/* Adds a run (taking a reference to @records and @frame; copying @ends,
- * one per record, if not NULL). */
+/* Adds a frame of records after the last one added (taking a reference
+ * to @records and @frame; copying @ends, one per record, if not NULL); it
+ * starts where that one left the rule. */
 void vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame,
                        const gsize *ends);
-/* Adds @seg of an earlier write again (shared, not copied: O(1)). */
+/* Adds @seg of an earlier write again (shared, not copied: O(1)); it
+ * must start where the last one added left the rule. */
 void vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg);
+/* The index in @segs->segments of the frame whose first record is
+ * @first, or -1. */
+gint vsBulkSegmentsFind(const vsBulkSegments *segs, gconstpointer first);
+/* Room for @count frames in the index (it grows by itself too). */
+void vsBulkSegmentsReserve(vsBulkSegments *segs, guint count);
+/* That frame, or NULL. */
+BulkSegment *vsBulkSegmentsByFirst(const vsBulkSegments *segs, gconstpointer first);
+/* Where the last frame added left the rule (a run's start when none). */
+vsBulkRunState vsBulkSegmentsEndState(const vsBulkSegments *segs);
 /* Whether a run holds a record without <domain>, which is formatted from
  * the VM's uuid rather than from itself. */
 gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);

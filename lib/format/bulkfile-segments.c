@@ -27,7 +27,6 @@ vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid)
     segs->kind = kind;
     segs->uuid = g_strdup(uuid);
     segs->segments = g_ptr_array_new_with_free_func(segmentUnref);
-    segs->by_first = g_hash_table_new(g_direct_hash, g_direct_equal);
     return segs;
 }
 
@@ -38,7 +37,8 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
         return;
     g_free(segs->uuid);
     g_clear_pointer(&segs->scratch, vsBulkScratchRelease);
-    g_hash_table_unref(segs->by_first);
+    g_free(segs->first_keys);
+    g_free(segs->first_index);
     g_ptr_array_unref(segs->segments);
     g_free(segs);
 }
@@ -53,12 +53,88 @@ vsBulkRunNeedsUuid(gpointer const *records, guint count)
     return FALSE;
 }
 
+vsBulkRunState
+vsBulkSegmentsEndState(const vsBulkSegments *segs)
+{
+    vsBulkRunState none = { 0, 0 };
+    guint n = segs->segments->len;
+
+    return n ? ((const BulkSegment *) segs->segments->pdata[n - 1])->end : none;
+}
+
+static guint
+firstSlot(const vsBulkSegments *segs, gconstpointer key)
+{
+    /* Fibonacci hashing: the top bits of the address times 2^64/phi (its
+     * low bits are alignment). */
+    guint64 h = (guint64) (guintptr) key * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    guint slot = (guint) (h >> (64 - segs->first_bits));
+
+    while (segs->first_keys[slot] && segs->first_keys[slot] != key)
+        slot = (slot + 1) & segs->first_mask;
+    return slot;
+}
+
+/* Room for @count frames, at most half the slots used. */
+void
+vsBulkSegmentsReserve(vsBulkSegments *segs, guint count)
+{
+    guint old_size = segs->first_keys ? segs->first_mask + 1 : 0;
+    g_autofree gconstpointer *keys = NULL;
+    g_autofree guint *index = NULL;
+    guint bits = 6;
+
+    while ((1u << bits) < 2 * count)
+        bits++;
+    if ((1u << bits) <= old_size)
+        return;
+    keys = g_steal_pointer(&segs->first_keys);
+    index = g_steal_pointer(&segs->first_index);
+    segs->first_bits = bits;
+    segs->first_mask = (1u << bits) - 1;
+    segs->first_keys = g_new0(gconstpointer, segs->first_mask + 1);
+    segs->first_index = g_new(guint, segs->first_mask + 1);
+    for (guint i = 0; i < old_size; i++) {
+        if (keys[i]) {
+            guint slot = firstSlot(segs, keys[i]);
+            segs->first_keys[slot] = keys[i];
+            segs->first_index[slot] = index[i];
+        }
+    }
+}
+
+gint
+vsBulkSegmentsFind(const vsBulkSegments *segs, gconstpointer first)
+{
+    guint slot;
+
+    if (!segs->first_keys)
+        return -1;
+    slot = firstSlot(segs, first);
+    return segs->first_keys[slot] ? (gint) segs->first_index[slot] : -1;
+}
+
+BulkSegment *
+vsBulkSegmentsByFirst(const vsBulkSegments *segs, gconstpointer first)
+{
+    gint i = vsBulkSegmentsFind(segs, first);
+
+    return i < 0 ? NULL : segs->segments->pdata[i];
+}
+
 /* Adds @seg, taking its reference. */
 static void
 segmentsAdd(vsBulkSegments *segs, BulkSegment *seg)
 {
+    gconstpointer first = seg->records->pdata[0];
+    guint slot;
+
+    if (!segs->first_keys || 2 * (segs->segments->len + 1) > segs->first_mask + 1)
+        vsBulkSegmentsReserve(segs, 2 * (segs->segments->len + 1));
+    slot = firstSlot(segs, first);
+    segs->first_keys[slot] = first;
+    segs->first_index[slot] = segs->segments->len;
     g_ptr_array_add(segs->segments, seg);
-    g_hash_table_insert(segs->by_first, seg->records->pdata[0], seg);
 }
 
 void
@@ -74,7 +150,9 @@ vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const
         g_array_append_vals(seg->ends, ends, records->len);
     }
     seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
-    seg->rule = vsBulkRunRuleOf(records->pdata, records->len);
+    seg->start = vsBulkSegmentsEndState(segs);
+    seg->end = seg->start;
+    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, &seg->end);
     segmentsAdd(segs, seg);
 }
 
@@ -82,7 +160,9 @@ void
 vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
 {
     BulkSegment *shared = (BulkSegment *) seg;
+    vsBulkRunState at = vsBulkSegmentsEndState(segs);
 
+    g_assert(at.count == seg->start.count && at.weight == seg->start.weight);
     g_atomic_int_inc(&shared->refs);
     segmentsAdd(segs, shared);
 }

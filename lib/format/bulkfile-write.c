@@ -83,17 +83,25 @@ segmentWeight(const vsMoment *moment)
     return (domain ? vsXmlSubtreeGetLength(domain) : 0) + SEGMENT_RECORD_OVERHEAD;
 }
 
-/* The previous write's frame for exactly these records, if any.  Records
- * are immutable, so the same pointers mean the same bytes. */
+static gboolean
+runStateEqual(vsBulkRunState a, vsBulkRunState b)
+{
+    return a.count == b.count && a.weight == b.weight;
+}
+
+/* The previous write's frame for exactly these records, starting where
+ * @next stands in its run, if any.  Records are immutable, so the same
+ * pointers mean the same bytes. */
 static BulkSegment *
-segmentReusable(const vsBulkSegments *prev, const char *uuid, const vsMoment *const *records,
-                guint count)
+segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const char *uuid,
+                const vsMoment *const *records, guint count)
 {
     BulkSegment *seg;
 
-    if (!prev || !(seg = g_hash_table_lookup(prev->by_first, records[0])) ||
+    if (!prev || !(seg = vsBulkSegmentsByFirst(prev, records[0])) ||
         seg->records->len != count ||
-        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0))
+        (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
+        !runStateEqual(seg->start, vsBulkSegmentsEndState(next)))
         return NULL;
     for (guint i = 0; i < count; i++)
         if (seg->records->pdata[i] != records[i])
@@ -309,7 +317,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     BulkSegment *seg;
     gsize n;
 
-    if ((seg = segmentReusable(prev, w->uuid, run, count))) {
+    if ((seg = segmentReusable(prev, next, w->uuid, run, count))) {
         vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
                           g_bytes_get_size(seg->frame));
         vsBulkSegmentsReuse(next, seg);
@@ -319,7 +327,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     ends = g_new(gsize, count);
     g_string_truncate(w->s->text, 0);
     for (guint k = 0; k < count; k++) {
-        BulkSegment *first = prev ? g_hash_table_lookup(prev->by_first, run[k]) : NULL;
+        BulkSegment *first = prev ? vsBulkSegmentsByFirst(prev, run[k]) : NULL;
 
         /* where the previous write had this record, if anywhere */
         if (first) {
@@ -340,11 +348,19 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     vsBulkSegmentsAdd(next, kept, frame, ends);
 }
 
-/* Whether a run of @count records, weighing @weight, ends after @last. */
+/* Advances @state past @moment; TRUE when the rule ends the run there
+ * (@state is then a run's start again). */
 static gboolean
-runEndsAfter(const vsMoment *last, guint count, gsize weight)
+runStep(vsBulkRunState *state, const vsMoment *moment)
 {
-    return weight >= SEGMENT_CAP || count >= SEGMENT_MAX_RECORDS || segmentBoundaryAfter(last);
+    state->count++;
+    state->weight += segmentWeight(moment);
+    if (state->weight >= SEGMENT_CAP || state->count >= SEGMENT_MAX_RECORDS ||
+        segmentBoundaryAfter(moment)) {
+        *state = (vsBulkRunState) { 0, 0 };
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* Every run, walking every record in pre-order. */
@@ -353,28 +369,23 @@ writeRunsAll(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev,
              vsBulkSegments *next)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_sized_new(vsTreeCount(tree));
+    vsBulkRunState state = { 0, 0 };
     guint start = 0;
-    gsize weight = 0;
 
     vsTreeForEach(tree, collectOne, records);
     for (guint i = 0; i < records->len; i++) {
-        weight += segmentWeight(records->pdata[i]);
-        if (i + 1 < records->len && !runEndsAfter(records->pdata[i], i + 1 - start, weight))
+        if (!runStep(&state, records->pdata[i]) && i + 1 < records->len)
             continue;
         emitRun(w, prev, next, (const vsMoment *const *) records->pdata + start, i + 1 - start);
         start = i + 1;
-        weight = 0;
     }
 }
 
 vsBulkRunRule
-vsBulkRunRuleOf(gpointer const *records, guint count)
+vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state)
 {
-    gsize weight = 0;
-
     for (guint k = 0; k < count; k++) {
-        weight += segmentWeight(records[k]);
-        if (runEndsAfter(records[k], k + 1, weight))
+        if (runStep(state, records[k]))
             return k + 1 == count ? RUN_RULE_ENDS : RUN_RULE_NOT;
     }
     return RUN_RULE_OPEN;
@@ -397,7 +408,7 @@ markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolea
     const vsMoment *r = target;
 
     for (guint steps = 0; r; steps++, r = vsTreePrev(old, r)) {
-        BulkSegment *seg = g_hash_table_lookup(prev->by_first, r);
+        BulkSegment *seg = vsBulkSegmentsByFirst(prev, r);
 
         if (seg) {
             for (guint k = 0; k < seg->records->len; k++) {
@@ -419,10 +430,13 @@ markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolea
  * holding a record it touched, and those in which a record other than the
  * last is followed by another record now.  A successor changes only at a
  * touched record, just before one (now), or at the end of a touched
- * record's subtree (it moved, or its siblings changed) — all listed here.
- * FALSE: cannot tell (not versions of one tree, runs not this writer's). */
+ * record's subtree (it moved, or its siblings changed) — all listed here;
+ * the records of @tree just before one (to the one after them) or at the
+ * end of one (to NULL: not known here) also go into @moved_after.  FALSE: cannot tell (not versions of one tree, runs not
+ * this writer's). */
 static gboolean
-dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty)
+dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
+          GHashTable *moved_after)
 {
     g_autoptr(GHashTable) changed = NULL;
     g_autoptr(GHashTable) around = g_hash_table_new(g_str_hash, g_str_equal);
@@ -440,11 +454,18 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
         const vsMoment *m = vsTreeLookup(tree, key);
         const vsMoment *before;
 
+        const vsMoment *end;
+
         if (!m)
             continue;
-        if ((before = vsTreePrev(tree, m)))
+        if ((before = vsTreePrev(tree, m))) {
             g_hash_table_add(around, (gpointer) before->name);
-        g_hash_table_add(around, (gpointer) vsTreeLastDescendant(tree, m)->name);
+            g_hash_table_insert(moved_after, (gpointer) before, (gpointer) m);
+        }
+        end = vsTreeLastDescendant(tree, m);
+        g_hash_table_add(around, (gpointer) end->name);
+        if (!g_hash_table_contains(moved_after, end))
+            g_hash_table_insert(moved_after, (gpointer) end, NULL);
     }
     /* Now in the old tree, where the runs were made. */
     g_hash_table_iter_init(&iter, changed);
@@ -460,51 +481,147 @@ dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHa
     return TRUE;
 }
 
-/* The runs, visiting only what changed: from the first record, an
- * unbroken run of @prev that the rule ends where it ends is copied and
- * skipped whole; anywhere else runs are formed record by record as
- * writeRunsAll forms them, so the two write the same bytes.  Cost: the
- * changes, times the depth of the tree around them, plus one step per
- * run.  FALSE (nothing written): the caller walks every record. */
+/* What a change did to the frames of the previous write (dirtyRuns). */
+typedef struct {
+    const vsTree *tree;
+    const vsBulkSegments *prev;
+    GHashTable *dirty;        /* BulkSegment broken */
+    GHashTable *moved_after;  /* records whose successor may have changed -> it, or NULL */
+} Change;
+
+/* Asked once or twice per frame: most changes leave the sets empty. */
+static gboolean
+setHas(GHashTable *set, gconstpointer key)
+{
+    return g_hash_table_size(set) != 0 && g_hash_table_contains(set, key);
+}
+
+/* The index of the frame of @prev that starts at @x and may be copied
+ * where the walk stands in its run (@state): unbroken by the change,
+ * formatted with this write's uuid if that matters, the rule applied from
+ * @state; -1 if none. */
+static gint
+pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState state)
+{
+    gint i = vsBulkSegmentsFind(c->prev, x);
+    const BulkSegment *seg = i < 0 ? NULL : c->prev->segments->pdata[i];
+
+    if (!seg || setHas(c->dirty, seg) || seg->rule == RUN_RULE_NOT ||
+        (seg->uuid_sensitive && g_strcmp0(c->prev->uuid, uuid) != 0) ||
+        !runStateEqual(seg->start, state))
+        return -1;
+    return i;
+}
+
+/* The record after @x in the new tree: known to dirtyRuns, or found (a
+ * lookup by name, and a climb after a subtree: a long history's depth). */
+static const vsMoment *
+successorOf(const Change *c, const vsMoment *x)
+{
+    const vsMoment *known = g_hash_table_lookup(c->moved_after, x);
+
+    return known ? known : vsTreeNext(c->tree, x);
+}
+
+/* The record after unbroken frame @i of @prev in the new tree: the first
+ * of the frame after it, as before, unless the change reached either
+ * (dirtyRuns lists every record whose successor it may have changed), else
+ * successorOf. */
+static const vsMoment *
+pieceAfter(const Change *c, guint i)
+{
+    const BulkSegment *seg = c->prev->segments->pdata[i];
+    const vsMoment *last = seg->records->pdata[seg->records->len - 1];
+
+    if (c->prev->complete && !setHas(c->moved_after, last)) {
+        const BulkSegment *after;
+
+        if (i + 1 == c->prev->segments->len)
+            return NULL;
+        after = c->prev->segments->pdata[i + 1];
+        if (!setHas(c->dirty, after))
+            return after->records->pdata[0];
+    }
+    return successorOf(c, last);
+}
+
+/* Writes the run that starts at @x: the frames of @prev that hold its
+ * first records unbroken, copied, then its other records formed as one
+ * frame — or the whole run formed anew when that would leave it in more
+ * than SEGMENT_MAX_PIECES frames, or when the rule ends it in more than
+ * one (pieces are for the run still growing at the document's end: a
+ * closed run is one frame, so a history made by appends costs on disk
+ * what one written whole does).  @rest: an array for the records to
+ * form, kept from one run to the next (a run's own arrays cost more than
+ * copying its frame).  Returns the record after the run. */
+static const vsMoment *
+writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
+         const vsMoment *x)
+{
+    const vsBulkSegments *prev = c->prev;
+    const BulkSegment *kept[SEGMENT_MAX_PIECES];
+    vsBulkRunState state = { 0, 0 };
+    gboolean ended = FALSE;
+    const BulkSegment *seg;
+    guint nkept = 0, pieces;
+    gint at;
+
+    if (rest->len)
+        g_ptr_array_set_size(rest, 0);
+    while (!ended && x && nkept < SEGMENT_MAX_PIECES &&
+           (at = pieceKept(c, w->uuid, x, state)) >= 0) {
+        seg = kept[nkept++] = prev->segments->pdata[at];
+        x = pieceAfter(c, at);
+        state = seg->end;
+        ended = seg->rule == RUN_RULE_ENDS;
+    }
+    while (!ended && x) {
+        g_ptr_array_add(rest, (gpointer) x);
+        ended = runStep(&state, x);
+        x = successorOf(c, x);
+    }
+    pieces = nkept + (rest->len > 0);
+    if (pieces > SEGMENT_MAX_PIECES || (ended && pieces > 1)) {
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
+
+        for (guint i = 0; i < nkept; i++)
+            g_ptr_array_extend(all, kept[i]->records, NULL, NULL);
+        g_ptr_array_extend(all, rest, NULL, NULL);
+        emitRun(w, prev, next, (const vsMoment *const *) all->pdata, all->len);
+        return x;
+    }
+    for (guint i = 0; i < nkept; i++) {
+        seg = kept[i];
+        vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
+                          g_bytes_get_size(seg->frame));
+        vsBulkSegmentsReuse(next, seg);
+    }
+    if (rest->len)
+        emitRun(w, prev, next, (const vsMoment *const *) rest->pdata, rest->len);
+    return x;
+}
+
+/* The runs, visiting only what changed: from the first record, run by
+ * run, the unbroken frames of @prev are copied and skipped whole; records
+ * around a change are formed into frames.  The runs are those writeRunsAll
+ * forms (the rule is applied record by record across copied frames), so
+ * the document is the same; only how a run is cut into frames depends on
+ * the previous write.  Cost: the changes, times the depth of the tree
+ * around them, plus one step per frame.  FALSE (nothing written): the
+ * caller walks every record. */
 static gboolean
 writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
                  const vsBulkSegments *prev, vsBulkSegments *next)
 {
     g_autoptr(GHashTable) dirty = g_hash_table_new(NULL, NULL);
-    g_autoptr(GPtrArray) run = g_ptr_array_new();
-    const vsMoment *x;
+    g_autoptr(GHashTable) moved_after = g_hash_table_new(NULL, NULL);
+    g_autoptr(GPtrArray) rest = g_ptr_array_new();
+    Change c = { tree, prev, dirty, moved_after };
 
-    if (!dirtyRuns(old, tree, prev, dirty))
+    if (!dirtyRuns(old, tree, prev, dirty, moved_after))
         return FALSE;
-    x = vsTreeFirst(tree);
-    while (x) {
-        BulkSegment *seg = g_hash_table_lookup(prev->by_first, x);
-        gsize weight = 0;
-
-        if (seg && !g_hash_table_contains(dirty, seg) &&
-            (!seg->uuid_sensitive || g_strcmp0(prev->uuid, w->uuid) == 0) &&
-            seg->rule != RUN_RULE_NOT) {
-            const vsMoment *after = vsTreeNext(tree, seg->records->pdata[seg->records->len - 1]);
-
-            if (seg->rule == RUN_RULE_ENDS || !after) {
-                vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
-                                  g_bytes_get_size(seg->frame));
-                vsBulkSegmentsReuse(next, seg);
-                x = after;
-                continue;
-            }
-        }
-        g_ptr_array_set_size(run, 0);
-        for (gboolean end = FALSE; !end;) {
-            const vsMoment *after = vsTreeNext(tree, x);
-
-            g_ptr_array_add(run, (gpointer) x);
-            weight += segmentWeight(x);
-            end = !after || runEndsAfter(x, run->len, weight);
-            x = after;
-        }
-        emitRun(w, prev, next, (const vsMoment *const *) run->pdata, run->len);
-    }
+    for (const vsMoment *x = vsTreeFirst(tree); x;)
+        x = writeRun(w, &c, next, rest, x);
     return TRUE;
 }
 
@@ -521,7 +638,10 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     int ret = 0;
 
     next->preorder = TRUE;
+    next->complete = TRUE;
     next->scratch = w.s;
+    if (prev)
+        vsBulkSegmentsReserve(next, prev->segments->len + 1);
 
     g_string_truncate(text, 0);
     vsBulkAppendRoot(text, tree);

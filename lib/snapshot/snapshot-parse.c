@@ -261,9 +261,11 @@ vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags
                      "snapshot XML is %" G_GSIZE_FORMAT " bytes, more than the %d byte limit",
                      len, VS_SNAPSHOT_XML_MAX);
 
-    /* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS */
+    /* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS; the DOM
+     * is only read (cookieParse copies), so its short texts stay compact */
     doc = vsXmlReadMemory(xml, len, "(domain_snapshot)",
-                          VS_XML_READ_NOBLANKS | VS_XML_READ_NO_ENTITIES, &problem);
+                          VS_XML_READ_NOBLANKS | VS_XML_READ_NO_ENTITIES | VS_XML_READ_COMPACT,
+                          &problem);
     if (!doc || problem.message) {
         if (problem.entity_decl)
             ret = vsErr(error, VS_ERROR_INVALID, "XML error: (domain_snapshot):%d: %s",

@@ -514,6 +514,10 @@ vsTreeCheckCycles(const vsTree *tree, const vsMoment *moment, GError **error)
         return vsErr(error, VS_ERROR_INVALID,
                      "invalid argument: parent %s for moment %s not found",
                      parent_name, name);
+    /* A cycle needs an ancestor named @name: none when no record is (a new
+     * one), so the climb, as long as the history, is not made. */
+    if (!vsTreeFindNode(tree, name))
+        return 0;
 
     /* libvirt names the ancestor whose parent link points back at @name. */
     for (; other->parent && other->parent->moment; other = other->parent) {

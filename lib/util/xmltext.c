@@ -170,6 +170,8 @@ vsXmlReadMemory(const char *data, gsize len, const char *url, unsigned int flags
         g_error("out of memory creating an XML parser");
     if (flags & VS_XML_READ_NOBLANKS)
         options |= XML_PARSE_NOBLANKS;
+    if (flags & VS_XML_READ_COMPACT)
+        options |= XML_PARSE_COMPACT;
     ctxt->_private = problem;
     ctxt->sax->serror = onParseError;
     if (flags & VS_XML_READ_NO_ENTITIES)

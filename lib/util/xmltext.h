@@ -64,6 +64,9 @@ typedef enum {
     /* refuse a document declaring an entity, before anything refers to it
      * (billion laughs, external files); entities are never expanded */
     VS_XML_READ_NO_ENTITIES = 1 << 1,
+    /* short text kept inside its node (XML_PARSE_COMPACT: fewer
+     * allocations); only xmlNodeSetContent may change such a node */
+    VS_XML_READ_COMPACT     = 1 << 2,
 } vsXmlReadFlags;
 
 /* Parses @len bytes with the library's safe options (no network, no DTD
