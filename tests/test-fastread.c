@@ -577,6 +577,54 @@ test_capture(void)
     g_assert_cmpuint(mutated_took, >, runs / 20);
 }
 
+/* Domains that differ by a device and share one <metadata> (issue 16's
+ * worst case): the direct scan parses the <metadata> once and writes the
+ * repeats as the first; a <metadata> that differs by one byte, of the same
+ * length, is parsed again, and one made malformed that way is left to the
+ * SAX parse, which declines it.  Every capture agrees with the SAX path. */
+static void
+test_capture_metadata_repeat(void)
+{
+    static const char *const variants[] = {
+        "<x:m xmlns:x='urn:x'><x:k v='1'>big</x:k></x:m>",  /* the first */
+        "<x:m xmlns:x='urn:x'><x:k v='1'>big</x:k></x:m>",  /* a repeat, other devices */
+        "<x:m xmlns:x='urn:x'><x:k v='2'>big</x:k></x:m>",  /* same length, one byte */
+        "<x:m xmlns:x='urn:x'><x:k v='2'>big</x:k></x:n>",  /* same length, malformed */
+        "<x:m xmlns:x='urn:x'><x:k v='2'>big</x:k></x:m>",  /* the last taken again: not parsed */
+    };
+    static const guint parsed_after[] = { 1, 1, 2, 3, 3 };
+    g_autoptr(vsXmlCapture) cap = vsXmlCaptureNew();
+    g_autoptr(vsXmlCapture) sax_only = vsXmlCaptureNew();
+
+    vsXmlCaptureSetDirect(sax_only, FALSE);
+    for (guint i = 0; i < G_N_ELEMENTS(variants); i++) {
+        g_autofree char *xml = g_strdup_printf("<domain type='kvm'><name>d%u</name><metadata>%s"
+                                               "</metadata><devices><disk device='d%u'/>"
+                                               "</devices></domain>", i, variants[i], i);
+        g_autofree char *good = g_strdup_printf("<domain type='kvm'><name>d%u</name><metadata>%s"
+                                                "</metadata><devices><disk device='d%u'/>"
+                                                "</devices></domain>", i, variants[i > 2 ? 2 : i],
+                                                i);
+        xmlDocPtr doc = xmlReadMemory(good, (int) strlen(good), NULL, NULL, VS_XML_SAFE_OPTIONS);
+        g_autoptr(vsXmlSubtree) tree = NULL;
+        g_autofree char *t = NULL;
+        gsize len;
+
+        g_assert_nonnull(doc);
+        g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), NULL), ==, 0);
+        xmlFreeDoc(doc);
+        t = formattedDomain(tree, &len);
+        if (i == 3) {   /* the stored form with its <metadata> broken in place */
+            char *close = strstr(t, "</x:m>");
+            g_assert_nonnull(close);
+            close[4] = 'n';
+        }
+        g_assert_true(checkCapture(cap, sax_only, t, len) == (i != 3));
+        g_assert_cmpuint(vsXmlCaptureGetMetadataParseCount(cap), ==, parsed_after[i]);
+    }
+    g_assert_cmpuint(vsXmlCaptureGetDirectCount(cap), ==, 4);
+}
+
 /* Any store file, by hand (VS_FASTREAD_FILE=DIR/vm.xml, e.g. from
  * virtsnap-bench-gen): the fast reader takes it and agrees. */
 static void
@@ -602,6 +650,7 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/odd-names", test_odd_names);
     g_test_add_func("/fastread/mutations", test_mutations);
     g_test_add_func("/fastread/capture", test_capture);
+    g_test_add_func("/fastread/capture-metadata-repeat", test_capture_metadata_repeat);
     g_test_add_func("/fastread/empty-type", test_empty_type);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
     g_test_add_func("/fastread/file", test_file);

@@ -37,6 +37,9 @@ typedef struct {
 struct _vsXmlCapture {
     xmlParserCtxtPtr ctxt;
     xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
+    GString *metadata_in;  /* the last <metadata> bytes the direct scan took... */
+    GString *metadata_out; /* ...and what they were written as (scanMetadata) */
+    guint metadata_parsed; /* <metadata>s the direct scan had libxml2 parse */
     const xmlChar **attrs; /* the direct scan's attributes, 5 pointers each */
     gsize attrs_alloc;     /* pointers room in attrs */
     const xmlChar *names[256]; /* the direct scan's last names, by a hash */
@@ -556,6 +559,21 @@ scanText(Scan *s)
     return TRUE;
 }
 
+/* Whether @bytes are exactly the <metadata> the direct scan last took.
+ * What a <metadata> is written as depends on its bytes alone (parsed by
+ * themselves, with the same options), so a repeat is written as before
+ * without parsing it again: the domains of a VM mostly differ by a device
+ * and keep one big <metadata> (issue 16's worst case: a 4 MiB definition,
+ * most of it <metadata>, where its parse and formatting were 60 % of a
+ * load).  Holds one <metadata> twice (its bytes and its writing) for the
+ * capture's life. */
+static gboolean
+metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize len)
+{
+    return cap->metadata_in->len == len && len > 0 &&
+           memcmp(cap->metadata_in->str, bytes, len) == 0;
+}
+
 /* The root's <metadata> (its "<metadata>" at i): the bytes up to the
  * first "</metadata>" are that element if libxml2 parses them as one
  * without a report (the end tag of a nested one, or one in a comment,
@@ -567,13 +585,20 @@ scanMetadata(Scan *s)
     vsXmlCapture *cap = s->cap;
     const char *end = memmem(s->b + s->i, s->n - s->i, close, strlen(close));
     xmlDocPtr doc;
-    gsize to;
+    gsize to, written;
 
     if (!end || cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
         !openChildren(cap, topFrame(cap)))
         return FALSE;
     cap->metadata_seen = TRUE;
     to = end + strlen(close) - s->b;
+    if (metadataSeenBefore(cap, s->b + s->i, to - s->i)) {
+        g_string_append_len(cap->out, cap->metadata_out->str, cap->metadata_out->len);
+        s->i = to;
+        return TRUE;
+    }
+    written = cap->out->len;
+    cap->metadata_parsed++;
     doc = xmlCtxtReadMemory(cap->metadata_ctxt, s->b + s->i, (int) (to - s->i), NULL, NULL,
                             VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
     cap->metadata = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -582,6 +607,12 @@ scanMetadata(Scan *s)
         endMetadata(cap);
     else
         cap->declined = TRUE;
+    if (!cap->declined) {
+        g_string_truncate(cap->metadata_in, 0);
+        g_string_append_len(cap->metadata_in, s->b + s->i, to - s->i);
+        g_string_truncate(cap->metadata_out, 0);
+        g_string_append_len(cap->metadata_out, cap->out->str + written, cap->out->len - written);
+    }
     cap->metadata = NULL;
     xmlFreeDoc(doc);
     s->i = to;
@@ -640,6 +671,8 @@ vsXmlCaptureNew(void)
         g_error("out of memory creating a parser");
     cap->metadata_ctxt->_private = cap;
     cap->metadata_ctxt->sax->serror = onProblem;   /* any report declines, as in the SAX path */
+    cap->metadata_in = g_string_new(NULL);
+    cap->metadata_out = g_string_new(NULL);
     cap->direct = TRUE;
     cap->out = g_string_sized_new(4096);
     cap->text = g_string_new(NULL);
@@ -655,6 +688,8 @@ vsXmlCaptureFree(vsXmlCapture *cap)
         return;
     xmlFreeParserCtxt(cap->ctxt);
     xmlFreeParserCtxt(cap->metadata_ctxt);
+    g_string_free(cap->metadata_in, TRUE);
+    g_string_free(cap->metadata_out, TRUE);
     g_free(cap->attrs);
     g_string_free(cap->out, TRUE);
     g_string_free(cap->text, TRUE);
@@ -673,6 +708,12 @@ guint
 vsXmlCaptureGetDirectCount(const vsXmlCapture *cap)
 {
     return cap->direct_taken;
+}
+
+guint
+vsXmlCaptureGetMetadataParseCount(const vsXmlCapture *cap)
+{
+    return cap->metadata_parsed;
 }
 
 static void

@@ -44,6 +44,9 @@ vsXmlSubtree *vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gs
  * captures it completed. */
 void vsXmlCaptureSetDirect(vsXmlCapture *cap, gboolean direct);
 guint vsXmlCaptureGetDirectCount(const vsXmlCapture *cap);
+/* For tests: the <metadata>s the direct scan had libxml2 parse (a repeat
+ * of the last one taken is not parsed again). */
+guint vsXmlCaptureGetMetadataParseCount(const vsXmlCapture *cap);
 
 /* Appends the subtree in libvirt's style, each line indented by
  * 2 * @indent_level spaces (the element itself starts at that indent and
