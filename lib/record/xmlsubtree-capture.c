@@ -559,19 +559,23 @@ scanText(Scan *s)
     return TRUE;
 }
 
-/* Whether @bytes are exactly the <metadata> the direct scan last took.
- * What a <metadata> is written as depends on its bytes alone (parsed by
- * themselves, with the same options), so a repeat is written as before
- * without parsing it again: the domains of a VM mostly differ by a device
- * and keep one big <metadata> (issue 16's worst case: a 4 MiB definition,
- * most of it <metadata>, where its parse and formatting were 60 % of a
- * load).  Holds one <metadata> twice (its bytes and its writing) for the
- * capture's life. */
+/* Whether the @avail bytes at @bytes start with exactly the <metadata> the
+ * direct scan last took.  Those bytes end at their first "</metadata>",
+ * so the same bytes here end there too: the element is the same one,
+ * found without searching for its end.  What a <metadata> is written as
+ * depends on its bytes alone (parsed by themselves, with the same
+ * options), so a repeat is written as before without parsing it again:
+ * the domains of a VM mostly differ by a device and keep one big
+ * <metadata> (issue 16's worst case: a 4 MiB definition, most of it
+ * <metadata>, where its parse and formatting were 60 % of a load).  Holds
+ * one <metadata> twice (its bytes and its writing) for the capture's
+ * life. */
 static gboolean
-metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize len)
+metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize avail)
 {
-    return cap->metadata_in->len == len && len > 0 &&
-           memcmp(cap->metadata_in->str, bytes, len) == 0;
+    gsize len = cap->metadata_in->len;
+
+    return len > 0 && avail >= len && memcmp(cap->metadata_in->str, bytes, len) == 0;
 }
 
 /* The root's <metadata> (its "<metadata>" at i): the bytes up to the
@@ -583,20 +587,22 @@ scanMetadata(Scan *s)
 {
     static const char close[] = "</metadata>";
     vsXmlCapture *cap = s->cap;
-    const char *end = memmem(s->b + s->i, s->n - s->i, close, strlen(close));
+    const char *end;
     xmlDocPtr doc;
     gsize to, written;
 
-    if (!end || cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
+    if (cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
         !openChildren(cap, topFrame(cap)))
         return FALSE;
     cap->metadata_seen = TRUE;
-    to = end + strlen(close) - s->b;
-    if (metadataSeenBefore(cap, s->b + s->i, to - s->i)) {
+    if (metadataSeenBefore(cap, s->b + s->i, s->n - s->i)) {
         g_string_append_len(cap->out, cap->metadata_out->str, cap->metadata_out->len);
-        s->i = to;
+        s->i += cap->metadata_in->len;
         return TRUE;
     }
+    if (!(end = memmem(s->b + s->i, s->n - s->i, close, strlen(close))))
+        return FALSE;
+    to = end + strlen(close) - s->b;
     written = cap->out->len;
     cap->metadata_parsed++;
     doc = xmlCtxtReadMemory(cap->metadata_ctxt, s->b + s->i, (int) (to - s->i), NULL, NULL,
