@@ -132,7 +132,7 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
             g_string_append_c(out, MARK_SECRET_BEGIN);
         g_string_append_c(out, ' ');
         appendQName(out, a->ns, a->name);
-        g_string_append(out, "='");
+        g_string_append_len(out, "='", 2);
         vsXmlEscapeAttr(out, value ? value : "");
         xmlFree(joined);
         g_string_append_c(out, '\'');
@@ -296,8 +296,18 @@ vsXmlSubtreeIsBlank(const xmlChar *s)
 void
 vsXmlSubtreeIndent(GString *out, guint depth)
 {
-    for (guint i = 0; i < depth; i++)
-        g_string_append(out, "  ");
+    /* one append per 32 levels, not one per level: every element of a
+     * formatted or captured tree starts with its indent */
+    static const char spaces[] = "                                "
+                                 "                                ";
+    gsize left = (gsize) depth * 2;
+
+    while (left > 0) {
+        gsize n = MIN(left, sizeof(spaces) - 1);
+
+        g_string_append_len(out, spaces, (gssize) n);
+        left -= n;
+    }
 }
 
 gboolean
