@@ -112,7 +112,8 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
     appendQName(out, node->ns, node->name);
 
     for (xmlAttrPtr a = node->properties; a; a = a->next) {
-        xmlChar *value;
+        xmlChar *joined = NULL;
+        const char *value;
         /* see "Secrets" above */
         gboolean secret = vsXmlSubtreeSecretAttr(node->name, node->ns != NULL, a->name,
                                                  a->ns != NULL);
@@ -121,14 +122,19 @@ appendStartTag(vsSer *ser, xmlNodePtr node, gboolean root)
             return vsErr(ser->error, VS_ERROR_INVALID,
                          "XML error: entity reference in attribute '%s' is not supported",
                          (const char *) a->name);
-        value = xmlNodeGetContent((xmlNodePtr) a);
+        /* the usual value is one text node: read it in place rather than
+         * copy it (xmlNodeGetContent allocates) */
+        if (a->children && a->children->type == XML_TEXT_NODE && !a->children->next)
+            value = (const char *) a->children->content;
+        else
+            value = (const char *) (joined = xmlNodeGetContent((xmlNodePtr) a));
         if (secret)
             g_string_append_c(out, MARK_SECRET_BEGIN);
         g_string_append_c(out, ' ');
         appendQName(out, a->ns, a->name);
-        g_string_append(out, "='");
-        vsXmlEscapeAttr(out, value ? (const char *) value : "");
-        xmlFree(value);
+        g_string_append_len(out, "='", 2);
+        vsXmlEscapeAttr(out, value ? value : "");
+        xmlFree(joined);
         g_string_append_c(out, '\'');
         if (secret)
             g_string_append_c(out, MARK_SECRET_END);
@@ -290,8 +296,18 @@ vsXmlSubtreeIsBlank(const xmlChar *s)
 void
 vsXmlSubtreeIndent(GString *out, guint depth)
 {
-    for (guint i = 0; i < depth; i++)
-        g_string_append(out, "  ");
+    /* one append per 32 levels, not one per level: every element of a
+     * formatted or captured tree starts with its indent */
+    static const char spaces[] = "                                "
+                                 "                                ";
+    gsize left = (gsize) depth * 2;
+
+    while (left > 0) {
+        gsize n = MIN(left, sizeof(spaces) - 1);
+
+        g_string_append_len(out, spaces, (gssize) n);
+        left -= n;
+    }
 }
 
 gboolean
