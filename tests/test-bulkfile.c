@@ -461,7 +461,7 @@ static void
 assertRecordSpans(const GString *doc, guint count, gsize chunk)
 {
     ChunkSource src = { doc, 0, chunk };
-    g_autoptr(vsDomainDedup) dedup = vsDomainDedupNew(chunkRead, &src, "domainsnapshot", VS_BULK_RECORD_MAX);
+    g_autoptr(vsDomainDedup) dedup = vsDomainDedupNew(chunkRead, &src, "domainsnapshot", VS_BULK_RECORD_MAX, 0);
     const vsDomainDedupRecordSpan *spans;
     char buf[4096];
     guint n;
@@ -474,6 +474,68 @@ assertRecordSpans(const GString *doc, guint count, gsize chunk)
     for (guint i = 0; i < n; i++) {
         g_assert_cmpmem(doc->str + spans[i].start, 16, "<domainsnapshot>", 16);
         g_assert_cmpmem(doc->str + spans[i].end - 17, 17, "</domainsnapshot>", 17);
+    }
+}
+
+/* The filtered document of @doc, read through a handle told @size_hint. */
+static GString *
+dedupFiltered(const GString *doc, gsize size_hint)
+{
+    ChunkSource src = { doc, 0, G_MAXSIZE };
+    g_autoptr(vsDomainDedup) dedup = vsDomainDedupNew(chunkRead, &src, "domainsnapshot",
+                                                      VS_BULK_RECORD_MAX, size_hint);
+    GString *out = g_string_new(NULL);
+    char buf[4096];
+    gssize got;
+
+    while ((got = vsDomainDedupRead(dedup, buf, sizeof(buf))) > 0)
+        g_string_append_len(out, buf, got);
+    g_assert_cmpint(got, ==, 0);
+    return out;
+}
+
+/* The nonce of the first copy's marker in a filtered document. */
+static char *
+markerNonce(const GString *filtered)
+{
+    const char *def = strstr(filtered->str, "vsdef-");
+
+    g_assert_nonnull(def);
+    return g_strndup(def + strlen("vsdef-"), strcspn(def, "=") - strlen("vsdef-"));
+}
+
+/* A document whose length is known is read in pieces of at most that
+ * length (plus one, to see its end), up to the usual 64 KiB: smaller and
+ * larger documents filter to the same bytes as without the hint, apart
+ * from each handle's own nonce, and two handles' nonces differ (they come
+ * from one generator per process, advanced by every handle). */
+static void
+test_dedup_size_hint(void)
+{
+    for (guint big = 0; big < 2; big++) {
+        g_autoptr(GString) doc = g_string_new("<snapshots current='s1'>\n");
+        g_autoptr(GString) hinted = NULL, plain = NULL;
+        g_autofree char *pad = g_strnfill(big ? 70000 : 10, 'd');
+        g_autofree char *hinted_nonce = NULL, *plain_nonce = NULL;
+
+        appendRecord(doc, "s0", NULL, "base", pad);
+        appendRecord(doc, "s1", "s0", "base", pad);
+        g_string_append(doc, "</snapshots>\n");
+        g_assert_cmpuint(doc->len > 64 * 1024, ==, big);
+        hinted = dedupFiltered(doc, doc->len);
+        plain = dedupFiltered(doc, 0);
+        hinted_nonce = markerNonce(hinted);
+        plain_nonce = markerNonce(plain);
+        g_assert_cmpuint(strlen(hinted_nonce), ==, 32);
+        g_assert_cmpstr(hinted_nonce, !=, plain_nonce);
+        {
+            g_auto(GStrv) hinted_parts = g_strsplit(hinted->str, hinted_nonce, -1);
+            g_auto(GStrv) plain_parts = g_strsplit(plain->str, plain_nonce, -1);
+            g_autofree char *hinted_joined = g_strjoinv("N", hinted_parts);
+            g_autofree char *plain_joined = g_strjoinv("N", plain_parts);
+            g_assert_cmpstr(hinted_joined, ==, plain_joined);
+            g_assert_nonnull(strstr(hinted_joined, "vsref-N"));
+        }
     }
 }
 
@@ -597,6 +659,7 @@ main(int argc, char **argv)
     g_test_add_func("/bulkfile/repeated-domains-foreign-layout",
                     test_repeated_domains_foreign_layout);
     g_test_add_func("/bulkfile/long-constructs", test_long_constructs);
+    g_test_add_func("/bulkfile/dedup-size-hint", test_dedup_size_hint);
     g_test_add_func("/bulkfile/repeated-domains-keep-line-numbers",
                     test_repeated_domains_keep_line_numbers);
     g_test_add_func("/bulkfile/forged-markers", test_forged_markers_are_plain_attributes);

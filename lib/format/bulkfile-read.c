@@ -613,8 +613,10 @@ bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char
         in->frames = g_array_new(FALSE, FALSE, sizeof(BulkFrame));
         in->head = g_string_sized_new(HEAD_MAX);
     }
+    /* plain bytes in memory: their length is the document's */
     dedup = vsDomainDedupNew(vsBulkInputRead, in, in->kind->record_element,
-                             VS_BULK_RECORD_MAX);
+                             VS_BULK_RECORD_MAX,
+                             in->fd < 0 && !in->compressed ? in->mem_len : 0);
     vsDomainDedupSetBudget(dedup, in->max_held, &in->held);
     in->dedup = dedup;
     p.dedup = dedup;

@@ -66,6 +66,7 @@ struct _vsDomainDedup {
     guint64 budget_max;    /* 0, or what the load may hold... */
     const guint64 *budget_kept;  /* ...and what it already keeps */
     gboolean keep_raw;     /* see vsDomainDedupKeepRaw */
+    gsize read_size;       /* bytes asked of the source per read */
     char def_attr[48];
     char ref_attr[48];
 };
@@ -97,26 +98,52 @@ spanAppendRaw(vsDomainDedup *d, Span *span, const guint8 *data, gsize len)
     d->raw_held += len;
 }
 
+G_LOCK_DEFINE_STATIC(nonce_rand);
+
+/* The nonce's generator: one per process, seeded once from /dev/urandom
+ * (g_rand_new) and advanced by every handle.  Seeding one per handle cost
+ * more than the rest of a small read (the stored-form check reads a
+ * one-record document per command).  The nonce only has to be unknown to
+ * whoever wrote the file; it is never written out, so the next values of
+ * a secret, securely seeded stream are as unknown as a fresh seed's.
+ * GLib's global generator is not used: it is the application's, which may
+ * seed it with a known value. */
+static void
+nonceFormat(char nonce[33])
+{
+    static GRand *rand;
+    guint32 words[4];
+
+    G_LOCK(nonce_rand);
+    if (!rand)
+        rand = g_rand_new();
+    for (guint i = 0; i < G_N_ELEMENTS(words); i++)
+        words[i] = g_rand_int(rand);
+    G_UNLOCK(nonce_rand);
+    g_snprintf(nonce, 33, "%08x%08x%08x%08x", words[0], words[1], words[2], words[3]);
+}
+
 vsDomainDedup *
 vsDomainDedupNew(vsDomainDedupSource source, gpointer data, const char *record_element,
-                 guint64 record_max)
+                 guint64 record_max, gsize size_hint)
 {
     vsDomainDedup *d = g_new0(vsDomainDedup, 1);
-    g_autoptr(GRand) rand = g_rand_new();   /* GLib's global one is the application's */
     char nonce[33];
 
     d->source = source;
     d->source_data = data;
     d->record_element = record_element;
     d->record_max = record_max;
-    d->pend = g_byte_array_sized_new(READ_CHUNK);
-    d->out = g_byte_array_sized_new(READ_CHUNK);
+    /* a small document (the stored-form check's) is read whole at once,
+     * without 64 KiB buffers to allocate and grow */
+    d->read_size = size_hint ? MIN(READ_CHUNK, size_hint + 1) : READ_CHUNK;
+    d->pend = g_byte_array_sized_new(d->read_size);
+    d->out = g_byte_array_sized_new(d->read_size);
     d->spans = g_ptr_array_new_with_free_func(spanFree);
     d->records = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
     d->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_array_unref);
-    g_snprintf(nonce, sizeof(nonce), "%08x%08x%08x%08x", g_rand_int(rand), g_rand_int(rand),
-               g_rand_int(rand), g_rand_int(rand));
+    nonceFormat(nonce);
     g_snprintf(d->def_attr, sizeof(d->def_attr), "vsdef-%s", nonce);
     g_snprintf(d->ref_attr, sizeof(d->ref_attr), "vsref-%s", nonce);
     return d;
@@ -552,8 +579,8 @@ vsDomainDedupRead(vsDomainDedup *d, char *buf, gsize len)
         if (!d->eof) {
             gsize old = d->pend->len;
             gssize got;
-            g_byte_array_set_size(d->pend, old + READ_CHUNK);
-            got = d->source(d->source_data, (char *) d->pend->data + old, READ_CHUNK);
+            g_byte_array_set_size(d->pend, old + d->read_size);
+            got = d->source(d->source_data, (char *) d->pend->data + old, d->read_size);
             g_byte_array_set_size(d->pend, old + MAX(got, 0));
             if (got < 0)
                 return got;

@@ -24,9 +24,12 @@ typedef gssize (*vsDomainDedupSource)(gpointer data, char *buf, gsize len);
  * the document's root whose first <domain> is considered.
  * @record_max: the largest record (source bytes) accepted; a larger one,
  * or any construct the scanner has to buffer that is larger, stops the
- * read (vsDomainDedupRead fails, vsDomainDedupGetStop says why). */
+ * read (vsDomainDedupRead fails, vsDomainDedupGetStop says why).
+ * @size_hint: the document's length if known and small (it is then read
+ * in one piece), else 0. */
 vsDomainDedup *vsDomainDedupNew(vsDomainDedupSource source, gpointer data,
-                                const char *record_element, guint64 record_max);
+                                const char *record_element, guint64 record_max,
+                                gsize size_hint);
 void vsDomainDedupFree(vsDomainDedup *dedup);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsDomainDedup, vsDomainDedupFree)
 
