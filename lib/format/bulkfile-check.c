@@ -92,27 +92,51 @@ withEmptyDomain(vsMoment **out, const vsMoment *moment)
     return 0;
 }
 
-int
-vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error)
+/* The whole record formatted, checked against the per-record limit, and
+ * read back whole. */
+static int
+checkWhole(const vsMoment *moment, const char *uuid, GError **error)
 {
     const vsMomentKind *kind = moment->kind;
     g_autoptr(GString) doc = g_string_new(NULL);
-    g_autoptr(GString) head_doc = NULL;
-    g_autoptr(vsMoment) head = NULL;
-    gsize record_len;
+    gsize record_len = formatInList(doc, moment, uuid);
 
-    record_len = formatInList(doc, moment, uuid);
     if (record_len > VS_BULK_RECORD_MAX)
         return vsErr(error, VS_ERROR_TOO_LARGE,
                      "%s '%s' cannot be stored: it is %" G_GSIZE_FORMAT " bytes as "
                      "stored, more than the limit of %d bytes per %s", kind->noun, moment->name,
                      record_len, VS_BULK_RECORD_MAX, kind->noun);
-    if (!moment->domain || doc->len >= CHECK_WHOLE_FROM)
-        return loadsBackSame(doc, moment, uuid, error);
+    return loadsBackSame(doc, moment, uuid, error);
+}
+
+/* At least the length of @domain as formatted in a record at level 1 (the
+ * kinds put it at level 2), without formatting it: vsXmlSubtreeAppend
+ * writes at most the canonical bytes plus the level's indent before each
+ * line, and a line holds at least its newline. */
+static gsize
+domainLengthBound(const vsXmlSubtree *domain)
+{
+    const gsize pad = 2 * 2;
+
+    return pad + vsXmlSubtreeGetLength(domain) * (1 + pad);
+}
+
+int
+vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error)
+{
+    g_autoptr(GString) head_doc = NULL;
+    g_autoptr(vsMoment) head = NULL;
+
     /* a start tag that does not stand alone is no shortcut: parse it all */
-    if (withEmptyDomain(&head, moment) < 0)
-        return loadsBackSame(doc, moment, uuid, error);
+    if (!moment->domain || withEmptyDomain(&head, moment) < 0)
+        return checkWhole(moment, uuid, error);
     head_doc = g_string_new(NULL);
     formatInList(head_doc, head, uuid);
+    /* The whole document is no longer than the head's plus the domain's
+     * bound.  Under the smaller of both limits, neither can be reached:
+     * the record is not formatted whole just to learn its length. */
+    if (head_doc->len + domainLengthBound(moment->domain) >=
+        MIN(CHECK_WHOLE_FROM, VS_BULK_RECORD_MAX))
+        return checkWhole(moment, uuid, error);
     return loadsBackSame(head_doc, moment, uuid, error);
 }
