@@ -934,6 +934,28 @@ test_stored_form_must_load(Fixture *f, gconstpointer data)
         assertRefused(f, dom, big, NULL, VS_SNAPSHOT_CREATE_REDEFINE, VS_ERROR_TOO_LARGE,
                       "bytes as stored, more than the limit of 67108864 bytes per snapshot");
     }
+
+    /* A <domain> whose length bound (not its length) reaches the
+     * 9,000,000-byte shortcut limit: formatted whole, its exact length
+     * checked, stored, and read back the same. */
+    {
+        g_autofree char *pad = g_strnfill(2 * 1000 * 1000, 'x');
+        g_autofree char *xml = g_strdup_printf(
+            "<domainsnapshot><name>bound</name><state>shutoff</state>"
+            "<creationTime>7</creationTime><domain type='qemu'><name>demo</name>"
+            "<uuid>" UUID "</uuid><title>%s</title></domain></domainsnapshot>", pad);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vsDomain) again = NULL;
+        g_autofree char *stored = NULL;
+
+        g_assert_cmpint(create(NULL, dom, xml, -1, NULL, VS_SNAPSHOT_CREATE_REDEFINE, &error),
+                        ==, 0);
+        g_assert_no_error(error);
+        g_assert_cmpint(vsStoreLoadDomain(&again, f->store, "vm1", NULL, 0, &error), ==, 0);
+        g_assert_cmpint(vsSnapshotFormat(&stored, vsDomainLookup(again, "bound", NULL),
+                                         vsDomainGetUUID(again), 0, &error), ==, 0);
+        g_assert_nonnull(strstr(stored, pad));
+    }
 }
 
 static void
