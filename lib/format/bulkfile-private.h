@@ -75,6 +75,12 @@ typedef struct {
     gsize weight;
 } vsBulkRunState;
 
+static inline gboolean
+vsBulkRunStateEqual(vsBulkRunState a, vsBulkRunState b)
+{
+    return a.count == b.count && a.weight == b.weight;
+}
+
 /* A run of records and its compressed frame: immutable, shared by the
  * segments of every write that copies the frame (refcounted). */
 typedef struct {

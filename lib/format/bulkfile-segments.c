@@ -162,7 +162,7 @@ vsBulkSegmentsReuse(vsBulkSegments *segs, const BulkSegment *seg)
     BulkSegment *shared = (BulkSegment *) seg;
     vsBulkRunState at = vsBulkSegmentsEndState(segs);
 
-    g_assert(at.count == seg->start.count && at.weight == seg->start.weight);
+    g_assert(vsBulkRunStateEqual(at, seg->start));
     g_atomic_int_inc(&shared->refs);
     segmentsAdd(segs, shared);
 }

@@ -83,12 +83,6 @@ segmentWeight(const vsMoment *moment)
     return (domain ? vsXmlSubtreeGetLength(domain) : 0) + SEGMENT_RECORD_OVERHEAD;
 }
 
-static gboolean
-runStateEqual(vsBulkRunState a, vsBulkRunState b)
-{
-    return a.count == b.count && a.weight == b.weight;
-}
-
 /* The previous write's frame for exactly these records, starting where
  * @next stands in its run, if any.  Records are immutable, so the same
  * pointers mean the same bytes. */
@@ -101,7 +95,7 @@ segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const ch
     if (!prev || !(seg = vsBulkSegmentsByFirst(prev, records[0])) ||
         seg->records->len != count ||
         (seg->uuid_sensitive && g_strcmp0(prev->uuid, uuid) != 0) ||
-        !runStateEqual(seg->start, vsBulkSegmentsEndState(next)))
+        !vsBulkRunStateEqual(seg->start, vsBulkSegmentsEndState(next)))
         return NULL;
     for (guint i = 0; i < count; i++)
         if (seg->records->pdata[i] != records[i])
@@ -302,6 +296,15 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
     return TRUE;
 }
 
+/* Writes a frame of the previous write again, as it is, and shares its
+ * segment with @next. */
+static void
+copyFrame(FrameWriter *w, vsBulkSegments *next, const BulkSegment *seg)
+{
+    vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL), g_bytes_get_size(seg->frame));
+    vsBulkSegmentsReuse(next, seg);
+}
+
 /* Writes one run: the previous write's frame when it holds exactly these
  * records, else formatted and compressed (records kept from a frame of
  * the previous write copied from it, see appendKept). */
@@ -318,9 +321,7 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     gsize n;
 
     if ((seg = segmentReusable(prev, next, w->uuid, run, count))) {
-        vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
-                          g_bytes_get_size(seg->frame));
-        vsBulkSegmentsReuse(next, seg);
+        copyFrame(w, next, seg);
         return;
     }
     kept = g_ptr_array_new_full(count, (GDestroyNotify) vsMomentUnref);
@@ -508,7 +509,7 @@ pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState s
 
     if (!seg || setHas(c->dirty, seg) || seg->rule == RUN_RULE_NOT ||
         (seg->uuid_sensitive && g_strcmp0(c->prev->uuid, uuid) != 0) ||
-        !runStateEqual(seg->start, state))
+        !vsBulkRunStateEqual(seg->start, state))
         return -1;
     return i;
 }
@@ -590,12 +591,8 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
         emitRun(w, prev, next, (const vsMoment *const *) all->pdata, all->len);
         return x;
     }
-    for (guint i = 0; i < nkept; i++) {
-        seg = kept[i];
-        vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL),
-                          g_bytes_get_size(seg->frame));
-        vsBulkSegmentsReuse(next, seg);
-    }
+    for (guint i = 0; i < nkept; i++)
+        copyFrame(w, next, kept[i]);
     if (rest->len)
         emitRun(w, prev, next, (const vsMoment *const *) rest->pdata, rest->len);
     return x;

@@ -82,6 +82,8 @@ putByte(GString *out, char c)
     put(out, &c, 1);
 }
 
+/* vsXmlSubtreeIndent with this file's inline appends: calling it (one
+ * g_string_append_len per indent) cost +1 % of a load's instructions. */
 static void
 putIndent(GString *out, guint depth)
 {
