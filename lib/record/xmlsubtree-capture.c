@@ -21,12 +21,13 @@
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
 
 #include "util/xmltext.h"
 #include "record/xmlsubtree-private.h"
 
 /* Far below any record depth a kind's parser accepts. */
-#define CAPTURE_DEPTH_MAX 128
+#define CAPTURE_DEPTH_MAX VS_XML_CAPTURE_DEPTH_MAX
 
 typedef struct {
     const xmlChar *name;   /* the parser's dictionary */
@@ -392,6 +393,10 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
 #define SCAN_NAME_MAX 1000
 #define SCAN_VALUE_MAX (1024 * 1024)
 #define SCAN_METADATA_DEPTH_MAX 100
+/* libxml2's tree builder refuses a text node past XML_MAX_TEXT_LENGTH
+ * (10,000,000 bytes, no XML_PARSE_HUGE): well below it, the scan declines,
+ * so what it takes a DOM of the same bytes would hold too. */
+#define SCAN_TEXT_MAX (XML_MAX_TEXT_LENGTH / 2)
 
 typedef struct {
     vsXmlCapture *cap;
@@ -541,6 +546,8 @@ scanText(Scan *s)
                 break;
             s->i++;
         }
+        if (s->cap->text->len + (s->i - run) > SCAN_TEXT_MAX)
+            return FALSE;
         if (s->i > run)
             onCharacters(s->cap->ctxt, BAD_CAST s->b + run, (int) (s->i - run));
         if (s->cap->declined)
@@ -748,8 +755,10 @@ captureParse(vsXmlCapture *cap, const char *bytes, gsize len)
     return !cap->declined && cap->ctxt->wellFormed;
 }
 
-vsXmlSubtree *
-vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level)
+/* The direct scan, then (with @sax) libxml2's SAX parse when it declines. */
+static vsXmlSubtree *
+captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level,
+                 gboolean sax)
 {
     vsXmlSubtree *tree = NULL;
 
@@ -760,7 +769,7 @@ vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint
         cap->direct_taken++;
     } else {
         captureReset(cap);
-        if (!captureParse(cap, bytes, len))
+        if (!sax || !captureParse(cap, bytes, len))
             return NULL;
     }
     if (cap->stack->len || cap->out->len > VS_XML_SUBTREE_MAX || !cap->out->len)
@@ -771,4 +780,17 @@ vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint
         return NULL;
     }
     return tree;
+}
+
+vsXmlSubtree *
+vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level)
+{
+    return captureFormatted(cap, bytes, len, indent_level, TRUE);
+}
+
+vsXmlSubtree *
+vsXmlSubtreeFromFormattedDirect(vsXmlCapture *cap, const char *bytes, gsize len,
+                                guint indent_level)
+{
+    return captureFormatted(cap, bytes, len, indent_level, FALSE);
 }

@@ -39,6 +39,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlCapture, vsXmlCaptureFree)
  * from a DOM as always. */
 vsXmlSubtree *vsXmlSubtreeFromFormatted(vsXmlCapture *cap, const char *bytes, gsize len,
                                         guint indent_level);
+/* vsXmlSubtreeFromFormatted by the direct scan alone: NULL whenever the
+ * bytes are outside the strict subset it reads (no libxml2 parse of them
+ * is tried), so declining costs about a scan of the bytes.  What it takes
+ * nests at most VS_XML_CAPTURE_DEPTH_MAX elements deep (the root counted):
+ * a caller that cuts the element out of a document before checking the
+ * document's depth relies on it. */
+#define VS_XML_CAPTURE_DEPTH_MAX 128
+vsXmlSubtree *vsXmlSubtreeFromFormattedDirect(vsXmlCapture *cap, const char *bytes, gsize len,
+                                              guint indent_level);
 /* For tests: whether the capture first tries its direct scan, which reads
  * this writer's own layout without libxml2 (the default), and how many
  * captures it completed. */

@@ -12,6 +12,21 @@
 /* Short for the snapshot fields of a record being built. */
 #define S(m) vsSnapshotFields(m)
 
+/* The definitions of a given document captured from its bytes (see "A
+ * given document's definitions from its bytes" below): each one set stands
+ * in the parsed document as its start tag alone, an empty element. */
+typedef struct {
+    vsXmlSubtree *domain;     /* the root's first <domain>; its type= is not empty */
+    vsXmlSubtree *inactive;   /* the root's first <inactiveDomain> */
+} Given;
+
+static void
+givenClear(Given *given)
+{
+    g_clear_pointer(&given->domain, vsXmlSubtreeUnref);
+    g_clear_pointer(&given->inactive, vsXmlSubtreeUnref);
+}
+
 /* The qemu driver's save cookie keeps the first <cpu> and whether
  * <slirpHelper/> is there, and prints them in that order; anything else in
  * <cookie> is dropped (checked against libvirt 9.0).  *out stays NULL for
@@ -41,11 +56,15 @@ cookieParse(vsXmlSubtree **out, xmlNodePtr cookie, GError **error)
  * carry only <domain><uuid>: no type, no domain kept; the formatter
  * regenerates it from the VM's uuid, else from the uuid kept here. */
 static int
-parseDomain(vsMoment *snap, xmlNodePtr root, GError **error)
+parseDomain(vsMoment *snap, xmlNodePtr root, const Given *given, GError **error)
 {
     xmlNodePtr domnode = vsXmlFirstChild(root, "domain");
     g_autofree char *domtype = domnode ? vsXmlPropString(domnode, "type") : NULL;
 
+    if (domtype && *domtype && given->domain) {
+        snap->domain = vsXmlSubtreeRef(given->domain);
+        return 0;
+    }
     if (domtype && *domtype)
         return vsXmlSubtreeFromNodeInPlace(&snap->domain, domnode, error);
     if (domnode) {
@@ -68,7 +87,8 @@ parseDomain(vsMoment *snap, xmlNodePtr root, GError **error)
  * creationTime, parent, state (which says whether it is *offline), the
  * domains. */
 static int
-parseRedefined(vsMoment *snap, xmlNodePtr root, gboolean *offline, GError **error)
+parseRedefined(vsMoment *snap, xmlNodePtr root, const Given *given, gboolean *offline,
+               GError **error)
 {
     g_autofree char *ctime = vsXmlNodeString(vsXmlFirstChild(root, "creationTime"));
     g_autofree char *state = NULL;
@@ -96,10 +116,12 @@ parseRedefined(vsMoment *snap, xmlNodePtr root, gboolean *offline, GError **erro
                      state);
     S(snap)->state = st;
     *offline = st == VS_SNAPSHOT_STATE_SHUTOFF || st == VS_SNAPSHOT_STATE_DISK_SNAPSHOT;
-    if (parseDomain(snap, root, error) < 0)
+    if (parseDomain(snap, root, given, error) < 0)
         return -1;
-    if ((inactive = vsXmlFirstChild(root, "inactiveDomain")) &&
-        vsXmlSubtreeFromNodeInPlace(&S(snap)->inactive_domain, inactive, error) < 0)
+    if (given->inactive)
+        S(snap)->inactive_domain = vsXmlSubtreeRef(given->inactive);
+    else if ((inactive = vsXmlFirstChild(root, "inactiveDomain")) &&
+             vsXmlSubtreeFromNodeInPlace(&S(snap)->inactive_domain, inactive, error) < 0)
         return -1;
     return 0;
 }
@@ -187,10 +209,13 @@ parseActive(xmlNodePtr root, gboolean *is_current, GError **error)
     return 0;
 }
 
-/* virDomainSnapshotDefParse */
-int
-vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
-                    gint64 now, gboolean *is_current, GError **error)
+/* virDomainSnapshotDefParse, with what @given captured already.  Its
+ * depth check sees the same as with the definitions in place: a captured
+ * one nests at most VS_XML_CAPTURE_DEPTH_MAX levels under the root. */
+G_STATIC_ASSERT(1 + VS_XML_CAPTURE_DEPTH_MAX <= VS_MOMENT_DEPTH_MAX);
+static int
+parseRoot(vsSnapshot **out, xmlNodePtr root, unsigned int flags, gint64 now,
+          const Given *given, gboolean *is_current, GError **error)
 {
     g_autoptr(vsSnapshot) snap = vsMomentNew(&vsSnapshotKind);
     vsSnapshotRecord *s = S(snap);
@@ -215,7 +240,7 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
         return vsErr(error, VS_ERROR_INVALID, "XML error: a redefined snapshot must have a name");
     snap->description = vsXmlNodeString(vsXmlFirstChild(root, "description"));
     if (redefine) {
-        if (parseRedefined(snap, root, &offline, error) < 0)
+        if (parseRedefined(snap, root, given, &offline, error) < 0)
             return -1;
     } else if (now != 0) {
         /* the moment post-parse hook: stamp "now", default the name.  A
@@ -244,14 +269,202 @@ vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
     return 0;
 }
 
+int
+vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
+                    gint64 now, gboolean *is_current, GError **error)
+{
+    Given none = { 0 };
+
+    return parseRoot(out, root, flags, now, &none, is_current, error);
+}
+
 /* ------------------------------------------------------------------ */
-/* Documents                                                            */
+/* A given document's definitions from its bytes (issue 16)             */
+
+/* What snapshot-dumpxml --security-info printed (this library's own
+ * layout) holds its <domain> and <inactiveDomain> exactly as
+ * vsXmlSubtreeFromFormattedDirect reads them without a DOM, which costs
+ * less than libxml2 building their DOM and capturing them from it.  The
+ * rest of the document is parsed by libxml2 with each of them cut down to
+ * its start tag: the rules read nothing else of them but the captured
+ * subtree (the schema does: --validate parses the document whole).  Any
+ * doubt leaves the document whole: a root other than exactly
+ * <domainsnapshot> (a prolog, namespaces), a comment, PI or CDATA before
+ * the definitions, a definition the direct scan declines.  A cut
+ * definition is a complete element libxml2 parses the same alone as in
+ * its place (no DTD, no namespaces in scope), so the cut document is well
+ * formed exactly when the whole one is. */
+
+#define GIVEN_ROOT "<domainsnapshot>"
+
+/* The end of the tag whose '<' is at @i, after its '>' (quoted values
+ * skipped); 0 if it does not end.  *empty: it ends in "/>". */
+static gsize
+tagEnd(const char *b, gsize n, gsize i, gboolean *empty)
+{
+    for (i++; i < n; i++) {
+        if (b[i] == '\'' || b[i] == '"') {
+            const char *q = memchr(b + i + 1, b[i], n - i - 1);
+            if (!q)
+                return 0;
+            i = q - b;
+        } else if (b[i] == '>') {
+            *empty = b[i - 1] == '/';
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the tag at @i is a start tag named @name. */
+static gboolean
+startTagIs(const char *b, gsize n, gsize i, const char *name)
+{
+    gsize len = strlen(name);
+
+    return n - i > len + 1 && memcmp(b + i + 1, name, len) == 0 &&
+           (b[i + 1 + len] == ' ' || b[i + 1 + len] == '>' || b[i + 1 + len] == '/' ||
+            b[i + 1 + len] == '\t' || b[i + 1 + len] == '\n' || b[i + 1 + len] == '\r');
+}
+
+/* The definition whose start tag is at [@i, @tag_end), captured when the
+ * direct scan takes it at the record's indent (its end tag the first one
+ * on a line of its own at that indent); *end: after its end tag. */
+static vsXmlSubtree *
+givenCapture(vsXmlCapture *cap, const char *b, gsize n, gsize i, gsize tag_end,
+             const char *name, gsize *end)
+{
+    g_autofree char *close = g_strdup_printf("\n  </%s>", name);
+    const char *hit = memmem(b + tag_end, n - tag_end, close, strlen(close));
+
+    if (!hit)
+        return NULL;
+    *end = hit + strlen(close) - b;
+    return vsXmlSubtreeFromFormattedDirect(cap, b + i, *end - i, 1);
+}
+
+static gboolean
+hasType(const vsXmlSubtree *domain)
+{
+    g_autofree char *type = vsXmlSubtreeGetRootAttr(domain, "type");
+
+    return type && *type;
+}
+
+/* Walks the root's children up to its first <domain> and <inactiveDomain>
+ * and captures them; @reduced gets the document with what was captured cut
+ * to its start tag.  FALSE: nothing was cut. */
+static gboolean
+givenCut(const char *b, gsize n, Given *given, GString *reduced)
+{
+    g_autoptr(vsXmlCapture) cap = NULL;
+    gboolean seen_domain = FALSE, seen_inactive = FALSE;
+    gsize i = strlen(GIVEN_ROOT), copied = 0;
+    guint depth = 1;
+
+    if (n < i || memcmp(b, GIVEN_ROOT, i) != 0)
+        return FALSE;
+    while (depth > 0 && !(seen_domain && seen_inactive)) {
+        const char *lt = memchr(b + i, '<', n - i);
+        gboolean empty = FALSE, is_domain, is_inactive;
+        vsXmlSubtree *tree;
+        gsize tag_end, end;
+
+        if (!lt || (i = lt - b) + 1 >= n || b[i + 1] == '!' || b[i + 1] == '?' ||
+            !(tag_end = tagEnd(b, n, i, &empty)))
+            break;
+        if (b[i + 1] == '/') {
+            depth--;
+            i = tag_end;
+            continue;
+        }
+        is_domain = depth == 1 && !seen_domain && startTagIs(b, n, i, "domain");
+        is_inactive = depth == 1 && !seen_inactive && startTagIs(b, n, i, "inactiveDomain");
+        seen_domain |= is_domain;
+        seen_inactive |= is_inactive;
+        if (!is_domain && !is_inactive) {
+            depth += !empty;
+            i = tag_end;
+            continue;
+        }
+        if (empty)
+            break;
+        if (!cap)
+            cap = vsXmlCaptureNew();
+        if (!(tree = givenCapture(cap, b, n, i, tag_end, is_domain ? "domain" : "inactiveDomain",
+                                  &end)))
+            break;
+        if (is_domain && !hasType(tree)) {   /* its <uuid> is read from the DOM */
+            vsXmlSubtreeUnref(tree);
+            break;
+        }
+        if (is_domain)
+            given->domain = tree;
+        else
+            given->inactive = tree;
+        g_string_append_len(reduced, b + copied, tag_end - 1 - copied);
+        g_string_append(reduced, "/>");
+        copied = i = end;
+    }
+    if (!copied) {
+        givenClear(given);
+        return FALSE;
+    }
+    g_string_append_len(reduced, b + copied, n - copied);
+    return TRUE;
+}
+
+static guint givenCutCount;
+
+guint
+vsSnapshotParseGetCutCount(void)
+{
+    return g_atomic_int_get(&givenCutCount);
+}
+
+/* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS; the DOM is
+ * only read (cookieParse copies), so its short texts stay compact */
+static xmlDocPtr
+readDocument(const char *xml, gsize len, vsXmlProblem *problem)
+{
+    return vsXmlReadMemory(xml, len, "(domain_snapshot)",
+                           VS_XML_READ_NOBLANKS | VS_XML_READ_NO_ENTITIES | VS_XML_READ_COMPACT,
+                           problem);
+}
+
+/* The document with its definitions cut (into @given), when they could be
+ * and it parses without a problem; NULL: it is read whole, which reports
+ * the problems with their lines. */
+static xmlDocPtr
+readCut(const char *xml, gsize len, unsigned int flags, Given *given)
+{
+    g_autoptr(GString) reduced = NULL;
+    vsXmlProblem problem = { 0 };
+    xmlDocPtr doc;
+
+    if (flags & (VS_SNAPSHOT_PARSE_VALIDATE | VS_SNAPSHOT_PARSE_WHOLE))
+        return NULL;
+    reduced = g_string_sized_new(MIN(len, 4096) + 1);
+    if (!givenCut(xml, len, given, reduced))
+        return NULL;
+    doc = readDocument(reduced->str, reduced->len, &problem);
+    if (!doc || problem.message) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+        givenClear(given);
+    } else {
+        g_atomic_int_inc(&givenCutCount);
+    }
+    vsXmlProblemClear(&problem);
+    return doc;
+}
 
 int
 vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags,
                 gint64 now, gboolean *is_current, GError **error)
 {
     vsXmlProblem problem = { 0 };
+    Given given = { 0 };
     xmlDocPtr doc;
     int ret;
 
@@ -261,11 +474,8 @@ vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags
                      "snapshot XML is %" G_GSIZE_FORMAT " bytes, more than the %d byte limit",
                      len, VS_SNAPSHOT_XML_MAX);
 
-    /* libvirt parses with xmlKeepBlanksDefault(0), i.e. NOBLANKS; the DOM
-     * is only read (cookieParse copies), so its short texts stay compact */
-    doc = vsXmlReadMemory(xml, len, "(domain_snapshot)",
-                          VS_XML_READ_NOBLANKS | VS_XML_READ_NO_ENTITIES | VS_XML_READ_COMPACT,
-                          &problem);
+    if (!(doc = readCut(xml, len, flags, &given)))
+        doc = readDocument(xml, len, &problem);
     if (!doc || problem.message) {
         if (problem.entity_decl)
             ret = vsErr(error, VS_ERROR_INVALID, "XML error: (domain_snapshot):%d: %s",
@@ -275,14 +485,13 @@ vsSnapshotParse(vsSnapshot **out, const char *xml, gsize len, unsigned int flags
                         problem.message ? problem.line : 1,
                         problem.message ? problem.message : "Document is not well formed");
     } else {
-        ret = vsSnapshotParseNode(out, xmlDocGetRootElement(doc), flags, now,
-                                  is_current, error);
+        ret = parseRoot(out, xmlDocGetRootElement(doc), flags, now, &given, is_current, error);
     }
+    givenClear(&given);
     vsXmlProblemClear(&problem);
     xmlFreeDoc(doc);
     return ret;
 }
-
 
 int
 vsSnapshotParseStored(vsMoment **out, xmlNodePtr node, GError **error)

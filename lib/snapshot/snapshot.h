@@ -34,6 +34,13 @@ extern const vsMomentKind vsSnapshotKind;
 int vsSnapshotParseNode(vsSnapshot **out, xmlNodePtr root, unsigned int flags,
                         gint64 now, gboolean *is_current, GError **error);
 
+/* A parse flag beside the public ones: the given document is parsed whole
+ * by libxml2, its <domain> and <inactiveDomain> never captured from its
+ * bytes (for tests: the path every document took before).  And for tests:
+ * how many documents vsSnapshotParse read with their definitions cut. */
+#define VS_SNAPSHOT_PARSE_WHOLE (1u << 16)
+guint vsSnapshotParseGetCutCount(void);
+
 /* Appends the formatted record to @buf, every line prefixed by
  * 2 * @indent_level spaces (the bulk file nests records one level deep).
  * Same output as vsSnapshotFormat otherwise. */
