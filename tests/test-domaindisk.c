@@ -95,46 +95,34 @@ compareDomainsBelow(xmlNodePtr node, FixtureCount *count)
 }
 
 static void
-compareFixturesIn(const char *dir, FixtureCount *count)
+compareFixture(const char *path, FixtureCount *count)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    vsXmlProblem problem = { 0 };
+    xmlDocPtr doc;
 
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        g_autofree char *data = NULL;
-        gsize len = 0;
-        vsXmlProblem problem = { 0 };
-        xmlDocPtr doc;
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-            compareFixturesIn(path, count);
-            continue;
-        }
-        if (!g_str_has_suffix(name, ".xml"))
-            continue;
-        data = vsTestReadFile(path, &len);
-        doc = vsXmlReadMemory(data, len, path, VS_XML_READ_NOBLANKS, &problem);
-        vsXmlProblemClear(&problem);
-        if (!doc)
-            continue;   /* the redacted captures ("<peer>" in a value) */
-        /* the document element too: a fixture may be a bare <domain> */
-        {
-            xmlNode holder = { .children = xmlDocGetRootElement(doc) };
-            compareDomainsBelow(&holder, count);
-        }
-        xmlFreeDoc(doc);
+    data = vsTestReadFile(path, &len);
+    doc = vsXmlReadMemory(data, len, path, VS_XML_READ_NOBLANKS, &problem);
+    vsXmlProblemClear(&problem);
+    if (!doc)
+        return;   /* the redacted captures ("<peer>" in a value) */
+    /* the document element too: a fixture may be a bare <domain> */
+    {
+        xmlNode holder = { .children = xmlDocGetRootElement(doc) };
+        compareDomainsBelow(&holder, count);
     }
+    xmlFreeDoc(doc);
 }
 
 static void
 testFixtures(void)
 {
-    g_autofree char *root = vsTestFixture("");
+    g_autoptr(GPtrArray) paths = vsTestFixtureFiles(".xml");
     FixtureCount count = { 0 };
 
-    compareFixturesIn(root, &count);
+    for (guint i = 0; i < paths->len; i++)
+        compareFixture(paths->pdata[i], &count);
     g_test_message("%u domains, %u with disks", count.domains, count.with_disks);
     /* the fixtures hold about 35 domains (g_test_message says how many) */
     g_assert_cmpuint(count.domains, >=, 30);

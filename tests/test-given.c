@@ -298,30 +298,12 @@ checkMutations(GRand *rand, const char *dumped, guint count, guint *taken)
 /* Every fixture document as given, and as dumpxml prints its record
  * (cut), and edited at random. */
 static void
-collectXml(const char *dir, GPtrArray *paths)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        if (g_file_test(path, G_FILE_TEST_IS_DIR))
-            collectXml(path, paths);
-        else if (g_str_has_suffix(name, ".xml"))
-            g_ptr_array_add(paths, g_steal_pointer(&path));
-    }
-}
-
-static void
 testFixtures(void)
 {
-    g_autofree char *root = vsTestFixture(".");
-    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) paths = vsTestFixtureFiles(".xml");
     g_autoptr(GRand) rand = g_rand_new_with_seed(16);
     guint dumped = 0, cut = 0, mutated_taken = 0;
 
-    collectXml(root, paths);
     g_assert_cmpuint(paths->len, >, 40);
     for (guint i = 0; i < paths->len; i++) {
         g_autofree char *raw = vsTestReadFile(paths->pdata[i], NULL);

@@ -12,6 +12,32 @@ vsTestFixture(const char *relpath)
     return g_build_filename(root, relpath, NULL);
 }
 
+static void
+collectFiles(const char *dir, const char *suffix, GPtrArray *paths)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            collectFiles(path, suffix, paths);
+        else if (g_str_has_suffix(name, suffix))
+            g_ptr_array_add(paths, g_steal_pointer(&path));
+    }
+}
+
+GPtrArray *
+vsTestFixtureFiles(const char *suffix)
+{
+    g_autofree char *root = vsTestFixture("");
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+
+    collectFiles(root, suffix, paths);
+    return paths;
+}
+
 char *
 vsTestReadFile(const char *path, gsize *len)
 {

@@ -5,6 +5,9 @@
 
 /* Absolute path of a fixture under tests/fixtures (g_free). */
 char *vsTestFixture(const char *relpath);
+/* Every file below tests/fixtures whose name ends in @suffix (paths,
+ * g_free'd with the array). */
+GPtrArray *vsTestFixtureFiles(const char *suffix);
 /* Whole file contents; aborts the test on error (g_free). */
 char *vsTestReadFile(const char *path, gsize *len);
 /* Removes @path and everything below it (a link itself, never its
