@@ -393,9 +393,10 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
 #define SCAN_NAME_MAX 1000
 #define SCAN_VALUE_MAX (1024 * 1024)
 #define SCAN_METADATA_DEPTH_MAX 100
-/* libxml2's tree builder refuses a text node past XML_MAX_TEXT_LENGTH
- * (10,000,000 bytes, no XML_PARSE_HUGE): well below it, the scan declines,
- * so what it takes a DOM of the same bytes would hold too. */
+/* libxml2's tree builder may refuse a text node past XML_MAX_TEXT_LENGTH
+ * (10,000,000 bytes, no XML_PARSE_HUGE; whether it does depends on how its
+ * parser hands the text over): well below it the scan declines, leaving
+ * the decision to libxml2, so what it takes a DOM would hold too. */
 #define SCAN_TEXT_MAX (XML_MAX_TEXT_LENGTH / 2)
 
 typedef struct {
