@@ -745,6 +745,13 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    distinct snapshot data needs more memory (a safety limit; 0 restores\n"
       "    the default, 1 GiB).",
       vsCliOptsConfig, vsCliCmdConfig },
+    { "store-dumpxml", "Print a domain's whole document as the store holds it",
+      "Prints every snapshot of the domain (with --checkpoints, every\n"
+      "    checkpoint) as one <snapshots> document: DIR/VM.xml of a plain store,\n"
+      "    what zstdcat shows of a zstd store's file.  A pieces store's file names\n"
+      "    its <domain> definitions instead (zstdcat shows references): this\n"
+      "    prints them in full, as the other two hold them.",
+      vsCliOptsStoreDump, vsCliCmdStoreDump },
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"

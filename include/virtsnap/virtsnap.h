@@ -579,9 +579,16 @@ VS_EXPORT int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const 
 
 /**
  * vsDomainFormat:
- * @out: (out): the VM's bulk document as written to disk (uncompressed);
- *   inside a batch, as vsDomainCommit would write it
- * Cost: linear in the tree size.
+ * @out: (out): the VM's whole document (g_free): every record with its
+ *   full <domain>, as a plain file holds it and as `zstdcat` shows a
+ *   format-2 (zstd) file, whatever the store's compression; inside a
+ *   batch, as vsDomainCommit would leave it.  A format-3 (pieces) file
+ *   holds references to definitions instead; this is what they stand for
+ *   (`virtsnap store-dumpxml`).
+ * Errors: none today.  Cost: linear in the
+ * document's size, every definition formatted once per record that holds
+ * it (a worst-case tree's document is tens of GiB: compare trees with
+ * vsDomainListMoments instead).
  */
 VS_EXPORT int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
 
