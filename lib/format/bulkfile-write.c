@@ -681,20 +681,20 @@ writePlainOne(const vsMoment *moment, gpointer data)
 }
 
 int
-vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean compress,
+vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, vsCompression mode,
                 const vsBulkSegments *reuse, vsBulkSegments **segments, GError **error)
 {
-    return vsBulkFileWriteSince(af, NULL, tree, uuid, compress, reuse, segments, error);
+    return vsBulkFileWriteSince(af, NULL, tree, uuid, mode, reuse, segments, error);
 }
 
 int
 vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const char *uuid,
-                     gboolean compress, const vsBulkSegments *reuse,
+                     vsCompression mode, const vsBulkSegments *reuse,
                      vsBulkSegments **segments, GError **error)
 {
     PlainWriter w = { .af = af, .uuid = uuid };
 
-    if (compress)
+    if (mode != VS_COMPRESSION_NONE)
         return bulkWriteSegments(af, old, tree, uuid, reuse, segments, error);
 
     /* Plain: streamed a record at a time; nothing to reuse. */
