@@ -3,6 +3,7 @@
 #pragma once
 
 #include "format/bulkfile.h"
+#include "format/bulkfile-pieces.h"
 
 /* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
  * the previous snapshot's copy (a parent is written just before its first
@@ -130,6 +131,9 @@ struct _vsBulkSegments {
                                * by this writer): a frame's successor is the
                                * next frame's first record */
     vsBulkScratch *scratch;   /* shared with the next write's segments, or NULL */
+    /* format 3: the file's pieces and definitions (what its records'
+     * references name, and its packs to copy), or NULL (formats 1, 2) */
+    vsBulkPieces *pieces;
 };
 
 /* The rule applied to @count records from *@state, which it advances to

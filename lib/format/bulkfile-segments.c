@@ -37,6 +37,7 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
         return;
     g_free(segs->uuid);
     g_clear_pointer(&segs->scratch, vsBulkScratchRelease);
+    vsBulkPiecesUnref(segs->pieces);
     g_free(segs->first_keys);
     g_free(segs->first_index);
     g_ptr_array_unref(segs->segments);
