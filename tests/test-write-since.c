@@ -269,7 +269,7 @@ runLeaf(char name[16], const char *parent, guint time, gboolean ends, guint *add
 
         g_snprintf(name, 16, "leaf%u", (*added)++);
         snap = chainRecord(name, parent, time);
-        if ((vsBulkRunRuleOf((gpointer const *) &snap, 1, &fresh) == RUN_RULE_ENDS) == ends)
+        if ((vsBulkRunRuleOf((gpointer const *) &snap, 1, FALSE, &fresh) == RUN_RULE_ENDS) == ends)
             return snap;
         vsMomentUnref(snap);
     }
