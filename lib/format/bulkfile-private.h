@@ -176,3 +176,8 @@ void vsBulkAppendEnd(GString *buf, const vsTree *tree);
  * holds: parents may be elsewhere) (bulkfile-read.c). */
 int vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data,
                            gsize len, const char *label, GError **error);
+/* The same, a format-3 file's frame: its references resolved from @pieces
+ * (the file's table; NULL: as vsBulkParseRecordsOnly). */
+int vsBulkParseRecordsResolving(GPtrArray **out, const vsMomentKind *kind, const char *data,
+                                gsize len, vsBulkPieces *pieces, const char *label,
+                                GError **error);

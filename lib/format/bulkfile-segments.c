@@ -208,7 +208,8 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         if (frameDecompress(doc, seg->frame) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
         g_string_append_printf(doc, "</%s>\n", segs->kind->list_element);
-        if (vsBulkParseRecordsOnly(&parsed, segs->kind, doc->str, doc->len, "frame", &perr) < 0)
+        if (vsBulkParseRecordsResolving(&parsed, segs->kind, doc->str, doc->len, segs->pieces,
+                                        "frame", &perr) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
                          i, perr->message);
         if (parsed->len != seg->records->len)
