@@ -111,6 +111,7 @@ redefine(vsDomain *dom, const char *name, const char *parent, guint variant)
 typedef struct {
     guint packs;
     gsize pack_bytes;        /* of the last pack */
+    guint definitions;       /* 'D' entries of every pack */
     gboolean marker3;
     gboolean marker2;
     gboolean zstd;
@@ -121,6 +122,32 @@ static void
 fileShapeClear(FileShape *shape)
 {
     g_free(shape->doc);
+}
+
+/* Counts the definitions of the pack frame at @frame (@len bytes). */
+static guint
+packDefinitions(const char *frame, gsize len)
+{
+    gsize tag = strlen(VS_BULK_PACK_TAG), n, i = 0;
+    g_autofree guint8 *content = NULL;
+    unsigned long long size;
+    guint defs = 0;
+
+    g_assert_cmpmem(frame + 8, tag, VS_BULK_PACK_TAG, tag);
+    size = ZSTD_getFrameContentSize(frame + 8 + tag, len - 8 - tag);
+    content = g_malloc(size + 1);
+    n = ZSTD_decompress(content, size, frame + 8 + tag, len - 8 - tag);
+    g_assert_cmpuint(n, ==, size);
+    while (i < n) {
+        guint32 count;
+
+        memcpy(&count, content + i + 5, 4);
+        count = GUINT32_FROM_LE(count);
+        defs += content[i] == 'D';
+        i += 9 + (content[i] == 'D' ? 4 * (gsize) count : count);
+    }
+    g_assert_cmpuint(i, ==, n);
+    return defs;
 }
 
 static void
@@ -148,6 +175,7 @@ readShape(FileShape *shape, const char *dir, const char *vm)
         if (magic == VS_BULK_PACK_MAGIC) {
             shape->packs++;
             shape->pack_bytes = n;
+            shape->definitions += packDefinitions(data + pos, n);
         } else if (magic == SEGMENT_MARKER_MAGIC) {
             shape->marker3 = memcmp(data + pos + 8, VS_BULK_SEGMENT_MARKER_3,
                                     strlen(VS_BULK_SEGMENT_MARKER_3)) == 0;
@@ -303,6 +331,96 @@ test_converts(void)
     g_assert_cmpint(vsTestRemoveTree(dir), ==, 0);
 }
 
+/* The definition id record @name's reference names in @doc (0: none). */
+static guint
+referenceOf(const char *doc, const char *name)
+{
+    g_autofree char *tag = g_strdup_printf("<name>%s</name>", name);
+    const char *at = strstr(doc, tag), *end, *ref;
+
+    if (!at || !(end = strstr(at, "</domainsnapshot>")) ||
+        !(ref = strstr(at, "<domain virtsnap-pieces='")) || ref > end)
+        return 0;
+    return (guint) g_ascii_strtoull(ref + strlen("<domain virtsnap-pieces='"), NULL, 10);
+}
+
+static gsize
+fileSize(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "demo.xml", NULL);
+    gsize len = 0;
+    g_autofree char *data = vsTestReadFile(path, &len);
+
+    return len;
+}
+
+/* Packs of dead definitions go: a commit past VS_BULK_PIECES_PACKS_MAX
+ * packs leaves one; deleting most records (the tree halved) drops their
+ * definitions, the file shrinks, and the records left name the same ids
+ * (their frames are copied).  Each state reloads as written. */
+static void
+test_compaction(void)
+{
+    g_autofree char *dir = vsTestTempDir();
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    guint most = 0, last = 0, compactions = 0;
+    gsize big;
+    FileShape shape;
+
+    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
+    vsStoreSetCompressionMode(store, VS_COMPRESSION_PIECES);
+    dom = loadWrite(store);
+    redefine(dom, "s00", NULL, 0);
+    /* each commit a new variant: a pack each, compacted past the bound */
+    for (guint i = 1; i <= VS_BULK_PIECES_PACKS_MAX + 8; i++) {
+        char name[8];
+
+        g_snprintf(name, sizeof(name), "s%02u", i);
+        redefine(dom, name, "s00", i);
+        readShape(&shape, dir, "demo");
+        g_assert_cmpuint(shape.packs, <=, VS_BULK_PIECES_PACKS_MAX);
+        compactions += shape.packs < last;
+        last = shape.packs;
+        most = MAX(most, shape.packs);
+        fileShapeClear(&shape);
+    }
+    g_assert_cmpuint(compactions, ==, 1);
+    g_assert_cmpuint(most, ==, VS_BULK_PIECES_PACKS_MAX);
+    g_assert_cmpuint(last, <, 10);
+    assertReloads(dom, dir);
+
+    readShape(&shape, dir, "demo");
+    g_assert_cmpuint(shape.definitions, ==, VS_BULK_PIECES_PACKS_MAX + 9);
+    before = g_steal_pointer(&shape.doc);
+    big = fileSize(dir);
+    /* deleting all but five of 41: compacted at 19 records left (under
+     * 41 / 2) and at 8 (under 19 / 2), holding the 8's definitions */
+    for (guint i = 1; i <= VS_BULK_PIECES_PACKS_MAX + 4; i++) {
+        char name[8];
+
+        g_snprintf(name, sizeof(name), "s%02u", i);
+        g_assert_cmpint(vsDomainDelete(dom, name, 0, &error), ==, 0);
+    }
+    readShape(&shape, dir, "demo");
+    g_assert_cmpuint(shape.packs, ==, 1);
+    g_assert_cmpuint(shape.definitions, ==, 8);
+    g_assert_cmpuint(fileSize(dir), <, big * 3 / 4);
+    for (guint i = VS_BULK_PIECES_PACKS_MAX + 5; i <= VS_BULK_PIECES_PACKS_MAX + 8; i++) {
+        char name[8];
+
+        g_snprintf(name, sizeof(name), "s%02u", i);
+        g_assert_cmpuint(referenceOf(shape.doc, name), !=, 0);
+        g_assert_cmpuint(referenceOf(shape.doc, name), ==, referenceOf(before, name));
+    }
+    g_assert_cmpuint(referenceOf(shape.doc, "s00"), ==, referenceOf(before, "s00"));
+    fileShapeClear(&shape);
+    assertReloads(dom, dir);
+    g_assert_cmpint(vsTestRemoveTree(dir), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -310,5 +428,6 @@ main(int argc, char **argv)
     g_test_add_func("/pieces-write/setting", test_setting);
     g_test_add_func("/pieces-write/writes-format3", test_writes_format3);
     g_test_add_func("/pieces-write/converts", test_converts);
+    g_test_add_func("/pieces-write/compaction", test_compaction);
     return g_test_run();
 }

@@ -62,6 +62,7 @@ vsBulkPiecesDerive(const vsBulkPieces *old)
     while (g_hash_table_iter_next(&iter, &key, &value))
         defIndex(pieces, key, GPOINTER_TO_UINT(value) - 1);
     pieces->next_id = old->next_id;
+    pieces->compact_base = old->compact_base;
     return pieces;
 }
 
@@ -191,4 +192,114 @@ void
 vsBulkPiecesReferenceLine(char line[VS_BULK_PIECES_LINE_MAX], guint32 id)
 {
     g_snprintf(line, VS_BULK_PIECES_LINE_MAX, "<domain " VS_BULK_PIECES_ATTR "='%u'/>", id);
+}
+
+/* ---------------------------------------------------------------- */
+/* Compaction                                                         */
+
+GHashTable *
+vsBulkPiecesLiveSetNew(void)
+{
+    return g_hash_table_new((GHashFunc) vsXmlSubtreeHash, (GEqualFunc) vsXmlSubtreeEqual);
+}
+
+static gint
+idCompare(gconstpointer a, gconstpointer b)
+{
+    guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* The keys of @table (ids), ascending: a pack lists entries in id order. */
+static GArray *
+sortedIds(GHashTable *table)
+{
+    GArray *ids = g_array_sized_new(FALSE, FALSE, sizeof(guint32), g_hash_table_size(table));
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, table);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        guint32 id = GPOINTER_TO_UINT(key);
+        g_array_append_val(ids, id);
+    }
+    g_array_sort(ids, idCompare);
+    return ids;
+}
+
+/* Keeps the definitions whose text is live (every definition a record
+ * names was resolved or defined, so it has its text) and the pieces they
+ * name; the rest go from every index. */
+static void
+compactDrop(vsBulkPieces *pieces, GHashTable *live)
+{
+    g_autoptr(GHashTable) used = g_hash_table_new(NULL, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&iter, pieces->defs);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        vsBulkPiecesDef *def = value;
+
+        if (!def->resolved || !g_hash_table_contains(live, def->resolved)) {
+            g_hash_table_iter_remove(&iter);
+            continue;
+        }
+        def->pack = 0;
+        for (guint32 k = 0; k < def->npieces; k++)
+            g_hash_table_add(used, GUINT_TO_POINTER(def->piece_ids[k]));
+    }
+    g_hash_table_iter_init(&iter, pieces->def_ids);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        if (!g_hash_table_contains(live, key))
+            g_hash_table_iter_remove(&iter);
+    g_hash_table_iter_init(&iter, pieces->pieces);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        if (!g_hash_table_contains(used, key)) {
+            g_hash_table_remove(pieces->piece_ids, value);
+            g_hash_table_iter_remove(&iter);
+        }
+    }
+}
+
+int
+vsBulkPiecesCompact(vsBulkPieces *pieces, GHashTable *live, GError **error)
+{
+    g_autoptr(GByteArray) content = g_byte_array_new();
+    g_autoptr(GArray) piece_ids = NULL;
+    g_autoptr(GArray) def_ids = NULL;
+    GBytes *frame = NULL;
+
+    g_clear_pointer(&pieces->pending, g_byte_array_unref);
+    compactDrop(pieces, live);
+    /* every piece before every definition: each names pieces before it */
+    piece_ids = sortedIds(pieces->pieces);
+    def_ids = sortedIds(pieces->defs);
+    for (guint i = 0; i < piece_ids->len; i++) {
+        guint32 id = g_array_index(piece_ids, guint32, i);
+        gsize len;
+        const char *text = vsXmlPieceGetText(
+            g_hash_table_lookup(pieces->pieces, GUINT_TO_POINTER(id)), &len);
+
+        g_byte_array_append(content, (const guint8 *) "P", 1);
+        pendingU32(content, id);
+        pendingU32(content, (guint32) len);
+        g_byte_array_append(content, (const guint8 *) text, len);
+    }
+    for (guint i = 0; i < def_ids->len; i++) {
+        guint32 id = g_array_index(def_ids, guint32, i);
+        const vsBulkPiecesDef *def = g_hash_table_lookup(pieces->defs, GUINT_TO_POINTER(id));
+
+        g_byte_array_append(content, (const guint8 *) "D", 1);
+        pendingU32(content, id);
+        pendingU32(content, def->npieces);
+        for (guint32 k = 0; k < def->npieces; k++)
+            pendingU32(content, def->piece_ids[k]);
+    }
+    g_ptr_array_set_size(pieces->packs, 0);
+    if (content->len && !(frame = packFrame(content->data, content->len, error)))
+        return -1;
+    if (frame)
+        g_ptr_array_add(pieces->packs, frame);
+    return 0;
 }

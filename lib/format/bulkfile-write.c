@@ -689,15 +689,44 @@ segmentsReusable(const vsBulkSegments *prev, gboolean pieces)
     return !pieces || prev->pieces->next_id < VS_BULK_PIECES_ID_RENEW;
 }
 
-/* Format 3's file once its records are formed: header, marker, the packs
- * (the previous write's as they were, then this write's), the record
- * frames held until now; the trailer follows. */
+static void
+liveAddOne(const vsMoment *moment, gpointer data)
+{
+    if (moment->domain && vsBulkPiecesIsDefinition(moment->domain))
+        g_hash_table_add(data, moment->domain);
+}
+
+/* Rewrites the packs as one of the definitions @tree's records name, when
+ * the rule says (bulkfile-pieces.h: more than VS_BULK_PIECES_PACKS_MAX
+ * packs, or under half the most records the tree had since the last
+ * compaction). */
 static int
-writePiecesFront(FrameWriter *w, GBytes *head, GError **error)
+compactIfDue(vsBulkPieces *pieces, const vsTree *tree, GError **error)
+{
+    g_autoptr(GHashTable) live = NULL;
+    guint count = vsTreeCount(tree);
+
+    pieces->compact_base = MAX(pieces->compact_base, count);
+    if (pieces->packs->len <= VS_BULK_PIECES_PACKS_MAX && count >= pieces->compact_base / 2)
+        return 0;
+    live = vsBulkPiecesLiveSetNew();
+    vsTreeForEach(tree, liveAddOne, live);
+    if (vsBulkPiecesCompact(pieces, live, error) < 0)
+        return -1;
+    pieces->compact_base = count;
+    return 0;
+}
+
+/* Format 3's file once its records are formed: header, marker, the packs
+ * (the previous write's as they were, then this write's; or one, when
+ * compacted), the record frames held until now; the trailer follows. */
+static int
+writePiecesFront(FrameWriter *w, const vsTree *tree, GBytes *head, GError **error)
 {
     GPtrArray *packs;
 
-    if (vsBulkPiecesFinishPack(w->pieces, error) < 0)
+    if (vsBulkPiecesFinishPack(w->pieces, error) < 0 ||
+        compactIfDue(w->pieces, tree, error) < 0)
         return -1;
     vsAtomicFileWrite(w->af, g_bytes_get_data(head, NULL), g_bytes_get_size(head));
     writeMarkerFrame(w->af, VS_BULK_SEGMENT_MARKER_3);
@@ -750,7 +779,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
         writeRunsAll(&w, tree, prev, next);
 
     if (pieces && !w.zstd_error)
-        ret = writePiecesFront(&w, head, error);
+        ret = writePiecesFront(&w, tree, head, error);
     g_string_truncate(text, 0);
     vsBulkAppendEnd(text, tree);
     frameCompressOut(&w, text);
