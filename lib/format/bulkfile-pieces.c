@@ -59,6 +59,8 @@ vsBulkPiecesUnref(vsBulkPieces *pieces)
     g_hash_table_unref(pieces->piece_ids);
     g_hash_table_unref(pieces->pieces);
     vsXmlPieceCheckFree(pieces->check);
+    if (pieces->pending)
+        g_byte_array_unref(pieces->pending);
     g_free(pieces);
 }
 

@@ -56,6 +56,7 @@ typedef struct _vsBulkPieces {
     guint32 next_id;           /* above every id defined */
     vsXmlPieceCheck *check;    /* what resolving has checked so far */
     gsize held;                /* bytes of pieces new to the process, for budgets */
+    GByteArray *pending;       /* writer: the entries of the pack being built, or NULL */
 } vsBulkPieces;
 
 /* ---- bulkfile-pieces.c: the table, and reading ----------------------- */
@@ -91,3 +92,12 @@ guint32 vsBulkPiecesDefine(vsBulkPieces *pieces, vsXmlSubtree *domain);
 /* Closes the pack being built (if anything was added) and appends its
  * frame to @pieces->packs.  Errors: VS_ERROR_FAILED (zstd). */
 int vsBulkPiecesFinishPack(vsBulkPieces *pieces, GError **error);
+/* Whether a record's <domain> is stored as a reference: a definition
+ * (non-empty type, vsDomainDedupIsDefinition's rule).  O(its start tag). */
+gboolean vsBulkPiecesIsDefinition(const vsXmlSubtree *domain);
+/* The line a record holds instead of definition @id. */
+#define VS_BULK_PIECES_LINE_MAX 48
+void vsBulkPiecesReferenceLine(char line[VS_BULK_PIECES_LINE_MAX], guint32 id);
+/* A table whose ids reached this is not extended: the next write starts
+ * one anew (every record formed again), so ids never run out. */
+#define VS_BULK_PIECES_ID_RENEW ((guint32) 1 << 31)

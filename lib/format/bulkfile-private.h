@@ -137,8 +137,10 @@ struct _vsBulkSegments {
 };
 
 /* The rule applied to @count records from *@state, which it advances to
- * the state after them (bulkfile-write.c). */
-vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state);
+ * the state after them; @pieces: records as format 3 stores them
+ * (bulkfile-write.c). */
+vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count, gboolean pieces,
+                              vsBulkRunState *state);
 
 
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
@@ -166,6 +168,8 @@ gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);
 /* The document's start (the kind's header comment, the root element with
  * current=) and end, as this writer writes them (bulkfile-write.c). */
 void vsBulkAppendRoot(GString *buf, const vsTree *tree);
+/* The same with format 3's virtsnap-format='3' (bulkfile-pieces.h). */
+void vsBulkAppendRootPieces(GString *buf, const vsTree *tree);
 void vsBulkAppendEnd(GString *buf, const vsTree *tree);
 
 /* The records of a document fragment, in order, unlinked (what one frame

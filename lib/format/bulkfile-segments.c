@@ -153,7 +153,7 @@ vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const
     seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
     seg->start = vsBulkSegmentsEndState(segs);
     seg->end = seg->start;
-    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, &seg->end);
+    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, segs->pieces != NULL, &seg->end);
     segmentsAdd(segs, seg);
 }
 
