@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "format/bulkfile-private.h"
+#include "util/atomicfile.h"
 #include "format/domaindedup.h"
 #include "snapshot/snapshot.h"
 #include "testutil.h"
@@ -600,6 +601,69 @@ test_load_limit(void)
     expectError(file, 200 * 1024, VS_ERROR_TOO_LARGE, "load limit");
 }
 
+/* The file @tree's write gives (@reuse: the frames of the last load). */
+static GByteArray *
+writeFile(const vsTree *tree, const vsBulkSegments *reuse)
+{
+    g_autofree char *dir = vsTestTempDir();
+    g_autofree char *path = g_build_filename(dir, "vm.xml", NULL);
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autoptr(GError) error = NULL;
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+    char *data;
+    gsize len;
+
+    g_assert_cmpint(vsAtomicFileOpen(&af, dirfd, dir, "vm.xml", &error), ==, 0);
+    g_assert_cmpint(vsBulkFileWrite(af, tree, NULL, VS_COMPRESSION_PIECES, reuse, NULL, &error),
+                    ==, 0);
+    g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    close(dirfd);
+    return g_byte_array_new_take((guint8 *) data, len);
+}
+
+/* This writer's file: both readers take it; its frames and table come
+ * back as segments that hold exactly their records, and a write reusing
+ * them gives the same bytes.  The same frames under a format-2 marker are
+ * not reused. */
+static void
+test_reuse(void)
+{
+    g_autoptr(vsTree) tree = sampleTree();
+    g_autoptr(GByteArray) file = writeFile(tree, NULL);
+    g_autoptr(vsBulkSegments) segs = NULL;
+    g_autoptr(vsTree) loaded = NULL;
+    g_autoptr(GByteArray) again = NULL;
+    g_autoptr(GError) error = NULL;
+    guint8 *marker;
+
+    expectSameTree(tree, file);
+    for (int r = VS_BULK_READER_DOM; r <= VS_BULK_READER_FAST; r++) {
+        vsBulkReadOptions opts = { .reader = r };
+
+        g_clear_pointer(&segs, vsBulkSegmentsFree);
+        g_clear_pointer(&loaded, vsTreeFree);
+        g_assert_cmpint(vsBulkFileParse(&loaded, &segs, &vsSnapshotKind, (const char *) file->data,
+                                        file->len, "t.xml", &opts, &error), ==, 0);
+        g_assert_cmpuint(segs->segments->len, >, 0);
+        g_assert_nonnull(segs->pieces);
+        g_assert_cmpuint(segs->pieces->packs->len, ==, 1);
+        g_assert_cmpint(vsBulkSegmentsVerify(segs, &error), ==, 0);
+    }
+    again = writeFile(loaded, segs);
+    g_assert_cmpmem(again->data, again->len, file->data, file->len);
+
+    marker = memmem(file->data, file->len, VS_BULK_SEGMENT_MARKER_3,
+                    strlen(VS_BULK_SEGMENT_MARKER_3));
+    marker[strlen(VS_BULK_SEGMENT_MARKER_3) - 1] = '2';
+    g_clear_pointer(&segs, vsBulkSegmentsFree);
+    g_clear_pointer(&loaded, vsTreeFree);
+    g_assert_cmpint(vsBulkFileParse(&loaded, &segs, &vsSnapshotKind, (const char *) file->data,
+                                    file->len, "t.xml", NULL, &error), ==, 0);
+    g_assert_cmpuint(segs->segments->len, ==, 0);
+    g_assert_null(segs->pieces);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -617,5 +681,6 @@ main(int argc, char **argv)
     g_test_add_func("/pieces-read/root-other-format", test_root_other_format);
     g_test_add_func("/pieces-read/pack-after-records", test_pack_after_records);
     g_test_add_func("/pieces-read/load-limit", test_load_limit);
+    g_test_add_func("/pieces-read/reuse", test_reuse);
     return g_test_run();
 }
