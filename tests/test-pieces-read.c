@@ -257,6 +257,15 @@ v3Assemble(const V3 *v, Layout layout)
     return out;
 }
 
+/* Where the first pack starts in @file (no padding): after the header
+ * frame and the marker. */
+static gsize
+firstPackAt(const GByteArray *file)
+{
+    return ZSTD_findFrameCompressedSize(file->data, file->len) + 8 +
+           strlen(VS_BULK_SEGMENT_MARKER_3);
+}
+
 /* ---------------------------------------------------------------- */
 /* Loading                                                            */
 
@@ -373,12 +382,7 @@ test_pack_across_buffer(void)
         g_string_append_c(filler, 'a' + g_rand_int_range(rand, 0, 26));
     putPiece(v->packs->pdata[0], v->next_id++, filler->str, filler->len);
     probe = v3Assemble(v, (Layout) { 0 });
-    /* where the pack starts without padding: after header and marker */
-    before = 0;
-    {
-        size_t header = ZSTD_findFrameCompressedSize(probe->data, probe->len);
-        before = header + 8 + strlen(VS_BULK_SEGMENT_MARKER_3);
-    }
+    before = firstPackAt(probe);
     for (gsize head = buffer - 12; head <= buffer + 4; head++) {
         g_autoptr(GByteArray) file = v3Assemble(v, (Layout) { .pad = head - before });
         guint32 magic;
@@ -395,8 +399,7 @@ test_pack_truncated(void)
     g_autoptr(vsTree) tree = sampleTree();
     g_autoptr(V3) v = v3FromTree(tree, FALSE);
     g_autoptr(GByteArray) file = v3Assemble(v, (Layout) { 0 });
-    size_t header = ZSTD_findFrameCompressedSize(file->data, file->len);
-    gsize pack = header + 8 + strlen(VS_BULK_SEGMENT_MARKER_3);
+    gsize pack = firstPackAt(file);
 
     g_byte_array_set_size(file, pack + 40);
     expectError(file, 0, VS_ERROR_CORRUPT, "is cut short");
@@ -408,8 +411,7 @@ test_pack_bad_tag(void)
     g_autoptr(vsTree) tree = sampleTree();
     g_autoptr(V3) v = v3FromTree(tree, FALSE);
     g_autoptr(GByteArray) file = v3Assemble(v, (Layout) { 0 });
-    size_t header = ZSTD_findFrameCompressedSize(file->data, file->len);
-    gsize pack = header + 8 + strlen(VS_BULK_SEGMENT_MARKER_3);
+    gsize pack = firstPackAt(file);
 
     file->data[pack + 8 + 9] = 'X';   /* "virtsnap-Xack 1" */
     expectError(file, 0, VS_ERROR_CORRUPT, "without its tag");
