@@ -32,7 +32,7 @@ typedef struct {
     guint64 raw_offset;       /* source offset of inbuf[0] */
     GArray *frames;           /* BulkFrame, when the caller wants segments */
     BulkFrame frame;          /* the frame being decoded */
-    gboolean marker_seen;     /* our segment marker frame was in the stream */
+    const char *marker;       /* our segment marker frame in the stream (2 or 3), or NULL */
     GString *head;            /* the document's first HEAD_MAX bytes, with frames */
     GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */

@@ -121,6 +121,26 @@ inputTakePack(BulkInput *in, guint32 size)
     return 0;
 }
 
+/* Which of our segment markers the skippable frame at @p (@avail bytes
+ * buffered) is, or NULL. */
+static const char *
+segmentMarker(const guint8 *p, gsize avail)
+{
+    static const char *const markers[] = { SEGMENT_MARKER, VS_BULK_SEGMENT_MARKER_3 };
+    guint32 magic, size;
+
+    memcpy(&magic, p, 4);
+    memcpy(&size, p + 4, 4);
+    for (guint k = 0; k < G_N_ELEMENTS(markers); k++) {
+        gsize mlen = strlen(markers[k]);
+
+        if (GUINT32_FROM_LE(magic) == SEGMENT_MARKER_MAGIC && GUINT32_FROM_LE(size) == mlen &&
+            avail >= 8 + mlen && memcmp(p + 8, markers[k], mlen) == 0)
+            return markers[k];
+    }
+    return NULL;
+}
+
 /* At a frame's start: a pack is taken (1), anything else is noted (where
  * it starts, whether it is our segment marker) and left to zstd (0).
  * Enough bytes are buffered to tell, wherever the frame falls. */
@@ -128,10 +148,10 @@ static int
 inputFrameStart(BulkInput *in, gsize out_pos)
 {
     const guint8 *p;
-    gsize avail, mlen = strlen(SEGMENT_MARKER);
+    gsize avail;
     guint32 magic, size;
 
-    if (!inputEnsure(in, 8 + mlen))
+    if (!inputEnsure(in, 8 + strlen(VS_BULK_SEGMENT_MARKER_3)))
         return -1;
     p = (const guint8 *) in->in.src + in->in.pos;
     avail = in->in.size - in->in.pos;
@@ -139,19 +159,16 @@ inputFrameStart(BulkInput *in, gsize out_pos)
         return 0;   /* zstd tells what is wrong */
     memcpy(&magic, p, 4);
     memcpy(&size, p + 4, 4);
-    magic = GUINT32_FROM_LE(magic);
-    size = GUINT32_FROM_LE(size);
-    if (magic == VS_BULK_PACK_MAGIC)
-        return inputTakePack(in, size) < 0 ? -1 : 1;
+    if (GUINT32_FROM_LE(magic) == VS_BULK_PACK_MAGIC)
+        return inputTakePack(in, GUINT32_FROM_LE(size)) < 0 ? -1 : 1;
     if (memcmp(p, zstd_magic, 4) == 0)
         in->data_frames++;
     if (!in->frames)
         return 0;
     in->frame.comp_start = in->raw_offset + in->in.pos;
     in->frame.doc_start = in->produced + out_pos;
-    if (magic == SEGMENT_MARKER_MAGIC && size == mlen && avail >= 8 + mlen &&
-        memcmp(p + 8, SEGMENT_MARKER, mlen) == 0)
-        in->marker_seen = TRUE;
+    if (!in->marker)
+        in->marker = segmentMarker(p, avail);
     return 0;
 }
 
@@ -511,9 +528,9 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
 }
 
 /* Whether the file's first frame is exactly the header this writer would
- * write for @tree. */
+ * write for @tree (in format 3 when @format3). */
 static gboolean
-headerIsOurs(const BulkInput *in, const vsTree *tree)
+headerIsOurs(const BulkInput *in, const vsTree *tree, gboolean format3)
 {
     g_autoptr(GString) ours = g_string_new(NULL);
     const BulkFrame *first;
@@ -521,7 +538,10 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
     if (!in->frames->len)
         return FALSE;
     first = &g_array_index(in->frames, BulkFrame, 0);
-    vsBulkAppendRoot(ours, tree);
+    if (format3)
+        vsBulkAppendRootPieces(ours, tree);
+    else
+        vsBulkAppendRoot(ours, tree);
     return first->doc_start == 0 && first->doc_end == ours->len &&
            in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
 }
@@ -554,17 +574,22 @@ orderIsPreorder(const GPtrArray *order, const vsTree *tree)
 
 /* After a good load: the frames that hold whole records, laid out exactly
  * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
- * between) under our own header, become reusable segments.  Anything else
- * is just not reused. */
+ * between) under our own header and marker for the format (@format3: the
+ * file's table goes with them, its packs copied by the next write),
+ * become reusable segments.  Anything else is just not reused. */
 static vsBulkSegments *
 segmentsFromLoad(BulkInput *in, const vsDomainDedupRecordSpan *spans, guint nspans,
-                 GPtrArray *order, const vsTree *tree)
+                 GPtrArray *order, const vsTree *tree, gboolean format3)
 {
     vsBulkSegments *segs = vsBulkSegmentsNew(in->kind, NULL);
+    const char *marker = format3 ? VS_BULK_SEGMENT_MARKER_3 : SEGMENT_MARKER;
     guint next = 0;
 
-    if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
+    if (g_strcmp0(in->marker, marker) != 0 || !spans || nspans != order->len ||
+        !headerIsOurs(in, tree, format3))
         return segs;
+    if (format3)
+        segs->pieces = in->pieces ? vsBulkPiecesRef(in->pieces) : vsBulkPiecesNew();
     segs->preorder = orderIsPreorder(order, tree);
     for (guint f = 0; f < in->frames->len; f++) {
         const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
@@ -782,7 +807,7 @@ bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char
                            : vsDomainDedupGetRecordSpans(dedup, &nspans);
         if (fast_spans)
             nspans = fast_spans->len;
-        *segments = order ? segmentsFromLoad(in, spans, nspans, order, tree)
+        *segments = order ? segmentsFromLoad(in, spans, nspans, order, tree, p.format3)
                           : vsBulkSegmentsNew(in->kind, NULL);
     }
     *out = g_steal_pointer(&tree);
