@@ -56,6 +56,8 @@ typedef struct _vsBulkPieces {
     guint32 next_id;           /* above every id defined */
     vsXmlPieceCheck *check;    /* what resolving has checked so far */
     gsize held;                /* bytes of pieces new to the process, for budgets */
+    GByteArray *pending;       /* writer: the entries of the pack being built, or NULL */
+    guint compact_base;        /* writer: records at the last compaction (0: unknown) */
 } vsBulkPieces;
 
 /* ---- bulkfile-pieces.c: the table, and reading ----------------------- */
@@ -91,3 +93,29 @@ guint32 vsBulkPiecesDefine(vsBulkPieces *pieces, vsXmlSubtree *domain);
 /* Closes the pack being built (if anything was added) and appends its
  * frame to @pieces->packs.  Errors: VS_ERROR_FAILED (zstd). */
 int vsBulkPiecesFinishPack(vsBulkPieces *pieces, GError **error);
+/* Whether a record's <domain> is stored as a reference: a definition
+ * (non-empty type, vsDomainDedupIsDefinition's rule).  O(its start tag). */
+gboolean vsBulkPiecesIsDefinition(const vsXmlSubtree *domain);
+/* The line a record holds instead of definition @id. */
+#define VS_BULK_PIECES_LINE_MAX 48
+void vsBulkPiecesReferenceLine(char line[VS_BULK_PIECES_LINE_MAX], guint32 id);
+/* A table whose ids reached this is not extended: the next write starts
+ * one anew (every record formed again), so ids never run out. */
+#define VS_BULK_PIECES_ID_RENEW ((guint32) 1 << 31)
+
+/* Compaction: packs keep definitions no record names any more (a record
+ * deleted, or redefined with another <domain>).  A write rewrites all
+ * packs as one holding only the live entries when the file would have
+ * more than VS_BULK_PIECES_PACKS_MAX packs, or when the tree has shrunk to
+ * under half the most records it had since the last compaction (or since
+ * its table was made or loaded).  Ids are kept (record frames are copied and name them).
+ * Cost, then: a walk of every record (a hash lookup of its <domain>) and
+ * compressing every live piece once; the O(N) is paid at most once per
+ * VS_BULK_PIECES_PACKS_MAX commits that add definitions, or per halving. */
+#define VS_BULK_PIECES_PACKS_MAX 32
+/* A set of the <domain>s of a tree's records (by text): what is live. */
+GHashTable *vsBulkPiecesLiveSetNew(void);
+/* Drops every definition whose text is not in @live (and the pieces only
+ * they named) and replaces the packs, the one being built included, with
+ * one pack of what is left.  Errors: VS_ERROR_FAILED (zstd). */
+int vsBulkPiecesCompact(vsBulkPieces *pieces, GHashTable *live, GError **error);

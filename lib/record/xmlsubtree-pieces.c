@@ -36,13 +36,16 @@ checkWhole(const vsXmlSubtree *tree, GError **error)
     g_autoptr(GString) formatted = g_string_new(NULL);
     g_autoptr(vsXmlSubtree) again = NULL;
     g_autoptr(GError) perr = NULL;
+    vsXmlProblem problem = { 0 };   /* the reader needs one (NULL crashed) */
     xmlDocPtr doc;
     int ret;
 
     if (tree->len == 0)
         return vsErr(error, VS_ERROR_CORRUPT, "a definition without pieces");
     vsXmlSubtreeAppend(formatted, tree, 0, TRUE);
-    doc = vsXmlReadMemory(formatted->str, formatted->len, "pieces", 0, NULL);
+    doc = vsXmlReadMemory(formatted->str, formatted->len, "pieces", VS_XML_READ_NO_ENTITIES,
+                          &problem);
+    vsXmlProblemClear(&problem);
     if (!doc || !xmlDocGetRootElement(doc)) {
         if (doc)
             xmlFreeDoc(doc);
