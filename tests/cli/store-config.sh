@@ -30,7 +30,10 @@ cat store/.virtsnap/config
 run snapshot-create demo s2.xml --redefine
 od -An -tx1 -N4 store/demo.xml
 run snapshot-list demo --tree
+zstdcat -q store/demo.xml | grep -c "virtsnap-pieces="
 run store-config --compression zstd
+run snapshot-delete demo s2 --metadata
+zstdcat -q store/demo.xml | grep -c "virtsnap-pieces="
 
 note "a safety limit on the memory loading one VM may hold"
 VIRTSNAP_STORE=store   # relative, so the error names a stable path
