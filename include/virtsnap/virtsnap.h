@@ -607,12 +607,29 @@ VS_EXPORT int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const 
  *   batch, as vsDomainCommit would leave it.  A format-3 (pieces) file
  *   holds references to definitions instead; this is what they stand for
  *   (`virtsnap store-dumpxml`).
- * Errors: none today.  Cost: linear in the
- * document's size, every definition formatted once per record that holds
- * it (a worst-case tree's document is tens of GiB: compare trees with
- * vsDomainListMoments instead).
+ * Errors: none today.  Cost: linear in the document's size, every
+ * definition formatted once per record that holds it, all in memory
+ * (vsDomainWriteDocument hands it out in parts).
  */
 VS_EXPORT int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
+
+/* Receives @len bytes of a document (vsDomainWriteDocument); returns 0, or
+ * -1 with @error set to stop the writing. */
+typedef int (*vsDocumentWriteFunc)(const char *bytes, gsize len, gpointer data,
+                                   GError **error);
+
+/**
+ * vsDomainWriteDocument:
+ * The document vsDomainFormat returns, handed to @write in order, about
+ * 1 MiB at a time (a record is never split across two calls but may be
+ * bigger), so memory stays bounded by the biggest record rather than the
+ * document: what `virtsnap store-dumpxml` prints, for trees whose document
+ * is larger than memory (issue 16's worst case: ~64 GiB).
+ * Errors: whatever @write sets; the first failure stops the writing.
+ * Cost: linear in the document's size (as vsDomainFormat).
+ */
+VS_EXPORT int vsDomainWriteDocument(const vsDomain *dom, vsDocumentWriteFunc write,
+                                    gpointer data, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Legacy layout (libvirt's per-file directories)                       */

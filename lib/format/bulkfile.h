@@ -82,6 +82,11 @@ int vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error);
 /* Appends the whole document (the kind's comment, root, records in
  * topological order, each in its stored form) to @buf. */
 void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
+/* The same document handed to @write about 1 MiB at a time (a record
+ * whole), so memory is bounded by the biggest record, not the document;
+ * stops at @write's first failure (vsDomainWriteDocument). */
+int vsBulkFileFormatTo(const vsTree *tree, const char *uuid, vsDocumentWriteFunc write,
+                       gpointer data, GError **error);
 
 /* Writes the document for @tree into @af as @mode asks (vsCompression:
  * plain, format 2, or format 3 with definitions as pieces).
