@@ -134,7 +134,7 @@ reportOp(const char *name, OpClock t0, const vsStore *store, guint64 before, GEr
 
 /* Child: one commit of each kind on a write-loaded copy of the store. */
 static int
-childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean compress)
+childOps(const char *dir, const char *vm, guint n, gsize domain_size, vsCompression mode)
 {
     g_autoptr(vsStore) store = NULL;
     g_autoptr(vsDomain) dom = NULL;
@@ -162,7 +162,7 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
         printf("error load %s\n", error->message);
         return 1;
     }
-    vsStoreSetCompression(store, compress);
+    vsStoreSetCompressionMode(store, mode);
 
 #define RUN_OP(idx, call) \
     do { \
@@ -701,7 +701,8 @@ main(int argc, char **argv)
         return benchChildLoad(argv[2], argv[3]);
     if (argc == 7 && g_str_equal(argv[1], "--child-ops"))
         return childOps(argv[2], argv[3], atoi(argv[4]), g_ascii_strtoull(argv[5], NULL, 10),
-                        g_str_equal(argv[6], "1"));
+                        g_str_equal(argv[6], "pieces") ? VS_COMPRESSION_PIECES
+                        : g_str_equal(argv[6], "1") ? VS_COMPRESSION_ZSTD : VS_COMPRESSION_NONE);
 
     ctx = g_option_context_new("- benchmark libvirtsnap (prints a markdown table)");
     g_option_context_add_main_entries(ctx, entries, NULL);
