@@ -455,6 +455,16 @@ test_pieces_setting(void)
     g_assert_nonnull(strstr(after, "<name>s004</name>"));
     here = formatStored(other);
     g_assert_cmpstr(here, ==, after);
+    {
+        /* format 3 as written: its packs (magic 0x184D2A57) are frames */
+        g_autoptr(PGconn) conn = sql();
+        PGresult *res = PQexec(conn, "SELECT count(*) FROM virtsnap.frames WHERE "
+                                     "substring(data from 1 for 4) = '\\x572a4d18'::bytea");
+
+        g_assert_cmpint(PQresultStatus(res), ==, PGRES_TUPLES_OK);
+        g_assert_cmpint(atoi(PQgetvalue(res, 0, 0)), >, 0);
+        PQclear(res);
+    }
     g_assert_cmpint(vsStoreSaveCompression(other, TRUE, &error), ==, 0);
     g_clear_pointer(&other, vsStoreFree);
     other = openStore();

@@ -231,6 +231,17 @@ loadWrite(vsStore *store)
     return dom;
 }
 
+/* A write handle on VM demo of a store at @dir set to pieces. */
+static vsDomain *
+loadPieces(vsStore **store, const char *dir)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint(vsStoreOpen(store, dir, 0, &error), ==, 0);
+    vsStoreSetCompressionMode(*store, VS_COMPRESSION_PIECES);
+    return loadWrite(*store);
+}
+
 /* A pieces store writes format 3: the header says so, the marker is the
  * third, each record names its definition; a commit whose definitions are
  * all known adds no pack, one with a new variant adds a pack of its few new
@@ -245,9 +256,7 @@ test_writes_format3(void)
     FileShape shape, after;
     gsize first_pack;
 
-    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
-    vsStoreSetCompressionMode(store, VS_COMPRESSION_PIECES);
-    dom = loadWrite(store);
+    dom = loadPieces(&store, dir);
     redefine(dom, "root", NULL, 0);
     readShape(&shape, dir, "demo");
     g_assert_true(shape.zstd && shape.marker3 && !shape.marker2);
@@ -370,9 +379,7 @@ test_compaction(void)
     gsize big;
     FileShape shape;
 
-    g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
-    vsStoreSetCompressionMode(store, VS_COMPRESSION_PIECES);
-    dom = loadWrite(store);
+    dom = loadPieces(&store, dir);
     redefine(dom, "s00", NULL, 0);
     /* each commit a new variant: a pack each, compacted past the bound */
     for (guint i = 1; i <= VS_BULK_PIECES_PACKS_MAX + 8; i++) {
