@@ -385,11 +385,20 @@ test_pack_across_buffer(void)
     before = firstPackAt(probe);
     for (gsize head = buffer - 12; head <= buffer + 4; head++) {
         g_autoptr(GByteArray) file = v3Assemble(v, (Layout) { .pad = head - before });
+        g_autoptr(vsBulkSegments) segs = NULL;
+        g_autoptr(vsTree) loaded = NULL;
+        g_autoptr(GError) error = NULL;
         guint32 magic;
 
         memcpy(&magic, file->data + head, 4);
         g_assert_cmpuint(GUINT32_FROM_LE(magic), ==, VS_BULK_PACK_MAGIC);
         expectSameTree(tree, file);
+        /* the records' frame after it is found where it is in the file */
+        g_assert_cmpint(vsBulkFileParse(&loaded, &segs, &vsSnapshotKind,
+                                        (const char *) file->data, file->len, "t.xml", NULL,
+                                        &error), ==, 0);
+        g_assert_cmpuint(segs->segments->len, ==, 1);
+        g_assert_cmpint(vsBulkSegmentsVerify(segs, &error), ==, 0);
     }
 }
 

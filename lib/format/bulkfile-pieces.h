@@ -21,7 +21,10 @@
  *                 <domain virtsnap-pieces='ID'/>
  *             (ID in decimal, no sign or leading zero);
  *   trailer   </snapshots>.
- * All packs come before the first record frame.  Ids are kept for the
+ * All packs come before the first record frame: a reader fails the load
+ * on a pack after it, or on packs under a root without virtsnap-format='3'
+ * (bulkfile-read.c), never loading records without their definitions.
+ * Any other skippable frame is ignored.  Ids are kept for the
  * file's life (a commit copies record frames that name them), so a
  * compaction drops dead entries but never renumbers. */
 #pragma once
