@@ -230,6 +230,16 @@ benchGenOptionsInit(BenchGenOptions *opts)
 }
 
 static const char *shape_names[] = { "chain", "wide", "random" };
+static const char *compression_names[] = { "none", "zstd", "pieces" };
+
+int
+benchCompressionFromString(const char *str)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(compression_names); i++)
+        if (g_str_equal(str, compression_names[i]))
+            return (int) i;
+    return -1;
+}
 
 int
 benchShapeFromString(const char *str)
@@ -771,8 +781,9 @@ checkTree(vsDomain *dom, const BenchGenOptions *opts, const char *what, GError *
  * library's own formatting: a difference means either the format moved on
  * (update this generator) or the library loses content, and a benchmark
  * of either would be meaningless.  For a compressed store the library
- * rewrites the file itself (one commit: set current to itself), so the
- * bytes are exactly what a user's store holds. */
+ * rewrites the file itself (one commit: set current to itself) with the
+ * store's setting saved first, so the bytes are exactly what a user's store
+ * holds and its later commits keep the format. */
 #define BENCH_COMPARE_MAX (G_GUINT64_CONSTANT(6) << 30)
 
 static int
@@ -818,11 +829,10 @@ validateBulk(const BenchGenOptions *opts, GError **error)
     g_clear_pointer(&ours, g_free);
     g_clear_pointer(&theirs, g_free);
  compress:
-    if (opts->compress) {
-        vsStoreSetCompression(store, TRUE);
-        if (vsDomainSetCurrent(dom, last, error) < 0)
-            return -1;
-    }
+    if (opts->compression != VS_COMPRESSION_NONE &&
+        (vsStoreSaveCompressionMode(store, opts->compression, error) < 0 ||
+         vsDomainSetCurrent(dom, last, error) < 0))
+        return -1;
     return 0;
 }
 

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "virtsnap/virtsnap.h"
+
 typedef enum {
     BENCH_SHAPE_CHAIN,   /* s00000 <- s00001 <- ... */
     BENCH_SHAPE_WIDE,    /* s00000 is the parent of every other snapshot */
@@ -23,7 +25,9 @@ typedef struct {
     guint32 seed;
     gsize domain_size;   /* 0: the model domain as it is (~8 KB) */
     guint vary;          /* percent of snapshots whose domain differs from the parent's */
-    gboolean compress;
+    vsCompression compression;   /* NONE: the generated plain file, no setting;
+                                  * else the library rewrites it in this mode,
+                                  * and it becomes the store's setting */
     unsigned int layout; /* BenchLayout bits */
     const char *out;
     const char *vm;
@@ -33,6 +37,8 @@ typedef struct {
 void benchGenOptionsInit(BenchGenOptions *opts);
 int benchShapeFromString(const char *str);
 const char *benchShapeToString(BenchShape shape);
+/* "none", "zstd" or "pieces" (vsCompression), or -1. */
+int benchCompressionFromString(const char *str);
 
 /* Writes the store and validates it by loading it once through the library
  * (count, current and, for the bulk file, byte equality with the library's

@@ -2,7 +2,8 @@
  *
  *   virtsnap-bench-gen --out DIR [--vm NAME] [--snapshots N]
  *       [--shape chain|wide|random] [--seed S] [--domain-size BYTES]
- *       [--vary PERCENT] [--compress] [--legacy | --layout bulk|legacy|both]
+ *       [--vary PERCENT] [--compression none|zstd|pieces | --compress]
+ *       [--legacy | --layout bulk|legacy|both]
  *
  * See bench/README.md. */
 #include <stdio.h>
@@ -20,6 +21,7 @@ main(int argc, char **argv)
     gint snapshots = 1000, seed = 1, vary = 10;
     gint64 domain_size = 0;
     g_autofree char *shape = NULL, *layout = NULL, *out = NULL, *vm = NULL;
+    g_autofree char *compression = NULL;
     gboolean compress = FALSE, legacy = FALSE, quiet = FALSE;
     GOptionEntry entries[] = {
         { "snapshots", 'n', 0, G_OPTION_ARG_INT, &snapshots, "Number of snapshots (1000)", "N" },
@@ -29,7 +31,10 @@ main(int argc, char **argv)
           "Pad each <domain> to about BYTES (default: the ~8 KB model as is)", "BYTES" },
         { "vary", 0, 0, G_OPTION_ARG_INT, &vary,
           "Percent of snapshots whose domain differs from the parent's (10)", "PERCENT" },
-        { "compress", 0, 0, G_OPTION_ARG_NONE, &compress, "Write a zstd bulk file", NULL },
+        { "compression", 0, 0, G_OPTION_ARG_STRING, &compression,
+          "none, zstd or pieces: the bulk file's format, and the store's setting (none)",
+          "MODE" },
+        { "compress", 0, 0, G_OPTION_ARG_NONE, &compress, "= --compression zstd", NULL },
         { "legacy", 0, 0, G_OPTION_ARG_NONE, &legacy,
           "Write libvirt's per-file layout DIR/<vm>/ instead (= --layout legacy)", NULL },
         { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "bulk, legacy or both (bulk)", "L" },
@@ -59,7 +64,18 @@ main(int argc, char **argv)
     opts.seed = (guint32) seed;
     opts.vary = vary;
     opts.domain_size = domain_size;
-    opts.compress = compress;
+    if (compression) {
+        int mode = benchCompressionFromString(compression);
+        if (mode < 0 || (compress && mode != VS_COMPRESSION_ZSTD)) {
+            g_set_error(&error, VS_ERROR, VS_ERROR_INVALID,
+                        mode < 0 ? "unknown compression '%s'"
+                                 : "--compress contradicts --compression %s", compression);
+            goto fail;
+        }
+        opts.compression = mode;
+    } else if (compress) {
+        opts.compression = VS_COMPRESSION_ZSTD;
+    }
     opts.quiet = quiet;
     opts.out = out;
     if (vm)

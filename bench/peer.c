@@ -278,7 +278,7 @@ generateStores(PeerCase *pc, const char *casedir, const char *store, const char 
     }
     benchRmTree(plain);
     opts.out = store;
-    opts.compress = TRUE;
+    opts.compression = VS_COMPRESSION_ZSTD;
     if (benchGenerateInChild(&opts) < 0) {
         caseFail(pc, "generating the virtsnap store", store);
         return -1;

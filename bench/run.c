@@ -132,9 +132,10 @@ reportOp(const char *name, OpClock t0, const vsStore *store, guint64 before, GEr
     fflush(stdout);
 }
 
-/* Child: one commit of each kind on a write-loaded copy of the store. */
+/* Child: one commit of each kind on a write-loaded copy of the store,
+ * written in @mode (@mode_text: 0, 1, or a mode name; see bench/README.md). */
 static int
-childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean compress)
+childOps(const char *dir, const char *vm, guint n, gsize domain_size, const char *mode_text)
 {
     g_autoptr(vsStore) store = NULL;
     g_autoptr(vsDomain) dom = NULL;
@@ -146,9 +147,16 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
     static const char create_xml[] =
         "<domainsnapshot><name>bench-create</name>"
         "<description>created by the benchmark</description></domainsnapshot>";
+    int mode = g_str_equal(mode_text, "0") ? VS_COMPRESSION_NONE
+             : g_str_equal(mode_text, "1") ? VS_COMPRESSION_ZSTD
+             : benchCompressionFromString(mode_text);
     guint64 before;
     OpClock t0;
 
+    if (mode < 0) {
+        printf("error args unknown compression '%s'\n", mode_text);
+        return 1;
+    }
     benchGenOptionsInit(&opts);
     opts.vm = vm;
     opts.domain_size = domain_size;
@@ -162,7 +170,7 @@ childOps(const char *dir, const char *vm, guint n, gsize domain_size, gboolean c
         printf("error load %s\n", error->message);
         return 1;
     }
-    vsStoreSetCompression(store, compress);
+    vsStoreSetCompressionMode(store, mode);
 
 #define RUN_OP(idx, call) \
     do { \
@@ -272,7 +280,7 @@ generate(KindResult *k, const BenchCase *c, const char *dir, StoreKind kind)
     opts.out = dir;
     opts.vm = BENCH_VM;
     opts.quiet = TRUE;
-    opts.compress = kind == KIND_ZSTD;
+    opts.compression = kind == KIND_ZSTD ? VS_COMPRESSION_ZSTD : VS_COMPRESSION_NONE;
     opts.layout = kind == KIND_LEGACY ? BENCH_LAYOUT_LEGACY : BENCH_LAYOUT_BULK;
 
     if (benchGenerateInChild(&opts) < 0) {
@@ -701,7 +709,7 @@ main(int argc, char **argv)
         return benchChildLoad(argv[2], argv[3]);
     if (argc == 7 && g_str_equal(argv[1], "--child-ops"))
         return childOps(argv[2], argv[3], atoi(argv[4]), g_ascii_strtoull(argv[5], NULL, 10),
-                        g_str_equal(argv[6], "1"));
+                        argv[6]);
 
     ctx = g_option_context_new("- benchmark libvirtsnap (prints a markdown table)");
     g_option_context_add_main_entries(ctx, entries, NULL);

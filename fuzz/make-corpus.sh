@@ -124,6 +124,38 @@ for f in "$out"/bulkfile/*; do
     { printf '\260'; cat "$f"; } > "$out/bulkfile-zstd/framed-cut-$(basename "$f")"
 done
 
+# Format 3 (when the generator writes it): the files as written, for
+# bulkfile (its zstd path), and for bulkfile-zstd each file's document
+# (zstdcat) then its packs' entries, each after a line "--pack--" (mode
+# 060: the harness frames them again as the writer does).
+if [ -n "$gen" ] && [ -x "$gen" ] && "$gen" --help 2>&1 | grep -q pieces &&
+   command -v zstd >/dev/null; then
+    for count in 1 3 8; do
+        "$gen" -q --out "$tmp/p$count" --vm vm1 --snapshots $count --shape chain \
+            --vary 50 --seed $count --compression pieces
+        cp "$tmp/p$count/vm1.xml" "$out/bulkfile/pieces-$count.xml"
+        python3 - "$tmp/p$count/vm1.xml" "$out/bulkfile-zstd/pieces-$count.xml" <<'PYEOF'
+import struct, subprocess, sys
+data = open(sys.argv[1], "rb").read()
+doc = subprocess.run(["zstd", "-dcq"], input=data, capture_output=True, check=True).stdout
+out = b"\060" + doc
+magic, tag = struct.pack("<I", 0x184D2A57), b"virtsnap-pack 1\n"
+at = data.find(magic)
+while at >= 0:
+    size = struct.unpack("<I", data[at + 4:at + 8])[0]
+    body = data[at + 8:at + 8 + size]
+    if body.startswith(tag):
+        out += b"\n--pack--\n" + subprocess.run(["zstd", "-dcq"], input=body[len(tag):],
+                                                 capture_output=True, check=True).stdout
+        at += 8 + size
+    else:
+        at += 1
+    at = data.find(magic, at)
+open(sys.argv[2], "wb").write(out)
+PYEOF
+    done
+fi
+
 # ops: operation sequences in fuzz-ops.c's encoding (written by python3,
 # which meson needs anyway): a TAB-named current snapshot, CR in texts,
 # TAB/LF/CR in attributes, creation times spelled 0, nesting at the limit

@@ -5,6 +5,13 @@
 
 #include "roundtrip.h"
 
+const char *
+rtModeName(vsCompression mode)
+{
+    return mode == VS_COMPRESSION_NONE ? "plain"
+           : mode == VS_COMPRESSION_ZSTD ? "compressed" : "pieces";
+}
+
 void
 rtFail(const Run *run, const char *fmt, ...)
 {
@@ -15,7 +22,7 @@ rtFail(const Run *run, const char *fmt, ...)
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_error("VIRTSNAP_ROUNDTRIP_SEED=%u, %s, %s store, step %u (%s%s): %s", run->seed,
-            run->kind->name, run->compress ? "compressed" : "plain", run->step,
+            run->kind->name, rtModeName(run->mode), run->step,
             run->in_batch ? "in a batch: " : "", run->op, msg);
 }
 

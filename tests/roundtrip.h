@@ -22,7 +22,7 @@ typedef struct {
     char *dir;
     vsStore *store;
     vsDomain *dom;         /* the write handle that commits */
-    gboolean compress;
+    vsCompression mode;
     guint tried, committed;
 } Run;
 
@@ -43,6 +43,9 @@ struct _RtKind {
 extern const RtKind rtSnapshotKind;
 extern const RtKind rtCheckpointKind;
 
+/* How a run's store writes, as test names and failures say it: "plain",
+ * "compressed" (zstd) or "pieces". */
+const char *rtModeName(vsCompression mode);
 void rtFail(const Run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3) G_GNUC_NORETURN;
 guint rtPick(Run *run, guint n);
 gboolean rtChance(Run *run, guint percent);

@@ -3,7 +3,7 @@
 # PostgreSQL database (a private server, support/pg-harness.sh), both ways
 # and database to database: the round trip gives the same files (the same
 # documents: how a directory store's commits cut runs into frames depends
-# on the commits before, format.md "Pieces"), a re-run writes nothing, an interrupted copy is completed by running it
+# on the commits before, format.md "Split runs"), a re-run writes nothing, an interrupted copy is completed by running it
 # again; checkpoints travel too.  TAP output.
 set -u
 

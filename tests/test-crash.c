@@ -1,6 +1,8 @@
 /* test-crash.c — crash consistency: interrupt a commit at every step of the
  * write path (and by SIGKILL at random instants) and prove the VM's file is
- * exactly the state before or after the operation, never anything else. */
+ * exactly the state before or after the operation, never anything else;
+ * in the default mode (zstd) and in pieces mode (format 3, whose packs
+ * and held record frames are written in the same one replace). */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -21,6 +23,8 @@
     "</disk></devices></domain>"
 
 static guint interruption_points;
+/* How every store of the running test writes (children inherit it). */
+static vsCompression store_mode = VS_COMPRESSION_ZSTD;
 
 static const char *const step_names[] = {
     [VS_ATOMIC_STEP_CREATE] = "create", [VS_ATOMIC_STEP_WRITE] = "write",
@@ -43,6 +47,7 @@ openStore(const char *dir)
     g_autoptr(GError) error = NULL;
     g_assert_cmpint(vsStoreOpen(&store, dir, 0, &error), ==, 0);
     vsStoreSetClock(store, fixedClock, NULL);
+    vsStoreSetCompressionMode(store, store_mode);
     return store;
 }
 
@@ -380,7 +385,7 @@ assertNoTemps(const char *dir)
 }
 
 static void
-test_every_step(void)
+test_every_step(gconstpointer data)
 {
     static const vsAtomicStep steps[] = {
         VS_ATOMIC_STEP_CREATE, VS_ATOMIC_STEP_WRITE, VS_ATOMIC_STEP_FSYNC,
@@ -389,6 +394,7 @@ test_every_step(void)
     };
     guint points = 0;
 
+    store_mode = GPOINTER_TO_INT(data);
     for (guint o = 0; o < G_N_ELEMENTS(ops); o++) {
         g_autofree char *refdir = vsTestTempDir();
         g_autofree char *before = NULL, *after = NULL;
@@ -517,7 +523,7 @@ awaitDone(int done_fd)
 }
 
 static void
-test_random_sigkill(void)
+test_random_sigkill(gconstpointer data)
 {
     g_autofree char *refdir = vsTestTempDir();
     g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
@@ -526,6 +532,7 @@ test_random_sigkill(void)
     GRand *rand = g_rand_new_with_seed(20261125);
 
     signal(SIGPIPE, SIG_IGN);   /* a child that died early fails an assertion */
+    store_mode = GPOINTER_TO_INT(data);
 
     /* The reference states: states[j] is the file before operation j. */
     {
@@ -610,8 +617,14 @@ main(int argc, char **argv)
 {
     int ret;
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/crash/every-write-path-step", test_every_step);
-    g_test_add_func("/crash/random-sigkill", test_random_sigkill);
+    g_test_add_data_func("/crash/every-write-path-step",
+                         GINT_TO_POINTER(VS_COMPRESSION_ZSTD), test_every_step);
+    g_test_add_data_func("/crash/random-sigkill", GINT_TO_POINTER(VS_COMPRESSION_ZSTD),
+                         test_random_sigkill);
+    g_test_add_data_func("/crash/pieces/every-write-path-step",
+                         GINT_TO_POINTER(VS_COMPRESSION_PIECES), test_every_step);
+    g_test_add_data_func("/crash/pieces/random-sigkill", GINT_TO_POINTER(VS_COMPRESSION_PIECES),
+                         test_random_sigkill);
     ret = g_test_run();
     g_print("# interruption points tried: %u\n", interruption_points);
     return ret;

@@ -425,6 +425,52 @@ test_read_only(void)
     g_assert_cmpstr(before, ==, after);
 }
 
+/* The pieces mode is kept in virtsnap.meta like the others, and a store
+ * set to it stores the writer's bytes (format 3: packs are frames too):
+ * what it commits loads back, in this handle and in a new one. */
+static void
+test_pieces_setting(void)
+{
+    g_autoptr(vsStore) store = NULL;
+    g_autoptr(vsStore) other = NULL;
+    g_autoptr(vsStore) fresh = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL, *after = NULL, *here = NULL;
+
+    if (!server())
+        return;
+    reset();
+    store = openStore();
+    g_assert_cmpint(vsStoreGetCompressionMode(store), ==, VS_COMPRESSION_ZSTD);
+    addSnapshots(store, 0, 3);
+    before = formatStored(store);
+    g_assert_cmpint(vsStoreSaveCompressionMode(store, VS_COMPRESSION_PIECES, &error), ==, 0);
+    other = openStore();
+    g_assert_cmpint(vsStoreGetCompressionMode(other), ==, VS_COMPRESSION_PIECES);
+    g_assert_true(vsStoreGetCompression(other));
+    addSnapshots(other, 3, 2);   /* converts, then writes since */
+    fresh = openStore();
+    after = formatStored(fresh);
+    g_assert_cmpuint(strlen(after), >, strlen(before));
+    g_assert_nonnull(strstr(after, "<name>s004</name>"));
+    here = formatStored(other);
+    g_assert_cmpstr(here, ==, after);
+    {
+        /* format 3 as written: its packs (magic 0x184D2A57) are frames */
+        g_autoptr(PGconn) conn = sql();
+        PGresult *res = PQexec(conn, "SELECT count(*) FROM virtsnap.frames WHERE "
+                                     "substring(data from 1 for 4) = '\\x572a4d18'::bytea");
+
+        g_assert_cmpint(PQresultStatus(res), ==, PGRES_TUPLES_OK);
+        g_assert_cmpint(atoi(PQgetvalue(res, 0, 0)), >, 0);
+        PQclear(res);
+    }
+    g_assert_cmpint(vsStoreSaveCompression(other, TRUE, &error), ==, 0);
+    g_clear_pointer(&other, vsStoreFree);
+    other = openStore();
+    g_assert_cmpint(vsStoreGetCompressionMode(other), ==, VS_COMPRESSION_ZSTD);
+}
+
 /* SERIALIZABLE transactions (the URI's default here) on different VMs make
  * the server cancel some commits ("could not serialize access", at
  * COMMIT): those are run again, so every operation succeeds.  How many
@@ -511,6 +557,7 @@ main(int argc, char **argv)
     g_test_add_func("/pg/newer-refused", test_newer_refused);
     g_test_add_func("/pg/read-only", test_read_only);
     g_test_add_func("/pg/serializable-retried", test_serializable_retried);
+    g_test_add_func("/pg/pieces-setting", test_pieces_setting);
     g_test_add_func("/pg/unknown-role", test_unknown_role);
     return g_test_run();
 }

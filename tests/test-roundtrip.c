@@ -261,7 +261,7 @@ envNumber(const char *name, guint def)
 
 typedef struct {
     const RtKind *kind;
-    gboolean compress;
+    vsCompression mode;
 } Case;
 
 static void
@@ -273,13 +273,13 @@ testRandomOperations(gconstpointer data)
     g_autoptr(GError) error = NULL;
 
     run.kind = c->kind;
-    run.compress = c->compress;
+    run.mode = c->mode;
     run.seed = envNumber("VIRTSNAP_ROUNDTRIP_SEED", g_random_int());
     g_test_message("VIRTSNAP_ROUNDTRIP_SEED=%u VIRTSNAP_ROUNDTRIP_STEPS=%u", run.seed, steps);
     run.rand = g_rand_new_with_seed(run.seed);
     run.dir = vsTestTempDir();
     g_assert_cmpint(vsStoreOpen(&run.store, run.dir, 0, &error), ==, 0);
-    vsStoreSetCompression(run.store, run.compress);
+    vsStoreSetCompressionMode(run.store, run.mode);
     reopen(&run);
     for (run.step = 0; run.step < steps; run.step++)
         step(&run);
@@ -296,15 +296,17 @@ int
 main(int argc, char **argv)
 {
     static const Case cases[] = {
-        { &rtSnapshotKind, TRUE }, { &rtSnapshotKind, FALSE },
-        { &rtCheckpointKind, TRUE }, { &rtCheckpointKind, FALSE },
+        { &rtSnapshotKind, VS_COMPRESSION_ZSTD }, { &rtSnapshotKind, VS_COMPRESSION_NONE },
+        { &rtSnapshotKind, VS_COMPRESSION_PIECES },
+        { &rtCheckpointKind, VS_COMPRESSION_ZSTD }, { &rtCheckpointKind, VS_COMPRESSION_NONE },
+        { &rtCheckpointKind, VS_COMPRESSION_PIECES },
     };
 
     g_test_init(&argc, &argv, NULL);
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *path = g_strdup_printf("/roundtrip/%s/random-operations/%s",
                                                 cases[i].kind->name,
-                                                cases[i].compress ? "compressed" : "plain");
+                                                rtModeName(cases[i].mode));
         g_test_add_data_func(path, &cases[i], testRandomOperations);
     }
     return g_test_run();

@@ -14,7 +14,8 @@
  *                      in cmd-snapshot-{create,list,info,dumpxml,edit,delete}.c
  *   cmd-checkpoint.c   the checkpoint-* group (the checkpoint store, --checkpoint-dir)
  *   cmd-store.c        convert, export-legacy, check, undefine, domrename,
- *                      store-config
+ *                      store-config; copy-store and store-dumpxml in
+ *                      cmd-copy-store.c and cmd-store-dump.c (cmd-store.h)
  *   cmd-xml.c          xml
  *   cmd-libvirt.c      pull, push, diff: the bridge to a running libvirt
  *

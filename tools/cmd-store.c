@@ -659,11 +659,14 @@ vsCliCmdList(vsCli *cli, const vsCliCmd *cmd)
 
 static const vsCliOptDef vsCliOptsConfig[] = {
     { "compression", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
-      "zstd or none: how bulk files are written from now on" },
+      "zstd, pieces or none: how bulk files are written from now on" },
     { "load-limit", VS_CLI_OT_STRING, VS_CLI_OF_NAMED,
       "memory a load may hold (bytes, or with K, M, G, T; 0: the default, 1G)" },
     { 0 }
 };
+
+/* The setting's words, indexed by vsCompression. */
+static const char *const vsCliCompressionNames[] = { "none", "zstd", "pieces" };
 
 static int
 vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
@@ -671,14 +674,18 @@ vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
     g_autoptr(vsStore) store = NULL;
     g_autoptr(GError) err = NULL;
     const char *compression = NULL, *limit_text = NULL;
+    int mode = -1;
     guint64 limit = 0;
 
     if (vsCliOptString(cli, cmd, "compression", &compression) < 0 ||
         vsCliOptString(cli, cmd, "load-limit", &limit_text) < 0)
         return -1;
-    if (compression && strcmp(compression, "zstd") != 0 && strcmp(compression, "none") != 0) {
-        vsCliError(cli, "invalid argument: unknown compression '%s' (expected zstd or none)",
-                   compression);
+    for (guint i = 0; compression && i < G_N_ELEMENTS(vsCliCompressionNames); i++)
+        if (strcmp(compression, vsCliCompressionNames[i]) == 0)
+            mode = i;
+    if (compression && mode < 0) {
+        vsCliError(cli, "invalid argument: unknown compression '%s' (expected zstd, pieces "
+                   "or none)", compression);
         return -1;
     }
     if (limit_text && strcmp(limit_text, "0") != 0 &&
@@ -689,12 +696,13 @@ vsCliCmdConfig(vsCli *cli, const vsCliCmd *cmd)
     if (vsCliOpenStore(cli, compression || limit_text, &store) < 0)
         return -1;
     if ((compression &&
-         vsStoreSaveCompression(store, strcmp(compression, "zstd") == 0, &err) < 0) ||
+         vsStoreSaveCompressionMode(store, mode, &err) < 0) ||
         (limit_text && vsStoreSaveLoadLimit(store, limit, &err) < 0)) {
         vsCliReportGError(cli, err);
         return -1;
     }
-    vsCliPrint(cli, "compression: %s\n", vsStoreGetCompression(store) ? "zstd" : "none");
+    vsCliPrint(cli, "compression: %s\n",
+               vsCliCompressionNames[vsStoreGetCompressionMode(store)]);
     vsCliPrint(cli, "load-limit: %" G_GUINT64_FORMAT "\n", vsStoreGetLoadLimit(store));
     return 0;
 }
@@ -739,12 +747,22 @@ static const vsCliCmdDef vsCliStoreCmds[] = {
       "    checkpoint store).  Works on any store, a directory or a database.",
       vsCliOptsList, vsCliCmdList },
     { "store-config", "Show or change the store's settings",
-      "Shows the store's settings; --compression zstd|none sets how bulk files\n"
-      "    are written from now on (each VM's file changes at its next write; both\n"
-      "    kinds are always read); --load-limit SIZE refuses to load a VM whose\n"
-      "    distinct snapshot data needs more memory (a safety limit; 0 restores\n"
-      "    the default, 1 GiB).",
+      "Shows the store's settings; --compression sets how bulk files are\n"
+      "    written from now on: zstd (the default: zstdcat shows the document),\n"
+      "    pieces (zstd, each distinct <domain> stored once as shared pieces, for\n"
+      "    many snapshots of large definitions: zstdcat then shows references,\n"
+      "    store-dumpxml the document) or none (plain XML).  Each VM's file\n"
+      "    changes at its next write; every kind is always read.  --load-limit\n"
+      "    SIZE refuses to load a VM whose distinct snapshot data needs more\n"
+      "    memory (a safety limit; 0 restores the default, 1 GiB).",
       vsCliOptsConfig, vsCliCmdConfig },
+    { "store-dumpxml", "Print a domain's whole document as the store holds it",
+      "Prints every snapshot of the domain (with --checkpoints, every\n"
+      "    checkpoint) as one <snapshots> document: DIR/VM.xml of a plain store,\n"
+      "    what zstdcat shows of a zstd store's file.  A pieces store's file names\n"
+      "    its <domain> definitions instead (zstdcat shows references): this\n"
+      "    prints them in full, as the other two hold them.",
+      vsCliOptsStoreDump, vsCliCmdStoreDump },
     { "undefine", "Remove a domain's snapshot metadata",
       "With --snapshots-metadata, removes every snapshot of the domain without\n"
       "    re-parenting (one unlink), like virsh undefine --snapshots-metadata;\n"

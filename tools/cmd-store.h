@@ -18,4 +18,7 @@ int vsCliOpenCheckpointSide(vsStore **out, const char *location, gboolean create
 extern const vsCliOptDef vsCliOptsCopy[];               /* cmd-copy-store.c */
 int vsCliCmdCopy(vsCli *cli, const vsCliCmd *cmd);
 
+extern const vsCliOptDef vsCliOptsStoreDump[];          /* cmd-store-dump.c */
+int vsCliCmdStoreDump(vsCli *cli, const vsCliCmd *cmd);
+
 #endif

@@ -275,19 +275,41 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsStore, vsStoreFree)
 /* The store's location, as given to vsStoreOpen (borrowed). */
 VS_EXPORT const char *vsStoreGetLocation(const vsStore *store);
 
-/* Whether new bulk files are zstd-compressed.  Both kinds are always
- * readable.  The store's setting (DIR/.virtsnap/config, see
- * vsStoreSaveCompression) is read by vsStoreOpen; this changes it for this
- * handle only. */
-VS_EXPORT void vsStoreSetCompression(vsStore *store, gboolean compress);
-VS_EXPORT gboolean vsStoreGetCompression(const vsStore *store);
+/* How new bulk files are stored (docs/format.md, "The bulk file"):
+ * NONE     plain XML (format 1);
+ * ZSTD     zstd frames of runs of records (format 2), the default;
+ * PIECES   zstd frames whose records name their <domain> definitions,
+ *          each distinct definition stored once as pieces (format 3): a
+ *          load decompresses each definition once instead of once per
+ *          record, and a commit writes only the definitions it added.
+ * Every format is always readable; a VM's file takes the store's mode at
+ * its next commit (converted whole). */
+typedef enum {
+    VS_COMPRESSION_NONE,
+    VS_COMPRESSION_ZSTD,
+    VS_COMPRESSION_PIECES,
+} vsCompression;
+
+/* The store's mode (DIR/.virtsnap/config, see vsStoreSaveCompressionMode)
+ * is read by vsStoreOpen; Set changes it for this handle only. */
+VS_EXPORT void vsStoreSetCompressionMode(vsStore *store, vsCompression mode);
+VS_EXPORT vsCompression vsStoreGetCompressionMode(const vsStore *store);
 
 /**
- * vsStoreSaveCompression:
- * Makes @compress the store's setting for every later writer (and this
+ * vsStoreSaveCompressionMode:
+ * Makes @mode the store's setting for every later writer (and this
  * handle).  Existing files are converted as their VMs are next written.
- * Errors: VS_ERROR_IO.  Cost: one atomic rewrite of DIR/.virtsnap/config.
+ * Errors: VS_ERROR_IO; VS_ERROR_INVALID for a mode outside vsCompression.
+ * Cost: one atomic rewrite of DIR/.virtsnap/config (one transaction on a
+ * PostgreSQL store).
  */
+VS_EXPORT int vsStoreSaveCompressionMode(vsStore *store, vsCompression mode,
+                                         GError **error);
+
+/* The boolean forms of the three above: Get is whether the mode is not
+ * NONE; Set and Save with TRUE mean ZSTD, with FALSE NONE. */
+VS_EXPORT void vsStoreSetCompression(vsStore *store, gboolean compress);
+VS_EXPORT gboolean vsStoreGetCompression(const vsStore *store);
 VS_EXPORT int vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error);
 
 /* The load limit: a bound on the memory a load of one VM holds, counted as
@@ -579,11 +601,35 @@ VS_EXPORT int vsStoreRenameDomain(char **out_moved_aside, vsStore *store, const 
 
 /**
  * vsDomainFormat:
- * @out: (out): the VM's bulk document as written to disk (uncompressed);
- *   inside a batch, as vsDomainCommit would write it
- * Cost: linear in the tree size.
+ * @out: (out): the VM's whole document (g_free): every record with its
+ *   full <domain>, as a plain file holds it and as `zstdcat` shows a
+ *   format-2 (zstd) file, whatever the store's compression; inside a
+ *   batch, as vsDomainCommit would leave it.  A format-3 (pieces) file
+ *   holds references to definitions instead; this is what they stand for
+ *   (`virtsnap store-dumpxml`).
+ * Errors: none today.  Cost: linear in the document's size, every
+ * definition formatted once per record that holds it, all in memory
+ * (vsDomainWriteDocument hands it out in parts).
  */
 VS_EXPORT int vsDomainFormat(char **out, const vsDomain *dom, GError **error);
+
+/* Receives @len bytes of a document (vsDomainWriteDocument); returns 0, or
+ * -1 with @error set to stop the writing. */
+typedef int (*vsDocumentWriteFunc)(const char *bytes, gsize len, gpointer data,
+                                   GError **error);
+
+/**
+ * vsDomainWriteDocument:
+ * The document vsDomainFormat returns, handed to @write in order, about
+ * 1 MiB at a time (a record is never split across two calls but may be
+ * bigger), so memory stays bounded by the biggest record rather than the
+ * document: what `virtsnap store-dumpxml` prints, for trees whose document
+ * is larger than memory (issue 16's worst case: ~64 GiB).
+ * Errors: whatever @write sets; the first failure stops the writing.
+ * Cost: linear in the document's size (as vsDomainFormat).
+ */
+VS_EXPORT int vsDomainWriteDocument(const vsDomain *dom, vsDocumentWriteFunc write,
+                                    gpointer data, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Legacy layout (libvirt's per-file directories)                       */

@@ -31,8 +31,10 @@ formatDisk(GString *buf, const vsCheckpointDisk *disk, unsigned int flags, guint
     g_string_append(buf, "/>\n");
 }
 
-void
-vsCheckpointFormatBuf(GString *buf, const vsCheckpoint *chk, unsigned int flags, guint level)
+/* The record; with @domain_line, its <domain> as that line (format 3). */
+static void
+formatRecord(GString *buf, const vsCheckpoint *chk, unsigned int flags, guint level,
+             const char *domain_line)
 {
     const vsCheckpointRecord *c = C(chk);
 
@@ -63,10 +65,16 @@ vsCheckpointFormatBuf(GString *buf, const vsCheckpoint *chk, unsigned int flags,
         g_string_append(buf, "</disks>\n");
     }
     if (chk->domain && !(flags & VS_CHECKPOINT_FORMAT_NO_DOMAIN))
-        vsXmlSubtreeAppend(buf, chk->domain, level + 1,
-                           (flags & VS_CHECKPOINT_FORMAT_SECURE) != 0);
+        vsMomentAppendDomain(buf, chk->domain, level + 1,
+                             (flags & VS_CHECKPOINT_FORMAT_SECURE) != 0, domain_line);
     vsXmlIndent(buf, level);
     g_string_append(buf, "</domaincheckpoint>\n");
+}
+
+void
+vsCheckpointFormatBuf(GString *buf, const vsCheckpoint *chk, unsigned int flags, guint level)
+{
+    formatRecord(buf, chk, flags, level, NULL);
 }
 
 int
@@ -93,9 +101,10 @@ vsCheckpointFormat(char **out, const vsCheckpoint *chk, unsigned int flags, GErr
 }
 
 void
-vsCheckpointFormatStored(GString *buf, const vsMoment *moment, const char *uuid, guint level)
+vsCheckpointFormatStored(GString *buf, const vsMoment *moment, const char *uuid, guint level,
+                         const char *domain_line)
 {
-    vsCheckpointFormatBuf(buf, moment, VS_CHECKPOINT_FORMAT_SECURE, level);
+    formatRecord(buf, moment, VS_CHECKPOINT_FORMAT_SECURE, level, domain_line);
 }
 
 /* As libvirt's qemu driver saves a checkpoint (qemuCheckpointWriteMetadata):

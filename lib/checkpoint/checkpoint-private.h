@@ -37,6 +37,6 @@ int vsCheckpointParseStored(vsMoment **out, xmlNodePtr node, GError **error);
 int vsCheckpointParseLegacy(vsMoment **out, const char *xml, gsize len, gboolean *is_current,
                             GError **error);
 void vsCheckpointFormatStored(GString *buf, const vsMoment *moment, const char *uuid,
-                              guint level);
+                              guint level, const char *domain_line);
 void vsCheckpointFormatLegacy(GString *buf, const vsMoment *moment, const char *uuid,
                               gboolean current);

@@ -344,6 +344,26 @@ lexSkipElement(Lex *lx, gsize start)
     return TRUE;
 }
 
+/* Format 3: a record's first <domain> (@node, its start tag read) written
+ * exactly as a reference is its definition (@node dropped, as a repeat's,
+ * *handled); the reference attribute written otherwise, or naming nothing
+ * this file defines, declines (FALSE).  Without the attribute: read as in
+ * format 2. */
+static gboolean
+lexPiecesReference(Lex *lx, xmlNodePtr node, gsize start, gboolean *handled)
+{
+    guint32 id;
+
+    if (!vsDomainDedupIsPiecesRef(lx->b, start, lx->i - 1, &id))
+        return !xmlHasProp(node, BAD_CAST VS_BULK_PIECES_ATTR);
+    if (vsBulkLoadResolve(lx->f->p, id, &lx->repeated, NULL) < 0)
+        return FALSE;
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+    *handled = TRUE;
+    return TRUE;
+}
+
 /* A record's first <domain> (@node, its start tag read), when it is a
  * definition: the dedup filter's rule, on the same bytes.  A repeat is skipped
  * (and @node dropped), a first copy is noted and @node stands in its place
@@ -358,6 +378,12 @@ lexDomain(Lex *lx, xmlNodePtr node, gsize start, gboolean self_closing, gboolean
 
     *handled = FALSE;
     lx->domain_seen = TRUE;
+    if (lx->f->p->format3) {
+        if (!lexPiecesReference(lx, node, start, handled))
+            return FALSE;
+        if (*handled)
+            return TRUE;
+    }
     if (!vsDomainDedupIsDefinition(lx->b, start, lx->i - 1))
         return TRUE;   /* an older snapshot's <domain><uuid>: an element like any */
     index = vsDomainDedupFindRepeat(dedup, lx->b + start, lx->avail - start, lx->f->eof,
@@ -570,7 +596,26 @@ fastRecord(Fast *f, gsize n)
     return ret;
 }
 
-/* The root's start tag after the kind's header comment: current= only. */
+/* current= and virtsnap-format='3', each at most once, and nothing else. */
+static gboolean
+fastRootAttributes(BulkParse *p, xmlNodePtr root)
+{
+    for (xmlAttrPtr a = root->properties; a; a = a->next) {
+        g_autofree char *value = (char *) xmlNodeGetContent((xmlNodePtr) a);
+
+        if (xmlStrEqual(a->name, BAD_CAST VS_BULK_FORMAT_ATTR) && g_strcmp0(value, "3") == 0) {
+            vsBulkLoadSetFormat3(p);
+        } else if (xmlStrEqual(a->name, BAD_CAST "current")) {
+            p->current = g_steal_pointer(&value);
+        } else {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The root's start tag after the kind's header comment: current= and
+ * the format only. */
 static gboolean
 fastRoot(Fast *f)
 {
@@ -594,10 +639,7 @@ fastRoot(Fast *f)
     root = xmlNewDocNode(lx.doc, NULL, BAD_CAST kind->list_element, NULL);
     xmlDocSetRootElement(lx.doc, root);
     ok = lexAttributes(&lx, root, &self_closing) && !self_closing && lx.i == lx.n &&
-         (!root->properties || (!root->properties->next &&
-                                xmlStrEqual(root->properties->name, BAD_CAST "current")));
-    if (ok && root->properties)
-        f->p->current = (char *) xmlGetProp(root, BAD_CAST "current");
+         fastRootAttributes(f->p, root);
     xmlFreeDoc(lx.doc);
     f->pos += lx.n;
     return ok;
@@ -675,7 +717,7 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
     f.spans = g_array_new(FALSE, FALSE, sizeof(vsDomainDedupRecordSpan));
-    ok = fastRoot(&f) && fastRecords(&f);
+    ok = fastRoot(&f) && fastRecords(&f) && vsBulkLoadPacksAllowed(p);
     g_byte_array_unref(f.buf);
     g_string_free(f.scratch, TRUE);
     vsXmlCaptureFree(f.capture);

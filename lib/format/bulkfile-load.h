@@ -32,7 +32,7 @@ typedef struct {
     guint64 raw_offset;       /* source offset of inbuf[0] */
     GArray *frames;           /* BulkFrame, when the caller wants segments */
     BulkFrame frame;          /* the frame being decoded */
-    gboolean marker_seen;     /* our segment marker frame was in the stream */
+    const char *marker;       /* our segment marker frame in the stream (2 or 3), or NULL */
     GString *head;            /* the document's first HEAD_MAX bytes, with frames */
     GPtrArray *records_only;  /* set: collect the records here, link nothing */
     guint64 produced;         /* document bytes handed to libxml2 */
@@ -43,6 +43,9 @@ typedef struct {
     int err;                  /* errno of a failed read */
     char *zstd_error;
     gboolean too_large;       /* the document passed max_document */
+    guint data_frames;        /* zstd frames of the document started so far */
+    vsBulkPieces *pieces;     /* format 3: the packs read so far, or NULL */
+    GError *pack_error;       /* why a pack stopped the read */
 } BulkInput;
 
 /* The document's bytes (plain, or zstd-decompressed): > 0 bytes, 0 at the
@@ -60,6 +63,7 @@ typedef struct {
     GHashTable *domains;       /* distinct <domain>s (vsMomentShareDomain) */
     GPtrArray *order;          /* the records in document order, when needed */
     char *current;             /* the root's current= */
+    gboolean format3;          /* the root says virtsnap-format='3' */
     gboolean seen_root, root_closed;
 } BulkParse;
 
@@ -69,6 +73,13 @@ typedef struct {
  * Errors name @line of the file. */
 int vsBulkLoadRecord(BulkParse *p, xmlNodePtr node, int line, int def_index,
                      vsXmlSubtree *repeated, vsXmlSubtree *captured, GError **error);
+
+/* The root says format 3: references are resolved from the input's packs. */
+void vsBulkLoadSetFormat3(BulkParse *p);
+/* The definition @id of the input's packs (borrowed), or why not. */
+int vsBulkLoadResolve(BulkParse *p, guint32 id, vsXmlSubtree **out, GError **error);
+/* Whether the packs read (if any) may be: only in a format-3 document. */
+gboolean vsBulkLoadPacksAllowed(const BulkParse *p);
 
 /* Whether the load would pass its limit with @extra more bytes held for
  * the record being read (what the DOM reader's filter would stop at). */

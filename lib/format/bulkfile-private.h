@@ -3,6 +3,7 @@
 #pragma once
 
 #include "format/bulkfile.h"
+#include "format/bulkfile-pieces.h"
 
 /* zstd window for new files: 8 MiB is enough for a 4 MiB <domain> to find
  * the previous snapshot's copy (a parent is written just before its first
@@ -130,11 +131,16 @@ struct _vsBulkSegments {
                                * by this writer): a frame's successor is the
                                * next frame's first record */
     vsBulkScratch *scratch;   /* shared with the next write's segments, or NULL */
+    /* format 3: the file's pieces and definitions (what its records'
+     * references name, and its packs to copy), or NULL (formats 1, 2) */
+    vsBulkPieces *pieces;
 };
 
 /* The rule applied to @count records from *@state, which it advances to
- * the state after them (bulkfile-write.c). */
-vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state);
+ * the state after them; @pieces: records as format 3 stores them
+ * (bulkfile-write.c). */
+vsBulkRunRule vsBulkRunRuleOf(gpointer const *records, guint count, gboolean pieces,
+                              vsBulkRunState *state);
 
 
 vsBulkSegments *vsBulkSegmentsNew(const vsMomentKind *kind, const char *uuid);
@@ -162,9 +168,16 @@ gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);
 /* The document's start (the kind's header comment, the root element with
  * current=) and end, as this writer writes them (bulkfile-write.c). */
 void vsBulkAppendRoot(GString *buf, const vsTree *tree);
+/* The same with format 3's virtsnap-format='3' (bulkfile-pieces.h). */
+void vsBulkAppendRootPieces(GString *buf, const vsTree *tree);
 void vsBulkAppendEnd(GString *buf, const vsTree *tree);
 
 /* The records of a document fragment, in order, unlinked (what one frame
  * holds: parents may be elsewhere) (bulkfile-read.c). */
 int vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data,
                            gsize len, const char *label, GError **error);
+/* The same, a format-3 file's frame: its references resolved from @pieces
+ * (the file's table; NULL: as vsBulkParseRecordsOnly). */
+int vsBulkParseRecordsResolving(GPtrArray **out, const vsMomentKind *kind, const char *data,
+                                gsize len, vsBulkPieces *pieces, const char *label,
+                                GError **error);

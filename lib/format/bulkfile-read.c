@@ -44,26 +44,132 @@ inputReadRaw(BulkInput *in, char *buf, gsize len)
     }
 }
 
-/* Notes where a frame starts, and whether it is our segment marker (only
- * recognised when its few bytes are already buffered, as they are near the
- * start of the file; missing it just means no frame is reused). */
-static void
-inputFrameStart(BulkInput *in, gsize out_pos)
+/* Makes @want bytes available from in->in.pos (fewer only at the end of
+ * the source), moving what is left to the buffer's start first. */
+static gboolean
+inputEnsure(BulkInput *in, gsize want)
 {
-    const guint8 *p = (const guint8 *) in->in.src + in->in.pos;
-    gsize avail = in->in.size - in->in.pos;
-    gsize mlen = strlen(SEGMENT_MARKER);
+    want = MIN(want, in->inbuf_size);
+    if (in->in.size - in->in.pos >= want || in->src_eof)
+        return TRUE;
+    if (in->in.src) {
+        memmove(in->inbuf, in->inbuf + in->in.pos, in->in.size - in->in.pos);
+        in->raw_offset += in->in.pos;
+        in->in.size -= in->in.pos;
+        in->in.pos = 0;
+    }
+    in->in.src = in->inbuf;
+    while (in->in.size < want && !in->src_eof) {
+        gssize got = inputReadRaw(in, in->inbuf + in->in.size, in->inbuf_size - in->in.size);
+        if (got < 0)
+            return FALSE;
+        in->src_eof = got == 0;
+        in->in.size += got;
+    }
+    return TRUE;
+}
+
+/* The pack frame of @size bytes after its 8-byte head at in->in.pos, read
+ * whole (from the buffer, then from the source) and added to the table.
+ * Packs come after the header frame and before the first frame of records
+ * (bulkfile-pieces.h): one anywhere else fails the load rather than
+ * leaving records it defines for unread. */
+static int
+inputTakePack(BulkInput *in, guint32 size)
+{
+    guint64 at = in->raw_offset + in->in.pos;
+    gsize total = (gsize) size + 8, buffered = MIN(total, in->in.size - in->in.pos);
+    g_autofree char *data = NULL;
+    g_autoptr(GBytes) frame = NULL;
+    guint64 held_before;
+    gsize got = buffered;
+
+    if (in->data_frames != 1) {
+        g_set_error(&in->pack_error, VS_ERROR, VS_ERROR_CORRUPT, "definitions pack at byte %"
+                    G_GUINT64_FORMAT " after a frame of records", at);
+        return -1;
+    }
+    if (size > in->max_held) {
+        g_set_error(&in->pack_error, VS_ERROR, VS_ERROR_TOO_LARGE, "definitions pack at byte %"
+                    G_GUINT64_FORMAT " is larger than the load limit of %" G_GUINT64_FORMAT
+                    " bytes", at, in->max_held);
+        return -1;
+    }
+    data = g_malloc(total);
+    memcpy(data, in->inbuf + in->in.pos, buffered);
+    in->in.pos += buffered;
+    while (got < total) {
+        gssize n = inputReadRaw(in, data + got, total - got);
+        if (n <= 0) {
+            if (n == 0)
+                g_set_error(&in->pack_error, VS_ERROR, VS_ERROR_CORRUPT, "definitions pack at "
+                            "byte %" G_GUINT64_FORMAT " is cut short", at);
+            return -1;
+        }
+        got += n;
+        in->raw_offset += n;   /* read past the buffer: its end moves on */
+    }
+    if (!in->pieces)
+        in->pieces = vsBulkPiecesNew();
+    frame = g_bytes_new_take(g_steal_pointer(&data), total);
+    held_before = in->pieces->held;
+    if (vsBulkPiecesAddPack(in->pieces, frame, in->max_held, &in->pack_error) < 0) {
+        g_prefix_error(&in->pack_error, "definitions pack at byte %" G_GUINT64_FORMAT ": ", at);
+        return -1;
+    }
+    in->held += in->pieces->held - held_before;
+    return 0;
+}
+
+/* Which of our segment markers the skippable frame at @p (@avail bytes
+ * buffered) is, or NULL. */
+static const char *
+segmentMarker(const guint8 *p, gsize avail)
+{
+    static const char *const markers[] = { SEGMENT_MARKER, VS_BULK_SEGMENT_MARKER_3 };
     guint32 magic, size;
 
-    in->frame.comp_start = in->raw_offset + in->in.pos;
-    in->frame.doc_start = in->produced + out_pos;
-    if (avail < 8 + mlen)
-        return;
     memcpy(&magic, p, 4);
     memcpy(&size, p + 4, 4);
-    if (GUINT32_FROM_LE(magic) == SEGMENT_MARKER_MAGIC && GUINT32_FROM_LE(size) == mlen &&
-        memcmp(p + 8, SEGMENT_MARKER, mlen) == 0)
-        in->marker_seen = TRUE;
+    for (guint k = 0; k < G_N_ELEMENTS(markers); k++) {
+        gsize mlen = strlen(markers[k]);
+
+        if (GUINT32_FROM_LE(magic) == SEGMENT_MARKER_MAGIC && GUINT32_FROM_LE(size) == mlen &&
+            avail >= 8 + mlen && memcmp(p + 8, markers[k], mlen) == 0)
+            return markers[k];
+    }
+    return NULL;
+}
+
+/* At a frame's start: a pack is taken (1), anything else is noted (where
+ * it starts, whether it is our segment marker) and left to zstd (0).
+ * Enough bytes are buffered to tell, wherever the frame falls. */
+static int
+inputFrameStart(BulkInput *in, gsize out_pos)
+{
+    const guint8 *p;
+    gsize avail;
+    guint32 magic, size;
+
+    if (!inputEnsure(in, 8 + strlen(VS_BULK_SEGMENT_MARKER_3)))
+        return -1;
+    p = (const guint8 *) in->in.src + in->in.pos;
+    avail = in->in.size - in->in.pos;
+    if (avail < 8)
+        return 0;   /* zstd tells what is wrong */
+    memcpy(&magic, p, 4);
+    memcpy(&size, p + 4, 4);
+    if (GUINT32_FROM_LE(magic) == VS_BULK_PACK_MAGIC)
+        return inputTakePack(in, GUINT32_FROM_LE(size)) < 0 ? -1 : 1;
+    if (memcmp(p, zstd_magic, 4) == 0)
+        in->data_frames++;
+    if (!in->frames)
+        return 0;
+    in->frame.comp_start = in->raw_offset + in->in.pos;
+    in->frame.doc_start = in->produced + out_pos;
+    if (!in->marker)
+        in->marker = segmentMarker(p, avail);
+    return 0;
 }
 
 /* The document's bytes: the file's, or zstd-decompressed. */
@@ -91,8 +197,13 @@ vsBulkInputRead(gpointer opaque, char *buf, gsize len)
             }
             if (in->in.pos == in->in.size && in->src_eof)
                 break;
-            if (!in->zstd_frame_open && in->frames)
-                inputFrameStart(in, out.pos);
+            if (!in->zstd_frame_open) {
+                int taken = inputFrameStart(in, out.pos);
+                if (taken < 0)
+                    return -1;
+                if (taken > 0 || in->in.pos == in->in.size)
+                    continue;
+            }
             size_t r = ZSTD_decompressStream(in->dctx, &out, &in->in);
             if (ZSTD_isError(r)) {
                 in->zstd_error = g_strdup(ZSTD_getErrorName(r));
@@ -140,6 +251,8 @@ inputClear(BulkInput *in)
         g_array_unref(in->frames);
     if (in->head)
         g_string_free(in->head, TRUE);
+    vsBulkPiecesUnref(in->pieces);
+    g_clear_error(&in->pack_error);
 }
 
 static void
@@ -230,6 +343,8 @@ readerFailure(GError **error, const char *label, BulkInput *in,
     case VS_DEDUP_READING:
         break;
     }
+    if (in->pack_error)
+        return vsErr(error, in->pack_error->code, "%s: %s", label, in->pack_error->message);
     if (in->too_large)
         return vsErr(error, VS_ERROR_TOO_LARGE,
                      "%s: document is larger than the format's limit of %" G_GUINT64_FORMAT
@@ -247,29 +362,63 @@ readerFailure(GError **error, const char *label, BulkInput *in,
                    "unreadable XML");
 }
 
-/* The root (<snapshots>) carries current= and nothing else: no namespace declaration
- * (records would depend on it, and frames are copied without it), no
- * other attribute (format.md says it is invalid). */
+/* The root (<snapshots>) carries current= and virtsnap-format='3' (format 3)
+ * and nothing else: no namespace declaration (records would depend on it,
+ * and frames are copied without it), no other attribute or format
+ * (format.md says it is invalid). */
 static int
-rootAttributes(xmlTextReaderPtr reader, const char *root, char **current, const char *label,
-               int line, GError **error)
+rootAttributes(BulkParse *p, const char *root, int line, GError **error)
 {
+    xmlTextReaderPtr reader = p->reader;
     int r;
 
     for (r = xmlTextReaderMoveToFirstAttribute(reader); r == 1;
          r = xmlTextReaderMoveToNextAttribute(reader)) {
         const char *name = (const char *) xmlTextReaderConstName(reader);
+        const char *value = (const char *) xmlTextReaderConstValue(reader);
 
         if (xmlTextReaderIsNamespaceDecl(reader) == 1)
-            return corrupt(error, label, line, "namespace declaration '%s' on <%s> is "
+            return corrupt(error, p->label, line, "namespace declaration '%s' on <%s> is "
                            "not allowed", name, root);
+        if (strcmp(name, VS_BULK_FORMAT_ATTR) == 0) {
+            if (strcmp(value, "3") != 0)
+                return corrupt(error, p->label, line, "%s='%s' on <%s> is not a format "
+                               "this reader knows", name, value, root);
+            vsBulkLoadSetFormat3(p);
+            continue;
+        }
         if (strcmp(name, "current") != 0)
-            return corrupt(error, label, line, "unexpected attribute '%s' on <%s>",
+            return corrupt(error, p->label, line, "unexpected attribute '%s' on <%s>",
                            name, root);
-        *current = (char *) xmlTextReaderValue(reader);
+        p->current = g_strdup(value);
     }
     xmlTextReaderMoveToElement(reader);
     return 0;
+}
+
+/* Format 3: a reference names a definition of the file's packs (none
+ * read: an empty table, which names none). */
+static int
+resolveReference(gpointer data, guint32 id, vsXmlSubtree **out, GError **error)
+{
+    BulkInput *in = data;
+
+    if (!in->pieces)
+        in->pieces = vsBulkPiecesNew();
+    return vsBulkPiecesResolve(in->pieces, id, out, error);
+}
+
+void
+vsBulkLoadSetFormat3(BulkParse *p)
+{
+    p->format3 = TRUE;
+    vsDomainDedupSetResolve(p->dedup, resolveReference, p->in);
+}
+
+int
+vsBulkLoadResolve(BulkParse *p, guint32 id, vsXmlSubtree **out, GError **error)
+{
+    return resolveReference(p->in, id, out, error);
 }
 
 /* The load limit bounds what the load holds: each record's own data, each
@@ -346,7 +495,7 @@ bulkParseRecord(BulkParse *p, int line, GError **error)
     /* The parser reads ahead; the element knows where it starts. */
     if (xmlGetLineNo(node) > 0)
         line = xmlGetLineNo(node);
-    if (vsDomainDedupPrepareRecord(p->dedup, node, &def_index, &repeated, &perr) < 0) {
+    if (vsDomainDedupPrepareRecord(p->dedup, node, &def_index, &repeated, &line, &perr) < 0) {
         g_set_error(error, VS_ERROR, VS_ERROR_CORRUPT, "%s:%d: %s", p->label, line,
                     perr->message);
         return -1;
@@ -379,9 +528,9 @@ inputFrameBytes(BulkInput *in, const BulkFrame *frame)
 }
 
 /* Whether the file's first frame is exactly the header this writer would
- * write for @tree. */
+ * write for @tree (in format 3 when @format3). */
 static gboolean
-headerIsOurs(const BulkInput *in, const vsTree *tree)
+headerIsOurs(const BulkInput *in, const vsTree *tree, gboolean format3)
 {
     g_autoptr(GString) ours = g_string_new(NULL);
     const BulkFrame *first;
@@ -389,7 +538,10 @@ headerIsOurs(const BulkInput *in, const vsTree *tree)
     if (!in->frames->len)
         return FALSE;
     first = &g_array_index(in->frames, BulkFrame, 0);
-    vsBulkAppendRoot(ours, tree);
+    if (format3)
+        vsBulkAppendRootPieces(ours, tree);
+    else
+        vsBulkAppendRoot(ours, tree);
     return first->doc_start == 0 && first->doc_end == ours->len &&
            in->head->len >= ours->len && memcmp(in->head->str, ours->str, ours->len) == 0;
 }
@@ -422,17 +574,22 @@ orderIsPreorder(const GPtrArray *order, const vsTree *tree)
 
 /* After a good load: the frames that hold whole records, laid out exactly
  * as this writer lays them out (each record "  <domainsnapshot>…\n", nothing
- * between) under our own header, become reusable segments.  Anything else
- * is just not reused. */
+ * between) under our own header and marker for the format (@format3: the
+ * file's table goes with them, its packs copied by the next write),
+ * become reusable segments.  Anything else is just not reused. */
 static vsBulkSegments *
 segmentsFromLoad(BulkInput *in, const vsDomainDedupRecordSpan *spans, guint nspans,
-                 GPtrArray *order, const vsTree *tree)
+                 GPtrArray *order, const vsTree *tree, gboolean format3)
 {
     vsBulkSegments *segs = vsBulkSegmentsNew(in->kind, NULL);
+    const char *marker = format3 ? VS_BULK_SEGMENT_MARKER_3 : SEGMENT_MARKER;
     guint next = 0;
 
-    if (!in->marker_seen || !spans || nspans != order->len || !headerIsOurs(in, tree))
+    if (g_strcmp0(in->marker, marker) != 0 || !spans || nspans != order->len ||
+        !headerIsOurs(in, tree, format3))
         return segs;
+    if (format3)
+        segs->pieces = in->pieces ? vsBulkPiecesRef(in->pieces) : vsBulkPiecesNew();
     segs->preorder = orderIsPreorder(order, tree);
     for (guint f = 0; f < in->frames->len; f++) {
         const BulkFrame *frame = &g_array_index(in->frames, BulkFrame, f);
@@ -489,7 +646,7 @@ bulkParseNode(BulkParse *p, gboolean *skip, GError **error)
         p->seen_root = TRUE;
         if (xmlTextReaderIsEmptyElement(p->reader))
             p->root_closed = TRUE;
-        return rootAttributes(p->reader, name, &p->current, p->label, line, error);
+        return rootAttributes(p, name, line, error);
     }
     if (type == XML_READER_TYPE_END_ELEMENT && depth == 0) {
         p->root_closed = TRUE;
@@ -524,7 +681,8 @@ bulkParseDocument(BulkParse *p, GError **error)
             return -1;
         r = skip ? xmlTextReaderNext(p->reader) : xmlTextReaderRead(p->reader);
     }
-    if (r < 0 || p->errs.message || p->in->too_large || p->in->err || p->in->zstd_error)
+    if (r < 0 || p->errs.message || p->in->too_large || p->in->err || p->in->zstd_error ||
+        p->in->pack_error)
         return readerFailure(error, p->label, p->in, &p->errs, p->reader);
     if (!p->seen_root)
         return corrupt(error, p->label, 0, "no <%s> document (empty or truncated file)",
@@ -532,7 +690,16 @@ bulkParseDocument(BulkParse *p, GError **error)
     if (!p->root_closed)
         return corrupt(error, p->label, xmlTextReaderGetParserLineNumber(p->reader),
                        "truncated document: <%s> is not closed", p->in->kind->list_element);
+    if (!vsBulkLoadPacksAllowed(p))
+        return corrupt(error, p->label, 0, "the file holds definition packs, but its root "
+                       "does not say %s='3'", VS_BULK_FORMAT_ATTR);
     return 0;
+}
+
+gboolean
+vsBulkLoadPacksAllowed(const BulkParse *p)
+{
+    return p->format3 || !p->in->pieces || !p->in->pieces->packs->len;
 }
 
 /* Links the records read (any order) and sets the current one. */
@@ -623,6 +790,8 @@ bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char
     p.tree = tree;
     p.domains = domains;
     p.order = order;
+    if (in->records_only && in->pieces)   /* frames of a format-3 file, parsed alone */
+        vsBulkLoadSetFormat3(&p);
 
     if (fast) {
         *declined = !vsBulkFastParse(&p, &fast_spans) || bulkParseLink(&p, NULL) < 0;
@@ -638,7 +807,7 @@ bulkParseWith(vsTree **out, vsBulkSegments **segments, BulkInput *in, const char
                            : vsDomainDedupGetRecordSpans(dedup, &nspans);
         if (fast_spans)
             nspans = fast_spans->len;
-        *segments = order ? segmentsFromLoad(in, spans, nspans, order, tree)
+        *segments = order ? segmentsFromLoad(in, spans, nspans, order, tree, p.format3)
                           : vsBulkSegmentsNew(in->kind, NULL);
     }
     *out = g_steal_pointer(&tree);
@@ -689,8 +858,9 @@ vsBulkFileParse(vsTree **out, vsBulkSegments **segments, const vsMomentKind *kin
 }
 
 int
-vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data, gsize len,
-                     const char *label, GError **error)
+vsBulkParseRecordsResolving(GPtrArray **out, const vsMomentKind *kind, const char *data,
+                            gsize len, vsBulkPieces *pieces, const char *label,
+                            GError **error)
 {
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(
         (GDestroyNotify) vsMomentUnref);
@@ -700,11 +870,20 @@ vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *da
     int ret;
 
     inputLimits(&in, NULL);
+    if (pieces)
+        in.pieces = vsBulkPiecesRef(pieces);
     ret = bulkParse(&tree, NULL, &in, label, VS_BULK_READER_DOM, error);
     inputClear(&in);
     if (ret == 0)
         *out = g_steal_pointer(&records);
     return ret;
+}
+
+int
+vsBulkParseRecordsOnly(GPtrArray **out, const vsMomentKind *kind, const char *data, gsize len,
+                     const char *label, GError **error)
+{
+    return vsBulkParseRecordsResolving(out, kind, data, len, NULL, label, error);
 }
 
 int

@@ -37,6 +37,7 @@ vsBulkSegmentsFree(vsBulkSegments *segs)
         return;
     g_free(segs->uuid);
     g_clear_pointer(&segs->scratch, vsBulkScratchRelease);
+    vsBulkPiecesUnref(segs->pieces);
     g_free(segs->first_keys);
     g_free(segs->first_index);
     g_ptr_array_unref(segs->segments);
@@ -152,7 +153,7 @@ vsBulkSegmentsAdd(vsBulkSegments *segs, GPtrArray *records, GBytes *frame, const
     seg->uuid_sensitive = vsBulkRunNeedsUuid(records->pdata, records->len);
     seg->start = vsBulkSegmentsEndState(segs);
     seg->end = seg->start;
-    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, &seg->end);
+    seg->rule = vsBulkRunRuleOf(records->pdata, records->len, segs->pieces != NULL, &seg->end);
     segmentsAdd(segs, seg);
 }
 
@@ -207,7 +208,8 @@ vsBulkSegmentsVerify(const vsBulkSegments *segs, GError **error)
         if (frameDecompress(doc, seg->frame) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: not one complete zstd frame", i);
         g_string_append_printf(doc, "</%s>\n", segs->kind->list_element);
-        if (vsBulkParseRecordsOnly(&parsed, segs->kind, doc->str, doc->len, "frame", &perr) < 0)
+        if (vsBulkParseRecordsResolving(&parsed, segs->kind, doc->str, doc->len, segs->pieces,
+                                        "frame", &perr) < 0)
             return vsErr(error, VS_ERROR_FAILED, "segment %u: its frame does not parse: %s",
                          i, perr->message);
         if (parsed->len != seg->records->len)

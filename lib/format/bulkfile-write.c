@@ -14,11 +14,16 @@
 typedef struct {
     GString *buf;        /* one record at a time */
     const char *uuid;
+    vsDocumentWriteFunc write;   /* NULL: @buf keeps everything */
+    gpointer data;
+    GError **error;
+    int rc;
 } FormatCtx;
 
-/* The kind's header comment and the root element (current= when one is). */
-void
-vsBulkAppendRoot(GString *buf, const vsTree *tree)
+/* The kind's header comment and the root element (current= when one is,
+ * then format 3's virtsnap-format='3' for @pieces). */
+static void
+appendRoot(GString *buf, const vsTree *tree, gboolean pieces)
 {
     const vsMomentKind *kind = vsTreeGetKind(tree);
     /* A kind whose current follows from the tree (checkpoints) stores none:
@@ -26,13 +31,27 @@ vsBulkAppendRoot(GString *buf, const vsTree *tree)
     const vsMoment *cur = kind->stores_current ? vsTreeGetCurrent(tree) : NULL;
 
     g_string_append(buf, kind->bulk_header);
+    g_string_append_printf(buf, "<%s", kind->list_element);
     if (cur) {
-        g_string_append_printf(buf, "<%s current='", kind->list_element);
+        g_string_append(buf, " current='");
         vsXmlEscapeAttr(buf, cur->name);
-        g_string_append(buf, "'>\n");
-    } else {
-        g_string_append_printf(buf, "<%s>\n", kind->list_element);
+        g_string_append_c(buf, '\'');
     }
+    if (pieces)
+        g_string_append(buf, " " VS_BULK_FORMAT_ATTR "='3'");
+    g_string_append(buf, ">\n");
+}
+
+void
+vsBulkAppendRoot(GString *buf, const vsTree *tree)
+{
+    appendRoot(buf, tree, FALSE);
+}
+
+void
+vsBulkAppendRootPieces(GString *buf, const vsTree *tree)
+{
+    appendRoot(buf, tree, TRUE);
 }
 
 void
@@ -41,20 +60,58 @@ vsBulkAppendEnd(GString *buf, const vsTree *tree)
     g_string_append_printf(buf, "</%s>\n", vsTreeGetKind(tree)->list_element);
 }
 
+/* Hands what @ctx->buf holds to the writer once it reaches @at bytes. */
+static void
+formatFlush(FormatCtx *ctx, gsize at)
+{
+    if (!ctx->write || ctx->rc < 0 || ctx->buf->len < MAX(at, 1))
+        return;
+    ctx->rc = ctx->write(ctx->buf->str, ctx->buf->len, ctx->data, ctx->error);
+    g_string_truncate(ctx->buf, 0);
+}
+
+/* The size handed to a document's writer at a time (a record may exceed it). */
+#define FORMAT_WRITE_CHUNK (1u << 20)
+
 static void
 formatOne(const vsMoment *moment, gpointer data)
 {
     FormatCtx *ctx = data;
+
+    if (ctx->rc < 0)
+        return;
     vsMomentFormatStored(ctx->buf, moment, ctx->uuid, 1);
+    formatFlush(ctx, FORMAT_WRITE_CHUNK);
+}
+
+static int
+formatDocument(FormatCtx *ctx, const vsTree *tree)
+{
+    vsBulkAppendRoot(ctx->buf, tree);
+    vsTreeForEach(tree, formatOne, ctx);
+    if (ctx->rc < 0)
+        return -1;
+    vsBulkAppendEnd(ctx->buf, tree);
+    formatFlush(ctx, 0);
+    return ctx->rc;
 }
 
 void
 vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid)
 {
-    FormatCtx ctx = { buf, uuid };
-    vsBulkAppendRoot(buf, tree);
-    vsTreeForEach(tree, formatOne, &ctx);
-    vsBulkAppendEnd(buf, tree);
+    FormatCtx ctx = { buf, uuid, NULL, NULL, NULL, 0 };
+
+    formatDocument(&ctx, tree);
+}
+
+int
+vsBulkFileFormatTo(const vsTree *tree, const char *uuid, vsDocumentWriteFunc write,
+                   gpointer data, GError **error)
+{
+    g_autoptr(GString) buf = g_string_sized_new(FORMAT_WRITE_CHUNK);
+    FormatCtx ctx = { buf, uuid, write, data, error, 0 };
+
+    return formatDocument(&ctx, tree);
 }
 
 static void
@@ -76,11 +133,16 @@ segmentBoundaryAfter(const vsMoment *moment)
     return h % SEGMENT_SPREAD == 0;
 }
 
+/* What a record weighs in a run: about its stored bytes, which are its
+ * <domain>'s unless format 3 (@pieces) stores that as a reference. */
 static gsize
-segmentWeight(const vsMoment *moment)
+segmentWeight(const vsMoment *moment, gboolean pieces)
 {
     vsXmlSubtree *domain = moment->domain;
-    return (domain ? vsXmlSubtreeGetLength(domain) : 0) + SEGMENT_RECORD_OVERHEAD;
+
+    if (!domain || (pieces && vsBulkPiecesIsDefinition(domain)))
+        return SEGMENT_RECORD_OVERHEAD;
+    return vsXmlSubtreeGetLength(domain) + SEGMENT_RECORD_OVERHEAD;
 }
 
 /* The previous write's frame for exactly these records, starting where
@@ -202,11 +264,25 @@ typedef struct {
     vsBulkScratch *s;
     const BulkSegment *plain_of;   /* the frame whose content is in s->plain */
     char *zstd_error;
+    /* format 3: the next file's table (records name its definitions), and
+     * the record frames, held until the packs before them are known */
+    vsBulkPieces *pieces;
+    GPtrArray *held;
 } FrameWriter;
 
-/* Compresses @len bytes of @data as one complete frame (left in the scratch frame)
- * and writes it; returns its size, 0 after a zstd error. */
-static gsize
+/* A frame of the document, written now or (format 3) once the packs are. */
+static void
+frameOut(FrameWriter *w, GBytes *frame)
+{
+    if (w->held)
+        g_ptr_array_add(w->held, g_bytes_ref(frame));
+    else
+        vsAtomicFileWrite(w->af, g_bytes_get_data(frame, NULL), g_bytes_get_size(frame));
+}
+
+/* Compresses @len bytes of @data as one complete frame; empty after a
+ * zstd error. */
+static GBytes *
 frameCompress(FrameWriter *w, const char *data, gsize len)
 {
     vsBulkScratch *s = w->s;
@@ -233,19 +309,26 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     if (ZSTD_isError(n)) {
         if (!w->zstd_error)
             w->zstd_error = g_strdup(ZSTD_getErrorName(n));
-        return 0;
+        n = 0;
     }
-    vsAtomicFileWrite(w->af, s->frame, n);
-    return n;
+    return g_bytes_new(s->frame, n);
+}
+
+/* Compresses and writes a frame of the document's start or end. */
+static void
+frameCompressOut(FrameWriter *w, const GString *text)
+{
+    g_autoptr(GBytes) frame = frameCompress(w, text->str, text->len);
+    frameOut(w, frame);
 }
 
 static void
-writeMarkerFrame(vsAtomicFile *af)
+writeMarkerFrame(vsAtomicFile *af, const char *marker)
 {
     guint32 head[2] = { GUINT32_TO_LE(SEGMENT_MARKER_MAGIC),
-                        GUINT32_TO_LE((guint32) strlen(SEGMENT_MARKER)) };
+                        GUINT32_TO_LE((guint32) strlen(marker)) };
     vsAtomicFileWrite(af, head, sizeof(head));
-    vsAtomicFileWrite(af, SEGMENT_MARKER, strlen(SEGMENT_MARKER));
+    vsAtomicFileWrite(af, marker, strlen(marker));
 }
 
 /* Appends record @k of @seg (a frame of @prev) as that frame holds it: the
@@ -301,8 +384,23 @@ appendKept(FrameWriter *w, const vsBulkSegments *prev, const BulkSegment *seg, g
 static void
 copyFrame(FrameWriter *w, vsBulkSegments *next, const BulkSegment *seg)
 {
-    vsAtomicFileWrite(w->af, g_bytes_get_data(seg->frame, NULL), g_bytes_get_size(seg->frame));
+    frameOut(w, seg->frame);
     vsBulkSegmentsReuse(next, seg);
+}
+
+/* A record formed anew: in format 3 its <domain>, if a definition, as a
+ * reference to it (defined in the pack this write adds if new). */
+static void
+formatRecord(FrameWriter *w, const vsMoment *moment)
+{
+    char line[VS_BULK_PIECES_LINE_MAX];
+
+    if (w->pieces && vsBulkPiecesIsDefinition(moment->domain)) {
+        vsBulkPiecesReferenceLine(line, vsBulkPiecesDefine(w->pieces, moment->domain));
+        vsMomentFormatStoredWith(w->s->text, moment, w->uuid, 1, line);
+    } else {
+        vsMomentFormatStored(w->s->text, moment, w->uuid, 1);
+    }
 }
 
 /* Writes one run: the previous write's frame when it holds exactly these
@@ -318,7 +416,6 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
     const BulkSegment *src = NULL;
     guint at = 0;
     BulkSegment *seg;
-    gsize n;
 
     if ((seg = segmentReusable(prev, next, w->uuid, run, count))) {
         copyFrame(w, next, seg);
@@ -340,22 +437,22 @@ emitRun(FrameWriter *w, const vsBulkSegments *prev, vsBulkSegments *next,
             src = NULL;
         }
         if (!src || !appendKept(w, prev, src, at))
-            vsMomentFormatStored(w->s->text, run[k], w->uuid, 1);
+            formatRecord(w, run[k]);
         ends[k] = w->s->text->len;
         g_ptr_array_add(kept, vsMomentRef((vsMoment *) run[k]));
     }
-    n = frameCompress(w, w->s->text->str, w->s->text->len);
-    frame = g_bytes_new(w->s->frame, n);
+    frame = frameCompress(w, w->s->text->str, w->s->text->len);
+    frameOut(w, frame);
     vsBulkSegmentsAdd(next, kept, frame, ends);
 }
 
 /* Advances @state past @moment; TRUE when the rule ends the run there
  * (@state is then a run's start again). */
 static gboolean
-runStep(vsBulkRunState *state, const vsMoment *moment)
+runStep(vsBulkRunState *state, const vsMoment *moment, gboolean pieces)
 {
     state->count++;
-    state->weight += segmentWeight(moment);
+    state->weight += segmentWeight(moment, pieces);
     if (state->weight >= SEGMENT_CAP || state->count >= SEGMENT_MAX_RECORDS ||
         segmentBoundaryAfter(moment)) {
         *state = (vsBulkRunState) { 0, 0 };
@@ -375,7 +472,7 @@ writeRunsAll(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev,
 
     vsTreeForEach(tree, collectOne, records);
     for (guint i = 0; i < records->len; i++) {
-        if (!runStep(&state, records->pdata[i]) && i + 1 < records->len)
+        if (!runStep(&state, records->pdata[i], w->pieces != NULL) && i + 1 < records->len)
             continue;
         emitRun(w, prev, next, (const vsMoment *const *) records->pdata + start, i + 1 - start);
         start = i + 1;
@@ -383,10 +480,10 @@ writeRunsAll(FrameWriter *w, const vsTree *tree, const vsBulkSegments *prev,
 }
 
 vsBulkRunRule
-vsBulkRunRuleOf(gpointer const *records, guint count, vsBulkRunState *state)
+vsBulkRunRuleOf(gpointer const *records, guint count, gboolean pieces, vsBulkRunState *state)
 {
     for (guint k = 0; k < count; k++) {
-        if (runStep(state, records[k]))
+        if (runStep(state, records[k], pieces))
             return k + 1 == count ? RUN_RULE_ENDS : RUN_RULE_NOT;
     }
     return RUN_RULE_OPEN;
@@ -578,7 +675,7 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
     }
     while (!ended && x) {
         g_ptr_array_add(rest, (gpointer) x);
-        ended = runStep(&state, x);
+        ended = runStep(&state, x, w->pieces != NULL);
         x = successorOf(c, x);
     }
     pieces = nkept + (rest->len > 0);
@@ -622,45 +719,120 @@ writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
     return TRUE;
 }
 
-/* Header frame, marker, the runs, trailer frame.  With @old (the tree
- * @prev was written from, a version of @tree) only the runs around what
- * changed are walked (writeRunsChanged); else every record. */
+/* Whether the frames of @prev may be copied into a file of this format
+ * (@pieces: format 3): never across formats (a format-2 record holds its
+ * <domain>, a format-3 one a reference), nor from a table whose ids are
+ * nearly used up. */
+static gboolean
+segmentsReusable(const vsBulkSegments *prev, gboolean pieces)
+{
+    if (!prev || (prev->pieces != NULL) != pieces)
+        return FALSE;
+    return !pieces || prev->pieces->next_id < VS_BULK_PIECES_ID_RENEW;
+}
+
+static void
+liveAddOne(const vsMoment *moment, gpointer data)
+{
+    if (moment->domain && vsBulkPiecesIsDefinition(moment->domain))
+        g_hash_table_add(data, moment->domain);
+}
+
+/* Rewrites the packs as one of the definitions @tree's records name, when
+ * the rule says (bulkfile-pieces.h: more than VS_BULK_PIECES_PACKS_MAX
+ * packs, or under half the most records the tree had since the last
+ * compaction). */
+static int
+compactIfDue(vsBulkPieces *pieces, const vsTree *tree, GError **error)
+{
+    g_autoptr(GHashTable) live = NULL;
+    guint count = vsTreeCount(tree);
+
+    pieces->compact_base = MAX(pieces->compact_base, count);
+    if (pieces->packs->len <= VS_BULK_PIECES_PACKS_MAX && count >= pieces->compact_base / 2)
+        return 0;
+    live = vsBulkPiecesLiveSetNew();
+    vsTreeForEach(tree, liveAddOne, live);
+    if (vsBulkPiecesCompact(pieces, live, error) < 0)
+        return -1;
+    pieces->compact_base = count;
+    return 0;
+}
+
+/* Format 3's file once its records are formed: header, marker, the packs
+ * (the previous write's as they were, then this write's; or one, when
+ * compacted), the record frames held until now; the trailer follows. */
+static int
+writePiecesFront(FrameWriter *w, const vsTree *tree, GBytes *head, GError **error)
+{
+    GPtrArray *packs;
+
+    if (vsBulkPiecesFinishPack(w->pieces, error) < 0 ||
+        compactIfDue(w->pieces, tree, error) < 0)
+        return -1;
+    vsAtomicFileWrite(w->af, g_bytes_get_data(head, NULL), g_bytes_get_size(head));
+    writeMarkerFrame(w->af, VS_BULK_SEGMENT_MARKER_3);
+    packs = w->pieces->packs;
+    for (guint i = 0; i < packs->len; i++)
+        vsAtomicFileWrite(w->af, g_bytes_get_data(packs->pdata[i], NULL),
+                          g_bytes_get_size(packs->pdata[i]));
+    for (guint i = 0; i < w->held->len; i++)
+        vsAtomicFileWrite(w->af, g_bytes_get_data(w->held->pdata[i], NULL),
+                          g_bytes_get_size(w->held->pdata[i]));
+    g_clear_pointer(&w->held, g_ptr_array_unref);
+    return 0;
+}
+
+/* Header frame, marker, (format 3: packs,) the runs, trailer frame.  With
+ * @old (the tree @prev was written from, a version of @tree) only the runs
+ * around what changed are walked (writeRunsChanged); else every record. */
 static int
 bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const char *uuid,
-                  const vsBulkSegments *prev, vsBulkSegments **out, GError **error)
+                  const vsBulkSegments *prev, gboolean pieces, vsBulkSegments **out,
+                  GError **error)
 {
-    vsBulkSegments *next = vsBulkSegmentsNew(vsTreeGetKind(tree), uuid);
+    g_autoptr(vsBulkSegments) next = vsBulkSegmentsNew(vsTreeGetKind(tree), uuid);
     FrameWriter w = { .af = af, .uuid = uuid, .s = scratchGet(prev) };
+    g_autoptr(GBytes) head = NULL;
     GString *text = w.s->text;
     int ret = 0;
 
     next->preorder = TRUE;
     next->complete = TRUE;
     next->scratch = w.s;
+    if (!segmentsReusable(prev, pieces))
+        prev = NULL;
     if (prev)
         vsBulkSegmentsReserve(next, prev->segments->len + 1);
+    if (pieces) {
+        next->pieces = w.pieces = vsBulkPiecesDerive(prev ? prev->pieces : NULL);
+        w.held = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    }
 
     g_string_truncate(text, 0);
-    vsBulkAppendRoot(text, tree);
-    frameCompress(&w, text->str, text->len);
-    writeMarkerFrame(af);
+    appendRoot(text, tree, pieces);
+    head = frameCompress(&w, text->str, text->len);
+    if (!pieces) {
+        frameOut(&w, head);
+        writeMarkerFrame(af, SEGMENT_MARKER);
+    }
 
     if (!old || !prev || !writeRunsChanged(&w, old, tree, prev, next))
         writeRunsAll(&w, tree, prev, next);
 
+    if (pieces && !w.zstd_error)
+        ret = writePiecesFront(&w, tree, head, error);
     g_string_truncate(text, 0);
     vsBulkAppendEnd(text, tree);
-    frameCompress(&w, text->str, text->len);
+    frameCompressOut(&w, text);
     scratchTrim(w.s);
 
-    if (w.zstd_error) {
+    if (w.zstd_error && ret == 0)
         ret = vsErr(error, VS_ERROR_FAILED, "zstd compression failed: %s", w.zstd_error);
-        vsBulkSegmentsFree(next);
-    } else if (out) {
-        *out = next;
-    } else {
-        vsBulkSegmentsFree(next);
-    }
+    if (ret == 0 && out)
+        *out = g_steal_pointer(&next);
+    if (w.held)
+        g_ptr_array_unref(w.held);
     g_free(w.zstd_error);
     return ret;
 }
@@ -681,21 +853,22 @@ writePlainOne(const vsMoment *moment, gpointer data)
 }
 
 int
-vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, gboolean compress,
+vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid, vsCompression mode,
                 const vsBulkSegments *reuse, vsBulkSegments **segments, GError **error)
 {
-    return vsBulkFileWriteSince(af, NULL, tree, uuid, compress, reuse, segments, error);
+    return vsBulkFileWriteSince(af, NULL, tree, uuid, mode, reuse, segments, error);
 }
 
 int
 vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const char *uuid,
-                     gboolean compress, const vsBulkSegments *reuse,
+                     vsCompression mode, const vsBulkSegments *reuse,
                      vsBulkSegments **segments, GError **error)
 {
     PlainWriter w = { .af = af, .uuid = uuid };
 
-    if (compress)
-        return bulkWriteSegments(af, old, tree, uuid, reuse, segments, error);
+    if (mode != VS_COMPRESSION_NONE)
+        return bulkWriteSegments(af, old, tree, uuid, reuse, mode == VS_COMPRESSION_PIECES,
+                                 segments, error);
 
     /* Plain: streamed a record at a time; nothing to reuse. */
     w.text = g_string_sized_new(64 * 1024);

@@ -82,8 +82,14 @@ int vsBulkRecordCheck(const vsMoment *moment, const char *uuid, GError **error);
 /* Appends the whole document (the kind's comment, root, records in
  * topological order, each in its stored form) to @buf. */
 void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
+/* The same document handed to @write about 1 MiB at a time (a record
+ * whole), so memory is bounded by the biggest record, not the document;
+ * stops at @write's first failure (vsDomainWriteDocument). */
+int vsBulkFileFormatTo(const vsTree *tree, const char *uuid, vsDocumentWriteFunc write,
+                       gpointer data, GError **error);
 
-/* Writes the document for @tree into @af, zstd-compressed if asked.
+/* Writes the document for @tree into @af as @mode asks (vsCompression:
+ * plain, format 2, or format 3 with definitions as pieces).
  * Compressed files are a sequence of frames, one per run of records: runs
  * whose records are unchanged since @reuse (may be NULL) was made are
  * copied from it, not formatted and compressed again.  With @segments (may
@@ -92,7 +98,7 @@ void vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid);
  * plus formatting and compressing the changed runs (plain: everything).
  * Errors: VS_ERROR_FAILED (zstd). */
 int vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid,
-                    gboolean compress, const vsBulkSegments *reuse,
+                    vsCompression mode, const vsBulkSegments *reuse,
                     vsBulkSegments **segments, GError **error);
 /* The same, given @old (nullable), the tree @reuse was loaded or written
  * with, of which @tree is a version (vsTreeCopy): then only the runs around
@@ -102,5 +108,5 @@ int vsBulkFileWrite(vsAtomicFile *af, const vsTree *tree, const char *uuid,
  * vsBulkFileWrite when @old is not a version of @tree or @reuse's runs were
  * not in pre-order. */
 int vsBulkFileWriteSince(vsAtomicFile *af, const vsTree *old, const vsTree *tree,
-                         const char *uuid, gboolean compress, const vsBulkSegments *reuse,
+                         const char *uuid, vsCompression mode, const vsBulkSegments *reuse,
                          vsBulkSegments **segments, GError **error);

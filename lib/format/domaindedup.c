@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format/domaindedup.h"
+#include "format/bulkfile-pieces.h"
 #include "util/error.h"
 
 /* Known definitions are looked up by their first bytes, then compared in
@@ -69,6 +70,9 @@ struct _vsDomainDedup {
     gsize read_size;       /* bytes asked of the source per read */
     char def_attr[48];
     char ref_attr[48];
+    char pieces_attr[48];  /* tags a format-3 reference written exactly */
+    vsDomainDedupResolve resolve;  /* set: the root says format 3 */
+    gpointer resolve_data;
 };
 
 static void
@@ -146,6 +150,7 @@ vsDomainDedupNew(vsDomainDedupSource source, gpointer data, const char *record_e
     nonceFormat(nonce);
     g_snprintf(d->def_attr, sizeof(d->def_attr), "vsdef-%s", nonce);
     g_snprintf(d->ref_attr, sizeof(d->ref_attr), "vsref-%s", nonce);
+    g_snprintf(d->pieces_attr, sizeof(d->pieces_attr), "vspcs-%s", nonce);
     return d;
 }
 
@@ -412,8 +417,21 @@ scanDomainTag(vsDomainDedup *d, const guint8 *b, gsize n, gsize p, gsize end,
               gboolean self_closing, gsize *i)
 {
     gboolean need_more;
+    guint32 id;
     int repeat;
 
+    if (vsDomainDedupIsPiecesRef((const char *) b, p, end, &id)) {
+        /* tagged, so that only these bytes make a reference (the root,
+         * read later, decides whether it is one) */
+        g_autofree char *attr = g_strdup_printf(" %s='1'", d->pieces_attr);
+
+        g_byte_array_append(d->out, b + p, strlen("<domain"));
+        g_byte_array_append(d->out, (const guint8 *) attr, strlen(attr));
+        g_byte_array_append(d->out, b + p + strlen("<domain"), end + 1 - p - strlen("<domain"));
+        d->record_has_domain = TRUE;
+        *i = end + 1;
+        return SCAN_DONE;
+    }
     if (!vsDomainDedupIsDefinition((const char *) b, p, end)) {
         d->record_has_domain = TRUE;
         return SCAN_NOT_MINE;
@@ -627,11 +645,36 @@ markerIndex(vsDomainDedup *d, const char *value, GError **error)
     return (int) index;
 }
 
+/* A record's first <domain> @child in a format-3 document: a reference
+ * written exactly (tagged by the scan) becomes its definition, removed
+ * from the record; the reference attribute written any other way is an
+ * error (never an ordinary <domain> standing for a definition). */
+static int
+prepareReference(vsDomainDedup *d, xmlNodePtr child, gboolean tagged, vsXmlSubtree **domain,
+                 GError **error)
+{
+    g_autofree char *value = (char *) xmlGetProp(child, BAD_CAST VS_BULK_PIECES_ATTR);
+    guint64 id;
+
+    if (!value)
+        return 0;
+    if (!tagged || !g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &id, NULL))
+        return vsErr(error, VS_ERROR_CORRUPT, "<domain> with %s='%s' is not written as "
+                     "a reference (<domain %s='ID'/>)", VS_BULK_PIECES_ATTR, value,
+                     VS_BULK_PIECES_ATTR);
+    if (d->resolve(d->resolve_data, (guint32) id, domain, error) < 0)
+        return -1;
+    xmlUnlinkNode(child);
+    xmlFreeNode(child);
+    return 0;
+}
+
 int
 vsDomainDedupPrepareRecord(vsDomainDedup *d, xmlNodePtr record, int *def_index,
-                           vsXmlSubtree **domain, GError **error)
+                           vsXmlSubtree **domain, int *line, GError **error)
 {
     xmlNodePtr child;
+    gboolean tagged;
 
     *def_index = -1;
     *domain = NULL;
@@ -641,6 +684,19 @@ vsDomainDedupPrepareRecord(vsDomainDedup *d, xmlNodePtr record, int *def_index,
     }
     if (!child)
         return 0;
+
+    tagged = xmlHasProp(child, BAD_CAST d->pieces_attr) != NULL;
+    if (tagged)
+        xmlUnsetProp(child, BAD_CAST d->pieces_attr);
+    if (d->resolve) {
+        if (prepareReference(d, child, tagged, domain, error) < 0) {
+            if (xmlGetLineNo(child) > 0)
+                *line = xmlGetLineNo(child);
+            return -1;
+        }
+        if (*domain)
+            return 0;
+    }
 
     g_autofree char *def = (char *) xmlGetProp(child, BAD_CAST d->def_attr);
     g_autofree char *ref = (char *) xmlGetProp(child, BAD_CAST d->ref_attr);
@@ -708,6 +764,37 @@ guint64
 vsDomainDedupGetHeldBytes(const vsDomainDedup *d)
 {
     return d->raw_held;
+}
+
+void
+vsDomainDedupSetResolve(vsDomainDedup *d, vsDomainDedupResolve resolve, gpointer data)
+{
+    d->resolve = resolve;
+    d->resolve_data = data;
+}
+
+gboolean
+vsDomainDedupIsPiecesRef(const char *b, gsize start, gsize end, guint32 *id)
+{
+    static const char head[] = "<domain " VS_BULK_PIECES_ATTR "='", tail[] = "'/>";
+    gsize hl = strlen(head), tl = strlen(tail), digits;
+    guint64 value = 0;
+
+    if (end + 1 - start <= hl + tl || memcmp(b + start, head, hl) != 0 ||
+        memcmp(b + end + 1 - tl, tail, tl) != 0)
+        return FALSE;
+    digits = end + 1 - tl - (start + hl);
+    if (digits > 10 || (digits > 1 && b[start + hl] == '0'))
+        return FALSE;
+    for (gsize k = start + hl; k < start + hl + digits; k++) {
+        if (!g_ascii_isdigit(b[k]))
+            return FALSE;
+        value = value * 10 + (b[k] - '0');
+    }
+    if (value > G_MAXUINT32)
+        return FALSE;
+    *id = (guint32) value;
+    return TRUE;
 }
 
 gboolean

@@ -69,13 +69,32 @@ typedef struct {
 const vsDomainDedupRecordSpan *vsDomainDedupGetRecordSpans(const vsDomainDedup *dedup,
                                                            guint *count);
 
+/* Format 3 (bulkfile-pieces.h): the definition @id of the file's packs
+ * (borrowed), or an error naming why not. */
+typedef int (*vsDomainDedupResolve)(gpointer data, guint32 id, vsXmlSubtree **out,
+                                    GError **error);
+/* The document's root says format 3: from now on a record's first <domain>
+ * written exactly as a reference (vsDomainDedupIsPiecesRef) is the
+ * definition @resolve gives, and one carrying the attribute otherwise is
+ * an error.  Without it such an element is an ordinary <domain>. */
+void vsDomainDedupSetResolve(vsDomainDedup *dedup, vsDomainDedupResolve resolve,
+                             gpointer data);
+
+/* Whether the start tag @b[@start..@end] (from its '<' to its '>') is
+ * exactly "<domain virtsnap-pieces='ID'/>" (ID in decimal, no sign or
+ * leading zero, at most G_MAXUINT32), and *@id that ID.  Both readers ask
+ * this. */
+gboolean vsDomainDedupIsPiecesRef(const char *b, gsize start, gsize end, guint32 *id);
+
 /* Before parsing an expanded @record: strips the markers.
  * *def_index is set (>= 0) when the record holds a tagged first copy that
  * must be registered after parsing; *domain is set (borrowed) when the
- * record's <domain> was a placeholder, now removed, to be given back to
- * the parsed record.  Errors: VS_ERROR_CORRUPT (a reference to nothing). */
+ * record's <domain> was a placeholder or a format-3 reference, now
+ * removed, to be given back to the parsed record.  Errors:
+ * VS_ERROR_CORRUPT (a reference to nothing), *@line (unchanged otherwise)
+ * the line of the <domain> at fault. */
 int vsDomainDedupPrepareRecord(vsDomainDedup *dedup, xmlNodePtr record, int *def_index,
-                               vsXmlSubtree **domain, GError **error);
+                               vsXmlSubtree **domain, int *line, GError **error);
 
 /* Remembers the parsed <domain> (may be NULL) of a tagged first copy. */
 void vsDomainDedupRegister(vsDomainDedup *dedup, int def_index, vsXmlSubtree *domain);

@@ -98,7 +98,27 @@ vsMomentOwnBytes(const vsMoment *moment)
 void
 vsMomentFormatStored(GString *buf, const vsMoment *moment, const char *uuid, guint level)
 {
-    moment->kind->format_stored(buf, moment, uuid, level);
+    moment->kind->format_stored(buf, moment, uuid, level, NULL);
+}
+
+void
+vsMomentAppendDomain(GString *buf, const vsXmlSubtree *domain, guint level, gboolean secure,
+                     const char *domain_line)
+{
+    if (domain_line) {
+        vsXmlIndent(buf, level);
+        g_string_append(buf, domain_line);
+        g_string_append_c(buf, '\n');
+    } else {
+        vsXmlSubtreeAppend(buf, domain, level, secure);
+    }
+}
+
+void
+vsMomentFormatStoredWith(GString *buf, const vsMoment *moment, const char *uuid, guint level,
+                         const char *domain_line)
+{
+    moment->kind->format_stored(buf, moment, uuid, level, domain_line);
 }
 
 char *

@@ -80,9 +80,13 @@ struct _vsMomentKind {
 
     /* The stored form: one record of the bulk file, parsed from its
      * element (the reader expands one at a time; @node's <metadata> may be
-     * rewritten in place), and formatted at @level with secrets. */
+     * rewritten in place), and formatted at @level with secrets; with
+     * @domain_line (nullable), the record's <domain> (vsMomentGetDomain) is
+     * written as that one line instead (format 3's reference to its
+     * definition: an element without indent or newline). */
     int (*parse_stored)(vsMoment **out, xmlNodePtr node, GError **error);
-    void (*format_stored)(GString *buf, const vsMoment *moment, const char *uuid, guint level);
+    void (*format_stored)(GString *buf, const vsMoment *moment, const char *uuid, guint level,
+                          const char *domain_line);
     /* libvirt's own per-record file (without its header): parsed as
      * libvirt loads it (*is_current: the record says it is current), and
      * formatted byte for byte as libvirt writes it. */
@@ -126,9 +130,16 @@ vsStringBytes(const char *s)
 /* The VM's UUID as the record's <domain> gives it, or NULL.  g_free. */
 char *vsMomentGetDomainUUID(const vsMoment *moment);
 
-/* The stored form (kind->format_stored). */
+/* The stored form (kind->format_stored), the <domain> written whole; the
+ * second form with @domain_line in its place when not NULL. */
 void vsMomentFormatStored(GString *buf, const vsMoment *moment, const char *uuid,
                           guint level);
+void vsMomentFormatStoredWith(GString *buf, const vsMoment *moment, const char *uuid,
+                              guint level, const char *domain_line);
+/* A record's <domain> at @level as the kinds write it: @domain_line on
+ * its own line when not NULL, else the subtree (vsXmlSubtreeAppend). */
+void vsMomentAppendDomain(GString *buf, const vsXmlSubtree *domain, guint level,
+                          gboolean secure, const char *domain_line);
 
 /* @name as a message shows it: control characters (TAB aside) as '?' (so
  * it stays on one line), NULL as "".  g_free. */

@@ -207,3 +207,84 @@ vsXmlSubtreeGetCanonical(const vsXmlSubtree *tree, gsize *len)
     }
     return flat;
 }
+
+/* ------------------------------------------------------------------ */
+/* Pieces (format 3)                                                    */
+
+vsXmlPiece *
+vsXmlPieceIntern(const char *text, gsize len, gsize *added)
+{
+    gsize ignored = 0;
+    vsXmlChunk *chunk;
+
+    g_mutex_lock(&table_lock);
+    if (!table)
+        table = g_hash_table_new(chunkHash, chunkEqual);
+    chunk = chunkIntern(text, len, added ? added : &ignored);
+    g_mutex_unlock(&table_lock);
+    return chunk;
+}
+
+vsXmlPiece *
+vsXmlPieceRef(vsXmlPiece *piece)
+{
+    g_atomic_int_inc(&piece->refs);
+    return piece;
+}
+
+void
+vsXmlPieceUnref(vsXmlPiece *piece)
+{
+    if (piece)
+        chunkUnref(piece);
+}
+
+const char *
+vsXmlPieceGetText(const vsXmlPiece *piece, gsize *len)
+{
+    if (len)
+        *len = piece->len;
+    return piece->text;
+}
+
+guint
+vsXmlSubtreeGetPieceCount(const vsXmlSubtree *tree)
+{
+    return tree->nchunks;
+}
+
+vsXmlPiece *
+vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index)
+{
+    g_return_val_if_fail(index < tree->nchunks, NULL);
+    return tree->chunks[index];
+}
+
+vsXmlSubtree *
+vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n)
+{
+    vsXmlSubtree *tree = g_malloc(sizeof(*tree) + n * sizeof(vsXmlChunk *));
+    g_autofree char *flat = NULL;
+    gsize at = 0;
+
+    tree->refs = 1;
+    tree->len = 0;
+    tree->lines = 0;
+    tree->flat = NULL;
+    tree->nchunks = n;
+    for (guint i = 0; i < n; i++) {
+        tree->chunks[i] = vsXmlPieceRef(pieces[i]);
+        tree->len += pieces[i]->len;
+    }
+    /* the whole text's hash, as a capture computes it */
+    flat = g_malloc(tree->len + 1);
+    for (guint i = 0; i < n; i++) {
+        memcpy(flat + at, pieces[i]->text, pieces[i]->len);
+        at += pieces[i]->len;
+    }
+    for (const char *nl = flat; (nl = memchr(nl, '\n', flat + at - nl)); nl++)
+        tree->lines++;
+    tree->hash = vsXmlBytesHash(flat, tree->len);
+    tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
+    return tree;
+}

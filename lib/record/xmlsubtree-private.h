@@ -7,7 +7,7 @@
 
 /* A piece of a subtree's canonical text: whole lines, interned, so equal
  * pieces anywhere in the process are one object (xmlsubtree-chunks.c). */
-typedef struct {
+typedef struct _vsXmlPiece {
     gint refs;
     guint hash;        /* vsXmlBytesHash of the bytes: the interning key */
     gsize len;
@@ -47,6 +47,9 @@ guint vsXmlBytesHash(const char *bytes, gsize len);
 /* A subtree of canonical @text (@len bytes), cut by @policy, its chunks
  * interned in the process's table. */
 vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy);
+/* The subtree of @pieces' texts in order (each referenced again), not
+ * checked: only vsXmlSubtreeFromPiecesChecked hands one out. */
+vsXmlSubtree *vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */

@@ -121,6 +121,41 @@ guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
  * that need to look inside, e.g. disk alignment).  xmlFreeDoc it. */
 xmlDocPtr vsXmlSubtreeToDoc(const vsXmlSubtree *tree, GError **error);
 
+/* Pieces (format 3, docs/format.md "Definitions as pieces"): a subtree's
+ * canonical text is held as a sequence of chunks of whole lines, each
+ * interned process-wide (xmlsubtree-chunks.c); a piece is one of them.
+ * Two subtrees hold the same piece object exactly when they hold the same
+ * bytes there, so a piece's address is its identity within the process. */
+typedef struct _vsXmlPiece vsXmlPiece;
+/* The interned piece of @text (@len bytes), referenced (one reference for
+ * the caller).  *@added (optional) grows by what a piece new to the process
+ * holds.  Cost: hashing @len bytes and a table lookup, under the table's lock. */
+vsXmlPiece *vsXmlPieceIntern(const char *text, gsize len, gsize *added);
+vsXmlPiece *vsXmlPieceRef(vsXmlPiece *piece);
+void vsXmlPieceUnref(vsXmlPiece *piece);
+/* The piece's bytes (canonical text, markers included; NUL-terminated). */
+const char *vsXmlPieceGetText(const vsXmlPiece *piece, gsize *len);
+/* A subtree's pieces, in order (borrowed: valid while @tree is).  O(1). */
+guint vsXmlSubtreeGetPieceCount(const vsXmlSubtree *tree);
+vsXmlPiece *vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index);
+
+/* What the pieces checks of one load (or one file) have decided, kept so
+ * that a part of a definition checked once is not checked again. */
+typedef struct _vsXmlPieceCheck vsXmlPieceCheck;
+vsXmlPieceCheck *vsXmlPieceCheckNew(void);
+void vsXmlPieceCheckFree(vsXmlPieceCheck *check);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlPieceCheck, vsXmlPieceCheckFree)
+/* The subtree whose canonical text is the texts of @pieces (@n of them)
+ * in order, each referenced again, if that text is exactly what a capture
+ * makes of some element (its secure formatting, parsed by libxml2 and
+ * captured, gives the same bytes back) and the pieces are cut where a
+ * capture cuts that text (so equal texts are always equal pieces).
+ * Errors: VS_ERROR_CORRUPT with a short reason (the caller names the file
+ * and the record).  Cost: see xmlsubtree-pieces.c; a text checked before
+ * through @check costs O(@n). */
+int vsXmlSubtreeFromPiecesChecked(vsXmlSubtree **out, vsXmlPieceCheck *check,
+                                  vsXmlPiece *const *pieces, guint n, GError **error);
+
 vsXmlSubtree *vsXmlSubtreeRef(vsXmlSubtree *tree);
 void vsXmlSubtreeUnref(vsXmlSubtree *tree);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlSubtree, vsXmlSubtreeUnref)

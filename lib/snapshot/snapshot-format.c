@@ -15,9 +15,10 @@ vsSnapshotIndent(GString *buf, guint level)
     vsXmlIndent(buf, level);
 }
 
-void
-vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
-                    unsigned int flags, guint level)
+/* The record; with @domain_line, its <domain> as that line (format 3). */
+static void
+formatRecord(GString *buf, const vsSnapshot *snap, const char *uuid, unsigned int flags,
+             guint level, const char *domain_line)
 {
     gboolean secure = !!(flags & VS_SNAPSHOT_FORMAT_SECURE);
 
@@ -60,7 +61,7 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
         g_string_append(buf, "</disks>\n");
     }
     if (snap->domain) {
-        vsXmlSubtreeAppend(buf, snap->domain, level + 1, secure);
+        vsMomentAppendDomain(buf, snap->domain, level + 1, secure, domain_line);
     } else if (uuid || S(snap)->domain_uuid) {
         vsSnapshotIndent(buf, level + 1);
         g_string_append(buf, "<domain>\n");
@@ -87,6 +88,13 @@ vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
     g_string_append(buf, "</domainsnapshot>\n");
 }
 
+void
+vsSnapshotFormatBuf(GString *buf, const vsSnapshot *snap, const char *uuid,
+                    unsigned int flags, guint level)
+{
+    formatRecord(buf, snap, uuid, flags, level, NULL);
+}
+
 int
 vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
                  unsigned int flags, GError **error)
@@ -100,9 +108,10 @@ vsSnapshotFormat(char **out, const vsSnapshot *snap, const char *uuid,
 
 
 void
-vsSnapshotFormatStored(GString *buf, const vsMoment *moment, const char *uuid, guint level)
+vsSnapshotFormatStored(GString *buf, const vsMoment *moment, const char *uuid, guint level,
+                       const char *domain_line)
 {
-    vsSnapshotFormatBuf(buf, moment, uuid, VS_SNAPSHOT_FORMAT_SECURE, level);
+    formatRecord(buf, moment, uuid, VS_SNAPSHOT_FORMAT_SECURE, level, domain_line);
 }
 
 /* As libvirt's qemu driver saves a snapshot (qemuDomainSnapshotWriteMetadata):

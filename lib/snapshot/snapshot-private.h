@@ -67,6 +67,6 @@ int vsSnapshotParseLegacy(vsMoment **out, const char *xml, gsize len, gboolean *
 /* snapshot-format.c: two spaces per level; the kind's format hooks */
 void vsSnapshotIndent(GString *buf, guint level);
 void vsSnapshotFormatStored(GString *buf, const vsMoment *moment, const char *uuid,
-                            guint level);
+                            guint level, const char *domain_line);
 void vsSnapshotFormatLegacy(GString *buf, const vsMoment *moment, const char *uuid,
                             gboolean current);

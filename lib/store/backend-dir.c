@@ -82,7 +82,7 @@ dirClose(vsBackend *backend)
 }
 
 /* DIR/.virtsnap/config: a GKeyFile, group [store], keys compression =
- * zstd | none and load-limit = bytes.  A missing file or key means the
+ * zstd | pieces | none and load-limit = bytes.  A missing file or key means the
  * default: zstd (only a compressed file can be rewritten without formatting
  * and writing every record again, format.md "Segments"), and the format's
  * own maximum. */
@@ -115,13 +115,9 @@ dirLoadSettings(vsBackend *backend, vsBackendSettings *out, GError **error)
         return vsErr(error, VS_ERROR_CORRUPT, "%s: bad load-limit '%s' (expected a size "
                      "in bytes, with an optional K, M, G or T suffix)", path, limit);
     compression = g_key_file_get_string(kf, "store", "compression", NULL);
-    if (!compression || strcmp(compression, "zstd") == 0)
-        out->compress = TRUE;
-    else if (strcmp(compression, "none") == 0)
-        out->compress = FALSE;
-    else
-        return vsErr(error, VS_ERROR_CORRUPT,
-                     "%s: unknown compression '%s' (expected zstd or none)", path, compression);
+    if (compression && vsCompressionParse(compression, &out->compression) < 0)
+        return vsErr(error, VS_ERROR_CORRUPT, "%s: unknown compression '%s' (expected "
+                     VS_COMPRESSION_NAMES ")", path, compression);
     return 0;
 }
 
@@ -137,7 +133,7 @@ dirSaveSettings(vsBackend *backend, const vsBackendSettings *settings, GError **
     int fd;
     int ret;
 
-    g_string_append_printf(text, "compression=%s\n", settings->compress ? "zstd" : "none");
+    g_string_append_printf(text, "compression=%s\n", vsCompressionName(settings->compression));
     if (settings->load_limit != VS_STORE_LOAD_LIMIT_DEFAULT)
         g_string_append_printf(text, "load-limit=%" G_GUINT64_FORMAT "\n",
                                settings->load_limit);
@@ -325,7 +321,7 @@ dirCommit(vsBackend *backend, const vsMomentKind *kind, const char *vm,
         return 0;
     }
     if (vsAtomicFileOpen(&af, be->dirfd, be->path, file, error) < 0 ||
-        vsBulkFileWriteSince(af, commit->old, commit->next, commit->uuid, commit->compress,
+        vsBulkFileWriteSince(af, commit->old, commit->next, commit->uuid, commit->compression,
                              commit->cache, (vsBulkSegments **) out_cache, error) < 0 ||
         vsAtomicFileCommit(af, error) < 0) {
         /* The new frames are adopted only once the file is on disk. */

@@ -178,8 +178,10 @@ pgOpen(vsBackend **out, const char *location, gboolean create, GError **error)
     return 0;
 }
 
-/* virtsnap.meta keys compression (zstd | none) and load-limit (bytes), as
- * the directory store's config file has them. */
+/* virtsnap.meta keys compression (zstd | pieces | none) and load-limit
+ * (bytes), as the directory store's config file has them.  The store keeps
+ * the writer's bytes cut at its frames, so a pieces file (format 3) is
+ * stored as it is: its packs are frames like the records'. */
 static int
 pgLoadSettings(vsBackend *backend, vsBackendSettings *out, GError **error)
 {
@@ -198,12 +200,10 @@ pgLoadSettings(vsBackend *backend, vsBackendSettings *out, GError **error)
             vsStoreParseSize(value, &out->load_limit, NULL) < 0)
             ret = vsErr(error, VS_ERROR_CORRUPT, "%s: virtsnap.meta: bad load-limit '%s'",
                         be->label, value);
-        else if (strcmp(key, "compression") == 0 && strcmp(value, "zstd") != 0 &&
-                 strcmp(value, "none") != 0)
+        else if (strcmp(key, "compression") == 0 &&
+                 vsCompressionParse(value, &out->compression) < 0)
             ret = vsErr(error, VS_ERROR_CORRUPT, "%s: virtsnap.meta: unknown compression "
-                        "'%s' (expected zstd or none)", be->label, value);
-        else if (strcmp(key, "compression") == 0)
-            out->compress = strcmp(value, "zstd") == 0;
+                        "'%s' (expected " VS_COMPRESSION_NAMES ")", be->label, value);
     }
     PQclear(res);
     return ret;
@@ -214,7 +214,7 @@ pgSaveSettings(vsBackend *backend, const vsBackendSettings *settings, GError **e
 {
     PgBackend *be = PG_BACKEND(backend);
     g_autofree char *limit = g_strdup_printf("%" G_GUINT64_FORMAT, settings->load_limit);
-    const char *compression = settings->compress ? "zstd" : "none";
+    const char *compression = vsCompressionName(settings->compression);
     const char *upsert = "INSERT INTO virtsnap.meta VALUES ($1, $2) "
                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
     const char *c[] = { "compression", compression };
@@ -572,7 +572,7 @@ pgCommit(vsBackend *backend, const vsMomentKind *kind, const char *vm,
         return ret;
     }
     mem = vsAtomicFileOpenMemory();
-    if (vsBulkFileWrite(mem, commit->next, commit->uuid, commit->compress,
+    if (vsBulkFileWrite(mem, commit->next, commit->uuid, commit->compression,
                         old ? old->segments : NULL, &segments, error) < 0)
         return -1;
     doc = vsAtomicFileStealMemory(mem);

@@ -26,9 +26,15 @@ typedef struct _vsBackendLock vsBackendLock;
 
 /* The store's settings as the backend keeps them for every user. */
 typedef struct {
-    gboolean compress;     /* new records zstd-compressed */
+    vsCompression compression;   /* how new files are stored */
     guint64 load_limit;    /* VS_STORE_LOAD_LIMIT_DEFAULT unless set */
 } vsBackendSettings;
+
+/* The settings' names of the modes (none, zstd, pieces), as the backends
+ * store them; Parse fails (-1) on any other name. */
+#define VS_COMPRESSION_NAMES "zstd, pieces or none"
+const char *vsCompressionName(vsCompression mode);
+int vsCompressionParse(const char *name, vsCompression *out);
 
 typedef struct {
     guint64 load_limit;    /* the memory the load may hold */
@@ -49,7 +55,7 @@ typedef struct {
     const vsTree *old;     /* what is stored now (as loaded or last committed) */
     const vsTree *next;    /* what to store; empty: the VM's record goes */
     const char *uuid;      /* the VM's, for records without a <domain> */
-    gboolean compress;
+    vsCompression compression;
     gpointer cache;        /* @old's cache (from the load or the last commit) */
 } vsBackendCommit;
 

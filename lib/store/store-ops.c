@@ -176,3 +176,13 @@ vsDomainAddMoment(vsDomain *dom, vsMoment *record, const vsDomainAdd *how, char 
         *out_name = g_strdup(record->name);
     return vsDomainApply(dom, g_steal_pointer(&next), error);
 }
+
+/* ---------------------------------------------------------------- */
+/* The whole document                                                 */
+
+int
+vsDomainWriteDocument(const vsDomain *dom, vsDocumentWriteFunc write, gpointer data,
+                      GError **error)
+{
+    return vsBulkFileFormatTo(vsDomainView(dom), dom->uuid, write, data, error);
+}

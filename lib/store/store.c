@@ -44,7 +44,7 @@ vsStoreOpen(vsStore **out, const char *location, unsigned int flags, GError **er
 
     store->refs = 1;
     store->location = g_strdup(location);
-    store->settings.compress = TRUE;
+    store->settings.compression = VS_COMPRESSION_ZSTD;
     store->settings.load_limit = VS_STORE_LOAD_LIMIT_DEFAULT;
     if (ops->open(&store->backend, location, (flags & VS_STORE_OPEN_CREATE) != 0, error) < 0 ||
         ops->load_settings(store->backend, &store->settings, error) < 0)
@@ -82,16 +82,54 @@ vsStoreGetDirectory(vsStore *store, int *dirfd, const char **path, GError **erro
     return 0;
 }
 
+static const char *const compression_names[] = {
+    [VS_COMPRESSION_NONE] = "none",
+    [VS_COMPRESSION_ZSTD] = "zstd",
+    [VS_COMPRESSION_PIECES] = "pieces",
+};
+
+const char *
+vsCompressionName(vsCompression mode)
+{
+    g_assert(mode < G_N_ELEMENTS(compression_names));
+    return compression_names[mode];
+}
+
+int
+vsCompressionParse(const char *name, vsCompression *out)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(compression_names); i++) {
+        if (strcmp(name, compression_names[i]) == 0) {
+            *out = (vsCompression) i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void
+vsStoreSetCompressionMode(vsStore *store, vsCompression mode)
+{
+    g_return_if_fail(mode <= VS_COMPRESSION_PIECES);
+    store->settings.compression = mode;
+}
+
+vsCompression
+vsStoreGetCompressionMode(const vsStore *store)
+{
+    return store->settings.compression;
+}
+
 void
 vsStoreSetCompression(vsStore *store, gboolean compress)
 {
-    store->settings.compress = compress;
+    vsStoreSetCompressionMode(store, compress ? VS_COMPRESSION_ZSTD : VS_COMPRESSION_NONE);
 }
 
 gboolean
 vsStoreGetCompression(const vsStore *store)
 {
-    return store->settings.compress;
+    return store->settings.compression != VS_COMPRESSION_NONE;
 }
 
 guint64
@@ -139,17 +177,26 @@ storeSaveSettings(vsStore *store, const vsBackendSettings *settings, GError **er
 }
 
 int
+vsStoreSaveCompressionMode(vsStore *store, vsCompression mode, GError **error)
+{
+    vsBackendSettings settings = { mode, store->settings.load_limit };
+
+    if (mode > VS_COMPRESSION_PIECES)
+        return vsErr(error, VS_ERROR_INVALID, "unknown compression mode %d", (int) mode);
+    return storeSaveSettings(store, &settings, error);
+}
+
+int
 vsStoreSaveCompression(vsStore *store, gboolean compress, GError **error)
 {
-    vsBackendSettings settings = { compress, store->settings.load_limit };
-
-    return storeSaveSettings(store, &settings, error);
+    return vsStoreSaveCompressionMode(store, compress ? VS_COMPRESSION_ZSTD
+                                                      : VS_COMPRESSION_NONE, error);
 }
 
 int
 vsStoreSaveLoadLimit(vsStore *store, guint64 bytes, GError **error)
 {
-    vsBackendSettings settings = { store->settings.compress,
+    vsBackendSettings settings = { store->settings.compression,
                                    bytes ? bytes : VS_STORE_LOAD_LIMIT_DEFAULT };
 
     return storeSaveSettings(store, &settings, error);
@@ -433,7 +480,7 @@ domainCommit(vsDomain *dom, vsTree *tree, GError **error)
     vsBackend *be = dom->store->backend;
     vsBackendCommit commit = {
         .lock = dom->lock, .old = dom->tree, .next = next, .uuid = dom->uuid,
-        .compress = dom->store->settings.compress, .cache = dom->cache,
+        .compression = dom->store->settings.compression, .cache = dom->cache,
     };
     gpointer cache = NULL;
 

@@ -7,7 +7,8 @@
 # Left out, by name, the scenarios that look at a directory store itself:
 # libvirt's per-file layout (legacy-*, undefine-rename: legacy directories
 # moved aside), the store's files (delete-images, store-config: ls, od,
-# cat of DIR/...), an explicit --store=DIR (batch, global); checkpoint-legacy
+# cat of DIR/...), an explicit --store=DIR (batch, global, pieces: zstdcat
+# of a directory store's files beside the dumps); checkpoint-legacy
 # (libvirt's checkpoint directories) and checkpoint-store (the checkpoint
 # store's files).
 set -u
@@ -15,7 +16,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 support=$here/../support
 skip=" legacy-collisions legacy-convert legacy-problems undefine-rename delete-images "
-skip+=" store-config batch global checkpoint-legacy checkpoint-store "
+skip+=" store-config batch global pieces checkpoint-legacy checkpoint-store "
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vs-clipg.XXXXXX") && chmod 755 "$work" && mkdir "$work/pg" ||
     exit 1

@@ -24,6 +24,17 @@ run snapshot-delete demo s2 --metadata
 od -An -tx1 -N4 store/demo.xml
 run store-config --compression lz4
 
+note "definitions as pieces (format 3): zstd frames too"
+run store-config --compression pieces
+cat store/.virtsnap/config
+run snapshot-create demo s2.xml --redefine
+od -An -tx1 -N4 store/demo.xml
+run snapshot-list demo --tree
+zstdcat -q store/demo.xml | grep -c "virtsnap-pieces="
+run store-config --compression zstd
+run snapshot-delete demo s2 --metadata
+zstdcat -q store/demo.xml | grep -c "virtsnap-pieces="
+
 note "a safety limit on the memory loading one VM may hold"
 VIRTSNAP_STORE=store   # relative, so the error names a stable path
 run store-config --load-limit 1K
