@@ -46,6 +46,24 @@ vsXmlBytesHash(const char *bytes, gsize len)
     return h32 ? h32 : 1;
 }
 
+guint
+vsXmlSubtreeHashChunks(vsXmlChunk *const *chunks, guint n)
+{
+    /* the chunks' hashes already stand for their bytes: mixing them (and
+     * their lengths) keeps a 4 MiB definition's hash at O(its chunk list) */
+    guint64 h = 0x9E3779B97F4A7C15u ^ n;
+    guint32 h32;
+
+    for (guint i = 0; i < n; i++) {
+        h = (h ^ chunks[i]->hash) * 0x100000001B3u;
+        h = (h ^ chunks[i]->len) * 0x100000001B3u;
+        h ^= h >> 29;
+    }
+    h ^= h >> 32;
+    h32 = (guint32) h;
+    return h32 ? h32 : 1;
+}
+
 static guint
 chunkHash(gconstpointer key)
 {
@@ -97,7 +115,7 @@ chunkCut(const char *start, const char *end, const char **secret, const vsXmlChu
 static vsXmlChunk *
 chunkIntern(const char *text, gsize len, gsize *added)
 {
-    vsXmlChunk probe = { 0, vsXmlBytesHash(text, len), len, text };
+    vsXmlChunk probe = { .hash = vsXmlBytesHash(text, len), .len = len, .text = text };
     vsXmlChunk *chunk = g_hash_table_lookup(table, &probe);
 
     if (chunk) {
@@ -108,6 +126,9 @@ chunkIntern(const char *text, gsize len, gsize *added)
     chunk->refs = 1;
     chunk->hash = probe.hash;
     chunk->len = len;
+    chunk->lines = 0;
+    for (const char *nl = text; (nl = memchr(nl, '\n', text + len - nl)); nl++)
+        chunk->lines++;
     memcpy(chunk->data, text, len);
     chunk->data[len] = '\0';
     chunk->text = chunk->data;
@@ -135,6 +156,28 @@ chunkUnref(vsXmlChunk *chunk)
     g_mutex_unlock(&table_lock);
 }
 
+/* A subtree of @chunks (their references taken over), its length, lines
+ * and hash from theirs: nothing reads the text again. */
+static vsXmlSubtree *
+subtreeNew(vsXmlChunk *const *chunks, guint n)
+{
+    vsXmlSubtree *tree = g_malloc(sizeof(*tree) + n * sizeof(vsXmlChunk *));
+
+    tree->refs = 1;
+    tree->len = 0;
+    tree->lines = 0;
+    for (guint i = 0; i < n; i++) {
+        tree->chunks[i] = chunks[i];
+        tree->len += chunks[i]->len;
+        tree->lines += chunks[i]->lines;
+    }
+    tree->hash = vsXmlSubtreeHashChunks(chunks, n);
+    tree->default_cut = FALSE;
+    tree->flat = NULL;
+    tree->nchunks = n;
+    return tree;
+}
+
 vsXmlSubtree *
 vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
 {
@@ -156,17 +199,8 @@ vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
     }
     g_mutex_unlock(&table_lock);
 
-    tree = g_malloc(sizeof(*tree) + chunks->len * sizeof(vsXmlChunk *));
-    tree->refs = 1;
-    tree->hash = vsXmlBytesHash(text, len);
-    tree->len = len;
-    tree->lines = 0;
-    for (const char *nl = text; (nl = memchr(nl, '\n', end - nl)); nl++)
-        tree->lines++;
-    tree->flat = NULL;
-    tree->nchunks = chunks->len;
-    if (chunks->len)
-        memcpy(tree->chunks, chunks->pdata, chunks->len * sizeof(vsXmlChunk *));
+    tree = subtreeNew((vsXmlChunk *const *) chunks->pdata, chunks->len);
+    tree->default_cut = policy == &vsXmlChunkingDefault;
     /* + the object and its allocation */
     tree->held = sizeof(*tree) + chunks->len * sizeof(vsXmlChunk *) + 64 + added;
     return tree;
@@ -263,28 +297,10 @@ vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index)
 vsXmlSubtree *
 vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n)
 {
-    vsXmlSubtree *tree = g_malloc(sizeof(*tree) + n * sizeof(vsXmlChunk *));
-    g_autofree char *flat = NULL;
-    gsize at = 0;
+    vsXmlSubtree *tree = subtreeNew(pieces, n);
 
-    tree->refs = 1;
-    tree->len = 0;
-    tree->lines = 0;
-    tree->flat = NULL;
-    tree->nchunks = n;
-    for (guint i = 0; i < n; i++) {
-        tree->chunks[i] = vsXmlPieceRef(pieces[i]);
-        tree->len += pieces[i]->len;
-    }
-    /* the whole text's hash, as a capture computes it */
-    flat = g_malloc(tree->len + 1);
-    for (guint i = 0; i < n; i++) {
-        memcpy(flat + at, pieces[i]->text, pieces[i]->len);
-        at += pieces[i]->len;
-    }
-    for (const char *nl = flat; (nl = memchr(nl, '\n', flat + at - nl)); nl++)
-        tree->lines++;
-    tree->hash = vsXmlBytesHash(flat, tree->len);
+    for (guint i = 0; i < n; i++)
+        vsXmlPieceRef(pieces[i]);
     tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
     return tree;
 }

@@ -11,6 +11,7 @@ typedef struct _vsXmlPiece {
     gint refs;
     guint hash;        /* vsXmlBytesHash of the bytes: the interning key */
     gsize len;
+    gsize lines;       /* '\n' bytes in it, counted once at intern */
     const char *text;  /* NUL-terminated; data for an interned chunk */
     char data[];
 } vsXmlChunk;
@@ -21,7 +22,10 @@ typedef struct _vsXmlPiece {
  * whole in one chunk. */
 struct _vsXmlSubtree {
     gint refs;
-    guint hash;    /* vsXmlBytesHash of the whole canonical text */
+    guint hash;    /* vsXmlSubtreeHashChunks of its chunks: equal texts cut
+                    * the same way hash the same, and no byte is read again */
+    gboolean default_cut;  /* cut by vsXmlChunkingDefault: equal texts are then
+                            * equal chunk lists (and equal hashes) */
     gsize lines;   /* '\n' bytes in the text: sizes vsXmlSubtreeAppend's output */
     gsize len;     /* of the whole text */
     gsize held;    /* vsXmlSubtreeBytes: what its capture added to memory */
@@ -42,8 +46,11 @@ typedef struct {
 
 extern const vsXmlChunking vsXmlChunkingDefault;
 
-/* The hash of subtrees and chunks (never 0). */
+/* The hash of chunks (never 0). */
 guint vsXmlBytesHash(const char *bytes, gsize len);
+/* The hash of a subtree: of its chunks' hashes and lengths, in order
+ * (never 0).  O(@n), whatever the text's length. */
+guint vsXmlSubtreeHashChunks(vsXmlChunk *const *chunks, guint n);
 /* A subtree of canonical @text (@len bytes), cut by @policy, its chunks
  * interned in the process's table. */
 vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy);

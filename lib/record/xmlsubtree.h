@@ -101,11 +101,13 @@ gsize vsXmlSubtreeGetLength(const vsXmlSubtree *tree);
  * device count the second at about its list and a chunk or two, and the
  * sum over a load's subtrees is what the load holds for them. */
 gsize vsXmlSubtreeBytes(const vsXmlSubtree *tree);
-/* Byte equality of the canonical text (O(1) for different hashes; chunks
- * held by both are compared by address). */
+/* Byte equality of the canonical text, however it is cut (O(1) for
+ * different hashes of two subtrees cut by the capture's policy; chunks held
+ * by both are compared by address). */
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
-/* Hash of the canonical bytes, computed at capture (with vsXmlSubtreeEqual:
- * interning tables). */
+/* Hash of the canonical text as the capture cuts it (of its chunks' hashes
+ * and lengths), computed at capture; with vsXmlSubtreeEqual: interning
+ * tables (of subtrees all cut by the capture's policy). */
 guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
 
 /* Parses the subtree's secure XML back into a fresh document (for callers
