@@ -79,11 +79,16 @@ chunkEqual(gconstpointer a, gconstpointer b)
 
 /* Where the chunk starting at @start ends.  *@secret is the next secret
  * marker at or after @start (or @end), kept across calls so the text is
- * searched for markers once in all. */
+ * searched for markers once in all.  *@chosen (optional): whether the
+ * policy chose that end after a '\n' (not the text running out). */
 static const char *
-chunkCut(const char *start, const char *end, const char **secret, const vsXmlChunking *policy)
+chunkCut(const char *start, const char *end, const char **secret, const vsXmlChunking *policy,
+         gboolean *chosen)
 {
     const char *p = start;
+
+    if (chosen)
+        *chosen = FALSE;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', end - p);
@@ -103,8 +108,11 @@ chunkCut(const char *start, const char *end, const char **secret, const vsXmlChu
             continue;
         }
         if (size >= policy->max ||
-            (size >= policy->min && (vsXmlBytesHash(p, line_end - p) & policy->mask) == 0))
+            (size >= policy->min && (vsXmlBytesHash(p, line_end - p) & policy->mask) == 0)) {
+            if (chosen)
+                *chosen = nl != NULL;
             return line_end;
+        }
         p = line_end;
     }
     return end;
@@ -193,7 +201,7 @@ vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
     if (!table)
         table = g_hash_table_new(chunkHash, chunkEqual);
     for (const char *p = text; p < end;) {
-        const char *cut = chunkCut(p, end, &secret, policy);
+        const char *cut = chunkCut(p, end, &secret, policy, NULL);
         g_ptr_array_add(chunks, chunkIntern(p, cut - p, &added));
         p = cut;
     }
@@ -303,4 +311,22 @@ vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n)
         vsXmlPieceRef(pieces[i]);
     tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
     return tree;
+}
+
+gboolean
+vsXmlPieceCutAsCapture(const vsXmlPiece *piece, gboolean last)
+{
+    const char *end = piece->text + piece->len;
+    const char *secret = piece->text;
+    gboolean chosen;
+
+    /* chunkCut over the piece alone sees the same lines up to its end as
+     * over the whole text, when that end is a line's ('\n') end: the cut
+     * the whole text gets there is the one chosen here */
+    if (piece->len == 0)
+        return FALSE;
+    if (!(secret = memchr(piece->text, MARK_SECRET_BEGIN, piece->len)))
+        secret = end;
+    return chunkCut(piece->text, end, &secret, &vsXmlChunkingDefault, &chosen) == end &&
+           (last || chosen);
 }

@@ -57,6 +57,16 @@ vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunk
 /* The subtree of @pieces' texts in order (each referenced again), not
  * checked: only vsXmlSubtreeFromPiecesChecked hands one out. */
 vsXmlSubtree *vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n);
+/* Whether a text cut by vsXmlChunkingDefault has @piece as a whole chunk
+ * where @piece starts a chunk: the policy cuts at its end and nowhere
+ * before (@last: the text ends there, so no cut need be chosen).  O(the
+ * piece); the pieces check remembers it per piece. */
+gboolean vsXmlPieceCutAsCapture(const vsXmlPiece *piece, gboolean last);
+/* For tests: the whole check of @pieces (formatted, parsed and captured
+ * again), which the check by parts must always agree with; and how many
+ * documents (wraps of parts, or whole texts) a pieces check has parsed. */
+int vsXmlPiecesCheckWhole(vsXmlPiece *const *pieces, guint n, GError **error);
+guint vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */
