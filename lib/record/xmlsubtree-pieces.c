@@ -65,6 +65,7 @@ struct _vsXmlPieceCheck {
     GHashTable *parts;   /* GBytes (the part's identity) -> PartFacts* */
     GHashTable *lines;   /* GBytes, a set: one object per line text */
     guint parses;
+    guint wholes;        /* definitions the whole check decided */
 };
 
 static void
@@ -107,6 +108,12 @@ vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check)
     return check->parses;
 }
 
+guint
+vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check)
+{
+    return check->wholes;
+}
+
 /* ------------------------------------------------------------------ */
 /* Formatted, parsed and captured again                                 */
 
@@ -144,6 +151,8 @@ checkWhole(const vsXmlSubtree *tree, vsXmlPieceCheck *check, GError **error)
     xmlDocPtr doc = NULL;
     int ret;
 
+    if (check)
+        check->wholes++;
     if (tree->len == 0)
         return vsErr(error, VS_ERROR_CORRUPT, "a definition without pieces");
     ret = captureAgain(tree, check, &doc, &again, &perr);

@@ -67,6 +67,9 @@ gboolean vsXmlPieceCutAsCapture(const vsXmlPiece *piece, gboolean last);
  * documents (wraps of parts, or whole texts) a pieces check has parsed. */
 int vsXmlPiecesCheckWhole(vsXmlPiece *const *pieces, guint n, GError **error);
 guint vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check);
+/* For tests: how many definitions the whole check decided (the check by
+ * parts did not accept them). */
+guint vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */
