@@ -237,6 +237,50 @@ testNamespacesSpreadFallBack(void)
     g_assert_cmpuint(vsXmlPieceCheckGetWholeCount(check), ==, 1);
 }
 
+/* @tree's text with @from replaced by @to, cut as the library cuts:
+ * whether its pieces are accepted (the whole check agreeing). */
+static gboolean
+editedAccepted(vsXmlPieceCheck *check, const vsXmlSubtree *tree, const char *from, const char *to)
+{
+    gsize len;
+    const char *text = vsXmlSubtreeGetCanonical(tree, &len);
+    g_autoptr(GString) edited = g_string_new_len(text, len);
+    g_autoptr(vsXmlSubtree) cut = NULL;
+
+    g_assert_cmpuint(g_string_replace(edited, from, to, 1), ==, 1);
+    cut = vsXmlSubtreeFromText(edited->str, edited->len, &vsXmlChunkingDefault);
+    return assertAgrees(check, cut->chunks, cut->nchunks);
+}
+
+/* What the whole capture shares between children, each in parts far
+ * apart: a second <metadata> (dropped by a capture), a namespace declared
+ * on the root or on <devices> and used nowhere (dropped), one used by a
+ * single far child (kept). */
+static void
+testWholeRules(void)
+{
+    g_autoptr(vsXmlPieceCheck) check = vsXmlPieceCheckNew();
+    g_autofree char *xml = bigDomain(300, 0, 0);
+    g_autoptr(vsXmlSubtree) tree = captureXML(xml);
+    g_autoptr(GString) used = g_string_new(xml);
+    g_autoptr(vsXmlSubtree) used_tree = NULL;
+    guint wholes;
+
+    assertAccepted(check, tree);
+    g_assert_false(editedAccepted(check, tree, "  <qemu:commandline>",
+                                  "  <metadata/>\n  <qemu:commandline>"));
+    g_assert_false(editedAccepted(check, tree, "  <devices>", "  <devices xmlns:z='urn:z'>"));
+    g_assert_false(editedAccepted(check, tree, "<domain type='kvm'",
+                                  "<domain type='kvm' xmlns:z='urn:z'"));
+    g_assert_true(editedAccepted(check, tree, "  <name>vm1</name>", "  <name>vm2</name>"));
+    g_string_replace(used, "<devices>", "<devices xmlns:z='urn:z'>", 1);
+    g_string_replace(used, "<memballoon", "<z:nic/><memballoon", 1);
+    used_tree = captureXML(used->str);
+    wholes = vsXmlPieceCheckGetWholeCount(check);
+    assertAccepted(check, used_tree);
+    g_assert_cmpuint(vsXmlPieceCheckGetWholeCount(check), ==, wholes);
+}
+
 /* ------------------------------------------------------------------ */
 /* Mutations: the parts agree with the whole                            */
 
@@ -450,6 +494,7 @@ main(int argc, char **argv)
     g_test_add_func("/xmlsubtree-pieces/fixtures", testFixtures);
     g_test_add_func("/xmlsubtree-pieces/hotplug-parses-its-part", testHotplugParsesItsPart);
     g_test_add_func("/xmlsubtree-pieces/namespaces-spread-fall-back", testNamespacesSpreadFallBack);
+    g_test_add_func("/xmlsubtree-pieces/whole-rules", testWholeRules);
     g_test_add_func("/xmlsubtree-pieces/mutations-agree", testMutationsAgree);
     g_test_add_func("/xmlsubtree-pieces/hostile-pieces", testHostilePieces);
     return g_test_run();
