@@ -136,7 +136,11 @@ captureAgain(const vsXmlSubtree *tree, vsXmlPieceCheck *check, xmlDocPtr *doc,
     *doc = vsXmlReadMemory(formatted->str, formatted->len, "pieces", VS_XML_READ_NO_ENTITIES,
                            &problem);
     vsXmlProblemClear(&problem);
-    if (!*doc || !(root = xmlDocGetRootElement(*doc)))
+    if (*doc && !(root = xmlDocGetRootElement(*doc))) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+    }
+    if (!*doc)
         return vsErr(error, VS_ERROR_CORRUPT, "its pieces are not well-formed XML");
     return vsXmlSubtreeFromNodeInPlace(again, root, error);
 }

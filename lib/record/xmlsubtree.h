@@ -133,7 +133,8 @@ guint vsXmlSubtreeGetPieceCount(const vsXmlSubtree *tree);
 vsXmlPiece *vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index);
 
 /* What the pieces checks of one load (or one file) have decided, kept so
- * that a part of a definition checked once is not checked again. */
+ * that a part of a definition checked once is not checked again (it holds
+ * references to the pieces it has seen).  One thread at a time. */
 typedef struct _vsXmlPieceCheck vsXmlPieceCheck;
 vsXmlPieceCheck *vsXmlPieceCheckNew(void);
 void vsXmlPieceCheckFree(vsXmlPieceCheck *check);
@@ -144,8 +145,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlPieceCheck, vsXmlPieceCheckFree)
  * captured, gives the same bytes back) and the pieces are cut where a
  * capture cuts that text (so equal texts are always equal pieces).
  * Errors: VS_ERROR_CORRUPT with a short reason (the caller names the file
- * and the record).  Cost: see xmlsubtree-pieces.c; a text checked before
- * through @check costs O(@n). */
+ * and the record).  Cost: see xmlsubtree-pieces.c; a text whose parts
+ * (the root's children, and a big child's children, in groups of about a
+ * piece) were checked before through @check costs O(@n), and one that
+ * differs from those by a device parses the part or two around it. */
 int vsXmlSubtreeFromPiecesChecked(vsXmlSubtree **out, vsXmlPieceCheck *check,
                                   vsXmlPiece *const *pieces, guint n, GError **error);
 
