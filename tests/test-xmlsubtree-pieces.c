@@ -155,13 +155,19 @@ testFixtures(void)
 /* A domain with @nics padding NICs in <devices> (one more, @plugged, after
  * the @at-th when @plugged is not 0), a <metadata>, a secret, namespaces. */
 static char *
-bigDomain(guint nics, guint at, guint plugged)
+bigDomainWith(guint nics, guint at, guint plugged, guint events)
 {
     GString *xml = g_string_new(
         "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
         "<name>vm1</name><uuid>00000000-0000-0000-0000-000000000001</uuid>"
         "<metadata><app:a xmlns:app='http://example.org/app'><app:b>t\n  &lt;x&gt;\n"
-        "</app:b></app:a></metadata>"
+        "</app:b>");
+
+    for (guint i = 0; i < events; i++)
+        g_string_append_printf(xml, "<app:event id='%u'><app:what>boot %u</app:what></app:event>",
+                               i, i);
+    g_string_append(xml,
+        "</app:a></metadata>"
         "<memory unit='KiB'>1048576</memory><vcpu>2</vcpu>"
         "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os><devices>"
         "<graphics type='vnc' passwd='secret'/>"
@@ -185,6 +191,12 @@ bigDomain(guint nics, guint at, guint plugged)
     g_string_append(xml, "<memballoon model='virtio'/></devices>"
                          "<qemu:commandline><qemu:arg value='-s'/></qemu:commandline></domain>");
     return g_string_free(xml, FALSE);
+}
+
+static char *
+bigDomain(guint nics, guint at, guint plugged)
+{
+    return bigDomainWith(nics, at, plugged, 0);
 }
 
 static void
@@ -212,6 +224,30 @@ testHotplugParsesItsPart(void)
     g_assert_cmpuint(second - again, <=, 3);
     assertAccepted(check, plug2);
     g_assert_cmpuint(vsXmlPieceCheckGetParseCount(check) - second, <=, 3);
+    g_assert_cmpuint(vsXmlPieceCheckGetWholeCount(check), ==, 0);
+}
+
+/* A big <metadata> (one part over many pieces) is not parsed again when
+ * the piece it ends in changes after it (here <memory>, the next child). */
+static void
+testBigMetadataNotParsedAgain(void)
+{
+    g_autoptr(vsXmlPieceCheck) check = vsXmlPieceCheckNew();
+    g_autofree char *base_xml = bigDomainWith(50, 0, 0, 2000);
+    g_autoptr(GString) plug_xml = g_string_new(base_xml);
+    g_autoptr(vsXmlSubtree) base = captureXML(base_xml);
+    g_autoptr(vsXmlSubtree) plug = NULL;
+    guint before;
+
+    g_string_replace(plug_xml, "1048576</memory>", "2097152</memory>", 1);
+    plug = captureXML(plug_xml->str);
+
+    g_assert_cmpuint(base->len, >, 100 * 1024);
+    assertAccepted(check, base);
+    before = vsXmlPieceCheckGetParseCount(check);
+    assertAccepted(check, plug);
+    /* <memory>'s group and <devices>' first (the same piece), not <metadata> */
+    g_assert_cmpuint(vsXmlPieceCheckGetParseCount(check) - before, <=, 2);
     g_assert_cmpuint(vsXmlPieceCheckGetWholeCount(check), ==, 0);
 }
 
@@ -493,6 +529,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/xmlsubtree-pieces/fixtures", testFixtures);
     g_test_add_func("/xmlsubtree-pieces/hotplug-parses-its-part", testHotplugParsesItsPart);
+    g_test_add_func("/xmlsubtree-pieces/big-metadata-not-parsed-again",
+                    testBigMetadataNotParsedAgain);
     g_test_add_func("/xmlsubtree-pieces/namespaces-spread-fall-back", testNamespacesSpreadFallBack);
     g_test_add_func("/xmlsubtree-pieces/whole-rules", testWholeRules);
     g_test_add_func("/xmlsubtree-pieces/mutations-agree", testMutationsAgree);

@@ -339,20 +339,29 @@ typedef struct {
 } Wrap;
 
 /* The part's identity: the lines around it and the pieces it spans, with
- * where it starts and ends in the first and last. */
+ * where it starts and ends in the first and last.  A part over many
+ * pieces (a big <metadata>) names its first and last by the bytes it holds
+ * of them instead: a device hot-plugged just after it changes the piece it
+ * ends in, not its bytes, and must not have it parsed again. */
 static GBytes *
 wrapKey(const Def *def, const Wrap *w)
 {
     guint first = pieceAt(def, w->part.from), last = pieceAt(def, w->part.to - 1);
+    gboolean big = last - first + 1 >= SPLIT_MIN_PIECES;
     g_autoptr(GArray) key = g_array_new(FALSE, FALSE, sizeof(gconstpointer));
     gconstpointer head[] = {
-        def->root_id, def->last_id, w->ctx_start_id, w->ctx_end_id,
-        GSIZE_TO_POINTER(w->part.from - def->at[first]),
-        GSIZE_TO_POINTER(w->part.to - def->at[last]),
+        def->root_id, def->last_id, w->ctx_start_id, w->ctx_end_id, GINT_TO_POINTER(big),
+        big ? spanId(def, (Span) { w->part.from, def->at[first + 1] })
+            : GSIZE_TO_POINTER(w->part.from - def->at[first]),
+        big ? spanId(def, (Span) { def->at[last], w->part.to })
+            : GSIZE_TO_POINTER(w->part.to - def->at[last]),
     };
 
     g_array_append_vals(key, head, G_N_ELEMENTS(head));
-    g_array_append_vals(key, def->pieces + first, last - first + 1);
+    if (big)
+        g_array_append_vals(key, def->pieces + first + 1, last - first - 1);
+    else
+        g_array_append_vals(key, def->pieces + first, last - first + 1);
     return g_bytes_new(key->data, key->len * sizeof(gconstpointer));
 }
 
