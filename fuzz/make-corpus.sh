@@ -9,6 +9,8 @@
 #   OUTDIR/bulkfile-zstd/  mode byte + <snapshots> document
 #   OUTDIR/legacy/         "--8<-- NAME" split directories (see fuzz-legacy.c)
 #   OUTDIR/ops/            operation sequences (see fuzz-ops.c)
+#   OUTDIR/pieces/         mode byte + a document whose root is captured,
+#                          or pieces split by 0xFF bytes (see fuzz-pieces.c)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../tests/fixtures
@@ -16,7 +18,7 @@ out=${1:?usage: make-corpus.sh OUTDIR [VIRTSNAP-BENCH-GEN]}
 gen=${2:-}
 
 rm -rf "$out"
-mkdir -p "$out"/{snapshot,checkpoint,bulkfile,bulkfile-zstd,legacy,ops}
+mkdir -p "$out"/{snapshot,checkpoint,bulkfile,bulkfile-zstd,legacy,ops,pieces}
 
 # The on-disk fixtures hold a "<peer>" placeholder in attribute values.
 clean() { sed 's|<peer>|/var/lib/libvirt|g' "$1"; }
@@ -199,6 +201,21 @@ write("delete-shapes", b"\x01" + plain(b"a", d=D) + plain(b"b") + plain(b"c") +
       bytes([4, 0, 4]) + bytes([4, 0, 2]) + bytes([4, 0, 3]) + bytes([5]))
 PYEOF
 
-for d in snapshot checkpoint bulkfile bulkfile-zstd legacy ops; do
+# pieces: every on-disk fixture's <domain> as a document to capture (mode
+# bytes 1 and 0x8f: two edits), and a few raw piece lists.
+for f in "$fixtures"/libvirt-9.0-ondisk/*.xml; do
+    [ -f "$f" ] || continue
+    dom=$(clean "$f" | sed -n '/<domain[ >]/,/<\/domain>/p')
+    [ -n "$dom" ] || continue
+    n=$((n + 1))
+    { printf '\001'; printf '%s\n' "$dom"; } > "$out/pieces/$(printf '%04d' $n)-$(basename "$f")"
+    { printf '\217'; printf '%s\n' "$dom"; } > "$out/pieces/$(printf '%04d' $n)-b-$(basename "$f")"
+done
+printf '\000<domain>\n  <name>a</name>\n\377  <devices>\n    <disk/>\n\377  </devices>\n</domain>\n' \
+    > "$out/pieces/raw-split"
+printf '\000<domain>\n  <metadata>\n    <a:b xmlns:a="urn:a"/>\n  </metadata>\n</domain>\n' \
+    > "$out/pieces/raw-metadata"
+
+for d in snapshot checkpoint bulkfile bulkfile-zstd legacy ops pieces; do
     echo "$d: $(ls "$out/$d" | wc -l) seeds"
 done

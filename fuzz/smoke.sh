@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${FUZZ_BUILD:-build-fuzz}
 time=${FUZZ_TIME:-20}
-harnesses="snapshot checkpoint bulkfile bulkfile-zstd legacy ops"
+harnesses="snapshot checkpoint bulkfile bulkfile-zstd legacy ops pieces"
 
 if ! command -v clang >/dev/null; then
     echo "smoke.sh: clang is not installed (apt-get install clang libclang-rt-14-dev)" >&2

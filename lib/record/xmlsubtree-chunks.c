@@ -46,6 +46,24 @@ vsXmlBytesHash(const char *bytes, gsize len)
     return h32 ? h32 : 1;
 }
 
+guint
+vsXmlSubtreeHashChunks(vsXmlChunk *const *chunks, guint n)
+{
+    /* the chunks' hashes already stand for their bytes: mixing them (and
+     * their lengths) keeps a 4 MiB definition's hash at O(its chunk list) */
+    guint64 h = 0x9E3779B97F4A7C15u ^ n;
+    guint32 h32;
+
+    for (guint i = 0; i < n; i++) {
+        h = (h ^ chunks[i]->hash) * 0x100000001B3u;
+        h = (h ^ chunks[i]->len) * 0x100000001B3u;
+        h ^= h >> 29;
+    }
+    h ^= h >> 32;
+    h32 = (guint32) h;
+    return h32 ? h32 : 1;
+}
+
 static guint
 chunkHash(gconstpointer key)
 {
@@ -61,11 +79,16 @@ chunkEqual(gconstpointer a, gconstpointer b)
 
 /* Where the chunk starting at @start ends.  *@secret is the next secret
  * marker at or after @start (or @end), kept across calls so the text is
- * searched for markers once in all. */
+ * searched for markers once in all.  *@chosen (optional): whether the
+ * policy chose that end after a '\n' (not the text running out). */
 static const char *
-chunkCut(const char *start, const char *end, const char **secret, const vsXmlChunking *policy)
+chunkCut(const char *start, const char *end, const char **secret, const vsXmlChunking *policy,
+         gboolean *chosen)
 {
     const char *p = start;
+
+    if (chosen)
+        *chosen = FALSE;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', end - p);
@@ -85,8 +108,11 @@ chunkCut(const char *start, const char *end, const char **secret, const vsXmlChu
             continue;
         }
         if (size >= policy->max ||
-            (size >= policy->min && (vsXmlBytesHash(p, line_end - p) & policy->mask) == 0))
+            (size >= policy->min && (vsXmlBytesHash(p, line_end - p) & policy->mask) == 0)) {
+            if (chosen)
+                *chosen = nl != NULL;
             return line_end;
+        }
         p = line_end;
     }
     return end;
@@ -97,7 +123,7 @@ chunkCut(const char *start, const char *end, const char **secret, const vsXmlChu
 static vsXmlChunk *
 chunkIntern(const char *text, gsize len, gsize *added)
 {
-    vsXmlChunk probe = { 0, vsXmlBytesHash(text, len), len, text };
+    vsXmlChunk probe = { .hash = vsXmlBytesHash(text, len), .len = len, .text = text };
     vsXmlChunk *chunk = g_hash_table_lookup(table, &probe);
 
     if (chunk) {
@@ -108,6 +134,9 @@ chunkIntern(const char *text, gsize len, gsize *added)
     chunk->refs = 1;
     chunk->hash = probe.hash;
     chunk->len = len;
+    chunk->lines = 0;
+    for (const char *nl = text; (nl = memchr(nl, '\n', text + len - nl)); nl++)
+        chunk->lines++;
     memcpy(chunk->data, text, len);
     chunk->data[len] = '\0';
     chunk->text = chunk->data;
@@ -135,6 +164,28 @@ chunkUnref(vsXmlChunk *chunk)
     g_mutex_unlock(&table_lock);
 }
 
+/* A subtree of @chunks (their references taken over), its length, lines
+ * and hash from theirs: nothing reads the text again. */
+static vsXmlSubtree *
+subtreeNew(vsXmlChunk *const *chunks, guint n)
+{
+    vsXmlSubtree *tree = g_malloc(sizeof(*tree) + n * sizeof(vsXmlChunk *));
+
+    tree->refs = 1;
+    tree->len = 0;
+    tree->lines = 0;
+    for (guint i = 0; i < n; i++) {
+        tree->chunks[i] = chunks[i];
+        tree->len += chunks[i]->len;
+        tree->lines += chunks[i]->lines;
+    }
+    tree->hash = vsXmlSubtreeHashChunks(chunks, n);
+    tree->default_cut = FALSE;
+    tree->flat = NULL;
+    tree->nchunks = n;
+    return tree;
+}
+
 vsXmlSubtree *
 vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
 {
@@ -150,23 +201,14 @@ vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
     if (!table)
         table = g_hash_table_new(chunkHash, chunkEqual);
     for (const char *p = text; p < end;) {
-        const char *cut = chunkCut(p, end, &secret, policy);
+        const char *cut = chunkCut(p, end, &secret, policy, NULL);
         g_ptr_array_add(chunks, chunkIntern(p, cut - p, &added));
         p = cut;
     }
     g_mutex_unlock(&table_lock);
 
-    tree = g_malloc(sizeof(*tree) + chunks->len * sizeof(vsXmlChunk *));
-    tree->refs = 1;
-    tree->hash = vsXmlBytesHash(text, len);
-    tree->len = len;
-    tree->lines = 0;
-    for (const char *nl = text; (nl = memchr(nl, '\n', end - nl)); nl++)
-        tree->lines++;
-    tree->flat = NULL;
-    tree->nchunks = chunks->len;
-    if (chunks->len)
-        memcpy(tree->chunks, chunks->pdata, chunks->len * sizeof(vsXmlChunk *));
+    tree = subtreeNew((vsXmlChunk *const *) chunks->pdata, chunks->len);
+    tree->default_cut = policy == &vsXmlChunkingDefault;
     /* + the object and its allocation */
     tree->held = sizeof(*tree) + chunks->len * sizeof(vsXmlChunk *) + 64 + added;
     return tree;
@@ -263,28 +305,28 @@ vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index)
 vsXmlSubtree *
 vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n)
 {
-    vsXmlSubtree *tree = g_malloc(sizeof(*tree) + n * sizeof(vsXmlChunk *));
-    g_autofree char *flat = NULL;
-    gsize at = 0;
+    vsXmlSubtree *tree = subtreeNew(pieces, n);
 
-    tree->refs = 1;
-    tree->len = 0;
-    tree->lines = 0;
-    tree->flat = NULL;
-    tree->nchunks = n;
-    for (guint i = 0; i < n; i++) {
-        tree->chunks[i] = vsXmlPieceRef(pieces[i]);
-        tree->len += pieces[i]->len;
-    }
-    /* the whole text's hash, as a capture computes it */
-    flat = g_malloc(tree->len + 1);
-    for (guint i = 0; i < n; i++) {
-        memcpy(flat + at, pieces[i]->text, pieces[i]->len);
-        at += pieces[i]->len;
-    }
-    for (const char *nl = flat; (nl = memchr(nl, '\n', flat + at - nl)); nl++)
-        tree->lines++;
-    tree->hash = vsXmlBytesHash(flat, tree->len);
+    for (guint i = 0; i < n; i++)
+        vsXmlPieceRef(pieces[i]);
     tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
     return tree;
+}
+
+gboolean
+vsXmlPieceCutAsCapture(const vsXmlPiece *piece, gboolean last)
+{
+    const char *end = piece->text + piece->len;
+    const char *secret = piece->text;
+    gboolean chosen;
+
+    /* chunkCut over the piece alone sees the same lines up to its end as
+     * over the whole text, when that end is a line's ('\n') end: the cut
+     * the whole text gets there is the one chosen here */
+    if (piece->len == 0)
+        return FALSE;
+    if (!(secret = memchr(piece->text, MARK_SECRET_BEGIN, piece->len)))
+        secret = end;
+    return chunkCut(piece->text, end, &secret, &vsXmlChunkingDefault, &chosen) == end &&
+           (last || chosen);
 }

@@ -11,6 +11,7 @@ typedef struct _vsXmlPiece {
     gint refs;
     guint hash;        /* vsXmlBytesHash of the bytes: the interning key */
     gsize len;
+    gsize lines;       /* '\n' bytes in it, counted once at intern */
     const char *text;  /* NUL-terminated; data for an interned chunk */
     char data[];
 } vsXmlChunk;
@@ -21,7 +22,10 @@ typedef struct _vsXmlPiece {
  * whole in one chunk. */
 struct _vsXmlSubtree {
     gint refs;
-    guint hash;    /* vsXmlBytesHash of the whole canonical text */
+    guint hash;    /* vsXmlSubtreeHashChunks of its chunks: equal texts cut
+                    * the same way hash the same, and no byte is read again */
+    gboolean default_cut;  /* cut by vsXmlChunkingDefault: equal texts are then
+                            * equal chunk lists (and equal hashes) */
     gsize lines;   /* '\n' bytes in the text: sizes vsXmlSubtreeAppend's output */
     gsize len;     /* of the whole text */
     gsize held;    /* vsXmlSubtreeBytes: what its capture added to memory */
@@ -42,14 +46,30 @@ typedef struct {
 
 extern const vsXmlChunking vsXmlChunkingDefault;
 
-/* The hash of subtrees and chunks (never 0). */
+/* The hash of chunks (never 0). */
 guint vsXmlBytesHash(const char *bytes, gsize len);
+/* The hash of a subtree: of its chunks' hashes and lengths, in order
+ * (never 0).  O(@n), whatever the text's length. */
+guint vsXmlSubtreeHashChunks(vsXmlChunk *const *chunks, guint n);
 /* A subtree of canonical @text (@len bytes), cut by @policy, its chunks
  * interned in the process's table. */
 vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy);
 /* The subtree of @pieces' texts in order (each referenced again), not
  * checked: only vsXmlSubtreeFromPiecesChecked hands one out. */
 vsXmlSubtree *vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n);
+/* Whether a text cut by vsXmlChunkingDefault has @piece as a whole chunk
+ * where @piece starts a chunk: the policy cuts at its end and nowhere
+ * before (@last: the text ends there, so no cut need be chosen).  O(the
+ * piece); the pieces check remembers it per piece. */
+gboolean vsXmlPieceCutAsCapture(const vsXmlPiece *piece, gboolean last);
+/* For tests: the whole check of @pieces (formatted, parsed and captured
+ * again), which the check by parts must always agree with; and how many
+ * documents (wraps of parts, or whole texts) a pieces check has parsed. */
+int vsXmlPiecesCheckWhole(vsXmlPiece *const *pieces, guint n, GError **error);
+guint vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check);
+/* For tests: how many definitions the whole check decided (the check by
+ * parts did not accept them). */
+guint vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */

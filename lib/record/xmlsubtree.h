@@ -110,11 +110,13 @@ gsize vsXmlSubtreeGetLength(const vsXmlSubtree *tree);
  * device count the second at about its list and a chunk or two, and the
  * sum over a load's subtrees is what the load holds for them. */
 gsize vsXmlSubtreeBytes(const vsXmlSubtree *tree);
-/* Byte equality of the canonical text (O(1) for different hashes; chunks
- * held by both are compared by address). */
+/* Byte equality of the canonical text, however it is cut (O(1) for
+ * different hashes of two subtrees cut by the capture's policy; chunks held
+ * by both are compared by address). */
 gboolean vsXmlSubtreeEqual(const vsXmlSubtree *a, const vsXmlSubtree *b);
-/* Hash of the canonical bytes, computed at capture (with vsXmlSubtreeEqual:
- * interning tables). */
+/* Hash of the canonical text as the capture cuts it (of its chunks' hashes
+ * and lengths), computed at capture; with vsXmlSubtreeEqual: interning
+ * tables (of subtrees all cut by the capture's policy). */
 guint vsXmlSubtreeHash(const vsXmlSubtree *tree);
 
 /* Parses the subtree's secure XML back into a fresh document (for callers
@@ -140,7 +142,8 @@ guint vsXmlSubtreeGetPieceCount(const vsXmlSubtree *tree);
 vsXmlPiece *vsXmlSubtreeGetPiece(const vsXmlSubtree *tree, guint index);
 
 /* What the pieces checks of one load (or one file) have decided, kept so
- * that a part of a definition checked once is not checked again. */
+ * that a part of a definition checked once is not checked again (it holds
+ * references to the pieces it has seen).  One thread at a time. */
 typedef struct _vsXmlPieceCheck vsXmlPieceCheck;
 vsXmlPieceCheck *vsXmlPieceCheckNew(void);
 void vsXmlPieceCheckFree(vsXmlPieceCheck *check);
@@ -151,8 +154,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsXmlPieceCheck, vsXmlPieceCheckFree)
  * captured, gives the same bytes back) and the pieces are cut where a
  * capture cuts that text (so equal texts are always equal pieces).
  * Errors: VS_ERROR_CORRUPT with a short reason (the caller names the file
- * and the record).  Cost: see xmlsubtree-pieces.c; a text checked before
- * through @check costs O(@n). */
+ * and the record).  Cost: see xmlsubtree-pieces.c; a text whose parts
+ * (the root's children, and a big child's children, in groups of about a
+ * piece) were checked before through @check costs O(@n), and one that
+ * differs from those by a device parses the part or two around it. */
 int vsXmlSubtreeFromPiecesChecked(vsXmlSubtree **out, vsXmlPieceCheck *check,
                                   vsXmlPiece *const *pieces, guint n, GError **error);
 
