@@ -165,7 +165,8 @@ chunkUnref(vsXmlChunk *chunk)
 }
 
 /* A subtree of @chunks (their references taken over), its length, lines
- * and hash from theirs: nothing reads the text again. */
+ * and hash from theirs: nothing reads the text again.  It holds its object
+ * and its list (+ 64: the allocation); a capture adds the chunks it made. */
 static vsXmlSubtree *
 subtreeNew(vsXmlChunk *const *chunks, guint n)
 {
@@ -183,7 +184,16 @@ subtreeNew(vsXmlChunk *const *chunks, guint n)
     tree->default_cut = FALSE;
     tree->flat = NULL;
     tree->nchunks = n;
+    tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
     return tree;
+}
+
+/* The process's table, made on first use.  Under table_lock. */
+static void
+tableEnsure(void)
+{
+    if (!table)
+        table = g_hash_table_new(chunkHash, chunkEqual);
 }
 
 vsXmlSubtree *
@@ -198,8 +208,7 @@ vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
     if (len > 0 && !(secret = memchr(text, MARK_SECRET_BEGIN, len)))
         secret = end;
     g_mutex_lock(&table_lock);
-    if (!table)
-        table = g_hash_table_new(chunkHash, chunkEqual);
+    tableEnsure();
     for (const char *p = text; p < end;) {
         const char *cut = chunkCut(p, end, &secret, policy, NULL);
         g_ptr_array_add(chunks, chunkIntern(p, cut - p, &added));
@@ -209,8 +218,7 @@ vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunking *policy)
 
     tree = subtreeNew((vsXmlChunk *const *) chunks->pdata, chunks->len);
     tree->default_cut = policy == &vsXmlChunkingDefault;
-    /* + the object and its allocation */
-    tree->held = sizeof(*tree) + chunks->len * sizeof(vsXmlChunk *) + 64 + added;
+    tree->held += added;
     return tree;
 }
 
@@ -260,8 +268,7 @@ vsXmlPieceIntern(const char *text, gsize len, gsize *added)
     vsXmlChunk *chunk;
 
     g_mutex_lock(&table_lock);
-    if (!table)
-        table = g_hash_table_new(chunkHash, chunkEqual);
+    tableEnsure();
     chunk = chunkIntern(text, len, added ? added : &ignored);
     g_mutex_unlock(&table_lock);
     return chunk;
@@ -309,7 +316,6 @@ vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n)
 
     for (guint i = 0; i < n; i++)
         vsXmlPieceRef(pieces[i]);
-    tree->held = sizeof(*tree) + n * sizeof(vsXmlChunk *) + 64;
     return tree;
 }
 
