@@ -165,6 +165,26 @@ assertSameView(const vsXmlSubtree *a, const vsXmlSubtree *b)
     }
 }
 
+/* @tree's text formatted without a subtree (vsXmlCanonicalAppend, what the
+ * pieces check parses): in one call, or a call per chunk, it is what the
+ * subtree formats at level 0 with its secrets. */
+static void
+assertTextFormatsAsSubtree(const vsXmlSubtree *tree)
+{
+    g_autoptr(GString) want = g_string_new("prefix");
+    g_autoptr(GString) whole = g_string_new("prefix");
+    g_autoptr(GString) by_chunk = g_string_new("prefix");
+    gsize len;
+    const char *text = vsXmlSubtreeGetCanonical(tree, &len);
+
+    vsXmlSubtreeAppend(want, tree, 0, TRUE);
+    vsXmlCanonicalAppend(whole, text, len);
+    for (guint i = 0; i < tree->nchunks; i++)
+        vsXmlCanonicalAppend(by_chunk, tree->chunks[i]->text, tree->chunks[i]->len);
+    g_assert_cmpstr(whole->str, ==, want->str);
+    g_assert_cmpstr(by_chunk->str, ==, want->str);
+}
+
 /* Every element worth keeping whole in @node's tree: the root, and each
  * <domain>, <inactiveDomain> and <cookie>. */
 static void
@@ -207,6 +227,8 @@ checkFile(const char *path)
         assertSameView(lib, flat);
         assertSameView(lines, flat);
         assertSameView(lib, lines);
+        assertTextFormatsAsSubtree(lib);
+        assertTextFormatsAsSubtree(lines);
         checked++;
     }
     xmlFreeDoc(doc);
@@ -262,6 +284,7 @@ testSecretWhole(void)
     g_assert_null(strstr(plain, "cookie"));
     g_assert_null(strstr(plain, "passwd"));
     assertSameView(lines, flat);
+    assertTextFormatsAsSubtree(lines);
     for (guint i = 0; i < lines->nchunks; i++) {
         const char *t = lines->chunks[i]->text;
         g_assert_true((strchr(t, MARK_SECRET_BEGIN) == NULL) ==

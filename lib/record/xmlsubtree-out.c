@@ -199,6 +199,22 @@ vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolea
     return subtreeEmit(tree, indent_level, secure, FALSE, NULL, data, len) == (gssize) len;
 }
 
+void
+vsXmlCanonicalAppend(GString *buf, const char *text, gsize len)
+{
+    Emit e = { NULL, NULL, 0, 0, 0, TRUE };
+    gsize at = buf->len;
+
+    /* no padding to add (level 0) and secrets kept: at most @len bytes,
+     * and no line depends on the bytes after @text */
+    if (len == 0)
+        return;   /* emitChunk looks for markers up to its end: not per skipped line */
+    g_string_set_size(buf, at + len);
+    e.out = buf->str + at;
+    emitChunk(&e, text, text + len, NULL, NULL);
+    g_string_truncate(buf, at + e.pos);
+}
+
 /* ------------------------------------------------------------------ */
 /* Lookups                                                              */
 
@@ -441,22 +457,6 @@ lineOpensBlock(const char *tag, const char *eol)
            !g_strstr_len(tag, n, "</");
 }
 
-/* One chunk's lines [from, to) as vsXmlSubtreeAppend writes them at level
- * 0 with secrets (no padding to add: the text is already at level 0). */
-static void
-appendLines(GString *buf, const char *from, const char *to)
-{
-    Emit e = { NULL, NULL, 0, 0, 0, TRUE };
-    gsize at = buf->len;
-
-    if (from >= to)
-        return;   /* emitChunk looks for markers up to @to: not per skipped line */
-    g_string_set_size(buf, at + (to - from));
-    e.out = buf->str + at;
-    emitChunk(&e, from, to, NULL, NULL);
-    g_string_truncate(buf, at + e.pos);
-}
-
 /* The walk down @path: depth is how many of its elements enclose the line;
  * the last one's lines are all kept. */
 typedef struct {
@@ -512,12 +512,12 @@ vsXmlSubtreeAppendPath(GString *buf, const vsXmlSubtree *tree, const char *const
             if (!eol)
                 eol = end;
             if (!first && !pathKeepsLine(&walk, p, eol)) {
-                appendLines(buf, kept, p);
+                vsXmlCanonicalAppend(buf, kept, p - kept);
                 kept = next;
             }
             first = FALSE;
             p = next;
         }
-        appendLines(buf, kept, end);
+        vsXmlCanonicalAppend(buf, kept, end - kept);
     }
 }

@@ -117,19 +117,17 @@ vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check)
 /* ------------------------------------------------------------------ */
 /* Formatted, parsed and captured again                                 */
 
-/* The capture of the element libxml2 parses from @tree's secure
- * formatting, and that document (for a look at its elements); *@doc NULL
- * when it does not parse.  xmlFreeDoc *@doc. */
+/* The capture of the element libxml2 parses from @formatted (a canonical
+ * text's secure formatting), and that document (for a look at its
+ * elements); *@doc NULL when it does not parse.  xmlFreeDoc *@doc. */
 static int
-captureAgain(const vsXmlSubtree *tree, vsXmlPieceCheck *check, xmlDocPtr *doc,
+captureAgain(const GString *formatted, vsXmlPieceCheck *check, xmlDocPtr *doc,
              vsXmlSubtree **again, GError **error)
 {
-    g_autoptr(GString) formatted = g_string_new(NULL);
     vsXmlProblem problem = { 0 };
     xmlNodePtr root;
 
     *again = NULL;
-    vsXmlSubtreeAppend(formatted, tree, 0, TRUE);
     if (check)
         check->parses++;
     /* a canonical text never declares entities: refusing them is no change */
@@ -150,6 +148,7 @@ captureAgain(const vsXmlSubtree *tree, vsXmlPieceCheck *check, xmlDocPtr *doc,
 static int
 checkWhole(const vsXmlSubtree *tree, vsXmlPieceCheck *check, GError **error)
 {
+    g_autoptr(GString) formatted = g_string_new(NULL);
     g_autoptr(vsXmlSubtree) again = NULL;
     g_autoptr(GError) perr = NULL;
     xmlDocPtr doc = NULL;
@@ -159,7 +158,8 @@ checkWhole(const vsXmlSubtree *tree, vsXmlPieceCheck *check, GError **error)
         check->wholes++;
     if (tree->len == 0)
         return vsErr(error, VS_ERROR_CORRUPT, "a definition without pieces");
-    ret = captureAgain(tree, check, &doc, &again, &perr);
+    vsXmlSubtreeAppend(formatted, tree, 0, TRUE);
+    ret = captureAgain(formatted, check, &doc, &again, &perr);
     if (doc)
         xmlFreeDoc(doc);
     if (ret < 0 && !doc)
@@ -401,11 +401,9 @@ static void
 checkWrap(const Def *def, const Wrap *w, PartFacts *facts)
 {
     g_autoptr(GString) wrap = g_string_new(NULL);
+    g_autoptr(GString) formatted = g_string_new(NULL);
     g_autoptr(vsXmlSubtree) again = NULL;
     gboolean nested = w->ctx_start.to > w->ctx_start.from;
-    vsXmlChunk chunk = { 0 };
-    vsXmlChunk *chunks[] = { &chunk };
-    vsXmlSubtree *unchecked;
     xmlDocPtr doc = NULL;
     xmlNodePtr root;
     gboolean domain_root;
@@ -415,12 +413,9 @@ checkWrap(const Def *def, const Wrap *w, PartFacts *facts)
     copySpan(def, wrap, w->part);
     copySpan(def, wrap, w->ctx_end);
     copySpan(def, wrap, def->last);
-    /* formatted as one chunk (never interned: the wrap is not kept) */
-    chunk.len = wrap->len;
-    chunk.text = wrap->str;
-    unchecked = vsXmlSubtreeFromPieces(chunks, 1);
-    captureAgain(unchecked, def->check, &doc, &again, NULL);
-    g_free(unchecked);   /* holds no reference to @chunk worth dropping */
+    /* the wrap is not kept: its text is formatted as it is, no subtree made */
+    vsXmlCanonicalAppend(formatted, wrap->str, wrap->len);
+    captureAgain(formatted, def->check, &doc, &again, NULL);
     if (!doc || !again) {
         if (doc)
             xmlFreeDoc(doc);

@@ -57,6 +57,11 @@ vsXmlSubtree *vsXmlSubtreeFromText(const char *text, gsize len, const vsXmlChunk
 /* The subtree of @pieces' texts in order (each referenced again), not
  * checked: only vsXmlSubtreeFromPiecesChecked hands one out. */
 vsXmlSubtree *vsXmlSubtreeFromPieces(vsXmlPiece *const *pieces, guint n);
+/* Appends canonical text (@len bytes of whole lines, every secret whole)
+ * formatted as vsXmlSubtreeAppend formats a subtree of that text at level
+ * 0 with its secrets: for text that is no kept subtree (a pieces check's
+ * wrap, the lines a path keeps), so none need be made to format it. */
+void vsXmlCanonicalAppend(GString *buf, const char *text, gsize len);
 /* Whether a text cut by vsXmlChunkingDefault has @piece as a whole chunk
  * where @piece starts a chunk: the policy cuts at its end and nowhere
  * before (@last: the text ends there, so no cut need be chosen).  O(the
