@@ -35,16 +35,17 @@ appendDomain(GString *doc, guint variant, guint ndevices)
     g_string_append(doc, "</devices></domain>");
 }
 
-/* A chain of six snapshots over three distinct definitions. */
+/* A chain of @n snapshots, snapshot i's definition told apart by
+ * @variants[i]. */
 static vsTree *
-sampleTree(void)
+chainTree(const guint *variants, guint n)
 {
-    static const guint variants[] = { 0, 0, 1, 0, 1, 2 };
-    g_autoptr(GString) doc = g_string_new("<snapshots current='s5'>");
+    g_autoptr(GString) doc = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
     vsTree *tree = NULL;
 
-    for (guint i = 0; i < G_N_ELEMENTS(variants); i++) {
+    g_string_printf(doc, "<snapshots current='s%u'>", n - 1);
+    for (guint i = 0; i < n; i++) {
         g_string_append_printf(doc, "<domainsnapshot><name>s%u</name><state>shutoff</state>", i);
         if (i > 0)
             g_string_append_printf(doc, "<parent><name>s%u</name></parent>", i - 1);
@@ -57,6 +58,15 @@ sampleTree(void)
     g_assert_cmpint(vsBulkFileParse(&tree, NULL, &vsSnapshotKind, doc->str, doc->len, "t.xml",
                                     NULL, &error), ==, 0);
     return tree;
+}
+
+/* A chain of six snapshots over three distinct definitions. */
+static vsTree *
+sampleTree(void)
+{
+    static const guint variants[] = { 0, 0, 1, 0, 1, 2 };
+
+    return chainTree(variants, G_N_ELEMENTS(variants));
 }
 
 static char *
@@ -156,9 +166,10 @@ defineDomain(V3 *v, const vsXmlSubtree *domain)
 }
 
 /* @tree as format 3: each record's <domain> a reference; a pack per
- * definition when @pack_each, else one. */
+ * definition when @pack_each, else one; ids from @first_id up (never 0:
+ * the encoder's "none"). */
 static V3 *
-v3FromTree(const vsTree *tree, gboolean pack_each)
+v3FromTreeAt(const vsTree *tree, gboolean pack_each, guint32 first_id)
 {
     g_autofree char *text = formatTree(tree);
     const char *root = strstr(text, "<snapshots");
@@ -173,7 +184,7 @@ v3FromTree(const vsTree *tree, gboolean pack_each)
     v->records = g_string_new(NULL);
     v->trailer = g_string_new(end);
     v->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
-    v->next_id = 1;
+    v->next_id = first_id;
     newPack(v);
     while ((rec = strstr(at, "<domainsnapshot>")) && rec < end) {
         const char *name = strstr(rec, "<name>") + strlen("<name>");
@@ -183,7 +194,7 @@ v3FromTree(const vsTree *tree, gboolean pack_each)
         const vsMoment *moment = vsTreeLookup(tree, nm);
 
         g_assert_nonnull(moment);
-        if (pack_each && v->next_id > 1 &&
+        if (pack_each && v->next_id > first_id &&
             !g_hash_table_contains(v->ids, vsMomentGetDomain(moment)))
             newPack(v);
         g_string_append_len(v->records, at, dom - at);
@@ -193,6 +204,12 @@ v3FromTree(const vsTree *tree, gboolean pack_each)
     }
     g_string_append_len(v->records, at, end - at);
     return v;
+}
+
+static V3 *
+v3FromTree(const vsTree *tree, gboolean pack_each)
+{
+    return v3FromTreeAt(tree, pack_each, 1);
 }
 
 static void
@@ -675,6 +692,101 @@ test_reuse(void)
     g_assert_null(segs->pieces);
 }
 
+/* @file's tree and segments, which hold its table. */
+static vsBulkSegments *
+loadSegments(const GByteArray *file, vsTree **tree)
+{
+    g_autoptr(GError) error = NULL;
+    vsBulkSegments *segs = NULL;
+
+    g_assert_cmpint(vsBulkFileParse(tree, &segs, &vsSnapshotKind, (const char *) file->data,
+                                    file->len, "t.xml", NULL, &error), ==, 0);
+    g_assert_nonnull(segs->pieces);
+    return segs;
+}
+
+/* @tree written with the table of @file's load; that file's table's next
+ * id in *@next_id.  The file written loads as @tree. */
+static GByteArray *
+writeAfterLoad(const vsTree *tree, const GByteArray *file, guint32 *next_id)
+{
+    g_autoptr(vsTree) loaded = NULL;
+    g_autoptr(vsBulkSegments) segs = loadSegments(file, &loaded);
+    GByteArray *out = writeFile(tree, segs);
+
+    *next_id = segs->pieces->next_id;
+    expectSameTree(tree, out);
+    return out;
+}
+
+/* Ids at the top of their space (a hostile file's): the file loads as its
+ * tree with both readers.  A write extends a loaded table only while its
+ * next id is under VS_BULK_PIECES_ID_RENEW (past 2^31 if it must), else
+ * numbers every definition anew from 0; either way the file loads as the
+ * tree written. */
+static void
+test_ids_near_limit(void)
+{
+    static const guint more[] = { 0, 0, 1, 0, 1, 2, 3 };
+    g_autoptr(vsTree) tree = sampleTree();
+    g_autoptr(vsTree) grown = chainTree(more, G_N_ELEMENTS(more));
+    g_autoptr(V3) probe = v3FromTree(tree, FALSE);
+    guint32 count = probe->next_id - 1;
+    /* the next id just under the limit, at it, the ids across 2^31, and
+     * the last id the largest there is */
+    const guint32 firsts[] = { VS_BULK_PIECES_ID_RENEW - count - 1,
+                               VS_BULK_PIECES_ID_RENEW - count, VS_BULK_PIECES_ID_RENEW - 2,
+                               G_MAXUINT32 - count + 1 };
+
+    for (guint k = 0; k < G_N_ELEMENTS(firsts); k++) {
+        g_autoptr(V3) v = v3FromTreeAt(tree, k % 2, firsts[k]);
+        g_autoptr(GByteArray) file = v3Assemble(v, (Layout) { 0 });
+        g_autoptr(GByteArray) next = NULL;
+        g_autoptr(GByteArray) again = NULL;
+        guint64 last = (guint64) firsts[k] + count - 1;
+        guint32 loaded_next, written_next, renewed_next;
+
+        g_assert_cmpuint(last, <=, G_MAXUINT32);
+        expectSameTree(tree, file);
+        next = writeAfterLoad(grown, file, &loaded_next);
+        g_assert_cmpuint(loaded_next, ==, MIN(last + 1, G_MAXUINT32));
+        again = writeAfterLoad(grown, next, &written_next);
+        if (loaded_next < VS_BULK_PIECES_ID_RENEW) {
+            /* extended: the new definition's ids went past the limit */
+            g_assert_cmpuint(written_next, >, VS_BULK_PIECES_ID_RENEW);
+            g_clear_pointer(&next, g_byte_array_unref);
+            next = writeAfterLoad(grown, again, &renewed_next);
+            g_assert_cmpuint(renewed_next, <, 4 * count);
+        } else {
+            g_assert_cmpuint(written_next, <, 4 * count);
+        }
+    }
+}
+
+/* A reference past the ids' space is no reference; the largest id, not
+ * defined, is a missing definition. */
+static void
+test_reference_id_range(void)
+{
+    g_autoptr(vsTree) tree = sampleTree();
+    static const struct { const char *id, *message; } refs[] = {
+        { "4294967296", "is not written as a reference" },
+        { "99999999999", "is not written as a reference" },
+        { "4294967295", "names definition 4294967295, which the file does not hold" },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS(refs); k++) {
+        g_autoptr(V3) v = v3FromTree(tree, FALSE);
+        char *at = strstr(v->records->str, VS_BULK_PIECES_ATTR "='") +
+                   strlen(VS_BULK_PIECES_ATTR "='");
+        gsize pos = at - v->records->str;
+
+        g_string_erase(v->records, pos, strchr(at, '\'') - at);
+        g_string_insert(v->records, pos, refs[k].id);
+        expectErrorV3(v, (Layout) { 0 }, refs[k].message);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -693,5 +805,7 @@ main(int argc, char **argv)
     g_test_add_func("/pieces-read/pack-after-records", test_pack_after_records);
     g_test_add_func("/pieces-read/load-limit", test_load_limit);
     g_test_add_func("/pieces-read/reuse", test_reuse);
+    g_test_add_func("/pieces-read/ids-near-limit", test_ids_near_limit);
+    g_test_add_func("/pieces-read/reference-id-range", test_reference_id_range);
     return g_test_run();
 }
