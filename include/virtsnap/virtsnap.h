@@ -140,9 +140,14 @@ typedef enum {
 } vsSnapshotFormatFlags;
 
 /* Largest snapshot document accepted by vsSnapshotParse (bytes).  Within
- * it, libxml2's own limits apply (no XML_PARSE_HUGE, as in libvirt): a
- * single text node or attribute value of more than 10,000,000 bytes is
- * refused, so is nesting deeper than the bulk file can hold (256 levels). */
+ * it, libxml2's own limits apply (no XML_PARSE_HUGE, as in libvirt):
+ * nesting deeper than the bulk file can hold (256 levels) is refused, so
+ * is a start tag, or an attribute value, of more than 10,000,000 bytes.
+ * A text node of more than 10,000,000 bytes (as parsed) is refused when
+ * libxml2 reads it in several runs (around a reference or a non-ASCII
+ * character), but libxml2 2.9 takes one run of plain ASCII that long.
+ * vsDomainCreateXML refuses such a text either way (the bulk file's
+ * reader would not load it back), and takes one of exactly 10,000,000. */
 #define VS_SNAPSHOT_XML_MAX (64 * 1024 * 1024)
 
 /**

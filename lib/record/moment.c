@@ -180,10 +180,15 @@ vsMomentDomainFromXML(vsXmlSubtree **out, const vsMomentKind *kind, const char *
     xmlNodePtr root;
     int ret;
 
-    if (!doc) {
+    /* any error, as the snapshot's own parse: libxml2 hands out a
+     * well-formed document cut short at a text node past its limit, or
+     * one naming an undeclared prefix; the first error names the cause
+     * (after a text past the limit comes "Extra content at the end") */
+    if (!doc || problem.message) {
         ret = vsErr(error, VS_ERROR_INVALID, "XML error: domain definition: %s",
-                    problem.last ? problem.last : "not well-formed");
+                    problem.message ? problem.message : "not well-formed");
         vsXmlProblemClear(&problem);
+        xmlFreeDoc(doc);
         return ret;
     }
     vsXmlProblemClear(&problem);
