@@ -528,6 +528,21 @@ test_reference_missing(void)
     expectErrorV3(v, (Layout) { 0 }, "which the file does not hold");
 }
 
+/* The first reference of @v, from its value's opening quote to its end,
+ * written as @before, its id (or @id when not NULL), @after. */
+static void
+rewriteFirstReference(V3 *v, const char *before, const char *id, const char *after)
+{
+    char *at = strstr(v->records->str, VS_BULK_PIECES_ATTR "='") +
+               strlen(VS_BULK_PIECES_ATTR "=");
+    gsize pos = at - v->records->str;
+    g_autofree char *own = g_strdup_printf("%u", (guint) atoi(at + 1));
+    g_autofree char *form = g_strconcat(before, id ? id : own, after, NULL);
+
+    g_string_erase(v->records, pos, strstr(at, "/>") + 2 - at);
+    g_string_insert(v->records, pos, form);
+}
+
 /* Written otherwise than exactly, the attribute is no reference: in a
  * format-3 document that is an error, not a <domain> of its own. */
 static void
@@ -541,14 +556,8 @@ test_reference_inexact(void)
 
     for (guint k = 0; k < G_N_ELEMENTS(forms); k++) {
         g_autoptr(V3) v = v3FromTree(tree, FALSE);
-        char *at = strstr(v->records->str, VS_BULK_PIECES_ATTR "='") +
-                   strlen(VS_BULK_PIECES_ATTR "=");
-        gsize pos = at - v->records->str;
-        guint id = atoi(at + 1);
-        g_autofree char *form = g_strdup_printf("%s%u%s", forms[k].before, id, forms[k].after);
 
-        g_string_erase(v->records, pos, strstr(at, "/>") + 2 - at);
-        g_string_insert(v->records, pos, form);
+        rewriteFirstReference(v, forms[k].before, NULL, forms[k].after);
         expectErrorV3(v, (Layout) { 0 }, "is not written as a reference");
     }
 }
@@ -777,12 +786,8 @@ test_reference_id_range(void)
 
     for (guint k = 0; k < G_N_ELEMENTS(refs); k++) {
         g_autoptr(V3) v = v3FromTree(tree, FALSE);
-        char *at = strstr(v->records->str, VS_BULK_PIECES_ATTR "='") +
-                   strlen(VS_BULK_PIECES_ATTR "='");
-        gsize pos = at - v->records->str;
 
-        g_string_erase(v->records, pos, strchr(at, '\'') - at);
-        g_string_insert(v->records, pos, refs[k].id);
+        rewriteFirstReference(v, "'", refs[k].id, "'/>");
         expectErrorV3(v, (Layout) { 0 }, refs[k].message);
     }
 }
