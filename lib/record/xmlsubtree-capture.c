@@ -35,15 +35,20 @@ typedef struct {
     gboolean secret;       /* a <cookies>: bracketed as a secret */
 } Frame;
 
+/* A name in the bytes the direct scan reads. */
+typedef struct {
+    const char *name;
+    gsize len;
+} ScanName;
+
 struct _vsXmlCapture {
     xmlParserCtxtPtr ctxt;
     xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
     GString *metadata_in;  /* the last <metadata> bytes the direct scan took... */
     GString *metadata_out; /* ...and what they were written as (scanMetadata) */
     guint metadata_parsed; /* <metadata>s the direct scan had libxml2 parse */
-    const xmlChar **attrs; /* the direct scan's attributes, 5 pointers each */
-    gsize attrs_alloc;     /* pointers room in attrs */
-    const xmlChar *names[256]; /* the direct scan's last names, by a hash */
+    ScanName *attrs;       /* the direct scan's tag's attribute names */
+    gsize attrs_alloc;
     gboolean direct;       /* try the direct scan first (tests turn it off) */
     gboolean scanning;     /* the events come from the direct scan */
     guint direct_taken;    /* captures the direct scan completed */
@@ -377,15 +382,25 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
 /* The direct scan (issue 16)                                         */
 
 /* libxml2's SAX parse is most of a first copy's cost (~80 instructions a
- * byte).  The bytes this writer formats stay in a strict subset of XML,
- * which is read here without libxml2 and fed to the same callbacks as
- * the SAX events libxml2 would report for them, so the text is the same:
- * ASCII only; names without a prefix; quoted values without '&', '<',
- * TAB, LF or CR (which libxml2 would normalise); text with the five
- * predefined entities only and no '>'; no comment, PI, CDATA or DOCTYPE;
- * a root's <metadata> without attributes, whose bytes alone libxml2
- * parses into the DOM the SAX path builds.  Anything else declines, and
- * libxml2's SAX parse reads the bytes from the start and decides. */
+ * byte), and the callbacks above rebuilding every tag from its events
+ * most of the rest.  The bytes this writer formats stay in a strict
+ * layout, read here without libxml2: ASCII only; names without a prefix;
+ * each attribute after one space, its value between single quotes and of
+ * bytes the escaper leaves as they are (no control byte, '&', '<', '>' or
+ * quote), no space before the tag's end; text of such bytes, TAB, LF and
+ * the five predefined entities; only blanks beside elements; no comment,
+ * PI, CDATA or DOCTYPE; a root's <metadata> without attributes, whose
+ * bytes alone libxml2 parses into the DOM the SAX path builds.
+ *
+ * Why the result is the SAX path's: for such bytes libxml2 reports each
+ * name and value exactly as it stands, and unescaping text then escaping
+ * it again gives it back (with LF as MARK_NL).  So what the callbacks
+ * write for a tag is its own bytes after its indent (the secrets' markers
+ * added), and for a text its bytes: the scan copies those whole and
+ * writes only what the callbacks write around them (indents, ">\n",
+ * "/>\n", markers), with the same checks (root, depth, secrets, mixed
+ * content, sizes).  Anything else declines, and libxml2's SAX parse reads
+ * the bytes from the start and decides. */
 
 /* Beyond these, libxml2's own limits may apply: left to it.  (Its depth
  * limit counts from the document's root: a <metadata> parsed alone is
@@ -399,173 +414,242 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
  * the decision to libxml2, so what it takes a DOM would hold too. */
 #define SCAN_TEXT_MAX (XML_MAX_TEXT_LENGTH / 2)
 
+/* What a byte may be in the layout (one table lookup a byte).  '>' is of
+ * no class: the scan takes only bytes ending in it, so a run of a class
+ * stops before their end without a bound checked a byte (skipClass). */
+enum {
+    BYTE_NAME_START = 1 << 0,  /* [A-Za-z_] */
+    BYTE_NAME = 1 << 1,        /* [A-Za-z0-9_.-] */
+    BYTE_VALUE = 1 << 2,       /* printable ASCII but & < > ' " */
+    BYTE_TEXT = 1 << 3,        /* the same, TAB and LF */
+    BYTE_BLANK = 1 << 4,       /* space, TAB, LF */
+};
+
+static guint8 byte_class[256];
+
+static void
+byteClassInit(void)
+{
+    static gsize done = 0;
+
+    if (!g_once_init_enter(&done))
+        return;
+    for (guint c = 0x20; c < 0x7f; c++) {
+        if (!strchr("&<>'\"", (int) c))
+            byte_class[c] |= BYTE_VALUE | BYTE_TEXT;
+        if (g_ascii_isalpha(c) || c == '_')
+            byte_class[c] |= BYTE_NAME_START;
+        if (g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.')
+            byte_class[c] |= BYTE_NAME;
+    }
+    byte_class[' '] |= BYTE_BLANK;
+    byte_class['\t'] |= BYTE_TEXT | BYTE_BLANK;
+    byte_class['\n'] |= BYTE_TEXT | BYTE_BLANK;
+    g_once_init_leave(&done, 1);
+}
+
+/* An open element: its name in the bytes. */
+typedef struct {
+    const char *name;
+    gsize len;
+    gboolean children;   /* ">\n" written */
+    gboolean secret;
+} ScanFrame;
+
 typedef struct {
     vsXmlCapture *cap;
     const char *b;
     gsize n, i;
+    guint depth;
+    ScanFrame open[CAPTURE_DEPTH_MAX];
 } Scan;
 
-static inline gboolean
-scanIsNameChar(char c)
+/* The first byte at or after @i (< the bytes' length) not of @cls. */
+static inline gsize
+skipClass(const Scan *s, gsize i, guint cls)
 {
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+    while (byte_class[(guchar) s->b[i]] & cls)
+        i++;
+    return i;
 }
 
-/* An ASCII name without a prefix, in the parser's dictionary (the
- * callbacks keep element names until their end tags).  A definition
- * repeats a few dozen names: the last one seen at each of a few slots is
- * taken without asking the dictionary. */
-static const xmlChar *
+/* A name at i: ASCII, no prefix; its length (0: none). */
+static inline gsize
 scanName(Scan *s)
 {
-    gsize start = s->i, len;
-    const char *name = s->b + start;
-    const xmlChar **slot;
+    gsize start = s->i;
 
-    if (s->i >= s->n || !(g_ascii_isalpha(s->b[s->i]) || s->b[s->i] == '_'))
-        return NULL;
-    while (s->i < s->n && scanIsNameChar(s->b[s->i]))
-        s->i++;
-    len = s->i - start;
-    if (len > SCAN_NAME_MAX)
-        return NULL;
-    slot = &s->cap->names[(len * 31 + (guchar) name[0] * 7 + (guchar) name[len / 2] * 3 +
-                           (guchar) name[len - 1]) % G_N_ELEMENTS(s->cap->names)];
-    if (!*slot || strncmp((const char *) *slot, name, len) != 0 || (*slot)[len] != '\0')
-        *slot = xmlDictLookup(s->cap->ctxt->dict, BAD_CAST name, (int) len);
-    return *slot;
+    if (s->i >= s->n || !(byte_class[(guchar) s->b[s->i]] & BYTE_NAME_START))
+        return 0;
+    s->i = skipClass(s, s->i, BYTE_NAME);
+    return s->i - start <= SCAN_NAME_MAX ? s->i - start : 0;
 }
 
-/* A quoted value, as libxml2 hands it over when it holds no reference. */
+/* An attribute at i (its space): " name='value'" in the layout, its name
+ * neither "xmlns" nor one of the tag's before it (kept in cap->attrs, as
+ * start and length). */
 static gboolean
-scanValue(Scan *s, const xmlChar **from, const xmlChar **to)
+scanAttribute(Scan *s, gsize count, const char **name, gsize *len)
 {
-    char quote;
+    vsXmlCapture *cap = s->cap;
+    gsize from;
 
-    if (s->i >= s->n || (s->b[s->i] != '\'' && s->b[s->i] != '"'))
-        return FALSE;
-    quote = s->b[s->i++];
-    *from = BAD_CAST s->b + s->i;
-    while (s->i < s->n && s->b[s->i] != quote) {
-        guchar c = s->b[s->i];
-        if (c < 0x20 || c >= 0x7f || c == '&' || c == '<')
-            return FALSE;
-        s->i++;
-    }
-    if (s->i >= s->n || (gsize) (BAD_CAST s->b + s->i - *from) > SCAN_VALUE_MAX)
-        return FALSE;
-    *to = BAD_CAST s->b + s->i;
     s->i++;
+    *name = s->b + s->i;
+    if (!(*len = scanName(s)) || vsXmlNameIs(*name, *len, "xmlns") || s->n - s->i < 2 ||
+        s->b[s->i] != '=' || s->b[s->i + 1] != '\'')
+        return FALSE;
+    s->i += 2;
+    from = s->i;
+    if (s->i >= s->n || s->b[(s->i = skipClass(s, s->i, BYTE_VALUE))] != '\'' ||
+        s->i - from > SCAN_VALUE_MAX)
+        return FALSE;
+    s->i++;
+    for (gsize k = 0; k < count; k++) {
+        if (cap->attrs[k].len == *len && memcmp(cap->attrs[k].name, *name, *len) == 0)
+            return FALSE;
+    }
+    if (count == cap->attrs_alloc) {
+        cap->attrs_alloc = 2 * cap->attrs_alloc + 8;
+        cap->attrs = g_renew(ScanName, cap->attrs, cap->attrs_alloc);
+    }
+    cap->attrs[count] = (ScanName) { *name, *len };
     return TRUE;
 }
 
-/* A start tag (its '<' at i), reported; an empty element is ended too. */
+/* The parent's start tag is followed by children: closed by ">\n". */
+static void
+scanOpenChildren(Scan *s)
+{
+    ScanFrame *parent = &s->open[s->depth - 1];
+
+    if (!parent->children)
+        put(s->cap->out, ">\n", 2);
+    parent->children = TRUE;
+}
+
+static gboolean scanMetadata(Scan *s);
+
+/* A start tag at i (its '<'), after only blanks in its parent: copied
+ * after its indent, the secrets' markers added; an empty element ends
+ * there. */
 static gboolean
 scanStartTag(Scan *s)
 {
-    vsXmlCapture *cap = s->cap;
-    const xmlChar *name, *attr, *from, *to;
-    gsize count = 0;
-    gboolean empty;
+    GString *out = s->cap->out;
+    gsize from = s->i, len, count = 0;
+    const char *name = s->b + s->i + 1;
+    ScanFrame frame = { name, 0, FALSE, FALSE };
+    gboolean graphics;
 
+    if (s->depth >= CAPTURE_DEPTH_MAX || out->len > VS_XML_SUBTREE_MAX)
+        return FALSE;
+    if (s->depth == 1 && s->n - s->i > 10 && memcmp(s->b + s->i, "<metadata>", 10) == 0)
+        return scanMetadata(s);
     s->i++;
-    if (!(name = scanName(s)))
-        return FALSE;
-    for (;;) {
-        gsize ws = s->i;
+    if (!(frame.len = scanName(s)) ||
+        (s->depth == 0 && !vsXmlNameIs(name, frame.len, "domain") &&
+         !vsXmlNameIs(name, frame.len, "inactiveDomain")) ||
+        (s->depth == 1 && vsXmlNameIs(name, frame.len, "metadata")))
+        return FALSE;   /* a <metadata> with attributes, or empty: the SAX path's */
+    if (s->depth > 0)
+        scanOpenChildren(s);
+    frame.secret = s->depth > 0 && vsXmlNameIs(name, frame.len, VS_XML_SECRET_ELEMENT);
+    graphics = vsXmlNameIs(name, frame.len, VS_XML_SECRET_ATTR_OF);
+    if (frame.secret)
+        putByte(out, MARK_SECRET_BEGIN);
+    putIndent(out, s->depth);
+    while (s->i < s->n && s->b[s->i] == ' ') {
+        gsize at = s->i;
+        const char *attr;
 
-        while (s->i < s->n && s->b[s->i] == ' ')
-            s->i++;
-        if (s->i + 1 < s->n && s->b[s->i] == '/' && s->b[s->i + 1] == '>') {
-            s->i += 2;
-            empty = TRUE;
-            break;
-        }
-        if (s->i < s->n && s->b[s->i] == '>') {
-            s->i++;
-            empty = FALSE;
-            break;
-        }
-        if (s->i == ws || !(attr = scanName(s)) || xmlStrEqual(attr, BAD_CAST "xmlns") ||
-            s->i >= s->n || s->b[s->i++] != '=' || !scanValue(s, &from, &to))
+        if (!scanAttribute(s, count++, &attr, &len))
             return FALSE;
-        for (gsize k = 0; k < count; k += 5) {
-            if (cap->attrs[k] == attr)   /* one dictionary: a repeat */
-                return FALSE;
+        if (graphics && vsXmlNameIs(attr, len, VS_XML_SECRET_ATTR)) {
+            put(out, s->b + from, at - from);
+            putByte(out, MARK_SECRET_BEGIN);
+            put(out, s->b + at, s->i - at);
+            putByte(out, MARK_SECRET_END);
+            from = s->i;
         }
-        if (count + 5 > cap->attrs_alloc) {
-            cap->attrs_alloc = 2 * cap->attrs_alloc + 5;
-            cap->attrs = g_renew(const xmlChar *, cap->attrs, cap->attrs_alloc);
-        }
-        cap->attrs[count++] = attr;
-        cap->attrs[count++] = NULL;
-        cap->attrs[count++] = NULL;
-        cap->attrs[count++] = from;
-        cap->attrs[count++] = to;
     }
-    if (cap->stack->len == 1 && xmlStrEqual(name, BAD_CAST "metadata"))
-        return FALSE;   /* one with attributes, or empty: the SAX path's */
-    onStartElement(cap->ctxt, name, NULL, NULL, 0, NULL, (int) count / 5, 0, cap->attrs);
-    if (empty && !cap->declined)
-        onEndElement(cap->ctxt, name, NULL, NULL);
-    return !cap->declined;
-}
-
-/* An end tag (its "</" at i) of the open element, reported. */
-static gboolean
-scanEndTag(Scan *s)
-{
-    Frame *top = topFrame(s->cap);
-    const xmlChar *name = top ? top->name : NULL;
-    gsize len = name ? strlen((const char *) name) : 0;
-
-    s->i += 2;
-    if (!name || s->n - s->i < len + 1 || memcmp(s->b + s->i, name, len) != 0 ||
-        s->b[s->i + len] != '>')
+    put(out, s->b + from, s->i - from);
+    if (s->n - s->i >= 2 && s->b[s->i] == '/' && s->b[s->i + 1] == '>') {
+        s->i += 2;
+        put(out, "/>\n", 3);
+        if (frame.secret)
+            putByte(out, MARK_SECRET_END);
+        return TRUE;
+    }
+    if (s->i >= s->n || s->b[s->i] != '>')
         return FALSE;
-    s->i += len + 1;
-    onEndElement(s->cap->ctxt, name, NULL, NULL);
-    return !s->cap->declined;
+    s->i++;
+    s->open[s->depth++] = frame;
+    return TRUE;
 }
 
-/* Character data up to the next '<': runs of plain bytes, and each
- * predefined entity as its character, as libxml2 reports them. */
+/* The character data at i up to the next '<' (FALSE: none follows, or a
+ * byte outside the layout); *ink: it holds more than blanks. */
 static gboolean
-scanText(Scan *s)
+scanText(Scan *s, gboolean *ink)
 {
-    static const struct { const char *ref; char c; } entities[] = {
-        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
-    };
+    static const char *const entities[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
+    gsize refs = 0, from = s->i;
 
-    while (s->i < s->n && s->b[s->i] != '<') {
-        gsize run = s->i;
-        gboolean known = FALSE;
+    if (s->i >= s->n)
+        return FALSE;
+    /* mostly the layout's LF and indent */
+    s->i = skipClass(s, s->i, BYTE_BLANK);
+    *ink = s->b[s->i] != '<';
+    while ((s->i = skipClass(s, s->i, BYTE_TEXT)), s->b[s->i] == '&') {
+        guint k;
 
-        while (s->i < s->n) {
-            guchar c = s->b[s->i];
-            if (c == '<' || c == '&' || c == '>' || c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n'))
+        for (k = 0; k < G_N_ELEMENTS(entities); k++) {
+            gsize len = strlen(entities[k]);
+            if (s->n - s->i >= len && memcmp(s->b + s->i, entities[k], len) == 0)
                 break;
-            s->i++;
         }
-        if (s->cap->text->len + (s->i - run) > SCAN_TEXT_MAX)
+        if (k == G_N_ELEMENTS(entities))
             return FALSE;
-        if (s->i > run)
-            onCharacters(s->cap->ctxt, BAD_CAST s->b + run, (int) (s->i - run));
-        if (s->cap->declined)
-            return FALSE;
-        if (s->i >= s->n || s->b[s->i] == '<')
-            break;
-        for (guint k = 0; k < G_N_ELEMENTS(entities) && !known; k++) {
-            gsize len = strlen(entities[k].ref);
-            if (s->n - s->i >= len && memcmp(s->b + s->i, entities[k].ref, len) == 0) {
-                onCharacters(s->cap->ctxt, BAD_CAST &entities[k].c, 1);
-                s->i += len;
-                known = TRUE;
-            }
-        }
-        if (!known || s->cap->declined)
-            return FALSE;
+        s->i += strlen(entities[k]);
+        refs += strlen(entities[k]) - 1;
     }
+    return s->b[s->i] == '<' && s->i - from - refs <= SCAN_TEXT_MAX;
+}
+
+/* The open element's end tag at i (its "</"), after [@text, i) of its
+ * character data: children, or text written as it stands (LF as
+ * MARK_NL), on one line. */
+static gboolean
+scanEndTag(Scan *s, gsize text, gboolean ink)
+{
+    GString *out = s->cap->out;
+    ScanFrame *top = &s->open[s->depth - 1];
+
+    if (s->n - s->i < top->len + 3 || memcmp(s->b + s->i + 2, top->name, top->len) != 0 ||
+        s->b[s->i + 2 + top->len] != '>' || out->len > VS_XML_SUBTREE_MAX)
+        return FALSE;
+    if (top->children) {
+        if (ink)
+            return FALSE;   /* mixed content */
+        putIndent(out, s->depth - 1);
+        put(out, "</", 2);
+    } else if (s->i > text) {
+        gsize at = out->len + 1;
+
+        putByte(out, '>');
+        put(out, s->b + text, s->i - text + 2);   /* the text and "</" */
+        for (char *p = out->str + at; (p = memchr(p, '\n', out->str + out->len - p)); p++)
+            *p = MARK_NL;
+    } else {
+        return FALSE;   /* "<a></a>": written "<a/>", not these bytes */
+    }
+    put(out, top->name, top->len);
+    put(out, ">\n", 2);
+    if (top->secret)
+        putByte(out, MARK_SECRET_END);
+    s->i += top->len + 3;
+    s->depth--;
     return TRUE;
 }
 
@@ -588,10 +672,11 @@ metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize avail)
     return len > 0 && avail >= len && memcmp(cap->metadata_in->str, bytes, len) == 0;
 }
 
-/* The root's <metadata> (its "<metadata>" at i): the bytes up to the
- * first "</metadata>" are that element if libxml2 parses them as one
- * without a report (the end tag of a nested one, or one in a comment,
- * would leave it open); then written from its DOM as the SAX path does. */
+/* The root's <metadata> (its "<metadata>" at i, after only blanks): the
+ * bytes up to the first "</metadata>" are that element if libxml2 parses
+ * them as one without a report (the end tag of a nested one, or one in a
+ * comment, would leave it open); then written from its DOM as the SAX
+ * path does. */
 static gboolean
 scanMetadata(Scan *s)
 {
@@ -601,9 +686,9 @@ scanMetadata(Scan *s)
     xmlDocPtr doc;
     gsize to, written;
 
-    if (cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
-        !openChildren(cap, topFrame(cap)))
+    if (cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX)
         return FALSE;
+    scanOpenChildren(s);
     cap->metadata_seen = TRUE;
     if (metadataSeenBefore(cap, s->b + s->i, s->n - s->i)) {
         g_string_append_len(cap->out, cap->metadata_out->str, cap->metadata_out->len);
@@ -635,28 +720,37 @@ scanMetadata(Scan *s)
     return !cap->declined;
 }
 
-/* The element at bytes[0] reported as libxml2's SAX parse would report
- * it, when it is in the subset; FALSE: declined (the state is left as it
- * is, for the caller to reset). */
+/* The element at bytes[0], written as the callbacks write libxml2's SAX
+ * events for it, when it is in the layout; FALSE: declined (the state is
+ * left as it is, for the caller to reset). */
 static gboolean
 scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len)
 {
-    Scan s = { cap, bytes, len, 0 };
-    gboolean ok = TRUE;
+    Scan s;
+    gboolean ok;
 
+    if (bytes[len - 1] != '>')   /* skipClass's bound */
+        return FALSE;
+    s.cap = cap;
+    s.b = bytes;
+    s.n = len;
+    s.i = 0;
+    s.depth = 0;
     cap->scanning = TRUE;
-    do {
-        if (s.b[s.i] != '<')
-            ok = scanText(&s);
+    ok = scanStartTag(&s);
+    while (ok && s.depth > 0) {
+        gsize text = s.i;
+        gboolean ink;
+
+        if (!scanText(&s, &ink))
+            ok = FALSE;
         else if (s.i + 1 < s.n && s.b[s.i + 1] == '/')
-            ok = scanEndTag(&s);
-        else if (cap->stack->len == 1 && s.n - s.i > 10 && memcmp(s.b + s.i, "<metadata>", 10) == 0)
-            ok = scanMetadata(&s);
+            ok = scanEndTag(&s, text, ink);
         else
-            ok = scanStartTag(&s);
-    } while (ok && cap->stack->len && s.i < s.n);
+            ok = !ink && scanStartTag(&s);   /* text beside an element: mixed */
+    }
     cap->scanning = FALSE;
-    return ok && !cap->stack->len && s.i == s.n;
+    return ok && s.i == s.n;
 }
 
 vsXmlCapture *
@@ -664,6 +758,8 @@ vsXmlCaptureNew(void)
 {
     vsXmlCapture *cap = g_new0(vsXmlCapture, 1);
     xmlSAXHandler sax = { 0 };
+
+    byteClassInit();
 
     sax.initialized = XML_SAX2_MAGIC;
     sax.startDocument = xmlSAX2StartDocument;
