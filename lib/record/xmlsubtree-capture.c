@@ -46,6 +46,8 @@ struct _vsXmlCapture {
     xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
     GString *metadata_in;  /* the last <metadata> bytes the direct scan took... */
     GString *metadata_out; /* ...and what they were written as (scanMetadata) */
+    guint metadata_level;  /* an indent level metadata_in's lines format back
+                            * to themselves at; G_MAXUINT: none known */
     guint metadata_parsed; /* <metadata>s the direct scan had libxml2 parse */
     ScanName *attrs;       /* the direct scan's tag's attribute names */
     gsize attrs_alloc;
@@ -461,6 +463,9 @@ typedef struct {
     const char *b;
     gsize n, i;
     guint depth;
+    gsize pad;        /* of the indent level the bytes are formatted at */
+    gsize spaces_end; /* the last text's leading LF and spaces end here */
+    gboolean layout;  /* every blank beside elements is the layout's */
     ScanFrame open[CAPTURE_DEPTH_MAX];
 } Scan;
 
@@ -599,6 +604,11 @@ scanText(Scan *s, gboolean *ink)
     if (s->i >= s->n)
         return FALSE;
     /* mostly the layout's LF and indent */
+    if (s->b[s->i] == '\n') {
+        for (s->i++; s->b[s->i] == ' ';)
+            s->i++;
+    }
+    s->spaces_end = s->i;
     s->i = skipClass(s, s->i, BYTE_BLANK);
     *ink = s->b[s->i] != '<';
     while ((s->i = skipClass(s, s->i, BYTE_TEXT)), s->b[s->i] == '&') {
@@ -711,6 +721,7 @@ scanMetadata(Scan *s)
     if (!cap->declined) {
         g_string_truncate(cap->metadata_in, 0);
         g_string_append_len(cap->metadata_in, s->b + s->i, to - s->i);
+        cap->metadata_level = G_MAXUINT;
         g_string_truncate(cap->metadata_out, 0);
         g_string_append_len(cap->metadata_out, cap->out->str + written, cap->out->len - written);
     }
@@ -720,11 +731,26 @@ scanMetadata(Scan *s)
     return !cap->declined;
 }
 
+/* Whether the blanks [@from, i) before a line of elements at @depth are
+ * what vsXmlSubtreeFormattedEqual expects there: LF and the line's indent
+ * at the scan's pad (which is the pad as long as libxml2's cap on
+ * <metadata> indents cannot apply, see linePad in xmlsubtree-out.c). */
+static gboolean
+scanLayoutLine(const Scan *s, gsize from, guint depth)
+{
+    gsize indent = s->pad + 2 * (gsize) depth;
+
+    return indent <= VS_XML_SUBTREE_INDENT_CAP && s->b[from] == '\n' &&
+           s->spaces_end == s->i && s->i - from == indent + 1;
+}
+
 /* The element at bytes[0], written as the callbacks write libxml2's SAX
  * events for it, when it is in the layout; FALSE: declined (the state is
- * left as it is, for the caller to reset). */
+ * left as it is, for the caller to reset).  *@layout: every line but
+ * <metadata>'s formats back at @indent_level to the bytes. */
 static gboolean
-scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len)
+scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level,
+              gboolean *layout)
 {
     Scan s;
     gboolean ok;
@@ -736,20 +762,27 @@ scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len)
     s.n = len;
     s.i = 0;
     s.depth = 0;
+    s.pad = 2 * (gsize) indent_level;
+    s.layout = TRUE;
     cap->scanning = TRUE;
     ok = scanStartTag(&s);
     while (ok && s.depth > 0) {
         gsize text = s.i;
         gboolean ink;
 
-        if (!scanText(&s, &ink))
+        if (!scanText(&s, &ink)) {
             ok = FALSE;
-        else if (s.i + 1 < s.n && s.b[s.i + 1] == '/')
+        } else if (s.i + 1 < s.n && s.b[s.i + 1] == '/') {
+            if (s.open[s.depth - 1].children)
+                s.layout = s.layout && scanLayoutLine(&s, text, s.depth - 1);
             ok = scanEndTag(&s, text, ink);
-        else
+        } else {
+            s.layout = s.layout && scanLayoutLine(&s, text, s.depth);
             ok = !ink && scanStartTag(&s);   /* text beside an element: mixed */
+        }
     }
     cap->scanning = FALSE;
+    *layout = s.layout;
     return ok && s.i == s.n;
 }
 
@@ -785,6 +818,7 @@ vsXmlCaptureNew(void)
     cap->metadata_ctxt->sax->serror = onProblem;   /* any report declines, as in the SAX path */
     cap->metadata_in = g_string_new(NULL);
     cap->metadata_out = g_string_new(NULL);
+    cap->metadata_level = G_MAXUINT;
     cap->direct = TRUE;
     cap->out = g_string_sized_new(4096);
     cap->text = g_string_new(NULL);
@@ -858,13 +892,15 @@ captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
                  gboolean sax)
 {
     vsXmlSubtree *tree = NULL;
+    gboolean layout = FALSE, known;
 
     if (len > VS_XML_SUBTREE_MAX || len < 2 || bytes[0] != '<')
         return NULL;
     captureReset(cap);
-    if (cap->direct && scanFormatted(cap, bytes, len)) {
+    if (cap->direct && scanFormatted(cap, bytes, len, indent_level, &layout)) {
         cap->direct_taken++;
     } else {
+        layout = FALSE;
         captureReset(cap);
         if (!sax || !captureParse(cap, bytes, len))
             return NULL;
@@ -872,10 +908,16 @@ captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
     if (cap->stack->len || cap->out->len > VS_XML_SUBTREE_MAX || !cap->out->len)
         return NULL;
     tree = vsXmlSubtreeFromText(cap->out->str, cap->out->len, &vsXmlChunkingDefault);
-    if (!vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {
+    /* The formatting goes line by line, each line's by its own bytes: the
+     * scan saw every line in the layout but <metadata>'s, which are
+     * metadata_out's, and those formatted back at this level before. */
+    known = layout && (!cap->metadata_seen || cap->metadata_level == indent_level);
+    if (!known && !vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {
         vsXmlSubtreeUnref(tree);
         return NULL;
     }
+    if (layout && cap->metadata_seen)
+        cap->metadata_level = indent_level;
     return tree;
 }
 
