@@ -136,7 +136,8 @@ scanAttribute(Scan *s, gsize count, const char **name, gsize *len)
         return FALSE;
     s->i++;
     for (gsize k = 0; k < count; k++) {
-        if (cap->attrs[k].len == *len && memcmp(cap->attrs[k].name, *name, *len) == 0)
+        if (cap->attrs[k].len == *len && cap->attrs[k].name[0] == (*name)[0] &&
+            memcmp(cap->attrs[k].name, *name, *len) == 0)
             return FALSE;
     }
     if (count == cap->attrs_alloc) {
