@@ -430,14 +430,12 @@ captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
     tree = vsXmlSubtreeFromText(cap->out->str, cap->out->len, &vsXmlChunkingDefault);
     /* The formatting goes line by line, each line's by its own bytes: the
      * scan saw every line in the layout but <metadata>'s, which are
-     * metadata_out's, and those formatted back at this level before. */
+     * metadata_out's, and those it checked at this level. */
     known = layout && (!cap->metadata_seen || cap->metadata_level == indent_level);
     if (!known && !vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {
         vsXmlSubtreeUnref(tree);
         return NULL;
     }
-    if (layout && cap->metadata_seen)
-        cap->metadata_level = indent_level;
     return tree;
 }
 

@@ -71,6 +71,11 @@ guint vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check);
 /* For tests: how many definitions the whole check decided (the check by
  * parts did not accept them). */
 guint vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check);
+/* vsXmlSubtreeFormattedEqual (with secrets) of a canonical @text of
+ * whole lines not held as a subtree: a part of one, which formats the
+ * same way (each line is formatted by its own bytes). */
+gboolean vsXmlTextFormattedEqual(const char *text, gsize text_len, guint indent_level,
+                                 const char *data, gsize len);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */

@@ -308,6 +308,23 @@ metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize avail)
     return len > 0 && avail >= len && memcmp(cap->metadata_in->str, bytes, len) == 0;
 }
 
+/* The <metadata> at i is metadata_in, written as metadata_out: whether
+ * those lines format back to its bytes at the scan's level, once per
+ * <metadata> and level (cap->metadata_level), so that the capture need
+ * not format the whole definition back (the scan checks the lines around
+ * it).  The bytes hold its first line's own indent before it. */
+static void
+scanMetadataLines(Scan *s)
+{
+    vsXmlCapture *cap = s->cap;
+    guint level = (guint) (s->pad / 2);
+
+    if (cap->metadata_level != level && s->i >= 2 &&
+        vsXmlTextFormattedEqual(cap->metadata_out->str, cap->metadata_out->len, level,
+                                s->b + s->i - 2, cap->metadata_in->len + 2))
+        cap->metadata_level = level;
+}
+
 /* The root's <metadata> (its "<metadata>" at i, after only blanks): the
  * bytes up to the first "</metadata>" are that element if libxml2 parses
  * them as one without a report (the end tag of a nested one, or one in a
@@ -328,6 +345,7 @@ scanMetadata(Scan *s)
     cap->metadata_seen = TRUE;
     if (metadataSeenBefore(cap, s->b + s->i, s->n - s->i)) {
         g_string_append_len(cap->out, cap->metadata_out->str, cap->metadata_out->len);
+        scanMetadataLines(s);
         s->i += cap->metadata_in->len;
         return TRUE;
     }
@@ -350,6 +368,7 @@ scanMetadata(Scan *s)
         cap->metadata_level = G_MAXUINT;
         g_string_truncate(cap->metadata_out, 0);
         g_string_append_len(cap->metadata_out, cap->out->str + written, cap->out->len - written);
+        scanMetadataLines(s);
     }
     cap->metadata = NULL;
     xmlFreeDoc(doc);
