@@ -414,12 +414,11 @@ test_empty_type(void)
  * its direct scan as with libxml2's SAX parse alone (@sax_only), whether
  * the scan took the bytes or declined them.  Returns whether it took them. */
 static gboolean
-checkCapture(vsXmlCapture *cap, vsXmlCapture *sax_only, const char *bytes, gsize len)
+checkCaptureAt(vsXmlCapture *cap, vsXmlCapture *sax_only, const char *bytes, gsize len,
+               guint level)
 {
-    g_autoptr(vsXmlSubtree) fast = vsXmlSubtreeFromFormatted(cap, bytes, len,
-                                                              VS_DEDUP_DOMAIN_INDENT_LEVEL);
-    g_autoptr(vsXmlSubtree) sax = vsXmlSubtreeFromFormatted(sax_only, bytes, len,
-                                                             VS_DEDUP_DOMAIN_INDENT_LEVEL);
+    g_autoptr(vsXmlSubtree) fast = vsXmlSubtreeFromFormatted(cap, bytes, len, level);
+    g_autoptr(vsXmlSubtree) sax = vsXmlSubtreeFromFormatted(sax_only, bytes, len, level);
     g_autoptr(vsXmlSubtree) dom = NULL;
     g_autoptr(GError) error = NULL;
     xmlDocPtr doc;
@@ -436,20 +435,33 @@ checkCapture(vsXmlCapture *cap, vsXmlCapture *sax_only, const char *bytes, gsize
     return TRUE;
 }
 
-/* @tree as this writer stores a record's <domain>: from its '<' to its
+static gboolean
+checkCapture(vsXmlCapture *cap, vsXmlCapture *sax_only, const char *bytes, gsize len)
+{
+    return checkCaptureAt(cap, sax_only, bytes, len, VS_DEDUP_DOMAIN_INDENT_LEVEL);
+}
+
+/* @tree as this writer stores a <domain> at @level: from its '<' to its
  * closing '>'. */
 static char *
-formattedDomain(const vsXmlSubtree *tree, gsize *len)
+formattedDomainAt(const vsXmlSubtree *tree, guint level, gsize *len)
 {
     GString *buf = g_string_new(NULL);
-    gsize pad = 2 * VS_DEDUP_DOMAIN_INDENT_LEVEL;
+    gsize pad = 2 * level;
 
-    vsXmlSubtreeAppend(buf, tree, VS_DEDUP_DOMAIN_INDENT_LEVEL, TRUE);
+    vsXmlSubtreeAppend(buf, tree, level, TRUE);
     g_assert_cmpuint(buf->len, >, pad + 1);
     g_string_erase(buf, 0, pad);
     g_string_truncate(buf, buf->len - 1);
     *len = buf->len;
     return g_string_free(buf, FALSE);
+}
+
+/* As a record's <domain> is stored. */
+static char *
+formattedDomain(const vsXmlSubtree *tree, gsize *len)
+{
+    return formattedDomainAt(tree, VS_DEDUP_DOMAIN_INDENT_LEVEL, len);
 }
 
 /* Definitions whose canonical text has every marker and rule: newlines,
@@ -480,6 +492,38 @@ static const char *oddDomains[] = {
     "<domain type='kvm'><a>&amp;</a><b c='&amp;'/></domain>",
 };
 
+/* Every fixture's definition, then the odd ones (in their order). */
+static GPtrArray *
+captureTrees(void)
+{
+    g_autofree char *root = vsTestFixture("");
+    g_autoptr(GPtrArray) snaps = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
+    g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GPtrArray *trees = g_ptr_array_new_with_free_func((GDestroyNotify) vsXmlSubtreeUnref);
+
+    collectDir(root, snaps, checks, seen);
+    for (guint k = 0; k < 2; k++) {
+        GPtrArray *set = k ? checks : snaps;
+        for (guint i = 0; i < set->len; i++) {
+            const vsXmlSubtree *dom = vsMomentGetDomain(set->pdata[i]);
+            if (dom)
+                g_ptr_array_add(trees, vsXmlSubtreeRef((vsXmlSubtree *) dom));
+        }
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(oddDomains); i++) {
+        xmlDocPtr doc = xmlReadMemory(oddDomains[i], strlen(oddDomains[i]), NULL, NULL,
+                                      VS_XML_SAFE_OPTIONS);
+        vsXmlSubtree *tree = NULL;
+
+        g_assert_nonnull(doc);
+        g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), NULL), ==, 0);
+        g_ptr_array_add(trees, tree);
+        xmlFreeDoc(doc);
+    }
+    return trees;
+}
+
 /* Every fixture's definition and the odd ones, formatted as stored: the
  * capture takes nearly all and agrees; byte-level mutations of them are
  * either declined or taken as the DOM path takes them. */
@@ -487,10 +531,7 @@ static void
 test_capture(void)
 {
     static const char interesting[] = "<>&'\"\r\t\n ]!?/=;#xa:\x01\x80\xff";
-    g_autofree char *root = vsTestFixture("");
-    g_autoptr(GPtrArray) snaps = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
-    g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) trees = captureTrees();
     g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(vsXmlCapture) cap = vsXmlCaptureNew();
     g_autoptr(vsXmlCapture) sax_only = vsXmlCaptureNew();
@@ -500,26 +541,9 @@ test_capture(void)
     guint took = 0, mutated_took = 0, runs = runs_env ? atoi(runs_env) : 4000, direct_before;
 
     vsXmlCaptureSetDirect(sax_only, FALSE);
-    collectDir(root, snaps, checks, seen);
-    for (guint k = 0; k < 2; k++) {
-        GPtrArray *set = k ? checks : snaps;
-        for (guint i = 0; i < set->len; i++) {
-            const vsXmlSubtree *dom = vsMomentGetDomain(set->pdata[i]);
-            gsize len;
-            if (dom)
-                g_ptr_array_add(texts, formattedDomain(dom, &len));
-        }
-    }
-    for (guint i = 0; i < G_N_ELEMENTS(oddDomains); i++) {
-        xmlDocPtr doc = xmlReadMemory(oddDomains[i], strlen(oddDomains[i]), NULL, NULL,
-                                      VS_XML_SAFE_OPTIONS);
-        g_autoptr(vsXmlSubtree) tree = NULL;
+    for (guint i = 0; i < trees->len; i++) {
         gsize len;
-
-        g_assert_nonnull(doc);
-        g_assert_cmpint(vsXmlSubtreeFromNode(&tree, xmlDocGetRootElement(doc), NULL), ==, 0);
-        g_ptr_array_add(texts, formattedDomain(tree, &len));
-        xmlFreeDoc(doc);
+        g_ptr_array_add(texts, formattedDomain(trees->pdata[i], &len));
     }
     for (guint i = 0; i < texts->len; i++) {
         const char *t = texts->pdata[i];
@@ -625,6 +649,100 @@ test_capture_metadata_repeat(void)
     g_assert_cmpuint(vsXmlCaptureGetDirectCount(cap), ==, 4);
 }
 
+/* A blank of @m's layout edited: a space more or less, an LF turned into
+ * a space, a space into an LF, either into a TAB. */
+static void
+mutateBlank(GString *m, GRand *rand)
+{
+    static const char *const blanks[] = { " ", "\n", "\t", "\n  " };
+    gsize at = 0;
+
+    for (guint tries = 0; tries < 64; tries++) {
+        at = g_rand_int_range(rand, 0, m->len);
+        if (m->str[at] == ' ' || m->str[at] == '\n')
+            break;
+    }
+    switch (g_rand_int_range(rand, 0, 4)) {
+    case 0: g_string_erase(m, at, 1); break;
+    case 1: m->str[at] = m->str[at] == '\n' ? ' ' : '\n'; break;
+    case 2: m->str[at] = '\t'; break;
+    default: g_string_insert(m, at, blanks[g_rand_int_range(rand, 0, G_N_ELEMENTS(blanks))]);
+    }
+}
+
+/* @text with its <metadata> element replaced by the one in @from (both
+ * have one). */
+static GString *
+withMetadataOf(const char *text, const char *from)
+{
+    const char *at = strstr(text, "<metadata>"), *end = strstr(text, "</metadata>");
+    const char *from_at = strstr(from, "<metadata>"), *from_end = strstr(from, "</metadata>");
+    GString *out = g_string_new_len(text, at - text);
+
+    g_string_append_len(out, from_at, from_end - from_at);
+    g_string_append(out, end);
+    return out;
+}
+
+/* The direct scan checks the layout of what it reads itself, where
+ * libxml2's SAX parse leaves it to the formatting check, and remembers a
+ * <metadata> whose lines formatted back (xmlsubtree-capture.c): it agrees
+ * with that path on every definition formatted at other indent levels (up
+ * to and past where libxml2's 60-column cap on <metadata> lines applies),
+ * on edits of their blanks, and on a <metadata> checked at one level then
+ * given, byte for byte, at another. */
+static void
+test_capture_layout(void)
+{
+    static const guint levels[] = { 0, 1, 2, 3, 9, 25, 28, 29, 30, 31 };
+    g_autoptr(GPtrArray) trees = captureTrees();
+    g_autoptr(vsXmlCapture) cap = vsXmlCaptureNew();
+    g_autoptr(vsXmlCapture) sax_only = vsXmlCaptureNew();
+    const char *runs_env = g_getenv("VS_FASTREAD_RUNS"), *seed_env = g_getenv("VS_FASTREAD_SEED");
+    g_autoptr(GRand) rand = g_rand_new_with_seed(seed_env ? atoi(seed_env) : 16);
+    guint runs = runs_env ? atoi(runs_env) : 4000, took = 0, edited_took = 0, moved = 0;
+
+    vsXmlCaptureSetDirect(sax_only, FALSE);
+    for (guint l = 0; l < G_N_ELEMENTS(levels); l++) {
+        for (guint i = 0; i < trees->len; i++) {
+            gsize len;
+            g_autofree char *t = formattedDomainAt(trees->pdata[i], levels[l], &len);
+            took += checkCaptureAt(cap, sax_only, t, len, levels[l]);
+        }
+    }
+    /* all but the five odd ones the capture declines, at every level */
+    g_assert_cmpuint(took, ==, (trees->len - 5) * G_N_ELEMENTS(levels));
+    for (guint r = 0; r < runs; r++) {
+        guint level = levels[g_rand_int_range(rand, 0, G_N_ELEMENTS(levels))];
+        gsize len;
+        g_autofree char *t = formattedDomainAt(trees->pdata[g_rand_int_range(rand, 0, trees->len)],
+                                               level, &len);
+        g_autoptr(GString) m = g_string_new_len(t, len);
+
+        for (guint e = g_rand_int_range(rand, 1, 3); e > 0; e--)
+            mutateBlank(m, rand);
+        edited_took += checkCaptureAt(cap, sax_only, m->str, m->len, level);
+    }
+    for (guint i = 0; i < trees->len; i++) {
+        for (guint l = 0; l + 1 < G_N_ELEMENTS(levels); l++) {
+            gsize len, next_len;
+            g_autofree char *t = formattedDomainAt(trees->pdata[i], levels[l], &len);
+            g_autofree char *next = formattedDomainAt(trees->pdata[i], levels[l + 1], &next_len);
+            g_autoptr(GString) moved_in = NULL;
+
+            if (!strstr(t, "<metadata>") || !checkCaptureAt(cap, sax_only, t, len, levels[l]))
+                continue;
+            moved_in = withMetadataOf(next, t);
+            checkCaptureAt(cap, sax_only, moved_in->str, moved_in->len, levels[l + 1]);
+            moved++;
+        }
+    }
+    g_test_message("captured %u of %u definitions with edited blanks; %u <metadata> moved",
+                   edited_took, runs, moved);
+    g_assert_cmpuint(moved, >, 0);
+    g_assert_cmpuint(edited_took, >, runs / 100);
+}
+
 /* Any store file, by hand (VS_FASTREAD_FILE=DIR/vm.xml, e.g. from
  * virtsnap-bench-gen): the fast reader takes it and agrees. */
 static void
@@ -651,6 +769,7 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/mutations", test_mutations);
     g_test_add_func("/fastread/capture", test_capture);
     g_test_add_func("/fastread/capture-metadata-repeat", test_capture_metadata_repeat);
+    g_test_add_func("/fastread/capture-layout", test_capture_layout);
     g_test_add_func("/fastread/empty-type", test_empty_type);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
     g_test_add_func("/fastread/file", test_file);

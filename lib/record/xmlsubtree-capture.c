@@ -14,89 +14,23 @@
  * only what this library writes is taken, and anything declined is
  * captured from a DOM as before, which reports the errors.
  *
- * The SAX events come first from a direct scan of the bytes ("The direct
- * scan" below: the strict subset this library writes, read without
- * libxml2, its <metadata> alone parsed by libxml2); bytes outside that
- * subset are parsed by libxml2 from the start, as before. */
+ * A direct scan of the bytes comes first (xmlsubtree-scan.c: the strict
+ * layout this library writes, read without libxml2, its <metadata> alone
+ * parsed by libxml2, written as these callbacks would write it); bytes
+ * outside that layout are parsed by libxml2 from the start, as before. */
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
 
 #include "util/xmltext.h"
-#include "record/xmlsubtree-private.h"
-
-/* Far below any record depth a kind's parser accepts. */
-#define CAPTURE_DEPTH_MAX VS_XML_CAPTURE_DEPTH_MAX
+#include "record/xmlsubtree-capture.h"
 
 typedef struct {
     const xmlChar *name;   /* the parser's dictionary */
     gboolean children;     /* ">\n" written: elements, one per line */
     gboolean secret;       /* a <cookies>: bracketed as a secret */
 } Frame;
-
-struct _vsXmlCapture {
-    xmlParserCtxtPtr ctxt;
-    xmlParserCtxtPtr metadata_ctxt;  /* the direct scan's <metadata> parses */
-    GString *metadata_in;  /* the last <metadata> bytes the direct scan took... */
-    GString *metadata_out; /* ...and what they were written as (scanMetadata) */
-    guint metadata_parsed; /* <metadata>s the direct scan had libxml2 parse */
-    const xmlChar **attrs; /* the direct scan's attributes, 5 pointers each */
-    gsize attrs_alloc;     /* pointers room in attrs */
-    const xmlChar *names[256]; /* the direct scan's last names, by a hash */
-    gboolean direct;       /* try the direct scan first (tests turn it off) */
-    gboolean scanning;     /* the events come from the direct scan */
-    guint direct_taken;    /* captures the direct scan completed */
-    GString *out;          /* the canonical text so far */
-    GString *text;         /* the open element's character data so far */
-    GString *scratch;      /* an attribute value, NUL-terminated */
-    GArray *stack;         /* Frame per open element, outside <metadata> */
-    xmlNodePtr metadata;   /* the root's <metadata>, while being built */
-    guint metadata_depth;  /* open elements inside it (itself included) */
-    gboolean metadata_seen;
-    gboolean declined;
-};
-
-/* Appends without a call per piece (thousands of pieces a definition). */
-static inline void
-put(GString *out, const void *bytes, gsize n)
-{
-    if (G_UNLIKELY(out->len + n >= out->allocated_len)) {
-        gsize len = out->len;
-        g_string_set_size(out, len + n);
-        out->len = len;
-    }
-    memcpy(out->str + out->len, bytes, n);
-    out->len += n;
-    out->str[out->len] = '\0';
-}
-
-static inline void
-putStr(GString *out, const char *s)
-{
-    put(out, s, strlen(s));
-}
-
-static inline void
-putByte(GString *out, char c)
-{
-    put(out, &c, 1);
-}
-
-/* vsXmlSubtreeIndent with this file's inline appends: calling it (one
- * g_string_append_len per indent) cost +1 % of a load's instructions. */
-static void
-putIndent(GString *out, guint depth)
-{
-    static const char spaces[64] =
-        "                                                               ";
-
-    for (gsize left = 2 * (gsize) depth; left > 0;) {
-        gsize k = MIN(left, sizeof(spaces) - 1);
-        put(out, spaces, k);
-        left -= k;
-    }
-}
 
 /* Whether vsXmlEscapeAttr leaves @n bytes as they are. */
 static gboolean
@@ -236,9 +170,8 @@ onStartElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const
     g_array_append_val(cap->stack, frame);
 }
 
-/* The root's <metadata> is complete: written as always, from its DOM. */
-static void
-endMetadata(vsXmlCapture *cap)
+void
+vsXmlCaptureEndMetadata(vsXmlCapture *cap)
 {
     vsSer ser = { cap->out, NULL, cap->metadata, TRUE, TRUE, NULL };
 
@@ -260,7 +193,7 @@ onEndElement(void *ctx, const xmlChar *localname, const xmlChar *prefix, const x
     if (cap->metadata) {
         xmlSAX2EndElementNs(ctx, localname, prefix, URI);
         if (--cap->metadata_depth == 0)
-            endMetadata(cap);
+            vsXmlCaptureEndMetadata(cap);
         return;
     }
     if (!topFrame(cap) || cap->out->len > VS_XML_SUBTREE_MAX) {
@@ -373,297 +306,13 @@ onProblem(void *ctx, xmlErrorPtr err G_GNUC_UNUSED)
     cap->declined = TRUE;
 }
 
-/* ---------------------------------------------------------------- */
-/* The direct scan (issue 16)                                         */
-
-/* libxml2's SAX parse is most of a first copy's cost (~80 instructions a
- * byte).  The bytes this writer formats stay in a strict subset of XML,
- * which is read here without libxml2 and fed to the same callbacks as
- * the SAX events libxml2 would report for them, so the text is the same:
- * ASCII only; names without a prefix; quoted values without '&', '<',
- * TAB, LF or CR (which libxml2 would normalise); text with the five
- * predefined entities only and no '>'; no comment, PI, CDATA or DOCTYPE;
- * a root's <metadata> without attributes, whose bytes alone libxml2
- * parses into the DOM the SAX path builds.  Anything else declines, and
- * libxml2's SAX parse reads the bytes from the start and decides. */
-
-/* Beyond these, libxml2's own limits may apply: left to it.  (Its depth
- * limit counts from the document's root: a <metadata> parsed alone is
- * one level shallower than in its <domain>.) */
-#define SCAN_NAME_MAX 1000
-#define SCAN_VALUE_MAX (1024 * 1024)
-#define SCAN_METADATA_DEPTH_MAX 100
-/* libxml2's tree builder may refuse a text node past XML_MAX_TEXT_LENGTH
- * (10,000,000 bytes, no XML_PARSE_HUGE; whether it does depends on how its
- * parser hands the text over): well below it the scan declines, leaving
- * the decision to libxml2, so what it takes a DOM would hold too. */
-#define SCAN_TEXT_MAX (XML_MAX_TEXT_LENGTH / 2)
-
-typedef struct {
-    vsXmlCapture *cap;
-    const char *b;
-    gsize n, i;
-} Scan;
-
-static inline gboolean
-scanIsNameChar(char c)
-{
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-/* An ASCII name without a prefix, in the parser's dictionary (the
- * callbacks keep element names until their end tags).  A definition
- * repeats a few dozen names: the last one seen at each of a few slots is
- * taken without asking the dictionary. */
-static const xmlChar *
-scanName(Scan *s)
-{
-    gsize start = s->i, len;
-    const char *name = s->b + start;
-    const xmlChar **slot;
-
-    if (s->i >= s->n || !(g_ascii_isalpha(s->b[s->i]) || s->b[s->i] == '_'))
-        return NULL;
-    while (s->i < s->n && scanIsNameChar(s->b[s->i]))
-        s->i++;
-    len = s->i - start;
-    if (len > SCAN_NAME_MAX)
-        return NULL;
-    slot = &s->cap->names[(len * 31 + (guchar) name[0] * 7 + (guchar) name[len / 2] * 3 +
-                           (guchar) name[len - 1]) % G_N_ELEMENTS(s->cap->names)];
-    if (!*slot || strncmp((const char *) *slot, name, len) != 0 || (*slot)[len] != '\0')
-        *slot = xmlDictLookup(s->cap->ctxt->dict, BAD_CAST name, (int) len);
-    return *slot;
-}
-
-/* A quoted value, as libxml2 hands it over when it holds no reference. */
-static gboolean
-scanValue(Scan *s, const xmlChar **from, const xmlChar **to)
-{
-    char quote;
-
-    if (s->i >= s->n || (s->b[s->i] != '\'' && s->b[s->i] != '"'))
-        return FALSE;
-    quote = s->b[s->i++];
-    *from = BAD_CAST s->b + s->i;
-    while (s->i < s->n && s->b[s->i] != quote) {
-        guchar c = s->b[s->i];
-        if (c < 0x20 || c >= 0x7f || c == '&' || c == '<')
-            return FALSE;
-        s->i++;
-    }
-    if (s->i >= s->n || (gsize) (BAD_CAST s->b + s->i - *from) > SCAN_VALUE_MAX)
-        return FALSE;
-    *to = BAD_CAST s->b + s->i;
-    s->i++;
-    return TRUE;
-}
-
-/* A start tag (its '<' at i), reported; an empty element is ended too. */
-static gboolean
-scanStartTag(Scan *s)
-{
-    vsXmlCapture *cap = s->cap;
-    const xmlChar *name, *attr, *from, *to;
-    gsize count = 0;
-    gboolean empty;
-
-    s->i++;
-    if (!(name = scanName(s)))
-        return FALSE;
-    for (;;) {
-        gsize ws = s->i;
-
-        while (s->i < s->n && s->b[s->i] == ' ')
-            s->i++;
-        if (s->i + 1 < s->n && s->b[s->i] == '/' && s->b[s->i + 1] == '>') {
-            s->i += 2;
-            empty = TRUE;
-            break;
-        }
-        if (s->i < s->n && s->b[s->i] == '>') {
-            s->i++;
-            empty = FALSE;
-            break;
-        }
-        if (s->i == ws || !(attr = scanName(s)) || xmlStrEqual(attr, BAD_CAST "xmlns") ||
-            s->i >= s->n || s->b[s->i++] != '=' || !scanValue(s, &from, &to))
-            return FALSE;
-        for (gsize k = 0; k < count; k += 5) {
-            if (cap->attrs[k] == attr)   /* one dictionary: a repeat */
-                return FALSE;
-        }
-        if (count + 5 > cap->attrs_alloc) {
-            cap->attrs_alloc = 2 * cap->attrs_alloc + 5;
-            cap->attrs = g_renew(const xmlChar *, cap->attrs, cap->attrs_alloc);
-        }
-        cap->attrs[count++] = attr;
-        cap->attrs[count++] = NULL;
-        cap->attrs[count++] = NULL;
-        cap->attrs[count++] = from;
-        cap->attrs[count++] = to;
-    }
-    if (cap->stack->len == 1 && xmlStrEqual(name, BAD_CAST "metadata"))
-        return FALSE;   /* one with attributes, or empty: the SAX path's */
-    onStartElement(cap->ctxt, name, NULL, NULL, 0, NULL, (int) count / 5, 0, cap->attrs);
-    if (empty && !cap->declined)
-        onEndElement(cap->ctxt, name, NULL, NULL);
-    return !cap->declined;
-}
-
-/* An end tag (its "</" at i) of the open element, reported. */
-static gboolean
-scanEndTag(Scan *s)
-{
-    Frame *top = topFrame(s->cap);
-    const xmlChar *name = top ? top->name : NULL;
-    gsize len = name ? strlen((const char *) name) : 0;
-
-    s->i += 2;
-    if (!name || s->n - s->i < len + 1 || memcmp(s->b + s->i, name, len) != 0 ||
-        s->b[s->i + len] != '>')
-        return FALSE;
-    s->i += len + 1;
-    onEndElement(s->cap->ctxt, name, NULL, NULL);
-    return !s->cap->declined;
-}
-
-/* Character data up to the next '<': runs of plain bytes, and each
- * predefined entity as its character, as libxml2 reports them. */
-static gboolean
-scanText(Scan *s)
-{
-    static const struct { const char *ref; char c; } entities[] = {
-        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
-    };
-
-    while (s->i < s->n && s->b[s->i] != '<') {
-        gsize run = s->i;
-        gboolean known = FALSE;
-
-        while (s->i < s->n) {
-            guchar c = s->b[s->i];
-            if (c == '<' || c == '&' || c == '>' || c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n'))
-                break;
-            s->i++;
-        }
-        if (s->cap->text->len + (s->i - run) > SCAN_TEXT_MAX)
-            return FALSE;
-        if (s->i > run)
-            onCharacters(s->cap->ctxt, BAD_CAST s->b + run, (int) (s->i - run));
-        if (s->cap->declined)
-            return FALSE;
-        if (s->i >= s->n || s->b[s->i] == '<')
-            break;
-        for (guint k = 0; k < G_N_ELEMENTS(entities) && !known; k++) {
-            gsize len = strlen(entities[k].ref);
-            if (s->n - s->i >= len && memcmp(s->b + s->i, entities[k].ref, len) == 0) {
-                onCharacters(s->cap->ctxt, BAD_CAST &entities[k].c, 1);
-                s->i += len;
-                known = TRUE;
-            }
-        }
-        if (!known || s->cap->declined)
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* Whether the @avail bytes at @bytes start with exactly the <metadata> the
- * direct scan last took.  Those bytes end at their first "</metadata>",
- * so the same bytes here end there too: the element is the same one,
- * found without searching for its end.  What a <metadata> is written as
- * depends on its bytes alone (parsed by themselves, with the same
- * options), so a repeat is written as before without parsing it again:
- * the domains of a VM mostly differ by a device and keep one big
- * <metadata> (issue 16's worst case: a 4 MiB definition, most of it
- * <metadata>, where its parse and formatting were 60 % of a load).  Holds
- * one <metadata> twice (its bytes and its writing) for the capture's
- * life. */
-static gboolean
-metadataSeenBefore(const vsXmlCapture *cap, const char *bytes, gsize avail)
-{
-    gsize len = cap->metadata_in->len;
-
-    return len > 0 && avail >= len && memcmp(cap->metadata_in->str, bytes, len) == 0;
-}
-
-/* The root's <metadata> (its "<metadata>" at i): the bytes up to the
- * first "</metadata>" are that element if libxml2 parses them as one
- * without a report (the end tag of a nested one, or one in a comment,
- * would leave it open); then written from its DOM as the SAX path does. */
-static gboolean
-scanMetadata(Scan *s)
-{
-    static const char close[] = "</metadata>";
-    vsXmlCapture *cap = s->cap;
-    const char *end;
-    xmlDocPtr doc;
-    gsize to, written;
-
-    if (cap->metadata_seen || cap->out->len > VS_XML_SUBTREE_MAX ||
-        !openChildren(cap, topFrame(cap)))
-        return FALSE;
-    cap->metadata_seen = TRUE;
-    if (metadataSeenBefore(cap, s->b + s->i, s->n - s->i)) {
-        g_string_append_len(cap->out, cap->metadata_out->str, cap->metadata_out->len);
-        s->i += cap->metadata_in->len;
-        return TRUE;
-    }
-    if (!(end = memmem(s->b + s->i, s->n - s->i, close, strlen(close))))
-        return FALSE;
-    to = end + strlen(close) - s->b;
-    written = cap->out->len;
-    cap->metadata_parsed++;
-    doc = xmlCtxtReadMemory(cap->metadata_ctxt, s->b + s->i, (int) (to - s->i), NULL, NULL,
-                            VS_XML_SAFE_OPTIONS | XML_PARSE_COMPACT);
-    cap->metadata = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (cap->metadata && !cap->declined && cap->metadata_ctxt->wellFormed &&
-        vsXmlElementDepth(cap->metadata, SCAN_METADATA_DEPTH_MAX) <= SCAN_METADATA_DEPTH_MAX)
-        endMetadata(cap);
-    else
-        cap->declined = TRUE;
-    if (!cap->declined) {
-        g_string_truncate(cap->metadata_in, 0);
-        g_string_append_len(cap->metadata_in, s->b + s->i, to - s->i);
-        g_string_truncate(cap->metadata_out, 0);
-        g_string_append_len(cap->metadata_out, cap->out->str + written, cap->out->len - written);
-    }
-    cap->metadata = NULL;
-    xmlFreeDoc(doc);
-    s->i = to;
-    return !cap->declined;
-}
-
-/* The element at bytes[0] reported as libxml2's SAX parse would report
- * it, when it is in the subset; FALSE: declined (the state is left as it
- * is, for the caller to reset). */
-static gboolean
-scanFormatted(vsXmlCapture *cap, const char *bytes, gsize len)
-{
-    Scan s = { cap, bytes, len, 0 };
-    gboolean ok = TRUE;
-
-    cap->scanning = TRUE;
-    do {
-        if (s.b[s.i] != '<')
-            ok = scanText(&s);
-        else if (s.i + 1 < s.n && s.b[s.i + 1] == '/')
-            ok = scanEndTag(&s);
-        else if (cap->stack->len == 1 && s.n - s.i > 10 && memcmp(s.b + s.i, "<metadata>", 10) == 0)
-            ok = scanMetadata(&s);
-        else
-            ok = scanStartTag(&s);
-    } while (ok && cap->stack->len && s.i < s.n);
-    cap->scanning = FALSE;
-    return ok && !cap->stack->len && s.i == s.n;
-}
-
 vsXmlCapture *
 vsXmlCaptureNew(void)
 {
     vsXmlCapture *cap = g_new0(vsXmlCapture, 1);
     xmlSAXHandler sax = { 0 };
+
+    vsXmlCaptureScanInit();
 
     sax.initialized = XML_SAX2_MAGIC;
     sax.startDocument = xmlSAX2StartDocument;
@@ -689,6 +338,7 @@ vsXmlCaptureNew(void)
     cap->metadata_ctxt->sax->serror = onProblem;   /* any report declines, as in the SAX path */
     cap->metadata_in = g_string_new(NULL);
     cap->metadata_out = g_string_new(NULL);
+    cap->metadata_level = G_MAXUINT;
     cap->direct = TRUE;
     cap->out = g_string_sized_new(4096);
     cap->text = g_string_new(NULL);
@@ -762,13 +412,15 @@ captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
                  gboolean sax)
 {
     vsXmlSubtree *tree = NULL;
+    gboolean layout = FALSE, known;
 
     if (len > VS_XML_SUBTREE_MAX || len < 2 || bytes[0] != '<')
         return NULL;
     captureReset(cap);
-    if (cap->direct && scanFormatted(cap, bytes, len)) {
+    if (cap->direct && vsXmlCaptureScan(cap, bytes, len, indent_level, &layout)) {
         cap->direct_taken++;
     } else {
+        layout = FALSE;
         captureReset(cap);
         if (!sax || !captureParse(cap, bytes, len))
             return NULL;
@@ -776,7 +428,11 @@ captureFormatted(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
     if (cap->stack->len || cap->out->len > VS_XML_SUBTREE_MAX || !cap->out->len)
         return NULL;
     tree = vsXmlSubtreeFromText(cap->out->str, cap->out->len, &vsXmlChunkingDefault);
-    if (!vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {
+    /* The formatting goes line by line, each line's by its own bytes: the
+     * scan saw every line in the layout but <metadata>'s, which are
+     * metadata_out's, and those it checked at this level. */
+    known = layout && (!cap->metadata_seen || cap->metadata_level == indent_level);
+    if (!known && !vsXmlSubtreeFormattedEqual(tree, indent_level, TRUE, bytes, len)) {
         vsXmlSubtreeUnref(tree);
         return NULL;
     }

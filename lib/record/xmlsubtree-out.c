@@ -134,17 +134,17 @@ emitChunk(Emit *e, const char *p, const char *end, const char *next, const char 
     return TRUE;
 }
 
-/* Chunk @i's bytes, the last one without its final newline unless
- * @final_newline. */
+/* Chunk @i's bytes (of @n), the last one without its final newline
+ * unless @final_newline. */
 static void
-chunkSpan(const vsXmlSubtree *tree, guint i, gboolean final_newline, const char **start,
-          const char **end)
+chunkSpan(vsXmlChunk *const *chunks, guint n, guint i, gboolean final_newline,
+          const char **start, const char **end)
 {
-    const vsXmlChunk *chunk = tree->chunks[i];
+    const vsXmlChunk *chunk = chunks[i];
 
     *start = chunk->text;
     *end = chunk->text + chunk->len;
-    if (!final_newline && i + 1 == tree->nchunks && *end > *start && (*end)[-1] == '\n')
+    if (!final_newline && i + 1 == n && *end > *start && (*end)[-1] == '\n')
         (*end)--;
 }
 
@@ -153,19 +153,19 @@ chunkSpan(const vsXmlSubtree *tree, guint i, gboolean final_newline, const char 
  * newline), either written to @out or compared with @cmp, chunk by chunk.
  * Returns its length, or -1 at the first difference from @cmp. */
 static gssize
-subtreeEmit(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
+subtreeEmit(vsXmlChunk *const *chunks, guint n, guint indent_level, gboolean secure,
             gboolean final_newline, char *out, const char *cmp, gsize cmp_len)
 {
     Emit e = { out, cmp, cmp_len, 0, indent_level * 2, secure };
     const char *p = NULL, *end = NULL;
 
-    if (tree->nchunks > 0)
-        chunkSpan(tree, 0, final_newline, &p, &end);
-    for (guint i = 0; i < tree->nchunks; i++) {
+    if (n > 0)
+        chunkSpan(chunks, n, 0, final_newline, &p, &end);
+    for (guint i = 0; i < n; i++) {
         const char *next = NULL, *next_end = NULL;
 
-        if (i + 1 < tree->nchunks)
-            chunkSpan(tree, i + 1, final_newline, &next, &next_end);
+        if (i + 1 < n)
+            chunkSpan(chunks, n, i + 1, final_newline, &next, &next_end);
         if (!emitChunk(&e, p, end, next, next_end))
             return -1;
         p = next;
@@ -188,7 +188,8 @@ vsXmlSubtreeAppend(GString *buf, const vsXmlSubtree *tree,
         return;
     g_string_set_size(buf, at + pad + tree->len + tree->lines * pad);
     memset(buf->str + at, ' ', pad);
-    n = subtreeEmit(tree, indent_level, secure, TRUE, buf->str + at + pad, NULL, 0);
+    n = subtreeEmit(tree->chunks, tree->nchunks, indent_level, secure, TRUE, buf->str + at + pad,
+                    NULL, 0);
     g_string_truncate(buf, at + pad + n);
 }
 
@@ -196,7 +197,18 @@ gboolean
 vsXmlSubtreeFormattedEqual(const vsXmlSubtree *tree, guint indent_level, gboolean secure,
                            const char *data, gsize len)
 {
-    return subtreeEmit(tree, indent_level, secure, FALSE, NULL, data, len) == (gssize) len;
+    return subtreeEmit(tree->chunks, tree->nchunks, indent_level, secure, FALSE, NULL, data, len) ==
+           (gssize) len;
+}
+
+gboolean
+vsXmlTextFormattedEqual(const char *text, gsize text_len, guint indent_level, const char *data,
+                        gsize len)
+{
+    vsXmlChunk chunk = { .len = text_len, .text = text };
+    vsXmlChunk *one = &chunk;
+
+    return subtreeEmit(&one, 1, indent_level, TRUE, FALSE, NULL, data, len) == (gssize) len;
 }
 
 void

@@ -2,6 +2,7 @@
  * state, shared by record/xmlsubtree*.c only. */
 #pragma once
 
+#include <string.h>
 #include <libxml/tree.h>
 #include "record/xmlsubtree.h"
 
@@ -75,6 +76,11 @@ guint vsXmlPieceCheckGetParseCount(const vsXmlPieceCheck *check);
 /* For tests: how many definitions the whole check decided (the check by
  * parts did not accept them). */
 guint vsXmlPieceCheckGetWholeCount(const vsXmlPieceCheck *check);
+/* vsXmlSubtreeFormattedEqual (with secrets) of a canonical @text of
+ * whole lines not held as a subtree: a part of one, which formats the
+ * same way (each line is formatted by its own bytes). */
+gboolean vsXmlTextFormattedEqual(const char *text, gsize text_len, guint indent_level,
+                                 const char *data, gsize len);
 /* Drops the chunks and the object (the last reference is gone). */
 void vsXmlSubtreeDestroy(vsXmlSubtree *tree);
 /* Capture with a chosen @policy (tests compare cuttings). */
@@ -91,18 +97,29 @@ int vsXmlSubtreeFromNodeChunked(vsXmlSubtree **out, xmlNodePtr node,
 /* The secrets (xmlsubtree.c, "Secrets"), for both captures (from a DOM and
  * from formatted bytes): passwd='…' of a <graphics>, and a <cookies>
  * element anywhere below a domain's root (names without a namespace). */
+#define VS_XML_SECRET_ATTR_OF "graphics"
+#define VS_XML_SECRET_ATTR "passwd"
+#define VS_XML_SECRET_ELEMENT "cookies"
+
 static inline gboolean
 vsXmlSubtreeSecretAttr(const xmlChar *element, gboolean element_ns, const xmlChar *attr,
                        gboolean attr_ns)
 {
-    return !element_ns && !attr_ns && xmlStrEqual(element, BAD_CAST "graphics") &&
-           xmlStrEqual(attr, BAD_CAST "passwd");
+    return !element_ns && !attr_ns && xmlStrEqual(element, BAD_CAST VS_XML_SECRET_ATTR_OF) &&
+           xmlStrEqual(attr, BAD_CAST VS_XML_SECRET_ATTR);
 }
 
 static inline gboolean
 vsXmlSubtreeSecretElement(const xmlChar *element, gboolean element_ns, gboolean below_root)
 {
-    return below_root && !element_ns && xmlStrEqual(element, BAD_CAST "cookies");
+    return below_root && !element_ns && xmlStrEqual(element, BAD_CAST VS_XML_SECRET_ELEMENT);
+}
+
+/* Whether the @len bytes at @name (no NUL needed) are the name @literal. */
+static inline gboolean
+vsXmlNameIs(const char *name, gsize len, const char *literal)
+{
+    return len == strlen(literal) && memcmp(name, literal, len) == 0;
 }
 
 /* One capture in progress. */
