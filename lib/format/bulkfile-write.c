@@ -177,6 +177,20 @@ segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const ch
  * before. */
 #define SCRATCH_KEEP_MAX ((gsize) 2 * SEGMENT_CAP)
 
+/* The header and end frames of the last writes, by their text: the same
+ * text compresses to the same frame, and a frame however small costs ~20 K
+ * instructions (zstd's fixed cost): both were half of a set current's
+ * commit.  Three slots, the last used kept: the end, the header, and the
+ * header before it (set current and back again). */
+#define FRAME_MEMO_SLOTS 3
+#define FRAME_MEMO_TEXT_MAX 1024
+
+typedef struct {
+    char *text;
+    gsize len;
+    GBytes *frame;
+} FrameMemo;
+
 struct _vsBulkScratch {
     ZSTD_CCtx *cctx;     /* created on first use: checksum set (the rest per frame) */
     ZSTD_DCtx *dctx;
@@ -184,7 +198,15 @@ struct _vsBulkScratch {
     GString *plain;      /* the content of one frame of the previous write */
     char *frame;         /* a compressed frame */
     gsize frame_size;
+    FrameMemo memo[FRAME_MEMO_SLOTS];   /* the last used first */
 };
+
+static void
+memoClear(FrameMemo *m)
+{
+    g_clear_pointer(&m->text, g_free);
+    g_clear_pointer(&m->frame, g_bytes_unref);
+}
 
 static void
 scratchClear(vsBulkScratch *s)
@@ -194,6 +216,8 @@ scratchClear(vsBulkScratch *s)
     g_string_free(s->text, TRUE);
     g_string_free(s->plain, TRUE);
     g_free(s->frame);
+    for (guint i = 0; i < FRAME_MEMO_SLOTS; i++)
+        memoClear(&s->memo[i]);
 }
 
 void
@@ -205,9 +229,14 @@ vsBulkScratchRelease(vsBulkScratch *scratch)
 gsize
 vsBulkScratchHeld(const vsBulkScratch *scratch)
 {
+    gsize memo = 0;
+
+    for (guint i = 0; i < FRAME_MEMO_SLOTS; i++)
+        if (scratch->memo[i].frame)
+            memo += scratch->memo[i].len + g_bytes_get_size(scratch->memo[i].frame);
     return scratch->text->allocated_len + scratch->plain->allocated_len + scratch->frame_size +
            (scratch->cctx ? ZSTD_sizeof_CCtx(scratch->cctx) : 0) +
-           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0);
+           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0) + memo;
 }
 
 /* The previous write's scratch, or a new one. */
@@ -280,6 +309,15 @@ frameOut(FrameWriter *w, GBytes *frame)
         vsAtomicFileWrite(w->af, g_bytes_get_data(frame, NULL), g_bytes_get_size(frame));
 }
 
+/* A frame under SMALL_FRAME_MAX (the header and end frames, a record
+ * appended in a piece of its own until its run is formed anew, a run of
+ * one record) is zstd level 1 with a 4,096-entry hash table: for a ~9 KB
+ * record level 3's two tables (~190 KB touched at each frame: ~4,200 L1
+ * misses) cost more than compressing, for 33 more bytes (2,025 -> 2,058). */
+#define SMALL_FRAME_MAX ((gsize) 16 * 1024)
+#define SMALL_FRAME_LEVEL 1
+#define SMALL_FRAME_HASH_LOG 12
+
 /* Compresses @len bytes of @data as one complete frame; empty after a
  * zstd error. */
 static GBytes *
@@ -288,7 +326,7 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     vsBulkScratch *s = w->s;
     ZSTD_CCtx *cctx = scratchCCtx(s);
     gsize bound = ZSTD_compressBound(len);
-    gboolean big = len >= LDM_MIN_INPUT;
+    gboolean big = len >= LDM_MIN_INPUT, small = len < SMALL_FRAME_MAX;
     size_t n;
 
     if (s->frame_size < bound) {
@@ -301,7 +339,9 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
      * keeps the work to the changes between them; for small runs both
      * only cost time. */
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
-                           big ? BULK_ZSTD_LEVEL_BIG : BULK_ZSTD_LEVEL);
+                           big ? BULK_ZSTD_LEVEL_BIG
+                               : small ? SMALL_FRAME_LEVEL : BULK_ZSTD_LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, small ? SMALL_FRAME_HASH_LOG : 0);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog,
                            big ? BULK_ZSTD_WINDOW_LOG_BIG : BULK_ZSTD_WINDOW_LOG);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, big);
@@ -314,11 +354,43 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     return g_bytes_new(s->frame, n);
 }
 
+/* @text (the document's start or end) as a frame: the one a write of
+ * this handle made of the same text, else compressed and kept. */
+static GBytes *
+frameCompressMemo(FrameWriter *w, const GString *text)
+{
+    vsBulkScratch *s = w->s;
+    FrameMemo hit = { NULL, 0, NULL };
+    guint i;
+
+    for (i = 0; i < FRAME_MEMO_SLOTS; i++) {
+        const FrameMemo *m = &s->memo[i];
+
+        if (m->frame && m->len == text->len && memcmp(m->text, text->str, text->len) == 0)
+            break;
+    }
+    if (i < FRAME_MEMO_SLOTS) {
+        hit = s->memo[i];
+    } else {
+        GBytes *frame = frameCompress(w, text->str, text->len);
+
+        if (text->len > FRAME_MEMO_TEXT_MAX || w->zstd_error)
+            return frame;
+        i = FRAME_MEMO_SLOTS - 1;
+        memoClear(&s->memo[i]);
+        hit = (FrameMemo) { g_memdup2(text->str, text->len), text->len, frame };
+    }
+    /* to the front, the others one down */
+    memmove(&s->memo[1], &s->memo[0], i * sizeof(FrameMemo));
+    s->memo[0] = hit;
+    return g_bytes_ref(hit.frame);
+}
+
 /* Compresses and writes a frame of the document's start or end. */
 static void
 frameCompressOut(FrameWriter *w, const GString *text)
 {
-    g_autoptr(GBytes) frame = frameCompress(w, text->str, text->len);
+    g_autoptr(GBytes) frame = frameCompressMemo(w, text);
     frameOut(w, frame);
 }
 
@@ -822,7 +894,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
 
     g_string_truncate(text, 0);
     appendRoot(text, tree, pieces);
-    head = frameCompress(&w, text->str, text->len);
+    head = frameCompressMemo(&w, text);
     if (!pieces) {
         frameOut(&w, head);
         writeMarkerFrame(af, SEGMENT_MARKER);
