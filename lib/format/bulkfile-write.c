@@ -309,15 +309,6 @@ frameOut(FrameWriter *w, GBytes *frame)
         vsAtomicFileWrite(w->af, g_bytes_get_data(frame, NULL), g_bytes_get_size(frame));
 }
 
-/* A frame under SMALL_FRAME_MAX (the header and end frames, a record
- * appended in a piece of its own until its run is formed anew, a run of
- * one record) is zstd level 1 with a 4,096-entry hash table: for a ~9 KB
- * record level 3's two tables (~190 KB touched at each frame: ~4,200 L1
- * misses) cost more than compressing, for 33 more bytes (2,025 -> 2,058). */
-#define SMALL_FRAME_MAX ((gsize) 16 * 1024)
-#define SMALL_FRAME_LEVEL 1
-#define SMALL_FRAME_HASH_LOG 12
-
 /* Compresses @len bytes of @data as one complete frame; empty after a
  * zstd error. */
 static GBytes *
