@@ -309,6 +309,32 @@ runLeaf(char name[16], const char *parent, guint time, gboolean ends, guint *add
     }
 }
 
+/* @frame is @moment's record alone as a small frame: zstd level
+ * SMALL_FRAME_LEVEL with a 2^SMALL_FRAME_HASH_LOG hash table (with
+ * level 3's tables it is other bytes). */
+static void
+assertSmallFrame(GBytes *frame, const vsMoment *moment)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    g_autofree char *want = NULL;
+    gsize bound;
+    size_t n;
+
+    vsMomentFormatStored(text, moment, UUID, 1);
+    g_assert_cmpuint(text->len, >, 8 * 1024);
+    g_assert_cmpuint(text->len, <, SMALL_FRAME_MAX);
+    bound = ZSTD_compressBound(text->len);
+    want = g_malloc(bound);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, SMALL_FRAME_LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, SMALL_FRAME_HASH_LOG);
+    n = ZSTD_compress2(cctx, want, bound, text->str, text->len);
+    ZSTD_freeCCtx(cctx);
+    g_assert_false(ZSTD_isError(n));
+    g_assert_cmpmem(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame), want, n);
+}
+
 static const BulkSegment *
 lastFrame(const vsBulkSegments *segs, guint from_end)
 {
@@ -414,6 +440,56 @@ testAppendKeepsFrames(void)
     g_free(dir);
 }
 
+/* A record appended in a piece of its own, ~9 KB as the generator's: its
+ * frame is a small frame (assertSmallFrame). */
+static void
+testSmallFrameLevel(void)
+{
+    g_autoptr(vsTree) tree = vsTreeNew(&vsSnapshotKind);
+    g_autoptr(vsTree) next = NULL;
+    g_autoptr(vsBulkSegments) cache = NULL;
+    g_autoptr(vsBulkSegments) segs = NULL;
+    g_autoptr(GBytes) first = NULL;
+    g_autoptr(GBytes) file = NULL;
+    g_autoptr(GRand) rand = g_rand_new_with_seed(16);
+    g_autoptr(GString) xml = g_string_new(NULL);
+    g_autoptr(vsSnapshot) leaf = NULL;
+    char name[16], parent[16];
+
+    dir = vsTestTempDir();
+    dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (guint i = 0; i < 100; i++) {
+        g_autoptr(vsSnapshot) snap = NULL;
+
+        g_snprintf(name, sizeof(name), "c%03u", i);
+        snap = chainRecord(name, i ? parent : NULL, i + 1);
+        g_assert_cmpint(vsTreeRedefine(tree, snap, NULL), ==, 0);
+        g_strlcpy(parent, name, sizeof(parent));
+    }
+    first = writeFile("a.xml", NULL, tree, NULL, &cache);
+    g_assert_cmpint(lastFrame(cache, 0)->rule, ==, RUN_RULE_OPEN);
+    /* c099's child "leaf1" does not end the run (runLeaf's first name) */
+    g_string_append(xml, "<domainsnapshot><name>leaf1</name><state>shutoff</state>"
+                    "<parent><name>c099</name></parent><creationTime>200</creationTime>"
+                    "<domain type='kvm'><name>demo</name><uuid>" UUID "</uuid><devices>");
+    for (guint i = 0; i < 70; i++)
+        g_string_append_printf(xml, "<interface type='network'><mac address='52:54:00:%02x:%02x:"
+                               "%02x'/><source network='net%u'/></interface>",
+                               g_rand_int_range(rand, 0, 256), g_rand_int_range(rand, 0, 256),
+                               g_rand_int_range(rand, 0, 256), g_rand_int_range(rand, 0, 9999));
+    g_string_append(xml, "</devices></domain></domainsnapshot>");
+    g_assert_cmpint(vsSnapshotParse(&leaf, xml->str, xml->len, VS_SNAPSHOT_PARSE_REDEFINE, 0,
+                                    NULL, NULL), ==, 0);
+    next = vsTreeCopy(tree);
+    g_assert_cmpint(vsTreeRedefine(next, leaf, NULL), ==, 0);
+    file = writeFile("a.xml", tree, next, cache, &segs);
+    g_assert_cmpuint(segs->segments->len, ==, cache->segments->len + 1);
+    g_assert_cmpuint(lastFrame(segs, 0)->records->len, ==, 1);
+    assertSmallFrame(lastFrame(segs, 0)->frame, (const vsMoment *) leaf);
+    close(dirfd_);
+    g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -421,5 +497,6 @@ main(int argc, char **argv)
     g_test_add_data_func("/segments/write-since/same-runs", NULL, testSameRuns);
     g_test_add_data_func("/segments/write-since/same-runs-pieces", "pieces", testSameRuns);
     g_test_add_func("/segments/write-since/append-keeps-frames", testAppendKeepsFrames);
+    g_test_add_func("/segments/write-since/small-frame-level", testSmallFrameLevel);
     return g_test_run();
 }

@@ -12,6 +12,14 @@
 #define BULK_ZSTD_WINDOW_LOG 23
 #define BULK_ZSTD_WINDOW_LOG_MAX 27
 #define BULK_ZSTD_LEVEL 3
+/* A frame under SMALL_FRAME_MAX (the header and end frames, a record
+ * appended in a piece of its own until its run is formed anew, a run of
+ * one record) is zstd level 1 with a 4,096-entry hash table: for a ~9 KB
+ * record level 3's two tables (~190 KB touched at each frame: ~4,200 L1
+ * misses) cost more than compressing, for 33 more bytes (2,025 -> 2,058). */
+#define SMALL_FRAME_MAX ((gsize) 16 * 1024)
+#define SMALL_FRAME_LEVEL 1
+#define SMALL_FRAME_HASH_LOG 12
 /* A run of LDM_MIN_INPUT bytes or more (big <domain>s): level 1 with
  * long-distance matching in a 32 MiB window, which holds a whole run at
  * SEGMENT_CAP, so every domain finds its closest copy in the run

@@ -177,6 +177,20 @@ segmentReusable(const vsBulkSegments *prev, const vsBulkSegments *next, const ch
  * before. */
 #define SCRATCH_KEEP_MAX ((gsize) 2 * SEGMENT_CAP)
 
+/* The header and end frames of the last writes, by their text: the same
+ * text compresses to the same frame, and a frame however small costs ~20 K
+ * instructions (zstd's fixed cost): both were half of a set current's
+ * commit.  Three slots, the last used kept: the end, the header, and the
+ * header before it (set current and back again). */
+#define FRAME_MEMO_SLOTS 3
+#define FRAME_MEMO_TEXT_MAX 1024
+
+typedef struct {
+    char *text;
+    gsize len;
+    GBytes *frame;
+} FrameMemo;
+
 struct _vsBulkScratch {
     ZSTD_CCtx *cctx;     /* created on first use: checksum set (the rest per frame) */
     ZSTD_DCtx *dctx;
@@ -184,7 +198,15 @@ struct _vsBulkScratch {
     GString *plain;      /* the content of one frame of the previous write */
     char *frame;         /* a compressed frame */
     gsize frame_size;
+    FrameMemo memo[FRAME_MEMO_SLOTS];   /* the last used first */
 };
+
+static void
+memoClear(FrameMemo *m)
+{
+    g_clear_pointer(&m->text, g_free);
+    g_clear_pointer(&m->frame, g_bytes_unref);
+}
 
 static void
 scratchClear(vsBulkScratch *s)
@@ -194,6 +216,8 @@ scratchClear(vsBulkScratch *s)
     g_string_free(s->text, TRUE);
     g_string_free(s->plain, TRUE);
     g_free(s->frame);
+    for (guint i = 0; i < FRAME_MEMO_SLOTS; i++)
+        memoClear(&s->memo[i]);
 }
 
 void
@@ -205,9 +229,14 @@ vsBulkScratchRelease(vsBulkScratch *scratch)
 gsize
 vsBulkScratchHeld(const vsBulkScratch *scratch)
 {
+    gsize memo = 0;
+
+    for (guint i = 0; i < FRAME_MEMO_SLOTS; i++)
+        if (scratch->memo[i].frame)
+            memo += scratch->memo[i].len + g_bytes_get_size(scratch->memo[i].frame);
     return scratch->text->allocated_len + scratch->plain->allocated_len + scratch->frame_size +
            (scratch->cctx ? ZSTD_sizeof_CCtx(scratch->cctx) : 0) +
-           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0);
+           (scratch->dctx ? ZSTD_sizeof_DCtx(scratch->dctx) : 0) + memo;
 }
 
 /* The previous write's scratch, or a new one. */
@@ -288,7 +317,7 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     vsBulkScratch *s = w->s;
     ZSTD_CCtx *cctx = scratchCCtx(s);
     gsize bound = ZSTD_compressBound(len);
-    gboolean big = len >= LDM_MIN_INPUT;
+    gboolean big = len >= LDM_MIN_INPUT, small = len < SMALL_FRAME_MAX;
     size_t n;
 
     if (s->frame_size < bound) {
@@ -301,7 +330,9 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
      * keeps the work to the changes between them; for small runs both
      * only cost time. */
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
-                           big ? BULK_ZSTD_LEVEL_BIG : BULK_ZSTD_LEVEL);
+                           big ? BULK_ZSTD_LEVEL_BIG
+                               : small ? SMALL_FRAME_LEVEL : BULK_ZSTD_LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, small ? SMALL_FRAME_HASH_LOG : 0);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog,
                            big ? BULK_ZSTD_WINDOW_LOG_BIG : BULK_ZSTD_WINDOW_LOG);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, big);
@@ -314,11 +345,43 @@ frameCompress(FrameWriter *w, const char *data, gsize len)
     return g_bytes_new(s->frame, n);
 }
 
+/* @text (the document's start or end) as a frame: the one a write of
+ * this handle made of the same text, else compressed and kept. */
+static GBytes *
+frameCompressMemo(FrameWriter *w, const GString *text)
+{
+    vsBulkScratch *s = w->s;
+    FrameMemo hit = { NULL, 0, NULL };
+    guint i;
+
+    for (i = 0; i < FRAME_MEMO_SLOTS; i++) {
+        const FrameMemo *m = &s->memo[i];
+
+        if (m->frame && m->len == text->len && memcmp(m->text, text->str, text->len) == 0)
+            break;
+    }
+    if (i < FRAME_MEMO_SLOTS) {
+        hit = s->memo[i];
+    } else {
+        GBytes *frame = frameCompress(w, text->str, text->len);
+
+        if (text->len > FRAME_MEMO_TEXT_MAX || w->zstd_error)
+            return frame;
+        i = FRAME_MEMO_SLOTS - 1;
+        memoClear(&s->memo[i]);
+        hit = (FrameMemo) { g_memdup2(text->str, text->len), text->len, frame };
+    }
+    /* to the front, the others one down */
+    memmove(&s->memo[1], &s->memo[0], i * sizeof(FrameMemo));
+    s->memo[0] = hit;
+    return g_bytes_ref(hit.frame);
+}
+
 /* Compresses and writes a frame of the document's start or end. */
 static void
 frameCompressOut(FrameWriter *w, const GString *text)
 {
-    g_autoptr(GBytes) frame = frameCompress(w, text->str, text->len);
+    g_autoptr(GBytes) frame = frameCompressMemo(w, text);
     frameOut(w, frame);
 }
 
@@ -585,6 +648,8 @@ typedef struct {
     const vsBulkSegments *prev;
     GHashTable *dirty;        /* BulkSegment broken */
     GHashTable *moved_after;  /* records whose successor may have changed -> it, or NULL */
+    guint placed;             /* records of @tree the walk has placed so far */
+    guint total;              /* records of @tree */
 } Change;
 
 /* Asked once or twice per frame: most changes leave the sets empty. */
@@ -611,13 +676,20 @@ pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState s
     return i;
 }
 
-/* The record after @x in the new tree: known to dirtyRuns, or found (a
- * lookup by name, and a climb after a subtree: a long history's depth). */
+/* The record after @x (placed last) in the new tree: none once every
+ * record is placed (the document's last record is where a new leaf, and
+ * the leaf deleted again, leave the walk: climbing a long history's chain
+ * to learn that touched a cold node per level, ~11,000 cache lines at
+ * 5,000), else known to dirtyRuns, else found (a lookup by name, and a
+ * climb after a subtree). */
 static const vsMoment *
 successorOf(const Change *c, const vsMoment *x)
 {
-    const vsMoment *known = g_hash_table_lookup(c->moved_after, x);
+    const vsMoment *known;
 
+    if (c->placed == c->total)
+        return NULL;
+    known = g_hash_table_lookup(c->moved_after, x);
     return known ? known : vsTreeNext(c->tree, x);
 }
 
@@ -653,7 +725,7 @@ pieceAfter(const Change *c, guint i)
  * form, kept from one run to the next (a run's own arrays cost more than
  * copying its frame).  Returns the record after the run. */
 static const vsMoment *
-writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
+writeRun(FrameWriter *w, Change *c, vsBulkSegments *next, GPtrArray *rest,
          const vsMoment *x)
 {
     const vsBulkSegments *prev = c->prev;
@@ -669,12 +741,14 @@ writeRun(FrameWriter *w, const Change *c, vsBulkSegments *next, GPtrArray *rest,
     while (!ended && x && nkept < SEGMENT_MAX_PIECES &&
            (at = pieceKept(c, w->uuid, x, state)) >= 0) {
         seg = kept[nkept++] = prev->segments->pdata[at];
+        c->placed += seg->records->len;
         x = pieceAfter(c, at);
         state = seg->end;
         ended = seg->rule == RUN_RULE_ENDS;
     }
     while (!ended && x) {
         g_ptr_array_add(rest, (gpointer) x);
+        c->placed++;
         ended = runStep(&state, x, w->pieces != NULL);
         x = successorOf(c, x);
     }
@@ -710,7 +784,7 @@ writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
     g_autoptr(GHashTable) dirty = g_hash_table_new(NULL, NULL);
     g_autoptr(GHashTable) moved_after = g_hash_table_new(NULL, NULL);
     g_autoptr(GPtrArray) rest = g_ptr_array_new();
-    Change c = { tree, prev, dirty, moved_after };
+    Change c = { tree, prev, dirty, moved_after, 0, vsTreeCount(tree) };
 
     if (!dirtyRuns(old, tree, prev, dirty, moved_after))
         return FALSE;
@@ -811,7 +885,7 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
 
     g_string_truncate(text, 0);
     appendRoot(text, tree, pieces);
-    head = frameCompress(&w, text->str, text->len);
+    head = frameCompressMemo(&w, text);
     if (!pieces) {
         frameOut(&w, head);
         writeMarkerFrame(af, SEGMENT_MARKER);
