@@ -42,6 +42,8 @@ typedef struct {
     xmlParserCtxtPtr ctxt;
     vsXmlCapture *capture;  /* first copies, from their bytes */
     GString *scratch;     /* a text or value being decoded */
+    const xmlChar *record_name;  /* the kind's record element, in the dictionary */
+    const char *record_close;    /* and its end tag */
 } Fast;
 
 /* Makes @want bytes from pos available (fewer only at the end). */
@@ -120,6 +122,7 @@ typedef struct {
     guint64 tags;         /* start tags and quoted values (the budget's count) */
     gboolean domain_seen; /* the record's first <domain> was met */
     gboolean need_more;   /* a repeat cannot be decided yet */
+    gboolean inner_close; /* the record's end tag also ends something inside it */
     vsXmlSubtree *repeated;
     gsize def_start, def_end;  /* a first copy, if def_end... */
     xmlNodePtr def_node;       /* ...and the node standing in its place */
@@ -224,31 +227,96 @@ lexChar(Lex *lx, GString *out, gboolean in_value)
     return TRUE;
 }
 
-/* Appends the run of plain ASCII at b[i] (nothing a reference, a markup
- * character, a quote or "]]>" could involve) in one go. */
-static void
-lexPlainRun(Lex *lx, GString *out)
+/* The end of the run of plain ASCII at b[i]: nothing a reference, a
+ * markup character, a quote or "]]>" could involve, nor (in a value,
+ * where libxml2 normalises them) a TAB or LF. */
+static gsize
+lexPlainEnd(const Lex *lx, gboolean in_value)
 {
     gsize j = lx->i;
 
-    while (j < lx->n) {
+    for (; j < lx->n; j++) {
         guchar c = lx->b[j];
-        if (c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '\'' || c == '"')
+        if (c < 0x20 ? in_value || (c != '\t' && c != '\n')
+                     : c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '\'' || c == '"')
             break;
-        j++;
     }
-    g_string_append_len(out, lx->b + lx->i, j - lx->i);
-    lx->i = j;
+    return j;
+}
+
+/* Character data at b[i] up to @end ('<', or a value's quote) or the end
+ * of the bytes, as libxml2 decodes it: *text points into the record when
+ * it is one plain run (most are), else into the scratch buffer. */
+static gboolean
+lexCharData(Lex *lx, char end, gboolean in_value, const char **text, gsize *len)
+{
+    GString *out = lx->f->scratch;
+    gsize from = lx->i;
+
+    lx->i = lexPlainEnd(lx, in_value);
+    if (lx->i >= lx->n || lx->b[lx->i] == end) {
+        *text = lx->b + from;
+        *len = lx->i - from;
+        return TRUE;
+    }
+    g_string_truncate(out, 0);
+    g_string_append_len(out, lx->b + from, lx->i - from);
+    while (lx->i < lx->n && lx->b[lx->i] != end) {
+        if (!lexChar(lx, out, in_value))
+            return FALSE;
+        from = lx->i;
+        lx->i = lexPlainEnd(lx, in_value);
+        g_string_append_len(out, lx->b + from, lx->i - from);
+    }
+    *text = out->str;
+    *len = out->len;
+    return TRUE;
+}
+
+/* Nodes as libxml2's own parser builds them with XML_PARSE_COMPACT (the
+ * DOM reader's options): names from the load's dictionary, a text shorter
+ * than two pointers held in the node itself, an attribute's value as its
+ * one text child.  xmlFreeDoc frees them as it frees the parser's; what
+ * the DOM reader's nodes cost beyond that (a name looked up twice, a text
+ * copied twice, a sibling list searched for text to merge) is not spent. */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(xmlNode, nsDef) ==
+                G_STRUCT_OFFSET(xmlNode, properties) + sizeof(void *));
+
+static xmlNodePtr
+fastText(xmlDocPtr doc, const char *text, gsize len)
+{
+    xmlNodePtr node = xmlNewDocText(doc, NULL);
+
+    if (len < 2 * sizeof(void *)) {
+        xmlChar *inside = (xmlChar *) &node->properties;
+        memcpy(inside, text, len);
+        inside[len] = '\0';
+        node->content = inside;
+    } else {
+        node->content = xmlStrndup(BAD_CAST text, (int) len);
+    }
+    return node;
+}
+
+static void
+fastAppend(xmlNodePtr parent, xmlNodePtr node)
+{
+    node->parent = parent;
+    node->prev = parent->last;
+    if (parent->last)
+        parent->last->next = node;
+    else
+        parent->children = node;
+    parent->last = node;
 }
 
 /* name='value' pairs up to '>' or '/>' of a start tag, set on @node. */
 static gboolean
 lexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
 {
-    GString *value = lx->f->scratch;
-
     for (;;) {
-        gsize start, len, ws = lx->i;
+        gsize start, len, ws = lx->i, value_len;
+        const char *value;
         char quote;
 
         while (lx->i < lx->n && lx->b[lx->i] == ' ')
@@ -268,39 +336,50 @@ lexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
             return FALSE;
         {
             const xmlChar *name = xmlDictLookup(lx->doc->dict, BAD_CAST lx->b + start, (int) len);
-            if (xmlStrEqual(name, BAD_CAST "xmlns") || xmlHasProp(node, name))
+            xmlAttrPtr attr;
+
+            if (xmlStrEqual(name, BAD_CAST "xmlns"))
                 return FALSE;
-            quote = lx->b[lx->i + 1];
-            lx->i += 2;
-            g_string_truncate(value, 0);
-            while (lx->i < lx->n && lx->b[lx->i] != quote) {
-                lexPlainRun(lx, value);
-                if (lx->i < lx->n && lx->b[lx->i] != quote && !lexChar(lx, value, TRUE))
+            for (attr = node->properties; attr; attr = attr->next) {
+                if (attr->name == name)   /* one dictionary: one pointer per name */
                     return FALSE;
             }
-            if (lx->i >= lx->n)
+            quote = lx->b[lx->i + 1];
+            lx->i += 2;
+            if (!lexCharData(lx, quote, TRUE, &value, &value_len) || lx->i >= lx->n)
                 return FALSE;
             lx->i++;
             lx->tags++;
-            xmlNewProp(node, name, BAD_CAST value->str);
+            attr = xmlNewNsPropEatName(node, NULL, (xmlChar *) name, NULL);
+            fastAppend((xmlNodePtr) attr, fastText(lx->doc, value, value_len));
         }
     }
 }
 
-/* Text up to the next '<', as one text node of @parent. */
+static gboolean
+isBlank(const char *text, gsize len)
+{
+    for (gsize k = 0; k < len; k++) {
+        if (text[k] != ' ' && text[k] != '\t' && text[k] != '\n')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Text up to the next '<', as one text node of @parent.  Blanks right
+ * in the record element (its layout's indentation) are dropped: neither
+ * kind's parser reads a text of the record element itself, only of its
+ * children. */
 static gboolean
 lexText(Lex *lx, xmlNodePtr parent)
 {
-    GString *text = lx->f->scratch;
+    const char *text;
+    gsize len;
 
-    g_string_truncate(text, 0);
-    while (lx->i < lx->n && lx->b[lx->i] != '<') {
-        lexPlainRun(lx, text);
-        if (lx->i < lx->n && lx->b[lx->i] != '<' && !lexChar(lx, text, FALSE))
-            return FALSE;
-    }
-    if (text->len)
-        xmlAddChild(parent, xmlNewDocTextLen(lx->doc, BAD_CAST text->str, (int) text->len));
+    if (!lexCharData(lx, '<', FALSE, &text, &len))
+        return FALSE;
+    if (len && (parent->parent != (xmlNodePtr) lx->doc || !isBlank(text, len)))
+        fastAppend(parent, fastText(lx->doc, text, len));
     return TRUE;
 }
 
@@ -340,6 +419,8 @@ lexSkipElement(Lex *lx, gsize start)
         lx->tags++;
     }
     lx->tags += (countByte(lx->b, start, to, '\'') + countByte(lx->b, start, to, '"')) / 2 + 1;
+    lx->inner_close |= memmem(lx->b + start, to - start, lx->f->record_close,
+                              strlen(lx->f->record_close)) != NULL;
     lx->i = to;
     return TRUE;
 }
@@ -427,6 +508,7 @@ lexContent(Lex *lx, xmlNodePtr node)
                 lx->b[lx->i + len] != '>')
                 return FALSE;
             lx->i += len + 1;
+            lx->inner_close |= node->name == lx->f->record_name && lx->depth > 1;
             return TRUE;
         }
         if (!lexElement(lx, node, NULL))
@@ -452,7 +534,7 @@ lexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
                                                           BAD_CAST lx->b + nstart, (int) nlen),
                                 NULL);
     if (parent)
-        xmlAddChild(parent, node);
+        fastAppend(parent, node);
     else
         xmlDocSetRootElement(lx->doc, node);
     if (out)
@@ -553,17 +635,24 @@ fastDocNew(Fast *f)
     return doc;
 }
 
-typedef enum { RECORD_DECLINED, RECORD_READ, RECORD_NEEDS_MORE } RecordResult;
+typedef enum { RECORD_DECLINED, RECORD_READ, RECORD_NEEDS_MORE, RECORD_UNREAD } RecordResult;
 
-/* One record, b[0] its '<', b[n - 1] the '>' of the first end tag of its
- * name (found by searching; reading it checks that it is its own).  A
- * first copy is remembered and parsed only once the record's budget is
- * known to fit. */
+/* One record, b[0] its '<', up to *n: the '>' of the first end tag of its
+ * name.  Given (*n > 0), that end was found by searching, and reading
+ * checks that it is the record's own.  Not given, the record is read from
+ * what is buffered and ends where its element does, when that end tag is
+ * the first of its name: no element inside closes with it, no first copy
+ * holds it, and a repeat is a first copy's bytes.  Its <domain> is then
+ * not searched through again; a reading that fails (RECORD_UNREAD: the
+ * record runs past the buffer, or is declined) tells nothing, and the
+ * record is found by searching.  A first copy is remembered and parsed
+ * only once the record's budget is known to fit. */
 static RecordResult
-fastRecord(Fast *f, gsize n)
+fastRecord(Fast *f, gsize *n)
 {
     BulkParse *p = f->p;
-    Lex lx = { .f = f, .b = fastAt(f), .n = n, .avail = fastAvail(f) };
+    gboolean found = *n > 0;
+    Lex lx = { .f = f, .b = fastAt(f), .n = found ? *n : fastAvail(f), .avail = fastAvail(f) };
     xmlNodePtr record = NULL;
     RecordResult ret = RECORD_DECLINED;
     g_autoptr(vsXmlSubtree) captured = NULL;
@@ -571,15 +660,18 @@ fastRecord(Fast *f, gsize n)
     guint64 extra;
 
     lx.doc = fastDocNew(f);
-    if (!lexElement(&lx, NULL, &record) || lx.i != n) {
-        if (lx.need_more)
+    if (!lexElement(&lx, NULL, &record) || lx.inner_close || (found && lx.i != *n)) {
+        if (!found)
+            ret = RECORD_UNREAD;
+        else if (lx.need_more)
             ret = RECORD_NEEDS_MORE;
         goto cleanup;
     }
+    *n = lx.i;
     /* What the DOM reader's filter would count at most for this record. */
-    extra = (lx.def_end ? lx.def_end - lx.def_start : 0) + n +
+    extra = (lx.def_end ? lx.def_end - lx.def_start : 0) + *n +
             lx.tags * VS_DEDUP_DOM_NODE_COST;
-    if (n + 2 * FAST_CHUNK > VS_BULK_RECORD_MAX || vsBulkLoadOverBudget(p, extra))
+    if (*n + 2 * FAST_CHUNK > VS_BULK_RECORD_MAX || vsBulkLoadOverBudget(p, extra))
         goto cleanup;
     if (lx.def_end) {
         def_index = vsDomainDedupAddFirstCopy(p->dedup, lx.b + lx.def_start,
@@ -671,7 +763,6 @@ fastRecords(Fast *f)
 {
     const vsMomentKind *kind = f->p->in->kind;
     g_autofree char *open = g_strdup_printf("<%s>", kind->record_element);
-    g_autofree char *close = g_strdup_printf("</%s>", kind->record_element);
     g_autofree char *end = g_strdup_printf("</%s>", kind->list_element);
 
     for (;;) {
@@ -683,12 +774,17 @@ fastRecords(Fast *f)
             return FALSE;
         if (fastLooksAt(f, end))
             break;
-        if (!fastLooksAt(f, open) || !fastRecordEnd(f, close, &n))
+        if (!fastLooksAt(f, open))
             return FALSE;
-        /* A repeat longer than what is buffered: read on, try again. */
-        while ((r = fastRecord(f, n)) == RECORD_NEEDS_MORE) {
-            if (!fastFill(f, fastAvail(f) + FAST_CHUNK))
+        n = 0;
+        if ((r = fastRecord(f, &n)) == RECORD_UNREAD) {
+            if (!fastRecordEnd(f, f->record_close, &n))
                 return FALSE;
+            /* A repeat longer than what is buffered: read on, try again. */
+            while ((r = fastRecord(f, &n)) == RECORD_NEEDS_MORE) {
+                if (!fastFill(f, fastAvail(f) + FAST_CHUNK))
+                    return FALSE;
+            }
         }
         if (r != RECORD_READ)
             return FALSE;
@@ -706,6 +802,7 @@ fastRecords(Fast *f)
 gboolean
 vsBulkFastParse(BulkParse *p, GArray **spans)
 {
+    g_autofree char *close = NULL;
     Fast f = { .p = p };
     gboolean ok;
 
@@ -713,6 +810,8 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     f.ctxt = xmlNewParserCtxt();
     if (!f.ctxt)
         return FALSE;
+    f.record_name = xmlDictLookup(f.ctxt->dict, BAD_CAST p->in->kind->record_element, -1);
+    f.record_close = close = g_strdup_printf("</%s>", p->in->kind->record_element);
     f.capture = vsXmlCaptureNew();
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
