@@ -218,14 +218,29 @@ vsXmlFirstGrandChild(xmlNodePtr parent, const char *a, const char *b)
     return NULL;
 }
 
+/* The text of a node whose content is one text child (most are), as
+ * libxml2 would give it, without its copy; NULL: ask libxml2. */
+static const char *
+onlyText(xmlNodePtr node)
+{
+    xmlNodePtr text = node->children;
+
+    if (text && !text->next && text->type == XML_TEXT_NODE && text->content)
+        return (const char *) text->content;
+    return NULL;
+}
+
 char *
 vsXmlNodeString(xmlNodePtr node)
 {
+    const char *only;
     xmlChar *s;
     char *ret = NULL;
 
     if (!node)
         return NULL;
+    if (node->type == XML_ELEMENT_NODE && (only = onlyText(node)))
+        return *only ? g_strdup(only) : NULL;
     s = xmlNodeGetContent(node);
     if (s && *s)
         ret = g_strdup((const char *) s);
@@ -233,11 +248,31 @@ vsXmlNodeString(xmlNodePtr node)
     return ret;
 }
 
+/* The value of attribute @name (no namespace) set on @node as one text,
+ * borrowed; NULL: ask libxml2 (not set, or a default from a DTD). */
+static const char *
+propText(xmlNodePtr node, const char *name)
+{
+    if (node->type != XML_ELEMENT_NODE)
+        return NULL;
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+        if (!a->ns && strcmp((const char *) a->name, name) == 0)
+            return onlyText((xmlNodePtr) a);
+    }
+    return NULL;
+}
+
 char *
 vsXmlPropString(xmlNodePtr node, const char *name)
 {
-    xmlChar *s = xmlGetNoNsProp(node, (const xmlChar *) name);
-    char *ret = s ? g_strdup((const char *) s) : NULL;
+    const char *set = propText(node, name);
+    xmlChar *s;
+    char *ret;
+
+    if (set)
+        return g_strdup(set);
+    s = xmlGetNoNsProp(node, (const xmlChar *) name);
+    ret = s ? g_strdup((const char *) s) : NULL;
     xmlFree(s);
     return ret;
 }
@@ -282,15 +317,17 @@ int
 vsXmlPropEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize n,
               int def, int *out, GError **error)
 {
-    g_autofree char *s = vsXmlPropString(node, attr);
+    const char *set = propText(node, attr);
+    g_autofree char *s = set ? NULL : vsXmlPropString(node, attr);
+    const char *value = set ? set : s;
     int v;
 
     *out = def;
-    if (!s)
+    if (!value)
         return 0;
-    v = vsXmlEnumFromString(names, n, s);
+    v = vsXmlEnumFromString(names, n, value);
     if (v <= 0)
-        return vsXmlErrInvalidAttr(error, attr, node, s);
+        return vsXmlErrInvalidAttr(error, attr, node, value);
     *out = v;
     return 0;
 }
