@@ -44,7 +44,11 @@ typedef struct {
     GString *scratch;     /* a text or value being decoded */
     const xmlChar *record_name;  /* the kind's record element, in the dictionary */
     const char *record_close;    /* and its end tag */
+    guint8 classes[256];  /* CLASS_* of each byte */
+    xmlDocPtr doc;        /* of each record in turn */
 } Fast;
+
+enum { CLASS_NAME_START = 1, CLASS_NAME = 2, CLASS_PLAIN_VALUE = 4, CLASS_PLAIN_TEXT = 8 };
 
 /* Makes @want bytes from pos available (fewer only at the end). */
 static gboolean
@@ -129,27 +133,54 @@ typedef struct {
 } Lex;
 
 static gboolean
-isNameStart(char c)
+isNameStart(guchar c)
 {
     return g_ascii_isalpha(c) || c == '_';
 }
 
 static gboolean
-isNameChar(char c)
+isNameChar(guchar c)
 {
     return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+/* Plain ASCII: nothing a reference, a markup character, a quote or "]]>"
+ * could involve, nor (in a value, where libxml2 normalises them) a TAB
+ * or LF. */
+static gboolean
+isPlain(guchar c, gboolean in_value)
+{
+    if (c < 0x20)
+        return !in_value && (c == '\t' || c == '\n');
+    return c < 0x7f && !strchr("&<>'\"", c);
+}
+
+/* The predicates above for every byte, looked up per byte of a record. */
+static void
+fastClassesInit(Fast *f)
+{
+    for (guint c = 0; c < G_N_ELEMENTS(f->classes); c++)
+        f->classes[c] = (isNameStart(c) ? CLASS_NAME_START : 0) |
+                        (isNameChar(c) ? CLASS_NAME : 0) |
+                        (isPlain(c, TRUE) ? CLASS_PLAIN_VALUE : 0) |
+                        (isPlain(c, FALSE) ? CLASS_PLAIN_TEXT : 0);
 }
 
 /* An ASCII name without a prefix. */
 static gboolean
 lexName(Lex *lx, gsize *start, gsize *len)
 {
-    *start = lx->i;
-    if (lx->i >= lx->n || !isNameStart(lx->b[lx->i]))
+    const guint8 *classes = lx->f->classes;
+    const guchar *b = (const guchar *) lx->b;
+    gsize i = lx->i, n = lx->n;
+
+    *start = i;
+    if (i >= n || !(classes[b[i]] & CLASS_NAME_START))
         return FALSE;
-    while (lx->i < lx->n && isNameChar(lx->b[lx->i]))
-        lx->i++;
-    *len = lx->i - *start;
+    while (i < n && (classes[b[i]] & CLASS_NAME))
+        i++;
+    lx->i = i;
+    *len = i - *start;
     return TRUE;
 }
 
@@ -227,20 +258,17 @@ lexChar(Lex *lx, GString *out, gboolean in_value)
     return TRUE;
 }
 
-/* The end of the run of plain ASCII at b[i]: nothing a reference, a
- * markup character, a quote or "]]>" could involve, nor (in a value,
- * where libxml2 normalises them) a TAB or LF. */
+/* The end of the run of plain ASCII at b[i]. */
 static gsize
 lexPlainEnd(const Lex *lx, gboolean in_value)
 {
-    gsize j = lx->i;
+    const guint8 *classes = lx->f->classes;
+    const guchar *b = (const guchar *) lx->b;
+    guint8 plain = in_value ? CLASS_PLAIN_VALUE : CLASS_PLAIN_TEXT;
+    gsize j = lx->i, n = lx->n;
 
-    for (; j < lx->n; j++) {
-        guchar c = lx->b[j];
-        if (c < 0x20 ? in_value || (c != '\t' && c != '\n')
-                     : c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '\'' || c == '"')
-            break;
-    }
+    while (j < n && (classes[b[j]] & plain))
+        j++;
     return j;
 }
 
@@ -405,22 +433,26 @@ static gboolean
 lexSkipElement(Lex *lx, gsize start)
 {
     static const char close[] = "</domain>";
-    const char *end = memmem(lx->b + start, lx->n - start, close, strlen(close));
-    gsize to, last = start;
+    const char *record_close = lx->f->record_close;
+    gsize to = 0, last = start;
 
-    if (!end)
-        return FALSE;
-    to = end - lx->b + strlen(close);
-    for (const char *p = lx->b + start + 1; (p = memchr(p, '<', lx->b + to - p)); p++) {
-        gsize at = p - lx->b;
-        if (at - last > FAST_GAP_MAX || p[1] == '!' || p[1] == '?')
+    for (const char *p = lx->b + start + 1; !to && (p = memchr(p, '<', lx->b + lx->n - p)); p++) {
+        gsize at = p - lx->b, rest = lx->n - at;
+
+        if (at - last > FAST_GAP_MAX || rest < 2 || p[1] == '!' || p[1] == '?')
             return FALSE;
         last = at;
         lx->tags++;
+        if (p[1] != '/')
+            continue;
+        if (rest >= strlen(close) && memcmp(p, close, strlen(close)) == 0)
+            to = at + strlen(close);
+        else if (rest >= strlen(record_close) && memcmp(p, record_close, strlen(record_close)) == 0)
+            lx->inner_close = TRUE;
     }
+    if (!to)
+        return FALSE;
     lx->tags += (countByte(lx->b, start, to, '\'') + countByte(lx->b, start, to, '"')) / 2 + 1;
-    lx->inner_close |= memmem(lx->b + start, to - start, lx->f->record_close,
-                              strlen(lx->f->record_close)) != NULL;
     lx->i = to;
     return TRUE;
 }
@@ -659,7 +691,7 @@ fastRecord(Fast *f, gsize *n)
     int def_index = -1;
     guint64 extra;
 
-    lx.doc = fastDocNew(f);
+    lx.doc = f->doc;
     if (!lexElement(&lx, NULL, &record) || lx.inner_close || (found && lx.i != *n)) {
         if (!found)
             ret = RECORD_UNREAD;
@@ -684,7 +716,10 @@ fastRecord(Fast *f, gsize *n)
         ret = RECORD_READ;
 
  cleanup:
-    xmlFreeDoc(lx.doc);
+    if ((record = xmlDocGetRootElement(lx.doc))) {
+        xmlUnlinkNode(record);
+        xmlFreeNode(record);
+    }
     return ret;
 }
 
@@ -812,6 +847,8 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
         return FALSE;
     f.record_name = xmlDictLookup(f.ctxt->dict, BAD_CAST p->in->kind->record_element, -1);
     f.record_close = close = g_strdup_printf("</%s>", p->in->kind->record_element);
+    fastClassesInit(&f);
+    f.doc = fastDocNew(&f);
     f.capture = vsXmlCaptureNew();
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
@@ -820,6 +857,7 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     g_byte_array_unref(f.buf);
     g_string_free(f.scratch, TRUE);
     vsXmlCaptureFree(f.capture);
+    xmlFreeDoc(f.doc);
     xmlFreeParserCtxt(f.ctxt);
     if (!ok) {
         g_array_unref(f.spans);
