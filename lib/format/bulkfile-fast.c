@@ -363,11 +363,12 @@ lexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
             lx->b[lx->i] != '=' || (lx->b[lx->i + 1] != '\'' && lx->b[lx->i + 1] != '"'))
             return FALSE;
         {
-            const xmlChar *name = xmlDictLookup(lx->doc->dict, BAD_CAST lx->b + start, (int) len);
+            const xmlChar *name;
             xmlAttrPtr attr;
 
-            if (xmlStrEqual(name, BAD_CAST "xmlns"))
+            if (len == strlen("xmlns") && memcmp(lx->b + start, "xmlns", len) == 0)
                 return FALSE;
+            name = xmlDictLookup(lx->doc->dict, BAD_CAST lx->b + start, (int) len);
             for (attr = node->properties; attr; attr = attr->next) {
                 if (attr->name == name)   /* one dictionary: one pointer per name */
                     return FALSE;
@@ -558,7 +559,8 @@ lexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
 
     lx->i++;
     if (!lexName(lx, &nstart, &nlen) || lx->i >= lx->n ||
-        !strchr(" />", lx->b[lx->i]) || lx->depth >= FAST_DEPTH_MAX)
+        (lx->b[lx->i] != ' ' && lx->b[lx->i] != '/' && lx->b[lx->i] != '>') ||
+        lx->depth >= FAST_DEPTH_MAX)
         return FALSE;
     lx->tags++;
     node = xmlNewDocNodeEatName(lx->doc, NULL,

@@ -248,32 +248,34 @@ vsXmlNodeString(xmlNodePtr node)
     return ret;
 }
 
-/* The value of attribute @name (no namespace) set on @node as one text,
- * borrowed; NULL: ask libxml2 (not set, or a default from a DTD). */
+/* The value of attribute @name (no namespace) as libxml2 gives it:
+ * borrowed from @node when it is set there as one text (most are), else
+ * libxml2's copy (a default from the DTD, several nodes), in *copy for the
+ * caller to free. */
 static const char *
-propText(xmlNodePtr node, const char *name)
+propValue(xmlNodePtr node, const char *name, xmlChar **copy)
 {
-    if (node->type != XML_ELEMENT_NODE)
-        return NULL;
-    for (xmlAttrPtr a = node->properties; a; a = a->next) {
-        if (!a->ns && strcmp((const char *) a->name, name) == 0)
-            return onlyText((xmlNodePtr) a);
+    *copy = NULL;
+    for (xmlAttrPtr a = node->type == XML_ELEMENT_NODE ? node->properties : NULL; a;
+         a = a->next) {
+        if (!a->ns && strcmp((const char *) a->name, name) == 0) {
+            const char *text = onlyText((xmlNodePtr) a);
+            if (text)
+                return text;
+            break;
+        }
     }
-    return NULL;
+    *copy = xmlGetNoNsProp(node, (const xmlChar *) name);
+    return (const char *) *copy;
 }
 
 char *
 vsXmlPropString(xmlNodePtr node, const char *name)
 {
-    const char *set = propText(node, name);
-    xmlChar *s;
-    char *ret;
+    xmlChar *copy;
+    char *ret = g_strdup(propValue(node, name, &copy));
 
-    if (set)
-        return g_strdup(set);
-    s = xmlGetNoNsProp(node, (const xmlChar *) name);
-    ret = s ? g_strdup((const char *) s) : NULL;
-    xmlFree(s);
+    xmlFree(copy);
     return ret;
 }
 
@@ -317,19 +319,20 @@ int
 vsXmlPropEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize n,
               int def, int *out, GError **error)
 {
-    const char *set = propText(node, attr);
-    g_autofree char *s = set ? NULL : vsXmlPropString(node, attr);
-    const char *value = set ? set : s;
-    int v;
+    xmlChar *copy;
+    const char *value = propValue(node, attr, &copy);
+    int ret = 0, v;
 
     *out = def;
-    if (!value)
-        return 0;
-    v = vsXmlEnumFromString(names, n, value);
-    if (v <= 0)
-        return vsXmlErrInvalidAttr(error, attr, node, value);
-    *out = v;
-    return 0;
+    if (value) {
+        v = vsXmlEnumFromString(names, n, value);
+        if (v <= 0)
+            ret = vsXmlErrInvalidAttr(error, attr, node, value);
+        else
+            *out = v;
+    }
+    xmlFree(copy);
+    return ret;
 }
 
 void
