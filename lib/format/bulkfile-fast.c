@@ -214,7 +214,7 @@ fastRecord(Fast *f, gsize *n)
         ret = RECORD_READ;
 
  cleanup:
-    if ((record = xmlDocGetRootElement(lx.doc))) {
+    if (record) {   /* the document is the next record's */
         xmlUnlinkNode(record);
         xmlFreeNode(record);
     }
