@@ -179,9 +179,10 @@ lexCharData(Lex *lx, char end, gboolean in_value, const char **text, gsize *len)
 /* Nodes as libxml2's own parser builds them with XML_PARSE_COMPACT (the
  * DOM reader's options): names from the load's dictionary, a text shorter
  * than two pointers held in the node itself, an attribute's value as its
- * one text child.  xmlFreeDoc frees them as it frees the parser's; what
- * the DOM reader's nodes cost beyond that (a name looked up twice, a text
- * copied twice, a sibling list searched for text to merge) is not spent. */
+ * one text child.  xmlFreeNode frees them as it frees the parser's; what
+ * the tree API would add (xmlNewProp looking the name up again and copying
+ * the value twice, xmlAddChild looking for a text to merge with) is not
+ * spent. */
 G_STATIC_ASSERT(G_STRUCT_OFFSET(xmlNode, nsDef) ==
                 G_STRUCT_OFFSET(xmlNode, properties) + sizeof(void *));
 
