@@ -191,6 +191,8 @@ fastText(xmlDocPtr doc, const char *text, gsize len)
 {
     xmlNodePtr node = xmlNewDocText(doc, NULL);
 
+    if (!node)
+        g_error("out of memory building a record's nodes");
     if (len < 2 * sizeof(void *)) {
         xmlChar *inside = (xmlChar *) &node->properties;
         memcpy(inside, text, len);
@@ -254,7 +256,8 @@ vsBulkFastLexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
                 return FALSE;
             lx->i++;
             lx->tags++;
-            attr = xmlNewNsPropEatName(node, NULL, (xmlChar *) name, NULL);
+            if (!(attr = xmlNewNsPropEatName(node, NULL, (xmlChar *) name, NULL)))
+                g_error("out of memory building a record's nodes");
             fastAppend((xmlNodePtr) attr, fastText(lx->doc, value, value_len));
         }
     }
@@ -439,6 +442,8 @@ vsBulkFastLexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
                                 (xmlChar *) xmlDictLookup(lx->doc->dict,
                                                           BAD_CAST lx->b + nstart, (int) nlen),
                                 NULL);
+    if (!node)
+        g_error("out of memory building a record's nodes");
     if (parent)
         fastAppend(parent, node);
     else
