@@ -56,7 +56,7 @@ lexName(Lex *lx, gsize *start, gsize *len)
         i++;
     lx->i = i;
     *len = i - *start;
-    return TRUE;
+    return *len <= FAST_NAME_MAX;
 }
 
 /* A character XML 1.0 allows (libxml2 refuses the others). */
@@ -149,18 +149,19 @@ lexPlainEnd(const Lex *lx, gboolean in_value)
 
 /* Character data at b[i] up to @end ('<', or a value's quote) or the end
  * of the bytes, as libxml2 decodes it: *text points into the record when
- * it is one plain run (most are), else into the scratch buffer. */
+ * it is one plain run (most are), else into the scratch buffer.  Longer
+ * than FAST_GAP_MAX: declined. */
 static gboolean
 lexCharData(Lex *lx, char end, gboolean in_value, const char **text, gsize *len)
 {
     GString *out = lx->f->scratch;
-    gsize from = lx->i;
+    gsize start = lx->i, from = lx->i;
 
     lx->i = lexPlainEnd(lx, in_value);
     if (lx->i >= lx->n || lx->b[lx->i] == end) {
         *text = lx->b + from;
         *len = lx->i - from;
-        return TRUE;
+        return *len <= FAST_GAP_MAX;
     }
     g_string_truncate(out, 0);
     g_string_append_len(out, lx->b + from, lx->i - from);
@@ -173,7 +174,7 @@ lexCharData(Lex *lx, char end, gboolean in_value, const char **text, gsize *len)
     }
     *text = out->str;
     *len = out->len;
-    return TRUE;
+    return lx->i - start <= FAST_GAP_MAX;
 }
 
 /* Nodes as libxml2's own parser builds them with XML_PARSE_COMPACT (the
@@ -450,7 +451,7 @@ vsBulkFastLexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
         xmlDocSetRootElement(lx->doc, node);
     if (out)
         *out = node;
-    if (!vsBulkFastLexAttributes(lx, node, &self_closing))
+    if (!vsBulkFastLexAttributes(lx, node, &self_closing) || lx->i - start > FAST_GAP_MAX)
         return FALSE;
     if (lx->depth == 1 && !lx->domain_seen && xmlStrEqual(node->name, BAD_CAST "domain")) {
         gboolean handled;

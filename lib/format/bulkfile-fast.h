@@ -10,8 +10,12 @@
 #define FAST_DEPTH_MAX 300
 /* libxml2's streaming reader refuses a text node or tag over 10,000,000
  * bytes that a parse from memory accepts: a first copy with a run that
- * long without '<' is left to the DOM reader. */
+ * long without '<', and a record's text, value or start tag longer than
+ * this, is left to the DOM reader. */
 #define FAST_GAP_MAX (1024 * 1024)
+/* libxml2 refuses a name over 50,000 bytes (XML_MAX_NAME_LENGTH): a long
+ * one is left to the DOM reader. */
+#define FAST_NAME_MAX 1000
 
 /* The document's bytes and what every record's reading shares. */
 typedef struct {
