@@ -184,6 +184,12 @@ lexCharData(Lex *lx, char end, gboolean in_value, const char **text, gsize *len)
  * the tree API would add (xmlNewProp looking the name up again and copying
  * the value twice, xmlAddChild looking for a text to merge with) is not
  * spent. */
+static void G_GNUC_NORETURN G_GNUC_NO_INLINE
+outOfMemory(void)
+{
+    g_error("out of memory building a record's nodes");
+}
+
 G_STATIC_ASSERT(G_STRUCT_OFFSET(xmlNode, nsDef) ==
                 G_STRUCT_OFFSET(xmlNode, properties) + sizeof(void *));
 
@@ -193,7 +199,7 @@ fastText(xmlDocPtr doc, const char *text, gsize len)
     xmlNodePtr node = xmlNewDocText(doc, NULL);
 
     if (!node)
-        g_error("out of memory building a record's nodes");
+        outOfMemory();
     if (len < 2 * sizeof(void *)) {
         xmlChar *inside = (xmlChar *) &node->properties;
         memcpy(inside, text, len);
@@ -258,7 +264,7 @@ vsBulkFastLexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
             lx->i++;
             lx->tags++;
             if (!(attr = xmlNewNsPropEatName(node, NULL, (xmlChar *) name, NULL)))
-                g_error("out of memory building a record's nodes");
+                outOfMemory();
             fastAppend((xmlNodePtr) attr, fastText(lx->doc, value, value_len));
         }
     }
@@ -444,7 +450,7 @@ vsBulkFastLexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
                                                           BAD_CAST lx->b + nstart, (int) nlen),
                                 NULL);
     if (!node)
-        g_error("out of memory building a record's nodes");
+        outOfMemory();
     if (parent)
         fastAppend(parent, node);
     else
@@ -453,7 +459,8 @@ vsBulkFastLexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
         *out = node;
     if (!vsBulkFastLexAttributes(lx, node, &self_closing) || lx->i - start > FAST_GAP_MAX)
         return FALSE;
-    if (lx->depth == 1 && !lx->domain_seen && xmlStrEqual(node->name, BAD_CAST "domain")) {
+    if (lx->depth == 1 && !lx->domain_seen && nlen == strlen("domain") &&
+        memcmp(lx->b + nstart, "domain", nlen) == 0) {
         gboolean handled;
         if (!lexDomain(lx, node, start, self_closing, &handled))
             return FALSE;

@@ -71,7 +71,7 @@ fastSkipBlanks(Fast *f)
             return FALSE;
         if (!fastAvail(f))
             return TRUE;
-        while (fastAvail(f) && strchr(" \n\t", *fastAt(f)) && *fastAt(f))
+        while (fastAvail(f) && (*fastAt(f) == ' ' || *fastAt(f) == '\n' || *fastAt(f) == '\t'))
             f->pos++;
         if (fastAvail(f))
             return TRUE;
