@@ -346,6 +346,116 @@ test_mutations(void)
     g_assert_cmpuint(took, >, runs / 20);
 }
 
+/* A chain of @n snapshots whose <domain>s (about 6 KB each) take turns
+ * among three definitions: its document outgrows the fast reader's
+ * buffer, so records, repeats among them, run past what is buffered. */
+static vsTree *
+bigTree(guint n)
+{
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify) vsMomentUnref);
+    g_autoptr(GError) error = NULL;
+    vsTree *tree = NULL;
+
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GString) xml = g_string_new(NULL);
+        vsSnapshot *snap = NULL;
+
+        g_string_append_printf(xml, "<domainsnapshot><name>s%u</name>", i);
+        if (i > 0)
+            g_string_append_printf(xml, "<parent><name>s%u</name></parent>", i - 1);
+        g_string_append_printf(xml, "<state>shutoff</state><creationTime>%u</creationTime>"
+                               "<disks><disk name='vda' snapshot='internal'/></disks>"
+                               "<domain type='kvm'><name>vm</name><memory unit='KiB'>%u"
+                               "</memory><devices>", 1000 + i, 1024 * (i % 3 + 1));
+        for (guint d = 0; d < 60; d++)
+            g_string_append_printf(xml, "<disk type='file' device='disk'><source file='/var/"
+                                   "lib/libvirt/images/d%u.qcow2'/><target dev='vd%u'/></disk>",
+                                   d, d);
+        g_string_append(xml, "</devices></domain></domainsnapshot>");
+        g_assert_cmpint(vsSnapshotParse(&snap, xml->str, xml->len, VS_SNAPSHOT_PARSE_REDEFINE,
+                                        0, NULL, &error), ==, 0);
+        g_ptr_array_add(records, snap);
+    }
+    g_assert_cmpint(vsTreeBuild(&tree, &vsSnapshotKind, (vsMoment **) records->pdata,
+                                records->len, "s0", &error), ==, 0);
+    return tree;
+}
+
+/* Records read to their end tag from what is buffered, and, where one
+ * runs past it, found by searching once more is read: plain and zstd, the
+ * fast reader takes the document and agrees. */
+static void
+test_past_buffer(void)
+{
+    g_autoptr(vsTree) tree = bigTree(400);
+
+    for (int compress = 0; compress <= 1; compress++) {
+        gsize len;
+        g_autofree char *doc = writeDocument(tree, compress, &len);
+        if (!compress)
+            g_assert_cmpuint(len, >, 2 * 1024 * 1024);
+        g_assert_true(checkReaders(&vsSnapshotKind, doc, len, 0));
+    }
+}
+
+/* A record whose end tag is not the first of its name (an element inside
+ * it, in its own elements or in its first <domain>, ends with that same
+ * tag) is declined, as when every record's end was found by searching. */
+static void
+test_inner_end_tag(void)
+{
+    static const struct { const char *after, *insert; } edits[] = {
+        { "</state>", "<x><domainsnapshot></domainsnapshot></x>" },
+        { "<domain type='kvm'>", "<domainsnapshot></domainsnapshot>" },
+        { "</state>", "<x><domainsnapshot/></x>" },   /* no end tag: taken */
+    };
+    g_autoptr(vsTree) tree = oddTree();
+    gsize len;
+    g_autofree char *doc = writeDocument(tree, FALSE, &len);
+
+    for (guint i = 0; i < G_N_ELEMENTS(edits); i++) {
+        g_autoptr(GString) m = g_string_new_len(doc, len);
+        const char *at = strstr(m->str, edits[i].after);
+
+        g_assert_nonnull(at);
+        g_string_insert(m, at - m->str + strlen(edits[i].after), edits[i].insert);
+        g_assert_cmpint(checkReaders(&vsSnapshotKind, m->str, m->len, 0), ==, i == 2);
+    }
+}
+
+/* A name, a text, a value or a start tag in a record's own elements as
+ * long as libxml2 refuses (over 50,000 bytes for a name, 10,000,000 for
+ * the others, which a DOM read of the file reports) is declined, and the
+ * load fails as with the DOM reader alone. */
+static void
+test_long_runs(void)
+{
+    g_autofree char *name = g_strnfill(60000, 'n');
+    g_autofree char *big = g_strnfill(11000000, 'v');
+    g_autofree char *part = g_strnfill(1000000, 'p');
+    g_autoptr(GPtrArray) edits = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) attrs = g_string_new("<x");
+    g_autoptr(vsTree) tree = oddTree();
+    gsize len;
+    g_autofree char *doc = writeDocument(tree, FALSE, &len);
+
+    for (guint k = 0; k < 11; k++)   /* each value well under, the tag over */
+        g_string_append_printf(attrs, " a%u='%s'", k, part);
+    g_string_append(attrs, "/>");
+    g_ptr_array_add(edits, g_strdup_printf("<%s/>", name));
+    g_ptr_array_add(edits, g_strdup_printf("<x %s='1'/>", name));
+    g_ptr_array_add(edits, g_strdup_printf("<x y='%s'/>", big));
+    g_ptr_array_add(edits, g_strdup_printf("<description>%s</description>", big));
+    g_ptr_array_add(edits, g_strdup(attrs->str));
+    for (guint i = 0; i < edits->len; i++) {
+        g_autoptr(GString) m = g_string_new_len(doc, len);
+        const char *at = strstr(m->str, "</state>");
+
+        g_string_insert(m, at - m->str + strlen("</state>"), edits->pdata[i]);
+        g_assert_false(checkReaders(&vsSnapshotKind, m->str, m->len, 0));
+    }
+}
+
 /* A document laid out otherwise (one line, an XML declaration, a comment
  * between records) is declined and loads as before. */
 static void
@@ -772,6 +882,9 @@ main(int argc, char **argv)
     g_test_add_func("/fastread/capture-layout", test_capture_layout);
     g_test_add_func("/fastread/empty-type", test_empty_type);
     g_test_add_func("/fastread/foreign-layouts", test_foreign_layouts);
+    g_test_add_func("/fastread/past-buffer", test_past_buffer);
+    g_test_add_func("/fastread/inner-end-tag", test_inner_end_tag);
+    g_test_add_func("/fastread/long-runs", test_long_runs);
     g_test_add_func("/fastread/file", test_file);
     return g_test_run();
 }

@@ -733,6 +733,26 @@ testEntities(void)
     }
 }
 
+/* A text or an attribute value that libxml2 reads from several nodes, or
+ * from the DTD, reads as libxml2 gives it: util/xmltext.c reads a lone
+ * text child itself and leaves everything else to libxml2. */
+static void
+testTextForms(void)
+{
+    g_autoptr(vsSnapshot) snap = parseOk(
+        "<!DOCTYPE domainsnapshot [<!ATTLIST disk snapshot CDATA 'no'>]>\n"
+        "<domainsnapshot><name>a<!-- split -->b</name>"
+        "<description><![CDATA[<c>]]>d<x>e</x></description>"
+        "<disks><disk name='vda'/><disk name='vdb' snapshot='internal'/></disks>"
+        "</domainsnapshot>", 0, 5, NULL);
+    g_autofree char *xml = format(snap, NULL, 0);
+
+    g_assert_cmpstr(vsMomentGetName(snap), ==, "ab");
+    g_assert_cmpstr(vsMomentGetDescription(snap), ==, "<c>de");
+    g_assert_nonnull(strstr(xml, "<disk name='vda' snapshot='no'/>"));
+    g_assert_nonnull(strstr(xml, "<disk name='vdb' snapshot='internal'/>"));
+}
+
 static void
 testHostileSizes(void)
 {
@@ -1240,6 +1260,7 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/parse/errors", testParseErrors);
     g_test_add_func("/snapshot/parse/bad-xml", testBadXml);
     g_test_add_func("/snapshot/parse/entities", testEntities);
+    g_test_add_func("/snapshot/parse/text-forms", testTextForms);
     g_test_add_func("/snapshot/parse/hostile-sizes", testHostileSizes);
     g_test_add_func("/snapshot/parse/validate", testValidate);
     g_test_add_func("/snapshot/parse/create-defaults", testCreateDefaults);

@@ -16,33 +16,12 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "format/bulkfile-load.h"
+#include "format/bulkfile-fast.h"
 
 #define FAST_CHUNK (1024 * 1024)
-/* Deeper records are refused by the kinds' parsers anyway. */
-#define FAST_DEPTH_MAX 300
-/* libxml2's streaming reader refuses a text node or tag over 10,000,000
- * bytes that a parse from memory accepts: a first copy with a run that
- * long without '<' is left to the DOM reader. */
-#define FAST_GAP_MAX (1024 * 1024)
 
 /* ---------------------------------------------------------------- */
 /* The document's bytes                                               */
-
-typedef struct {
-    BulkParse *p;
-    GByteArray *buf;      /* decompressed bytes from base */
-    gsize pos;            /* next unread byte in buf */
-    guint64 base;         /* document offset of buf[0] */
-    gboolean eof;
-    GArray *spans;        /* vsDomainDedupRecordSpan per record */
-    /* one parser and one dictionary of names for the whole document, as
-     * the streaming reader has: every record's nodes and every first
-     * copy's share it, so nodes move between their documents freely */
-    xmlParserCtxtPtr ctxt;
-    vsXmlCapture *capture;  /* first copies, from their bytes */
-    GString *scratch;     /* a text or value being decoded */
-} Fast;
 
 /* Makes @want bytes from pos available (fewer only at the end). */
 static gboolean
@@ -92,7 +71,7 @@ fastSkipBlanks(Fast *f)
             return FALSE;
         if (!fastAvail(f))
             return TRUE;
-        while (fastAvail(f) && strchr(" \n\t", *fastAt(f)) && *fastAt(f))
+        while (fastAvail(f) && (*fastAt(f) == ' ' || *fastAt(f) == '\n' || *fastAt(f) == '\t'))
             f->pos++;
         if (fastAvail(f))
             return TRUE;
@@ -105,373 +84,6 @@ fastLooksAt(Fast *f, const char *s)
 {
     gsize len = strlen(s);
     return fastFill(f, len) && fastAvail(f) >= len && memcmp(fastAt(f), s, len) == 0;
-}
-
-/* ---------------------------------------------------------------- */
-/* The strict subset                                                  */
-
-typedef struct {
-    Fast *f;
-    const char *b;        /* the record's bytes */
-    gsize n, i;
-    gsize avail;          /* bytes buffered from b, for a repeat's compare */
-    xmlDocPtr doc;
-    int depth;
-    guint64 tags;         /* start tags and quoted values (the budget's count) */
-    gboolean domain_seen; /* the record's first <domain> was met */
-    gboolean need_more;   /* a repeat cannot be decided yet */
-    vsXmlSubtree *repeated;
-    gsize def_start, def_end;  /* a first copy, if def_end... */
-    xmlNodePtr def_node;       /* ...and the node standing in its place */
-} Lex;
-
-static gboolean
-isNameStart(char c)
-{
-    return g_ascii_isalpha(c) || c == '_';
-}
-
-static gboolean
-isNameChar(char c)
-{
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-/* An ASCII name without a prefix. */
-static gboolean
-lexName(Lex *lx, gsize *start, gsize *len)
-{
-    *start = lx->i;
-    if (lx->i >= lx->n || !isNameStart(lx->b[lx->i]))
-        return FALSE;
-    while (lx->i < lx->n && isNameChar(lx->b[lx->i]))
-        lx->i++;
-    *len = lx->i - *start;
-    return TRUE;
-}
-
-/* A character XML 1.0 allows (libxml2 refuses the others). */
-static gboolean
-isXmlChar(gunichar c)
-{
-    return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-           (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-/* A predefined entity or a character reference at b[i] ('&'). */
-static gboolean
-lexReference(Lex *lx, GString *out)
-{
-    static const struct { const char *ref; char c; } named[] = {
-        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
-    };
-    const char *p = lx->b + lx->i, *end = lx->b + lx->n;
-    guint64 v = 0;
-    gboolean hex;
-    const char *q;
-
-    for (guint k = 0; k < G_N_ELEMENTS(named); k++) {
-        gsize len = strlen(named[k].ref);
-        if ((gsize) (end - p) >= len && memcmp(p, named[k].ref, len) == 0) {
-            g_string_append_c(out, named[k].c);
-            lx->i += len;
-            return TRUE;
-        }
-    }
-    if (end - p < 4 || p[1] != '#')
-        return FALSE;
-    hex = p[2] == 'x';
-    for (q = p + 2 + hex; q < end && q - p < 12 && *q != ';'; q++) {
-        if (!(hex ? g_ascii_isxdigit(*q) : g_ascii_isdigit(*q)))
-            return FALSE;
-        v = v * (hex ? 16 : 10) + (hex ? g_ascii_xdigit_value(*q) : g_ascii_digit_value(*q));
-    }
-    if (q >= end || *q != ';' || q == p + 2 + hex || !isXmlChar((gunichar) v))
-        return FALSE;
-    g_string_append_unichar(out, (gunichar) v);
-    lx->i = q + 1 - lx->b;
-    return TRUE;
-}
-
-/* One character of text or of an attribute value, as libxml2 reads it;
- * FALSE for anything it reads otherwise (a raw CR; in a value, a raw TAB
- * or LF: it normalises them) or refuses. */
-static gboolean
-lexChar(Lex *lx, GString *out, gboolean in_value)
-{
-    guchar c = lx->b[lx->i];
-    gunichar u;
-
-    if (c == '&')
-        return lexReference(lx, out);
-    if (c == '<' || c == '\r' || (in_value && (c == '\t' || c == '\n')))
-        return FALSE;
-    if (c < 0x80) {
-        if (c < 0x20 && c != '\t' && c != '\n')
-            return FALSE;
-        if (!in_value && c == '>' && lx->i >= 2 && lx->b[lx->i - 1] == ']' &&
-            lx->b[lx->i - 2] == ']')
-            return FALSE;   /* "]]>" is not allowed in text */
-        g_string_append_c(out, c);
-        lx->i++;
-        return TRUE;
-    }
-    u = g_utf8_get_char_validated(lx->b + lx->i, lx->n - lx->i);
-    if (u == (gunichar) -1 || u == (gunichar) -2 || !isXmlChar(u))
-        return FALSE;
-    g_string_append_len(out, lx->b + lx->i, g_utf8_skip[c]);
-    lx->i += g_utf8_skip[c];
-    return TRUE;
-}
-
-/* Appends the run of plain ASCII at b[i] (nothing a reference, a markup
- * character, a quote or "]]>" could involve) in one go. */
-static void
-lexPlainRun(Lex *lx, GString *out)
-{
-    gsize j = lx->i;
-
-    while (j < lx->n) {
-        guchar c = lx->b[j];
-        if (c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '\'' || c == '"')
-            break;
-        j++;
-    }
-    g_string_append_len(out, lx->b + lx->i, j - lx->i);
-    lx->i = j;
-}
-
-/* name='value' pairs up to '>' or '/>' of a start tag, set on @node. */
-static gboolean
-lexAttributes(Lex *lx, xmlNodePtr node, gboolean *self_closing)
-{
-    GString *value = lx->f->scratch;
-
-    for (;;) {
-        gsize start, len, ws = lx->i;
-        char quote;
-
-        while (lx->i < lx->n && lx->b[lx->i] == ' ')
-            lx->i++;
-        if (lx->i + 1 < lx->n && lx->b[lx->i] == '/' && lx->b[lx->i + 1] == '>') {
-            lx->i += 2;
-            *self_closing = TRUE;
-            return TRUE;
-        }
-        if (lx->i < lx->n && lx->b[lx->i] == '>') {
-            lx->i++;
-            *self_closing = FALSE;
-            return TRUE;
-        }
-        if (lx->i == ws || !lexName(lx, &start, &len) || lx->i + 1 >= lx->n ||
-            lx->b[lx->i] != '=' || (lx->b[lx->i + 1] != '\'' && lx->b[lx->i + 1] != '"'))
-            return FALSE;
-        {
-            const xmlChar *name = xmlDictLookup(lx->doc->dict, BAD_CAST lx->b + start, (int) len);
-            if (xmlStrEqual(name, BAD_CAST "xmlns") || xmlHasProp(node, name))
-                return FALSE;
-            quote = lx->b[lx->i + 1];
-            lx->i += 2;
-            g_string_truncate(value, 0);
-            while (lx->i < lx->n && lx->b[lx->i] != quote) {
-                lexPlainRun(lx, value);
-                if (lx->i < lx->n && lx->b[lx->i] != quote && !lexChar(lx, value, TRUE))
-                    return FALSE;
-            }
-            if (lx->i >= lx->n)
-                return FALSE;
-            lx->i++;
-            lx->tags++;
-            xmlNewProp(node, name, BAD_CAST value->str);
-        }
-    }
-}
-
-/* Text up to the next '<', as one text node of @parent. */
-static gboolean
-lexText(Lex *lx, xmlNodePtr parent)
-{
-    GString *text = lx->f->scratch;
-
-    g_string_truncate(text, 0);
-    while (lx->i < lx->n && lx->b[lx->i] != '<') {
-        lexPlainRun(lx, text);
-        if (lx->i < lx->n && lx->b[lx->i] != '<' && !lexChar(lx, text, FALSE))
-            return FALSE;
-    }
-    if (text->len)
-        xmlAddChild(parent, xmlNewDocTextLen(lx->doc, BAD_CAST text->str, (int) text->len));
-    return TRUE;
-}
-
-/* Counts @c in b[from, to). */
-static guint64
-countByte(const char *b, gsize from, gsize to, char c)
-{
-    guint64 count = 0;
-
-    for (const char *p = b + from; (p = memchr(p, c, b + to - p)); p++)
-        count++;
-    return count;
-}
-
-/* A first copy of a <domain>, from its '<' at @start: only its extent is
- * found here, up to the first "</domain>" (libxml2 parses it, and fails
- * if that was not its end: the element would be cut, or followed by more).
- * The budget's count of its tags and values is bounded by its '<'s and
- * half its quotes.  Comments, CDATA, PIs and a DOCTYPE are left to the DOM
- * reader, and so is a run without '<' long enough for the streaming
- * reader's limits on a text or a tag. */
-static gboolean
-lexSkipElement(Lex *lx, gsize start)
-{
-    static const char close[] = "</domain>";
-    const char *end = memmem(lx->b + start, lx->n - start, close, strlen(close));
-    gsize to, last = start;
-
-    if (!end)
-        return FALSE;
-    to = end - lx->b + strlen(close);
-    for (const char *p = lx->b + start + 1; (p = memchr(p, '<', lx->b + to - p)); p++) {
-        gsize at = p - lx->b;
-        if (at - last > FAST_GAP_MAX || p[1] == '!' || p[1] == '?')
-            return FALSE;
-        last = at;
-        lx->tags++;
-    }
-    lx->tags += (countByte(lx->b, start, to, '\'') + countByte(lx->b, start, to, '"')) / 2 + 1;
-    lx->i = to;
-    return TRUE;
-}
-
-/* Format 3: a record's first <domain> (@node, its start tag read) written
- * exactly as a reference is its definition (@node dropped, as a repeat's,
- * *handled); the reference attribute written otherwise, or naming nothing
- * this file defines, declines (FALSE).  Without the attribute: read as in
- * format 2. */
-static gboolean
-lexPiecesReference(Lex *lx, xmlNodePtr node, gsize start, gboolean *handled)
-{
-    guint32 id;
-
-    if (!vsDomainDedupIsPiecesRef(lx->b, start, lx->i - 1, &id))
-        return !xmlHasProp(node, BAD_CAST VS_BULK_PIECES_ATTR);
-    if (vsBulkLoadResolve(lx->f->p, id, &lx->repeated, NULL) < 0)
-        return FALSE;
-    xmlUnlinkNode(node);
-    xmlFreeNode(node);
-    *handled = TRUE;
-    return TRUE;
-}
-
-/* A record's first <domain> (@node, its start tag read), when it is a
- * definition: the dedup filter's rule, on the same bytes.  A repeat is skipped
- * (and @node dropped), a first copy is noted and @node stands in its place
- * until libxml2 has parsed it.  *handled: nothing more to read of it. */
-static gboolean
-lexDomain(Lex *lx, xmlNodePtr node, gsize start, gboolean self_closing, gboolean *handled)
-{
-    vsDomainDedup *dedup = lx->f->p->dedup;
-    gboolean parsed;
-    gsize len;
-    int index;
-
-    *handled = FALSE;
-    lx->domain_seen = TRUE;
-    if (lx->f->p->format3) {
-        if (!lexPiecesReference(lx, node, start, handled))
-            return FALSE;
-        if (*handled)
-            return TRUE;
-    }
-    if (!vsDomainDedupIsDefinition(lx->b, start, lx->i - 1))
-        return TRUE;   /* an older snapshot's <domain><uuid>: an element like any */
-    index = vsDomainDedupFindRepeat(dedup, lx->b + start, lx->avail - start, lx->f->eof,
-                                    &lx->need_more);
-    if (lx->need_more)
-        return FALSE;
-    if (index >= 0) {
-        lx->repeated = vsDomainDedupGetDomain(dedup, index, &parsed, &len);
-        if (!parsed || !lx->repeated || start + len > lx->n)
-            return FALSE;
-        xmlUnlinkNode(node);
-        xmlFreeNode(node);
-        lx->i = start + len;
-        *handled = TRUE;
-        return TRUE;
-    }
-    if (self_closing)
-        return TRUE;
-    if (!lexSkipElement(lx, start))
-        return FALSE;
-    lx->def_start = start;
-    lx->def_end = lx->i;
-    lx->def_node = node;
-    *handled = TRUE;
-    return TRUE;
-}
-
-static gboolean lexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out);
-
-/* The content of @node up to its end tag, which closes it. */
-static gboolean
-lexContent(Lex *lx, xmlNodePtr node)
-{
-    for (;;) {
-        if (!lexText(lx, node) || lx->i + 1 >= lx->n)
-            return FALSE;
-        if (lx->b[lx->i + 1] == '/') {
-            gsize len = strlen((const char *) node->name);
-            lx->i += 2;
-            if (lx->n - lx->i < len + 1 || memcmp(lx->b + lx->i, node->name, len) != 0 ||
-                lx->b[lx->i + len] != '>')
-                return FALSE;
-            lx->i += len + 1;
-            return TRUE;
-        }
-        if (!lexElement(lx, node, NULL))
-            return FALSE;
-    }
-}
-
-/* The element at b[i] ('<'), added to @parent (or made the root). */
-static gboolean
-lexElement(Lex *lx, xmlNodePtr parent, xmlNodePtr *out)
-{
-    gsize start = lx->i, nstart, nlen;
-    gboolean self_closing, ok;
-    xmlNodePtr node;
-
-    lx->i++;
-    if (!lexName(lx, &nstart, &nlen) || lx->i >= lx->n ||
-        !strchr(" />", lx->b[lx->i]) || lx->depth >= FAST_DEPTH_MAX)
-        return FALSE;
-    lx->tags++;
-    node = xmlNewDocNodeEatName(lx->doc, NULL,
-                                (xmlChar *) xmlDictLookup(lx->doc->dict,
-                                                          BAD_CAST lx->b + nstart, (int) nlen),
-                                NULL);
-    if (parent)
-        xmlAddChild(parent, node);
-    else
-        xmlDocSetRootElement(lx->doc, node);
-    if (out)
-        *out = node;
-    if (!lexAttributes(lx, node, &self_closing))
-        return FALSE;
-    if (lx->depth == 1 && !lx->domain_seen && xmlStrEqual(node->name, BAD_CAST "domain")) {
-        gboolean handled;
-        if (!lexDomain(lx, node, start, self_closing, &handled))
-            return FALSE;
-        if (handled)
-            return TRUE;
-    }
-    if (self_closing)
-        return TRUE;
-    lx->depth++;
-    ok = lexContent(lx, node);
-    lx->depth--;
-    return ok;
 }
 
 /* ---------------------------------------------------------------- */
@@ -553,33 +165,43 @@ fastDocNew(Fast *f)
     return doc;
 }
 
-typedef enum { RECORD_DECLINED, RECORD_READ, RECORD_NEEDS_MORE } RecordResult;
+typedef enum { RECORD_DECLINED, RECORD_READ, RECORD_NEEDS_MORE, RECORD_UNREAD } RecordResult;
 
-/* One record, b[0] its '<', b[n - 1] the '>' of the first end tag of its
- * name (found by searching; reading it checks that it is its own).  A
- * first copy is remembered and parsed only once the record's budget is
- * known to fit. */
+/* One record, b[0] its '<', up to *n: the '>' of the first end tag of its
+ * name.  Given (*n > 0), that end was found by searching, and reading
+ * checks that it is the record's own.  Not given, the record is read from
+ * what is buffered and ends where its element does, when that end tag is
+ * the first of its name: no element inside closes with it, no first copy
+ * holds it, and a repeat is a first copy's bytes.  Its <domain> is then
+ * not searched through again; a reading that fails (RECORD_UNREAD: the
+ * record runs past the buffer, or is declined) tells nothing, and the
+ * record is found by searching.  A first copy is remembered and parsed
+ * only once the record's budget is known to fit. */
 static RecordResult
-fastRecord(Fast *f, gsize n)
+fastRecord(Fast *f, gsize *n)
 {
     BulkParse *p = f->p;
-    Lex lx = { .f = f, .b = fastAt(f), .n = n, .avail = fastAvail(f) };
+    gboolean found = *n > 0;
+    Lex lx = { .f = f, .b = fastAt(f), .n = found ? *n : fastAvail(f), .avail = fastAvail(f) };
     xmlNodePtr record = NULL;
     RecordResult ret = RECORD_DECLINED;
     g_autoptr(vsXmlSubtree) captured = NULL;
     int def_index = -1;
     guint64 extra;
 
-    lx.doc = fastDocNew(f);
-    if (!lexElement(&lx, NULL, &record) || lx.i != n) {
-        if (lx.need_more)
+    lx.doc = f->doc;
+    if (!vsBulkFastLexElement(&lx, NULL, &record) || lx.inner_close || (found && lx.i != *n)) {
+        if (!found)
+            ret = RECORD_UNREAD;
+        else if (lx.need_more)
             ret = RECORD_NEEDS_MORE;
         goto cleanup;
     }
+    *n = lx.i;
     /* What the DOM reader's filter would count at most for this record. */
-    extra = (lx.def_end ? lx.def_end - lx.def_start : 0) + n +
+    extra = (lx.def_end ? lx.def_end - lx.def_start : 0) + *n +
             lx.tags * VS_DEDUP_DOM_NODE_COST;
-    if (n + 2 * FAST_CHUNK > VS_BULK_RECORD_MAX || vsBulkLoadOverBudget(p, extra))
+    if (*n + 2 * FAST_CHUNK > VS_BULK_RECORD_MAX || vsBulkLoadOverBudget(p, extra))
         goto cleanup;
     if (lx.def_end) {
         def_index = vsDomainDedupAddFirstCopy(p->dedup, lx.b + lx.def_start,
@@ -592,7 +214,10 @@ fastRecord(Fast *f, gsize n)
         ret = RECORD_READ;
 
  cleanup:
-    xmlFreeDoc(lx.doc);
+    if (record) {   /* the document is the next record's */
+        xmlUnlinkNode(record);
+        xmlFreeNode(record);
+    }
     return ret;
 }
 
@@ -638,7 +263,7 @@ fastRoot(Fast *f)
     lx.doc = fastDocNew(f);
     root = xmlNewDocNode(lx.doc, NULL, BAD_CAST kind->list_element, NULL);
     xmlDocSetRootElement(lx.doc, root);
-    ok = lexAttributes(&lx, root, &self_closing) && !self_closing && lx.i == lx.n &&
+    ok = vsBulkFastLexAttributes(&lx, root, &self_closing) && !self_closing && lx.i == lx.n &&
          fastRootAttributes(f->p, root);
     xmlFreeDoc(lx.doc);
     f->pos += lx.n;
@@ -671,7 +296,6 @@ fastRecords(Fast *f)
 {
     const vsMomentKind *kind = f->p->in->kind;
     g_autofree char *open = g_strdup_printf("<%s>", kind->record_element);
-    g_autofree char *close = g_strdup_printf("</%s>", kind->record_element);
     g_autofree char *end = g_strdup_printf("</%s>", kind->list_element);
 
     for (;;) {
@@ -683,12 +307,17 @@ fastRecords(Fast *f)
             return FALSE;
         if (fastLooksAt(f, end))
             break;
-        if (!fastLooksAt(f, open) || !fastRecordEnd(f, close, &n))
+        if (!fastLooksAt(f, open))
             return FALSE;
-        /* A repeat longer than what is buffered: read on, try again. */
-        while ((r = fastRecord(f, n)) == RECORD_NEEDS_MORE) {
-            if (!fastFill(f, fastAvail(f) + FAST_CHUNK))
+        n = 0;
+        if ((r = fastRecord(f, &n)) == RECORD_UNREAD) {
+            if (!fastRecordEnd(f, f->record_close, &n))
                 return FALSE;
+            /* A repeat longer than what is buffered: read on, try again. */
+            while ((r = fastRecord(f, &n)) == RECORD_NEEDS_MORE) {
+                if (!fastFill(f, fastAvail(f) + FAST_CHUNK))
+                    return FALSE;
+            }
         }
         if (r != RECORD_READ)
             return FALSE;
@@ -706,6 +335,7 @@ fastRecords(Fast *f)
 gboolean
 vsBulkFastParse(BulkParse *p, GArray **spans)
 {
+    g_autofree char *close = NULL;
     Fast f = { .p = p };
     gboolean ok;
 
@@ -713,6 +343,10 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     f.ctxt = xmlNewParserCtxt();
     if (!f.ctxt)
         return FALSE;
+    f.record_name = xmlDictLookup(f.ctxt->dict, BAD_CAST p->in->kind->record_element, -1);
+    f.record_close = close = g_strdup_printf("</%s>", p->in->kind->record_element);
+    vsBulkFastClassesInit(&f);
+    f.doc = fastDocNew(&f);
     f.capture = vsXmlCaptureNew();
     f.scratch = g_string_sized_new(256);
     f.buf = g_byte_array_sized_new(FAST_CHUNK);
@@ -721,6 +355,7 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
     g_byte_array_unref(f.buf);
     g_string_free(f.scratch, TRUE);
     vsXmlCaptureFree(f.capture);
+    xmlFreeDoc(f.doc);
     xmlFreeParserCtxt(f.ctxt);
     if (!ok) {
         g_array_unref(f.spans);

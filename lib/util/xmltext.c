@@ -218,14 +218,29 @@ vsXmlFirstGrandChild(xmlNodePtr parent, const char *a, const char *b)
     return NULL;
 }
 
+/* The text of a node whose content is one text child (most are), as
+ * libxml2 would give it, without its copy; NULL: ask libxml2. */
+static const char *
+onlyText(xmlNodePtr node)
+{
+    xmlNodePtr text = node->children;
+
+    if (text && !text->next && text->type == XML_TEXT_NODE && text->content)
+        return (const char *) text->content;
+    return NULL;
+}
+
 char *
 vsXmlNodeString(xmlNodePtr node)
 {
+    const char *only;
     xmlChar *s;
     char *ret = NULL;
 
     if (!node)
         return NULL;
+    if (node->type == XML_ELEMENT_NODE && (only = onlyText(node)))
+        return *only ? g_strdup(only) : NULL;
     s = xmlNodeGetContent(node);
     if (s && *s)
         ret = g_strdup((const char *) s);
@@ -233,12 +248,34 @@ vsXmlNodeString(xmlNodePtr node)
     return ret;
 }
 
+/* The value of attribute @name (no namespace) as libxml2 gives it:
+ * borrowed from @node when it is set there as one text (most are), else
+ * libxml2's copy (a default from the DTD, several nodes), in *copy for the
+ * caller to free. */
+static const char *
+propValue(xmlNodePtr node, const char *name, xmlChar **copy)
+{
+    *copy = NULL;
+    for (xmlAttrPtr a = node->type == XML_ELEMENT_NODE ? node->properties : NULL; a;
+         a = a->next) {
+        if (!a->ns && strcmp((const char *) a->name, name) == 0) {
+            const char *text = onlyText((xmlNodePtr) a);
+            if (text)
+                return text;
+            break;
+        }
+    }
+    *copy = xmlGetNoNsProp(node, (const xmlChar *) name);
+    return (const char *) *copy;
+}
+
 char *
 vsXmlPropString(xmlNodePtr node, const char *name)
 {
-    xmlChar *s = xmlGetNoNsProp(node, (const xmlChar *) name);
-    char *ret = s ? g_strdup((const char *) s) : NULL;
-    xmlFree(s);
+    xmlChar *copy;
+    char *ret = g_strdup(propValue(node, name, &copy));
+
+    xmlFree(copy);
     return ret;
 }
 
@@ -282,17 +319,20 @@ int
 vsXmlPropEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize n,
               int def, int *out, GError **error)
 {
-    g_autofree char *s = vsXmlPropString(node, attr);
-    int v;
+    xmlChar *copy;
+    const char *value = propValue(node, attr, &copy);
+    int ret = 0, v;
 
     *out = def;
-    if (!s)
-        return 0;
-    v = vsXmlEnumFromString(names, n, s);
-    if (v <= 0)
-        return vsXmlErrInvalidAttr(error, attr, node, s);
-    *out = v;
-    return 0;
+    if (value) {
+        v = vsXmlEnumFromString(names, n, value);
+        if (v <= 0)
+            ret = vsXmlErrInvalidAttr(error, attr, node, value);
+        else
+            *out = v;
+    }
+    xmlFree(copy);
+    return ret;
 }
 
 void
