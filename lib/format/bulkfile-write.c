@@ -306,7 +306,7 @@ frameOut(FrameWriter *w, GBytes *frame)
     if (w->held)
         g_ptr_array_add(w->held, g_bytes_ref(frame));
     else
-        vsAtomicFileWrite(w->af, g_bytes_get_data(frame, NULL), g_bytes_get_size(frame));
+        vsAtomicFileWriteBytes(w->af, frame);
 }
 
 /* Compresses @len bytes of @data as one complete frame; empty after a
@@ -844,15 +844,13 @@ writePiecesFront(FrameWriter *w, const vsTree *tree, GBytes *head, GError **erro
     if (vsBulkPiecesFinishPack(w->pieces, error) < 0 ||
         compactIfDue(w->pieces, tree, error) < 0)
         return -1;
-    vsAtomicFileWrite(w->af, g_bytes_get_data(head, NULL), g_bytes_get_size(head));
+    vsAtomicFileWriteBytes(w->af, head);
     writeMarkerFrame(w->af, VS_BULK_SEGMENT_MARKER_3);
     packs = w->pieces->packs;
     for (guint i = 0; i < packs->len; i++)
-        vsAtomicFileWrite(w->af, g_bytes_get_data(packs->pdata[i], NULL),
-                          g_bytes_get_size(packs->pdata[i]));
+        vsAtomicFileWriteBytes(w->af, packs->pdata[i]);
     for (guint i = 0; i < w->held->len; i++)
-        vsAtomicFileWrite(w->af, g_bytes_get_data(w->held->pdata[i], NULL),
-                          g_bytes_get_size(w->held->pdata[i]));
+        vsAtomicFileWriteBytes(w->af, w->held->pdata[i]);
     g_clear_pointer(&w->held, g_ptr_array_unref);
     return 0;
 }

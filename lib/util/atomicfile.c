@@ -7,11 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "util/atomicfile.h"
 #include "util/error.h"
 
 #define VS_ATOMIC_BUF_SIZE (1024 * 1024)
+/* Pieces queued for one writev: the buffer's runs and borrowed bytes. */
+#define VS_ATOMIC_IOV_MAX 256
+/* Borrowed bytes shorter than this are copied (an iovec costs more). */
+#define VS_ATOMIC_BORROW_MIN 4096
 #define VS_ATOMIC_SUFFIX_LEN 6
 #define VS_ATOMIC_CREATE_TRIES 100
 
@@ -23,6 +28,9 @@ struct _vsAtomicFile {
     char *tmpname;     /* NULL once renamed or removed: nothing left to clean */
     char *buf;
     gsize used;
+    struct iovec iov[VS_ATOMIC_IOV_MAX];  /* what the next flush writes, in order */
+    guint niov;
+    GPtrArray *held;   /* GBytes the queued iovecs borrow from */
     int err;           /* first write errno, latched until commit */
     gboolean finished;
     gboolean defer_sync;  /* the caller syncs the filesystem (vsAtomicSyncFs) */
@@ -207,30 +215,62 @@ vsAtomicFileDeferSync(vsAtomicFile *af)
     af->defer_sync = TRUE;
 }
 
+/* Writes @iov (consumed: bases and lengths advance) through the fault
+ * hook, one writev per step; the first error is latched. */
 static void
-vsAtomicWriteRaw(vsAtomicFile *af, const char *p, gsize len)
+vsAtomicWriteRaw(vsAtomicFile *af, struct iovec *iov, guint niov)
 {
-    while (len > 0 && af->err == 0) {
+    while (niov > 0 && af->err == 0) {
         ssize_t n;
+
+        if (iov->iov_len == 0) {
+            iov++;
+            niov--;
+            continue;
+        }
         if ((af->err = vsAtomicEnter(VS_ATOMIC_STEP_WRITE)))
             return;
-        n = write(af->fd, p, MIN(len, (gsize)G_MAXSSIZE));
+        n = writev(af->fd, iov, (int) niov);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
             af->err = n < 0 ? errno : ENOSPC; /* 0 would loop forever */
             return;
         }
-        p += n;
-        len -= n;
+        /* a short write: skip what was written, resume mid-piece */
+        for (; niov > 0 && (gsize) n >= iov->iov_len; iov++, niov--)
+            n -= iov->iov_len;
+        if (niov > 0) {
+            iov->iov_base = (char *) iov->iov_base + n;
+            iov->iov_len -= n;
+        }
     }
 }
 
+/* Writes everything queued; the buffer and the borrowed bytes are free again. */
 static void
 vsAtomicFlush(vsAtomicFile *af)
 {
-    vsAtomicWriteRaw(af, af->buf, af->used);
+    vsAtomicWriteRaw(af, af->iov, af->niov);
+    af->niov = 0;
     af->used = 0;
+    if (af->held)
+        g_ptr_array_set_size(af->held, 0);
+}
+
+/* Queues @len bytes at @p (the buffer's or borrowed), after the rest. */
+static void
+vsAtomicQueue(vsAtomicFile *af, const void *p, gsize len)
+{
+    struct iovec *last = af->niov ? &af->iov[af->niov - 1] : NULL;
+
+    if (last && (const char *) last->iov_base + last->iov_len == p) {
+        last->iov_len += len;
+        return;
+    }
+    af->iov[af->niov].iov_base = (void *) p;
+    af->iov[af->niov].iov_len = len;
+    af->niov++;
 }
 
 void
@@ -242,15 +282,37 @@ vsAtomicFileWrite(vsAtomicFile *af, const void *data, gsize len)
         g_byte_array_append(af->mem, data, len);
         return;
     }
-    if (af->used + len > VS_ATOMIC_BUF_SIZE) {
+    if (af->used + len > VS_ATOMIC_BUF_SIZE || af->niov == VS_ATOMIC_IOV_MAX) {
         vsAtomicFlush(af);
         if (len >= VS_ATOMIC_BUF_SIZE) {
-            vsAtomicWriteRaw(af, data, len);
+            struct iovec one = { (void *) data, len };
+            vsAtomicWriteRaw(af, &one, 1);
             return;
         }
     }
     memcpy(af->buf + af->used, data, len);
+    vsAtomicQueue(af, af->buf + af->used, len);
     af->used += len;
+}
+
+void
+vsAtomicFileWriteBytes(vsAtomicFile *af, GBytes *bytes)
+{
+    gsize len;
+    const void *data = g_bytes_get_data(bytes, &len);
+
+    if (af->mem || len < VS_ATOMIC_BORROW_MIN) {
+        vsAtomicFileWrite(af, data, len);
+        return;
+    }
+    if (af->finished || af->err)
+        return;
+    if (af->niov == VS_ATOMIC_IOV_MAX)
+        vsAtomicFlush(af);
+    if (!af->held)
+        af->held = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    g_ptr_array_add(af->held, g_bytes_ref(bytes));
+    vsAtomicQueue(af, data, len);
 }
 
 /* Close and unlink whatever is left of the temp file; errors here cannot
@@ -324,6 +386,8 @@ vsAtomicFileFree(vsAtomicFile *af)
     vsAtomicDiscard(af);
     if (af->mem)
         g_byte_array_unref(af->mem);
+    if (af->held)
+        g_ptr_array_unref(af->held);
     g_free(af->buf);
     g_free(af->path);
     g_free(af->name);

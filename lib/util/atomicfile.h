@@ -48,6 +48,10 @@ const char *vsAtomicFileGetTempName(const vsAtomicFile *af);
  * (vsAtomicSyncFs) before anything depends on them. */
 void vsAtomicFileDeferSync(vsAtomicFile *af);
 void vsAtomicFileWrite(vsAtomicFile *af, const void *data, gsize len);
+/* The same for @bytes, which the file may keep (a reference) instead of
+ * copying, until it writes them: a commit writes the frames it copies from
+ * the previous write without moving them through the buffer. */
+void vsAtomicFileWriteBytes(vsAtomicFile *af, GBytes *bytes);
 int vsAtomicFileCommit(vsAtomicFile *af, GError **error);
 void vsAtomicFileFree(vsAtomicFile *af);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vsAtomicFile, vsAtomicFileFree)
