@@ -428,6 +428,57 @@ testLarge(void)
 }
 
 static void
+countFree(gpointer data)
+{
+    (*(guint *) data)++;
+}
+
+/* Borrowed pieces (vsAtomicFileWriteBytes) mixed with copied ones, more
+ * than one writev holds, some past the buffer's size: the file is their
+ * bytes in order, and every borrowed piece is let go once written. */
+static void
+testLargeBorrowed(void)
+{
+    const gsize total = 24 * 1024 * 1024;
+    const gsize sizes[] = { 255, 256, 2500, 1, 300, 1024 * 1024 + 3, 7, 4096, 2500, 2500 };
+    TestDir d;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vsAtomicFile) af = NULL;
+    g_autofree char *data = g_malloc(total);
+    g_autofree char *got = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GRand) rand = g_rand_new_with_seed(11);
+    gsize len = 0;
+    guint made = 0, freed = 0;
+
+    for (gsize i = 0; i < total; i++)
+        data[i] = (char) g_rand_int(rand);
+    testDirOpen(&d);
+    g_assert_cmpint(vsAtomicFileOpen(&af, d.fd, d.path, "big", &error), ==, 0);
+    for (gsize off = 0, i = 0; off < total; i++) {
+        gsize n = MIN(sizes[i % G_N_ELEMENTS(sizes)], total - off);
+
+        if (i % 3 == 2) {
+            vsAtomicFileWrite(af, data + off, n);
+        } else {
+            g_autoptr(GBytes) piece =
+                g_bytes_new_with_free_func(data + off, n, countFree, &freed);
+            made++;
+            vsAtomicFileWriteBytes(af, piece);
+        }
+        off += n;
+    }
+    g_assert_cmpint(vsAtomicFileCommit(af, &error), ==, 0);
+    g_assert_no_error(error);
+    g_assert_cmpuint(freed, ==, made);
+    path = g_build_filename(d.path, "big", NULL);
+    got = vsTestReadFile(path, &len);
+    g_assert_cmpuint(len, ==, total);
+    g_assert_true(memcmp(got, data, total) == 0);
+    testDirClose(&d);
+}
+
+static void
 testIsTemp(void)
 {
     g_assert_true(vsAtomicFileIsTemp("vm.xml.vstmp-Ab3xY9"));
@@ -733,6 +784,7 @@ main(int argc, char **argv)
     g_test_add_func("/atomicfile/symlink/temp", testSymlinkTemp);
     g_test_add_func("/atomicfile/symlink/target", testSymlinkTarget);
     g_test_add_func("/atomicfile/large", testLarge);
+    g_test_add_func("/atomicfile/large-borrowed", testLargeBorrowed);
     g_test_add_func("/atomicfile/is-temp", testIsTemp);
     g_test_add_func("/atomicfile/remove", testRemove);
     g_test_add_func("/atomicfile/long-names", testLongNames);
