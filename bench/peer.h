@@ -30,7 +30,8 @@ int peerChildLoadLibvirt(const char *root);
  * of s<N-1>), set-current (s<N/2>), list, delete-chain (the round's chain
  * with --children); untimed: create-undo, current-undo (s<N-1>), chain
  * ARG (make the round's chain of ARG snapshots below s00000), describe
- * PATH (K = 1: with every XML) writes the tree for comparison.  Prints
+ * PATH (K = 1: with every XML) writes the tree for comparison, evict (by
+ * hand only: the caches emptied before the next step).  Prints
  * "ready", then per step "op NAME SIDE SECONDS" lines and "ok" or
  * "error MESSAGE" (and stops).  Returns the exit status. */
 int peerChildSide(const char *side, const char *path, guint n);
