@@ -56,7 +56,7 @@
 #define LDM_MIN_INPUT ((gsize) 4 * 1024 * 1024)
 
 /* A loaded file's frames are reused only when its header frame holds
- * exactly what this writer writes (appendRoot): a declaration there (an
+ * exactly what this writer writes (vsBulkAppendRoot): a declaration there (an
  * encoding, a namespace) gives its records a meaning that copying them
  * into our header would change.  A header is at most ~1.7 KB. */
 #define HEAD_MAX 4096
@@ -174,11 +174,20 @@ vsBulkRunState vsBulkSegmentsEndState(const vsBulkSegments *segs);
 gboolean vsBulkRunNeedsUuid(gpointer const *records, guint count);
 
 /* The document's start (the kind's header comment, the root element with
- * current=) and end, as this writer writes them (bulkfile-write.c). */
+ * current=) and end, as this writer writes them (bulkfile-format.c). */
 void vsBulkAppendRoot(GString *buf, const vsTree *tree);
 /* The same with format 3's virtsnap-format='3' (bulkfile-pieces.h). */
 void vsBulkAppendRootPieces(GString *buf, const vsTree *tree);
 void vsBulkAppendEnd(GString *buf, const vsTree *tree);
+
+/* Adds to @dirty (BulkSegment *) the runs of @prev that the change from
+ * @old to @tree broke, and to @moved_after the records of @tree whose
+ * successor it may have changed (-> it, or NULL: not known here); FALSE:
+ * cannot tell (not versions of one tree, runs not this writer's), so walk
+ * every record.  Costs the change's size, not the tree's
+ * (bulkfile-changes.c). */
+gboolean vsBulkDirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev,
+                         GHashTable *dirty, GHashTable *moved_after);
 
 /* The records of a document fragment, in order, unlinked (what one frame
  * holds: parents may be elsewhere) (bulkfile-read.c). */

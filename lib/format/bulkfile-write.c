@@ -5,114 +5,10 @@
 #include <zstd.h>
 
 #include "util/error.h"
-#include "util/xmltext.h"
 #include "format/bulkfile-private.h"
 
 /* ---------------------------------------------------------------- */
 /* Writing                                                            */
-
-typedef struct {
-    GString *buf;        /* one record at a time */
-    const char *uuid;
-    vsDocumentWriteFunc write;   /* NULL: @buf keeps everything */
-    gpointer data;
-    GError **error;
-    int rc;
-} FormatCtx;
-
-/* The kind's header comment and the root element (current= when one is,
- * then format 3's virtsnap-format='3' for @pieces). */
-static void
-appendRoot(GString *buf, const vsTree *tree, gboolean pieces)
-{
-    const vsMomentKind *kind = vsTreeGetKind(tree);
-    /* A kind whose current follows from the tree (checkpoints) stores none:
-     * a fresh handle derives it as libvirt does. */
-    const vsMoment *cur = kind->stores_current ? vsTreeGetCurrent(tree) : NULL;
-
-    g_string_append(buf, kind->bulk_header);
-    g_string_append_printf(buf, "<%s", kind->list_element);
-    if (cur) {
-        g_string_append(buf, " current='");
-        vsXmlEscapeAttr(buf, cur->name);
-        g_string_append_c(buf, '\'');
-    }
-    if (pieces)
-        g_string_append(buf, " " VS_BULK_FORMAT_ATTR "='3'");
-    g_string_append(buf, ">\n");
-}
-
-void
-vsBulkAppendRoot(GString *buf, const vsTree *tree)
-{
-    appendRoot(buf, tree, FALSE);
-}
-
-void
-vsBulkAppendRootPieces(GString *buf, const vsTree *tree)
-{
-    appendRoot(buf, tree, TRUE);
-}
-
-void
-vsBulkAppendEnd(GString *buf, const vsTree *tree)
-{
-    g_string_append_printf(buf, "</%s>\n", vsTreeGetKind(tree)->list_element);
-}
-
-/* Hands what @ctx->buf holds to the writer once it reaches @at bytes. */
-static void
-formatFlush(FormatCtx *ctx, gsize at)
-{
-    if (!ctx->write || ctx->rc < 0 || ctx->buf->len < MAX(at, 1))
-        return;
-    ctx->rc = ctx->write(ctx->buf->str, ctx->buf->len, ctx->data, ctx->error);
-    g_string_truncate(ctx->buf, 0);
-}
-
-/* The size handed to a document's writer at a time (a record may exceed it). */
-#define FORMAT_WRITE_CHUNK (1u << 20)
-
-static void
-formatOne(const vsMoment *moment, gpointer data)
-{
-    FormatCtx *ctx = data;
-
-    if (ctx->rc < 0)
-        return;
-    vsMomentFormatStored(ctx->buf, moment, ctx->uuid, 1);
-    formatFlush(ctx, FORMAT_WRITE_CHUNK);
-}
-
-static int
-formatDocument(FormatCtx *ctx, const vsTree *tree)
-{
-    vsBulkAppendRoot(ctx->buf, tree);
-    vsTreeForEach(tree, formatOne, ctx);
-    if (ctx->rc < 0)
-        return -1;
-    vsBulkAppendEnd(ctx->buf, tree);
-    formatFlush(ctx, 0);
-    return ctx->rc;
-}
-
-void
-vsBulkFileFormat(GString *buf, const vsTree *tree, const char *uuid)
-{
-    FormatCtx ctx = { buf, uuid, NULL, NULL, NULL, 0 };
-
-    formatDocument(&ctx, tree);
-}
-
-int
-vsBulkFileFormatTo(const vsTree *tree, const char *uuid, vsDocumentWriteFunc write,
-                   gpointer data, GError **error)
-{
-    g_autoptr(GString) buf = g_string_sized_new(FORMAT_WRITE_CHUNK);
-    FormatCtx ctx = { buf, uuid, write, data, error, 0 };
-
-    return formatDocument(&ctx, tree);
-}
 
 static void
 collectOne(const vsMoment *moment, gpointer data)
@@ -552,97 +448,7 @@ vsBulkRunRuleOf(gpointer const *records, guint count, gboolean pieces, vsBulkRun
     return RUN_RULE_OPEN;
 }
 
-/* Walking back from the record named @name in @old, at most this far to
- * the start of its run (this writer's runs are at most
- * SEGMENT_MAX_RECORDS long). */
-#define RUN_LOOKBACK_MAX (2 * SEGMENT_MAX_RECORDS)
-#define RUN_CHANGED_MAX 64
-
-/* Adds to @dirty the run of @prev holding @name's record in @old: always
- * (@whole), or unless it is the run's last record.  FALSE: not found within
- * RUN_LOOKBACK_MAX records (not this writer's runs). */
-static gboolean
-markRun(const vsTree *old, const vsBulkSegments *prev, const char *name, gboolean whole,
-        GHashTable *dirty)
-{
-    const vsMoment *target = vsTreeLookup(old, name);
-    const vsMoment *r = target;
-
-    for (guint steps = 0; r; steps++, r = vsTreePrev(old, r)) {
-        BulkSegment *seg = vsBulkSegmentsByFirst(prev, r);
-
-        if (seg) {
-            for (guint k = 0; k < seg->records->len; k++) {
-                if (seg->records->pdata[k] == target) {
-                    if (whole || k + 1 < seg->records->len)
-                        g_hash_table_add(dirty, seg);
-                    break;
-                }
-            }
-            return TRUE;   /* in this run, or in none */
-        }
-        if (steps >= RUN_LOOKBACK_MAX)
-            return FALSE;
-    }
-    return TRUE;           /* new, or before every run */
-}
-
-/* The runs of @prev that a change between @old and @tree broke: those
- * holding a record it touched, and those in which a record other than the
- * last is followed by another record now.  A successor changes only at a
- * touched record, just before one (now), or at the end of a touched
- * record's subtree (it moved, or its siblings changed) — all listed here;
- * the records of @tree just before one (to the one after them) or at the
- * end of one (to NULL: not known here) also go into @moved_after.  FALSE: cannot tell (not versions of one tree, runs not
- * this writer's). */
-static gboolean
-dirtyRuns(const vsTree *old, const vsTree *tree, const vsBulkSegments *prev, GHashTable *dirty,
-          GHashTable *moved_after)
-{
-    g_autoptr(GHashTable) changed = NULL;
-    g_autoptr(GHashTable) around = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTableIter iter;
-    gpointer key;
-
-    if (!prev->preorder || !vsTreeChangedNames(old, tree, &changed))
-        return FALSE;
-    /* A change of a good part of the tree (a big delete): walking every
-     * record costs less than finding the runs of each. */
-    if (g_hash_table_size(changed) > RUN_CHANGED_MAX + vsTreeCount(tree) / 8)
-        return FALSE;
-    g_hash_table_iter_init(&iter, changed);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        const vsMoment *m = vsTreeLookup(tree, key);
-        const vsMoment *before;
-
-        const vsMoment *end;
-
-        if (!m)
-            continue;
-        if ((before = vsTreePrev(tree, m))) {
-            g_hash_table_add(around, (gpointer) before->name);
-            g_hash_table_insert(moved_after, (gpointer) before, (gpointer) m);
-        }
-        end = vsTreeLastDescendant(tree, m);
-        g_hash_table_add(around, (gpointer) end->name);
-        if (!g_hash_table_contains(moved_after, end))
-            g_hash_table_insert(moved_after, (gpointer) end, NULL);
-    }
-    /* Now in the old tree, where the runs were made. */
-    g_hash_table_iter_init(&iter, changed);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        if (!markRun(old, prev, key, TRUE, dirty))
-            return FALSE;
-    }
-    g_hash_table_iter_init(&iter, around);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        if (!g_hash_table_contains(changed, key) && !markRun(old, prev, key, FALSE, dirty))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* What a change did to the frames of the previous write (dirtyRuns). */
+/* What a change did to the frames of the previous write (vsBulkDirtyRuns). */
 typedef struct {
     const vsTree *tree;
     const vsBulkSegments *prev;
@@ -680,7 +486,7 @@ pieceKept(const Change *c, const char *uuid, const vsMoment *x, vsBulkRunState s
  * record is placed (the document's last record is where a new leaf, and
  * the leaf deleted again, leave the walk: climbing a long history's chain
  * to learn that touched a cold node per level, ~11,000 cache lines at
- * 5,000), else known to dirtyRuns, else found (a lookup by name, and a
+ * 5,000), else known to vsBulkDirtyRuns, else found (a lookup by name, and a
  * climb after a subtree). */
 static const vsMoment *
 successorOf(const Change *c, const vsMoment *x)
@@ -695,7 +501,7 @@ successorOf(const Change *c, const vsMoment *x)
 
 /* The record after unbroken frame @i of @prev in the new tree: the first
  * of the frame after it, as before, unless the change reached either
- * (dirtyRuns lists every record whose successor it may have changed), else
+ * (vsBulkDirtyRuns lists every record whose successor it may have changed), else
  * successorOf. */
 static const vsMoment *
 pieceAfter(const Change *c, guint i)
@@ -786,7 +592,7 @@ writeRunsChanged(FrameWriter *w, const vsTree *old, const vsTree *tree,
     g_autoptr(GPtrArray) rest = g_ptr_array_new();
     Change c = { tree, prev, dirty, moved_after, 0, vsTreeCount(tree) };
 
-    if (!dirtyRuns(old, tree, prev, dirty, moved_after))
+    if (!vsBulkDirtyRuns(old, tree, prev, dirty, moved_after))
         return FALSE;
     for (const vsMoment *x = vsTreeFirst(tree); x;)
         x = writeRun(w, &c, next, rest, x);
@@ -882,7 +688,10 @@ bulkWriteSegments(vsAtomicFile *af, const vsTree *old, const vsTree *tree, const
     }
 
     g_string_truncate(text, 0);
-    appendRoot(text, tree, pieces);
+    if (pieces)
+        vsBulkAppendRootPieces(text, tree);
+    else
+        vsBulkAppendRoot(text, tree);
     head = frameCompressMemo(&w, text);
     if (!pieces) {
         frameOut(&w, head);
