@@ -7,40 +7,6 @@
 
 #include "format/bulkfile-fast.h"
 
-static gboolean
-isNameStart(guchar c)
-{
-    return g_ascii_isalpha(c) || c == '_';
-}
-
-static gboolean
-isNameChar(guchar c)
-{
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-/* Plain ASCII: nothing a reference, a markup character, a quote or "]]>"
- * could involve, nor (in a value, where libxml2 normalises them) a TAB
- * or LF. */
-static gboolean
-isPlain(guchar c, gboolean in_value)
-{
-    if (c < 0x20)
-        return !in_value && (c == '\t' || c == '\n');
-    return c < 0x7f && !strchr("&<>'\"", c);
-}
-
-/* The predicates above for every byte, looked up per byte of a record. */
-void
-vsBulkFastClassesInit(Fast *f)
-{
-    for (guint c = 0; c < G_N_ELEMENTS(f->classes); c++)
-        f->classes[c] = (isNameStart(c) ? CLASS_NAME_START : 0) |
-                        (isNameChar(c) ? CLASS_NAME : 0) |
-                        (isPlain(c, TRUE) ? CLASS_PLAIN_VALUE : 0) |
-                        (isPlain(c, FALSE) ? CLASS_PLAIN_TEXT : 0);
-}
-
 /* An ASCII name without a prefix. */
 static gboolean
 lexName(Lex *lx, gsize *start, gsize *len)
@@ -50,9 +16,9 @@ lexName(Lex *lx, gsize *start, gsize *len)
     gsize i = lx->i, n = lx->n;
 
     *start = i;
-    if (i >= n || !(classes[b[i]] & CLASS_NAME_START))
+    if (i >= n || !(classes[b[i]] & VS_XML_BYTE_NAME_START))
         return FALSE;
-    while (i < n && (classes[b[i]] & CLASS_NAME))
+    while (i < n && (classes[b[i]] & VS_XML_BYTE_NAME))
         i++;
     lx->i = i;
     *len = i - *start;
@@ -133,13 +99,15 @@ lexChar(Lex *lx, GString *out, gboolean in_value)
     return TRUE;
 }
 
-/* The end of the run of plain ASCII at b[i]. */
+/* The end of the run of plain ASCII at b[i]: nothing a reference, a
+ * markup character, a quote or "]]>" could involve, nor in a value a TAB
+ * or LF (libxml2 normalises them). */
 static gsize
 lexPlainEnd(const Lex *lx, gboolean in_value)
 {
     const guint8 *classes = lx->f->classes;
     const guchar *b = (const guchar *) lx->b;
-    guint8 plain = in_value ? CLASS_PLAIN_VALUE : CLASS_PLAIN_TEXT;
+    guint8 plain = in_value ? VS_XML_BYTE_PLAIN_VALUE : VS_XML_BYTE_PLAIN_TEXT;
     gsize j = lx->i, n = lx->n;
 
     while (j < n && (classes[b[j]] & plain))

@@ -345,7 +345,7 @@ vsBulkFastParse(BulkParse *p, GArray **spans)
         return FALSE;
     f.record_name = xmlDictLookup(f.ctxt->dict, BAD_CAST p->in->kind->record_element, -1);
     f.record_close = close = g_strdup_printf("</%s>", p->in->kind->record_element);
-    vsBulkFastClassesInit(&f);
+    f.classes = vsXmlByteClasses();
     f.doc = fastDocNew(&f);
     f.capture = vsXmlCaptureNew();
     f.scratch = g_string_sized_new(256);

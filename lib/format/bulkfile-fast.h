@@ -33,12 +33,9 @@ typedef struct {
     GString *scratch;     /* a text or value being decoded */
     const xmlChar *record_name;  /* the kind's record element, in the dictionary */
     const char *record_close;    /* and its end tag */
-    guint8 classes[256];  /* CLASS_* of each byte */
+    const guint8 *classes;  /* vsXmlByteClasses() */
     xmlDocPtr doc;        /* of each record in turn */
 } Fast;
-
-/* Classes of a byte (Fast.classes). */
-enum { CLASS_NAME_START = 1, CLASS_NAME = 2, CLASS_PLAIN_VALUE = 4, CLASS_PLAIN_TEXT = 8 };
 
 /* One record being read. */
 typedef struct {
@@ -56,9 +53,6 @@ typedef struct {
     gsize def_start, def_end;  /* a first copy, if def_end... */
     xmlNodePtr def_node;       /* ...and the node standing in its place */
 } Lex;
-
-/* Fills @f->classes. */
-void vsBulkFastClassesInit(Fast *f);
 
 /* The element at lx->b[lx->i] ('<'), added to @parent (or made the root
  * of lx->doc), read to its end tag; *out: the element, once made.  FALSE:

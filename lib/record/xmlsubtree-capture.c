@@ -312,8 +312,6 @@ vsXmlCaptureNew(void)
     vsXmlCapture *cap = g_new0(vsXmlCapture, 1);
     xmlSAXHandler sax = { 0 };
 
-    vsXmlCaptureScanInit();
-
     sax.initialized = XML_SAX2_MAGIC;
     sax.startDocument = xmlSAX2StartDocument;
     sax.endDocument = xmlSAX2EndDocument;

@@ -85,12 +85,11 @@ putIndent(GString *out, guint depth)
  * as always, from its DOM, or the capture declined (xmlsubtree-capture.c). */
 void vsXmlCaptureEndMetadata(vsXmlCapture *cap);
 
-/* The direct scan (xmlsubtree-scan.c): its tables, made once; and the
- * element at @bytes[0] (@len bytes formatted at @indent_level) written to
- * cap->out as the SAX path writes it, when it is in this writer's layout.
+/* The direct scan (xmlsubtree-scan.c): the element at @bytes[0] (@len
+ * bytes formatted at @indent_level) written to cap->out as the SAX path
+ * writes it, when it is in this writer's layout.
  * FALSE: declined (the capture's state is left for the caller to reset).
  * *@layout: every line of the element but its <metadata>'s formats back
  * at @indent_level to the bytes. */
-void vsXmlCaptureScanInit(void);
 gboolean vsXmlCaptureScan(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_level,
                           gboolean *layout);

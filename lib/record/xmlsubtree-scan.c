@@ -41,40 +41,6 @@
  * the decision to libxml2, so what it takes a DOM would hold too. */
 #define SCAN_TEXT_MAX (XML_MAX_TEXT_LENGTH / 2)
 
-/* What a byte may be in the layout (one table lookup a byte).  '>' is of
- * no class: the scan takes only bytes ending in it, so a run of a class
- * stops before their end without a bound checked a byte (skipClass). */
-enum {
-    BYTE_NAME_START = 1 << 0,  /* [A-Za-z_] */
-    BYTE_NAME = 1 << 1,        /* [A-Za-z0-9_.-] */
-    BYTE_VALUE = 1 << 2,       /* printable ASCII but & < > ' " */
-    BYTE_TEXT = 1 << 3,        /* the same, TAB and LF */
-    BYTE_BLANK = 1 << 4,       /* space, TAB, LF */
-};
-
-static guint8 byte_class[256];
-
-void
-vsXmlCaptureScanInit(void)
-{
-    static gsize done = 0;
-
-    if (!g_once_init_enter(&done))
-        return;
-    for (guint c = 0x20; c < 0x7f; c++) {
-        if (!strchr("&<>'\"", (int) c))
-            byte_class[c] |= BYTE_VALUE | BYTE_TEXT;
-        if (g_ascii_isalpha(c) || c == '_')
-            byte_class[c] |= BYTE_NAME_START;
-        if (g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.')
-            byte_class[c] |= BYTE_NAME;
-    }
-    byte_class[' '] |= BYTE_BLANK;
-    byte_class['\t'] |= BYTE_TEXT | BYTE_BLANK;
-    byte_class['\n'] |= BYTE_TEXT | BYTE_BLANK;
-    g_once_init_leave(&done, 1);
-}
-
 /* An open element: its name in the bytes. */
 typedef struct {
     const char *name;
@@ -91,14 +57,17 @@ typedef struct {
     gsize pad;        /* of the indent level the bytes are formatted at */
     gsize spaces_end; /* the last text's leading LF and spaces end here */
     gboolean layout;  /* every blank beside elements is the layout's */
+    const guint8 *classes;  /* vsXmlByteClasses() */
     ScanFrame open[CAPTURE_DEPTH_MAX];
 } Scan;
 
-/* The first byte at or after @i (< the bytes' length) not of @cls. */
+/* The first byte at or after @i (< the bytes' length) not of @cls: '>' is
+ * of no class, and the scan takes only bytes ending in it, so a run stops
+ * before their end without a bound checked a byte. */
 static inline gsize
 skipClass(const Scan *s, gsize i, guint cls)
 {
-    while (byte_class[(guchar) s->b[i]] & cls)
+    while (s->classes[(guchar) s->b[i]] & cls)
         i++;
     return i;
 }
@@ -109,9 +78,9 @@ scanName(Scan *s)
 {
     gsize start = s->i;
 
-    if (s->i >= s->n || !(byte_class[(guchar) s->b[s->i]] & BYTE_NAME_START))
+    if (s->i >= s->n || !(s->classes[(guchar) s->b[s->i]] & VS_XML_BYTE_NAME_START))
         return 0;
-    s->i = skipClass(s, s->i, BYTE_NAME);
+    s->i = skipClass(s, s->i, VS_XML_BYTE_NAME);
     return s->i - start <= SCAN_NAME_MAX ? s->i - start : 0;
 }
 
@@ -131,7 +100,7 @@ scanAttribute(Scan *s, gsize count, const char **name, gsize *len)
         return FALSE;
     s->i += 2;
     from = s->i;
-    if (s->i >= s->n || s->b[(s->i = skipClass(s, s->i, BYTE_VALUE))] != '\'' ||
+    if (s->i >= s->n || s->b[(s->i = skipClass(s, s->i, VS_XML_BYTE_PLAIN_VALUE))] != '\'' ||
         s->i - from > SCAN_VALUE_MAX)
         return FALSE;
     s->i++;
@@ -235,9 +204,9 @@ scanText(Scan *s, gboolean *ink)
             s->i++;
     }
     s->spaces_end = s->i;
-    s->i = skipClass(s, s->i, BYTE_BLANK);
+    s->i = skipClass(s, s->i, VS_XML_BYTE_BLANK);
     *ink = s->b[s->i] != '<';
-    while ((s->i = skipClass(s, s->i, BYTE_TEXT)), s->b[s->i] == '&') {
+    while ((s->i = skipClass(s, s->i, VS_XML_BYTE_PLAIN_TEXT)), s->b[s->i] == '&') {
         guint k;
 
         for (k = 0; k < G_N_ELEMENTS(entities); k++) {
@@ -406,6 +375,7 @@ vsXmlCaptureScan(vsXmlCapture *cap, const char *bytes, gsize len, guint indent_l
     s.depth = 0;
     s.pad = 2 * (gsize) indent_level;
     s.layout = TRUE;
+    s.classes = vsXmlByteClasses();
     cap->scanning = TRUE;
     ok = scanStartTag(&s);
     while (ok && s.depth > 0) {

@@ -335,6 +335,29 @@ vsXmlPropEnum(xmlNodePtr node, const char *attr, const char *const *names, gsize
     return ret;
 }
 
+const guint8 *
+vsXmlByteClasses(void)
+{
+    static guint8 classes[256];
+    static gsize done = 0;
+
+    if (g_once_init_enter(&done)) {
+        for (guint c = 0x20; c < 0x7f; c++) {
+            if (!strchr("&<>'\"", (int) c))
+                classes[c] |= VS_XML_BYTE_PLAIN_VALUE | VS_XML_BYTE_PLAIN_TEXT;
+            if (g_ascii_isalpha(c) || c == '_')
+                classes[c] |= VS_XML_BYTE_NAME_START;
+            if (g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.')
+                classes[c] |= VS_XML_BYTE_NAME;
+        }
+        classes[' '] |= VS_XML_BYTE_BLANK;
+        classes['\t'] |= VS_XML_BYTE_PLAIN_TEXT | VS_XML_BYTE_BLANK;
+        classes['\n'] |= VS_XML_BYTE_PLAIN_TEXT | VS_XML_BYTE_BLANK;
+        g_once_init_leave(&done, 1);
+    }
+    return classes;
+}
+
 void
 vsXmlIndent(GString *buf, guint level)
 {

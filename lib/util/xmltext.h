@@ -25,6 +25,20 @@ void vsXmlEscapeTextMarked(GString *buf, const char *str, char newline);
 
 /* libvirt's formatter layout: two spaces per @level; and
  * "<name>TEXT</name>\n" at @level, TEXT escaped. */
+/* What each byte may be in the strict layout both fast readers take (the
+ * bulk file's record heads, a <domain> this library formatted): one
+ * lookup a byte.  '>', '&', '<', quotes, CR, NUL and every byte past 0x7e
+ * are of no class, so a run of a class stops before any of them. */
+enum {
+    VS_XML_BYTE_NAME_START = 1 << 0,   /* [A-Za-z_] */
+    VS_XML_BYTE_NAME = 1 << 1,         /* [A-Za-z0-9_.-] */
+    VS_XML_BYTE_PLAIN_VALUE = 1 << 2,  /* printable ASCII but & < > ' " */
+    VS_XML_BYTE_PLAIN_TEXT = 1 << 3,   /* the same, TAB and LF */
+    VS_XML_BYTE_BLANK = 1 << 4,        /* space, TAB, LF */
+};
+/* The VS_XML_BYTE_* of every byte (built once; never freed). */
+const guint8 *vsXmlByteClasses(void);
+
 void vsXmlIndent(GString *buf, guint level);
 void vsXmlAppendTextElement(GString *buf, guint level, const char *name, const char *text);
 
