@@ -37,21 +37,17 @@ isXmlChar(gunichar c)
 static gboolean
 lexReference(Lex *lx, GString *out)
 {
-    static const struct { const char *ref; char c; } named[] = {
-        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
-    };
     const char *p = lx->b + lx->i, *end = lx->b + lx->n;
     guint64 v = 0;
     gboolean hex;
     const char *q;
+    gsize len;
+    char c;
 
-    for (guint k = 0; k < G_N_ELEMENTS(named); k++) {
-        gsize len = strlen(named[k].ref);
-        if ((gsize) (end - p) >= len && memcmp(p, named[k].ref, len) == 0) {
-            g_string_append_c(out, named[k].c);
-            lx->i += len;
-            return TRUE;
-        }
+    if ((len = vsXmlPredefinedEntity(p, end - p, &c))) {
+        g_string_append_c(out, c);
+        lx->i += len;
+        return TRUE;
     }
     if (end - p < 4 || p[1] != '#')
         return FALSE;

@@ -193,7 +193,6 @@ scanStartTag(Scan *s)
 static gboolean
 scanText(Scan *s, gboolean *ink)
 {
-    static const char *const entities[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
     gsize refs = 0, from = s->i;
 
     if (s->i >= s->n)
@@ -207,17 +206,13 @@ scanText(Scan *s, gboolean *ink)
     s->i = skipClass(s, s->i, VS_XML_BYTE_BLANK);
     *ink = s->b[s->i] != '<';
     while ((s->i = skipClass(s, s->i, VS_XML_BYTE_PLAIN_TEXT)), s->b[s->i] == '&') {
-        guint k;
+        char c;
+        gsize len = vsXmlPredefinedEntity(s->b + s->i, s->n - s->i, &c);
 
-        for (k = 0; k < G_N_ELEMENTS(entities); k++) {
-            gsize len = strlen(entities[k]);
-            if (s->n - s->i >= len && memcmp(s->b + s->i, entities[k], len) == 0)
-                break;
-        }
-        if (k == G_N_ELEMENTS(entities))
+        if (!len)
             return FALSE;
-        s->i += strlen(entities[k]);
-        refs += strlen(entities[k]) - 1;
+        s->i += len;
+        refs += len - 1;
     }
     return s->b[s->i] == '<' && s->i - from - refs <= SCAN_TEXT_MAX;
 }

@@ -358,6 +358,23 @@ vsXmlByteClasses(void)
     return classes;
 }
 
+gsize
+vsXmlPredefinedEntity(const char *p, gsize avail, char *c)
+{
+    static const struct { const char *ref; gsize len; char c; } named[] = {
+        { "&amp;", 5, '&' }, { "&lt;", 4, '<' }, { "&gt;", 4, '>' },
+        { "&quot;", 6, '"' }, { "&apos;", 6, '\'' },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS(named); k++) {
+        if (avail >= named[k].len && memcmp(p, named[k].ref, named[k].len) == 0) {
+            *c = named[k].c;
+            return named[k].len;
+        }
+    }
+    return 0;
+}
+
 void
 vsXmlIndent(GString *buf, guint level)
 {

@@ -38,6 +38,9 @@ enum {
 };
 /* The VS_XML_BYTE_* of every byte (built once; never freed). */
 const guint8 *vsXmlByteClasses(void);
+/* The length of the predefined entity ("&amp;", "&lt;", "&gt;", "&quot;",
+ * "&apos;") at @p, of @avail bytes, and in *@c its character; 0: none. */
+gsize vsXmlPredefinedEntity(const char *p, gsize avail, char *c);
 
 void vsXmlIndent(GString *buf, guint level);
 void vsXmlAppendTextElement(GString *buf, guint level, const char *name, const char *text);
